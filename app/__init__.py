@@ -1,0 +1,1 @@
+"""ReturnBench domain and services. Nothing under app/ imports Qt."""

@@ -1,0 +1,140 @@
+"""Append-only, hash-chained audit log: each entry hashes its content and the previous hash.
+
+`verify` walks the chain and names the first entry that was edited, deleted, reordered,
+or where the log was cut short (the app records the last sequence number in app_meta).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from models import AppMeta, AuditEvent
+
+GENESIS = "0" * 64
+LAST_SEQ_KEY = "audit_last_seq"
+LAST_HASH_KEY = "audit_last_hash"
+
+
+def _entry_hash(
+    prev_hash: str,
+    seq: int,
+    at: dt.datetime,
+    actor: str | None,
+    station: str | None,
+    action: str,
+    entity: str | None,
+    entity_id: str | None,
+    payload: dict[str, Any],
+) -> str:
+    body = json.dumps(
+        {
+            "prev": prev_hash,
+            "seq": seq,
+            "at": at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+            "actor": actor,
+            "station": station,
+            "action": action,
+            "entity": entity,
+            "entity_id": entity_id,
+            "payload": payload,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        default=str,
+    )
+    return hashlib.sha256(body.encode()).hexdigest()
+
+
+def append(
+    session: Session,
+    *,
+    at: dt.datetime,
+    action: str,
+    actor: str | None = None,
+    station: str | None = None,
+    entity: str | None = None,
+    entity_id: str | int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction. The head row is locked on PostgreSQL
+    so two benches cannot both extend the chain from the same entry."""
+    head = session.execute(
+        select(AppMeta).where(AppMeta.key == LAST_SEQ_KEY).with_for_update()
+    ).scalar_one_or_none()
+    last_hash = session.get(AppMeta, LAST_HASH_KEY)
+    seq = int(head.value) + 1 if head else 1
+    prev = last_hash.value if last_hash else GENESIS
+    data = json.loads(json.dumps(payload or {}, default=str))
+    eid = None if entity_id is None else str(entity_id)
+    at = at.astimezone(dt.UTC)
+    digest = _entry_hash(prev, seq, at, actor, station, action, entity, eid, data)
+    event = AuditEvent(
+        seq=seq,
+        at=at,
+        actor=actor,
+        station=station,
+        action=action,
+        entity=entity,
+        entity_id=eid,
+        payload=data,
+        prev_hash=prev,
+        hash=digest,
+    )
+    session.add(event)
+    if head is None:
+        session.add(AppMeta(key=LAST_SEQ_KEY, value=str(seq)))
+    else:
+        head.value = str(seq)
+    if last_hash is None:
+        session.add(AppMeta(key=LAST_HASH_KEY, value=digest))
+    else:
+        last_hash.value = digest
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    entries: int
+    message: str
+    first_bad_seq: int | None = None
+
+
+def verify(session: Session) -> VerifyResult:
+    events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
+    prev = GENESIS
+    expected_seq = 1
+    for ev in events:
+        if ev.seq != expected_seq:
+            return VerifyResult(
+                False, len(events), f"entry {expected_seq} is missing or out of order "
+                f"(found entry {ev.seq} in its place)", expected_seq
+            )
+        if ev.prev_hash != prev:
+            return VerifyResult(
+                False, len(events), f"entry {ev.seq} does not follow the entry before it", ev.seq
+            )
+        digest = _entry_hash(
+            ev.prev_hash, ev.seq, ev.at, ev.actor, ev.station, ev.action,
+            ev.entity, ev.entity_id, ev.payload,
+        )
+        if digest != ev.hash:
+            return VerifyResult(False, len(events), f"entry {ev.seq} was changed", ev.seq)
+        prev = ev.hash
+        expected_seq += 1
+    head = session.get(AppMeta, LAST_SEQ_KEY)
+    recorded = int(head.value) if head else 0
+    if recorded != len(events):
+        return VerifyResult(
+            False, len(events),
+            f"the log was cut short: {recorded} entries recorded, {len(events)} present",
+            len(events) + 1,
+        )
+    return VerifyResult(True, len(events), f"audit log intact: {len(events)} entries")

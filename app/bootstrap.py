@@ -1,0 +1,84 @@
+"""Builds the engine and the services from settings: called by the composition root only."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import Clock, SystemClock
+from app.config import Settings, ensure_data_dir
+from app.services.auth import AuthService
+from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
+from app.services.lookup import LookupService
+from app.services.uow import UnitOfWork
+from models import Station
+from models.db import check_connection, describe, make_engine, make_session_factory, upgrade
+
+log = logging.getLogger(__name__)
+
+FIRST_START_DEMO_ORDERS = 2000
+FIRST_START_DEMO_SEED = 7
+
+
+@dataclass
+class Services:
+    settings: Settings
+    engine: Engine
+    session_factory: sessionmaker[Session]
+    clock: Clock
+    auth: AuthService
+    lookup: LookupService
+
+    @property
+    def database_label(self) -> str:
+        return describe(self.engine)
+
+    def is_demo(self) -> bool:
+        return is_demo_database(self.session_factory)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
+    """Open (and upgrade) the database and build the services on it."""
+    if settings.uses_default_db:
+        ensure_data_dir(settings)
+    engine = make_engine(settings.db_url)
+    check_connection(engine)
+    upgrade(engine)
+    session_factory = make_session_factory(engine)
+    clock = clock or SystemClock()
+    register_station(session_factory, settings.station, clock)
+    return Services(
+        settings=settings,
+        engine=engine,
+        session_factory=session_factory,
+        clock=clock,
+        auth=AuthService(session_factory, clock, settings.station),
+        lookup=LookupService(session_factory, clock),
+    )
+
+
+def register_station(session_factory: sessionmaker[Session], name: str, clock: Clock) -> None:
+    with UnitOfWork(session_factory) as uow:
+        station = uow.session.scalars(select(Station).where(Station.name == name)).one_or_none()
+        if station is None:
+            station = Station(name=name)
+            uow.session.add(station)
+        station.last_seen_at = clock.now()
+        uow.commit()
+
+
+def load_demo_data_if_empty(services: Services) -> bool:
+    """On the first start of an empty database, fill it with demo data so the app is usable."""
+    if not database_is_empty(services.session_factory):
+        return False
+    log.info("empty database: loading demo data")
+    load_demo_data(services.session_factory, orders=FIRST_START_DEMO_ORDERS,
+                   seed=FIRST_START_DEMO_SEED, today=services.clock.now().date())
+    register_station(services.session_factory, services.settings.station, services.clock)
+    return True

@@ -1,0 +1,144 @@
+"""The headless command line: one contract for every command (DESIGN.md).
+
+Machine-readable output on stdout, errors as one line on stderr; exit 0 on success,
+2 on bad usage, 3 on "not found / not recognised", 1 on any other failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import enum
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Any, NoReturn
+
+from app import audit
+from app.bootstrap import Services, bootstrap
+from app.config import load_settings
+from app.errors import UsageError, exit_code, user_message
+from app.services.demo_data import load_demo_data
+from app.services.uow import UnitOfWork
+
+log = logging.getLogger(__name__)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{self.prog}: {message} (see --help)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="returnbench",
+        description="ReturnBench: the returns bench. With no command, opens the app.",
+    )
+    parser.add_argument("--db", metavar="URL", help="database URL (default: the embedded "
+                        "SQLite database in the user data folder)")
+    parser.add_argument("--station", help="this station's name (default: the host name)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    demo = sub.add_parser("demo-data", help="fill an empty database with deterministic demo data")
+    demo.add_argument("--orders", type=int, default=2000)
+    demo.add_argument("--seed", type=int, default=7)
+    demo.add_argument("--today", type=dt.date.fromisoformat, default=None,
+                      help="reference day, YYYY-MM-DD (default: today)")
+    _add_db(demo)
+
+    lookup = sub.add_parser("lookup", help="find the return for an RMA, order or tracking number")
+    lookup.add_argument("code")
+    _add_db(lookup)
+
+    aud = sub.add_parser("audit", help="audit log tools")
+    aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=_Parser)
+    verify = aud_sub.add_parser("verify", help="check the audit log's hash chain")
+    _add_db(verify)
+
+    upgrade = sub.add_parser("db-upgrade", help="bring the database schema up to date")
+    _add_db(upgrade)
+    return parser
+
+
+def _add_db(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
+
+
+def run(argv: Sequence[str]) -> int:
+    """Run a CLI command; returns the exit code. Never lets a traceback reach the user."""
+    try:
+        args = build_parser().parse_args(argv)
+        handler = _HANDLERS.get(args.command)
+        if handler is None:
+            raise UsageError("no command given (see --help)")
+        services = bootstrap(load_settings(args.db, args.station))
+        try:
+            return handler(services, args)
+        finally:
+            services.dispose()
+    except Exception as exc:  # noqa: BLE001 - the CLI's single exit point for errors
+        if exit_code(exc) == 1 and not hasattr(exc, "message"):
+            log.exception("unexpected error")
+        print(f"error: {user_message(exc)}", file=sys.stderr)
+        return exit_code(exc)
+
+
+def _cmd_demo_data(services: Services, args: argparse.Namespace) -> int:
+    today = args.today or services.clock.now().date()
+    summary = load_demo_data(services.session_factory, orders=args.orders, seed=args.seed,
+                             today=today)
+    _print_json(summary)
+    return 0
+
+
+def _cmd_lookup(services: Services, args: argparse.Namespace) -> int:
+    _print_json(services.lookup.find_return(args.code))
+    return 0
+
+
+def _cmd_audit(services: Services, args: argparse.Namespace) -> int:
+    if args.audit_command != "verify":
+        raise UsageError("audit: choose an action: verify")
+    with UnitOfWork(services.session_factory) as uow:
+        result = audit.verify(uow.session)
+    _print_json(result)
+    if not result.ok:
+        print(f"error: audit log broken: {result.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _cmd_db_upgrade(services: Services, args: argparse.Namespace) -> int:
+    _print_json({"database": services.database_label, "schema": "up to date"})
+    return 0
+
+
+_HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
+    "demo-data": _cmd_demo_data,
+    "lookup": _cmd_lookup,
+    "audit": _cmd_audit,
+    "db-upgrade": _cmd_db_upgrade,
+}
+
+
+def _jsonable(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _print_json(value: Any) -> None:
+    print(json.dumps(_jsonable(value), indent=2))

@@ -1,0 +1,64 @@
+"""Settings: where the data lives, which database, which station. No Qt here."""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import platformdirs
+
+from app.errors import DataDirUnwritable
+
+APP_NAME = "ReturnBench"
+DATA_DIR_ENV = "RETURNBENCH_DATA_DIR"
+DB_ENV = "RETURNBENCH_DB"
+STATION_ENV = "RETURNBENCH_STATION"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    db_url: str
+    station: str
+    photo_root: Path
+
+    @property
+    def uses_default_db(self) -> bool:
+        return self.db_url == default_db_url(self.data_dir)
+
+
+def default_data_dir() -> Path:
+    override = os.environ.get(DATA_DIR_ENV)
+    if override:
+        return Path(override)
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False))
+
+
+def default_db_url(data_dir: Path) -> str:
+    return f"sqlite:///{data_dir / 'returnbench.db'}"
+
+
+def load_settings(db_url: str | None = None, station: str | None = None) -> Settings:
+    data_dir = default_data_dir()
+    return Settings(
+        data_dir=data_dir,
+        db_url=db_url or os.environ.get(DB_ENV) or default_db_url(data_dir),
+        station=station or os.environ.get(STATION_ENV) or socket.gethostname()[:40],
+        photo_root=data_dir / "photos",
+    )
+
+
+def ensure_data_dir(settings: Settings) -> None:
+    """Create the data dir and prove it is writable, with a message that says what to do."""
+    try:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        probe = settings.data_dir / ".write-test"
+        probe.write_text("ok")
+        probe.unlink()
+    except OSError as exc:
+        raise DataDirUnwritable(
+            f"Cannot write to the data folder {settings.data_dir} ({exc.strerror}). "
+            f"Fix its permissions or set {DATA_DIR_ENV} to another folder."
+        ) from exc

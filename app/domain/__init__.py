@@ -1,0 +1,1 @@
+"""Enums and value objects shared by the policy engine, services and models."""

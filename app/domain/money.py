@@ -1,0 +1,35 @@
+"""Money as `Decimal` quantized to cents; conversions to and from integer cents."""
+
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+CENT = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+def money(value: str | int | Decimal) -> Decimal:
+    """Parse a money amount exactly (strings or Decimals, never floats)."""
+    if isinstance(value, float):  # pragma: no cover - guarded by type hints too
+        raise TypeError("money must not be a float")
+    try:
+        amount = Decimal(value)
+    except (InvalidOperation, ValueError) as exc:
+        raise ValueError(f"not a money amount: {value!r}") from exc
+    if not amount.is_finite():
+        raise ValueError(f"not a money amount: {value!r}")
+    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def to_cents(amount: Decimal) -> int:
+    return int((amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100).to_integral_value())
+
+
+def from_cents(cents: int) -> Decimal:
+    return (Decimal(cents) / 100).quantize(CENT)
+
+
+def format_money(amount: Decimal) -> str:
+    """`$1,234.50` for people; use `str(amount)` for machines."""
+    sign = "-" if amount < 0 else ""
+    return f"{sign}${abs(amount):,.2f}"

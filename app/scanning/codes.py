@@ -1,0 +1,37 @@
+"""Our own codes: RMA numbers (with a Luhn check digit) and order numbers."""
+
+from __future__ import annotations
+
+import re
+
+from app.domain.enums import Brand
+from app.scanning.checksums import luhn
+
+RMA_RE = re.compile(r"^RMA-(?P<year>\d{4})-(?P<seq>\d{6})-(?P<check>\d)$")
+ORDER_PREFIX = {Brand.KISSPROM: "KP", Brand.STACEES: "ST"}
+ORDER_RE = re.compile(r"^(?P<prefix>KP|ST)-(?P<seq>\d{5,8})$")
+
+
+def rma_number(year: int, seq: int) -> str:
+    """`RMA-2026-000123-4`: the last digit is a Luhn check over year and sequence."""
+    body = f"{year:04d}{seq:06d}"
+    return f"RMA-{year:04d}-{seq:06d}-{luhn(body)}"
+
+
+def rma_check_ok(number: str) -> bool:
+    m = RMA_RE.match(number)
+    if not m:
+        return False
+    return luhn(m["year"] + m["seq"]) == int(m["check"])
+
+
+def order_number(brand: Brand, seq: int) -> str:
+    return f"{ORDER_PREFIX[brand]}-{seq}"
+
+
+def normalize_scan(raw: str) -> str:
+    """Strip what scanners add around a code: AIM identifiers, GS separators, spaces."""
+    text = raw.strip()
+    if len(text) >= 3 and text[0] == "]" and text[1].isalpha():
+        text = text[3:]
+    return re.sub(r"[\s\x1d]+", "", text).upper()

@@ -1,0 +1,38 @@
+"""SQLAlchemy 2.x typed models, the engine and session factory, and Alembic migrations."""
+
+from models.base import Base
+from models.catalog import Product, Style
+from models.operations import AppMeta, AuditEvent, CarrierClaim, PrintJob
+from models.orders import Customer, Order, OrderLine
+from models.people import Station, User
+from models.returns import (
+    Approval,
+    Decision,
+    Inspection,
+    Photo,
+    Receipt,
+    ReturnAuthorization,
+    ReturnItem,
+)
+
+__all__ = [
+    "AppMeta",
+    "Approval",
+    "AuditEvent",
+    "Base",
+    "CarrierClaim",
+    "Customer",
+    "Decision",
+    "Inspection",
+    "Order",
+    "OrderLine",
+    "Photo",
+    "PrintJob",
+    "Product",
+    "Receipt",
+    "ReturnAuthorization",
+    "ReturnItem",
+    "Station",
+    "Style",
+    "User",
+]

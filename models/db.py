@@ -1,0 +1,121 @@
+"""Engine and session factory, and the schema upgrade that runs on every start."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import NullPool
+
+from app.errors import BadInput, DatabaseUnavailable, SchemaTooNew
+
+log = logging.getLogger(__name__)
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise BadInput(f"Database URL {url!r} is not valid: {exc}") from exc
+    if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in (
+        "",
+        "psycopg2",
+    ):
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, connect_args={"timeout": 15})
+        event.listen(engine, "connect", _sqlite_on_connect)
+        return engine
+    if parsed.get_backend_name() == "postgresql":
+        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+    return create_engine(parsed, poolclass=NullPool)
+
+
+def _sqlite_on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def describe(engine: Engine) -> str:
+    """The database as shown in the status bar (no password)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite":
+        return f"SQLite {url.database or ':memory:'}"
+    return f"PostgreSQL {url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+
+
+def alembic_config(engine: Engine | None = None) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    if engine is not None:
+        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return cfg
+
+
+def head_revision() -> str:
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    assert head is not None
+    return head
+
+
+def upgrade(engine: Engine) -> None:
+    """Bring the schema to this app's head; refuse a schema from a newer app."""
+    cfg = alembic_config(engine)
+    script = ScriptDirectory.from_config(cfg)
+    try:
+        with engine.begin() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            if current is not None and _unknown_revision(script, current):
+                raise SchemaTooNew(
+                    f"This database ({describe(engine)}) was upgraded by a newer ReturnBench "
+                    f"(schema {current}); install the newer version. Nothing was changed."
+                )
+            if current == script.get_current_head():
+                return
+            if current is None and inspect(conn).get_table_names():
+                raise BadInput(
+                    f"{describe(engine)} holds tables that are not a ReturnBench database; "
+                    "choose another database. Nothing was changed."
+                )
+            cfg.attributes["connection"] = conn
+            log.info("upgrading schema from %s to %s", current, script.get_current_head())
+            command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        raise DatabaseUnavailable(_operational_message(engine, exc)) from exc
+
+
+def _unknown_revision(script: ScriptDirectory, revision: str) -> bool:
+    return all(rev.revision != revision for rev in script.walk_revisions())
+
+
+def _operational_message(engine: Engine, exc: SQLAlchemyError) -> str:
+    detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+    if "readonly" in detail or "read-only" in detail:
+        return f"Cannot write to the database {describe(engine)}: {detail}. Check the folder's permissions."
+    return f"Cannot open the database {describe(engine)}: {detail}. Check the address and that the server is running."
+
+
+def check_connection(engine: Engine) -> None:
+    try:
+        with engine.connect():
+            pass
+    except OperationalError as exc:
+        raise DatabaseUnavailable(_operational_message(engine, exc)) from exc
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)

@@ -1,0 +1,74 @@
+"""Operational records: audit log, print jobs, carrier claims, and app metadata."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.domain.enums import Carrier, CarrierClaimStatus, LabelKind, PrintJobStatus
+from models.base import Base
+from models.types import MoneyCents, UTCDateTime, enum_column, intpk, str40, str120, utc_ts
+
+
+class AuditEvent(Base):
+    """Append-only, hash-chained: each entry carries the hash of the one before."""
+
+    __tablename__ = "audit_events"
+
+    id: Mapped[intpk]
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    at: Mapped[utc_ts]
+    actor: Mapped[str40 | None]
+    station: Mapped[str40 | None]
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    entity: Mapped[str40 | None]
+    entity_id: Mapped[str40 | None]
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class PrintJob(Base):
+    """A label or document, stored before it is sent so a printer that is off loses nothing."""
+
+    __tablename__ = "print_jobs"
+
+    id: Mapped[intpk]
+    kind: Mapped[LabelKind] = mapped_column(enum_column(LabelKind))
+    format: Mapped[str] = mapped_column(String(8))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)
+    printer: Mapped[str120]
+    status: Mapped[PrintJobStatus] = mapped_column(enum_column(PrintJobStatus), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    return_item_id: Mapped[int | None] = mapped_column(ForeignKey("return_items.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    created_at: Mapped[utc_ts]
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CarrierClaim(Base):
+    __tablename__ = "carrier_claims"
+
+    id: Mapped[intpk]
+    rma_id: Mapped[int] = mapped_column(ForeignKey("return_authorizations.id"), index=True)
+    carrier: Mapped[Carrier] = mapped_column(enum_column(Carrier))
+    tracking_number: Mapped[str40]
+    declared_value: Mapped[Decimal] = mapped_column(MoneyCents, nullable=False)
+    status: Mapped[CarrierClaimStatus] = mapped_column(enum_column(CarrierClaimStatus))
+    reference: Mapped[str120 | None]
+    opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    opened_at: Mapped[utc_ts]
+
+
+class AppMeta(Base):
+    """Key/value facts about this database (e.g. whether it holds demo data)."""
+
+    __tablename__ = "app_meta"
+
+    key: Mapped[str] = mapped_column(String(60), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,208 @@
+"""Returns: authorizations, units, receipts, inspections, photos, decisions, approvals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.domain.enums import (
+    ApprovalKind,
+    ApprovalLevel,
+    ApprovalStatus,
+    Carrier,
+    DamageCause,
+    DamageSeverity,
+    DecisionStatus,
+    Disposition,
+    Grade,
+    PhotoSlot,
+    ReceptionStatus,
+    RequestedResolution,
+    Resolution,
+    ReturnReason,
+    RmaStatus,
+)
+from models.base import Base
+from models.orders import Order, OrderLine
+from models.types import (
+    MoneyCents,
+    UTCDateTime,
+    enum_column,
+    intpk,
+    money_col,
+    str40,
+    str120,
+    utc_ts,
+)
+
+
+class ReturnAuthorization(Base):
+    __tablename__ = "return_authorizations"
+
+    id: Mapped[intpk]
+    number: Mapped[str40] = mapped_column(unique=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    carrier: Mapped[Carrier | None] = mapped_column(enum_column(Carrier))
+    tracking_number: Mapped[str40 | None] = mapped_column(index=True)
+    created_at: Mapped[utc_ts]
+    shipped_by_customer_on: Mapped[dt.date | None] = mapped_column(Date)
+    status: Mapped[RmaStatus] = mapped_column(enum_column(RmaStatus))
+
+    order: Mapped[Order] = relationship()
+    items: Mapped[list[ReturnItem]] = relationship(
+        back_populates="rma", order_by="ReturnItem.unit_no"
+    )
+    receipts: Mapped[list[Receipt]] = relationship(back_populates="rma")
+
+
+class ReturnItem(Base):
+    """One returned unit. Reception and decision are two separate statuses."""
+
+    __tablename__ = "return_items"
+
+    id: Mapped[intpk]
+    rma_id: Mapped[int] = mapped_column(ForeignKey("return_authorizations.id"), index=True)
+    unit_no: Mapped[int] = mapped_column(Integer)
+    order_line_id: Mapped[int | None] = mapped_column(ForeignKey("order_lines.id"))
+    reason: Mapped[ReturnReason] = mapped_column(enum_column(ReturnReason))
+    customer_comment: Mapped[str | None] = mapped_column(Text)
+    requested: Mapped[RequestedResolution] = mapped_column(enum_column(RequestedResolution))
+    exchange_size: Mapped[str | None] = mapped_column(String(4))
+    reception_status: Mapped[ReceptionStatus] = mapped_column(
+        enum_column(ReceptionStatus), index=True
+    )
+    decision_status: Mapped[DecisionStatus] = mapped_column(
+        enum_column(DecisionStatus), index=True
+    )
+    received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    inspection_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    rma: Mapped[ReturnAuthorization] = relationship(back_populates="items")
+    order_line: Mapped[OrderLine | None] = relationship()
+    inspections: Mapped[list[Inspection]] = relationship(back_populates="item")
+    decisions: Mapped[list[Decision]] = relationship(back_populates="item")
+
+
+class Receipt(Base):
+    """A parcel scanned in at a bench; `rma_id` is empty for an unmatched parcel on hold."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[intpk]
+    rma_id: Mapped[int | None] = mapped_column(ForeignKey("return_authorizations.id"), index=True)
+    scanned_code: Mapped[str] = mapped_column(String(80))
+    received_at: Mapped[utc_ts]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    note: Mapped[str | None] = mapped_column(Text)
+
+    rma: Mapped[ReturnAuthorization | None] = relationship(back_populates="receipts")
+
+
+class Inspection(Base):
+    __tablename__ = "inspections"
+
+    id: Mapped[intpk]
+    return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), index=True)
+    grade: Mapped[Grade | None] = mapped_column(enum_column(Grade))
+    checklist: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    worn: Mapped[bool] = mapped_column(Boolean, default=False)
+    altered: Mapped[bool] = mapped_column(Boolean, default=False)
+    tags_attached: Mapped[bool] = mapped_column(Boolean, default=True)
+    matches_order: Mapped[bool] = mapped_column(Boolean, default=True)
+    damage_severity: Mapped[DamageSeverity] = mapped_column(enum_column(DamageSeverity))
+    damage_cause: Mapped[DamageCause | None] = mapped_column(enum_column(DamageCause))
+    notes: Mapped[str | None] = mapped_column(Text)
+    inspector_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    started_at: Mapped[utc_ts]
+    completed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    is_draft: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    item: Mapped[ReturnItem] = relationship(back_populates="inspections")
+    photos: Mapped[list[Photo]] = relationship(back_populates="inspection")
+
+
+class Photo(Base):
+    """A content-addressed photo file (sha256 name) under the shared photo root."""
+
+    __tablename__ = "photos"
+
+    id: Mapped[intpk]
+    inspection_id: Mapped[int] = mapped_column(ForeignKey("inspections.id"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    slot: Mapped[PhotoSlot] = mapped_column(enum_column(PhotoSlot))
+    byte_size: Mapped[int] = mapped_column(Integer)
+    width: Mapped[int] = mapped_column(Integer)
+    height: Mapped[int] = mapped_column(Integer)
+    focus_score: Mapped[float | None]
+    exposure_score: Mapped[float | None]
+    perceptual_hash: Mapped[str | None] = mapped_column(String(32), index=True)
+    annotations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    quality_override: Mapped[bool] = mapped_column(Boolean, default=False)
+    taken_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    taken_at: Mapped[utc_ts]
+
+    inspection: Mapped[Inspection] = relationship(back_populates="photos")
+
+
+class Decision(Base):
+    """A policy decision for one unit, with the policy it was made under and its trace."""
+
+    __tablename__ = "decisions"
+
+    id: Mapped[intpk]
+    return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), index=True)
+    inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id"))
+    resolution: Mapped[Resolution] = mapped_column(enum_column(Resolution))
+    refund: Mapped[money_col]
+    restocking_fee: Mapped[money_col]
+    credit: Mapped[money_col]
+    disposition: Mapped[Disposition] = mapped_column(enum_column(Disposition))
+    approval_level: Mapped[ApprovalLevel | None] = mapped_column(enum_column(ApprovalLevel))
+    carrier_claim: Mapped[bool] = mapped_column(Boolean, default=False)
+    inspection_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    refund_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    exchange_ship_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    claim_resolution_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    policy_id: Mapped[str40]
+    policy_version: Mapped[str40]
+    policy_sha256: Mapped[str] = mapped_column(String(64))
+    case: Mapped[dict[str, Any]] = mapped_column(JSON)
+    trace: Mapped[list[Any]] = mapped_column(JSON)
+    decided_at: Mapped[utc_ts]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
+    superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    item: Mapped[ReturnItem] = relationship(back_populates="decisions")
+
+
+class Approval(Base):
+    """A request for a supervisor's or manager's approval, and its answer."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[intpk]
+    rma_id: Mapped[int] = mapped_column(ForeignKey("return_authorizations.id"), index=True)
+    decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    kind: Mapped[ApprovalKind] = mapped_column(enum_column(ApprovalKind))
+    level: Mapped[ApprovalLevel] = mapped_column(enum_column(ApprovalLevel))
+    amount: Mapped[Decimal] = mapped_column(MoneyCents, nullable=False)
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[ApprovalStatus] = mapped_column(enum_column(ApprovalStatus), index=True)
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[utc_ts]
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    requested_outcome: Mapped[str120 | None]
