@@ -1,0 +1,53 @@
+# ReturnBench: `make run` opens the app, `make test` runs the whole suite.
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+RUNTIME_STAMP := $(VENV)/.runtime-installed
+DEV_STAMP := $(VENV)/.dev-installed
+# Debian packages the tests use: a real PostgreSQL server, an X server and key events for
+# end-to-end tests, the xcb libraries a real Qt window needs, and poppler for PDFs.
+DEBIAN_TEST_PACKAGES := postgresql xvfb xdotool imagemagick poppler-utils \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 \
+	libxkbcommon-x11-0 libxcb-cursor0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
+DEBIAN_RUN_PACKAGES := libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 \
+	libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 \
+	libxkbcommon-x11-0 libxcb-cursor0 fonts-dejavu-core
+
+.PHONY: run test lint bench system-deps system-run-deps clean
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+
+$(RUNTIME_STAMP): requirements.lock | $(PY)
+	$(PY) -m pip install -q -r requirements.lock
+	touch $@
+
+$(DEV_STAMP): requirements-dev.lock | $(PY)
+	$(PY) -m pip install -q -r requirements-dev.lock
+	touch $@ $(RUNTIME_STAMP)
+
+system-run-deps:
+	@bash .ci/debian-packages $(DEBIAN_RUN_PACKAGES)
+
+system-deps:
+	@bash .ci/debian-packages $(DEBIAN_TEST_PACKAGES)
+
+run: system-run-deps $(RUNTIME_STAMP)
+	$(PY) main.py
+
+test: system-deps $(DEV_STAMP)
+	$(VENV)/bin/lint-imports
+	$(PY) -m pytest -q
+
+lint: $(DEV_STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
+
+bench: $(DEV_STAMP)
+	$(PY) benchmarks/bench_startup.py
+	$(PY) benchmarks/bench_demo_data.py
+
+clean:
+	rm -rf $(VENV)

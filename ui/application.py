@@ -1,0 +1,67 @@
+"""Starting the desktop app: settings, services, theme, the window; errors shown, not thrown."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app.bootstrap import Services, bootstrap, load_demo_data_if_empty
+from app.cli import build_parser
+from app.config import load_settings
+from app.errors import exit_code, user_message
+
+log = logging.getLogger(__name__)
+STYLES = Path(__file__).resolve().parent.parent / "resources" / "styles"
+# Set by the start-up benchmark: print the ms to a usable window, then quit.
+EXIT_WHEN_READY_ENV = "RETURNBENCH_EXIT_WHEN_READY"
+
+
+def load_theme(app: QApplication, name: str = "light") -> None:
+    app.setStyleSheet((STYLES / f"{name}.qss").read_text(encoding="utf-8"))
+
+
+def start_services(argv: list[str]) -> Services:
+    args = build_parser().parse_args(argv)
+    services = bootstrap(load_settings(args.db, args.station))
+    load_demo_data_if_empty(services)
+    return services
+
+
+def run_app(argv: list[str]) -> int:
+    started = time.perf_counter()
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("ReturnBench")
+    try:
+        services = start_services(argv)
+    except Exception as exc:  # noqa: BLE001 - shown to the user, then a non-zero exit
+        if not hasattr(exc, "message"):
+            log.exception("start-up failed")
+        message = user_message(exc)
+        print(f"error: {message}", file=sys.stderr)
+        if os.environ.get("QT_QPA_PLATFORM") != "offscreen":
+            QMessageBox.critical(None, "ReturnBench cannot start", message)
+        return exit_code(exc)
+
+    from ui.window import MainWindow
+
+    load_theme(app, os.environ.get("RETURNBENCH_THEME", "light"))
+    window = MainWindow(services)
+    window.resize(1280, 800)
+    window.show()
+    if os.environ.get(EXIT_WHEN_READY_ENV):
+        def report() -> None:
+            print(f"ready_ms={(time.perf_counter() - started) * 1000:.1f}", flush=True)
+            app.quit()
+
+        QTimer.singleShot(0, report)
+    try:
+        return app.exec()
+    finally:
+        services.dispose()

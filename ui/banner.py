@@ -1,0 +1,65 @@
+"""A message banner that stays until read: the app's way to report, instead of dialogs."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
+
+
+class Level(StrEnum):
+    OK = "ok"
+    WARN = "warn"
+    ERROR = "error"
+
+
+_ICONS = {Level.OK: "✔", Level.WARN: "⚠", Level.ERROR: "✖"}
+# Background and text colour per level; every level also has its icon, never colour alone.
+_COLOURS = {Level.OK: ("#137333", "white"), Level.WARN: ("#f4b400", "#111"),
+            Level.ERROR: ("#b3261e", "white")}
+
+
+class Banner(QWidget):
+    """One line of status: green done, amber needs attention, red stop; text and icon too."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(12, 6, 6, 6)
+        self._icon = QLabel()
+        self._icon.setObjectName("bannerIcon")
+        self._text = QLabel()
+        self._text.setObjectName("bannerText")
+        self._text.setWordWrap(True)
+        self._text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._close = QPushButton("Dismiss (Esc)")
+        self._close.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._close.clicked.connect(self.clear)
+        layout.addWidget(self._icon)
+        layout.addWidget(self._text, 1)
+        layout.addWidget(self._close)
+        self.level: Level | None = None
+        self.hide()
+
+    def show_message(self, level: Level, text: str) -> None:
+        self.level = level
+        self._icon.setText(_ICONS[level])
+        self._text.setText(text)
+        self.setProperty("level", level.value)
+        bg, fg = _COLOURS[level]
+        self.setStyleSheet(
+            f"QWidget#banner {{ background: {bg}; border-radius: 4px; }}"
+            f"QLabel {{ background: transparent; color: {fg}; font-weight: bold; }}"
+        )
+        self.show()
+
+    def text(self) -> str:
+        return self._text.text() if self.isVisible() else ""
+
+    def clear(self) -> None:
+        self.level = None
+        self._text.clear()
+        self.hide()

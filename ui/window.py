@@ -1,0 +1,65 @@
+"""The top-level window: sign-in, then the shell; the status bar shows where we are."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+
+from app.bootstrap import Services
+from app.services.auth import SignedInUser
+from app.services.demo_data import DEMO_USERS
+from ui.main_window import Shell
+from ui.sign_in import SignInPage
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, services: Services) -> None:
+        super().__init__()
+        self.services = services
+        self.setWindowTitle("ReturnBench")
+        central = QWidget()
+        column = QVBoxLayout(central)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        self.demo = services.is_demo()
+        self.demo_banner = QLabel(
+            "DEMO DATA: not real customers or orders.  Demo PINs: "
+            + ",  ".join(f"{u.username} {u.pin}" for u in DEMO_USERS)
+        )
+        self.demo_banner.setObjectName("demoBanner")
+        self.demo_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_banner.setVisible(self.demo)
+        self.stack = QStackedWidget()
+        column.addWidget(self.demo_banner)
+        column.addWidget(self.stack, 1)
+        self.setCentralWidget(central)
+        self.sign_in = SignInPage(services.auth, services.settings.station)
+        self.sign_in.signed_in.connect(self._open_shell)
+        self.stack.addWidget(self.sign_in)
+        self.shell: Shell | None = None
+        bar = self.statusBar()
+        self.station_label = QLabel(f"Station: {services.settings.station}")
+        self.user_label = QLabel("User: (signed out)")
+        self.db_label = QLabel(f"Database: {services.database_label}")
+        for label in (self.station_label, self.user_label, self.db_label):
+            label.setObjectName("statusItem")
+            bar.addPermanentWidget(label)
+        if self.demo:
+            self.setWindowTitle("ReturnBench (DEMO DATA)")
+
+    def _open_shell(self, user: SignedInUser) -> None:
+        self.shell = Shell(self.services.lookup, user)
+        self.shell.sign_out_requested.connect(self._sign_out)
+        self.stack.addWidget(self.shell)
+        self.stack.setCurrentWidget(self.shell)
+        self.user_label.setText(f"User: {user.display_name} ({user.role.value})")
+        self.shell.receive.focus_scan()
+
+    def _sign_out(self) -> None:
+        if self.shell is not None:
+            self.stack.removeWidget(self.shell)
+            self.shell.deleteLater()
+            self.shell = None
+        self.user_label.setText("User: (signed out)")
+        self.stack.setCurrentWidget(self.sign_in)
+        self.sign_in.reload()
