@@ -39,6 +39,8 @@ run: system-run-deps $(RUNTIME_STAMP)
 
 test: system-deps $(DEV_STAMP)
 	$(VENV)/bin/lint-imports
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest -q
 
 lint: $(DEV_STAMP)

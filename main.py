@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import logging
 import sys
 
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
-    from app.cli import build_parser, run
+    from app.cli import is_command_line, run
+    from app.config import default_data_dir
+    from app.logsetup import configure
 
-    commands = set(build_parser()._subparsers._group_actions[0].choices)  # type: ignore[union-attr]
-    if any(a in commands for a in args) or any(a in ("-h", "--help") for a in args):
+    headless = is_command_line(args)
+    configure(default_data_dir(), to_stderr=not headless)
+    if headless:
         return run(args)
     from ui.application import run_app
 

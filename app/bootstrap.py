@@ -52,7 +52,6 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
     upgrade(engine)
     session_factory = make_session_factory(engine)
     clock = clock or SystemClock()
-    register_station(session_factory, settings.station, clock)
     return Services(
         settings=settings,
         engine=engine,
@@ -64,6 +63,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
 
 
 def register_station(session_factory: sessionmaker[Session], name: str, clock: Clock) -> None:
+    """Record that this station is in use (the app does this on start; the CLI does not,
+    so headless runs leave no trace beyond what they are asked to write)."""
     with UnitOfWork(session_factory) as uow:
         station = uow.session.scalars(select(Station).where(Station.name == name)).one_or_none()
         if station is None:
@@ -80,5 +81,4 @@ def load_demo_data_if_empty(services: Services) -> bool:
     log.info("empty database: loading demo data")
     load_demo_data(services.session_factory, orders=FIRST_START_DEMO_ORDERS,
                    seed=FIRST_START_DEMO_SEED, today=services.clock.now().date())
-    register_station(services.session_factory, services.settings.station, services.clock)
     return True

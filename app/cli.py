@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 from app import audit
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
-from app.errors import UsageError, exit_code, user_message
+from app.errors import ReturnBenchError, UsageError, exit_code, user_message
 from app.services.demo_data import load_demo_data
 from app.services.uow import UnitOfWork
 
@@ -63,6 +63,11 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def is_command_line(argv: Sequence[str]) -> bool:
+    """True when argv names a command (or asks for help) rather than opening the app."""
+    return any(a in _HANDLERS or a in ("-h", "--help") for a in argv)
+
+
 def _add_db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
 
@@ -79,9 +84,9 @@ def run(argv: Sequence[str]) -> int:
             return handler(services, args)
         finally:
             services.dispose()
-    except Exception as exc:  # noqa: BLE001 - the CLI's single exit point for errors
-        if exit_code(exc) == 1 and not hasattr(exc, "message"):
-            log.exception("unexpected error")
+    except Exception as exc:
+        if not isinstance(exc, ReturnBenchError):
+            log.error("unexpected error in %s", list(argv), exc_info=exc)
         print(f"error: {user_message(exc)}", file=sys.stderr)
         return exit_code(exc)
 

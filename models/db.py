@@ -13,7 +13,6 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.pool import NullPool
 
 from app.errors import BadInput, DatabaseUnavailable, SchemaTooNew
 
@@ -39,7 +38,9 @@ def make_engine(url: str) -> Engine:
         return engine
     if parsed.get_backend_name() == "postgresql":
         return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
-    return create_engine(parsed, poolclass=NullPool)
+    raise BadInput(
+        f"Database URL {url!r}: only sqlite:///PATH and postgresql://... are supported."
+    )
 
 
 def _sqlite_on_connect(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
@@ -58,11 +59,10 @@ def describe(engine: Engine) -> str:
     return f"PostgreSQL {url.host or 'localhost'}:{url.port or 5432}/{url.database}"
 
 
-def alembic_config(engine: Engine | None = None) -> Config:
+def alembic_config() -> Config:
+    """Alembic's config; the app always hands migrations its own connection, so no URL."""
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
-    if engine is not None:
-        cfg.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
     return cfg
 
 
@@ -74,7 +74,7 @@ def head_revision() -> str:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to this app's head; refuse a schema from a newer app."""
-    cfg = alembic_config(engine)
+    cfg = alembic_config()
     script = ScriptDirectory.from_config(cfg)
     try:
         with engine.begin() as conn:
@@ -105,8 +105,10 @@ def _unknown_revision(script: ScriptDirectory, revision: str) -> bool:
 def _operational_message(engine: Engine, exc: SQLAlchemyError) -> str:
     detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
     if "readonly" in detail or "read-only" in detail:
-        return f"Cannot write to the database {describe(engine)}: {detail}. Check the folder's permissions."
-    return f"Cannot open the database {describe(engine)}: {detail}. Check the address and that the server is running."
+        return (f"Cannot write to the database {describe(engine)}: {detail}. "
+                "Check the folder's permissions.")
+    return (f"Cannot open the database {describe(engine)}: {detail}. "
+            "Check the address and that the server is running.")
 
 
 def check_connection(engine: Engine) -> None:

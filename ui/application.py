@@ -11,7 +11,7 @@ from pathlib import Path
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app.bootstrap import Services, bootstrap, load_demo_data_if_empty
+from app.bootstrap import Services, bootstrap, load_demo_data_if_empty, register_station
 from app.cli import build_parser
 from app.config import load_settings
 from app.errors import exit_code, user_message
@@ -30,6 +30,7 @@ def start_services(argv: list[str]) -> Services:
     args = build_parser().parse_args(argv)
     services = bootstrap(load_settings(args.db, args.station))
     load_demo_data_if_empty(services)
+    register_station(services.session_factory, services.settings.station, services.clock)
     return services
 
 
@@ -40,7 +41,7 @@ def run_app(argv: list[str]) -> int:
     app.setApplicationName("ReturnBench")
     try:
         services = start_services(argv)
-    except Exception as exc:  # noqa: BLE001 - shown to the user, then a non-zero exit
+    except Exception as exc:
         if not hasattr(exc, "message"):
             log.exception("start-up failed")
         message = user_message(exc)

@@ -234,7 +234,8 @@ class _Generator:
             brand = rng.choices(list(Brand), weights=(60, 40))[0]
             seq[brand] += 1
             customer = rng.choice(customers)
-            placed = self.noon - dt.timedelta(days=rng.randint(0, 60), minutes=rng.randint(0, 700))
+            placed = self.noon - dt.timedelta(days=rng.randint(0, 60),
+                                              minutes=rng.randint(0, 700))
             delivered = placed.date() + dt.timedelta(days=rng.randint(3, 7))
             lines = []
             for line_no in range(1, rng.choices((1, 2, 3), weights=(70, 22, 8))[0] + 1):
@@ -243,7 +244,8 @@ class _Generator:
                 if style.clearance:
                     paid = money(style.msrp * Decimal(rng.choice(("0.40", "0.45", "0.50"))))
                 else:
-                    paid = money(style.msrp * (1 - Decimal(rng.choice((0, 0, 0, 10, 15, 20))) / 100))
+                    off = Decimal(rng.choice((0, 0, 0, 10, 15, 20))) / 100
+                    paid = money(style.msrp * (1 - off))
                 lines.append(OrderLine(
                     line_no=line_no, product=product, sku=product.sku,
                     description=f"{style.name}, {product.colour}, US {product.size}",
@@ -255,7 +257,7 @@ class _Generator:
                 number=order_number(brand, seq[brand]), brand=brand, customer=customer,
                 placed_at=placed, delivered_on=delivered if delivered <= self.today else None,
                 customer_tier=customer.tier, subtotal=money(subtotal),
-                shipping_paid=money("0.00") if subtotal >= 150 else money(rng.choice(("6.95", "12.95"))),
+                shipping_paid=money("0.00" if subtotal >= 150 else rng.choice(("6.95", "12.95"))),
                 tax_total=money(sum((ln.unit_tax for ln in lines), Decimal("0"))), lines=lines))
         self.s.add_all(orders)
         self.s.flush()
@@ -302,7 +304,9 @@ class _Generator:
             self.s.add(rma)
         return seq, n_items
 
-    def _request(self, reason: ReturnReason, line: OrderLine) -> tuple[RequestedResolution, str | None]:
+    def _request(
+        self, reason: ReturnReason, line: OrderLine
+    ) -> tuple[RequestedResolution, str | None]:
         rng = self.rng
         if reason in (ReturnReason.QUALITY_DEFECT, ReturnReason.SHIPPING_DAMAGE):
             return rng.choice((RequestedResolution.REFUND, RequestedResolution.REPLACEMENT,

@@ -1,0 +1,111 @@
+"""A real PostgreSQL server for the test run: initdb and pg_ctl in a temp dir."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import socket
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class PostgresUnavailable(Exception):
+    pass
+
+
+def _bindir() -> Path:
+    pg_config = shutil.which("pg_config")
+    candidates = []
+    if pg_config:
+        out = subprocess.run([pg_config, "--bindir"], capture_output=True, text=True)
+        candidates.append(out.stdout.strip())
+    candidates += sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)
+    for c in candidates:
+        if c and (Path(c) / "initdb").exists() and (Path(c) / "postgres").exists():
+            return Path(c)
+    raise PostgresUnavailable("no PostgreSQL server binaries (initdb, postgres) found")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class PostgresServer:
+    root: Path
+    bindir: Path
+    port: int
+    run_as: str | None
+
+    @property
+    def socket_dir(self) -> Path:
+        return self.root / "sock"
+
+    def url(self, database: str) -> str:
+        return (f"postgresql+psycopg://postgres@/{database}"
+                f"?host={self.socket_dir}&port={self.port}")
+
+    def _cmd(self, *args: str) -> list[str]:
+        if self.run_as:
+            return ["runuser", "-u", self.run_as, "--", *args]
+        return list(args)
+
+    def psql(self, sql: str, database: str = "postgres") -> str:
+        out = subprocess.run(
+            self._cmd(str(self.bindir / "psql"), "-h", str(self.socket_dir), "-p",
+                      str(self.port), "-U", "postgres", "-d", database, "-v",
+                      "ON_ERROR_STOP=1", "-Atc", sql),
+            capture_output=True, text=True, check=True)
+        return out.stdout
+
+    def create_database(self, name: str) -> str:
+        self.psql(f'DROP DATABASE IF EXISTS "{name}"')
+        self.psql(f'CREATE DATABASE "{name}"')
+        return self.url(name)
+
+    def stop(self) -> None:
+        subprocess.run(self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"),
+                                 "-m", "immediate", "stop"), capture_output=True)
+
+    def start(self) -> None:
+        opts = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses='' "
+                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        result = subprocess.run(
+            self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-o", opts,
+                      "-l", str(self.root / "log"), "-w", "-t", "30", "start"),
+            capture_output=True, text=True)
+        if result.returncode != 0:
+            log = (self.root / "log").read_text() if (self.root / "log").exists() else ""
+            raise PostgresUnavailable(f"pg_ctl start failed: {result.stderr} {log[-500:]}")
+
+
+def start_server() -> PostgresServer:
+    bindir = _bindir()
+    run_as = None
+    if os.geteuid() == 0:  # initdb refuses to run as root
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError as exc:
+            raise PostgresUnavailable("running as root and there is no postgres user") from exc
+        run_as = "postgres"
+    root = Path(tempfile.mkdtemp(prefix="rb-pg-"))
+    (root / "sock").mkdir()
+    if run_as:
+        shutil.chown(root, run_as)
+        shutil.chown(root / "sock", run_as)
+    result = subprocess.run(
+        ([ "runuser", "-u", run_as, "--"] if run_as else [])
+        + [str(bindir / "initdb"), "-D", str(root / "data"), "-U", "postgres",
+           "-A", "trust", "-E", "UTF8", "--no-sync"],
+        capture_output=True, text=True)
+    if result.returncode != 0:
+        raise PostgresUnavailable(f"initdb failed: {result.stderr.strip()[:300]}")
+    server = PostgresServer(root=root, bindir=bindir, port=_free_port(), run_as=run_as)
+    server.start()
+    return server

@@ -1,0 +1,119 @@
+"""The schema: migrations match the models, upgrade is safe, column types are exact."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import IntegrityError, StatementError
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.domain.enums import Brand, PriceTier
+from app.errors import BadInput, SchemaTooNew
+from models import AppMeta, Base, Style
+from models.db import head_revision, make_engine, upgrade
+from tests.helpers.postgres import PostgresServer
+
+
+def test_migrations_build_exactly_the_models(engine: Engine) -> None:
+    with engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diff == []
+
+
+def test_upgrade_is_idempotent_and_at_head(engine: Engine) -> None:
+    upgrade(engine)
+    with engine.connect() as conn:
+        assert MigrationContext.configure(conn).get_current_revision() == head_revision()
+
+
+def _fresh_engines(tmp_path, pg_server: PostgresServer | None, name: str) -> Engine:  # type: ignore[no-untyped-def]
+    if pg_server is None:
+        return make_engine(f"sqlite:///{tmp_path / (name + '.db')}")
+    return make_engine(pg_server.create_database(name))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def fresh_engine(request: pytest.FixtureRequest, tmp_path) -> Engine:  # type: ignore[no-untyped-def]
+    server = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
+    engine = _fresh_engines(tmp_path, server, f"fresh_{request.node.name[-12:-1]}".lower()
+                            .replace("-", "_").replace("[", "_"))
+    yield engine
+    engine.dispose()
+
+
+def test_schema_from_a_newer_app_is_refused_and_untouched(fresh_engine: Engine) -> None:
+    upgrade(fresh_engine)
+    with fresh_engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = 'future9999'"))
+    with pytest.raises(SchemaTooNew, match="newer ReturnBench"):
+        upgrade(fresh_engine)
+    with fresh_engine.connect() as conn:
+        assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "future9999"
+
+
+def test_a_database_of_something_else_is_refused(fresh_engine: Engine) -> None:
+    with fresh_engine.begin() as conn:
+        conn.execute(text("CREATE TABLE invoices (id INTEGER PRIMARY KEY)"))
+    with pytest.raises(BadInput, match="not a ReturnBench database"):
+        upgrade(fresh_engine)
+    with fresh_engine.connect() as conn:
+        assert conn.scalar(text("SELECT count(*) FROM invoices")) == 0
+
+
+def test_money_and_time_round_trip_exactly(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as s:
+        s.add(Style(code="T-1", brand=Brand.KISSPROM, name="Test gown", silhouette="A-line",
+                    msrp=Decimal("229.99"), price_tier=PriceTier.MID, clearance=False))
+        s.commit()
+        style = s.scalars(select(Style).where(Style.code == "T-1")).one()
+        s.expire_all()
+        assert style.msrp == Decimal("229.99") and isinstance(style.msrp, Decimal)
+
+
+def test_money_must_be_decimal(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as s:
+        s.add(Style(code="T-2", brand=Brand.KISSPROM, name="x", silhouette="x",
+                    msrp=229.99, price_tier=PriceTier.MID))  # type: ignore[arg-type]
+        with pytest.raises(StatementError, match="Decimal"):
+            s.flush()
+
+
+def test_enum_columns_reject_unknown_values(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as s:
+        s.add(Style(code="T-3", brand=Brand.KISSPROM, name="x", silhouette="x",
+                    msrp=Decimal("1.00"), price_tier=PriceTier.MID))
+        s.flush()
+        with pytest.raises(IntegrityError):
+            with s.begin_nested():
+                s.execute(text("UPDATE styles SET price_tier = 'bogus' WHERE code = 'T-3'"))
+
+
+def test_timestamps_come_back_aware_utc(session_factory: sessionmaker[Session]) -> None:
+    from app.domain.enums import Role
+    from models import User
+
+    local = dt.datetime(2026, 4, 15, 10, 30, tzinfo=dt.timezone(dt.timedelta(hours=-7)))
+    with session_factory() as s:
+        s.add(User(username="t", display_name="T", role=Role.INSPECTOR, pin_hash="x",
+                   created_at=local))
+        s.commit()
+        s.expire_all()
+        user = s.scalars(select(User).where(User.username == "t")).one()
+        assert user.created_at == local and user.created_at.tzinfo is not None
+        assert user.created_at.utcoffset() == dt.timedelta(0)
+        s.add(User(username="n", display_name="N", role=Role.INSPECTOR, pin_hash="x",
+                   created_at=dt.datetime(2026, 1, 1)))
+        with pytest.raises(StatementError, match="naive"):
+            s.flush()
+
+
+def test_app_meta_key_value(session_factory: sessionmaker[Session]) -> None:
+    with session_factory() as s:
+        s.add(AppMeta(key="k", value="v"))
+        s.commit()
+        assert s.get(AppMeta, "k").value == "v"  # type: ignore[union-attr]

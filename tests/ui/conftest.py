@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import pytest
+
+from app.bootstrap import Services, bootstrap
+from app.clock import FixedClock
+from app.config import load_settings
+from app.services.demo_data import load_demo_data
+
+DEMO_DAY = dt.date(2026, 4, 15)
+
+
+@pytest.fixture
+def services(tmp_path: Path, clock: FixedClock) -> Iterator[Services]:
+    """Real services on a real SQLite file with a little demo data."""
+    built = bootstrap(load_settings(f"sqlite:///{tmp_path / 'ui.db'}", "TEST-BENCH"), clock)
+    load_demo_data(built.session_factory, orders=60, seed=5, today=DEMO_DAY)
+    yield built
+    built.dispose()

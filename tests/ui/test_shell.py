@@ -1,0 +1,99 @@
+"""The window driven like a user: keys into the real widgets, checks what they show."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from PySide6.QtCore import Qt
+
+from app.bootstrap import Services
+from app.services.uow import UnitOfWork
+from models import ReturnAuthorization
+from ui.window import MainWindow
+
+
+def _window(qtbot, services: Services) -> MainWindow:  # type: ignore[no-untyped-def]
+    window = MainWindow(services)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    return window
+
+
+def _sign_in(qtbot, window: MainWindow, down: int, pin: str) -> None:  # type: ignore[no-untyped-def]
+    page = window.sign_in
+    for _ in range(down):
+        qtbot.keyClick(page, Qt.Key.Key_Down)
+    qtbot.keyClicks(page.pin, pin)
+    qtbot.keyClick(page.pin, Qt.Key.Key_Return)
+
+
+def _an_rma(services: Services) -> tuple[str, str]:
+    with UnitOfWork(services.session_factory) as uow:
+        rma = uow.session.scalars(select(ReturnAuthorization).limit(1)).one()
+        return rma.number, rma.order.customer.name
+
+
+def test_sign_in_with_keyboard_opens_the_shell(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, services)
+    assert window.demo_banner.isVisible() and "ines 1111" in window.demo_banner.text()
+    assert window.station_label.text() == "Station: TEST-BENCH"
+    assert "SQLite" in window.db_label.text()
+    # Adam, Carl, Ines...: two downs select Ines.
+    with qtbot.waitSignal(window.sign_in.signed_in, timeout=5000):
+        _sign_in(qtbot, window, 2, "1111")
+    assert window.shell is not None and window.stack.currentWidget() is window.shell
+    assert window.user_label.text() == "User: Ines Moreno (inspector)"
+    qtbot.waitUntil(window.shell.receive.scan.hasFocus, timeout=2000)
+
+
+def test_wrong_pin_says_so_and_keeps_the_sign_in(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "9999")
+    assert window.shell is None
+    assert "Wrong PIN: 4 tries left" in window.sign_in.banner.text()
+    assert window.sign_in.pin.text() == ""
+    qtbot.waitUntil(window.sign_in.pin.hasFocus, timeout=2000)
+
+
+def test_scan_finds_the_return_and_unknown_says_why(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "1111")
+    assert window.shell is not None
+    receive = window.shell.receive
+    number, customer = _an_rma(services)
+    with qtbot.waitSignal(receive.found, timeout=2000):
+        qtbot.keyClicks(receive.scan, number)
+        qtbot.keyClick(receive.scan, Qt.Key.Key_Return)
+    assert receive.card.isVisible()
+    assert number in receive.card.headline.text() and customer in receive.card.headline.text()
+    assert receive.card.table.rowCount() >= 1
+    assert receive.scan.property("flash") == "good"
+    qtbot.waitUntil(receive.scan.hasFocus, timeout=2000)
+    assert receive.scan.selectedText() == number
+
+    with qtbot.waitSignal(receive.not_found, timeout=2000) as blocker:
+        qtbot.keyClicks(receive.scan, "KP-99999999")
+        qtbot.keyClick(receive.scan, Qt.Key.Key_Return)
+    assert "No return or order found for KP-99999999" in blocker.args[0]
+    assert "No return or order found" in receive.banner.text()
+    assert receive.scan.property("flash") == "bad"
+    qtbot.keyClick(receive.scan, Qt.Key.Key_Escape)
+    assert receive.banner.text() == ""
+
+
+def test_function_keys_move_between_places_and_sign_out(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 3, "4444")  # Maria, manager
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F4)
+    assert shell.pages.currentIndex() == 3 and "Approvals" in shell.pages.currentWidget().text()
+    qtbot.keyClick(shell, Qt.Key.Key_F1)
+    assert shell.pages.currentIndex() == 0
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    assert window.shell is None and window.stack.currentWidget() is window.sign_in
+    assert window.user_label.text() == "User: (signed out)"
