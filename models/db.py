@@ -5,18 +5,23 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event, inspect
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import BadInput, DatabaseUnavailable, SchemaTooNew
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 log = logging.getLogger(__name__)
+# The newest migration; a test keeps it equal to Alembic's head. Knowing it here lets a
+# start on an up-to-date database skip importing Alembic (about 0.2 s of start-up).
+HEAD_REVISION = "0001"
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -61,12 +66,16 @@ def describe(engine: Engine) -> str:
 
 def alembic_config() -> Config:
     """Alembic's config; the app always hands migrations its own connection, so no URL."""
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     return cfg
 
 
 def head_revision() -> str:
+    from alembic.script import ScriptDirectory
+
     head = ScriptDirectory.from_config(alembic_config()).get_current_head()
     assert head is not None
     return head
@@ -74,9 +83,15 @@ def head_revision() -> str:
 
 def upgrade(engine: Engine) -> None:
     """Bring the schema to this app's head; refuse a schema from a newer app."""
-    cfg = alembic_config()
-    script = ScriptDirectory.from_config(cfg)
     try:
+        if _current_revision(engine) == HEAD_REVISION:
+            return
+        from alembic import command
+        from alembic.runtime.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        cfg = alembic_config()
+        script = ScriptDirectory.from_config(cfg)
         with engine.begin() as conn:
             current = MigrationContext.configure(conn).get_current_revision()
             if current is not None and _unknown_revision(script, current):
@@ -96,6 +111,14 @@ def upgrade(engine: Engine) -> None:
             command.upgrade(cfg, "head")
     except OperationalError as exc:
         raise DatabaseUnavailable(_operational_message(engine, exc)) from exc
+
+
+def _current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        value = conn.scalar(text("SELECT version_num FROM alembic_version"))
+        return None if value is None else str(value)
 
 
 def _unknown_revision(script: ScriptDirectory, revision: str) -> bool:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.domain.enums import Brand, PriceTier
 from app.errors import BadInput, SchemaTooNew
 from models import AppMeta, Base, Style
-from models.db import head_revision, make_engine, upgrade
+from models.db import HEAD_REVISION, head_revision, make_engine, upgrade
 from tests.helpers.postgres import PostgresServer
 
 
@@ -23,6 +23,10 @@ def test_migrations_build_exactly_the_models(engine: Engine) -> None:
     with engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
     assert diff == []
+
+
+def test_fast_path_head_matches_alembic() -> None:
+    assert HEAD_REVISION == head_revision()
 
 
 def test_upgrade_is_idempotent_and_at_head(engine: Engine) -> None:
