@@ -55,7 +55,8 @@ def main() -> None:
           f"(runs {', '.join(f'{t:.2f}' for t in times)})")
     print(f"baseline: {args.orders} bare order rows by executemany: {base * 1000:.1f} ms")
     if args.pg:
-        print(f"demo-data {args.orders} orders on PostgreSQL: {run_once(args.pg, args.orders):.2f} s")
+        pg_time = run_once(args.pg, args.orders)
+        print(f"demo-data {args.orders} orders on PostgreSQL: {pg_time:.2f} s")
 
 
 if __name__ == "__main__":
