@@ -15,12 +15,14 @@ import logging
 import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, NoReturn
 
 from app import audit
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
 from app.errors import ReturnBenchError, UsageError, exit_code, user_message
+from app.policy.contract import decide_file
 from app.services.demo_data import load_demo_data
 from app.services.uow import UnitOfWork
 
@@ -53,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("code")
     _add_db(lookup)
 
+    dec = sub.add_parser("decide", help="the policy decision for a case (POLICY.md contract)")
+    dec.add_argument("case", type=Path, metavar="CASE.json")
+    dec.add_argument("--policy", metavar="ID|PATH", help="policy id or TOML file "
+                     "(default: the case's \"policy\")")
+    _add_db(dec)
+
     aud = sub.add_parser("audit", help="audit log tools")
     aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=_Parser)
     verify = aud_sub.add_parser("verify", help="check the audit log's hash chain")
@@ -65,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def is_command_line(argv: Sequence[str]) -> bool:
     """True when argv names a command (or asks for help) rather than opening the app."""
-    return any(a in _HANDLERS or a in ("-h", "--help") for a in argv)
+    return any(a in _HANDLERS or a in _PURE or a in ("-h", "--help") for a in argv)
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:
@@ -76,6 +84,8 @@ def run(argv: Sequence[str]) -> int:
     """Run a CLI command; returns the exit code. Never lets a traceback reach the user."""
     try:
         args = build_parser().parse_args(argv)
+        if args.command in _PURE:
+            return _PURE[args.command](args)
         handler = _HANDLERS.get(args.command)
         if handler is None:
             raise UsageError("no command given (see --help)")
@@ -120,6 +130,14 @@ def _cmd_db_upgrade(services: Services, args: argparse.Namespace) -> int:
     _print_json({"database": services.database_label, "schema": "up to date"})
     return 0
 
+
+def _cmd_decide(args: argparse.Namespace) -> int:
+    _print_json(decide_file(args.case, args.policy))
+    return 0
+
+
+# Commands that need no database.
+_PURE: dict[str, Callable[[argparse.Namespace], int]] = {"decide": _cmd_decide}
 
 _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "demo-data": _cmd_demo_data,
