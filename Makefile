@@ -17,7 +17,10 @@ DEBIAN_RUN_PACKAGES := libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 \
 .PHONY: run test lint bench system-deps system-run-deps clean
 
 $(PY):
-	$(PYTHON) -m venv $(VENV)
+	@# Debian's python3 needs python3-venv (ensurepip) before it can make a venv.
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+		bash .ci/debian-packages python3-venv python$$($(PYTHON) -c 'import sys; print("%d.%d" % sys.version_info[:2])')-venv \
+		&& $(PYTHON) -m venv $(VENV); }
 	$(PY) -m pip install -q --upgrade pip
 
 $(RUNTIME_STAMP): requirements.lock | $(PY)
@@ -49,7 +52,8 @@ lint: $(DEV_STAMP)
 
 bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_startup.py
-	$(PY) benchmarks/bench_demo_data.py
+	PYTHONPATH=. $(PY) benchmarks/bench_demo_data.py
+	PYTHONPATH=. $(PY) benchmarks/bench_decide.py
 
 clean:
 	rm -rf $(VENV)
