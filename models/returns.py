@@ -175,7 +175,9 @@ class Decision(Base):
     claim_resolution_due_on: Mapped[dt.date | None] = mapped_column(Date)
     policy_id: Mapped[str40]
     policy_version: Mapped[str40]
-    policy_sha256: Mapped[str] = mapped_column(String(64))
+    policy_sha256: Mapped[str] = mapped_column(
+        String(64), ForeignKey("policy_versions.sha256"), index=True
+    )
     case: Mapped[dict[str, Any]] = mapped_column(JSON)
     trace: Mapped[list[Any]] = mapped_column(JSON)
     decided_at: Mapped[utc_ts]
@@ -184,6 +186,19 @@ class Decision(Base):
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
 
     item: Mapped[ReturnItem] = relationship(back_populates="decisions")
+
+
+class PolicyVersion(Base):
+    """Every policy file a decision was made under, kept verbatim by content hash, so an
+    old decision can be re-explained after the file changed."""
+
+    __tablename__ = "policy_versions"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    policy_id: Mapped[str40]
+    version: Mapped[str40]
+    content: Mapped[str] = mapped_column(Text)
+    first_used_at: Mapped[utc_ts]
 
 
 class Approval(Base):

@@ -55,6 +55,7 @@ class Policy:
     alteration_amount: Decimal
     extra_sla_hours: dict[str, int]
     source: str
+    text: str
 
 
 def _int(v: Any) -> int:
@@ -196,4 +197,5 @@ def _build(v: dict[str, dict[str, Any]], raw: bytes, source: str) -> Policy:
         extra_sla_hours={k: val for k, val in v["sla"].items()
                          if k.startswith("tier")},
         source=source,
+        text=raw.decode("utf-8"),
     )

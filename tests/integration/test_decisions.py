@@ -1,0 +1,200 @@
+"""Deciding at the bench through the service: preview, accept, approvals, exceptions, and
+re-explaining an old decision after the policy file changed."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.clock import FixedClock
+from app.domain.enums import (
+    ApprovalKind,
+    ApprovalLevel,
+    DamageCause,
+    DamageSeverity,
+    DecisionStatus,
+    Grade,
+    RequestedResolution,
+    Resolution,
+    ReturnReason,
+    Role,
+)
+from app.errors import BadInput, PermissionDenied
+from app.policy.rules import POLICY_DIR, load_policy
+from app.services.auth import SignedInUser
+from app.services.decisions import DecisionService, InspectionInput
+from app.services.demo_data import DemoSummary
+from models import (
+    Approval,
+    Decision,
+    Order,
+    PolicyVersion,
+    ReturnAuthorization,
+    ReturnItem,
+    User,
+)
+
+GRADE_A = InspectionInput(grade=Grade.A)
+
+
+def _user(sf: sessionmaker[Session], username: str) -> SignedInUser:
+    with sf() as s:
+        u = s.scalars(select(User).where(User.username == username)).one()
+        return SignedInUser(u.id, u.username, u.display_name, u.role)
+
+
+@pytest.fixture
+def ines(demo: DemoSummary, session_factory: sessionmaker[Session]) -> SignedInUser:
+    return _user(session_factory, "ines")
+
+
+@pytest.fixture
+def service(demo: DemoSummary, session_factory: sessionmaker[Session],
+            clock: FixedClock) -> DecisionService:
+    return DecisionService(session_factory, clock, "TEST-BENCH")
+
+
+def _rma_where(sf: sessionmaker[Session], **want: object) -> tuple[str, ReturnItem]:
+    """A demo RMA with one unit whose fields match `want`, made to match if none does."""
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization).join(Order)
+                        .where(Order.brand == want.pop("brand", "kissprom"))
+                        .order_by(ReturnAuthorization.id)).first()
+        assert rma is not None
+        item = rma.items[0]
+        for key, value in want.items():
+            setattr(item, key, value)
+        for extra in rma.items[1:]:
+            s.delete(extra)
+        s.commit()
+        return rma.number, item
+
+
+def _set_price(sf: sessionmaker[Session], rma_number: str, price: str, tax: str) -> None:
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization)
+                        .where(ReturnAuthorization.number == rma_number)).one()
+        line = rma.items[0].order_line
+        assert line is not None
+        line.unit_price_paid, line.unit_tax, line.clearance = Decimal(price), Decimal(tax), False
+        s.commit()
+
+
+def test_preview_then_accept_stores_decision_with_policy(
+        ines: SignedInUser, service: DecisionService,
+        session_factory: sessionmaker[Session]) -> None:
+    number, _ = _rma_where(session_factory, reason=ReturnReason.SIZING,
+                           requested=RequestedResolution.REFUND)
+    _set_price(session_factory, number, "120.00", "9.90")
+    view = service.preview(number, {1: GRADE_A})
+    assert view.units[0].resolution in (Resolution.REFUND, Resolution.RETURN_TO_CUSTOMER)
+    accepted = service.accept(number, {1: GRADE_A}, ines)
+    assert accepted.view == view or accepted.view.units == view.units
+    with session_factory() as s:
+        row = s.get(Decision, accepted.decision_ids[0])
+        assert row is not None
+        assert row.policy_id == "kissprom" and row.policy_sha256 == load_policy("kissprom").sha256
+        assert row.trace and row.case["items"][0]["sku"]
+        assert s.get(PolicyVersion, row.policy_sha256) is not None
+        assert row.item.decision_status is DecisionStatus.DECIDED
+        assert audit.verify(s).ok
+    with pytest.raises(BadInput, match="already decided"):
+        service.accept(number, {1: GRADE_A}, ines)
+
+
+def test_refund_over_250_waits_for_a_manager(ines: SignedInUser, service: DecisionService,
+                                             session_factory: sessionmaker[Session],
+                                             clock: FixedClock) -> None:
+    number, _ = _rma_where(session_factory, reason=ReturnReason.QUALITY_DEFECT,
+                           requested=RequestedResolution.REFUND)
+    _set_price(session_factory, number, "289.00", "23.84")
+    damaged = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MODERATE,
+                              damage_cause=DamageCause.MANUFACTURING, photos=2)
+    with session_factory() as s:
+        rma = s.scalars(select(ReturnAuthorization)
+                        .where(ReturnAuthorization.number == number)).one()
+        rma.shipped_by_customer_on = rma.order.delivered_on  # inside every window
+        s.commit()
+    accepted = service.accept(number, {1: damaged}, ines)
+    assert accepted.view.units[0].resolution is Resolution.REFUND
+    assert accepted.view.approval is ApprovalLevel.MANAGER
+    with session_factory() as s:
+        approval = s.get(Approval, accepted.approval_ids[0])
+        assert approval is not None and approval.kind is ApprovalKind.REFUND_OVER_THRESHOLD
+        assert approval.level is ApprovalLevel.MANAGER and approval.amount > Decimal("250")
+        item = s.get(Decision, accepted.decision_ids[0]).item  # type: ignore[union-attr]
+        assert item.decision_status is DecisionStatus.AWAITING_APPROVAL
+
+
+def test_claim_without_photos_stays_pending(ines: SignedInUser, service: DecisionService,
+                                            session_factory: sessionmaker[Session]) -> None:
+    number, _ = _rma_where(session_factory, reason=ReturnReason.SHIPPING_DAMAGE)
+    damaged = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MINOR,
+                              damage_cause=DamageCause.SHIPPING, photos=1)
+    accepted = service.accept(number, {1: damaged}, ines)
+    assert accepted.view.units[0].resolution is Resolution.PHOTOS_REQUIRED
+    with session_factory() as s:
+        row = s.get(Decision, accepted.decision_ids[0])
+        assert row is not None and row.item.decision_status is DecisionStatus.PENDING
+
+
+def test_exception_needs_a_reason_and_picks_the_level(
+        ines: SignedInUser, service: DecisionService,
+        session_factory: sessionmaker[Session]) -> None:
+    number, _ = _rma_where(session_factory)
+    with pytest.raises(BadInput, match="reason"):
+        service.request_exception(number, 1, "ok", "refund", Decimal("100.00"), ines)
+    small = service.request_exception(number, 1, "Customer was told on the phone she could "
+                                      "return it", "refund", Decimal("100.00"), ines)
+    big = service.request_exception(number, 1, "VIP bride, dress arrived after the wedding",
+                                    "refund", Decimal("250.01"), ines)
+    with session_factory() as s:
+        assert s.get(Approval, small).level is ApprovalLevel.SUPERVISOR  # type: ignore[union-attr]
+        assert s.get(Approval, big).level is ApprovalLevel.MANAGER  # type: ignore[union-attr]
+        assert s.get(Approval, big).kind is ApprovalKind.POLICY_EXCEPTION  # type: ignore[union-attr]
+
+
+def test_admin_cannot_decide(service: DecisionService,
+                             session_factory: sessionmaker[Session]) -> None:
+    number, _ = _rma_where(session_factory)
+    admin = _user(session_factory, "adam")
+    assert admin.role is Role.ADMIN
+    with pytest.raises(PermissionDenied):
+        service.accept(number, {1: GRADE_A}, admin)
+
+
+def test_old_decision_is_re_explained_under_its_own_policy(
+        ines: SignedInUser, demo: DemoSummary, session_factory: sessionmaker[Session],
+        clock: FixedClock, tmp_path: Path) -> None:
+    number, _ = _rma_where(session_factory, reason=ReturnReason.SIZING,
+                           requested=RequestedResolution.REFUND)
+    _set_price(session_factory, number, "120.00", "9.90")
+    with session_factory() as s:
+        rma = s.scalars(select(ReturnAuthorization)
+                        .where(ReturnAuthorization.number == number)).one()
+        rma.shipped_by_customer_on = rma.order.delivered_on + dt.timedelta(days=1)
+        s.commit()
+    accepted = DecisionService(session_factory, clock, "TEST-BENCH").accept(
+        number, {1: GRADE_A}, ines)
+    assert accepted.view.units[0].resolution is Resolution.REFUND
+    original = accepted.view.contract
+    # The policy file changes: the refund window shrinks to nothing.
+    changed = tmp_path / "kissprom.toml"
+    changed.write_text((POLICY_DIR / "kissprom.toml").read_text()
+                       .replace("window_days = 14", "window_days = 0")
+                       .replace('version = "1"', 'version = "2"'))
+    new_service = DecisionService(session_factory, clock, "TEST-BENCH",
+                                  policy_loader=lambda _id: load_policy(changed))
+    assert new_service.preview(number, {1: GRADE_A}).units[0].resolution \
+        is Resolution.RETURN_TO_CUSTOMER
+    explained = new_service.explain(accepted.decision_ids[0])
+    assert explained.contract == original
+    assert explained.policy_version == "1"
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(PolicyVersion)) == 1
