@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
 from app.services.auth import AuthService
+from app.services.decisions import DecisionService
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
 from app.services.lookup import LookupService
 from app.services.uow import UnitOfWork
@@ -31,6 +32,7 @@ class Services:
     clock: Clock
     auth: AuthService
     lookup: LookupService
+    decisions: DecisionService
 
     @property
     def database_label(self) -> str:
@@ -59,6 +61,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
         clock=clock,
         auth=AuthService(session_factory, clock, settings.station),
         lookup=LookupService(session_factory, clock),
+        decisions=DecisionService(session_factory, clock, settings.station),
     )
 
 

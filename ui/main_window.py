@@ -14,8 +14,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bootstrap import Services
 from app.services.auth import SignedInUser
-from app.services.lookup import LookupService
+from app.services.lookup import ReturnView
+from ui.banner import Level
+from ui.inspect_page import InspectPage
+from ui.policy_view import PolicyView
 from ui.receive_page import ReceivePage
 
 # Places and the issue that fills each; a place not built yet says so plainly.
@@ -28,18 +32,16 @@ PLACES = (
     ("Settings", "F6"),
 )
 _COMING = {
-    "Inspect": "Grading, checklist and damage photos arrive here with the inspection release.",
     "Claims": "The damage-claims queue and photo review arrive here with the claims release.",
     "Approvals": "The approvals queue from every bench arrives here with the approvals release.",
     "Reports": "Returns KPIs and exports arrive here with the back-office release.",
-    "Settings": "Printer, camera, policy and user settings arrive here in a later release.",
 }
 
 
 class Shell(QWidget):
     sign_out_requested = Signal()
 
-    def __init__(self, lookup: LookupService, user: SignedInUser,
+    def __init__(self, services: Services, user: SignedInUser,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.user = user
@@ -66,23 +68,57 @@ class Shell(QWidget):
         body.addLayout(side)
 
         self.pages = QStackedWidget()
-        self.receive = ReceivePage(lookup)
-        self.pages.addWidget(self.receive)
-        for name, _key in PLACES[1:]:
-            page = QLabel(f"{name}\n\n{_COMING[name]}")
-            page.setObjectName("comingSoon")
-            page.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            page.setWordWrap(True)
+        self.receive = ReceivePage(services.lookup)
+        self.inspect = InspectPage(services.decisions)
+        self.settings_page = PolicyView()
+        self.receive.found.connect(self._parcel_found)
+        self.inspect.finished.connect(self._inspection_finished)
+        self.current: ReturnView | None = None
+        for name, _key in PLACES:
+            if name == "Receive":
+                page: QWidget = self.receive
+            elif name == "Inspect":
+                page = self.inspect
+            elif name == "Settings":
+                page = self.settings_page
+            else:
+                label = QLabel(f"{name}\n\n{_COMING[name]}")
+                label.setObjectName("comingSoon")
+                label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+                label.setWordWrap(True)
+                page = label
             self.pages.addWidget(page)
         body.addWidget(self.pages, 1)
         self.nav.currentRowChanged.connect(self._go)
+        # Application-wide: a bench PC has one window, and without a window manager
+        # (kiosk set-ups, Xvfb) the window may never be "active" for window shortcuts.
+        app_wide = Qt.ShortcutContext.ApplicationShortcut
         for row, (_name, key) in enumerate(PLACES):
-            QShortcut(QKeySequence(key), self, activated=lambda r=row: self.nav.setCurrentRow(r))
-        QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.sign_out_requested.emit)
-        QShortcut(QKeySequence("Escape"), self, activated=self.receive.banner.clear)
+            QShortcut(QKeySequence(key), self, activated=lambda r=row: self.nav.setCurrentRow(r),
+                      context=app_wide)
+        QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.sign_out_requested.emit,
+                  context=app_wide)
+        QShortcut(QKeySequence("Escape"), self.receive, activated=self.receive.banner.clear,
+                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.nav.setCurrentRow(0)
+
+    def _inspection_finished(self, message: str, needs_attention: bool) -> None:
+        self.nav.setCurrentRow(0)
+        self.receive.show_outcome(message, needs_attention)
+
+    def _parcel_found(self, view: ReturnView) -> None:
+        self.current = view
 
     def _go(self, row: int) -> None:
         self.pages.setCurrentIndex(row)
         if row == 0:
             self.receive.focus_scan()
+        elif self.pages.currentWidget() is self.inspect:
+            view = self.current
+            if view is not None and view.rma_number and view is not self.inspect.view:
+                self.inspect.load(view, self.user)
+            elif view is not None and not view.rma_number:
+                self.inspect.banner.show_message(
+                    Level.WARN, f"Order {view.order_number} has no return authorization: "
+                    "nothing to inspect. Hold the parcel or search again.")
+            self.inspect.setFocus()

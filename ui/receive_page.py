@@ -40,6 +40,17 @@ class ReceivePage(QWidget):
         self._flash_timer.setSingleShot(True)
         self._flash_timer.timeout.connect(lambda: self._flash(""))
 
+    def show_outcome(self, message: str, needs_attention: bool) -> None:
+        """Back from Inspect: say what was decided and refresh the parcel shown."""
+        self.banner.show_message(Level.WARN if needs_attention else Level.OK, message)
+        if self.card.view is not None:
+            code = self.card.view.rma_number or self.card.view.order_number
+            try:
+                self.card.show_return(self._lookup.find_return(code))
+            except ReturnBenchError as exc:
+                self.banner.show_message(Level.ERROR, user_message(exc))
+        self.focus_scan()
+
     def focus_scan(self) -> None:
         self.scan.setFocus()
         self.scan.selectAll()

@@ -48,7 +48,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("ReturnBench (DEMO DATA)")
 
     def _open_shell(self, user: SignedInUser) -> None:
-        self.shell = Shell(self.services.lookup, user)
+        self.shell = Shell(self.services, user)
         self.shell.sign_out_requested.connect(self._sign_out)
         self.stack.addWidget(self.shell)
         self.stack.setCurrentWidget(self.shell)

@@ -74,6 +74,7 @@ class UnitOutcome:
     restocking_fee: Decimal
     credit: Decimal
     disposition: str
+    size_to: str | None = None  # the size an exchange or replacement ships in
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ class DecisionService:
             rma = _rma(uow.session, rma_number)
             case, units = self._case(rma, inspections)
             policy = self._load_policy(rma.order.brand.value)
-            return _view(rma.number, units, decide(parse_case(case), policy))
+            return _view(rma.number, units, decide(parse_case(case), policy), case)
 
     # --- accept ------------------------------------------------------------------
     def accept(self, rma_number: str, inspections: Mapping[int, InspectionInput],
@@ -195,7 +196,7 @@ class DecisionService:
                          payload={"decision": decision_to_json(decision),
                                   "units": list(units)})
             uow.commit()
-            return AcceptedDecision(_view(rma.number, units, decision),
+            return AcceptedDecision(_view(rma.number, units, decision, case),
                                     tuple(r.id for r in decision_rows), tuple(approvals))
 
     # --- exceptions --------------------------------------------------------------
@@ -249,7 +250,8 @@ class DecisionService:
             policy = parse_policy(archived.content.encode("utf-8"),
                                   f"archived {archived.policy_id} v{archived.version}")
             units = tuple(it["unit_no"] for it in row.case["items"])
-            return _view(row.item.rma.number, units, decide(parse_case(row.case), policy))
+            return _view(row.item.rma.number, units, decide(parse_case(row.case), policy),
+                         row.case)
 
     # --- case building -----------------------------------------------------------
     def _case(self, rma: ReturnAuthorization, inspections: Mapping[int, InspectionInput]
@@ -345,12 +347,14 @@ def _archive_policy(session: Session, policy: Policy, now: dt.datetime) -> None:
         session.flush()
 
 
-def _view(rma_number: str, units: tuple[int, ...], d: PolicyDecision) -> DecisionView:
+def _view(rma_number: str, units: tuple[int, ...], d: PolicyDecision,
+          case: dict[str, Any]) -> DecisionView:
+    sizes = [it.get("exchange_size") for it in case["items"]]
     return DecisionView(
         rma_number=rma_number,
         units=tuple(UnitOutcome(u, o.sku, o.resolution, o.refund, o.restocking_fee, o.credit,
-                                o.disposition.value) for u, o in zip(units, d.items,
-                                                                     strict=True)),
+                                o.disposition.value, size)
+                    for u, o, size in zip(units, d.items, sizes, strict=True)),
         refund_total=d.refund_total, credit_total=d.credit_total, approval=d.approval,
         approval_reason=d.approval_reason, carrier_claim=d.carrier_claim,
         due={"inspection": d.due.inspection, "refund": d.due.refund,

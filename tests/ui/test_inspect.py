@@ -1,0 +1,138 @@
+"""Inspect and decide from the keyboard: scan, F2, grade key, Enter; exceptions with E."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from PySide6.QtCore import Qt
+
+from app.bootstrap import Services
+from app.domain.enums import (
+    ApprovalKind,
+    DecisionStatus,
+    ReceptionStatus,
+    RequestedResolution,
+    Resolution,
+    ReturnReason,
+)
+from app.services.uow import UnitOfWork
+from models import Approval, Decision, Order, OrderLine, ReturnAuthorization
+from tests.ui.test_shell import _sign_in, _window
+from ui.window import MainWindow
+
+
+def _simple_refund_rma(services: Services) -> str:
+    """One-unit sizing refund, shipped inside the window, not clearance."""
+    with UnitOfWork(services.session_factory) as uow:
+        rma = uow.session.scalars(
+            select(ReturnAuthorization).join(Order).where(Order.brand == "kissprom")
+            .order_by(ReturnAuthorization.id)).first()
+        assert rma is not None
+        for extra in rma.items[1:]:
+            uow.session.delete(extra)
+        item = rma.items[0]
+        item.reason, item.requested = ReturnReason.SIZING, RequestedResolution.REFUND
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        line = uow.session.get(OrderLine, item.order_line_id)
+        assert line is not None
+        line.clearance = False
+        uow.commit()
+        return rma.number
+
+
+def _to_inspect(qtbot, window: MainWindow, number: str) -> None:  # type: ignore[no-untyped-def]
+    _sign_in(qtbot, window, 2, "1111")
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClicks(shell.receive.scan, number)
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_Return)
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F2)
+    assert shell.pages.currentWidget() is shell.inspect
+    qtbot.waitUntil(shell.inspect.hasFocus, timeout=2000)
+
+
+def test_grade_a_return_in_three_keys_after_the_scan(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    number = _simple_refund_rma(services)
+    window = _window(qtbot, services)
+    _to_inspect(qtbot, window, number)  # scan + Enter, then F2
+    inspect = window.shell.inspect  # type: ignore[union-attr]
+    qtbot.keyClick(inspect, Qt.Key.Key_1)
+    assert inspect.panel.outcome.text().startswith("REFUND  $")
+    assert "Dress goes to: restock at full price" == inspect.panel.destination.text()
+    assert "days after delivery (limit 14)" in inspect.panel.trace.text()
+    with qtbot.waitSignal(inspect.finished, timeout=3000) as done:
+        qtbot.keyClick(inspect, Qt.Key.Key_Return)
+    assert "refund" in done.args[0]
+    shell = window.shell
+    assert shell is not None and shell.pages.currentWidget() is shell.receive
+    assert "refund" in shell.receive.banner.text()
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    with UnitOfWork(services.session_factory) as uow:
+        rma = uow.session.scalars(select(ReturnAuthorization)
+                                  .where(ReturnAuthorization.number == number)).one()
+        item = rma.items[0]
+        assert item.decision_status is DecisionStatus.DECIDED
+        assert item.reception_status is ReceptionStatus.RECEIVED
+        decision = uow.session.scalars(select(Decision)
+                                       .where(Decision.return_item_id == item.id)).one()
+        assert decision.resolution is Resolution.REFUND and decision.policy_id == "kissprom"
+
+
+def test_toggles_change_the_decision_live(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    number = _simple_refund_rma(services)
+    window = _window(qtbot, services)
+    _to_inspect(qtbot, window, number)
+    inspect = window.shell.inspect  # type: ignore[union-attr]
+    qtbot.keyClick(inspect, Qt.Key.Key_2)
+    assert inspect.panel.outcome.text().startswith("REFUND")
+    assert inspect.grade_buttons[next(iter(inspect.grade_buttons))].isChecked() is False
+    qtbot.keyClick(inspect, Qt.Key.Key_W)
+    assert inspect.panel.outcome.text() == "BACK TO CUSTOMER"
+    assert inspect.toggle_buttons["worn"].isChecked()
+    qtbot.keyClick(inspect, Qt.Key.Key_W)
+    qtbot.keyClick(inspect, Qt.Key.Key_5)
+    assert inspect.panel.outcome.text() == "HOLD"
+    assert "supervisor" in inspect.panel.approval.text()
+
+
+def test_exception_with_a_written_reason_goes_to_approval(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    number = _simple_refund_rma(services)
+    window = _window(qtbot, services)
+    _to_inspect(qtbot, window, number)
+    inspect = window.shell.inspect  # type: ignore[union-attr]
+    qtbot.keyClick(inspect, Qt.Key.Key_4)
+    assert inspect.panel.outcome.text() == "BACK TO CUSTOMER"
+    qtbot.keyClick(inspect, Qt.Key.Key_E)
+    assert inspect.panel.exception_open()
+    qtbot.waitUntil(inspect.panel.exception_reason.hasFocus, timeout=2000)
+    qtbot.keyClicks(inspect.panel.exception_reason, "short")
+    qtbot.keyClick(inspect.panel.exception_reason, Qt.Key.Key_Return)
+    assert "reason" in inspect.banner.text() and inspect.panel.exception_open()
+    inspect.panel.exception_reason.clear()
+    qtbot.keyClicks(inspect.panel.exception_reason, "Stain was on it when we shipped it")
+    qtbot.keyClick(inspect.panel.exception_reason, Qt.Key.Key_Return)
+    assert not inspect.panel.exception_open()
+    assert "Exception request" in inspect.banner.text()
+    assert inspect.current_unit() == 1  # focus did not jump to another item
+    with UnitOfWork(services.session_factory) as uow:
+        approval = uow.session.scalars(select(Approval)).one()
+        assert approval.kind is ApprovalKind.POLICY_EXCEPTION
+        assert approval.reason == "Stain was on it when we shipped it"
+        assert approval.requested_outcome == "refund"
+
+
+def test_settings_shows_both_policies_with_assumed_values(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "1111")
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F6)
+    assert shell.pages.currentWidget() is shell.settings_page
+    tabs = shell.settings_page.tabs
+    assert [tabs.tabText(i) for i in range(tabs.count())] == ["kissprom", "stacees"]
+    kp = tabs.widget(0).toPlainText()  # type: ignore[attr-defined]
+    st = tabs.widget(1).toPlainText()  # type: ignore[attr-defined]
+    assert "within 14 days of delivery" in kp and "$25.00" in kp and "ASSUMED" in kp
+    assert "within 30 days of delivery" in st and "store credit" in st

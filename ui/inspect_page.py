@@ -1,0 +1,348 @@
+"""Inspect, per item, without the mouse: number keys grade, letters toggle the checklist,
+Enter accepts the decision shown beside the form, E asks for an exception, Tab moves on."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from decimal import Decimal
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.enums import DamageCause, DamageSeverity, DecisionStatus, Grade
+from app.domain.money import format_money
+from app.errors import ReturnBenchError, user_message
+from app.services.auth import SignedInUser
+from app.services.decisions import DecisionService, InspectionInput
+from app.services.lookup import ReturnItemView, ReturnView
+from ui.banner import Banner, Level
+from ui.decision_panel import DecisionPanel
+
+GRADES = (
+    (Grade.A, "New", "unworn, tags on, no marks"),
+    (Grade.B, "Like new", "tried on, no flaws; steam or re-bag"),
+    (Grade.C, "Minor flaw", "loose beads, small open seam, spot-cleans"),
+    (Grade.D, "Damaged", "stain, tear, odour, missing parts, altered"),
+    (Grade.X, "Not ours", "wrong item or empty parcel"),
+)
+SEVERITIES = list(DamageSeverity)
+CAUSES: list[DamageCause | None] = [None, *DamageCause]
+# key, attribute, label
+TOGGLES = (
+    (Qt.Key.Key_W, "worn", "W  Signs of wear"),
+    (Qt.Key.Key_L, "altered", "L  Hem or seam altered"),
+    (Qt.Key.Key_T, "tags_attached", "T  Tags attached"),
+    (Qt.Key.Key_M, "matches_order", "M  Matches order (SKU, colour, size)"),
+)
+
+
+@dataclass(frozen=True)
+class _Form:
+    grade: Grade | None = None
+    worn: bool = False
+    altered: bool = False
+    tags_attached: bool = True
+    matches_order: bool = True
+    damage_severity: DamageSeverity = DamageSeverity.NONE
+    damage_cause: DamageCause | None = None
+    photos: int = 0
+
+    def to_input(self) -> InspectionInput:
+        assert self.grade is not None
+        return InspectionInput(
+            grade=self.grade, worn=self.worn, altered=self.altered,
+            tags_attached=self.tags_attached, matches_order=self.matches_order,
+            damage_severity=self.damage_severity, damage_cause=self.damage_cause,
+            photos=self.photos)
+
+
+class InspectPage(QWidget):
+    finished = Signal(str, bool)  # every unit decided: (what happened, needs approval)
+
+    def __init__(self, decisions: DecisionService, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._decisions = decisions
+        self.user: SignedInUser | None = None
+        self.view: ReturnView | None = None
+        self.forms: dict[int, _Form] = {}
+        self._done_text: dict[int, str] = {}
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        outer = QVBoxLayout(self)
+        self.header = QLabel("Scan a parcel on Receive (F1) first.")
+        self.header.setObjectName("headline")
+        self.header.setWordWrap(True)
+        self.banner = Banner()
+        outer.addWidget(self.header)
+        outer.addWidget(self.banner)
+        body = QHBoxLayout()
+        outer.addLayout(body, 1)
+
+        left = QVBoxLayout()
+        self.units = QListWidget()
+        self.units.setObjectName("units")
+        self.units.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.units.setMaximumHeight(150)
+        self.units.setMinimumHeight(100)
+        self.units.setWordWrap(True)
+        self.units.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.units.currentRowChanged.connect(self._unit_changed)
+        left.addWidget(QLabel("Items (Tab: next)"))
+        left.addWidget(self.units)
+        grade_box = QGridLayout()
+        self.grade_buttons: dict[Grade, QPushButton] = {}
+        for n, (grade, name, meaning) in enumerate(GRADES):
+            b = QPushButton(f"{n + 1}  {grade.value}  {name}")
+            b.setObjectName("gradeButton")
+            b.setCheckable(True)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _c=False, g=grade: self.set_grade(g))
+            hint = QLabel(meaning)
+            hint.setObjectName("hint")
+            grade_box.addWidget(b, n, 0)
+            grade_box.addWidget(hint, n, 1)
+            self.grade_buttons[grade] = b
+        left.addLayout(grade_box)
+        self.toggle_buttons: dict[str, QPushButton] = {}
+        toggles = QGridLayout()
+        for n, (_key, attr, label) in enumerate(TOGGLES):
+            b = QPushButton(label)
+            b.setCheckable(True)
+            b.setObjectName("toggle")
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _c=False, a=attr: self.toggle(a))
+            toggles.addWidget(b, n // 2, n % 2)
+            self.toggle_buttons[attr] = b
+        left.addLayout(toggles)
+        damage = QHBoxLayout()
+        self.severity_button = QPushButton()
+        self.cause_button = QPushButton()
+        for b in (self.severity_button, self.cause_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            damage.addWidget(b)
+        self.severity_button.clicked.connect(self.cycle_severity)
+        self.cause_button.clicked.connect(self.cycle_cause)
+        left.addLayout(damage)
+        self.photos = QLabel()
+        self.photos.setObjectName("hint")
+        self.photos.setWordWrap(True)
+        left.addWidget(self.photos)
+        left.addStretch(1)
+        body.addLayout(left, 3)
+
+        self.panel = DecisionPanel()
+        self.panel.accept_requested.connect(self.accept)
+        self.panel.exception_requested.connect(self.request_exception)
+        body.addWidget(self.panel, 2)
+        self.setMinimumWidth(0)
+        self._sync_form()
+
+    # --- loading -----------------------------------------------------------------
+    def load(self, view: ReturnView, user: SignedInUser) -> None:
+        self.view, self.user = view, user
+        self.forms = {it.unit_no: _Form() for it in view.items
+                      if it.decision_status is DecisionStatus.PENDING}
+        self._done_text = {}
+        self.banner.clear()
+        self.header.setText(f"{view.rma_number}  ·  {view.customer_name}  ·  order "
+                            f"{view.order_number}")
+        self.units.clear()
+        for it in view.items:
+            self.units.addItem(self._unit_text(it))
+        first_pending = next((r for r, it in enumerate(view.items) if it.unit_no in self.forms),
+                             0)
+        self.units.setCurrentRow(first_pending)
+        self.panel.clear()
+        self.setFocus()
+
+    def _unit_text(self, it: ReturnItemView) -> str:
+        line = it.line
+        what = f"{line.sku}  {line.description}" if line else "extra item"
+        wants = it.requested.value.replace("_", " ")
+        status = it.decision_status.value.replace("_", " ")
+        return f"{it.unit_no}.  {what}  —  {it.reason.value.replace('_', ' ')}, wants {wants}" \
+               f"  [{status}]"
+
+    def current_unit(self) -> int | None:
+        if self.view is None or self.units.currentRow() < 0:
+            return None
+        return self.view.items[self.units.currentRow()].unit_no
+
+    # --- keyboard ----------------------------------------------------------------
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        key = event.key()
+        if self.panel.exception_open():
+            if key == Qt.Key.Key_Escape:
+                self._close_exception()
+            return
+        grade_keys = {Qt.Key.Key_1: 0, Qt.Key.Key_2: 1, Qt.Key.Key_3: 2, Qt.Key.Key_4: 3,
+                      Qt.Key.Key_5: 4}
+        toggles = {k: attr for k, attr, _label in TOGGLES}
+        if key in grade_keys:
+            self.set_grade(GRADES[grade_keys[key]][0])
+        elif key in toggles:
+            self.toggle(toggles[key])
+        elif key == Qt.Key.Key_S:
+            self.cycle_severity()
+        elif key == Qt.Key.Key_C:
+            self.cycle_cause()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.accept()
+        elif key == Qt.Key.Key_E:
+            self.panel.open_exception()
+        else:
+            super().keyPressEvent(event)
+
+    def focusNextPrevChild(self, next: bool) -> bool:
+        # Tab and Shift+Tab move between items, not between widgets.
+        if self.panel.exception_open() or not self.units.count():
+            return super().focusNextPrevChild(next)
+        step = 1 if next else -1
+        self.units.setCurrentRow((self.units.currentRow() + step) % self.units.count())
+        return True
+
+    # --- form --------------------------------------------------------------------
+    def _edit(self, **changes: object) -> None:
+        unit = self.current_unit()
+        if unit is None or unit not in self.forms:
+            self.banner.show_message(Level.WARN, "This item is already decided.")
+            return
+        self.forms[unit] = replace(self.forms[unit], **changes)  # type: ignore[arg-type]
+        self._sync_form()
+        self._refresh_decision()
+
+    def set_grade(self, grade: Grade) -> None:
+        self._edit(grade=grade)
+
+    def toggle(self, attr: str) -> None:
+        unit = self.current_unit()
+        if unit in self.forms:
+            self._edit(**{attr: not getattr(self.forms[unit], attr)})
+
+    def cycle_severity(self) -> None:
+        unit = self.current_unit()
+        if unit in self.forms:
+            now = self.forms[unit].damage_severity
+            self._edit(damage_severity=SEVERITIES[(SEVERITIES.index(now) + 1) % len(SEVERITIES)])
+
+    def cycle_cause(self) -> None:
+        unit = self.current_unit()
+        if unit in self.forms:
+            now = self.forms[unit].damage_cause
+            self._edit(damage_cause=CAUSES[(CAUSES.index(now) + 1) % len(CAUSES)])
+
+    def _unit_changed(self, _row: int) -> None:
+        self._sync_form()
+        self._refresh_decision()
+
+    def _sync_form(self) -> None:
+        unit = self.current_unit()
+        form = self.forms.get(unit, _Form()) if unit is not None else _Form()
+        for grade, button in self.grade_buttons.items():
+            button.setChecked(form.grade is grade)
+        for attr, button in self.toggle_buttons.items():
+            button.setChecked(bool(getattr(form, attr)))
+        self.severity_button.setText(f"S  Damage: {form.damage_severity.value}")
+        cause = form.damage_cause.value if form.damage_cause else "—"
+        self.cause_button.setText(f"C  Cause: {cause}")
+        self.photos.setText(f"Photos on file: {form.photos}. Damage photos are taken on the "
+                            "camera screen (coming with the photo release).")
+
+    def _graded(self) -> dict[int, InspectionInput]:
+        return {u: f.to_input() for u, f in self.forms.items() if f.grade is not None}
+
+    def _refresh_decision(self) -> None:
+        unit = self.current_unit()
+        graded = self._graded()
+        if self.view is None or unit is None:
+            self.panel.clear("Scan a parcel first (F1).")
+            return
+        if unit not in self.forms:
+            item = next(it for it in self.view.items if it.unit_no == unit)
+            self.panel.clear(self._done_text.get(unit, "This item is already "
+                             + item.decision_status.value.replace("_", " ") + "."))
+            return
+        if unit not in graded:
+            self.panel.clear("Grade the item (1–5)")
+            return
+        try:
+            view = self._decisions.preview(self.view.rma_number or "", graded)
+        except ReturnBenchError as exc:
+            self.panel.clear("Cannot decide yet")
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.panel.show_decision(view, unit)
+
+    def _close_exception(self) -> None:
+        # Take the focus back first: hiding the focused reason field would otherwise move
+        # focus "next", which on this page means the next item.
+        self.setFocus()
+        self.panel.close_exception()
+
+    # --- actions -----------------------------------------------------------------
+    def accept(self) -> None:
+        graded = self._graded()
+        if self.view is None or self.user is None or not graded:
+            self.banner.show_message(Level.WARN, "Grade the item first (1–5), then Enter.")
+            return
+        try:
+            accepted = self._decisions.accept(self.view.rma_number or "", graded, self.user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        for unit in graded:
+            self.forms.pop(unit, None)
+        outcomes = "; ".join(
+            f"item {u.unit_no}: {u.resolution.value.replace('_', ' ')}"
+            + (f" {format_money(u.refund or u.credit)}" if (u.refund or u.credit) else "")
+            + f", dress to {u.disposition.replace('_', ' ')}"
+            for u in accepted.view.units)
+        approval = (f" Waiting for {accepted.view.approval.value} approval."
+                    if accepted.view.approval else "")
+        level = Level.WARN if accepted.view.approval else Level.OK
+        self.banner.show_message(level, f"Accepted: {outcomes}.{approval}")
+        for u in accepted.view.units:
+            self._done_text[u.unit_no] = f"Accepted: {u.resolution.value.replace('_', ' ')}."
+        status = (DecisionStatus.AWAITING_APPROVAL if accepted.view.approval
+                  else DecisionStatus.DECIDED)
+        self._mark_done(set(graded), status)
+        if not self.forms:
+            self.finished.emit(f"{self.view.rma_number}: {outcomes}.{approval}",
+                               accepted.view.approval is not None)
+
+    def _mark_done(self, units: set[int], status: DecisionStatus) -> None:
+        assert self.view is not None
+        for row, it in enumerate(self.view.items):
+            if it.unit_no in units:
+                self.units.item(row).setText(self._unit_text(
+                    replace(it, decision_status=status)))
+        self._sync_form()
+        self._refresh_decision()
+
+    def request_exception(self, reason: str, outcome: str) -> None:
+        unit = self.current_unit()
+        if self.view is None or self.user is None or unit is None:
+            return
+        item = next(it for it in self.view.items if it.unit_no == unit)
+        amount = (item.line.price_paid + item.line.tax) if item.line and outcome in (
+            "refund", "store_credit") else Decimal("0.00")
+        try:
+            approval_id = self._decisions.request_exception(
+                self.view.rma_number or "", unit, reason, outcome, amount, self.user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.forms.pop(unit, None)
+        self._done_text[unit] = f"Exception #{approval_id} waits for approval."
+        self._close_exception()
+        self.banner.show_message(Level.WARN, f"Exception request #{approval_id} sent for "
+                                 f"approval: {outcome.replace('_', ' ')} "
+                                 f"{format_money(amount)}.")
+        self._mark_done({unit}, DecisionStatus.AWAITING_APPROVAL)
