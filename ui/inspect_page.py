@@ -3,7 +3,7 @@ Enter accepts the decision shown beside the form, E asks for an exception, Tab m
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from decimal import Decimal
 
 from PySide6.QtCore import Qt, Signal
@@ -44,26 +44,6 @@ TOGGLES = (
 )
 
 
-@dataclass(frozen=True)
-class _Form:
-    grade: Grade | None = None
-    worn: bool = False
-    altered: bool = False
-    tags_attached: bool = True
-    matches_order: bool = True
-    damage_severity: DamageSeverity = DamageSeverity.NONE
-    damage_cause: DamageCause | None = None
-    photos: int = 0
-
-    def to_input(self) -> InspectionInput:
-        assert self.grade is not None
-        return InspectionInput(
-            grade=self.grade, worn=self.worn, altered=self.altered,
-            tags_attached=self.tags_attached, matches_order=self.matches_order,
-            damage_severity=self.damage_severity, damage_cause=self.damage_cause,
-            photos=self.photos)
-
-
 class InspectPage(QWidget):
     finished = Signal(str, bool)  # every unit decided: (what happened, needs approval)
 
@@ -72,7 +52,7 @@ class InspectPage(QWidget):
         self._decisions = decisions
         self.user: SignedInUser | None = None
         self.view: ReturnView | None = None
-        self.forms: dict[int, _Form] = {}
+        self.forms: dict[int, InspectionInput] = {}
         self._done_text: dict[int, str] = {}
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         outer = QVBoxLayout(self)
@@ -147,7 +127,7 @@ class InspectPage(QWidget):
     # --- loading -----------------------------------------------------------------
     def load(self, view: ReturnView, user: SignedInUser) -> None:
         self.view, self.user = view, user
-        self.forms = {it.unit_no: _Form() for it in view.items
+        self.forms = {it.unit_no: InspectionInput() for it in view.items
                       if it.decision_status is DecisionStatus.PENDING}
         self._done_text = {}
         self.banner.clear()
@@ -244,7 +224,7 @@ class InspectPage(QWidget):
 
     def _sync_form(self) -> None:
         unit = self.current_unit()
-        form = self.forms.get(unit, _Form()) if unit is not None else _Form()
+        form = self.forms.get(unit, InspectionInput()) if unit is not None else InspectionInput()
         for grade, button in self.grade_buttons.items():
             button.setChecked(form.grade is grade)
         for attr, button in self.toggle_buttons.items():
@@ -256,7 +236,7 @@ class InspectPage(QWidget):
                             "camera screen (coming with the photo release).")
 
     def _graded(self) -> dict[int, InspectionInput]:
-        return {u: f.to_input() for u, f in self.forms.items() if f.grade is not None}
+        return {u: f for u, f in self.forms.items() if f.grade is not None}
 
     def _refresh_decision(self) -> None:
         unit = self.current_unit()

@@ -52,9 +52,9 @@ INSPECTING_ROLES = frozenset({Role.INSPECTOR, Role.CLAIMS, Role.SUPERVISOR, Role
 
 @dataclass(frozen=True)
 class InspectionInput:
-    """What the inspector has set for one unit so far."""
+    """What the inspector has set for one unit so far (no grade yet: not decidable)."""
 
-    grade: Grade
+    grade: Grade | None = None
     worn: bool = False
     altered: bool = False
     tags_attached: bool = True
@@ -277,6 +277,8 @@ class DecisionService:
                 raise BadInput(f"Unit {unit_no} is an extra item with no order line: "
                                "hold it for investigation.")
             ins = inspections[unit_no]
+            if ins.grade is None:
+                raise BadInput(f"Grade unit {unit_no} (1–5) before asking for a decision.")
             in_stock = None
             if item.requested is RequestedResolution.EXCHANGE:
                 in_stock = _in_stock(rma, line.product, item.exchange_size)
