@@ -110,7 +110,22 @@ def _cmd_demo_data(services: Services, args: argparse.Namespace) -> int:
 
 
 def _cmd_lookup(services: Services, args: argparse.Namespace) -> int:
-    _print_json(services.lookup.find_return(args.code))
+    """Exit 0 when the code is recognised (a known format with a valid check digit),
+    whether or not a return matches; 3 when it is not."""
+    result = services.lookup.lookup(args.code)
+    view = result.view
+    _print_json({
+        "input": args.code,
+        "candidates": [{"kind": c.kind, "value": c.value, "check_digit_ok": c.check_digit_ok}
+                       for c in result.scan.candidates],
+        "match": None if view is None else {
+            "rma": view.rma_number, "order": view.order_number, "matched_by": view.matched_by,
+            "customer": view.customer_name, "status": view.rma_status,
+            "items": len(view.items)},
+    })
+    if not result.scan.recognised:
+        print(f"error: {result.problem}", file=sys.stderr)
+        return 3
     return 0
 
 

@@ -1,12 +1,14 @@
-"""Finding a return by what is in the inspector's hand: RMA, order or tracking number."""
+"""Finding a return by what is in the inspector's hand: RMA, order or tracking number,
+or by the customer's name or email when the label is missing."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from app.clock import Clock
@@ -19,10 +21,26 @@ from app.domain.enums import (
     ReturnReason,
     RmaStatus,
 )
-from app.errors import NotFound
-from app.scanning.codes import RMA_RE, normalize_scan, rma_check_ok
+from app.errors import BadInput, NotFound
+from app.policy.calendar import local_date
+from app.policy.rules import Policy, load_policy
+from app.scanning.classify import Candidate, ScanResult, classify
 from app.services.uow import UnitOfWork
-from models import Order, OrderLine, Product, ReturnAuthorization, ReturnItem
+from models import (
+    Customer,
+    Order,
+    OrderLine,
+    Product,
+    Receipt,
+    ReturnAuthorization,
+    ReturnItem,
+    Station,
+    User,
+)
+
+CARRIER_KINDS = ("ups", "fedex", "usps", "dhl", "sscc")
+KIND_WORDS = {"ups": "UPS", "fedex": "FedEx", "usps": "USPS", "dhl": "DHL", "sscc": "SSCC",
+              "rma": "RMA", "order": "order"}
 
 
 @dataclass(frozen=True)
@@ -46,6 +64,24 @@ class ReturnItemView:
     exchange_size: str | None
     reception_status: ReceptionStatus
     decision_status: DecisionStatus
+    description: str | None = None  # for an extra item, what the inspector wrote
+
+
+@dataclass(frozen=True)
+class WindowView:
+    """One policy window and whether it still holds for this parcel."""
+
+    name: str
+    limit_days: int
+    days: int
+    open: bool
+
+
+@dataclass(frozen=True)
+class ReceiptView:
+    received_at: dt.datetime
+    user: str
+    station: str
 
 
 @dataclass(frozen=True)
@@ -69,121 +105,151 @@ class ReturnView:
     tracking_number: str | None = None
     shipped_by_customer_on: dt.date | None = None
     items: tuple[ReturnItemView, ...] = ()
+    windows: tuple[WindowView, ...] = ()
+    first_receipt: ReceiptView | None = None
+
+
+@dataclass(frozen=True)
+class LookupResult:
+    scan: ScanResult
+    view: ReturnView | None
+    problem: str | None
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    order_number: str
+    rma_number: str | None
+    customer_name: str
+    customer_email: str
+    placed_on: dt.date
 
 
 class LookupService:
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock,
+                 policy_loader: Callable[[str], Policy] = load_policy) -> None:
         self._sf = session_factory
         self._clock = clock
+        self._load_policy = policy_loader
+
+    def lookup(self, raw: str) -> LookupResult:
+        """Classify a scan and find its return; `problem` says in words why not."""
+        scan = classify(raw)
+        problem = scan.problem()
+        if problem:
+            return LookupResult(scan, None, problem)
+        with UnitOfWork(self._sf) as uow:
+            for candidate in scan.valid:
+                view = self._find(uow.session, candidate)
+                if view is not None:
+                    return LookupResult(scan, view, None)
+        kinds = " / ".join(dict.fromkeys(KIND_WORDS[c.kind] for c in scan.valid))
+        return LookupResult(scan, None, f"No return found for {kinds} {scan.text}: search by "
+                            "customer name, email or order, or hold the parcel.")
 
     def find_return(self, raw: str) -> ReturnView:
-        """The return (or order) a scanned or typed code names; NotFound says why not."""
-        code = normalize_scan(raw)
-        if not code:
-            raise NotFound("Nothing was scanned: scan the parcel's label or type a number.")
-        if RMA_RE.match(code) and not rma_check_ok(code):
-            raise NotFound(f"{code}: check digit wrong, misread: scan again.")
+        """The return (or order) a code names; NotFound says why not."""
+        result = self.lookup(raw)
+        if result.view is None:
+            raise NotFound(result.problem or "Not found.")
+        return result.view
+
+    def search(self, text: str, limit: int = 20) -> list[SearchHit]:
+        """Orders and their latest return by customer name, email, or order number."""
+        needle = text.strip()
+        if len(needle) < 3:
+            raise BadInput("Type at least 3 letters of a name, email or order number.")
+        pattern = f"%{needle.lower()}%"
         with UnitOfWork(self._sf) as uow:
-            rma = self._rma_by(uow.session, code)
-            if rma is not None:
-                matched = "rma" if rma.number == code else "tracking"
-                return self._view(rma.order, rma, matched)
-            order = uow.session.scalars(
-                select(Order)
-                .where(Order.number == code)
-                .options(selectinload(Order.lines), selectinload(Order.customer))
-            ).one_or_none()
+            rows = uow.session.execute(
+                select(Order, Customer, ReturnAuthorization.number)
+                .join(Customer, Order.customer_id == Customer.id)
+                .outerjoin(ReturnAuthorization, ReturnAuthorization.order_id == Order.id)
+                .where(or_(Customer.name.ilike(pattern), Customer.email.ilike(pattern),
+                           Order.number.ilike(pattern)))
+                .order_by(ReturnAuthorization.number.is_(None), Order.placed_at.desc())
+                .limit(limit)).all()
+            return [SearchHit(o.number, rma, c.name, c.email, o.placed_at.date())
+                    for o, c, rma in rows]
+
+    # --- finding --------------------------------------------------------------------
+    def _find(self, session: Session, c: Candidate) -> ReturnView | None:
+        if c.kind == "order":
+            order = session.scalars(select(Order).where(Order.number == c.value)).one_or_none()
             if order is None:
-                raise NotFound(
-                    f"No return or order found for {code}: check the number, search by "
-                    "customer, or hold the parcel."
-                )
-            latest = uow.session.scalars(
-                select(ReturnAuthorization)
-                .where(ReturnAuthorization.order_id == order.id)
-                .order_by(ReturnAuthorization.created_at.desc())
-                .options(selectinload(ReturnAuthorization.items))
-                .limit(1)
-            ).one_or_none()
-            return self._view(order, latest, "order")
+                return None
+            latest = session.scalars(
+                select(ReturnAuthorization).where(ReturnAuthorization.order_id == order.id)
+                .order_by(ReturnAuthorization.created_at.desc()).limit(1)).one_or_none()
+            return self._view(session, order, latest, "order")
+        column = (ReturnAuthorization.number if c.kind == "rma"
+                  else ReturnAuthorization.tracking_number)
+        rma = session.scalars(
+            select(ReturnAuthorization).where(column == c.value)
+            .options(selectinload(ReturnAuthorization.items),
+                     selectinload(ReturnAuthorization.order).selectinload(Order.lines),
+                     selectinload(ReturnAuthorization.order).selectinload(Order.customer))
+        ).first()
+        if rma is None:
+            return None
+        return self._view(session, rma.order, rma, "rma" if c.kind == "rma" else c.kind)
 
-    def _rma_by(self, session: Session, code: str) -> ReturnAuthorization | None:
-        column = (
-            ReturnAuthorization.number
-            if code.startswith("RMA-")
-            else ReturnAuthorization.tracking_number
-        )
-        return session.scalars(
-            select(ReturnAuthorization)
-            .where(column == code)
-            .options(
-                selectinload(ReturnAuthorization.items),
-                selectinload(ReturnAuthorization.order).selectinload(Order.lines),
-                selectinload(ReturnAuthorization.order).selectinload(Order.customer),
-            )
-        ).one_or_none()
-
-    def _view(self, order: Order, rma: ReturnAuthorization | None, matched: str) -> ReturnView:
-        session = Session.object_session(order)
-        assert session is not None
+    def _view(self, session: Session, order: Order, rma: ReturnAuthorization | None,
+              matched: str) -> ReturnView:
         product_ids = [ln.product_id for ln in order.lines if ln.product_id is not None]
-        products = {
-            p.id: p
-            for p in session.scalars(select(Product).where(Product.id.in_(product_ids)))
-        }
-        line_views: dict[int, OrderLineView] = {}
-        for ln in order.lines:
-            product = products.get(ln.product_id) if ln.product_id else None
-            line_views[ln.id] = _line_view(ln, product)
+        products = {p.id: p for p in
+                    session.scalars(select(Product).where(Product.id.in_(product_ids)))}
+        line_views = {ln.id: _line_view(ln, products.get(ln.product_id or -1))
+                      for ln in order.lines}
         today = self._clock.now().date()
         delivered = order.delivered_on
         view = ReturnView(
-            matched_by=matched,
-            order_number=order.number,
-            brand=order.brand,
-            customer_name=order.customer.name,
-            customer_email=order.customer.email,
-            customer_tier=order.customer_tier,
-            placed_on=order.placed_at.date(),
+            matched_by=matched, order_number=order.number, brand=order.brand,
+            customer_name=order.customer.name, customer_email=order.customer.email,
+            customer_tier=order.customer_tier, placed_on=order.placed_at.date(),
             delivered_on=delivered,
             days_since_delivery=(today - delivered).days if delivered else None,
-            shipping_paid=order.shipping_paid,
-            lines=tuple(line_views.values()),
-        )
+            shipping_paid=order.shipping_paid, lines=tuple(line_views.values()))
         if rma is None:
             return view
-        items = tuple(_item_view(it, line_views) for it in rma.items)
+        receipt = session.execute(
+            select(Receipt.received_at, User.display_name, Station.name)
+            .join(User, Receipt.user_id == User.id).join(Station, Receipt.station_id == Station.id)
+            .where(Receipt.rma_id == rma.id).order_by(Receipt.received_at).limit(1)).first()
+        first_receipt = ReceiptView(*receipt) if receipt else None
         return replace(
-            view,
-            rma_number=rma.number,
-            rma_status=rma.status,
+            view, rma_number=rma.number, rma_status=rma.status,
             carrier=rma.carrier.value if rma.carrier else None,
             tracking_number=rma.tracking_number,
             shipped_by_customer_on=rma.shipped_by_customer_on,
-            items=items,
-        )
+            items=tuple(_item_view(it, line_views) for it in rma.items),
+            windows=self._windows(order, rma, first_receipt),
+            first_receipt=first_receipt)
+
+    def _windows(self, order: Order, rma: ReturnAuthorization,
+                 receipt: ReceiptView | None) -> tuple[WindowView, ...]:
+        if order.delivered_on is None:
+            return ()
+        policy = self._load_policy(order.brand.value)
+        end = rma.shipped_by_customer_on or local_date(
+            receipt.received_at if receipt else self._clock.now(), policy.timezone)
+        days = (end - order.delivered_on).days
+        return tuple(WindowView(name, limit, days, days <= limit) for name, limit in (
+            ("refund", policy.refund_window_days), ("exchange", policy.exchange_window_days),
+            ("damage claim", policy.claim_window_days)))
 
 
 def _line_view(line: OrderLine, product: Product | None) -> OrderLineView:
     return OrderLineView(
-        line_no=line.line_no,
-        sku=line.sku,
-        description=line.description,
-        colour=product.colour if product else None,
-        size=product.size if product else None,
-        price_paid=line.unit_price_paid,
-        tax=line.unit_tax,
-        clearance=line.clearance,
-    )
+        line_no=line.line_no, sku=line.sku, description=line.description,
+        colour=product.colour if product else None, size=product.size if product else None,
+        price_paid=line.unit_price_paid, tax=line.unit_tax, clearance=line.clearance)
 
 
 def _item_view(item: ReturnItem, lines: dict[int, OrderLineView]) -> ReturnItemView:
     return ReturnItemView(
         unit_no=item.unit_no,
         line=lines.get(item.order_line_id) if item.order_line_id else None,
-        reason=item.reason,
-        requested=item.requested,
-        exchange_size=item.exchange_size,
-        reception_status=item.reception_status,
-        decision_status=item.decision_status,
-    )
+        reason=item.reason, requested=item.requested, exchange_size=item.exchange_size,
+        reception_status=item.reception_status, decision_status=item.decision_status,
+        description=item.customer_comment if item.order_line_id is None else None)

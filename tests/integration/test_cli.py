@@ -92,10 +92,18 @@ def test_lookup_json_and_not_found(tmp_path: Path) -> None:
     found = run("lookup", tracking, "--db", url)
     assert found.returncode == 0, found.stderr
     data = json.loads(found.stdout)
-    assert data["rma_number"] == number and data["matched_by"] == "tracking"
+    assert data["input"] == tracking
+    assert any(c["value"] == tracking and c["check_digit_ok"] for c in data["candidates"])
+    assert data["match"]["rma"] == number and data["match"]["order"].startswith(("KP", "ST"))
     missing = run("lookup", "KP-99999999", "--db", url)
-    assert missing.returncode == 3
-    assert "No return or order found" in _one_line_error(missing)
+    assert missing.returncode == 0  # a well-formed order number, just not ours
+    assert json.loads(missing.stdout)["match"] is None
+    misread = run("lookup", "1Z5R89390357567128", "--db", url)
+    assert misread.returncode == 3
+    out = json.loads(misread.stdout)
+    assert out["candidates"] == [{"kind": "ups", "value": "1Z5R89390357567128",
+                                  "check_digit_ok": False}] and out["match"] is None
+    assert "check digit wrong" in _one_line_error(misread)
     assert run("audit", "verify", "--db", url).returncode == 0
     again = run("demo-data", "--orders", "5", "--db", url)
     assert again.returncode == 2 and "already holds orders" in _one_line_error(again)
