@@ -14,6 +14,7 @@ from app.services.auth import AuthService
 from app.services.decisions import DecisionService
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
 from app.services.lookup import LookupService
+from app.services.receiving import ReceivingService
 from app.services.uow import UnitOfWork
 from models import Station
 from models.db import check_connection, describe, make_engine, make_session_factory, upgrade
@@ -33,6 +34,7 @@ class Services:
     auth: AuthService
     lookup: LookupService
     decisions: DecisionService
+    receiving: ReceivingService
 
     @property
     def database_label(self) -> str:
@@ -54,14 +56,16 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
     upgrade(engine)
     session_factory = make_session_factory(engine)
     clock = clock or SystemClock()
+    lookup = LookupService(session_factory, clock)
     return Services(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
         clock=clock,
         auth=AuthService(session_factory, clock, settings.station),
-        lookup=LookupService(session_factory, clock),
+        lookup=lookup,
         decisions=DecisionService(session_factory, clock, settings.station),
+        receiving=ReceivingService(session_factory, clock, settings.station, lookup),
     )
 
 

@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
 from app.clock import Clock
@@ -25,29 +25,24 @@ from app.domain.enums import (
     ReceptionStatus,
     RequestedResolution,
     Resolution,
-    Role,
 )
-from app.errors import BadInput, NotFound, PermissionDenied
+from app.errors import BadInput, NotFound
 from app.policy.case import parse_case
 from app.policy.contract import decision_to_json
 from app.policy.engine import Decision as PolicyDecision
 from app.policy.engine import decide
 from app.policy.rules import Policy, load_policy, parse_policy
 from app.services.auth import SignedInUser
+from app.services.common import load_rma, require_bench_role, station_row
 from app.services.uow import UnitOfWork
 from models import (
     Approval,
     Decision,
     Inspection,
-    Order,
     PolicyVersion,
     Product,
     ReturnAuthorization,
-    ReturnItem,
-    Station,
 )
-
-INSPECTING_ROLES = frozenset({Role.INSPECTOR, Role.CLAIMS, Role.SUPERVISOR, Role.MANAGER})
 
 
 @dataclass(frozen=True)
@@ -116,7 +111,7 @@ class DecisionService:
                 ) -> DecisionView:
         """The decision the policy would make now, for the units inspected so far."""
         with UnitOfWork(self._sf) as uow:
-            rma = _rma(uow.session, rma_number)
+            rma = load_rma(uow.session, rma_number)
             case, units = self._case(rma, inspections)
             policy = self._load_policy(rma.order.brand.value)
             return _view(rma.number, units, decide(parse_case(case), policy), case)
@@ -126,17 +121,16 @@ class DecisionService:
                user: SignedInUser) -> AcceptedDecision:
         """Store the inspections and the decision (with its policy), open the approvals it
         needs, and move each unit's status on. One transaction."""
-        if user.role not in INSPECTING_ROLES:
-            raise PermissionDenied(f"A {user.role.value} cannot decide returns.")
+        require_bench_role(user, "decide returns")
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
-            rma = _rma(s, rma_number, for_update=True)
+            rma = load_rma(s, rma_number, for_update=True)
             case, units = self._case(rma, inspections)
             policy = self._load_policy(rma.order.brand.value)
             decision = decide(parse_case(case), policy)
             _archive_policy(s, policy, now)
-            station = _station(s, self._station)
+            station = station_row(s, self._station)
             by_unit = {it.unit_no: it for it in rma.items}
             decision_rows = []
             for unit_no, outcome in zip(units, decision.items, strict=True):
@@ -210,7 +204,7 @@ class DecisionService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
-            rma = _rma(s, rma_number, for_update=True)
+            rma = load_rma(s, rma_number, for_update=True)
             item = next((it for it in rma.items if it.unit_no == unit_no), None)
             if item is None:
                 raise NotFound(f"{rma.number} has no unit {unit_no}.")
@@ -223,7 +217,7 @@ class DecisionService:
                 kind=ApprovalKind.POLICY_EXCEPTION, level=level, amount=amount,
                 reason=reason.strip(), status=ApprovalStatus.PENDING,
                 requested_by_id=user.id, requested_at=now,
-                station_id=_station(s, self._station).id,
+                station_id=station_row(s, self._station).id,
                 requested_outcome=requested_outcome)
             s.add(approval)
             item.decision_status = DecisionStatus.AWAITING_APPROVAL
@@ -318,27 +312,6 @@ def _in_stock(rma: ReturnAuthorization, product: Product | None, size: str | Non
         Product.style_id == product.style_id, Product.colour == product.colour,
         Product.size == size))
     return bool(stock and stock > 0)
-
-
-def _rma(session: Session, number: str, for_update: bool = False) -> ReturnAuthorization:
-    stmt = (select(ReturnAuthorization).where(ReturnAuthorization.number == number.upper())
-            .options(selectinload(ReturnAuthorization.items).selectinload(ReturnItem.order_line),
-                     selectinload(ReturnAuthorization.order).selectinload(Order.customer)))
-    if for_update:
-        stmt = stmt.with_for_update(of=ReturnAuthorization)
-    rma = session.scalars(stmt).one_or_none()
-    if rma is None:
-        raise NotFound(f"No return authorization {number}.")
-    return rma
-
-
-def _station(session: Session, name: str) -> Station:
-    station = session.scalars(select(Station).where(Station.name == name)).one_or_none()
-    if station is None:
-        station = Station(name=name)
-        session.add(station)
-        session.flush()
-    return station
 
 
 def _archive_policy(session: Session, policy: Policy, now: dt.datetime) -> None:

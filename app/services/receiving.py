@@ -1,0 +1,164 @@
+"""Receiving a parcel at the bench: record the receipt and start the inspection clock; mark
+each expected item received, missing or wrong; add an extra item; hold an unknown parcel."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.clock import Clock
+from app.domain.enums import (
+    DecisionStatus,
+    ReceptionStatus,
+    RequestedResolution,
+    ReturnReason,
+    RmaStatus,
+)
+from app.errors import BadInput, NotFound
+from app.policy.calendar import add_business_days, local_date
+from app.policy.rules import Policy, load_policy
+from app.services.auth import SignedInUser
+from app.services.common import load_rma, require_bench_role, station_row
+from app.services.lookup import LookupService, ReturnView
+from app.services.uow import UnitOfWork
+from models import Receipt, ReturnItem
+
+MARKABLE = (ReceptionStatus.RECEIVED, ReceptionStatus.MISSING, ReceptionStatus.WRONG_ITEM)
+
+
+@dataclass(frozen=True)
+class ReceiveOutcome:
+    view: ReturnView
+    newly_received: bool
+    message: str
+
+
+class ReceivingService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
+                 lookup: LookupService,
+                 policy_loader: Callable[[str], Policy] = load_policy) -> None:
+        self._sf = session_factory
+        self._clock = clock
+        self._station = station
+        self._lookup = lookup
+        self._load_policy = policy_loader
+
+    def receive_parcel(self, rma_number: str, scanned_code: str,
+                       user: SignedInUser) -> ReceiveOutcome:
+        """Record the parcel's receipt once; a second scan says when, by whom and where."""
+        require_bench_role(user, "receive parcels")
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            rma = load_rma(s, rma_number, for_update=True)
+            already = s.scalar(select(func.count()).select_from(Receipt)
+                               .where(Receipt.rma_id == rma.id))
+            if not already:
+                policy = self._load_policy(rma.order.brand.value)
+                due = add_business_days(local_date(now, policy.timezone),
+                                        policy.inspection_business_days, policy.holidays)
+                s.add(Receipt(rma_id=rma.id, scanned_code=scanned_code[:80], received_at=now,
+                              user_id=user.id, station_id=station_row(s, self._station).id))
+                rma.status = RmaStatus.RECEIVED
+                for item in rma.items:
+                    if item.reception_status is ReceptionStatus.AWAITING:
+                        item.reception_status = ReceptionStatus.RECEIVED
+                        item.received_at = now
+                    item.inspection_due_on = due
+                audit.append(s, at=now, action="parcel.received", actor=user.username,
+                             station=self._station, entity="rma", entity_id=rma.number,
+                             payload={"scanned": scanned_code, "inspection_due": due})
+                uow.commit()
+        view = self._lookup.find_return(rma_number)
+        if already:
+            first = view.first_receipt
+            assert first is not None
+            when = first.received_at.astimezone().strftime("%b %d %H:%M")
+            return ReceiveOutcome(view, False, f"{rma_number} was already received on {when} "
+                                  f"by {first.user} at {first.station}.")
+        expected = sum(1 for it in view.items if it.line is not None)
+        return ReceiveOutcome(view, True, f"Received {rma_number}: {expected} item"
+                              f"{'s' if expected != 1 else ''} expected. Inspect with F2.")
+
+    def set_reception(self, rma_number: str, unit_no: int, status: ReceptionStatus,
+                      user: SignedInUser) -> ReturnView:
+        if status not in MARKABLE:
+            raise BadInput(f"An expected item can be marked "
+                           f"{', '.join(m.value for m in MARKABLE)}, not {status.value}.")
+        require_bench_role(user, "mark items")
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            rma = load_rma(s, rma_number, for_update=True)
+            item = next((it for it in rma.items if it.unit_no == unit_no), None)
+            if item is None:
+                raise NotFound(f"{rma_number} has no item {unit_no}.")
+            if item.reception_status is ReceptionStatus.EXTRA:
+                raise BadInput("An extra item stays extra; hold it for investigation.")
+            if item.decision_status is not DecisionStatus.PENDING:
+                raise BadInput(f"Item {unit_no} is already decided; ask a supervisor to "
+                               "change it.")
+            before = item.reception_status
+            item.reception_status = status
+            item.received_at = now if status is not ReceptionStatus.MISSING else None
+            audit.append(s, at=now, action="item.reception", actor=user.username,
+                         station=self._station, entity="rma", entity_id=rma.number,
+                         payload={"unit_no": unit_no, "from": before.value, "to": status.value})
+            uow.commit()
+        return self._lookup.find_return(rma_number)
+
+    def add_extra_item(self, rma_number: str, description: str,
+                       user: SignedInUser) -> ReturnView:
+        """An item in the parcel that the return did not list: recorded, held for review."""
+        if len(description.strip()) < 3:
+            raise BadInput("Describe the extra item (style, colour, size) in a few words.")
+        require_bench_role(user, "add items")
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            rma = load_rma(s, rma_number, for_update=True)
+            next_unit = max((it.unit_no for it in rma.items), default=0) + 1
+            s.add(ReturnItem(rma_id=rma.id, unit_no=next_unit, order_line_id=None,
+                             reason=ReturnReason.OTHER, requested=RequestedResolution.REFUND,
+                             customer_comment=description.strip(),
+                             reception_status=ReceptionStatus.EXTRA,
+                             decision_status=DecisionStatus.PENDING, received_at=now))
+            audit.append(s, at=now, action="item.extra_added", actor=user.username,
+                         station=self._station, entity="rma", entity_id=rma.number,
+                         payload={"unit_no": next_unit, "description": description.strip()})
+            uow.commit()
+        return self._lookup.find_return(rma_number)
+
+    def record_unmatched(self, scanned_code: str, note: str, user: SignedInUser) -> int:
+        """A parcel no return matches: record it, held for investigation, so nothing is lost."""
+        require_bench_role(user, "receive parcels")
+        if not scanned_code.strip() and len(note.strip()) < 3:
+            raise BadInput("Scan the label or describe the parcel before holding it.")
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            receipt = Receipt(rma_id=None, scanned_code=scanned_code.strip()[:80],
+                              received_at=now, user_id=user.id,
+                              station_id=station_row(s, self._station).id,
+                              note=note.strip() or "unmatched parcel, held for investigation")
+            s.add(receipt)
+            s.flush()
+            audit.append(s, at=now, action="parcel.unmatched", actor=user.username,
+                         station=self._station, entity="receipt", entity_id=receipt.id,
+                         payload={"scanned": scanned_code, "note": note})
+            uow.commit()
+            return receipt.id
+
+    def unmatched_since(self, since: dt.datetime) -> list[tuple[int, str, dt.datetime, str]]:
+        """Held parcels for the investigation shelf: id, code, when, note."""
+        with UnitOfWork(self._sf) as uow:
+            rows = uow.session.execute(
+                select(Receipt.id, Receipt.scanned_code, Receipt.received_at, Receipt.note)
+                .where(Receipt.rma_id.is_(None), Receipt.received_at >= since)
+                .order_by(Receipt.received_at)).all()
+            return [(r[0], r[1], r[2], r[3] or "") for r in rows]
