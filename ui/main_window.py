@@ -21,6 +21,7 @@ from ui.banner import Level
 from ui.inspect_page import InspectPage
 from ui.policy_view import PolicyView
 from ui.receive_page import ReceivePage
+from ui.sounds import Sounds
 
 # Places and the issue that fills each; a place not built yet says so plainly.
 PLACES = (
@@ -41,7 +42,7 @@ _COMING = {
 class Shell(QWidget):
     sign_out_requested = Signal()
 
-    def __init__(self, services: Services, user: SignedInUser,
+    def __init__(self, services: Services, user: SignedInUser, sounds: Sounds,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.user = user
@@ -68,7 +69,7 @@ class Shell(QWidget):
         body.addLayout(side)
 
         self.pages = QStackedWidget()
-        self.receive = ReceivePage(services.lookup)
+        self.receive = ReceivePage(services.lookup, services.receiving, user, sounds)
         self.inspect = InspectPage(services.decisions)
         self.settings_page = PolicyView()
         self.receive.found.connect(self._parcel_found)
@@ -98,8 +99,6 @@ class Shell(QWidget):
                       context=app_wide)
         QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.sign_out_requested.emit,
                   context=app_wide)
-        QShortcut(QKeySequence("Escape"), self.receive, activated=self.receive.banner.clear,
-                  context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.nav.setCurrentRow(0)
 
     def _inspection_finished(self, message: str, needs_attention: bool) -> None:

@@ -1,44 +1,314 @@
-"""The home screen: one big scan field that always has focus, and what the scan found."""
+"""The home screen: one big scan field that always has focus, and what the scan found.
+
+A scan (scanner burst ending in Enter or Tab, or typed) finds the return and records the
+parcel's receipt; an unknown parcel opens the no-match panel (search, or hold it)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QApplication, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
+from app.domain.enums import ReceptionStatus
 from app.errors import ReturnBenchError, user_message
-from app.services.lookup import LookupService, ReturnView
+from app.services.auth import SignedInUser
+from app.services.lookup import LookupService
+from app.services.receiving import ReceivingService
 from ui.banner import Banner, Level
 from ui.return_card import ReturnCard
+from ui.sounds import Sounds
+
+
+class ScanField(QLineEdit):
+    """The scan field: a scanner's Enter or Tab suffix both end a scan."""
+
+    scanned = Signal(str)
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.KeyPress and isinstance(e, QKeyEvent) \
+                and e.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.scanned.emit(self.text())
+            return True
+        return super().event(e)
 
 
 class ReceivePage(QWidget):
     found = Signal(object)  # ReturnView
     not_found = Signal(str)
 
-    def __init__(self, lookup: LookupService, parent: QWidget | None = None) -> None:
+    def __init__(self, lookup: LookupService, receiving: ReceivingService,
+                 user: SignedInUser, sounds: Sounds, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._lookup = lookup
+        self._receiving = receiving
+        self._user = user
+        self._sounds = sounds
+        self._last_code = ""
         layout = QVBoxLayout(self)
         prompt = QLabel("Scan the parcel's label, or type an RMA, order or tracking number")
         prompt.setObjectName("prompt")
-        self.scan = QLineEdit()
+        self.scan = ScanField()
         self.scan.setObjectName("scanField")
         self.scan.setPlaceholderText("Scan or type, then Enter")
         self.scan.setClearButtonEnabled(True)
         self.banner = Banner()
         self.card = ReturnCard()
+        self.marks = QWidget()
+        marks = QHBoxLayout(self.marks)
+        marks.setContentsMargins(0, 0, 0, 0)
+        marks.addWidget(QLabel("Item ↑↓:"))
+        self.mark_buttons: dict[ReceptionStatus, QPushButton] = {}
+        for status, label in ((ReceptionStatus.RECEIVED, "Received  Ctrl+R"),
+                              (ReceptionStatus.MISSING, "Missing  Ctrl+M"),
+                              (ReceptionStatus.WRONG_ITEM, "Wrong item  Ctrl+W")):
+            b = QPushButton(label)
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _c=False, st=status: self.mark_selected(st))
+            marks.addWidget(b)
+            self.mark_buttons[status] = b
+        self.extra_button = QPushButton("Extra…  Ctrl+E")
+        self.extra_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.extra_button.clicked.connect(self.open_extra)
+        marks.addWidget(self.extra_button)
+        marks.addStretch(1)
+        self.extra = QLineEdit()
+        self.extra.setObjectName("extraItem")
+        self.extra.setPlaceholderText("Extra item: style, colour, size, then Enter (Esc cancels)")
+        self.extra.returnPressed.connect(self._add_extra)
+        self.extra.hide()
+        self.marks.hide()
+
+        self.no_match = QWidget()
+        nm = QVBoxLayout(self.no_match)
+        nm.setContentsMargins(0, 0, 0, 0)
+        explain = QLabel("No match. Search by customer name, email or order number "
+                         "(Ctrl+F), or hold the parcel for investigation (Ctrl+H).")
+        explain.setWordWrap(True)
+        nm.addWidget(explain)
+        row = QHBoxLayout()
+        self.search = QLineEdit()
+        self.search.setObjectName("search")
+        self.search.setPlaceholderText("Name, email or order, then Enter")
+        self.search.returnPressed.connect(self._search)
+        self.hold_button = QPushButton("Hold parcel  Ctrl+H")
+        self.hold_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.hold_button.clicked.connect(self.hold_parcel)
+        row.addWidget(self.search, 1)
+        row.addWidget(self.hold_button)
+        nm.addLayout(row)
+        self.results = QListWidget()
+        self.results.setObjectName("results")
+        self.results.itemActivated.connect(self._open_result)
+        nm.addWidget(self.results, 1)
+        self.no_match.hide()
+
         self.empty = QLabel("Ready for the next parcel.")
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(prompt)
-        layout.addWidget(self.scan)
-        layout.addWidget(self.banner)
+        for w in (prompt, self.scan, self.banner):
+            layout.addWidget(w)
         layout.addWidget(self.empty, 1)
         layout.addWidget(self.card, 1)
-        self.scan.returnPressed.connect(self.submit)
+        layout.addWidget(self.marks)
+        layout.addWidget(self.extra)
+        layout.addWidget(self.no_match, 1)
+        self.scan.scanned.connect(self.submit)
         self._flash_timer = QTimer(self)
         self._flash_timer.setSingleShot(True)
         self._flash_timer.timeout.connect(lambda: self._flash(""))
+        ctx = Qt.ShortcutContext.WidgetWithChildrenShortcut
+        for keys, slot in (("Ctrl+R", lambda: self.mark_selected(ReceptionStatus.RECEIVED)),
+                           ("Ctrl+M", lambda: self.mark_selected(ReceptionStatus.MISSING)),
+                           ("Ctrl+W", lambda: self.mark_selected(ReceptionStatus.WRONG_ITEM)),
+                           ("Ctrl+E", self.open_extra), ("Ctrl+F", self._focus_search),
+                           ("Ctrl+H", self.hold_parcel), ("Escape", self._escape)):
+            QShortcut(QKeySequence(keys), self, activated=slot, context=ctx)
+        # A scanner burst goes to the scan field wherever the focus is on this page.
+        self.card.table.installEventFilter(self)
+        self.results.installEventFilter(self)
+
+    # --- focus and keys ------------------------------------------------------------
+    def focus_scan(self) -> None:
+        self.scan.setFocus()
+        self.scan.selectAll()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
+            text = event.text()
+            if text and text.isprintable() and not event.modifiers() & (
+                    Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.AltModifier):
+                if not self.scan.hasFocus():  # a new scan replaces the previous one
+                    self.scan.setFocus()
+                    self.scan.selectAll()
+                self.scan.insert(text)
+                return True
+        return super().eventFilter(watched, event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.card.isVisible():
+            table = self.card.table
+            step = -1 if event.key() == Qt.Key.Key_Up else 1
+            row = max(0, min(table.rowCount() - 1, table.currentRow() + step))
+            table.selectRow(row)
+            return
+        super().keyPressEvent(event)
+
+    def _escape(self) -> None:
+        if self.extra.isVisible():
+            self.extra.clear()
+            self.extra.hide()
+        self.banner.clear()
+        self.focus_scan()
+
+    # --- scanning ----------------------------------------------------------------
+    def submit(self, code: str | None = None) -> None:
+        code = self.scan.text() if code is None else code
+        self._last_code = code
+        try:
+            result = self._lookup.lookup(code)
+            view = result.view
+            if view is None:
+                self._no_match(result.problem or "Not found.")
+                return
+            if view.rma_number:
+                outcome = self._receiving.receive_parcel(view.rma_number, code, self._user)
+                view = outcome.view
+                level = Level.OK if outcome.newly_received else Level.WARN
+                self.banner.show_message(level, outcome.message)
+            else:
+                self.banner.show_message(Level.WARN, f"Order {view.order_number} has no "
+                                         "return authorization: hold the parcel (Ctrl+H) or "
+                                         "ask customer service.")
+        except ReturnBenchError as exc:
+            self._no_match(user_message(exc), search=False)
+            return
+        self.no_match.hide()
+        self.empty.hide()
+        self.card.show_return(view)
+        self.marks.setVisible(bool(view.rma_number))
+        self._flash("good")
+        self._sounds.good()
+        self.found.emit(view)
+        self.focus_scan()
+
+    def _no_match(self, message: str, search: bool = True) -> None:
+        self.banner.show_message(Level.ERROR, message)
+        self._flash("bad")
+        self._sounds.bad()
+        self.card.hide()
+        self.marks.hide()
+        self.empty.setVisible(not search)
+        self.no_match.setVisible(search)
+        self.results.clear()
+        self.not_found.emit(message)
+        self.focus_scan()
+
+    # --- marks and extra items ---------------------------------------------------
+    def _selected_unit(self) -> int | None:
+        view = self.card.view
+        row = self.card.table.currentRow()
+        if view is None or not view.items or row < 0 or row >= len(view.items):
+            return None
+        return view.items[row].unit_no
+
+    def mark_selected(self, status: ReceptionStatus) -> None:
+        unit = self._selected_unit()
+        view = self.card.view
+        if unit is None or view is None or not view.rma_number:
+            return
+        row = self.card.table.currentRow()
+        try:
+            fresh = self._receiving.set_reception(view.rma_number, unit, status, self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.card.show_return(fresh)
+        self.card.table.selectRow(row)
+        self.banner.show_message(Level.OK, f"Item {unit} marked "
+                                 f"{status.value.replace('_', ' ')}.")
+        self.found.emit(fresh)
+
+    def open_extra(self) -> None:
+        if self.card.view is None or not self.card.view.rma_number:
+            return
+        self.extra.show()
+        self.extra.setFocus()
+
+    def _add_extra(self) -> None:
+        view = self.card.view
+        if view is None or not view.rma_number:
+            return
+        try:
+            fresh = self._receiving.add_extra_item(view.rma_number, self.extra.text(),
+                                                   self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.extra.clear()
+        self.extra.hide()
+        self.card.show_return(fresh)
+        self.banner.show_message(Level.WARN, "Extra item recorded; it is held for review.")
+        self.found.emit(fresh)
+        self.focus_scan()
+
+    # --- no match: search or hold ------------------------------------------------
+    def _focus_search(self) -> None:
+        self.no_match.show()
+        self.card.hide()
+        self.marks.hide()
+        self.empty.hide()
+        self.search.setFocus()
+
+    def _search(self) -> None:
+        try:
+            hits = self._lookup.search(self.search.text())
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.results.clear()
+        for hit in hits:
+            rma = hit.rma_number or "no return"
+            item = QListWidgetItem(f"{hit.customer_name}  ·  {hit.customer_email}  ·  "
+                                   f"order {hit.order_number}  ·  {rma}")
+            item.setData(Qt.ItemDataRole.UserRole, hit.rma_number or hit.order_number)
+            self.results.addItem(item)
+        if hits:
+            self.results.setCurrentRow(0)
+            self.results.setFocus()
+            self.banner.show_message(Level.OK, f"{len(hits)} found: ↑ ↓ then Enter to open.")
+        else:
+            self.banner.show_message(Level.WARN, "Nothing found: try another spelling, or hold "
+                                     "the parcel (Ctrl+H).")
+
+    def _open_result(self, item: QListWidgetItem) -> None:
+        code = item.data(Qt.ItemDataRole.UserRole)
+        self.scan.setText(code)
+        self.submit(code)
+
+    def hold_parcel(self) -> None:
+        note = self.search.text().strip()
+        try:
+            receipt_id = self._receiving.record_unmatched(
+                self._last_code, f"held at the bench; searched for: {note}" if note else "",
+                self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.no_match.hide()
+        self.empty.show()
+        self.search.clear()
+        self.banner.show_message(Level.WARN, f"Parcel held for investigation (receipt "
+                                 f"#{receipt_id}): put it on the hold shelf.")
+        self.focus_scan()
 
     def show_outcome(self, message: str, needs_attention: bool) -> None:
         """Back from Inspect: say what was decided and refresh the parcel shown."""
@@ -49,28 +319,6 @@ class ReceivePage(QWidget):
                 self.card.show_return(self._lookup.find_return(code))
             except ReturnBenchError as exc:
                 self.banner.show_message(Level.ERROR, user_message(exc))
-        self.focus_scan()
-
-    def focus_scan(self) -> None:
-        self.scan.setFocus()
-        self.scan.selectAll()
-
-    def submit(self) -> None:
-        code = self.scan.text()
-        try:
-            view: ReturnView = self._lookup.find_return(code)
-        except ReturnBenchError as exc:
-            message = user_message(exc)
-            self.banner.show_message(Level.ERROR, message)
-            self._flash("bad")
-            QApplication.beep()
-            self.not_found.emit(message)
-        else:
-            self.banner.clear()
-            self.empty.hide()
-            self.card.show_return(view)
-            self._flash("good")
-            self.found.emit(view)
         self.focus_scan()
 
     def _flash(self, state: str) -> None:

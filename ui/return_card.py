@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHeaderView,
@@ -18,6 +19,19 @@ from app.services.lookup import ReturnView
 _COLUMNS = ("#", "SKU", "Item", "Paid", "Reason", "Wants", "Received", "Decision")
 
 
+def _windows_html(view: ReturnView) -> str:
+    """Windows that still hold in green, closed ones in grey; a mark as well as a colour."""
+    if not view.windows:
+        return ""
+    measured = "to the ship date" if view.shipped_by_customer_on else "to today"
+    chips = []
+    for w in view.windows:
+        colour, mark = ("#137333", "✔ open") if w.open else ("#6b6b6b", "✖ closed")
+        chips.append(f"<span style='color:{colour};font-weight:bold'>{w.name} {mark} "
+                     f"({w.days} of {w.limit_days} days)</span>")
+    return f"Windows, {measured}: " + " &nbsp;·&nbsp; ".join(chips)
+
+
 def _words(value: str) -> str:
     return value.replace("_", " ")
 
@@ -32,6 +46,10 @@ class ReturnCard(QWidget):
         self.details = QLabel()
         self.details.setObjectName("details")
         self.details.setWordWrap(True)
+        self.windows = QLabel()
+        self.windows.setObjectName("windows")
+        self.windows.setTextFormat(Qt.TextFormat.RichText)
+        self.windows.setWordWrap(True)
         self.table = QTableWidget(0, len(_COLUMNS))
         self.table.setHorizontalHeaderLabels(_COLUMNS)
         self.table.verticalHeader().setVisible(False)
@@ -40,6 +58,7 @@ class ReturnCard(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         layout.addWidget(self.headline)
         layout.addWidget(self.details)
+        layout.addWidget(self.windows)
         layout.addWidget(self.table, 1)
         self.view: ReturnView | None = None
         self.hide()
@@ -63,6 +82,7 @@ class ReturnCard(QWidget):
                        if view.shipped_by_customer_on else "ship date unknown")
             parts.append(f"{(view.carrier or '').upper()} {view.tracking_number}, {shipped}")
         self.details.setText("  ·  ".join(parts))
+        self.windows.setText(_windows_html(view))
         rows = view.items if view.rma_number else ()
         self.table.setRowCount(len(rows) if rows else len(view.lines))
         if rows:
@@ -74,7 +94,7 @@ class ReturnCard(QWidget):
                 cells = (
                     str(item.unit_no),
                     line.sku if line else "(extra item)",
-                    line.description if line else "",
+                    line.description if line else (item.description or ""),
                     format_money(line.price_paid) if line else "",
                     _words(item.reason.value),
                     wants,

@@ -10,12 +10,14 @@ from app.services.auth import SignedInUser
 from app.services.demo_data import DEMO_USERS
 from ui.main_window import Shell
 from ui.sign_in import SignInPage
+from ui.sounds import Sounds, SystemSounds
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services) -> None:
+    def __init__(self, services: Services, sounds: Sounds | None = None) -> None:
         super().__init__()
         self.services = services
+        self.sounds = sounds or SystemSounds(services.settings.data_dir / "sounds")
         self.setWindowTitle("ReturnBench")
         central = QWidget()
         column = QVBoxLayout(central)
@@ -48,7 +50,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("ReturnBench (DEMO DATA)")
 
     def _open_shell(self, user: SignedInUser) -> None:
-        self.shell = Shell(self.services, user)
+        self.shell = Shell(self.services, user, self.sounds)
         self.shell.sign_out_requested.connect(self._sign_out)
         self.stack.addWidget(self.shell)
         self.stack.setCurrentWidget(self.shell)

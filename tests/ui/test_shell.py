@@ -9,11 +9,12 @@ from PySide6.QtCore import Qt
 from app.bootstrap import Services
 from app.services.uow import UnitOfWork
 from models import ReturnAuthorization
+from ui.sounds import SilentSounds
 from ui.window import MainWindow
 
 
 def _window(qtbot, services: Services) -> MainWindow:  # type: ignore[no-untyped-def]
-    window = MainWindow(services)
+    window = MainWindow(services, sounds=SilentSounds())
     qtbot.addWidget(window)
     window.show()
     window.activateWindow()

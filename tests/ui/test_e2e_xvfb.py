@@ -1,0 +1,128 @@
+"""End to end in a real window: the app on a real X server (Xvfb), driven by real X key
+events from xdotool as a keyboard-wedge scanner would send them; the receipts must land
+in the database."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import IN_CI
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.xvfb
+
+
+def _need(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        message = f"{tool} is not installed (make test installs it as root)"
+        if IN_CI:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    return path
+
+
+@pytest.fixture
+def display() -> Iterator[str]:
+    xvfb = _need("Xvfb")
+    _need("xdotool")
+    for n in range(140, 200):
+        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
+            break
+    proc = subprocess.Popen([xvfb, f":{n}", "-screen", "0", "1366x850x24", "-nolisten", "tcp"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 10
+    while not Path(f"/tmp/.X11-unix/X{n}").exists():
+        if time.monotonic() > deadline or proc.poll() is not None:
+            proc.kill()
+            pytest.fail("Xvfb did not start", pytrace=False)
+        time.sleep(0.05)
+    try:
+        yield f":{n}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+def _xdo(display: str, *args: str) -> str:
+    out = subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display},
+                         capture_output=True, text=True, timeout=30)
+    return out.stdout.strip()
+
+
+def _wait(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.1)
+    pytest.fail(f"timed out waiting for {what}", pytrace=False)
+
+
+def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
+                                                             tmp_path: Path) -> None:
+    db = tmp_path / "bench.db"
+    url = f"sqlite:///{db}"
+    made = subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "60", "--seed",
+                           "4", "--db", url], cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(db) as conn:
+        (n1, t1), (n2, _t2) = conn.execute(
+            "SELECT number, tracking_number FROM return_authorizations ORDER BY id LIMIT 2"
+        ).fetchall()
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "RETURNBENCH_DATA_DIR": str(tmp_path / "data")}
+    app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--station", "E2E-BENCH"],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+    try:
+        wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
+                    .split("\n")[0], 30, "the window")
+        time.sleep(0.5)
+        _xdo(display, "windowfocus", "--sync", wid)
+        _xdo(display, "key", "Down", "Down")  # Adam, Carl, Ines
+        _xdo(display, "type", "--delay", "5", "1111")
+        _xdo(display, "key", "Return")
+        time.sleep(1.0)
+        # The carrier label, as a wedge scanner types it: 5 ms per key, Enter suffix.
+        _xdo(display, "type", "--delay", "5", t1)
+        _xdo(display, "key", "Return")
+
+        def receipts() -> list[tuple[str, str]]:
+            with sqlite3.connect(db) as conn:
+                return conn.execute(
+                    "SELECT r.number, rc.scanned_code FROM receipts rc JOIN "
+                    "return_authorizations r ON r.id = rc.rma_id ORDER BY rc.id").fetchall()
+
+        assert _wait(lambda: receipts(), 10, "the first receipt") == [(n1, t1)]
+        # The next parcel at 0 ms per key with a Tab suffix.
+        _xdo(display, "type", "--delay", "0", n2)
+        _xdo(display, "key", "Tab")
+        assert _wait(lambda: len(receipts()) == 2 and receipts(), 10,
+                     "the second receipt") == [(n1, t1), (n2, n2)]
+        with sqlite3.connect(db) as conn:
+            station = conn.execute(
+                "SELECT s.name FROM receipts rc JOIN stations s ON s.id = rc.station_id "
+                "ORDER BY rc.id LIMIT 1").fetchone()[0]
+            statuses = {r[0] for r in conn.execute(
+                "SELECT i.reception_status FROM return_items i JOIN return_authorizations r "
+                "ON r.id = i.rma_id WHERE r.number = ?", (n1,))}
+        assert station == "E2E-BENCH" and statuses == {"received"}
+    finally:
+        app.terminate()
+        try:
+            _out, err = app.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            _out, err = app.communicate()
+    assert "Traceback" not in err
