@@ -3,6 +3,8 @@ Tab suffix, misreads, the no-match flow, marks and extra items."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 
 from PySide6.QtCore import Qt
@@ -24,18 +26,26 @@ def _rmas(services: Services, n: int) -> list[tuple[str, str]]:
         return [(r.number, r.tracking_number or "") for r in rows]
 
 
-def _receive(qtbot, services: Services) -> tuple[MainWindow, ReceivePage, SilentSounds]:  # type: ignore[no-untyped-def]
+@dataclass
+class Bench:
+    window: MainWindow  # held here: the window must outlive the test's use of its pages
+    page: ReceivePage
+    sounds: SilentSounds
+
+
+def _receive(qtbot, services: Services) -> Bench:  # type: ignore[no-untyped-def]
     window = _window(qtbot, services)
     _sign_in(qtbot, window, 2, "1111")
     assert window.shell is not None
     page = window.shell.receive
     qtbot.waitUntil(page.scan.hasFocus, timeout=2000)
     assert isinstance(window.sounds, SilentSounds)
-    return window, page, window.sounds
+    return Bench(window, page, window.sounds)
 
 
 def test_scanner_bursts_at_zero_ms_per_key_lose_nothing(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
-    window, page, sounds = _receive(qtbot, services)
+    bench = _receive(qtbot, services)
+    page, sounds = bench.page, bench.sounds
     rmas = _rmas(services, 6)
     seen: list[str] = []
     page.found.connect(lambda view: seen.append(view.rma_number))
@@ -53,7 +63,8 @@ def test_scanner_bursts_at_zero_ms_per_key_lose_nothing(qtbot, services: Service
 
 
 def test_misread_buzzes_and_says_scan_again(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
-    window, page, sounds = _receive(qtbot, services)
+    bench = _receive(qtbot, services)
+    page, sounds = bench.page, bench.sounds
     number, _ = _rmas(services, 1)[0]
     misread = number[:-1] + str((int(number[-1]) + 1) % 10)
     qtbot.keyClicks(page.scan, misread)
@@ -64,7 +75,8 @@ def test_misread_buzzes_and_says_scan_again(qtbot, services: Services) -> None: 
 
 
 def test_second_scan_says_already_received(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
-    window, page, _sounds = _receive(qtbot, services)
+    bench = _receive(qtbot, services)
+    page = bench.page
     number, tracking = _rmas(services, 1)[0]
     for code in (number, tracking):
         qtbot.keyClicks(page.scan, code)
@@ -72,8 +84,10 @@ def test_second_scan_says_already_received(qtbot, services: Services) -> None:  
     assert "already received" in page.banner.text() and "Ines Moreno" in page.banner.text()
 
 
-def test_typing_with_focus_on_the_table_still_goes_to_the_scan_field(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
-    window, page, _sounds = _receive(qtbot, services)
+def test_typing_with_focus_on_the_table_still_goes_to_the_scan_field(  # type: ignore[no-untyped-def]
+        qtbot, services: Services) -> None:
+    bench = _receive(qtbot, services)
+    page = bench.page
     (first, _), (second, _) = _rmas(services, 2)
     qtbot.keyClicks(page.scan, first)
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
@@ -85,7 +99,8 @@ def test_typing_with_focus_on_the_table_still_goes_to_the_scan_field(qtbot, serv
 
 
 def test_mark_missing_and_add_an_extra_item(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
-    window, page, _sounds = _receive(qtbot, services)
+    bench = _receive(qtbot, services)
+    page = bench.page
     number, _ = _rmas(services, 1)[0]
     qtbot.keyClicks(page.scan, number)
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
@@ -103,7 +118,8 @@ def test_mark_missing_and_add_an_extra_item(qtbot, services: Services) -> None: 
 
 
 def test_unknown_parcel_search_then_hold(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
-    window, page, sounds = _receive(qtbot, services)
+    bench = _receive(qtbot, services)
+    page, sounds = bench.page, bench.sounds
     qtbot.keyClicks(page.scan, "1Z999AA10123456784")
     qtbot.keyClick(page.scan, Qt.Key.Key_Return)
     assert "No return found for UPS 1Z999AA10123456784" in page.banner.text()
