@@ -42,6 +42,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", metavar="URL", help="database URL (default: the embedded "
                         "SQLite database in the user data folder)")
     parser.add_argument("--station", help="this station's name (default: the host name)")
+    parser.add_argument("--camera", metavar="SPEC", help="camera for scanning: a device "
+                        "index (0), a folder of images, or a video file")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     demo = sub.add_parser("demo-data", help="fill an empty database with deterministic demo data")
@@ -60,6 +62,12 @@ def build_parser() -> argparse.ArgumentParser:
     dec.add_argument("--policy", metavar="ID|PATH", help="policy id or TOML file "
                      "(default: the case's \"policy\")")
     _add_db(dec)
+
+    dec_img = sub.add_parser("decode", help="barcodes in images, each classified (JSON)")
+    dec_img.add_argument("images", nargs="+", type=Path, metavar="IMAGE")
+    dec_img.add_argument("--camera", action="store_true",
+                         help="treat as camera frames (sharpen first)")
+    _add_db(dec_img)
 
     aud = sub.add_parser("audit", help="audit log tools")
     aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=_Parser)
@@ -151,8 +159,39 @@ def _cmd_decide(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_decode(args: argparse.Namespace) -> int:
+    """Exit 0 when every image was read and held a barcode; 3 when none held one;
+    1 when an image could not be read (the others are still reported)."""
+    from app.scanning.images import decode, load_image
+
+    report: list[dict[str, Any]] = []
+    unreadable = found = 0
+    for path in args.images:
+        try:
+            barcodes = decode(load_image(path), camera=args.camera)
+        except ReturnBenchError as exc:
+            unreadable += 1
+            report.append({"image": str(path), "barcodes": [], "error": exc.message})
+            continue
+        found += bool(barcodes)
+        report.append({"image": str(path), "error": None, "barcodes": [
+            {"text": b.text, "format": b.format, "position": [list(p) for p in b.position],
+             "candidates": [{"kind": c.kind, "value": c.value,
+                             "check_digit_ok": c.check_digit_ok} for c in b.scan.candidates]}
+            for b in barcodes]})
+    _print_json(report)
+    if unreadable:
+        print(f"error: {unreadable} image(s) could not be read", file=sys.stderr)
+        return 1
+    if not found:
+        print("error: no barcode found", file=sys.stderr)
+        return 3
+    return 0
+
+
 # Commands that need no database.
-_PURE: dict[str, Callable[[argparse.Namespace], int]] = {"decide": _cmd_decide}
+_PURE: dict[str, Callable[[argparse.Namespace], int]] = {"decide": _cmd_decide,
+                                                         "decode": _cmd_decode}
 
 _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "demo-data": _cmd_demo_data,

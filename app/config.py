@@ -15,6 +15,7 @@ APP_NAME = "ReturnBench"
 DATA_DIR_ENV = "RETURNBENCH_DATA_DIR"
 DB_ENV = "RETURNBENCH_DB"
 STATION_ENV = "RETURNBENCH_STATION"
+CAMERA_ENV = "RETURNBENCH_CAMERA"
 
 
 @dataclass(frozen=True)
@@ -23,6 +24,7 @@ class Settings:
     db_url: str
     station: str
     photo_root: Path
+    camera: str | None = None  # device index, folder of images, or video file
 
     @property
     def uses_default_db(self) -> bool:
@@ -40,13 +42,15 @@ def default_db_url(data_dir: Path) -> str:
     return f"sqlite:///{data_dir / 'returnbench.db'}"
 
 
-def load_settings(db_url: str | None = None, station: str | None = None) -> Settings:
+def load_settings(db_url: str | None = None, station: str | None = None,
+                  camera: str | None = None) -> Settings:
     data_dir = default_data_dir()
     return Settings(
         data_dir=data_dir,
         db_url=db_url or os.environ.get(DB_ENV) or default_db_url(data_dir),
         station=station or os.environ.get(STATION_ENV) or socket.gethostname()[:40],
         photo_root=data_dir / "photos",
+        camera=camera or os.environ.get(CAMERA_ENV) or None,
     )
 
 

@@ -69,7 +69,8 @@ class Shell(QWidget):
         body.addLayout(side)
 
         self.pages = QStackedWidget()
-        self.receive = ReceivePage(services.lookup, services.receiving, user, sounds)
+        self.receive = ReceivePage(services.lookup, services.receiving, user, sounds,
+                                   services.settings.camera)
         self.inspect = InspectPage(services.decisions)
         self.settings_page = PolicyView()
         self.receive.found.connect(self._parcel_found)

@@ -18,12 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.camera.sources import open_source
 from app.domain.enums import ReceptionStatus
 from app.errors import ReturnBenchError, user_message
 from app.services.auth import SignedInUser
 from app.services.lookup import LookupService
 from app.services.receiving import ReceivingService
 from ui.banner import Banner, Level
+from ui.camera_scanner import CameraPreview, CameraWorker
 from ui.return_card import ReturnCard
 from ui.sounds import Sounds
 
@@ -46,7 +48,8 @@ class ReceivePage(QWidget):
     not_found = Signal(str)
 
     def __init__(self, lookup: LookupService, receiving: ReceivingService,
-                 user: SignedInUser, sounds: Sounds, parent: QWidget | None = None) -> None:
+                 user: SignedInUser, sounds: Sounds, camera: str | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._lookup = lookup
         self._receiving = receiving
@@ -56,6 +59,13 @@ class ReceivePage(QWidget):
         layout = QVBoxLayout(self)
         prompt = QLabel("Scan the parcel's label, or type an RMA, order or tracking number")
         prompt.setObjectName("prompt")
+        prompt.setWordWrap(True)
+        self.camera_spec = camera
+        self.camera_worker: CameraWorker | None = None
+        self.preview = CameraPreview()
+        self.preview.setVisible(camera is not None)
+        self.camera_status = QLabel("Camera: F7" if camera else "")
+        self.camera_status.setObjectName("hint")
         self.scan = ScanField()
         self.scan.setObjectName("scanField")
         self.scan.setPlaceholderText("Scan or type, then Enter")
@@ -114,8 +124,16 @@ class ReceivePage(QWidget):
         self.empty = QLabel("Ready for the next parcel.")
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        for w in (prompt, self.scan, self.banner):
-            layout.addWidget(w)
+        top = QHBoxLayout()
+        column = QVBoxLayout()
+        column.addWidget(prompt)
+        column.addWidget(self.scan)
+        column.addWidget(self.camera_status)
+        column.addStretch(1)
+        top.addLayout(column, 1)
+        top.addWidget(self.preview)
+        layout.addLayout(top)
+        layout.addWidget(self.banner)
         layout.addWidget(self.empty, 1)
         layout.addWidget(self.card, 1)
         layout.addWidget(self.marks)
@@ -130,11 +148,53 @@ class ReceivePage(QWidget):
                            ("Ctrl+M", lambda: self.mark_selected(ReceptionStatus.MISSING)),
                            ("Ctrl+W", lambda: self.mark_selected(ReceptionStatus.WRONG_ITEM)),
                            ("Ctrl+E", self.open_extra), ("Ctrl+F", self._focus_search),
-                           ("Ctrl+H", self.hold_parcel), ("Escape", self._escape)):
+                           ("Ctrl+H", self.hold_parcel), ("Escape", self._escape),
+                           ("F7", self.toggle_camera)):
             QShortcut(QKeySequence(keys), self, activated=slot, context=ctx)
         # A scanner burst goes to the scan field wherever the focus is on this page.
         self.card.table.installEventFilter(self)
         self.results.installEventFilter(self)
+
+    # --- camera ------------------------------------------------------------------
+    def toggle_camera(self) -> None:
+        if self.camera_worker is not None:
+            self.stop_camera()
+            self.camera_status.setText("Camera off (F7 turns it on)")
+        else:
+            self.start_camera()
+
+    def start_camera(self) -> None:
+        if not self.camera_spec or self.camera_worker is not None:
+            if not self.camera_spec:
+                self.banner.show_message(Level.WARN, "No camera is set for this station: "
+                                         "start with --camera (a device number, a folder "
+                                         "of images or a video file).")
+            return
+        spec = self.camera_spec
+        worker = CameraWorker(lambda: open_source(spec))
+        worker.frame_ready.connect(self.preview.show_frame)
+        worker.code_read.connect(self._camera_code)
+        worker.failed.connect(self._camera_failed)
+        self.camera_worker = worker
+        self.preview.show()
+        self.camera_status.setText("Camera on: hold the label under it (F7 turns it off)")
+        worker.start()
+
+    def stop_camera(self) -> None:
+        worker, self.camera_worker = self.camera_worker, None
+        if worker is not None:
+            worker.stop()
+            worker.deleteLater()
+
+    def _camera_code(self, text: str) -> None:
+        self.scan.setText(text)
+        self.submit(text)
+
+    def _camera_failed(self, message: str) -> None:
+        self.stop_camera()
+        self.preview.setText("Camera stopped")
+        self.camera_status.setText("Camera stopped (F7 tries again)")
+        self.banner.show_message(Level.WARN, f"{message} Scanning by keyboard still works.")
 
     # --- focus and keys ------------------------------------------------------------
     def focus_scan(self) -> None:

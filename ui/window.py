@@ -56,9 +56,17 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.shell)
         self.user_label.setText(f"User: {user.display_name} ({user.role.value})")
         self.shell.receive.focus_scan()
+        if self.services.settings.camera:
+            self.shell.receive.start_camera()
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self.shell is not None:
+            self.shell.receive.stop_camera()
+        super().closeEvent(event)
 
     def _sign_out(self) -> None:
         if self.shell is not None:
+            self.shell.receive.stop_camera()
             self.stack.removeWidget(self.shell)
             self.shell.deleteLater()
             self.shell = None

@@ -1,0 +1,1 @@
+"""Frame sources (OpenCV VideoCapture: device index, video file, folder of images)."""
