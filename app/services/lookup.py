@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from decimal import Decimal
 
 from sqlalchemy import or_, select
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, joinedload, selectinload, sessionmaker
 
 from app.clock import Clock
 from app.domain.enums import (
@@ -184,11 +184,13 @@ class LookupService:
             return self._view(session, order, latest, "order")
         column = (ReturnAuthorization.number if c.kind == "rma"
                   else ReturnAuthorization.tracking_number)
+        # One round trip for the RMA, its order and customer; one each for items and lines.
         rma = session.scalars(
             select(ReturnAuthorization).where(column == c.value)
-            .options(selectinload(ReturnAuthorization.items),
-                     selectinload(ReturnAuthorization.order).selectinload(Order.lines),
-                     selectinload(ReturnAuthorization.order).selectinload(Order.customer))
+            .options(joinedload(ReturnAuthorization.order).joinedload(Order.customer),
+                     selectinload(ReturnAuthorization.items),
+                     selectinload(ReturnAuthorization.order, Order.lines)
+                     .joinedload(OrderLine.product))
         ).first()
         if rma is None:
             return None
@@ -196,11 +198,7 @@ class LookupService:
 
     def _view(self, session: Session, order: Order, rma: ReturnAuthorization | None,
               matched: str) -> ReturnView:
-        product_ids = [ln.product_id for ln in order.lines if ln.product_id is not None]
-        products = {p.id: p for p in
-                    session.scalars(select(Product).where(Product.id.in_(product_ids)))}
-        line_views = {ln.id: _line_view(ln, products.get(ln.product_id or -1))
-                      for ln in order.lines}
+        line_views = {ln.id: _line_view(ln, ln.product) for ln in order.lines}
         today = self._clock.now().date()
         delivered = order.delivered_on
         view = ReturnView(
