@@ -15,12 +15,11 @@ import statistics
 import sys
 import time
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from sqlalchemy import text
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
-from sqlalchemy import text
 
 from app.bootstrap import bootstrap
 from app.config import load_settings
@@ -39,6 +38,7 @@ def main() -> None:
     parser.add_argument("--scans", type=int, default=400)
     parser.add_argument("--seed", type=int, default=3)
     args = parser.parse_args()
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication([])
     services = bootstrap(load_settings(args.db, "BENCH-SCALE"))
     user = services.auth.sign_in("ines", "1111")
@@ -58,13 +58,13 @@ def main() -> None:
     page = ReceivePage(services.lookup, services.receiving, user, SilentSounds())
     page.resize(1200, 800)
     page.show()
-    QApplication.processEvents()
+    app.processEvents()
 
     codes = [(p[1] if i % 10 < 6 else p[0] if i % 10 < 9 else p[2], p[0])
              for i, p in enumerate(picks)]  # 60% tracking, 30% RMA, 10% order number
     sql = text("SELECT id FROM return_authorizations WHERE tracking_number = :c OR number = :c")
     bare, lookup_only, screen = [], [], []
-    for code, rma in codes:
+    for code, _rma in codes:
         with services.engine.connect() as conn:
             t0 = time.perf_counter()
             conn.execute(sql, {"c": code}).first()
@@ -76,7 +76,7 @@ def main() -> None:
         page.scan.setText(code)
         t0 = time.perf_counter()
         QTest.keyClick(page.scan, Qt.Key.Key_Return)
-        QApplication.processEvents()
+        app.processEvents()
         screen.append((time.perf_counter() - t0) * 1000)
         view = page.card.view
         assert view is not None and (view.rma_number == rma or view.order_number), code
