@@ -60,7 +60,9 @@ def describe(engine: Engine) -> str:
     url = engine.url
     if url.get_backend_name() == "sqlite":
         return f"SQLite {url.database or ':memory:'}"
-    return f"PostgreSQL {url.host or 'localhost'}:{url.port or 5432}/{url.database}"
+    host = url.host or url.query.get("host") or "localhost"
+    port = url.port or url.query.get("port") or 5432
+    return f"PostgreSQL {host}:{port}/{url.database}"
 
 
 def alembic_config() -> Config:

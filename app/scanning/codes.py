@@ -27,11 +27,3 @@ def rma_check_ok(number: str) -> bool:
 
 def order_number(brand: Brand, seq: int) -> str:
     return f"{ORDER_PREFIX[brand]}-{seq}"
-
-
-def normalize_scan(raw: str) -> str:
-    """Strip what scanners add around a code: AIM identifiers, GS separators, spaces."""
-    text = raw.strip()
-    if len(text) >= 3 and text[0] == "]" and text[1].isalpha():
-        text = text[3:]
-    return re.sub(r"[\s\x1d]+", "", text).upper()

@@ -40,3 +40,10 @@ def load_rma(session: Session, number: str, for_update: bool = False) -> ReturnA
     if rma is None:
         raise NotFound(f"No return authorization {number}: check the number or search.")
     return rma
+
+
+def rma_unit(rma: ReturnAuthorization, unit_no: int) -> ReturnItem:
+    item = next((it for it in rma.items if it.unit_no == unit_no), None)
+    if item is None:
+        raise NotFound(f"{rma.number} has no item {unit_no}.")
+    return item

@@ -33,7 +33,7 @@ from app.policy.engine import Decision as PolicyDecision
 from app.policy.engine import decide
 from app.policy.rules import Policy, load_policy, parse_policy
 from app.services.auth import SignedInUser
-from app.services.common import load_rma, require_bench_role, station_row
+from app.services.common import load_rma, require_bench_role, rma_unit, station_row
 from app.services.uow import UnitOfWork
 from models import (
     Approval,
@@ -199,15 +199,14 @@ class DecisionService:
                           user: SignedInUser) -> int:
         """Ask for a policy exception (POLICY.md rule 8): a written reason is required; a
         supervisor approves up to the policy's limit, an operations manager above it."""
+        require_bench_role(user, "ask for exceptions")
         if len(reason.strip()) < 10:
             raise BadInput("Write the reason for the exception (at least a few words).")
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             rma = load_rma(s, rma_number, for_update=True)
-            item = next((it for it in rma.items if it.unit_no == unit_no), None)
-            if item is None:
-                raise NotFound(f"{rma.number} has no unit {unit_no}.")
+            item = rma_unit(rma, unit_no)
             policy = self._load_policy(rma.order.brand.value)
             level = (ApprovalLevel.MANAGER if amount > policy.supervisor_limit
                      else ApprovalLevel.SUPERVISOR)

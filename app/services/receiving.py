@@ -19,11 +19,11 @@ from app.domain.enums import (
     ReturnReason,
     RmaStatus,
 )
-from app.errors import BadInput, NotFound
+from app.errors import BadInput
 from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser
-from app.services.common import load_rma, require_bench_role, station_row
+from app.services.common import load_rma, require_bench_role, rma_unit, station_row
 from app.services.lookup import LookupService, ReturnView
 from app.services.uow import UnitOfWork
 from models import Receipt, ReturnItem
@@ -95,9 +95,7 @@ class ReceivingService:
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             rma = load_rma(s, rma_number, for_update=True)
-            item = next((it for it in rma.items if it.unit_no == unit_no), None)
-            if item is None:
-                raise NotFound(f"{rma_number} has no item {unit_no}.")
+            item = rma_unit(rma, unit_no)
             if item.reception_status is ReceptionStatus.EXTRA:
                 raise BadInput("An extra item stays extra; hold it for investigation.")
             if item.decision_status is not DecisionStatus.PENDING:

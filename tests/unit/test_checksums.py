@@ -10,7 +10,8 @@ import pytest
 
 from app.domain.enums import Carrier
 from app.scanning import checksums
-from app.scanning.codes import normalize_scan, rma_check_ok, rma_number
+from app.scanning.classify import classify
+from app.scanning.codes import rma_check_ok, rma_number
 from app.scanning.tracking import make_tracking_number
 
 UPS_VALID = ["1Z5R89390357567127", "1Z879E930346834440", "1Z410E7W0392751591",
@@ -101,6 +102,6 @@ def test_rma_numbers_carry_a_check_digit_that_catches_misreads() -> None:
 
 
 def test_normalize_strips_symbology_ids_separators_and_spaces() -> None:
-    assert normalize_scan("]C1 1z 5r89 3903 5756 7127\n") == "1Z5R89390357567127"
-    assert normalize_scan("420\x1d9400111206206406260787") == "4209400111206206406260787"
-    assert normalize_scan("  rma-2026-000123-4 ") == "RMA-2026-000123-4"
+    assert classify("]C1 1z 5r89 3903 5756 7127\n").text == "1Z5R89390357567127"
+    assert classify("420\x1d9400111206206406260787").text == "4209400111206206406260787"
+    assert classify("  rma-2026-000123-4 ").text == "RMA-2026-000123-4"
