@@ -10,12 +10,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
+from app.services.approvals import ApprovalService
 from app.services.auth import AuthService
 from app.services.decisions import DecisionService
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
 from app.services.lookup import LookupService
 from app.services.receiving import ReceivingService
 from app.services.uow import UnitOfWork
+from app.services.users import UserService
 from models import Station
 from models.db import check_connection, describe, make_engine, make_session_factory, upgrade
 
@@ -35,6 +37,8 @@ class Services:
     lookup: LookupService
     decisions: DecisionService
     receiving: ReceivingService
+    approvals: ApprovalService
+    users: UserService
 
     @property
     def database_label(self) -> str:
@@ -57,15 +61,18 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
     session_factory = make_session_factory(engine)
     clock = clock or SystemClock()
     lookup = LookupService(session_factory, clock)
+    auth = AuthService(session_factory, clock, settings.station)
     return Services(
         settings=settings,
         engine=engine,
         session_factory=session_factory,
         clock=clock,
-        auth=AuthService(session_factory, clock, settings.station),
+        auth=auth,
         lookup=lookup,
         decisions=DecisionService(session_factory, clock, settings.station),
         receiving=ReceivingService(session_factory, clock, settings.station, lookup),
+        approvals=ApprovalService(session_factory, clock, settings.station, auth),
+        users=UserService(session_factory, clock, settings.station),
     )
 
 

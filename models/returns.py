@@ -209,6 +209,8 @@ class Approval(Base):
     id: Mapped[intpk]
     rma_id: Mapped[int] = mapped_column(ForeignKey("return_authorizations.id"), index=True)
     decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    # The unit an exception is about; empty for a request about the whole RMA ($250 rule).
+    return_item_id: Mapped[int | None] = mapped_column(ForeignKey("return_items.id"))
     kind: Mapped[ApprovalKind] = mapped_column(enum_column(ApprovalKind))
     level: Mapped[ApprovalLevel] = mapped_column(enum_column(ApprovalLevel))
     amount: Mapped[Decimal] = mapped_column(MoneyCents, nullable=False)

@@ -5,12 +5,8 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from app.domain.enums import Role
-from app.errors import NotFound, PermissionDenied
-from app.services.auth import SignedInUser
+from app.errors import NotFound
 from models import Order, ReturnAuthorization, ReturnItem, Station
-
-BENCH_ROLES = frozenset({Role.INSPECTOR, Role.CLAIMS, Role.SUPERVISOR, Role.MANAGER})
 
 
 def station_row(session: Session, name: str) -> Station:
@@ -23,9 +19,6 @@ def station_row(session: Session, name: str) -> Station:
     return station
 
 
-def require_bench_role(user: SignedInUser, action: str) -> None:
-    if user.role not in BENCH_ROLES:
-        raise PermissionDenied(f"A {user.role.value} cannot {action}; sign in as bench staff.")
 
 
 def load_rma(session: Session, number: str, for_update: bool = False) -> ReturnAuthorization:

@@ -27,13 +27,14 @@ from app.domain.enums import (
     Resolution,
 )
 from app.errors import BadInput, NotFound
+from app.permissions import Action, require
 from app.policy.case import parse_case
 from app.policy.contract import decision_to_json
 from app.policy.engine import Decision as PolicyDecision
 from app.policy.engine import decide
 from app.policy.rules import Policy, load_policy, parse_policy
 from app.services.auth import SignedInUser
-from app.services.common import load_rma, require_bench_role, rma_unit, station_row
+from app.services.common import load_rma, rma_unit, station_row
 from app.services.uow import UnitOfWork
 from models import (
     Approval,
@@ -121,7 +122,7 @@ class DecisionService:
                user: SignedInUser) -> AcceptedDecision:
         """Store the inspections and the decision (with its policy), open the approvals it
         needs, and move each unit's status on. One transaction."""
-        require_bench_role(user, "decide returns")
+        require(user.role, Action.DECIDE)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -199,7 +200,7 @@ class DecisionService:
                           user: SignedInUser) -> int:
         """Ask for a policy exception (POLICY.md rule 8): a written reason is required; a
         supervisor approves up to the policy's limit, an operations manager above it."""
-        require_bench_role(user, "ask for exceptions")
+        require(user.role, Action.REQUEST_EXCEPTION)
         if len(reason.strip()) < 10:
             raise BadInput("Write the reason for the exception (at least a few words).")
         now = self._clock.now()
@@ -213,7 +214,8 @@ class DecisionService:
             latest = max(item.decisions, key=lambda d: d.id, default=None)
             approval = Approval(
                 rma_id=rma.id, decision_id=latest.id if latest else None,
-                kind=ApprovalKind.POLICY_EXCEPTION, level=level, amount=amount,
+                return_item_id=item.id, kind=ApprovalKind.POLICY_EXCEPTION, level=level,
+                amount=amount,
                 reason=reason.strip(), status=ApprovalStatus.PENDING,
                 requested_by_id=user.id, requested_at=now,
                 station_id=station_row(s, self._station).id,

@@ -20,10 +20,11 @@ from app.domain.enums import (
     RmaStatus,
 )
 from app.errors import BadInput
+from app.permissions import Action, require
 from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser
-from app.services.common import load_rma, require_bench_role, rma_unit, station_row
+from app.services.common import load_rma, rma_unit, station_row
 from app.services.lookup import LookupService, ReturnView
 from app.services.uow import UnitOfWork
 from models import Receipt, ReturnItem
@@ -51,7 +52,7 @@ class ReceivingService:
     def receive_parcel(self, rma_number: str, scanned_code: str,
                        user: SignedInUser) -> ReceiveOutcome:
         """Record the parcel's receipt once; a second scan says when, by whom and where."""
-        require_bench_role(user, "receive parcels")
+        require(user.role, Action.RECEIVE)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -90,7 +91,7 @@ class ReceivingService:
         if status not in MARKABLE:
             raise BadInput(f"An expected item can be marked "
                            f"{', '.join(m.value for m in MARKABLE)}, not {status.value}.")
-        require_bench_role(user, "mark items")
+        require(user.role, Action.RECEIVE)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -115,7 +116,7 @@ class ReceivingService:
         """An item in the parcel that the return did not list: recorded, held for review."""
         if len(description.strip()) < 3:
             raise BadInput("Describe the extra item (style, colour, size) in a few words.")
-        require_bench_role(user, "add items")
+        require(user.role, Action.RECEIVE)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -134,7 +135,7 @@ class ReceivingService:
 
     def record_unmatched(self, scanned_code: str, note: str, user: SignedInUser) -> int:
         """A parcel no return matches: record it, held for investigation, so nothing is lost."""
-        require_bench_role(user, "receive parcels")
+        require(user.role, Action.RECEIVE)
         if not scanned_code.strip() and len(note.strip()) < 3:
             raise BadInput("Scan the label or describe the parcel before holding it.")
         now = self._clock.now()

@@ -1,0 +1,52 @@
+"""Who may do what: one table, checked in the services (hiding a button is not enough)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from app.domain.enums import ApprovalLevel, Role
+from app.errors import PermissionDenied
+
+
+class Action(StrEnum):
+    RECEIVE = "receive parcels"
+    DECIDE = "inspect and decide returns"
+    REQUEST_EXCEPTION = "ask for policy exceptions"
+    VIEW_APPROVALS = "see the approvals queue"
+    APPROVE_SUPERVISOR = "approve supervisor-level requests"
+    APPROVE_MANAGER = "approve manager-level requests"
+    PRINT_AUTHORIZATION_LOG = "print the authorization log"
+    MANAGE_USERS = "manage users"
+    VERIFY_AUDIT = "verify the audit log"
+
+
+_BENCH = {Action.RECEIVE, Action.DECIDE, Action.REQUEST_EXCEPTION}
+_SUPERVISE = {Action.VIEW_APPROVALS, Action.APPROVE_SUPERVISOR, Action.PRINT_AUTHORIZATION_LOG,
+              Action.VERIFY_AUDIT}
+
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.INSPECTOR: frozenset(_BENCH),
+    Role.CLAIMS: frozenset(_BENCH),
+    Role.SUPERVISOR: frozenset(_BENCH | _SUPERVISE),
+    Role.MANAGER: frozenset(_BENCH | _SUPERVISE | {Action.APPROVE_MANAGER}),
+    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.VERIFY_AUDIT, Action.VIEW_APPROVALS,
+                           Action.PRINT_AUTHORIZATION_LOG}),
+}
+
+APPROVE_ACTION = {ApprovalLevel.SUPERVISOR: Action.APPROVE_SUPERVISOR,
+                  ApprovalLevel.MANAGER: Action.APPROVE_MANAGER}
+
+
+def allowed(role: Role, action: Action) -> bool:
+    return action in PERMISSIONS[role]
+
+
+def require(role: Role, action: Action) -> None:
+    if not allowed(role, action):
+        raise PermissionDenied(f"A {role.value} may not {action.value}; ask a "
+                               f"{_who_can(action)}.")
+
+
+def _who_can(action: Action) -> str:
+    roles = [r.value for r in Role if action in PERMISSIONS[r]]
+    return " or ".join(roles) if roles else "nobody"

@@ -1,0 +1,133 @@
+"""Users and their roles, managed by admins: create, change role, reset PIN (which also
+unlocks), deactivate. Every change goes to the audit log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.clock import Clock
+from app.domain.enums import Role
+from app.errors import BadInput, NotFound
+from app.permissions import Action, require
+from app.security import hash_pin
+from app.services.auth import SignedInUser
+from app.services.uow import UnitOfWork
+from models import User
+
+USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
+PIN_RE = re.compile(r"^\d{4,8}$")
+
+
+@dataclass(frozen=True)
+class UserRow:
+    username: str
+    display_name: str
+    role: Role
+    active: bool
+    locked_until: dt.datetime | None
+
+
+class UserService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock,
+                 station: str) -> None:
+        self._sf = session_factory
+        self._clock = clock
+        self._station = station
+
+    def list_users(self, admin: SignedInUser) -> list[UserRow]:
+        require(admin.role, Action.MANAGE_USERS)
+        with UnitOfWork(self._sf) as uow:
+            return [UserRow(u.username, u.display_name, u.role, u.active, u.locked_until)
+                    for u in uow.session.scalars(select(User).order_by(User.username))]
+
+    def create_user(self, admin: SignedInUser, username: str, display_name: str, role: Role,
+                    pin: str) -> UserRow:
+        require(admin.role, Action.MANAGE_USERS)
+        username = username.strip().lower()
+        if not USERNAME_RE.match(username):
+            raise BadInput("User name: 2-40 lower-case letters, digits, dot, dash or "
+                           "underscore, starting with a letter.")
+        if len(display_name.strip()) < 2:
+            raise BadInput("Give the person's name as it should appear on screen.")
+        _check_pin(pin)
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            if s.scalar(select(func.count()).select_from(User)
+                        .where(User.username == username)):
+                raise BadInput(f"There is already a user {username}.")
+            user = User(username=username, display_name=display_name.strip(), role=role,
+                        pin_hash=hash_pin(pin), active=True, failed_attempts=0,
+                        created_at=now)
+            s.add(user)
+            s.flush()
+            self._audit(s, admin, "user.created", user, {"role": role.value})
+            uow.commit()
+            return UserRow(user.username, user.display_name, user.role, True, None)
+
+    def set_role(self, admin: SignedInUser, username: str, role: Role) -> None:
+        def change(s: Session, user: User) -> dict[str, object]:
+            if user.role is Role.ADMIN and role is not Role.ADMIN:
+                self._keep_an_admin(s, user)
+            before, user.role = user.role, role
+            return {"from": before.value, "to": role.value}
+        self._change(admin, username, "user.role_changed", change)
+
+    def reset_pin(self, admin: SignedInUser, username: str, pin: str) -> None:
+        _check_pin(pin)
+
+        def change(_s: Session, user: User) -> dict[str, object]:
+            user.pin_hash = hash_pin(pin)
+            user.failed_attempts = 0
+            user.locked_until = None
+            return {}
+        self._change(admin, username, "user.pin_reset", change)
+
+    def set_active(self, admin: SignedInUser, username: str, active: bool) -> None:
+        def change(s: Session, user: User) -> dict[str, object]:
+            if not active and user.id == admin.id:
+                raise BadInput("You cannot deactivate yourself.")
+            if not active and user.role is Role.ADMIN:
+                self._keep_an_admin(s, user)
+            user.active = active
+            return {"active": active}
+        self._change(admin, username, "user.activated" if active else "user.deactivated",
+                     change)
+
+    # --- helpers -----------------------------------------------------------------
+    def _change(self, admin: SignedInUser, username: str, action: str,
+                change: Callable[[Session, User], dict[str, object]]) -> None:
+        require(admin.role, Action.MANAGE_USERS)
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            user = s.scalars(select(User).where(User.username == username)).one_or_none()
+            if user is None:
+                raise NotFound(f"No user {username}.")
+            payload = change(s, user)
+            self._audit(s, admin, action, user, payload)
+            uow.commit()
+
+    @staticmethod
+    def _keep_an_admin(s: Session, user: User) -> None:
+        admins = s.scalar(select(func.count()).select_from(User).where(
+            User.role == Role.ADMIN, User.active.is_(True), User.id != user.id))
+        if not admins:
+            raise BadInput("This is the last active admin; make another admin first.")
+
+    def _audit(self, s: Session, admin: SignedInUser, action: str, user: User,
+               payload: dict[str, object]) -> None:
+        audit.append(s, at=self._clock.now(), action=action, actor=admin.username,
+                     station=self._station, entity="user", entity_id=user.username,
+                     payload=payload)
+
+
+def _check_pin(pin: str) -> None:
+    if not PIN_RE.match(pin):
+        raise BadInput("A PIN is 4 to 8 digits.")
