@@ -138,3 +138,16 @@ def verify(session: Session) -> VerifyResult:
             len(events) + 1,
         )
     return VerifyResult(True, len(events), f"audit log intact: {len(events)} entries")
+
+
+def head(session: Session) -> tuple[int, str]:
+    """The chain's last sequence number and hash (printed on documents to match them)."""
+    seq = session.get(AppMeta, LAST_SEQ_KEY)
+    last = session.get(AppMeta, LAST_HASH_KEY)
+    return (int(seq.value) if seq else 0, last.value if last else GENESIS)
+
+
+def entries_for(session: Session, entity: str, entity_id: str | int) -> list[AuditEvent]:
+    return list(session.scalars(select(AuditEvent).where(
+        AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
+        .order_by(AuditEvent.seq)))

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 from app import audit
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
-from app.errors import ReturnBenchError, UsageError, exit_code, user_message
+from app.errors import BadInput, ReturnBenchError, UsageError, exit_code, user_message
 from app.policy.contract import decide_file
 from app.services.demo_data import load_demo_data
 from app.services.uow import UnitOfWork
@@ -74,9 +74,22 @@ def build_parser() -> argparse.ArgumentParser:
     verify = aud_sub.add_parser("verify", help="check the audit log's hash chain")
     _add_db(verify)
 
+    authlog = sub.add_parser("authlog", help="print the authorization log (PDF) for a range")
+    authlog.add_argument("--from", dest="start", type=_date, required=True, metavar="DATE")
+    authlog.add_argument("--to", dest="end", type=_date, required=True, metavar="DATE")
+    authlog.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    _add_db(authlog)
+
     upgrade = sub.add_parser("db-upgrade", help="bring the database schema up to date")
     _add_db(upgrade)
     return parser
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
 
 
 def is_command_line(argv: Sequence[str]) -> bool:
@@ -149,6 +162,19 @@ def _cmd_audit(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_authlog(services: Services, args: argparse.Namespace) -> int:
+    from app.services.authlog import AuthorizationLogService
+
+    pdf = AuthorizationLogService(services.session_factory, services.clock,
+                                  services.approvals).render(args.start, args.end)
+    try:
+        args.output.write_bytes(pdf)
+    except OSError as exc:
+        raise BadInput(f"Cannot write {args.output}: {exc.strerror}.") from exc
+    _print_json({"output": str(args.output), "bytes": len(pdf)})
+    return 0
+
+
 def _cmd_db_upgrade(services: Services, args: argparse.Namespace) -> int:
     _print_json({"database": services.database_label, "schema": "up to date"})
     return 0
@@ -197,6 +223,7 @@ _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "demo-data": _cmd_demo_data,
     "lookup": _cmd_lookup,
     "audit": _cmd_audit,
+    "authlog": _cmd_authlog,
     "db-upgrade": _cmd_db_upgrade,
 }
 

@@ -186,6 +186,12 @@ class DecisionService:
                 s.add(approval)
                 s.flush()
                 approvals.append(approval.id)
+                audit.append(s, at=now, action="approval.requested", actor=user.username,
+                             station=self._station, entity="approval", entity_id=approval.id,
+                             payload={"rma": rma.number, "kind": approval.kind.value,
+                                      "level": approval.level.value,
+                                      "amount": str(approval.amount),
+                                      "reason": approval.reason})
             audit.append(s, at=now, action="decision.accepted", actor=user.username,
                          station=self._station, entity="rma", entity_id=rma.number,
                          payload={"decision": decision_to_json(decision),
@@ -224,8 +230,8 @@ class DecisionService:
             item.decision_status = DecisionStatus.AWAITING_APPROVAL
             s.flush()
             audit.append(s, at=now, action="exception.requested", actor=user.username,
-                         station=self._station, entity="rma", entity_id=rma.number,
-                         payload={"unit_no": unit_no, "reason": reason.strip(),
+                         station=self._station, entity="approval", entity_id=approval.id,
+                         payload={"rma": rma.number, "unit_no": unit_no, "reason": reason.strip(),
                                   "requested_outcome": requested_outcome,
                                   "amount": str(amount), "level": level.value})
             uow.commit()

@@ -1,0 +1,1 @@
+"""Documents and labels: PDF (ReportLab) and ZPL layouts, and the printer back ends."""

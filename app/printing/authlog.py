@@ -1,0 +1,120 @@
+"""The authorization log as a PDF: every policy exception and every refund over the
+threshold in a date range, with who asked and who answered, the reason, the money, the
+policy's trace and the audit-chain hashes that tie the paper to the database."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from dataclasses import dataclass
+from html import escape
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import LETTER
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.units import inch
+from reportlab.platypus import (
+    KeepTogether,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from app.domain.money import format_money
+from app.services.approvals import ApprovalView
+
+
+@dataclass(frozen=True)
+class AuthLogEntry:
+    approval: ApprovalView
+    audit_seq: int | None  # the audit entry of the answer (or of the request if pending)
+    audit_hash: str | None
+
+
+@dataclass(frozen=True)
+class ChainHead:
+    seq: int
+    hash: str
+
+
+def render_authorization_log(entries: list[AuthLogEntry], start: dt.date, end: dt.date,
+                             chain: ChainHead, printed_at: dt.datetime,
+                             printed_by: str) -> bytes:
+    styles = getSampleStyleSheet()
+    small = ParagraphStyle("small", parent=styles["BodyText"], fontSize=8, leading=10)
+    body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=9.5, leading=12)
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=LETTER, leftMargin=0.6 * inch,
+                            rightMargin=0.6 * inch, topMargin=0.6 * inch,
+                            bottomMargin=0.7 * inch, title="ReturnBench authorization log",
+                            author="ReturnBench")
+    story: list[object] = [
+        Paragraph("Authorization log", styles["Title"]),
+        Paragraph(f"Policy exceptions and refunds over the approval threshold requested "
+                  f"{start:%b %d, %Y} to {end:%b %d, %Y}: {len(entries)} "
+                  f"entr{'y' if len(entries) == 1 else 'ies'}.", body),
+        Paragraph(f"Printed {printed_at:%Y-%m-%d %H:%M %Z} by {escape(printed_by)}. Audit "
+                  f"chain at printing: entry {chain.seq}, hash <font face='Courier'>"
+                  f"{chain.hash}</font>", small),
+        Spacer(1, 10),
+    ]
+    if not entries:
+        story.append(Paragraph("Nothing to report in this range.", body))
+    for entry in entries:
+        story.append(KeepTogether(_entry(entry, body, small)))
+        story.append(Spacer(1, 10))
+
+    def footer(canvas, document) -> None:  # type: ignore[no-untyped-def]
+        canvas.saveState()
+        canvas.setFont("Helvetica", 7.5)
+        canvas.drawString(0.6 * inch, 0.4 * inch,
+                          f"ReturnBench authorization log {start} to {end} · chain entry "
+                          f"{chain.seq} {chain.hash[:16]}…")
+        canvas.drawRightString(LETTER[0] - 0.6 * inch, 0.4 * inch, f"page {document.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return buffer.getvalue()
+
+
+def _entry(entry: AuthLogEntry, body: ParagraphStyle, small: ParagraphStyle) -> list[object]:
+    a = entry.approval
+    kind = "Policy exception" if a.kind.value == "policy_exception" else \
+        f"Refund over threshold ({a.level.value} approval)"
+    status_colour = {"approved": "#137333", "denied": "#b3261e"}.get(a.status.value, "#8a5a00")
+    unit = f", item {a.unit_no}" if a.unit_no else ""
+    rows = [
+        ["Request", Paragraph(f"<b>#{a.id} {escape(kind)}</b> — {escape(a.rma_number)}{unit}, "
+                              f"order {escape(a.order_number)}, {escape(a.customer_name)}", body)],
+        ["Amount", Paragraph(f"<b>{format_money(a.amount)}</b>"
+                             + (f" · asked for: {escape(a.requested_outcome.replace('_', ' '))}"
+                                if a.requested_outcome else ""), body)],
+        ["Asked", Paragraph(f"{escape(a.requested_by)} at {escape(a.station)}, "
+                            f"{a.requested_at:%Y-%m-%d %H:%M} UTC", body)],
+        ["Reason", Paragraph(escape(a.reason), body)],
+        ["Answer", Paragraph(
+            f"<font color='{status_colour}'><b>{a.status.value.upper()}</b></font>"
+            + (f" by {escape(a.answered_by)} at {a.answered_at:%Y-%m-%d %H:%M} UTC"
+               if a.answered_by and a.answered_at else " — still waiting")
+            + (f": “{escape(a.note)}”" if a.note else ""), body)],
+        ["Policy", Paragraph(escape(a.policy or "no decision on file") + "<br/>" + "<br/>".join(
+            f"• {escape(reason)}" for _rule, reason in a.trace), small)],
+        ["Photos", Paragraph(f"{a.photos} on file" if a.photos else "none on file", small)],
+        ["Audit", Paragraph(
+            f"entry {entry.audit_seq}, <font face='Courier'>{entry.audit_hash}</font>"
+            if entry.audit_hash else "not in the audit log", small)],
+    ]
+    table = Table(rows, colWidths=[0.9 * inch, 6.3 * inch])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
+        ("FONTSIZE", (0, 0), (0, -1), 8.5),
+        ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return [table]

@@ -1,0 +1,51 @@
+"""Printing the authorization log for a date range (the warehouse's days)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.clock import Clock
+from app.errors import BadInput
+from app.permissions import Action, require
+from app.policy.rules import Policy, load_policy
+from app.printing.authlog import AuthLogEntry, ChainHead, render_authorization_log
+from app.services.approvals import ApprovalService
+from app.services.auth import SignedInUser
+from app.services.uow import UnitOfWork
+
+
+class AuthorizationLogService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock,
+                 approvals: ApprovalService,
+                 policy_loader: Callable[[str], Policy] = load_policy) -> None:
+        self._sf = session_factory
+        self._clock = clock
+        self._approvals = approvals
+        self._load_policy = policy_loader
+
+    def render_for(self, user: SignedInUser, start: dt.date, end: dt.date) -> bytes:
+        require(user.role, Action.PRINT_AUTHORIZATION_LOG)
+        return self.render(start, end, user.display_name)
+
+    def render(self, start: dt.date, end: dt.date, printed_by: str = "command line") -> bytes:
+        """PDF bytes for requests made from `start` to `end` inclusive (warehouse days)."""
+        if end < start:
+            raise BadInput(f"--to {end} is before --from {start}.")
+        tz = self._load_policy("kissprom").timezone
+        lo = dt.datetime.combine(start, dt.time(0), tzinfo=tz)
+        hi = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz)
+        views = self._approvals.in_range(lo, hi)
+        with UnitOfWork(self._sf) as uow:
+            entries = []
+            for v in views:
+                events = audit.entries_for(uow.session, "approval", v.id)
+                last = events[-1] if events else None
+                entries.append(AuthLogEntry(v, last.seq if last else None,
+                                            last.hash if last else None))
+            seq, digest = audit.head(uow.session)
+        return render_authorization_log(entries, start, end, ChainHead(seq, digest),
+                                        self._clock.now(), printed_by)

@@ -1,0 +1,89 @@
+"""The authorization log PDF: rendered with poppler (pdftoppm), read back (pdftotext)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+import subprocess
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.clock import FixedClock
+from app.errors import BadInput, PermissionDenied
+from app.services.approvals import ApprovalService
+from app.services.auth import AuthService, SignedInUser
+from app.services.authlog import AuthorizationLogService
+from app.services.decisions import DecisionService
+from app.services.demo_data import DemoSummary
+from models import ReturnAuthorization, User
+from tests.conftest import IN_CI
+
+
+def _user(sf: sessionmaker[Session], username: str) -> SignedInUser:
+    with sf() as s:
+        u = s.scalars(select(User).where(User.username == username)).one()
+        return SignedInUser(u.id, u.username, u.display_name, u.role)
+
+
+def _poppler(tool: str) -> str:
+    path = shutil.which(tool)
+    if path is None:
+        if IN_CI:
+            pytest.fail(f"{tool} (poppler-utils) is required under CI=true", pytrace=False)
+        pytest.skip(f"{tool} not installed")
+    return path
+
+
+def test_authorization_log_pdf_renders_and_reads_back(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    sf = session_factory
+    decisions = DecisionService(sf, clock, "BENCH-01")
+    approvals = ApprovalService(sf, clock, "MANAGER-01", AuthService(sf, clock, "BENCH-01"))
+    with sf() as s:
+        numbers = [r.number for r in s.scalars(
+            select(ReturnAuthorization).order_by(ReturnAuthorization.id).limit(2))]
+    ines, maria = _user(sf, "ines"), _user(sf, "maria")
+    first = decisions.request_exception(numbers[0], 1, "Bride's dress arrived after the "
+                                        "wedding date", "refund", Decimal("412.50"), ines)
+    decisions.request_exception(numbers[1], 1, "Tag cut by our packer, customer has proof",
+                                "exchange", Decimal("0.00"), ines)
+    clock.advance(dt.timedelta(minutes=30))
+    approvals.answer(first, maria, True, "Late delivery confirmed with FedEx")
+    service = AuthorizationLogService(sf, clock, approvals)
+    with pytest.raises(PermissionDenied):
+        service.render_for(ines, dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    with pytest.raises(BadInput, match="before"):
+        service.render(dt.date(2026, 4, 30), dt.date(2026, 4, 1))
+    pdf = service.render_for(maria, dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    assert pdf.startswith(b"%PDF")
+    path = tmp_path / "authlog.pdf"
+    path.write_bytes(pdf)
+
+    text = subprocess.run([_poppler("pdftotext"), "-layout", str(path), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Authorization log" in text and "2 entries" in text
+    assert "$412.50" in text and "Bride's dress arrived" in text
+    assert "APPROVED by Maria Chen" in text and "Late delivery confirmed" in text
+    assert "PENDING" in text and "Ines Moreno at BENCH-01" in text
+    with sf() as s:
+        seq, head = audit.head(s)
+        answer = audit.entries_for(s, "approval", first)[-1]
+    assert f"entry {seq}" in text and head in text.replace("\n", "").replace(" ", "")
+    assert answer.hash in text
+
+    subprocess.run([_poppler("pdftoppm"), "-png", "-r", "60", str(path),
+                    str(tmp_path / "page")], check=True)
+    pages = sorted(tmp_path.glob("page*.png"))
+    assert pages and pages[0].stat().st_size > 10_000  # a page with real content
+
+    empty = service.render(dt.date(2025, 1, 1), dt.date(2025, 1, 31))
+    (tmp_path / "empty.pdf").write_bytes(empty)
+    none = subprocess.run([_poppler("pdftotext"), str(tmp_path / "empty.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    assert "Nothing to report" in none
