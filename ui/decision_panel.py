@@ -93,6 +93,8 @@ class DecisionPanel(QWidget):
         self.accept_button = QPushButton("Accept  Enter")
         self.accept_button.setObjectName("primary")
         self.exception_button = QPushButton("Exception  E")
+        self.override_hint = QLabel("Manager here? Ctrl+O approves at this bench.")
+        self.override_hint.setObjectName("hint")
         for b in (self.accept_button, self.exception_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             buttons.addWidget(b)
@@ -120,6 +122,7 @@ class DecisionPanel(QWidget):
             layout.addWidget(w)
         layout.addStretch(1)
         layout.addWidget(self.exception_box)
+        layout.addWidget(self.override_hint)
         layout.addLayout(buttons)
         self.view: DecisionView | None = None
         self.set_enabled(False)

@@ -20,11 +20,13 @@ from PySide6.QtWidgets import (
 from app.domain.enums import DamageCause, DamageSeverity, DecisionStatus, Grade
 from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
-from app.services.auth import SignedInUser
+from app.services.approvals import ApprovalService
+from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import DecisionService, InspectionInput
 from app.services.lookup import ReturnItemView, ReturnView
 from ui.banner import Banner, Level
 from ui.decision_panel import DecisionPanel
+from ui.override_dialog import OverrideDialog
 
 GRADES = (
     (Grade.A, "New", "unworn, tags on, no marks"),
@@ -47,9 +49,12 @@ TOGGLES = (
 class InspectPage(QWidget):
     finished = Signal(str, bool)  # every unit decided: (what happened, needs approval)
 
-    def __init__(self, decisions: DecisionService, parent: QWidget | None = None) -> None:
+    def __init__(self, decisions: DecisionService, approvals: ApprovalService,
+                 auth: AuthService, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._decisions = decisions
+        self._approvals = approvals
+        self._auth = auth
         self.user: SignedInUser | None = None
         self.view: ReturnView | None = None
         self.forms: dict[int, InspectionInput] = {}
@@ -177,6 +182,8 @@ class InspectPage(QWidget):
             self.accept()
         elif key == Qt.Key.Key_E:
             self.panel.open_exception()
+        elif key == Qt.Key.Key_O and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.open_override()
         else:
             super().keyPressEvent(event)
 
@@ -259,6 +266,32 @@ class InspectPage(QWidget):
             self.banner.show_message(Level.ERROR, user_message(exc))
             return
         self.panel.show_decision(view, unit)
+
+    def open_override(self) -> OverrideDialog | None:
+        """A supervisor or manager answers this return's oldest pending request here."""
+        if self.view is None or not self.view.rma_number:
+            return None
+        try:
+            pending = self._approvals.pending_for_rma(self.view.rma_number)
+            people = self._auth.users()
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return None
+        if not pending:
+            self.banner.show_message(Level.WARN, "Nothing on this return waits for approval.")
+            return None
+        dialog = OverrideDialog(self._approvals, pending[0], people, self)
+        dialog.finished.connect(lambda _code: self._override_done(dialog))
+        dialog.open()
+        return dialog
+
+    def _override_done(self, dialog: OverrideDialog) -> None:
+        answered = dialog.result_view
+        if answered is not None:
+            level = Level.OK if answered.status.value == "approved" else Level.WARN
+            self.banner.show_message(level, f"#{answered.id} {answered.status.value} by "
+                                     f"{answered.answered_by}.")
+        self.setFocus()
 
     def _close_exception(self) -> None:
         # Take the focus back first: hiding the focused reason field would otherwise move

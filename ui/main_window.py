@@ -16,11 +16,13 @@ from PySide6.QtWidgets import (
 
 from app.bootstrap import Services
 from app.services.auth import SignedInUser
+from app.services.authlog import AuthorizationLogService
 from app.services.lookup import ReturnView
+from ui.approvals_page import ApprovalsPage
 from ui.banner import Level
 from ui.inspect_page import InspectPage
-from ui.policy_view import PolicyView
 from ui.receive_page import ReceivePage
+from ui.settings_page import SettingsPage
 from ui.sounds import Sounds
 
 # Places and the issue that fills each; a place not built yet says so plainly.
@@ -34,7 +36,6 @@ PLACES = (
 )
 _COMING = {
     "Claims": "The damage-claims queue and photo review arrive here with the claims release.",
-    "Approvals": "The approvals queue from every bench arrives here with the approvals release.",
     "Reports": "Returns KPIs and exports arrive here with the back-office release.",
 }
 
@@ -71,8 +72,13 @@ class Shell(QWidget):
         self.pages = QStackedWidget()
         self.receive = ReceivePage(services.lookup, services.receiving, user, sounds,
                                    services.settings.camera)
-        self.inspect = InspectPage(services.decisions)
-        self.settings_page = PolicyView()
+        self.inspect = InspectPage(services.decisions, services.approvals, services.auth)
+        self.settings_page = SettingsPage(services.users, user)
+        self.approvals = ApprovalsPage(
+            services.approvals,
+            AuthorizationLogService(services.session_factory, services.clock,
+                                    services.approvals),
+            user, services.settings.data_dir / "documents")
         self.receive.found.connect(self._parcel_found)
         self.inspect.finished.connect(self._inspection_finished)
         self.current: ReturnView | None = None
@@ -83,6 +89,8 @@ class Shell(QWidget):
                 page = self.inspect
             elif name == "Settings":
                 page = self.settings_page
+            elif name == "Approvals":
+                page = self.approvals
             else:
                 label = QLabel(f"{name}\n\n{_COMING[name]}")
                 label.setObjectName("comingSoon")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtWidgets import QLabel, QTabWidget, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QTabWidget, QTextBrowser, QVBoxLayout, QWidget
 
 from app.errors import ReturnBenchError, user_message
 from app.policy.describe import describe
@@ -34,9 +34,6 @@ class PolicyView(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QVBoxLayout(self)
-        title = QLabel("Settings › Returns policy")
-        title.setObjectName("headline")
-        layout.addWidget(title)
         self.tabs = QTabWidget()
         for brand in BRANDS:
             browser = QTextBrowser()

@@ -2,21 +2,46 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QMainWindow, QStackedWidget, QVBoxLayout, QWidget
+import os
+import time
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtWidgets import (
+    QApplication,
+    QLabel,
+    QMainWindow,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 from app.bootstrap import Services
 from app.services.auth import SignedInUser
 from app.services.demo_data import DEMO_USERS
+from ui.banner import Level
 from ui.main_window import Shell
 from ui.sign_in import SignInPage
 from ui.sounds import Sounds, SystemSounds
 
+IDLE_LOCK_ENV = "RETURNBENCH_IDLE_LOCK_SECONDS"
+DEFAULT_IDLE_LOCK_SECONDS = 600.0
+_INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel,
+                 QEvent.Type.TouchBegin}
+
 
 class MainWindow(QMainWindow):
-    def __init__(self, services: Services, sounds: Sounds | None = None) -> None:
+    def __init__(self, services: Services, sounds: Sounds | None = None,
+                 idle_lock_seconds: float | None = None) -> None:
         super().__init__()
         self.services = services
+        self.idle_lock_seconds = idle_lock_seconds or float(
+            os.environ.get(IDLE_LOCK_ENV, DEFAULT_IDLE_LOCK_SECONDS))
+        self._last_input = time.monotonic()
+        QApplication.instance().installEventFilter(self)  # type: ignore[union-attr]
+        self._idle_timer = QTimer(self)
+        self._idle_timer.setInterval(int(min(15.0, self.idle_lock_seconds / 4) * 1000))
+        self._idle_timer.timeout.connect(self._check_idle)
+        self._idle_timer.start()
         self.sounds = sounds or SystemSounds(services.settings.data_dir / "sounds")
         self.setWindowTitle("ReturnBench")
         central = QWidget()
@@ -58,6 +83,23 @@ class MainWindow(QMainWindow):
         self.shell.receive.focus_scan()
         if self.services.settings.camera:
             self.shell.receive.start_camera()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in _INPUT_EVENTS:
+            self._last_input = time.monotonic()
+        return False
+
+    def _check_idle(self) -> None:
+        """A bench left alone locks itself: back to sign-in after the idle limit."""
+        if self.shell is None:
+            return
+        idle = time.monotonic() - self._last_input
+        if idle >= self.idle_lock_seconds:
+            minutes = max(1, round(self.idle_lock_seconds / 60))
+            self._sign_out()
+            self.sign_in.banner.show_message(
+                Level.WARN, f"Locked after {minutes} idle minute{'s' if minutes != 1 else ''}:"
+                " sign in again to go on. Nothing was lost.")
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self.shell is not None:

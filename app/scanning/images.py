@@ -18,12 +18,12 @@ from app.scanning.classify import ScanResult, classify
 
 # Our labels: DataMatrix and Code128; carriers: Code128 (UPS, FedEx, USPS, GS1-128),
 # PDF417 (FedEx), QR for phone-printed return labels.
-BENCH_FORMATS = zxingcpp.BarcodeFormats([
-    zxingcpp.BarcodeFormat.DataMatrix, zxingcpp.BarcodeFormat.Code128,
-    zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.PDF417])
-CAMERA_FORMATS = zxingcpp.BarcodeFormats([
-    zxingcpp.BarcodeFormat.DataMatrix, zxingcpp.BarcodeFormat.QRCode,
-    zxingcpp.BarcodeFormat.Code128])
+# Plain tuples at module level: a zxingcpp.BarcodeFormats object alive at exit makes
+# nanobind report a "leak" on stderr.
+BENCH_FORMATS = (zxingcpp.BarcodeFormat.DataMatrix, zxingcpp.BarcodeFormat.Code128,
+                 zxingcpp.BarcodeFormat.QRCode, zxingcpp.BarcodeFormat.PDF417)
+CAMERA_FORMATS = (zxingcpp.BarcodeFormat.DataMatrix, zxingcpp.BarcodeFormat.QRCode,
+                  zxingcpp.BarcodeFormat.Code128)
 
 
 @dataclass(frozen=True)
@@ -51,7 +51,8 @@ def sharpen(grey: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
     return cv2.addWeighted(grey, 1.6, blurred, -0.6, 0)
 
 
-def decode(image: np.ndarray[Any, Any], formats: zxingcpp.BarcodeFormats = BENCH_FORMATS,
+def decode(image: np.ndarray[Any, Any],
+           formats: tuple[zxingcpp.BarcodeFormat, ...] = BENCH_FORMATS,
            camera: bool = False) -> list[Decoded]:
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     if camera:
@@ -59,7 +60,8 @@ def decode(image: np.ndarray[Any, Any], formats: zxingcpp.BarcodeFormats = BENCH
         # inverted and 90-degree passes makes a 1080p frame about 4x faster.
         grey = sharpen(grey)
     found = []
-    for result in zxingcpp.read_barcodes(grey, formats=formats, try_invert=not camera,
+    for result in zxingcpp.read_barcodes(grey, formats=zxingcpp.BarcodeFormats(list(formats)),
+                                         try_invert=not camera,
                                          try_rotate=not camera):
         if not result.valid:
             continue

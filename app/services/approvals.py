@@ -81,6 +81,12 @@ class ApprovalService:
         require(user.role, Action.VIEW_APPROVALS)
         return self._views(Approval.status == ApprovalStatus.PENDING)
 
+    def pending_for_rma(self, rma_number: str) -> list[ApprovalView]:
+        """Pending requests about one return, for the override at the bench (whoever answers
+        signs in with their own PIN there)."""
+        return self._views(Approval.status == ApprovalStatus.PENDING,
+                           ReturnAuthorization.number == rma_number)
+
     def pending_count(self) -> int:
         with UnitOfWork(self._sf) as uow:
             return int(uow.session.scalar(select(func.count()).select_from(Approval)

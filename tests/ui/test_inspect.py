@@ -130,7 +130,8 @@ def test_settings_shows_both_policies_with_assumed_values(qtbot, services: Servi
     qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
     qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F6)
     assert shell.pages.currentWidget() is shell.settings_page
-    tabs = shell.settings_page.tabs
+    assert shell.settings_page.users is None  # users are for admins
+    tabs = shell.settings_page.policy.tabs
     assert [tabs.tabText(i) for i in range(tabs.count())] == ["kissprom", "stacees"]
     kp = tabs.widget(0).toPlainText()  # type: ignore[attr-defined]
     st = tabs.widget(1).toPlainText()  # type: ignore[attr-defined]

@@ -91,10 +91,26 @@ def test_function_keys_move_between_places_and_sign_out(qtbot, services: Service
     assert shell is not None
     qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
     qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F4)
-    assert shell.pages.currentIndex() == 3 and "Approvals" in shell.pages.currentWidget().text()
+    assert shell.pages.currentIndex() == 3 and shell.pages.currentWidget() is shell.approvals
+    qtbot.keyClick(shell, Qt.Key.Key_F3)
+    assert shell.pages.currentIndex() == 2 and "Claims" in shell.pages.currentWidget().text()
     qtbot.keyClick(shell, Qt.Key.Key_F1)
     assert shell.pages.currentIndex() == 0
     qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
     qtbot.keyClick(shell.receive.scan, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     assert window.shell is None and window.stack.currentWidget() is window.sign_in
+    assert window.user_label.text() == "User: (signed out)"
+
+
+def test_an_idle_station_locks_itself(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    window = MainWindow(services, sounds=SilentSounds(), idle_lock_seconds=0.4)
+    qtbot.addWidget(window)
+    window.show()
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow, timeout=3000)
+    _sign_in(qtbot, window, 2, "1111")
+    assert window.shell is not None
+    qtbot.waitUntil(lambda: window.shell is None, timeout=3000)
+    assert window.stack.currentWidget() is window.sign_in
+    assert "Locked after" in window.sign_in.banner.text()
     assert window.user_label.text() == "User: (signed out)"

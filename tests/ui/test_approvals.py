@@ -1,0 +1,116 @@
+"""Approvals on screen: a manager answers with two key presses and Enter; an inspector's
+exception is approved at the bench by a manager's PIN (the override dialog)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from PySide6.QtCore import Qt
+
+from app.bootstrap import Services
+from app.domain.enums import ApprovalStatus
+from app.services.uow import UnitOfWork
+from models import Approval, ReturnAuthorization
+from tests.ui.test_inspect import _simple_refund_rma, _to_inspect
+from tests.ui.test_shell import _sign_in, _window
+
+
+def _request(services: Services, amount: str) -> tuple[int, str]:
+    with UnitOfWork(services.session_factory) as uow:
+        number = uow.session.scalars(select(ReturnAuthorization.number)
+                                     .order_by(ReturnAuthorization.id).limit(1)).one()
+    ines = services.auth.sign_in("ines", "1111")
+    approval_id = services.decisions.request_exception(
+        number, 1, "Customer was promised a refund on the phone", "refund", Decimal(amount),
+        ines)
+    return approval_id, number
+
+
+def test_manager_denies_with_a_note_in_two_keys(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    approval_id, number = _request(services, "480.00")
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 3, "4444")  # Maria, manager
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F4)
+    page = shell.approvals
+    qtbot.waitUntil(lambda: len(page.views) == 1, timeout=3000)
+    assert page.table.item(0, 0).text() == f"#{approval_id}"
+    assert number in page.table.item(0, 4).text()
+    assert "promised a refund" in page.detail.text()
+    qtbot.keyClick(page, Qt.Key.Key_D)
+    qtbot.waitUntil(page.note.hasFocus, timeout=2000)
+    qtbot.keyClick(page.note, Qt.Key.Key_Return)  # a denial needs a note
+    assert "Say why" in page.banner.text()
+    qtbot.keyClicks(page.note, "No such promise in the call notes")
+    with qtbot.waitSignal(page.answered, timeout=3000):
+        qtbot.keyClick(page.note, Qt.Key.Key_Return)
+    assert page.table.rowCount() == 0 and "denied" in page.banner.text()
+    with UnitOfWork(services.session_factory) as uow:
+        approval = uow.session.get(Approval, approval_id)
+        assert approval is not None and approval.status is ApprovalStatus.DENIED
+        assert approval.note == "No such promise in the call notes"
+
+
+def test_inspector_sees_no_queue(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    _request(services, "50.00")
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "1111")
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F4)
+    assert not shell.approvals.table.isVisible()
+    assert "for supervisors and managers" in shell.approvals.detail.text()
+
+
+def test_override_at_the_bench(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    number = _simple_refund_rma(services)
+    window = _window(qtbot, services)
+    _to_inspect(qtbot, window, number)
+    inspect = window.shell.inspect  # type: ignore[union-attr]
+    qtbot.keyClick(inspect, Qt.Key.Key_4)
+    qtbot.keyClick(inspect, Qt.Key.Key_E)
+    qtbot.waitUntil(inspect.panel.exception_reason.hasFocus, timeout=2000)
+    qtbot.keyClicks(inspect.panel.exception_reason, "Damage came from our own packing")
+    qtbot.keyClick(inspect.panel.exception_reason, Qt.Key.Key_Return)
+    dialog = inspect.open_override()
+    assert dialog is not None
+    names = [dialog.who.itemText(i) for i in range(dialog.who.count())]
+    assert names == ["Maria Chen · manager", "Sam Whitfield · supervisor"]
+    dialog.who.setCurrentIndex(1)  # Sam: the request is within a supervisor's limit
+    qtbot.keyClicks(dialog.pin, "0000")
+    qtbot.mouseClick(dialog.approve, Qt.MouseButton.LeftButton)
+    assert "Wrong PIN" in dialog.banner.text() and dialog.isVisible()
+    qtbot.keyClicks(dialog.pin, "3333")
+    qtbot.keyClicks(dialog.note, "Packing damage, approved")
+    with qtbot.waitSignal(dialog.finished, timeout=3000):
+        qtbot.mouseClick(dialog.approve, Qt.MouseButton.LeftButton)
+    assert "approved by Sam Whitfield" in inspect.banner.text()
+    assert window.user_label.text() == "User: Ines Moreno (inspector)"  # still signed in
+
+
+def test_admin_creates_a_user_in_settings(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 0, "5555")  # Adam, admin
+    shell = window.shell
+    assert shell is not None and shell.settings_page.users is not None
+    users = shell.settings_page.users
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F6)
+    shell.settings_page.tabs.setCurrentWidget(users)
+    qtbot.keyClicks(users.username, "nina")
+    qtbot.keyClicks(users.display_name, "Nina Brooks")
+    users.role.setCurrentIndex(1)  # claims
+    qtbot.keyClicks(users.pin, "12")
+    qtbot.mouseClick(users.create, Qt.MouseButton.LeftButton)
+    assert "4 to 8 digits" in users.banner.text()
+    users.pin.clear()
+    qtbot.keyClicks(users.pin, "8642")
+    qtbot.mouseClick(users.create, Qt.MouseButton.LeftButton)
+    assert "nina created" in users.banner.text()
+    assert "nina" in [u.username for u in users.rows]
+    assert services.auth.sign_in("nina", "8642").role.value == "claims"

@@ -1,0 +1,247 @@
+"""The approvals queue (every station's requests): age against the SLA, the requester's
+reason, the policy's trace; approve (A) or deny (D) with a note and Enter."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.money import format_money
+from app.errors import ReturnBenchError, user_message
+from app.permissions import Action, allowed
+from app.services.approvals import ApprovalService, ApprovalView
+from app.services.auth import SignedInUser
+from app.services.authlog import AuthorizationLogService
+from ui.banner import Banner, Level
+
+COLUMNS = ("#", "Age", "Level", "Amount", "Return", "Asked by", "Station", "Reason")
+POLL_MS = 2000
+
+
+class NoteEdit(QLineEdit):
+    """The answer's note: Enter sends, Esc cancels; neither reaches the page behind."""
+
+    submitted = Signal()
+    cancelled = Signal()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            event.accept()
+            self.submitted.emit()
+        elif event.key() == Qt.Key.Key_Escape:
+            event.accept()
+            self.cancelled.emit()
+        else:
+            super().keyPressEvent(event)
+
+
+class ApprovalsPage(QWidget):
+    answered = Signal(int)
+
+    def __init__(self, approvals: ApprovalService, authlog: AuthorizationLogService,
+                 user: SignedInUser, out_dir: Path, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._approvals = approvals
+        self._authlog = authlog
+        self._user = user
+        self._out_dir = out_dir
+        self.views: list[ApprovalView] = []
+        self._pending_answer: bool | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        layout = QVBoxLayout(self)
+        title = QLabel("Approvals from every bench")
+        title.setObjectName("headline")
+        self.banner = Banner()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1,
+                                                           QHeaderView.ResizeMode.Stretch)
+        self.table.currentCellChanged.connect(lambda *_: self._show_detail())
+        self.detail = QLabel()
+        self.detail.setObjectName("trace")
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        self.note = NoteEdit()
+        self.note.setObjectName("approvalNote")
+        self.note.submitted.connect(self._submit)
+        self.note.cancelled.connect(self._cancel)
+        self.note.hide()
+        buttons = QHBoxLayout()
+        self.approve_button = QPushButton("Approve  A")
+        self.approve_button.setObjectName("primary")
+        self.deny_button = QPushButton("Deny  D")
+        self.log_button = QPushButton("Authorization log, last 30 days  Ctrl+P")
+        for b in (self.approve_button, self.deny_button, self.log_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.approve_button.clicked.connect(lambda: self.start_answer(True))
+        self.deny_button.clicked.connect(lambda: self.start_answer(False))
+        self.log_button.clicked.connect(self.print_log)
+        for w in (title, self.banner):
+            layout.addWidget(w)
+        layout.addWidget(self.table, 2)
+        layout.addWidget(self.detail, 1)
+        layout.addWidget(self.note)
+        layout.addLayout(buttons)
+        self.can_view = allowed(user.role, Action.VIEW_APPROVALS)
+        self.timer = QTimer(self)
+        self.timer.setInterval(POLL_MS)
+        self.timer.timeout.connect(self.refresh)
+        if not self.can_view:
+            self.table.hide()
+            self.approve_button.hide()
+            self.deny_button.hide()
+            self.log_button.hide()
+            self.detail.setText("The approvals queue is for supervisors and managers. A "
+                                "manager can approve at this bench from Inspect (Ctrl+O).")
+
+    # --- data --------------------------------------------------------------------
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if self.can_view:
+            self.refresh()
+            self.timer.start()
+        self.setFocus()
+
+    def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        self.timer.stop()
+        super().hideEvent(event)
+
+    def refresh(self) -> None:
+        if not self.can_view or self.note.isVisible():
+            return
+        selected = self.selected()
+        try:
+            self.views = self._approvals.queue(self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.table.setRowCount(len(self.views))
+        for row, v in enumerate(self.views):
+            age = f"{v.age_minutes // 60}h {v.age_minutes % 60:02d}m"
+            cells = (f"#{v.id}", ("⚠ " if v.overdue else "") + age, v.level.value,
+                     format_money(v.amount), f"{v.rma_number} {v.customer_name}",
+                     v.requested_by, v.station, v.reason)
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if v.overdue and col == 1:
+                    item.setForeground(QColor("#b3261e"))
+                self.table.setItem(row, col, item)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1,
+                                                           QHeaderView.ResizeMode.Stretch)
+        ids = [v.id for v in self.views]
+        row = ids.index(selected.id) if selected and selected.id in ids else 0
+        if self.views:
+            self.table.selectRow(row)
+        self._show_detail()
+
+    def selected(self) -> ApprovalView | None:
+        row = self.table.currentRow()
+        return self.views[row] if 0 <= row < len(self.views) else None
+
+    def _show_detail(self) -> None:
+        v = self.selected()
+        if v is None:
+            self.detail.setText("Nothing waits for approval." if self.can_view else
+                                self.detail.text())
+            return
+        due = v.sla_due_at.astimezone().strftime("%H:%M")
+        sla = (f"<b style='color:#b3261e'>⚠ past its {due} deadline</b>" if v.overdue
+               else f"due by {due}")
+        trace = "".join(f"<li>{reason}</li>" for _rule, reason in v.trace)
+        self.detail.setText(
+            f"<b>#{v.id} {v.kind.value.replace('_', ' ')}</b> ({v.level.value}), {sla}<br/>"
+            f"<b>{format_money(v.amount)}</b>"
+            + (f", asks for {v.requested_outcome.replace('_', ' ')}"
+               if v.requested_outcome else "")
+            + f"; {v.rma_number}" + (f" item {v.unit_no}" if v.unit_no else "")
+            + f"<br/>“{v.reason}” — {v.requested_by}, {v.station}<br/>"
+            + f"Photos on file: {v.photos}"
+            + (f"<ul>{trace}</ul>" if trace else ""))
+
+    # --- answering ---------------------------------------------------------------
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.views:
+            step = -1 if key == Qt.Key.Key_Up else 1
+            self.table.selectRow(max(0, min(len(self.views) - 1,
+                                            self.table.currentRow() + step)))
+        elif key == Qt.Key.Key_A:
+            self.start_answer(True)
+        elif key == Qt.Key.Key_D:
+            self.start_answer(False)
+        elif key == Qt.Key.Key_P and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.print_log()
+        else:
+            super().keyPressEvent(event)
+
+    def start_answer(self, approve: bool) -> None:
+        v = self.selected()
+        if v is None:
+            return
+        self._pending_answer = approve
+        verb = "Approve" if approve else "Deny"
+        self.note.setPlaceholderText(f"{verb} #{v.id}: note" + (" (optional)" if approve
+                                     else " (required: why)") + ", then Enter; Esc cancels")
+        self.note.clear()
+        self.note.show()
+        self.note.setFocus()
+
+    def _cancel(self) -> None:
+        self._pending_answer = None
+        self.setFocus()
+        self.note.hide()
+
+    def _submit(self) -> None:
+        v = self.selected()
+        approve = self._pending_answer
+        if v is None or approve is None:
+            return
+        try:
+            answered = self._approvals.answer(v.id, self._user, approve, self.note.text())
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self._cancel()
+        self.banner.show_message(Level.OK, f"#{answered.id} {answered.status.value}: "
+                                 f"{answered.rma_number} {format_money(answered.amount)}.")
+        self.answered.emit(answered.id)
+        self.refresh()
+
+    def print_log(self) -> None:
+        end = dt.date.today()
+        start = end - dt.timedelta(days=30)
+        try:
+            pdf = self._authlog.render_for(self._user, start, end)
+            self._out_dir.mkdir(parents=True, exist_ok=True)
+            path = self._out_dir / f"authorization-log-{start}-to-{end}.pdf"
+            path.write_bytes(pdf)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        except OSError as exc:
+            self.banner.show_message(Level.ERROR, f"Cannot save the log: {exc.strerror}.")
+            return
+        self.banner.show_message(Level.OK, f"Authorization log saved: {path}")

@@ -1,0 +1,84 @@
+"""A supervisor or manager answers a request at the bench, signing in over the inspector
+(whose session stays): pick your name, PIN, note, Enter approves."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.enums import ApprovalLevel, Role
+from app.domain.money import format_money
+from app.errors import ReturnBenchError, user_message
+from app.services.approvals import ApprovalService, ApprovalView
+from app.services.auth import UserChoice
+from ui.banner import Banner, Level
+
+
+class OverrideDialog(QDialog):
+    def __init__(self, approvals: ApprovalService, request: ApprovalView,
+                 people: list[UserChoice], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Approval at this bench")
+        self._approvals = approvals
+        self.request = request
+        self.result_view: ApprovalView | None = None
+        roles = {Role.MANAGER} if request.level is ApprovalLevel.MANAGER else {
+            Role.SUPERVISOR, Role.MANAGER}
+        layout = QVBoxLayout(self)
+        summary = QLabel(
+            f"<b>#{request.id} {request.kind.value.replace('_', ' ')}</b>: "
+            f"{format_money(request.amount)} on {request.rma_number}"
+            + (f" item {request.unit_no}" if request.unit_no else "")
+            + f"<br/>“{request.reason}” — {request.requested_by}<br/>"
+            f"Needs a <b>{request.level.value}</b>.")
+        summary.setWordWrap(True)
+        self.who = QComboBox()
+        for person in people:
+            if person.role in roles:
+                self.who.addItem(f"{person.display_name} · {person.role.value}",
+                                 person.username)
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("PIN")
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Note (required to deny)")
+        self.banner = Banner()
+        buttons = QHBoxLayout()
+        self.approve = QPushButton("Approve  Enter")
+        self.approve.setObjectName("primary")
+        self.approve.setDefault(True)
+        self.deny = QPushButton("Deny")
+        cancel = QPushButton("Cancel  Esc")
+        for b in (self.approve, self.deny, cancel):
+            buttons.addWidget(b)
+        self.approve.clicked.connect(lambda: self._answer(True))
+        self.deny.clicked.connect(lambda: self._answer(False))
+        cancel.clicked.connect(self.reject)
+        for w in (summary, QLabel("Who approves?"), self.who, self.pin, self.note,
+                  self.banner):
+            layout.addWidget(w)
+        layout.addLayout(buttons)
+        self.pin.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    def _answer(self, approve: bool) -> None:
+        username = self.who.currentData()
+        if not username:
+            self.banner.show_message(Level.ERROR, "Nobody here can approve this level.")
+            return
+        try:
+            self.result_view = self._approvals.answer_with_pin(
+                self.request.id, username, self.pin.text(), approve, self.note.text())
+        except ReturnBenchError as exc:
+            self.pin.clear()
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.accept()

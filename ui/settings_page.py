@@ -1,0 +1,29 @@
+"""Settings: the returns policy for everyone; users for admins."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
+
+from app.permissions import Action, allowed
+from app.services.auth import SignedInUser
+from app.services.users import UserService
+from ui.policy_view import PolicyView
+from ui.users_view import UsersView
+
+
+class SettingsPage(QWidget):
+    def __init__(self, users: UserService, user: SignedInUser,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        layout = QVBoxLayout(self)
+        title = QLabel("Settings")
+        title.setObjectName("headline")
+        layout.addWidget(title)
+        self.tabs = QTabWidget()
+        self.policy = PolicyView()
+        self.tabs.addTab(self.policy, "Returns policy")
+        self.users: UsersView | None = None
+        if allowed(user.role, Action.MANAGE_USERS):
+            self.users = UsersView(users, user)
+            self.tabs.addTab(self.users, "Users")
+        layout.addWidget(self.tabs, 1)

@@ -1,0 +1,132 @@
+"""Settings, users (admins only): create users, change roles, reset PINs, deactivate."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.enums import Role
+from app.errors import ReturnBenchError, user_message
+from app.services.auth import SignedInUser
+from app.services.users import UserRow, UserService
+from ui.banner import Banner, Level
+
+
+class UsersView(QWidget):
+    def __init__(self, users: UserService, admin: SignedInUser,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._users = users
+        self._admin = admin
+        self.rows: list[UserRow] = []
+        layout = QVBoxLayout(self)
+        self.banner = Banner()
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(("User", "Name", "Role", "Active", "Locked"))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.itemSelectionChanged.connect(self._fill_form)
+        form = QGridLayout()
+        self.username = QLineEdit()
+        self.username.setPlaceholderText("user name, e.g. nina")
+        self.display_name = QLineEdit()
+        self.display_name.setPlaceholderText("Name as shown, e.g. Nina Brooks")
+        self.role = QComboBox()
+        for role in Role:
+            self.role.addItem(role.value, role)
+        self.pin = QLineEdit()
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("PIN, 4-8 digits")
+        for col, (label, widget) in enumerate((("User", self.username),
+                                               ("Name", self.display_name),
+                                               ("Role", self.role), ("PIN", self.pin))):
+            form.addWidget(QLabel(label), 0, col)
+            form.addWidget(widget, 1, col)
+        buttons = QHBoxLayout()
+        self.create = QPushButton("Create user")
+        self.change_role = QPushButton("Change role")
+        self.reset_pin = QPushButton("Reset PIN (unlocks)")
+        self.toggle_active = QPushButton("Deactivate / activate")
+        for b in (self.create, self.change_role, self.reset_pin, self.toggle_active):
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        self.create.clicked.connect(self._create)
+        self.change_role.clicked.connect(lambda: self._act(
+            lambda u: self._users.set_role(self._admin, u.username, self.role.currentData()),
+            "role changed"))
+        self.reset_pin.clicked.connect(lambda: self._act(
+            lambda u: self._users.reset_pin(self._admin, u.username, self.pin.text()),
+            "PIN reset"))
+        self.toggle_active.clicked.connect(lambda: self._act(
+            lambda u: self._users.set_active(self._admin, u.username, not u.active),
+            "activation changed"))
+        layout.addWidget(self.banner)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(form)
+        layout.addLayout(buttons)
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            self.rows = self._users.list_users(self._admin)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.table.setRowCount(len(self.rows))
+        for r, u in enumerate(self.rows):
+            locked = u.locked_until.astimezone().strftime("until %H:%M") \
+                if u.locked_until else ""
+            for c, text in enumerate((u.username, u.display_name, u.role.value,
+                                      "yes" if u.active else "no", locked)):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+
+    def selected(self) -> UserRow | None:
+        row = self.table.currentRow()
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    def _fill_form(self) -> None:
+        u = self.selected()
+        if u is not None:
+            self.username.setText(u.username)
+            self.display_name.setText(u.display_name)
+            self.role.setCurrentIndex(list(Role).index(u.role))
+            self.pin.clear()
+
+    def _create(self) -> None:
+        try:
+            row = self._users.create_user(self._admin, self.username.text(),
+                                          self.display_name.text(), self.role.currentData(),
+                                          self.pin.text())
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.pin.clear()
+        self.banner.show_message(Level.OK, f"User {row.username} created.")
+        self.refresh()
+
+    def _act(self, action, done: str) -> None:  # type: ignore[no-untyped-def]
+        u = self.selected()
+        if u is None:
+            self.banner.show_message(Level.WARN, "Pick a user in the table first.")
+            return
+        try:
+            action(u)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.pin.clear()
+        self.banner.show_message(Level.OK, f"{u.username}: {done}.")
+        self.refresh()
