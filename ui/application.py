@@ -7,9 +7,10 @@ import os
 import sys
 import time
 from pathlib import Path
+from types import TracebackType
 
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
 from app.bootstrap import Services, bootstrap, load_demo_data_if_empty, register_station
 from app.cli import build_parser
@@ -34,6 +35,16 @@ def start_services(argv: list[str]) -> Services:
     return services
 
 
+def _report_bugs_in(window: QMainWindow) -> None:
+    """A bug in a button's handler must not vanish into a terminal: log its traceback and
+    say so in the status bar; the app keeps running and nothing saved is lost."""
+    def hook(kind: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+        log.error("unexpected error in the app", exc_info=(kind, exc, tb))
+        window.statusBar().showMessage(f"✖ {user_message(exc)}", 60_000)
+
+    sys.excepthook = hook
+
+
 def run_app(argv: list[str]) -> int:
     started = time.perf_counter()
     app = QApplication.instance() or QApplication([sys.argv[0]])
@@ -56,6 +67,7 @@ def run_app(argv: list[str]) -> int:
     window = MainWindow(services)
     window.resize(1280, 800)
     window.show()
+    _report_bugs_in(window)
     if os.environ.get(EXIT_WHEN_READY_ENV):
         def report() -> None:
             print(f"ready_ms={(time.perf_counter() - started) * 1000:.1f}", flush=True)

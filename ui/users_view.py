@@ -64,7 +64,7 @@ class UsersView(QWidget):
         buttons.addStretch(1)
         self.create.clicked.connect(self._create)
         self.change_role.clicked.connect(lambda: self._act(
-            lambda u: self._users.set_role(self._admin, u.username, self.role.currentData()),
+            lambda u: self._users.set_role(self._admin, u.username, Role(self.role.currentData())),
             "role changed"))
         self.reset_pin.clicked.connect(lambda: self._act(
             lambda u: self._users.reset_pin(self._admin, u.username, self.pin.text()),
@@ -108,7 +108,7 @@ class UsersView(QWidget):
     def _create(self) -> None:
         try:
             row = self._users.create_user(self._admin, self.username.text(),
-                                          self.display_name.text(), self.role.currentData(),
+                                          self.display_name.text(), Role(self.role.currentData()),
                                           self.pin.text())
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))

@@ -50,6 +50,7 @@ class UserService:
     def create_user(self, admin: SignedInUser, username: str, display_name: str, role: Role,
                     pin: str) -> UserRow:
         require(admin.role, Action.MANAGE_USERS)
+        role = Role(role)
         username = username.strip().lower()
         if not USERNAME_RE.match(username):
             raise BadInput("User name: 2-40 lower-case letters, digits, dot, dash or "
@@ -73,6 +74,8 @@ class UserService:
             return UserRow(user.username, user.display_name, user.role, True, None)
 
     def set_role(self, admin: SignedInUser, username: str, role: Role) -> None:
+        role = Role(role)
+
         def change(s: Session, user: User) -> dict[str, object]:
             if user.role is Role.ADMIN and role is not Role.ADMIN:
                 self._keep_an_admin(s, user)
