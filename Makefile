@@ -6,8 +6,10 @@ PY := $(VENV)/bin/python
 RUNTIME_STAMP := $(VENV)/.runtime-installed
 DEV_STAMP := $(VENV)/.dev-installed
 # Debian packages the tests use: a real PostgreSQL server, an X server and key events for
-# end-to-end tests, the xcb libraries a real Qt window needs, and poppler for PDFs.
+# end-to-end tests, the xcb libraries a real Qt window needs, poppler for PDFs, and CUPS
+# with the cups-pdf printer for real print-queue tests.
 DEBIAN_TEST_PACKAGES := postgresql xvfb xdotool imagemagick poppler-utils \
+	cups printer-driver-cups-pdf cups-bsd \
 	libxcb-icccm4 libxcb-keysyms1 libxcb-image0 libxcb-render-util0 libxcb-xkb1 \
 	libxkbcommon-x11-0 libxcb-cursor0 libegl1 libgl1 libfontconfig1 libdbus-1-3 fonts-dejavu-core
 DEBIAN_RUN_PACKAGES := libegl1 libgl1 libfontconfig1 libxkbcommon0 libdbus-1-3 \
@@ -54,6 +56,8 @@ bench: $(DEV_STAMP)
 	$(PY) benchmarks/bench_startup.py
 	PYTHONPATH=. $(PY) benchmarks/bench_demo_data.py
 	PYTHONPATH=. $(PY) benchmarks/bench_decide.py
+	PYTHONPATH=. $(PY) benchmarks/bench_labels.py
+	PYTHONPATH=. $(PY) benchmarks/bench_camera.py
 
 clean:
 	rm -rf $(VENV)

@@ -15,6 +15,7 @@ from app.services.auth import AuthService
 from app.services.decisions import DecisionService
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
 from app.services.lookup import LookupService
+from app.services.printing import PrintService
 from app.services.receiving import ReceivingService
 from app.services.uow import UnitOfWork
 from app.services.users import UserService
@@ -39,6 +40,7 @@ class Services:
     receiving: ReceivingService
     approvals: ApprovalService
     users: UserService
+    printing: PrintService
 
     @property
     def database_label(self) -> str:
@@ -73,6 +75,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
         receiving=ReceivingService(session_factory, clock, settings.station, lookup),
         approvals=ApprovalService(session_factory, clock, settings.station, auth),
         users=UserService(session_factory, clock, settings.station),
+        printing=PrintService(session_factory, clock, settings.station,
+                              settings.default_printer),
     )
 
 

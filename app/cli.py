@@ -44,6 +44,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--station", help="this station's name (default: the host name)")
     parser.add_argument("--camera", metavar="SPEC", help="camera for scanning: a device "
                         "index (0), a folder of images, or a video file")
+    parser.add_argument("--printer", metavar="SPEC", help="label printer: cups:QUEUE, "
+                        "tcp:HOST[:PORT] (ZPL) or file:FOLDER")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     demo = sub.add_parser("demo-data", help="fill an empty database with deterministic demo data")
@@ -80,6 +82,15 @@ def build_parser() -> argparse.ArgumentParser:
     authlog.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
     _add_db(authlog)
 
+    lab = sub.add_parser("label", help="render an item's label to a file (PDF or ZPL)")
+    lab.add_argument("rma", metavar="RMA")
+    lab.add_argument("--item", type=int, default=1, metavar="N", help="unit number (1)")
+    lab.add_argument("--kind", choices=("item", "tag", "exchange", "return"), required=True)
+    lab.add_argument("--format", choices=("pdf", "zpl"), required=True)
+    lab.add_argument("--dpi", type=int, choices=(203, 300), default=203)
+    lab.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    _add_db(lab)
+
     upgrade = sub.add_parser("db-upgrade", help="bring the database schema up to date")
     _add_db(upgrade)
     return parser
@@ -110,7 +121,7 @@ def run(argv: Sequence[str]) -> int:
         handler = _HANDLERS.get(args.command)
         if handler is None:
             raise UsageError("no command given (see --help)")
-        services = bootstrap(load_settings(args.db, args.station))
+        services = bootstrap(load_settings(args.db, args.station, args.camera, args.printer))
         try:
             return handler(services, args)
         finally:
@@ -175,6 +186,18 @@ def _cmd_authlog(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_label(services: Services, args: argparse.Namespace) -> int:
+    data = services.printing.render(args.rma.upper(), args.item, args.kind, args.format,
+                                    args.dpi)
+    try:
+        args.output.write_bytes(data)
+    except OSError as exc:
+        raise BadInput(f"Cannot write {args.output}: {exc.strerror}.") from exc
+    _print_json({"output": str(args.output), "format": args.format, "dpi": args.dpi,
+                 "bytes": len(data)})
+    return 0
+
+
 def _cmd_db_upgrade(services: Services, args: argparse.Namespace) -> int:
     _print_json({"database": services.database_label, "schema": "up to date"})
     return 0
@@ -224,6 +247,7 @@ _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "lookup": _cmd_lookup,
     "audit": _cmd_audit,
     "authlog": _cmd_authlog,
+    "label": _cmd_label,
     "db-upgrade": _cmd_db_upgrade,
 }
 

@@ -16,6 +16,7 @@ DATA_DIR_ENV = "RETURNBENCH_DATA_DIR"
 DB_ENV = "RETURNBENCH_DB"
 STATION_ENV = "RETURNBENCH_STATION"
 CAMERA_ENV = "RETURNBENCH_CAMERA"
+PRINTER_ENV = "RETURNBENCH_PRINTER"
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,12 @@ class Settings:
     station: str
     photo_root: Path
     camera: str | None = None  # device index, folder of images, or video file
+    printer: str | None = None  # cups:QUEUE, tcp:HOST[:PORT] or file:FOLDER
+
+    @property
+    def default_printer(self) -> str:
+        """Until a printer is set, labels go to a folder in the data dir (nothing lost)."""
+        return self.printer or f"file:{self.data_dir / 'labels'}"
 
     @property
     def uses_default_db(self) -> bool:
@@ -43,7 +50,7 @@ def default_db_url(data_dir: Path) -> str:
 
 
 def load_settings(db_url: str | None = None, station: str | None = None,
-                  camera: str | None = None) -> Settings:
+                  camera: str | None = None, printer: str | None = None) -> Settings:
     data_dir = default_data_dir()
     return Settings(
         data_dir=data_dir,
@@ -51,6 +58,7 @@ def load_settings(db_url: str | None = None, station: str | None = None,
         station=station or os.environ.get(STATION_ENV) or socket.gethostname()[:40],
         photo_root=data_dir / "photos",
         camera=camera or os.environ.get(CAMERA_ENV) or None,
+        printer=printer or os.environ.get(PRINTER_ENV) or None,
     )
 
 

@@ -18,11 +18,13 @@ class Action(StrEnum):
     PRINT_AUTHORIZATION_LOG = "print the authorization log"
     MANAGE_USERS = "manage users"
     VERIFY_AUDIT = "verify the audit log"
+    PRINT_LABELS = "print labels"
+    CHANGE_SETTINGS = "change this station's settings"
 
 
-_BENCH = {Action.RECEIVE, Action.DECIDE, Action.REQUEST_EXCEPTION}
+_BENCH = {Action.RECEIVE, Action.DECIDE, Action.REQUEST_EXCEPTION, Action.PRINT_LABELS}
 _SUPERVISE = {Action.VIEW_APPROVALS, Action.APPROVE_SUPERVISOR, Action.PRINT_AUTHORIZATION_LOG,
-              Action.VERIFY_AUDIT}
+              Action.VERIFY_AUDIT, Action.CHANGE_SETTINGS}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.INSPECTOR: frozenset(_BENCH),
@@ -30,7 +32,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.SUPERVISOR: frozenset(_BENCH | _SUPERVISE),
     Role.MANAGER: frozenset(_BENCH | _SUPERVISE | {Action.APPROVE_MANAGER}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.VERIFY_AUDIT, Action.VIEW_APPROVALS,
-                           Action.PRINT_AUTHORIZATION_LOG}),
+                           Action.PRINT_AUTHORIZATION_LOG, Action.CHANGE_SETTINGS}),
 }
 
 APPROVE_ACTION = {ApprovalLevel.SUPERVISOR: Action.APPROVE_SUPERVISOR,

@@ -29,7 +29,7 @@ def load_theme(app: QApplication, name: str = "light") -> None:
 
 def start_services(argv: list[str]) -> Services:
     args = build_parser().parse_args(argv)
-    services = bootstrap(load_settings(args.db, args.station, args.camera))
+    services = bootstrap(load_settings(args.db, args.station, args.camera, args.printer))
     load_demo_data_if_empty(services)
     register_station(services.session_factory, services.settings.station, services.clock)
     return services

@@ -17,13 +17,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.enums import DamageCause, DamageSeverity, DecisionStatus, Grade
+from app.domain.enums import (
+    DamageCause,
+    DamageSeverity,
+    DecisionStatus,
+    Grade,
+    PrintJobStatus,
+    Resolution,
+)
 from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
-from app.services.decisions import DecisionService, InspectionInput
+from app.services.decisions import DecisionService, DecisionView, InspectionInput
 from app.services.lookup import ReturnItemView, ReturnView
+from app.services.printing import PrintService
 from ui.banner import Banner, Level
 from ui.decision_panel import DecisionPanel
 from ui.override_dialog import OverrideDialog
@@ -50,9 +58,11 @@ class InspectPage(QWidget):
     finished = Signal(str, bool)  # every unit decided: (what happened, needs approval)
 
     def __init__(self, decisions: DecisionService, approvals: ApprovalService,
-                 auth: AuthService, parent: QWidget | None = None) -> None:
+                 auth: AuthService, printing: PrintService,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._decisions = decisions
+        self._printing = printing
         self._approvals = approvals
         self._auth = auth
         self.user: SignedInUser | None = None
@@ -319,7 +329,9 @@ class InspectPage(QWidget):
             for u in accepted.view.units)
         approval = (f" Waiting for {accepted.view.approval.value} approval."
                     if accepted.view.approval else "")
-        level = Level.WARN if accepted.view.approval else Level.OK
+        printed = self._print_labels(accepted.view)
+        level = Level.WARN if accepted.view.approval or "queued" in printed else Level.OK
+        approval += printed
         self.banner.show_message(level, f"Accepted: {outcomes}.{approval}")
         for u in accepted.view.units:
             self._done_text[u.unit_no] = f"Accepted: {u.resolution.value.replace('_', ' ')}."
@@ -329,6 +341,33 @@ class InspectPage(QWidget):
         if not self.forms:
             self.finished.emit(f"{self.view.rma_number}: {outcomes}.{approval}",
                                accepted.view.approval is not None)
+
+    def _print_labels(self, view: DecisionView) -> str:
+        """Print happens on accept: the item label, plus the pick ticket for an exchange or
+        the slip for a dress going back. A printer problem never blocks the bench."""
+        assert self.view is not None and self.user is not None
+        failures, sent = [], 0
+        for unit in view.units:
+            kinds = ["item"]
+            if unit.resolution in (Resolution.EXCHANGE, Resolution.REPLACEMENT) \
+                    and unit.size_to:
+                kinds.append("exchange")
+            if unit.resolution is Resolution.RETURN_TO_CUSTOMER:
+                kinds.append("return")
+            for kind in kinds:
+                try:
+                    outcome = self._printing.print_label(view.rma_number, unit.unit_no, kind,
+                                                         self.user)
+                except ReturnBenchError as exc:
+                    failures.append(user_message(exc))
+                    continue
+                if outcome.status is PrintJobStatus.SENT:
+                    sent += 1
+                else:
+                    failures.append(outcome.message)
+        if failures:
+            return f" {failures[0]}"
+        return f" {sent} label{'s' if sent != 1 else ''} printed."
 
     def _mark_done(self, units: set[int], status: DecisionStatus) -> None:
         assert self.view is not None

@@ -72,8 +72,9 @@ class Shell(QWidget):
         self.pages = QStackedWidget()
         self.receive = ReceivePage(services.lookup, services.receiving, user, sounds,
                                    services.settings.camera)
-        self.inspect = InspectPage(services.decisions, services.approvals, services.auth)
-        self.settings_page = SettingsPage(services.users, user)
+        self.inspect = InspectPage(services.decisions, services.approvals, services.auth,
+                                   services.printing)
+        self.settings_page = SettingsPage(services.users, services.printing, user)
         self.approvals = ApprovalsPage(
             services.approvals,
             AuthorizationLogService(services.session_factory, services.clock,

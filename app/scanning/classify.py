@@ -8,11 +8,11 @@ import re
 from dataclasses import dataclass
 
 from app.scanning import checksums
-from app.scanning.codes import ORDER_RE, RMA_RE, rma_check_ok
+from app.scanning.codes import ORDER_RE, RMA_RE, plate_check_ok, rma_check_ok
 
 GS = "\x1d"
 AIM_RE = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
-KINDS = ("rma", "order", "ups", "fedex", "usps", "dhl", "sscc")
+KINDS = ("rma", "order", "item", "ups", "fedex", "usps", "dhl", "sscc")
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,8 @@ def classify(raw: str) -> ScanResult:
         found.append(Candidate("order", text, True, "order number"))
     elif text.startswith("RMA"):
         found.append(Candidate("rma", text, False, "ReturnBench RMA"))
+    elif text.startswith("IT-"):
+        found.append(Candidate("item", text, plate_check_ok(text), "ReturnBench item label"))
     found += _gs1(parts)
     found += _tracking(text)
     unique: dict[tuple[str, str], Candidate] = {}

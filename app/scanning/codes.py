@@ -27,3 +27,17 @@ def rma_check_ok(number: str) -> bool:
 
 def order_number(brand: Brand, seq: int) -> str:
     return f"{ORDER_PREFIX[brand]}-{seq}"
+
+
+PLATE_RE = re.compile(r"^IT-(?P<rma>\d{8})(?P<unit>\d{2})-(?P<check>\d)$")
+
+
+def item_plate(rma_id: int, unit_no: int) -> str:
+    """The item's licence plate, `IT-0000004201-7`: RMA row id, unit number, Luhn digit."""
+    body = f"{rma_id:08d}{unit_no:02d}"
+    return f"IT-{body}-{luhn(body)}"
+
+
+def plate_check_ok(plate: str) -> bool:
+    m = PLATE_RE.match(plate)
+    return bool(m) and luhn(m["rma"] + m["unit"]) == int(m["check"])  # type: ignore[index]

@@ -40,7 +40,7 @@ from models import (
 
 CARRIER_KINDS = ("ups", "fedex", "usps", "dhl", "sscc")
 KIND_WORDS = {"ups": "UPS", "fedex": "FedEx", "usps": "USPS", "dhl": "DHL", "sscc": "SSCC",
-              "rma": "RMA", "order": "order"}
+              "rma": "RMA", "order": "order", "item": "item label"}
 
 
 @dataclass(frozen=True)
@@ -182,11 +182,15 @@ class LookupService:
                 select(ReturnAuthorization).where(ReturnAuthorization.order_id == order.id)
                 .order_by(ReturnAuthorization.created_at.desc()).limit(1)).one_or_none()
             return self._view(session, order, latest, "order")
-        column = (ReturnAuthorization.number if c.kind == "rma"
-                  else ReturnAuthorization.tracking_number)
+        if c.kind == "item":  # our item label: the RMA's row id is in the plate
+            where = ReturnAuthorization.id == int(c.value[3:11])
+        elif c.kind == "rma":
+            where = ReturnAuthorization.number == c.value
+        else:
+            where = ReturnAuthorization.tracking_number == c.value
         # One round trip for the RMA, its order and customer; one each for items and lines.
         rma = session.scalars(
-            select(ReturnAuthorization).where(column == c.value)
+            select(ReturnAuthorization).where(where)
             .options(joinedload(ReturnAuthorization.order).joinedload(Order.customer),
                      selectinload(ReturnAuthorization.items),
                      selectinload(ReturnAuthorization.order, Order.lines)
@@ -194,7 +198,7 @@ class LookupService:
         ).first()
         if rma is None:
             return None
-        return self._view(session, rma.order, rma, "rma" if c.kind == "rma" else c.kind)
+        return self._view(session, rma.order, rma, c.kind)
 
     def _view(self, session: Session, order: Order, rma: ReturnAuthorization | None,
               matched: str) -> ReturnView:

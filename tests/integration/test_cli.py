@@ -117,3 +117,26 @@ def test_audit_verify_fails_on_a_tampered_log(tmp_path: Path) -> None:
     result = run("audit", "verify", "--db", url)
     assert result.returncode == 1
     assert "entry 1 was changed" in _one_line_error(result)
+
+
+def test_label_command_writes_pdf_and_zpl(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    assert run("demo-data", "--orders", "40", "--seed", "3", "--db", url).returncode == 0
+    with sqlite3.connect(tmp_path / "d.db") as conn:
+        number = conn.execute("SELECT number FROM return_authorizations LIMIT 1").fetchone()[0]
+    pdf = tmp_path / "label.pdf"
+    done = run("label", number, "--kind", "item", "--format", "pdf", "-o", str(pdf),
+               "--db", url)
+    assert done.returncode == 0, done.stderr
+    assert pdf.read_bytes().startswith(b"%PDF") and json.loads(done.stdout)["format"] == "pdf"
+    zpl = tmp_path / "label.zpl"
+    done = run("label", number.lower(), "--item", "1", "--kind", "return", "--format", "zpl",
+               "--dpi", "300", "-o", str(zpl), "--db", url)
+    assert done.returncode == 0, done.stderr
+    assert zpl.read_text().startswith("^XA") and "^XZ" in zpl.read_text()
+    missing = run("label", "RMA-2026-999999-0", "--kind", "item", "--format", "pdf", "-o",
+                  str(pdf), "--db", url)
+    assert missing.returncode == 3 and "No return authorization" in _one_line_error(missing)
+    no_item = run("label", number, "--item", "9", "--kind", "item", "--format", "pdf", "-o",
+                  str(pdf), "--db", url)
+    assert no_item.returncode == 3 and "has no item 9" in _one_line_error(no_item)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -21,6 +22,7 @@ from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import DecisionService, InspectionInput
 from app.services.demo_data import DemoSummary
 from app.services.lookup import LookupService
+from app.services.printing import PrintService
 from app.services.receiving import ReceivingService
 from app.services.users import UserService
 from models import ReturnAuthorization, User
@@ -35,11 +37,14 @@ EXPECTED: dict[str, set[Role]] = {
     "approve up to $250": {SUP, MGR},
     "approve over $250": {MGR},
     "manage users": {ADM},
+    "print a label": {INS, CLM, SUP, MGR},
+    "change the station's printer": {SUP, MGR, ADM},
 }
 
 
 @pytest.fixture
-def world(demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock):  # type: ignore[no-untyped-def]
+def world(demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,  # type: ignore[no-untyped-def]
+          tmp_path: Path):
     users: dict[Role, SignedInUser] = {}
     with session_factory() as s:
         for role in Role:
@@ -61,6 +66,8 @@ def world(demo: DemoSummary, session_factory: sessionmaker[Session], clock: Fixe
         "approvals": ApprovalService(session_factory, clock, "T",
                                      AuthService(session_factory, clock, "T")),
         "users_service": UserService(session_factory, clock, "T"),
+        "printing": PrintService(session_factory, clock, "T", f"file:{tmp_path}"),
+        "tmp": tmp_path,
     }
 
 
@@ -85,6 +92,9 @@ def _actions(w) -> dict[str, Callable[[SignedInUser, int], object]]:  # type: ig
         "approve up to $250": lambda u, n: w["approvals"].answer(request("100.00", n), u, True),
         "approve over $250": lambda u, n: w["approvals"].answer(request("900.00", n), u, True),
         "manage users": lambda u, n: w["users_service"].list_users(u),
+        "print a label": lambda u, n: w["printing"].print_label(w["numbers"][n], 1, "item", u),
+        "change the station's printer": lambda u, n: w["printing"].set_printer(
+            f"file:{w['tmp']}", u),
     }
 
 

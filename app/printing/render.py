@@ -1,0 +1,88 @@
+"""The two renderers of a Layout: PDF (ReportLab, for the system print queue and files)
+and ZPL II (Zebra-compatible thermal printers at 203 or 300 dpi)."""
+
+from __future__ import annotations
+
+import io
+
+from reportlab.pdfgen import canvas
+
+from app.printing.layout import (
+    Box,
+    Code128,
+    DataMatrix,
+    Layout,
+    Text,
+    code128_modules,
+    datamatrix_modules,
+)
+
+PT_PER_INCH = 72.0
+
+
+def render_pdf(layout: Layout, title: str = "ReturnBench label") -> bytes:
+    """One page the label's size; dots become points at 72/dpi, so whole dots stay whole
+    on a printer of the same resolution."""
+    dot = PT_PER_INCH / layout.dpi
+    page_h = layout.height_in * PT_PER_INCH
+    buffer = io.BytesIO()
+    c = canvas.Canvas(buffer, pagesize=(layout.width_in * PT_PER_INCH, page_h),
+                      pageCompression=1)
+    c.setTitle(title)
+    c.setAuthor("ReturnBench")
+    for el in layout.elements:
+        if isinstance(el, Text):
+            size = el.height * dot / 0.72  # cap height ~72% of the font size
+            c.setFont("Helvetica-Bold" if el.bold else "Helvetica", size)
+            c.drawString(el.x * dot, page_h - (el.y + el.height) * dot, el.text)
+        elif isinstance(el, Box):
+            c.setLineWidth(el.thickness * dot)
+            half = el.thickness * dot / 2
+            c.rect(el.x * dot + half, page_h - (el.y + el.height) * dot + half,
+                   el.width * dot - 2 * half, el.height * dot - 2 * half, stroke=1, fill=0)
+        elif isinstance(el, Code128):
+            x = el.x
+            dark = True
+            for run in code128_modules(el.data):
+                width = run * el.module
+                if dark:
+                    c.rect(x * dot, page_h - (el.y + el.height) * dot, width * dot,
+                           el.height * dot, stroke=0, fill=1)
+                x += width
+                dark = not dark
+        elif isinstance(el, DataMatrix):
+            grid = datamatrix_modules(el.data)
+            m = el.module * dot
+            for r, row in enumerate(grid):
+                for col, on in enumerate(row):
+                    if on:
+                        c.rect((el.x + col * el.module) * dot,
+                               page_h - (el.y + (r + 1) * el.module) * dot, m, m,
+                               stroke=0, fill=1)
+    c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def _zpl_text(text: str) -> str:
+    # ^FH lets us escape the characters ZPL reserves (^ and ~) as hex.
+    return text.replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
+
+
+def render_zpl(layout: Layout) -> bytes:
+    lines = ["^XA", "^CI28", f"^PW{layout.width_dots}", f"^LL{layout.height_dots}", "^LH0,0"]
+    for el in layout.elements:
+        if isinstance(el, Text):
+            font = round(el.height / 0.72)
+            lines.append(f"^FO{el.x},{el.y}^A0N,{font},{font}^FH^FD{_zpl_text(el.text)}^FS")
+        elif isinstance(el, Box):
+            lines.append(f"^FO{el.x},{el.y}^GB{el.width},{el.height},{el.thickness}^FS")
+        elif isinstance(el, Code128):
+            lines.append(f"^FO{el.x},{el.y}^BY{el.module},3,{el.height}"
+                         f"^BCN,{el.height},N,N,N,A^FH^FD{_zpl_text(el.data)}^FS")
+        elif isinstance(el, DataMatrix):
+            # The printer picks the (square) symbol size; zxing-cpp may pick a rectangular
+            # one for the PDF. Layouts leave room for either (see labels.py).
+            lines.append(f"^FO{el.x},{el.y}^BXN,{el.module},200^FH^FD{_zpl_text(el.data)}^FS")
+    lines.append("^XZ")
+    return ("\n".join(lines) + "\n").encode("utf-8")

@@ -1,0 +1,232 @@
+"""Printing labels through a queue kept in the database: a job is stored before it is
+sent, so a printer that is off loses nothing; queued jobs are retried; any job can be
+printed again from the history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.clock import Clock
+from app.domain.enums import LabelKind, PrintJobStatus
+from app.errors import BadInput, NotFound
+from app.permissions import Action, require
+from app.policy.calendar import hours_later_local_date
+from app.policy.rules import Policy, load_policy
+from app.printing.labels import LabelData, build
+from app.printing.printers import Printer, PrinterUnavailable, printer_from_setting
+from app.printing.render import render_pdf, render_zpl
+from app.scanning.codes import item_plate
+from app.services.auth import SignedInUser
+from app.services.common import load_rma, rma_unit, station_row
+from app.services.uow import UnitOfWork
+from models import Decision, Inspection, PrintJob, Product
+
+KIND_OF = {"item": LabelKind.ITEM, "tag": LabelKind.ITEM, "exchange": LabelKind.EXCHANGE,
+           "return": LabelKind.RETURN}
+
+
+@dataclass(frozen=True)
+class PrintOutcome:
+    job_id: int
+    status: PrintJobStatus
+    message: str
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: int
+    kind: LabelKind
+    format: str
+    printer: str
+    status: PrintJobStatus
+    attempts: int
+    last_error: str | None
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    title: str
+
+
+class PrintService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
+                 default_printer: str,
+                 printer_factory: Callable[[str], Printer] = printer_from_setting,
+                 policy_loader: Callable[[str], Policy] = load_policy) -> None:
+        self._sf = session_factory
+        self._clock = clock
+        self._station = station
+        self._default_printer = default_printer
+        self._printer_factory = printer_factory
+        self._load_policy = policy_loader
+
+    # --- what goes on a label ----------------------------------------------------
+    def label_data(self, rma_number: str, unit_no: int) -> LabelData:
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            rma = load_rma(s, rma_number)
+            item = rma_unit(rma, unit_no)
+            line = item.order_line
+            if line is None:
+                raise BadInput(f"Item {unit_no} of {rma.number} is an extra item with no "
+                               "order line: hold it; it gets no item label.")
+            product = s.get(Product, line.product_id) if line.product_id else None
+            inspection = s.scalars(select(Inspection).where(
+                Inspection.return_item_id == item.id, Inspection.is_draft.is_(False))
+                .order_by(Inspection.id.desc()).limit(1)).first()
+            decision = s.scalars(select(Decision).where(
+                Decision.return_item_id == item.id, Decision.superseded.is_(False))
+                .order_by(Decision.id.desc()).limit(1)).first()
+            exchange_sku = None
+            if item.exchange_size and product is not None:
+                exchange_sku = line.sku.rsplit("-", 1)[0] + f"-{item.exchange_size}"
+            ship_by = None
+            if decision is not None and decision.exchange_ship_due_on:
+                ship_by = decision.exchange_ship_due_on.isoformat()
+            elif item.received_at is not None and item.exchange_size:
+                policy = self._load_policy(rma.order.brand.value)
+                ship_by = hours_later_local_date(item.received_at, policy.exchange_ship_hours,
+                                                 policy.timezone).isoformat()
+            style = product.style.name if product is not None else line.description
+            return LabelData(
+                plate=item_plate(rma.id, item.unit_no), rma_number=rma.number,
+                order_number=rma.order.number, customer=rma.order.customer.name,
+                sku=line.sku, style=style, colour=product.colour if product else "",
+                size=product.size if product else "",
+                grade=inspection.grade.value if inspection and inspection.grade else None,
+                disposition=decision.disposition.value if decision else None,
+                resolution=decision.resolution.value if decision else None,
+                reason=item.reason.value, exchange_size=item.exchange_size,
+                exchange_sku=exchange_sku, ship_by=ship_by,
+                printed_on=self._clock.now().date().isoformat())
+
+    def render(self, rma_number: str, unit_no: int, kind: str, fmt: str,
+               dpi: int = 203) -> bytes:
+        if fmt not in ("pdf", "zpl"):
+            raise BadInput(f"Label format {fmt!r}: choose pdf or zpl.")
+        layout = build(kind, self.label_data(rma_number, unit_no), dpi)
+        return render_pdf(layout, f"{kind} label {rma_number}/{unit_no}") if fmt == "pdf" \
+            else render_zpl(layout)
+
+    # --- the queue ---------------------------------------------------------------
+    def printer_spec(self) -> str:
+        with UnitOfWork(self._sf) as uow:
+            station = station_row(uow.session, self._station)
+            spec = station.printer or self._default_printer
+            uow.commit()
+            return spec
+
+    def set_printer(self, spec: str, user: SignedInUser) -> str:
+        require(user.role, Action.CHANGE_SETTINGS)
+        printer = self._printer_factory(spec)  # refuses a malformed setting
+        with UnitOfWork(self._sf) as uow:
+            station = station_row(uow.session, self._station)
+            before, station.printer = station.printer, spec
+            station.printer_backend = spec.partition(":")[0]
+            audit.append(uow.session, at=self._clock.now(), action="setting.printer",
+                         actor=user.username, station=self._station, entity="station",
+                         entity_id=self._station, payload={"from": before, "to": spec})
+            uow.commit()
+        return printer.name
+
+    def print_label(self, rma_number: str, unit_no: int, kind: str,
+                    user: SignedInUser) -> PrintOutcome:
+        require(user.role, Action.PRINT_LABELS)
+        printer = self._printer_factory(self.printer_spec())
+        payload = self.render(rma_number, unit_no, kind, printer.format)
+        title = f"{kind}-{rma_number}-{unit_no}"
+        return self._queue_and_send(KIND_OF[kind], printer, payload, title, user)
+
+    def reprint(self, job_id: int, user: SignedInUser) -> PrintOutcome:
+        require(user.role, Action.PRINT_LABELS)
+        with UnitOfWork(self._sf) as uow:
+            job = uow.session.get(PrintJob, job_id)
+            if job is None:
+                raise NotFound(f"No print job #{job_id}.")
+            kind, payload, fmt = job.kind, job.payload, job.format
+        printer = self._printer_factory(self.printer_spec())
+        if printer.format != fmt:
+            raise BadInput(f"Job #{job_id} is {fmt.upper()} but {printer.name} takes "
+                           f"{printer.format.upper()}: print the label again instead.")
+        return self._queue_and_send(kind, printer, payload, f"reprint-{job_id}", user)
+
+    def retry_queued(self) -> int:
+        """Send this station's waiting jobs, oldest first; stop at the first failure (the
+        printer is still off). Returns how many went out."""
+        with UnitOfWork(self._sf) as uow:
+            station = station_row(uow.session, self._station)
+            waiting = uow.session.scalars(select(PrintJob.id).where(
+                PrintJob.station_id == station.id,
+                PrintJob.status.in_([PrintJobStatus.QUEUED, PrintJobStatus.FAILED]))
+                .order_by(PrintJob.id)).all()
+            uow.commit()
+        if not waiting:
+            return 0
+        printer = self._printer_factory(self.printer_spec())
+        sent = 0
+        for job_id in waiting:
+            if self._send(job_id, printer, None).status is not PrintJobStatus.SENT:
+                break
+            sent += 1
+        return sent
+
+    def history(self, limit: int = 30) -> list[JobView]:
+        with UnitOfWork(self._sf) as uow:
+            station = station_row(uow.session, self._station)
+            jobs = uow.session.scalars(select(PrintJob).where(
+                PrintJob.station_id == station.id).order_by(PrintJob.id.desc())
+                .limit(limit)).all()
+            uow.commit()
+            return [JobView(j.id, j.kind, j.format, j.printer, j.status, j.attempts,
+                            j.last_error, j.created_at, j.sent_at, "")
+                    for j in jobs]
+
+    def _queue_and_send(self, kind: LabelKind, printer: Printer, payload: bytes, title: str,
+                        user: SignedInUser) -> PrintOutcome:
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            job = PrintJob(kind=kind, format=printer.format, payload=payload,
+                           printer=printer.name, status=PrintJobStatus.QUEUED, attempts=0,
+                           station_id=station_row(s, self._station).id, created_at=now)
+            s.add(job)
+            s.flush()
+            audit.append(s, at=now, action="print.queued", actor=user.username,
+                         station=self._station, entity="print_job", entity_id=job.id,
+                         payload={"title": title, "printer": printer.name,
+                                  "format": printer.format, "bytes": len(payload)})
+            uow.commit()
+            job_id = job.id
+        return self._send(job_id, printer, title)
+
+    def _send(self, job_id: int, printer: Printer, title: str | None) -> PrintOutcome:
+        with UnitOfWork(self._sf) as uow:
+            job = uow.session.get(PrintJob, job_id)
+            assert job is not None
+            payload = job.payload
+        try:
+            reference = printer.send(payload, title or f"job-{job_id}")
+            error = None
+        except PrinterUnavailable as exc:
+            reference, error = None, exc.message
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            job = uow.session.get(PrintJob, job_id)
+            assert job is not None
+            job.attempts += 1
+            if error is None:
+                job.status, job.sent_at, job.last_error = PrintJobStatus.SENT, now, None
+                message = f"Label sent to {printer.name}."
+            else:
+                job.status, job.last_error = PrintJobStatus.FAILED, error
+                message = error
+            audit.append(uow.session, at=now, action=f"print.{job.status.value}",
+                         actor=None, station=self._station, entity="print_job",
+                         entity_id=job_id, payload={"printer": printer.name,
+                                                    "reference": reference, "error": error})
+            uow.commit()
+            return PrintOutcome(job_id, job.status, message)

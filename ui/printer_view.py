@@ -1,0 +1,133 @@
+"""Settings, printer: this station's label printer (a system queue, a network thermal
+printer, or a folder), a test print, and the print history with reprint."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QTimer
+from PySide6.QtPrintSupport import QPrinterInfo
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.enums import PrintJobStatus
+from app.errors import ReturnBenchError, user_message
+from app.permissions import Action, allowed
+from app.services.auth import SignedInUser
+from app.services.printing import JobView, PrintService
+from ui.banner import Banner, Level
+
+RETRY_MS = 30_000
+
+
+class PrinterView(QWidget):
+    def __init__(self, printing: PrintService, user: SignedInUser,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._printing = printing
+        self._user = user
+        self.jobs: list[JobView] = []
+        layout = QVBoxLayout(self)
+        self.banner = Banner()
+        self.current = QLabel()
+        self.current.setWordWrap(True)
+        row = QHBoxLayout()
+        self.queues = QComboBox()
+        self.queues.addItem("— system printers —", "")
+        for info in QPrinterInfo.availablePrinters():
+            self.queues.addItem(info.printerName(), f"cups:{info.printerName()}")
+        self.queues.currentIndexChanged.connect(
+            lambda _i: self.queues.currentData() and self.spec.setText(self.queues.currentData()))
+        self.spec = QLineEdit()
+        self.spec.setPlaceholderText("cups:QUEUE, tcp:HOST[:PORT] (Zebra, ZPL) or file:FOLDER")
+        self.save = QPushButton("Use this printer")
+        self.save.clicked.connect(self._save)
+        for w in (self.queues, self.spec):
+            row.addWidget(w, 1)
+        row.addWidget(self.save)
+        self.table = QTableWidget(0, 5)
+        self.table.setHorizontalHeaderLabels(("#", "Kind", "Status", "Tries", "Problem"))
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        buttons = QHBoxLayout()
+        self.retry = QPushButton("Retry waiting jobs")
+        self.reprint = QPushButton("Reprint selected")
+        self.retry.clicked.connect(self.retry_now)
+        self.reprint.clicked.connect(self._reprint)
+        buttons.addWidget(self.retry)
+        buttons.addWidget(self.reprint)
+        buttons.addStretch(1)
+        for w in (self.banner, self.current):
+            layout.addWidget(w)
+        layout.addLayout(row)
+        layout.addWidget(QLabel("Print history (this station)"))
+        layout.addWidget(self.table, 1)
+        layout.addLayout(buttons)
+        can_change = allowed(user.role, Action.CHANGE_SETTINGS)
+        for w in (self.queues, self.spec, self.save):
+            w.setEnabled(can_change)
+        self.timer = QTimer(self)  # jobs waiting for a printer that was off go out by themselves
+        self.timer.setInterval(RETRY_MS)
+        self.timer.timeout.connect(self.retry_now)
+        self.timer.start()
+        self.refresh()
+
+    def refresh(self) -> None:
+        try:
+            self.current.setText(f"This station prints to: {self._printing.printer_spec()}")
+            self.jobs = self._printing.history()
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.table.setRowCount(len(self.jobs))
+        for r, j in enumerate(self.jobs):
+            for c, text in enumerate((f"#{j.id}", f"{j.kind.value} ({j.format})",
+                                      j.status.value, str(j.attempts), j.last_error or "")):
+                self.table.setItem(r, c, QTableWidgetItem(text))
+        self.table.resizeColumnsToContents()
+
+    def retry_now(self) -> None:
+        try:
+            sent = self._printing.retry_queued()
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        waiting = sum(j.status is not PrintJobStatus.SENT for j in self._printing.history())
+        if sent:
+            self.banner.show_message(Level.OK, f"{sent} waiting label(s) printed.")
+        elif waiting and self.isVisible():
+            self.banner.show_message(Level.WARN, f"{waiting} label(s) still wait for the "
+                                     "printer; they print as soon as it is back.")
+        self.refresh()
+
+    def _save(self) -> None:
+        try:
+            name = self._printing.set_printer(self.spec.text().strip(), self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.banner.show_message(Level.OK, f"Labels now print on {name}.")
+        self.refresh()
+
+    def _reprint(self) -> None:
+        row = self.table.currentRow()
+        if not 0 <= row < len(self.jobs):
+            self.banner.show_message(Level.WARN, "Pick a job in the history first.")
+            return
+        try:
+            outcome = self._printing.reprint(self.jobs[row].id, self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        level = Level.OK if outcome.status is PrintJobStatus.SENT else Level.WARN
+        self.banner.show_message(level, outcome.message)
+        self.refresh()
