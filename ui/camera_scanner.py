@@ -6,18 +6,18 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
-
-import cv2
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QPointF, QSize, Qt, QThread, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QLabel, QWidget
 
-from app.camera.sources import FrameSource
 from app.errors import ReturnBenchError, user_message
-from app.scanning.images import CAMERA_FORMATS, decode
+
+if TYPE_CHECKING:  # OpenCV and numpy load when a camera starts, not with the app
+    import numpy as np
+
+    from app.camera.sources import FrameSource
 
 PREVIEW = QSize(480, 270)
 REPEAT_SECONDS = 3.0  # the same code seen again within this time is the same parcel
@@ -62,6 +62,10 @@ class CameraWorker(QThread):
             source.close()
 
     def _handle(self, frame: np.ndarray[Any, Any]) -> None:
+        import cv2
+
+        from app.scanning.images import CAMERA_FORMATS, decode
+
         found = decode(frame, CAMERA_FORMATS, camera=True)
         h, w = frame.shape[:2]
         sx, sy = PREVIEW.width() / w, PREVIEW.height() / h

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.camera.sources import open_source
 from app.domain.enums import ReceptionStatus
 from app.errors import ReturnBenchError, user_message
 from app.services.auth import SignedInUser
@@ -170,6 +169,8 @@ class ReceivePage(QWidget):
                                          "start with --camera (a device number, a folder "
                                          "of images or a video file).")
             return
+        from app.camera.sources import open_source  # OpenCV loads only with a camera
+
         spec = self.camera_spec
         worker = CameraWorker(lambda: open_source(spec))
         worker.frame_ready.connect(self.preview.show_frame)

@@ -5,10 +5,10 @@ that falls between dots prints fuzzy and a Code128 no longer scans back."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import zxingcpp
+if TYPE_CHECKING:  # numpy and zxing-cpp load on first use: they cost start-up time
+    import numpy as np
 
 
 @dataclass(frozen=True)
@@ -67,6 +67,9 @@ class Layout:
 
 def code128_modules(data: str) -> list[int]:
     """Bar/space run lengths in modules, starting with a bar (zxing-cpp encodes)."""
+    import numpy as np
+    import zxingcpp
+
     image = np.array(zxingcpp.write_barcode_to_image(
         zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.Code128), scale=1,
         add_quiet_zones=False))
@@ -88,6 +91,9 @@ def code128_width(data: str, module: int) -> int:
 
 def datamatrix_modules(data: str) -> np.ndarray[Any, Any]:
     """The symbol as a boolean grid, True for dark modules (without quiet zone)."""
+    import numpy as np
+    import zxingcpp
+
     image = np.array(zxingcpp.write_barcode_to_image(
         zxingcpp.create_barcode(data, zxingcpp.BarcodeFormat.DataMatrix), scale=1,
         add_quiet_zones=False))

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import io
 
-from reportlab.pdfgen import canvas
-
 from app.printing.layout import (
     Box,
     Code128,
@@ -23,6 +21,8 @@ PT_PER_INCH = 72.0
 def render_pdf(layout: Layout, title: str = "ReturnBench label") -> bytes:
     """One page the label's size; dots become points at 72/dpi, so whole dots stay whole
     on a printer of the same resolution."""
+    from reportlab.pdfgen import canvas  # loaded on first print, not at start-up
+
     dot = PT_PER_INCH / layout.dpi
     page_h = layout.height_in * PT_PER_INCH
     buffer = io.BytesIO()

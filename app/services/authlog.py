@@ -12,7 +12,6 @@ from app.clock import Clock
 from app.errors import BadInput
 from app.permissions import Action, require
 from app.policy.rules import Policy, load_policy
-from app.printing.authlog import AuthLogEntry, ChainHead, render_authorization_log
 from app.services.approvals import ApprovalService
 from app.services.auth import SignedInUser
 from app.services.uow import UnitOfWork
@@ -33,6 +32,8 @@ class AuthorizationLogService:
 
     def render(self, start: dt.date, end: dt.date, printed_by: str = "command line") -> bytes:
         """PDF bytes for requests made from `start` to `end` inclusive (warehouse days)."""
+        from app.printing.authlog import AuthLogEntry, ChainHead, render_authorization_log
+
         if end < start:
             raise BadInput(f"--to {end} is before --from {start}.")
         tz = self._load_policy("kissprom").timezone
