@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -40,9 +40,11 @@ from models import (
     Approval,
     Decision,
     Inspection,
+    Photo,
     PolicyVersion,
     Product,
     ReturnAuthorization,
+    ReturnItem,
 )
 
 
@@ -143,14 +145,22 @@ class DecisionService:
                 if item.received_at is None:
                     item.received_at = now
                     item.reception_status = ReceptionStatus.RECEIVED
-                inspection = Inspection(
-                    item=item, grade=ins_in.grade, checklist={}, worn=ins_in.worn,
-                    altered=ins_in.altered, tags_attached=ins_in.tags_attached,
-                    matches_order=ins_in.matches_order,
-                    damage_severity=ins_in.damage_severity, damage_cause=ins_in.damage_cause,
-                    notes=ins_in.notes, inspector_id=user.id, station_id=station.id,
-                    started_at=now, completed_at=now, is_draft=False)
-                s.add(inspection)
+                inspection = s.scalars(select(Inspection).where(
+                    Inspection.return_item_id == item.id, Inspection.is_draft.is_(True))
+                    .order_by(Inspection.id.desc()).limit(1)).first()
+                if inspection is None:  # decided without a saved draft
+                    inspection = Inspection(item=item, checklist={}, inspector_id=user.id,
+                                            station_id=station.id, started_at=now)
+                    s.add(inspection)
+                inspection.grade = ins_in.grade
+                inspection.worn, inspection.altered = ins_in.worn, ins_in.altered
+                inspection.tags_attached = ins_in.tags_attached
+                inspection.matches_order = ins_in.matches_order
+                inspection.damage_severity = ins_in.damage_severity
+                inspection.damage_cause = ins_in.damage_cause
+                inspection.notes = ins_in.notes
+                inspection.inspector_id, inspection.station_id = user.id, station.id
+                inspection.completed_at, inspection.is_draft = now, False
                 row = Decision(
                     item=item, resolution=outcome.resolution, refund=outcome.refund,
                     restocking_fee=outcome.restocking_fee, credit=outcome.credit,
@@ -278,6 +288,7 @@ class DecisionService:
                 raise BadInput(f"Unit {unit_no} is an extra item with no order line: "
                                "hold it for investigation.")
             ins = inspections[unit_no]
+            photos_on_file = _photo_count(rma, item)
             if ins.grade is None:
                 raise BadInput(f"Grade unit {unit_no} (1–5) before asking for a decision.")
             in_stock = None
@@ -294,7 +305,8 @@ class DecisionService:
                     "tags_attached": ins.tags_attached,
                     "damage_severity": ins.damage_severity.value,
                     "damage_cause": ins.damage_cause.value if ins.damage_cause else None,
-                    "photos": ins.photos, "matches_order": ins.matches_order}})
+                    "photos": max(ins.photos, photos_on_file),
+                    "matches_order": ins.matches_order}})
         case = {
             "policy": order.brand.value,
             "order": {"number": order.number, "delivered": order.delivered_on.isoformat(),
@@ -308,6 +320,15 @@ class DecisionService:
             "items": items,
         }
         return case, units
+
+
+def _photo_count(rma: ReturnAuthorization, item: ReturnItem) -> int:
+    """Photos on file for the unit's inspection in progress (the draft)."""
+    session = Session.object_session(rma)
+    assert session is not None
+    return int(session.scalar(select(func.count()).select_from(Photo).join(
+        Inspection, Photo.inspection_id == Inspection.id).where(
+        Inspection.return_item_id == item.id, Inspection.is_draft.is_(True))) or 0)
 
 
 def _in_stock(rma: ReturnAuthorization, product: Product | None, size: str | None) -> bool:

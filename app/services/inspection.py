@@ -1,0 +1,232 @@
+"""Inspecting an item as it happens: the form is saved as a draft on every change (a crash
+loses nothing), photos pass the quality gate and go to the shared photo store, and a
+photo that looks like one on another customer's claim is flagged."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.camera.photostore import PhotoStore, hamming, image_from_array, open_photo
+from app.camera.quality import Quality, assess
+from app.clock import Clock
+from app.domain.enums import (
+    DamageCause,
+    DamageSeverity,
+    Grade,
+    PhotoSlot,
+    ReturnReason,
+)
+from app.errors import BadInput
+from app.permissions import Action, require
+from app.services.auth import SignedInUser
+from app.services.common import load_rma, rma_unit, station_row
+from app.services.decisions import InspectionInput
+from app.services.uow import UnitOfWork
+from models import Inspection, Order, Photo, ReturnAuthorization, ReturnItem
+
+REUSE_BITS = 6  # dHash distance at or under which two photos are "the same picture"
+
+
+class PhotoRejected(BadInput):
+    """The quality gate refused a photo; `quality` says why. Retake, or keep it anyway."""
+
+    def __init__(self, message: str, quality: Quality) -> None:
+        super().__init__(message)
+        self.quality = quality
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    id: int
+    sha256: str
+    slot: PhotoSlot
+    width: int
+    height: int
+    focus: float | None
+    override: bool
+    path: Path
+    thumbnail: Path
+    reused_on: tuple[str, ...]  # other customers' RMAs with a near-identical photo
+
+
+@dataclass(frozen=True)
+class DraftView:
+    unit_no: int
+    form: InspectionInput
+    photos: tuple[PhotoView, ...]
+
+
+def required_slots(reason: ReturnReason, form: InspectionInput) -> tuple[PhotoSlot, ...]:
+    """The pictures a damage claim needs: the whole item and the damage close up, and for
+    shipping damage the box with its label."""
+    if form.damage_severity is DamageSeverity.NONE:
+        return ()
+    slots = [PhotoSlot.WHOLE_ITEM, PhotoSlot.DAMAGE_CLOSEUP]
+    if form.damage_cause is DamageCause.SHIPPING or reason is ReturnReason.SHIPPING_DAMAGE:
+        slots.append(PhotoSlot.BOX_AND_LABEL)
+    return tuple(slots)
+
+
+def _form_json(form: InspectionInput) -> dict[str, Any]:
+    return {k: (v.value if hasattr(v, "value") else v)
+            for k, v in dataclasses.asdict(form).items()}
+
+
+def _form_from(data: dict[str, Any]) -> InspectionInput:
+    return InspectionInput(
+        grade=Grade(data["grade"]) if data.get("grade") else None,
+        worn=bool(data.get("worn")), altered=bool(data.get("altered")),
+        tags_attached=bool(data.get("tags_attached", True)),
+        damage_severity=DamageSeverity(data.get("damage_severity", "none")),
+        damage_cause=DamageCause(data["damage_cause"]) if data.get("damage_cause") else None,
+        photos=int(data.get("photos", 0)), matches_order=bool(data.get("matches_order", True)),
+        notes=data.get("notes"))
+
+
+class InspectionService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
+                 store: PhotoStore) -> None:
+        self._sf = session_factory
+        self._clock = clock
+        self._station = station
+        self.store = store
+
+    # --- drafts ------------------------------------------------------------------
+    def save_draft(self, rma_number: str, unit_no: int, form: InspectionInput,
+                   user: SignedInUser) -> None:
+        require(user.role, Action.DECIDE)
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            draft = self._draft(s, rma_number, unit_no, user, create=True)
+            assert draft is not None
+            draft.checklist = {"form": _form_json(form)}
+            draft.grade = form.grade
+            draft.worn, draft.altered = form.worn, form.altered
+            draft.tags_attached, draft.matches_order = form.tags_attached, form.matches_order
+            draft.damage_severity, draft.damage_cause = form.damage_severity, form.damage_cause
+            uow.commit()
+
+    def drafts(self, rma_number: str) -> dict[int, DraftView]:
+        """Work in progress on this return, to pick up where a bench left off."""
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            rma = load_rma(s, rma_number)
+            out = {}
+            for item in rma.items:
+                draft = s.scalars(select(Inspection).where(
+                    Inspection.return_item_id == item.id, Inspection.is_draft.is_(True))
+                    .order_by(Inspection.id.desc()).limit(1)).first()
+                if draft is None:
+                    continue
+                photos = self._photo_views(s, draft)
+                form = _form_from(draft.checklist.get("form", {}))
+                out[item.unit_no] = DraftView(item.unit_no,
+                                              dataclasses.replace(form, photos=len(photos)),
+                                              tuple(photos))
+            return out
+
+    # --- photos ------------------------------------------------------------------
+    def add_photo(self, rma_number: str, unit_no: int, image: bytes | np.ndarray[Any, Any],
+                  user: SignedInUser, slot: PhotoSlot = PhotoSlot.OTHER,
+                  override: bool = False) -> PhotoView:
+        require(user.role, Action.DECIDE)
+        if isinstance(image, bytes):
+            pil = open_photo(image)  # a corrupt or truncated file is refused here
+            array = np.asarray(pil)[:, :, ::-1]
+        else:
+            pil, array = image_from_array(image), image
+        quality = assess(array)
+        if not quality.ok and not override:
+            raise PhotoRejected(f"Photo not kept: {'; '.join(quality.problems)}. Retake it "
+                                "(Space), or keep it anyway (Ctrl+K).", quality)
+        stored = self.store.store_image(pil)
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            draft = self._draft(s, rma_number, unit_no, user, create=True)
+            assert draft is not None
+            photo = Photo(inspection_id=draft.id, sha256=stored.sha256, slot=slot,
+                          byte_size=stored.byte_size, width=stored.width,
+                          height=stored.height, focus_score=quality.focus,
+                          exposure_score=quality.brightness,
+                          perceptual_hash=stored.perceptual_hash, annotations=[],
+                          quality_override=not quality.ok, taken_by_id=user.id,
+                          station_id=station_row(s, self._station).id, taken_at=now)
+            s.add(photo)
+            s.flush()
+            view = self._view(s, photo, draft)
+            audit.append(s, at=now, action="photo.added", actor=user.username,
+                         station=self._station, entity="photo", entity_id=photo.id,
+                         payload={"rma": rma_number, "unit_no": unit_no,
+                                  "sha256": stored.sha256, "slot": slot.value,
+                                  "override": not quality.ok,
+                                  "reused_on": list(view.reused_on)})
+            uow.commit()
+            return view
+
+    def photos(self, rma_number: str, unit_no: int) -> list[PhotoView]:
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            item = rma_unit(load_rma(s, rma_number), unit_no)
+            inspections = s.scalars(select(Inspection).where(
+                Inspection.return_item_id == item.id).order_by(Inspection.id)).all()
+            return [v for ins in inspections for v in self._photo_views(s, ins)]
+
+    # --- helpers -----------------------------------------------------------------
+    def _draft(self, s: Session, rma_number: str, unit_no: int, user: SignedInUser,
+               create: bool) -> Inspection | None:
+        item = rma_unit(load_rma(s, rma_number), unit_no)
+        draft = s.scalars(select(Inspection).where(
+            Inspection.return_item_id == item.id, Inspection.is_draft.is_(True))
+            .order_by(Inspection.id.desc()).limit(1)).first()
+        if draft is None and create:
+            draft = Inspection(item=item, grade=None, checklist={}, worn=False, altered=False,
+                               tags_attached=True, matches_order=True,
+                               damage_severity=DamageSeverity.NONE, damage_cause=None,
+                               inspector_id=user.id,
+                               station_id=station_row(s, self._station).id,
+                               started_at=self._clock.now(), is_draft=True)
+            s.add(draft)
+            s.flush()
+        return draft
+
+    def _photo_views(self, s: Session, inspection: Inspection) -> list[PhotoView]:
+        photos = s.scalars(select(Photo).where(Photo.inspection_id == inspection.id)
+                           .order_by(Photo.id)).all()
+        return [self._view(s, p, inspection) for p in photos]
+
+    def _view(self, s: Session, photo: Photo, inspection: Inspection) -> PhotoView:
+        return PhotoView(photo.id, photo.sha256, photo.slot, photo.width, photo.height,
+                         photo.focus_score, photo.quality_override,
+                         self.store.path_for(photo.sha256),
+                         self.store.path_for(photo.sha256, thumbnail=True),
+                         self._reused_on(s, photo, inspection))
+
+    def _reused_on(self, s: Session, photo: Photo, inspection: Inspection) -> tuple[str, ...]:
+        """Other customers' returns holding a near-identical photo (possible reuse)."""
+        if not photo.perceptual_hash:
+            return ()
+        customer = s.scalar(select(Order.customer_id).join(
+            ReturnAuthorization, ReturnAuthorization.order_id == Order.id).join(
+            ReturnItem, ReturnItem.rma_id == ReturnAuthorization.id).where(
+            ReturnItem.id == inspection.return_item_id))
+        rows = s.execute(
+            select(Photo.perceptual_hash, ReturnAuthorization.number)
+            .join(Inspection, Photo.inspection_id == Inspection.id)
+            .join(ReturnItem, Inspection.return_item_id == ReturnItem.id)
+            .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
+            .join(Order, ReturnAuthorization.order_id == Order.id)
+            .where(Order.customer_id != customer, Photo.id != photo.id,
+                   Photo.perceptual_hash.is_not(None))
+            .order_by(Photo.id.desc()).limit(20_000)).all()
+        return tuple(sorted({number for phash, number in rows
+                             if phash and hamming(phash, photo.perceptual_hash) <= REUSE_BITS}))
+
