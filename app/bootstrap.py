@@ -8,12 +8,14 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.camera.photostore import PhotoStore
 from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService
 from app.services.decisions import DecisionService
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
+from app.services.inspection import InspectionService
 from app.services.lookup import LookupService
 from app.services.printing import PrintService
 from app.services.receiving import ReceivingService
@@ -41,6 +43,7 @@ class Services:
     approvals: ApprovalService
     users: UserService
     printing: PrintService
+    inspection: InspectionService
 
     @property
     def database_label(self) -> str:
@@ -77,6 +80,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
         users=UserService(session_factory, clock, settings.station),
         printing=PrintService(session_factory, clock, settings.station,
                               settings.default_printer),
+        inspection=InspectionService(session_factory, clock, settings.station,
+                                     PhotoStore(settings.photo_root)),
     )
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 
 from dataclasses import replace
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
+    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -22,14 +26,22 @@ from app.domain.enums import (
     DamageSeverity,
     DecisionStatus,
     Grade,
+    PhotoSlot,
     PrintJobStatus,
     Resolution,
+    ReturnReason,
 )
 from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import DecisionService, DecisionView, InspectionInput
+from app.services.inspection import (
+    InspectionService,
+    PhotoRejected,
+    PhotoView,
+    required_slots,
+)
 from app.services.lookup import ReturnItemView, ReturnView
 from app.services.printing import PrintService
 from ui.banner import Banner, Level
@@ -58,11 +70,16 @@ class InspectPage(QWidget):
     finished = Signal(str, bool)  # every unit decided: (what happened, needs approval)
 
     def __init__(self, decisions: DecisionService, approvals: ApprovalService,
-                 auth: AuthService, printing: PrintService,
-                 parent: QWidget | None = None) -> None:
+                 auth: AuthService, printing: PrintService, inspection: InspectionService,
+                 camera: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._decisions = decisions
         self._printing = printing
+        self._inspection = inspection
+        self.camera_spec = camera
+        self._still_source: Any = None
+        self._rejected: tuple[int, Any, PhotoSlot] | None = None
+        self.photo_views: dict[int, list[PhotoView]] = {}
         self._approvals = approvals
         self._auth = auth
         self.user: SignedInUser | None = None
@@ -128,7 +145,19 @@ class InspectPage(QWidget):
         self.photos = QLabel()
         self.photos.setObjectName("hint")
         self.photos.setWordWrap(True)
+        self.photos.setTextFormat(Qt.TextFormat.RichText)
         left.addWidget(self.photos)
+        self.thumbs = QHBoxLayout()
+        self.thumb_labels: list[QLabel] = []
+        for _ in range(4):
+            thumb = QLabel()
+            thumb.setFixedSize(112, 84)
+            thumb.setObjectName("thumb")
+            thumb.setScaledContents(True)
+            self.thumbs.addWidget(thumb)
+            self.thumb_labels.append(thumb)
+        self.thumbs.addStretch(1)
+        left.addLayout(self.thumbs)
         left.addStretch(1)
         body.addLayout(left, 3)
 
@@ -145,6 +174,18 @@ class InspectPage(QWidget):
         self.forms = {it.unit_no: InspectionInput() for it in view.items
                       if it.decision_status is DecisionStatus.PENDING}
         self._done_text = {}
+        self.photo_views = {}
+        restored = 0
+        try:
+            drafts = self._inspection.drafts(view.rma_number or "")
+        except ReturnBenchError as exc:
+            drafts = {}
+            self.banner.show_message(Level.ERROR, user_message(exc))
+        for unit, draft in drafts.items():
+            if unit in self.forms:
+                self.forms[unit] = draft.form
+                self.photo_views[unit] = list(draft.photos)
+                restored += 1
         self.banner.clear()
         self.header.setText(f"{view.rma_number}  ·  {view.customer_name}  ·  order "
                             f"{view.order_number}")
@@ -155,6 +196,11 @@ class InspectPage(QWidget):
                              0)
         self.units.setCurrentRow(first_pending)
         self.panel.clear()
+        self._sync_form()
+        self._refresh_decision()
+        if restored:
+            self.banner.show_message(Level.OK, f"Picked up where the bench left off: "
+                                     f"{restored} item(s) with their photos.")
         self.setFocus()
 
     def _unit_text(self, it: ReturnItemView) -> str:
@@ -194,6 +240,12 @@ class InspectPage(QWidget):
             self.panel.open_exception()
         elif key == Qt.Key.Key_O and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.open_override()
+        elif key == Qt.Key.Key_Space:
+            self.take_photo()
+        elif key == Qt.Key.Key_K and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.keep_rejected()
+        elif key == Qt.Key.Key_I and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            self.import_photo()
         else:
             super().keyPressEvent(event)
 
@@ -212,8 +264,19 @@ class InspectPage(QWidget):
             self.banner.show_message(Level.WARN, "This item is already decided.")
             return
         self.forms[unit] = replace(self.forms[unit], **changes)  # type: ignore[arg-type]
+        self._save_draft(unit)
         self._sync_form()
         self._refresh_decision()
+
+    def _save_draft(self, unit: int) -> None:
+        """Everything the inspector does is saved as it happens (no Save button)."""
+        if self.view is None or self.user is None:
+            return
+        try:
+            self._inspection.save_draft(self.view.rma_number or "", unit, self.forms[unit],
+                                        self.user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, f"Not saved: {user_message(exc)}")
 
     def set_grade(self, grade: Grade) -> None:
         self._edit(grade=grade)
@@ -249,8 +312,105 @@ class InspectPage(QWidget):
         self.severity_button.setText(f"S  Damage: {form.damage_severity.value}")
         cause = form.damage_cause.value if form.damage_cause else "—"
         self.cause_button.setText(f"C  Cause: {cause}")
-        self.photos.setText(f"Photos on file: {form.photos}. Damage photos are taken on the "
-                            "camera screen (coming with the photo release).")
+        photos = self.photo_views.get(unit, []) if unit is not None else []
+        reason = self._reason(unit)
+        slots = required_slots(reason, form) if reason is not None else ()
+        have = {p.slot for p in photos}
+        needs = "  ".join(f"{'✔' if s in have else '✖'} {s.value.replace('_', ' ')}"
+                          for s in slots)
+        reused = sorted({r for p in photos for r in p.reused_on})
+        warn = (f"<br/><b style='color:#b3261e'>⚠ Photo also on another customer's claim: "
+                f"{', '.join(reused)}</b>" if reused else "")
+        self.photos.setText(f"Photos: {len(photos)}. Space takes one, Ctrl+I imports a file."
+                            + (f"<br/>Claim needs: {needs}" if slots else "") + warn)
+        for i, label in enumerate(self.thumb_labels):
+            if i < len(photos) and photos[-1 - i].thumbnail.exists():
+                label.setPixmap(QPixmap(str(photos[-1 - i].thumbnail)))
+                label.setToolTip(photos[-1 - i].slot.value.replace("_", " "))
+            else:
+                label.clear()
+
+    def _reason(self, unit: int | None) -> ReturnReason | None:
+        if self.view is None or unit is None:
+            return None
+        return next((it.reason for it in self.view.items if it.unit_no == unit), None)
+
+    # --- photos ------------------------------------------------------------------
+    def _next_slot(self, unit: int) -> PhotoSlot:
+        reason = self._reason(unit)
+        have = {p.slot for p in self.photo_views.get(unit, [])}
+        slots = required_slots(reason, self.forms[unit]) if reason is not None else ()
+        return next((s for s in slots if s not in have), PhotoSlot.OTHER)
+
+    def take_photo(self) -> None:
+        unit = self.current_unit()
+        if unit is None or unit not in self.forms:
+            return
+        if not self.camera_spec:
+            self.banner.show_message(Level.WARN, "No camera on this station: import the "
+                                     "picture from a file (Ctrl+I), e.g. from a phone.")
+            return
+        try:
+            if self._still_source is None:
+                from app.camera.sources import open_source
+
+                self._still_source = open_source(self.camera_spec)
+            frame = self._still_source.read()
+        except ReturnBenchError as exc:
+            self._still_source = None
+            self.banner.show_message(Level.ERROR, f"{user_message(exc)} Import the picture "
+                                     "from a file instead (Ctrl+I).")
+            return
+        self._add_photo(unit, frame, self._next_slot(unit), override=False)
+
+    def import_photo(self, path: str | None = None) -> None:
+        unit = self.current_unit()
+        if unit is None or unit not in self.forms:
+            return
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Import a photo", "",
+                                                  "Pictures (*.jpg *.jpeg *.png *.heic *.webp)")
+            if not path:
+                return
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            self.banner.show_message(Level.ERROR, f"Cannot read {path}: {exc.strerror}.")
+            return
+        self._add_photo(unit, data, self._next_slot(unit), override=False)
+
+    def keep_rejected(self) -> None:
+        if self._rejected is None:
+            return
+        unit, image, slot = self._rejected
+        self._add_photo(unit, image, slot, override=True)
+
+    def _add_photo(self, unit: int, image: Any, slot: PhotoSlot, override: bool) -> None:
+        if self.view is None or self.user is None:
+            return
+        try:
+            photo = self._inspection.add_photo(self.view.rma_number or "", unit, image,
+                                               self.user, slot, override)
+        except PhotoRejected as exc:
+            self._rejected = (unit, image, slot)
+            self.banner.show_message(Level.WARN, exc.message)
+            return
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self._rejected = None
+        self.photo_views.setdefault(unit, []).append(photo)
+        self.forms[unit] = replace(self.forms[unit], photos=len(self.photo_views[unit]))
+        kept = " (kept despite the quality check)" if photo.override else ""
+        if photo.reused_on:
+            self.banner.show_message(Level.WARN, f"Photo kept{kept}, but it matches a photo on "
+                                     f"{', '.join(photo.reused_on)} (another customer): "
+                                     "flagged for claims review.")
+        else:
+            self.banner.show_message(Level.OK, f"Photo kept: {slot.value.replace('_', ' ')}"
+                                     f"{kept}.")
+        self._sync_form()
+        self._refresh_decision()
 
     def _graded(self) -> dict[int, InspectionInput]:
         return {u: f for u, f in self.forms.items() if f.grade is not None}

@@ -73,7 +73,8 @@ class Shell(QWidget):
         self.receive = ReceivePage(services.lookup, services.receiving, user, sounds,
                                    services.settings.camera)
         self.inspect = InspectPage(services.decisions, services.approvals, services.auth,
-                                   services.printing)
+                                   services.printing, services.inspection,
+                                   services.settings.camera)
         self.settings_page = SettingsPage(services.users, services.printing, user)
         self.approvals = ApprovalsPage(
             services.approvals,

@@ -126,3 +126,63 @@ def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
             app.kill()
             _out, err = app.communicate()
     assert "Traceback" not in err
+
+
+def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
+                                                                   tmp_path: Path) -> None:
+    """Grade, mark damage and take a photo, then kill -9: the draft and the photo are in the
+    database and the photo store; the next start picks them up (see test_inspect)."""
+    import cv2
+
+    from tests.helpers.photos import scene
+
+    db = tmp_path / "bench.db"
+    url = f"sqlite:///{db}"
+    made = subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "60", "--seed",
+                           "4", "--db", url], cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    camera = tmp_path / "camera"
+    camera.mkdir()
+    cv2.imwrite(str(camera / "000.png"), scene(21))
+    with sqlite3.connect(db) as conn:
+        number = conn.execute("SELECT number FROM return_authorizations ORDER BY id LIMIT 1"
+                              ).fetchone()[0]
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "RETURNBENCH_DATA_DIR": str(tmp_path / "data")}
+    app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--camera", str(camera)],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
+    try:
+        wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
+                    .split("\n")[0], 30, "the window")
+        time.sleep(0.5)
+        _xdo(display, "windowfocus", "--sync", wid)
+        _xdo(display, "key", "Down", "Down")
+        _xdo(display, "type", "--delay", "5", "1111")
+        _xdo(display, "key", "Return")
+        time.sleep(1.0)
+        _xdo(display, "type", "--delay", "5", number)
+        _xdo(display, "key", "Return")
+        time.sleep(0.5)
+        _xdo(display, "key", "F2")
+        time.sleep(0.5)
+        _xdo(display, "key", "3", "s", "c")  # grade C, minor damage, cause shipping
+        _xdo(display, "key", "space")  # a photo from the camera
+
+        def draft() -> tuple[str, int] | None:
+            with sqlite3.connect(db) as conn:
+                row = conn.execute(
+                    "SELECT i.grade, (SELECT count(*) FROM photos p WHERE p.inspection_id = "
+                    "i.id) FROM inspections i WHERE i.is_draft = 1").fetchone()
+            return (row[0], row[1]) if row and row[1] else None
+
+        assert _wait(draft, 15, "the draft with its photo") == ("C", 1)
+    finally:
+        app.kill()  # SIGKILL: no clean shutdown, nothing flushed on exit
+        app.wait(timeout=10)
+    with sqlite3.connect(db) as conn:
+        form = conn.execute("SELECT checklist, damage_severity, damage_cause FROM inspections "
+                            "WHERE is_draft = 1").fetchone()
+        sha = conn.execute("SELECT sha256 FROM photos").fetchone()[0]
+    assert form[1:] == ("minor", "shipping") and '"grade": "C"' in form[0]
+    assert (tmp_path / "data" / "photos" / sha[:2] / sha[2:4] / f"{sha}.jpg").exists()

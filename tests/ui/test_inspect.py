@@ -141,3 +141,27 @@ def test_settings_shows_both_policies_with_assumed_values(qtbot, services: Servi
     st = tabs.widget(1).toPlainText()  # type: ignore[attr-defined]
     assert "within 14 days of delivery" in kp and "$25.00" in kp and "ASSUMED" in kp
     assert "within 30 days of delivery" in st and "store credit" in st
+
+
+def test_a_draft_and_its_photos_come_back_after_a_restart(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    from tests.helpers.photos import scene
+
+    number = _simple_refund_rma(services)
+    ines = services.auth.sign_in("ines", "1111")
+    from app.domain.enums import DamageCause, DamageSeverity, Grade
+    from app.services.decisions import InspectionInput
+
+    form = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MINOR,
+                           damage_cause=DamageCause.MANUFACTURING)
+    services.inspection.save_draft(number, 1, form, ines)
+    services.inspection.add_photo(number, 1, scene(31), ines)
+    window = _window(qtbot, services)  # a fresh window: as after a crash and restart
+    _to_inspect(qtbot, window, number)
+    inspect = window.shell.inspect  # type: ignore[union-attr]
+    assert "Picked up where the bench left off" in inspect.banner.text()
+    assert inspect.forms[1].grade is Grade.C and inspect.forms[1].photos == 1
+    assert inspect.grade_buttons[Grade.C].isChecked()
+    assert "Photos: 1" in inspect.photos.text() and "Claim needs" in inspect.photos.text()
+    assert inspect.thumb_labels[0].pixmap() is not None
+    assert not inspect.thumb_labels[0].pixmap().isNull()
+    assert inspect.panel.outcome.text() == "PHOTOS NEEDED"  # 1 of 2 required photos
