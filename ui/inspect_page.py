@@ -101,8 +101,8 @@ class InspectPage(QWidget):
         self.units = QListWidget()
         self.units.setObjectName("units")
         self.units.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.units.setMaximumHeight(150)
-        self.units.setMinimumHeight(100)
+        self.units.setMaximumHeight(110)
+        self.units.setMinimumHeight(80)
         self.units.setWordWrap(True)
         self.units.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.units.currentRowChanged.connect(self._unit_changed)
@@ -146,18 +146,19 @@ class InspectPage(QWidget):
         self.photos.setObjectName("hint")
         self.photos.setWordWrap(True)
         self.photos.setTextFormat(Qt.TextFormat.RichText)
-        left.addWidget(self.photos)
+        photo_row = QHBoxLayout()
+        photo_row.addWidget(self.photos, 1)
         self.thumbs = QHBoxLayout()
         self.thumb_labels: list[QLabel] = []
         for _ in range(4):
             thumb = QLabel()
-            thumb.setFixedSize(112, 84)
+            thumb.setFixedSize(96, 64)
             thumb.setObjectName("thumb")
             thumb.setScaledContents(True)
             self.thumbs.addWidget(thumb)
             self.thumb_labels.append(thumb)
-        self.thumbs.addStretch(1)
-        left.addLayout(self.thumbs)
+        photo_row.addLayout(self.thumbs)
+        left.addLayout(photo_row)
         left.addStretch(1)
         body.addLayout(left, 3)
 
@@ -322,7 +323,7 @@ class InspectPage(QWidget):
         warn = (f"<br/><b style='color:#b3261e'>⚠ Photo also on another customer's claim: "
                 f"{', '.join(reused)}</b>" if reused else "")
         self.photos.setText(f"Photos: {len(photos)}. Space takes one, Ctrl+I imports a file."
-                            + (f"<br/>Claim needs: {needs}" if slots else "") + warn)
+                            + (f"<br/>Claim photos: {needs}" if slots else "") + warn)
         for i, label in enumerate(self.thumb_labels):
             if i < len(photos) and photos[-1 - i].thumbnail.exists():
                 label.setPixmap(QPixmap(str(photos[-1 - i].thumbnail)))

@@ -161,7 +161,7 @@ def test_a_draft_and_its_photos_come_back_after_a_restart(qtbot, services: Servi
     assert "Picked up where the bench left off" in inspect.banner.text()
     assert inspect.forms[1].grade is Grade.C and inspect.forms[1].photos == 1
     assert inspect.grade_buttons[Grade.C].isChecked()
-    assert "Photos: 1" in inspect.photos.text() and "Claim needs" in inspect.photos.text()
+    assert "Photos: 1" in inspect.photos.text() and "Claim photos" in inspect.photos.text()
     assert inspect.thumb_labels[0].pixmap() is not None
     assert not inspect.thumb_labels[0].pixmap().isNull()
     assert inspect.panel.outcome.text() == "PHOTOS NEEDED"  # 1 of 2 required photos
