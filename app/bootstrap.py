@@ -13,6 +13,7 @@ from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService
+from app.services.claims import ClaimsService
 from app.services.decisions import DecisionService
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
 from app.services.inspection import InspectionService
@@ -44,6 +45,7 @@ class Services:
     users: UserService
     printing: PrintService
     inspection: InspectionService
+    claims: ClaimsService
 
     @property
     def database_label(self) -> str:
@@ -67,6 +69,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
     clock = clock or SystemClock()
     lookup = LookupService(session_factory, clock)
     auth = AuthService(session_factory, clock, settings.station)
+    inspection = InspectionService(session_factory, clock, settings.station,
+                                   PhotoStore(settings.photo_root))
     return Services(
         settings=settings,
         engine=engine,
@@ -80,8 +84,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
         users=UserService(session_factory, clock, settings.station),
         printing=PrintService(session_factory, clock, settings.station,
                               settings.default_printer),
-        inspection=InspectionService(session_factory, clock, settings.station,
-                                     PhotoStore(settings.photo_root)),
+        inspection=inspection,
+        claims=ClaimsService(session_factory, clock, settings.station, inspection),
     )
 
 

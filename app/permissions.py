@@ -19,6 +19,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage users"
     VERIFY_AUDIT = "verify the audit log"
     PRINT_LABELS = "print labels"
+    REVIEW_CLAIMS = "review damage claims"
     CHANGE_SETTINGS = "change this station's settings"
 
 
@@ -28,9 +29,10 @@ _SUPERVISE = {Action.VIEW_APPROVALS, Action.APPROVE_SUPERVISOR, Action.PRINT_AUT
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.INSPECTOR: frozenset(_BENCH),
-    Role.CLAIMS: frozenset(_BENCH),
-    Role.SUPERVISOR: frozenset(_BENCH | _SUPERVISE),
-    Role.MANAGER: frozenset(_BENCH | _SUPERVISE | {Action.APPROVE_MANAGER}),
+    Role.CLAIMS: frozenset(_BENCH | {Action.REVIEW_CLAIMS}),
+    Role.SUPERVISOR: frozenset(_BENCH | _SUPERVISE | {Action.REVIEW_CLAIMS}),
+    Role.MANAGER: frozenset(_BENCH | _SUPERVISE | {Action.APPROVE_MANAGER,
+                                                   Action.REVIEW_CLAIMS}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.VERIFY_AUDIT, Action.VIEW_APPROVALS,
                            Action.PRINT_AUTHORIZATION_LOG, Action.CHANGE_SETTINGS}),
 }

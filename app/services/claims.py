@@ -1,0 +1,206 @@
+"""The damage-claims desk: the queue by due time, photos with annotations, the carrier
+claim with its packet, and closing a claim with its outcome."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Select, or_, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.clock import Clock
+from app.domain.enums import Carrier, CarrierClaimStatus, DecisionStatus, Resolution
+from app.errors import BadInput, NotFound
+from app.permissions import Action, require
+from app.services.auth import SignedInUser
+from app.services.inspection import InspectionService, PhotoView
+from app.services.uow import UnitOfWork
+from models import (
+    CarrierClaim,
+    Customer,
+    Decision,
+    Inspection,
+    Order,
+    OrderLine,
+    Photo,
+    ReturnAuthorization,
+    ReturnItem,
+)
+
+SHAPES = {"box", "circle", "arrow", "label"}
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    decision_id: int
+    rma_number: str
+    unit_no: int
+    customer: str
+    sku: str
+    reason: str
+    severity: str
+    cause: str | None
+    resolution: Resolution
+    amount: Decimal
+    due_on: dt.date | None
+    hours_left: float | None
+    carrier: str | None
+    tracking: str | None
+    carrier_claim_id: int | None
+    status: DecisionStatus
+    photos: tuple[PhotoView, ...]
+
+    @property
+    def reused(self) -> tuple[str, ...]:
+        return tuple(sorted({r for p in self.photos for r in p.reused_on}))
+
+
+class ClaimsService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
+                 inspection: InspectionService) -> None:
+        self._sf = session_factory
+        self._clock = clock
+        self._station = station
+        self._inspection = inspection
+
+    def queue(self, user: SignedInUser) -> list[ClaimView]:
+        """Open claims (and claims waiting for photos), the soonest due first."""
+        require(user.role, Action.REVIEW_CLAIMS)
+        with UnitOfWork(self._sf) as uow:
+            rows = uow.session.execute(self._select().where(
+                Decision.superseded.is_(False),
+                or_(Decision.claim_resolution_due_on.is_not(None),
+                    Decision.resolution == Resolution.PHOTOS_REQUIRED),
+                ReturnItem.decision_status != DecisionStatus.COMPLETED)
+                .order_by(Decision.claim_resolution_due_on.is_(None),
+                          Decision.claim_resolution_due_on, Decision.id)).all()
+            return [self._view(uow.session, *row) for row in rows]
+
+    def get(self, decision_id: int) -> ClaimView:
+        with UnitOfWork(self._sf) as uow:
+            row = uow.session.execute(self._select().where(Decision.id == decision_id)).first()
+            if row is None:
+                raise NotFound(f"No claim decision #{decision_id}.")
+            return self._view(uow.session, *row)
+
+    def annotate(self, photo_id: int, shapes: list[dict[str, Any]],
+                 user: SignedInUser) -> None:
+        """Arrows, circles, boxes and labels over a photo, kept as vector data in
+        normalised coordinates (0..1); the photo file itself is never changed."""
+        require(user.role, Action.REVIEW_CLAIMS)
+        for shape in shapes:
+            if shape.get("type") not in SHAPES:
+                raise BadInput(f"Unknown annotation {shape.get('type')!r}.")
+            coords = [shape.get(k, 0.0) for k in ("x1", "y1", "x2", "y2")]
+            if not all(isinstance(v, float | int) and 0 <= v <= 1 for v in coords):
+                raise BadInput("Annotation coordinates must lie on the photo.")
+        with UnitOfWork(self._sf) as uow:
+            photo = uow.session.get(Photo, photo_id)
+            if photo is None:
+                raise NotFound(f"No photo #{photo_id}.")
+            photo.annotations = list(shapes)
+            audit.append(uow.session, at=self._clock.now(), action="photo.annotated",
+                         actor=user.username, station=self._station, entity="photo",
+                         entity_id=photo_id, payload={"shapes": len(shapes)})
+            uow.commit()
+
+    def annotations(self, photo_id: int) -> list[dict[str, Any]]:
+        with UnitOfWork(self._sf) as uow:
+            photo = uow.session.get(Photo, photo_id)
+            if photo is None:
+                raise NotFound(f"No photo #{photo_id}.")
+            return list(photo.annotations or [])
+
+    def open_carrier_claim(self, decision_id: int, user: SignedInUser) -> int:
+        require(user.role, Action.REVIEW_CLAIMS)
+        claim = self.get(decision_id)
+        if claim.carrier_claim_id is not None:
+            return claim.carrier_claim_id
+        if not claim.carrier or not claim.tracking:
+            raise BadInput(f"{claim.rma_number} has no carrier tracking number: a carrier "
+                           "claim needs one.")
+        if len(claim.photos) < 2:
+            raise BadInput("A carrier claim needs the photos first (at least 2).")
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            decision = s.get(Decision, decision_id)
+            assert decision is not None
+            row = CarrierClaim(rma_id=decision.item.rma_id, carrier=Carrier(claim.carrier),
+                               tracking_number=claim.tracking, declared_value=claim.amount,
+                               status=CarrierClaimStatus.OPEN, opened_by_id=user.id,
+                               opened_at=now)
+            s.add(row)
+            s.flush()
+            audit.append(s, at=now, action="carrier_claim.opened", actor=user.username,
+                         station=self._station, entity="carrier_claim", entity_id=row.id,
+                         payload={"rma": claim.rma_number, "carrier": claim.carrier,
+                                  "tracking": claim.tracking,
+                                  "declared_value": str(claim.amount)})
+            uow.commit()
+            return row.id
+
+    def packet_pdf(self, decision_id: int) -> bytes:
+        from app.printing.claim_packet import render_claim_packet
+
+        claim = self.get(decision_id)
+        photos = [(p, self.annotations(p.id)) for p in claim.photos]
+        return render_claim_packet(claim, photos, self._clock.now())
+
+    def resolve(self, decision_id: int, note: str, user: SignedInUser) -> None:
+        """Close a claim with its outcome in the staff member's words."""
+        require(user.role, Action.REVIEW_CLAIMS)
+        if len(note.strip()) < 5:
+            raise BadInput("Write the claim's outcome (what was done) before closing it.")
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            decision = s.get(Decision, decision_id)
+            if decision is None:
+                raise NotFound(f"No claim decision #{decision_id}.")
+            if decision.resolution is Resolution.PHOTOS_REQUIRED:
+                raise BadInput("This claim still waits for its photos at the bench.")
+            decision.item.decision_status = DecisionStatus.COMPLETED
+            audit.append(s, at=self._clock.now(), action="claim.resolved",
+                         actor=user.username, station=self._station, entity="decision",
+                         entity_id=decision_id, payload={"note": note.strip()})
+            uow.commit()
+
+    # --- helpers -----------------------------------------------------------------
+    @staticmethod
+    def _select() -> Select[Decision, ReturnItem, ReturnAuthorization, str, str | None,
+                            Inspection | None]:
+        return (select(Decision, ReturnItem, ReturnAuthorization, Customer.name, OrderLine.sku,
+                       Inspection)
+                .join(ReturnItem, Decision.return_item_id == ReturnItem.id)
+                .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
+                .join(Order, ReturnAuthorization.order_id == Order.id)
+                .join(Customer, Order.customer_id == Customer.id)
+                .outerjoin(OrderLine, ReturnItem.order_line_id == OrderLine.id)
+                .outerjoin(Inspection, Decision.inspection_id == Inspection.id))
+
+    def _view(self, s: Session, decision: Decision, item: ReturnItem,
+              rma: ReturnAuthorization, customer: str, sku: str | None,
+              inspection: Inspection | None) -> ClaimView:
+        now = self._clock.now()
+        hours_left = None
+        if decision.claim_resolution_due_on is not None:
+            due = dt.datetime.combine(decision.claim_resolution_due_on, dt.time(23, 59),
+                                      tzinfo=dt.UTC)
+            hours_left = (due - now).total_seconds() / 3600
+        carrier_claim = s.scalars(select(CarrierClaim.id).where(
+            CarrierClaim.rma_id == rma.id)).first()
+        photos = tuple(self._inspection.photos(rma.number, item.unit_no))
+        return ClaimView(
+            decision_id=decision.id, rma_number=rma.number, unit_no=item.unit_no,
+            customer=customer, sku=sku or "(extra item)", reason=item.reason.value,
+            severity=inspection.damage_severity.value if inspection else "unknown",
+            cause=inspection.damage_cause.value if inspection and inspection.damage_cause
+            else None, resolution=decision.resolution,
+            amount=decision.refund + decision.credit, due_on=decision.claim_resolution_due_on,
+            hours_left=hours_left, carrier=rma.carrier.value if rma.carrier else None,
+            tracking=rma.tracking_number, carrier_claim_id=carrier_claim,
+            status=item.decision_status, photos=photos)

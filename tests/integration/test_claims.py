@@ -1,0 +1,103 @@
+"""The claims desk: queue by due time, annotations kept apart from the photo, the carrier
+claim and its packet PDF (photos drawn with the marks), and closing a claim."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.camera.photostore import PhotoStore
+from app.clock import FixedClock
+from app.domain.enums import (
+    DamageCause,
+    DamageSeverity,
+    DecisionStatus,
+    Grade,
+    PhotoSlot,
+    RequestedResolution,
+    Resolution,
+)
+from app.errors import BadInput, PermissionDenied
+from app.services.auth import SignedInUser
+from app.services.claims import ClaimsService
+from app.services.decisions import DecisionService, InspectionInput
+from app.services.demo_data import DemoSummary
+from app.services.inspection import InspectionService
+from models import CarrierClaim, ReturnAuthorization, User
+from tests.helpers.photos import scene
+
+
+def _user(sf: sessionmaker[Session], username: str) -> SignedInUser:
+    with sf() as s:
+        u = s.scalars(select(User).where(User.username == username)).one()
+        return SignedInUser(u.id, u.username, u.display_name, u.role)
+
+
+def test_claim_from_the_bench_to_the_carrier_packet(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    sf = session_factory
+    inspection = InspectionService(sf, clock, "BENCH-01", PhotoStore(tmp_path / "photos"))
+    claims = ClaimsService(sf, clock, "CLAIMS-01", inspection)
+    decisions = DecisionService(sf, clock, "BENCH-01")
+    ines, carl = _user(sf, "ines"), _user(sf, "carl")
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization).order_by(ReturnAuthorization.id)).first()
+        assert rma is not None
+        number = rma.number
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        rma.items[0].requested = RequestedResolution.REFUND
+        s.commit()
+    form = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MODERATE,
+                           damage_cause=DamageCause.SHIPPING)
+    inspection.save_draft(number, 1, form, ines)
+    whole = inspection.add_photo(number, 1, scene(11), ines, PhotoSlot.WHOLE_ITEM)
+    inspection.add_photo(number, 1, scene(12), ines, PhotoSlot.DAMAGE_CLOSEUP)
+    accepted = decisions.accept(number, {1: form}, ines)
+    assert accepted.view.carrier_claim
+
+    with pytest.raises(PermissionDenied):
+        claims.queue(ines)
+    queue = claims.queue(carl)
+    claim = next(c for c in queue if c.rma_number == number)
+    assert claim.due_on is not None and claim.hours_left is not None
+    assert len(claim.photos) == 2 and claim.reused == ()
+    before = hashlib.sha256(whole.path.read_bytes()).hexdigest()
+    claims.annotate(whole.id, [{"type": "box", "x1": 0.1, "y1": 0.1, "x2": 0.4, "y2": 0.5,
+                                "text": "torn seam"},
+                               {"type": "arrow", "x1": 0.8, "y1": 0.8, "x2": 0.5, "y2": 0.5}],
+                    carl)
+    assert hashlib.sha256(whole.path.read_bytes()).hexdigest() == before  # original intact
+    assert claims.annotations(whole.id)[0]["text"] == "torn seam"
+    with pytest.raises(BadInput):
+        claims.annotate(whole.id, [{"type": "box", "x1": 2, "y1": 0, "x2": 0, "y2": 0}], carl)
+
+    claim_id = claims.open_carrier_claim(claim.decision_id, carl)
+    assert claims.open_carrier_claim(claim.decision_id, carl) == claim_id  # once
+    with sf() as s:
+        row = s.get(CarrierClaim, claim_id)
+        assert row is not None and row.tracking_number == claim.tracking
+        assert row.declared_value == claim.amount and claim.amount > 0
+
+    pdf = claims.packet_pdf(claim.decision_id)
+    path = tmp_path / "packet.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
+                          check=True).stdout
+    assert "Carrier claim packet" in text and number in text and "moderate" in text
+    assert "torn seam" in text
+    subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / "pk")],
+                   check=True)
+    assert len(list(tmp_path.glob("pk*.png"))) >= 2
+
+    with pytest.raises(BadInput, match="outcome"):
+        claims.resolve(claim.decision_id, "ok", carl)
+    claims.resolve(claim.decision_id, "Refunded; UPS claim filed", carl)
+    assert claims.get(claim.decision_id).status is DecisionStatus.COMPLETED
+    assert all(c.decision_id != claim.decision_id for c in claims.queue(carl))
+    assert claim.resolution is Resolution.REFUND
