@@ -20,6 +20,7 @@ from app.services.authlog import AuthorizationLogService
 from app.services.lookup import ReturnView
 from ui.approvals_page import ApprovalsPage
 from ui.banner import Level
+from ui.claims_page import ClaimsPage
 from ui.inspect_page import InspectPage
 from ui.receive_page import ReceivePage
 from ui.settings_page import SettingsPage
@@ -35,7 +36,6 @@ PLACES = (
     ("Settings", "F6"),
 )
 _COMING = {
-    "Claims": "The damage-claims queue and photo review arrive here with the claims release.",
     "Reports": "Returns KPIs and exports arrive here with the back-office release.",
 }
 
@@ -76,6 +76,8 @@ class Shell(QWidget):
                                    services.printing, services.inspection,
                                    services.settings.camera)
         self.settings_page = SettingsPage(services.users, services.printing, user)
+        self.claims = ClaimsPage(services.claims, user,
+                                 services.settings.data_dir / "documents")
         self.approvals = ApprovalsPage(
             services.approvals,
             AuthorizationLogService(services.session_factory, services.clock,
@@ -93,6 +95,8 @@ class Shell(QWidget):
                 page = self.settings_page
             elif name == "Approvals":
                 page = self.approvals
+            elif name == "Claims":
+                page = self.claims
             else:
                 label = QLabel(f"{name}\n\n{_COMING[name]}")
                 label.setObjectName("comingSoon")

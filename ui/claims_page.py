@@ -1,0 +1,233 @@
+"""The claims desk: the damage-claims queue with a countdown to each 48-hour deadline; two
+photos side by side with zoom, pan and annotation; the carrier claim and its packet; a
+warning when a photo also appears on another customer's claim."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.money import format_money
+from app.errors import ReturnBenchError, user_message
+from app.permissions import Action, allowed
+from app.services.auth import SignedInUser
+from app.services.claims import ClaimsService, ClaimView
+from ui.banner import Banner, Level
+from ui.photo_viewer import PhotoViewer
+
+COLUMNS = ("Due", "Return", "Item", "Damage", "Outcome", "Photos", "Carrier claim")
+
+
+class ClaimsPage(QWidget):
+    def __init__(self, claims: ClaimsService, user: SignedInUser, out_dir: Path,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._claims = claims
+        self._user = user
+        self._out_dir = out_dir
+        self.views: list[ClaimView] = []
+        self._pair = 0  # which pair of photos is shown
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        layout = QVBoxLayout(self)
+        title = QLabel("Damage claims, soonest due first")
+        title.setObjectName("headline")
+        self.banner = Banner()
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table.setMaximumHeight(190)
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        self.table.currentCellChanged.connect(lambda *_: self._show())
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setTextFormat(Qt.TextFormat.RichText)
+        photos = QHBoxLayout()
+        self.left, self.right = PhotoViewer(), PhotoViewer()
+        for viewer in (self.left, self.right):
+            viewer.annotated.connect(lambda shapes, v=viewer: self._save_annotations(v, shapes))
+            photos.addWidget(viewer, 1)
+        self.note = QLineEdit()
+        self.note.setPlaceholderText("Claim outcome in words, then Enter to close it (Esc)")
+        self.note.returnPressed.connect(self._resolve)
+        self.note.hide()
+        buttons = QHBoxLayout()
+        self.help = QLabel("↑↓ claim · ←→ other photos · +/- zoom · B box, O circle, A arrow "
+                           "(draw on a photo), Esc stops · C carrier claim + packet · "
+                           "Enter closes the claim")
+        self.help.setObjectName("hint")
+        self.help.setWordWrap(True)
+        buttons.addWidget(self.help, 1)
+        self.packet_button = QPushButton("Carrier claim + packet  C")
+        self.packet_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.packet_button.clicked.connect(self.carrier_claim)
+        buttons.addWidget(self.packet_button)
+        for w in (title, self.banner, self.table, self.detail):
+            layout.addWidget(w)
+        layout.addLayout(photos, 1)
+        layout.addWidget(self.note)
+        layout.addLayout(buttons)
+        self.can_view = allowed(user.role, Action.REVIEW_CLAIMS)
+        if not self.can_view:
+            for w in (self.table, self.left, self.right, self.packet_button, self.help):
+                w.hide()
+            self.detail.setText("The claims desk is for claims staff, supervisors and "
+                                "managers.")
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if self.can_view:
+            self.refresh()
+        self.setFocus()
+
+    def refresh(self) -> None:
+        try:
+            self.views = self._claims.queue(self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.table.setRowCount(len(self.views))
+        for r, c in enumerate(self.views):
+            if c.hours_left is None:
+                due = "photos"
+            elif c.hours_left < 0:
+                due = f"⚠ {-c.hours_left:.0f}h late"
+            else:
+                due = f"{c.hours_left:.0f}h left"
+            cells = (due, c.rma_number, f"{c.unit_no}. {c.sku}",
+                     f"{c.severity}, {c.cause or '?'}",
+                     f"{c.resolution.value.replace('_', ' ')} {format_money(c.amount)}",
+                     f"{len(c.photos)}" + (" ⚠ reused" if c.reused else ""),
+                     "open" if c.carrier_claim_id else "")
+            for col, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if (col == 0 and c.hours_left is not None and c.hours_left < 0) or \
+                        (col == 5 and c.reused):
+                    item.setForeground(QColor("#b3261e"))
+                self.table.setItem(r, col, item)
+        self.table.resizeColumnsToContents()
+        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        if self.views and self.table.currentRow() < 0:
+            self.table.selectRow(0)
+        self._show()
+
+    def selected(self) -> ClaimView | None:
+        row = self.table.currentRow()
+        return self.views[row] if 0 <= row < len(self.views) else None
+
+    def _show(self) -> None:
+        c = self.selected()
+        if c is None:
+            self.detail.setText("No open claims." if self.can_view else self.detail.text())
+            self.left.clear_photo("")
+            self.right.clear_photo("")
+            return
+        reuse = (f"<br/><b style='color:#b3261e'>⚠ A photo also appears on "
+                 f"{', '.join(c.reused)} (another customer): check before paying.</b>"
+                 if c.reused else "")
+        self.detail.setText(
+            f"<b>{c.rma_number} item {c.unit_no}</b> — {c.customer}; reason "
+            f"{c.reason.replace('_', ' ')}; damage {c.severity}, cause {c.cause or 'unknown'};"
+            f" outcome <b>{c.resolution.value.replace('_', ' ')} {format_money(c.amount)}"
+            f"</b>; {(c.carrier or '').upper()} {c.tracking or ''}{reuse}")
+        pair = c.photos[self._pair * 2:self._pair * 2 + 2]
+        for viewer, photo in zip((self.left, self.right), (*pair, None, None), strict=False):
+            if photo is None:
+                viewer.clear_photo("no photo")
+            else:
+                viewer.show_photo(str(photo.path), self._claims.annotations(photo.id))
+                viewer.setProperty("photo_id", photo.id)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        c = self.selected()
+        tools = {Qt.Key.Key_B: "box", Qt.Key.Key_O: "circle", Qt.Key.Key_A: "arrow"}
+        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.views:
+            step = -1 if key == Qt.Key.Key_Up else 1
+            self._pair = 0
+            self.table.selectRow(max(0, min(len(self.views) - 1,
+                                            self.table.currentRow() + step)))
+        elif key in (Qt.Key.Key_Left, Qt.Key.Key_Right) and c is not None:
+            pairs = max(1, (len(c.photos) + 1) // 2)
+            self._pair = (self._pair + (1 if key == Qt.Key.Key_Right else -1)) % pairs
+            self._show()
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal, Qt.Key.Key_Minus):
+            factor = 0.8 if key == Qt.Key.Key_Minus else 1.25
+            self.left.zoom(factor)
+            self.right.zoom(factor)
+        elif key in tools:
+            for viewer in (self.left, self.right):
+                viewer.set_tool(tools[key])
+            self.banner.show_message(Level.OK, f"Draw a {tools[key]} on a photo; Esc stops.")
+        elif key == Qt.Key.Key_Escape:
+            for viewer in (self.left, self.right):
+                viewer.set_tool(None)
+            self.note.hide()
+            self.banner.clear()
+        elif key == Qt.Key.Key_C:
+            self.carrier_claim()
+        elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and c is not None:
+            self.note.show()
+            self.note.setFocus()
+        else:
+            super().keyPressEvent(event)
+
+    def _save_annotations(self, viewer: PhotoViewer, shapes: list[dict[str, object]]) -> None:
+        photo_id = viewer.property("photo_id")
+        try:
+            self._claims.annotate(int(photo_id), list(shapes), self._user)  # type: ignore[arg-type]
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.banner.show_message(Level.OK, "Mark saved (the photo itself is unchanged).")
+
+    def carrier_claim(self) -> None:
+        c = self.selected()
+        if c is None:
+            return
+        try:
+            claim_id = self._claims.open_carrier_claim(c.decision_id, self._user)
+            pdf = self._claims.packet_pdf(c.decision_id)
+            self._out_dir.mkdir(parents=True, exist_ok=True)
+            path = self._out_dir / f"carrier-claim-{claim_id}-{c.rma_number}.pdf"
+            path.write_bytes(pdf)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        except OSError as exc:
+            self.banner.show_message(Level.ERROR, f"Cannot save the packet: {exc.strerror}.")
+            return
+        self.banner.show_message(Level.OK, f"Carrier claim #{claim_id} open; packet saved: "
+                                 f"{path}")
+        self.refresh()
+
+    def _resolve(self) -> None:
+        c = self.selected()
+        if c is None:
+            return
+        try:
+            self._claims.resolve(c.decision_id, self.note.text(), self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self.note.clear()
+        self.note.hide()
+        self.setFocus()
+        self.banner.show_message(Level.OK, f"{c.rma_number} item {c.unit_no}: claim closed.")
+        self.refresh()
