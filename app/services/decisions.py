@@ -305,7 +305,8 @@ class DecisionService:
                     "tags_attached": ins.tags_attached,
                     "damage_severity": ins.damage_severity.value,
                     "damage_cause": ins.damage_cause.value if ins.damage_cause else None,
-                    "photos": max(ins.photos, photos_on_file),
+                    # Only photos actually on file count toward a claim's minimum.
+                    "photos": photos_on_file,
                     "matches_order": ins.matches_order}})
         case = {
             "policy": order.brand.value,

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
+from app.camera.photostore import PhotoStore
 from app.clock import FixedClock
 from app.domain.enums import (
     ApprovalKind,
@@ -30,6 +31,7 @@ from app.policy.rules import POLICY_DIR, load_policy
 from app.services.auth import SignedInUser
 from app.services.decisions import DecisionService, InspectionInput
 from app.services.demo_data import DemoSummary
+from app.services.inspection import InspectionService
 from models import (
     Approval,
     Decision,
@@ -39,6 +41,7 @@ from models import (
     ReturnItem,
     User,
 )
+from tests.helpers.photos import scene
 
 GRADE_A = InspectionInput(grade=Grade.A)
 
@@ -110,7 +113,7 @@ def test_preview_then_accept_stores_decision_with_policy(
 
 def test_refund_over_250_waits_for_a_manager(ines: SignedInUser, service: DecisionService,
                                              session_factory: sessionmaker[Session],
-                                             clock: FixedClock) -> None:
+                                             clock: FixedClock, tmp_path: Path) -> None:
     number, _ = _rma_where(session_factory, reason=ReturnReason.QUALITY_DEFECT,
                            requested=RequestedResolution.REFUND)
     _set_price(session_factory, number, "289.00", "23.84")
@@ -121,6 +124,13 @@ def test_refund_over_250_waits_for_a_manager(ines: SignedInUser, service: Decisi
                         .where(ReturnAuthorization.number == number)).one()
         rma.shipped_by_customer_on = rma.order.delivered_on  # inside every window
         s.commit()
+    # The form's own count is not trusted: only photos on file count toward the minimum.
+    assert service.preview(number, {1: damaged}).units[0].resolution \
+        is Resolution.PHOTOS_REQUIRED
+    photos = InspectionService(session_factory, clock, "TEST-BENCH",
+                               PhotoStore(tmp_path / "photos"))
+    for seed in (1, 2):
+        photos.add_photo(number, 1, scene(seed), ines)
     accepted = service.accept(number, {1: damaged}, ines)
     assert accepted.view.units[0].resolution is Resolution.REFUND
     assert accepted.view.approval is ApprovalLevel.MANAGER
