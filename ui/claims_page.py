@@ -65,11 +65,12 @@ class ClaimsPage(QWidget):
             photos.addWidget(viewer, 1)
         self.note = QLineEdit()
         self.note.setPlaceholderText("Claim outcome in words, then Enter to close it (Esc)")
-        self.note.returnPressed.connect(self._resolve)
+        self.note.returnPressed.connect(self._note_entered)
+        self._note_for = "outcome"
         self.note.hide()
         buttons = QHBoxLayout()
-        self.help = QLabel("↑↓ claim · ←→ other photos · +/- zoom · B box, O circle, A arrow "
-                           "(draw on a photo), Esc stops · C carrier claim + packet · "
+        self.help = QLabel("↑↓ claim · ←→ other photos · +/- zoom · B box, O circle, A arrow, "
+                           "T label (draw on a photo), Esc stops · C carrier claim + packet · "
                            "Enter closes the claim")
         self.help.setObjectName("hint")
         self.help.setWordWrap(True)
@@ -180,13 +181,34 @@ class ClaimsPage(QWidget):
                 viewer.set_tool(None)
             self.note.hide()
             self.banner.clear()
+        elif key == Qt.Key.Key_T:
+            self._ask("label", "Label text, Enter, then click where it goes (Esc cancels)")
         elif key == Qt.Key.Key_C:
             self.carrier_claim()
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and c is not None:
-            self.note.show()
-            self.note.setFocus()
+            self._ask("outcome", "Claim outcome in words, then Enter to close it (Esc)")
         else:
             super().keyPressEvent(event)
+
+    def _ask(self, purpose: str, placeholder: str) -> None:
+        self._note_for = purpose
+        self.note.setPlaceholderText(placeholder)
+        self.note.clear()
+        self.note.show()
+        self.note.setFocus()
+
+    def _note_entered(self) -> None:
+        if self._note_for == "label":
+            text = self.note.text().strip()[:40]
+            self.note.hide()
+            self.setFocus()
+            if text:
+                for viewer in (self.left, self.right):
+                    viewer.label_text = text
+                    viewer.set_tool("label")
+                self.banner.show_message(Level.OK, f"Click on a photo to place “{text}”.")
+            return
+        self._resolve()
 
     def _save_annotations(self, viewer: PhotoViewer, shapes: list[dict[str, object]]) -> None:
         photo_id = viewer.property("photo_id")

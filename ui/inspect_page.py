@@ -64,6 +64,15 @@ TOGGLES = (
     (Qt.Key.Key_T, "tags_attached", "T  Tags attached"),
     (Qt.Key.Key_M, "matches_order", "M  Matches order (SKU, colour, size)"),
 )
+# The formalwear checklist: findings recorded with the inspection (key, mark, label).
+MARKS = (
+    (Qt.Key.Key_Y, "makeup", "Y  Makeup, deodorant, perfume"),
+    (Qt.Key.Key_N, "stains", "N  Stains"),
+    (Qt.Key.Key_U, "odour", "U  Odour"),
+    (Qt.Key.Key_B, "beads", "B  Loose beads, sequins"),
+    (Qt.Key.Key_Z, "zipper", "Z  Zipper"),
+    (Qt.Key.Key_R, "tears", "R  Tears"),
+)
 
 
 class InspectPage(QWidget):
@@ -133,6 +142,17 @@ class InspectPage(QWidget):
             toggles.addWidget(b, n // 2, n % 2)
             self.toggle_buttons[attr] = b
         left.addLayout(toggles)
+        marks = QGridLayout()
+        self.mark_buttons: dict[str, QPushButton] = {}
+        for n, (_key, mark, label) in enumerate(MARKS):
+            b = QPushButton(label)
+            b.setCheckable(True)
+            b.setObjectName("mark")
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            b.clicked.connect(lambda _c=False, m=mark: self.toggle_mark(m))
+            marks.addWidget(b, n // 3, n % 3)
+            self.mark_buttons[mark] = b
+        left.addLayout(marks)
         damage = QHBoxLayout()
         self.severity_button = QPushButton()
         self.cause_button = QPushButton()
@@ -227,7 +247,11 @@ class InspectPage(QWidget):
         grade_keys = {Qt.Key.Key_1: 0, Qt.Key.Key_2: 1, Qt.Key.Key_3: 2, Qt.Key.Key_4: 3,
                       Qt.Key.Key_5: 4}
         toggles = {k: attr for k, attr, _label in TOGGLES}
-        if key in grade_keys:
+        mark_keys = {k: mark for k, mark, _label in MARKS}
+        plain = not event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        if key in mark_keys and plain:
+            self.toggle_mark(mark_keys[key])
+        elif key in grade_keys:
             self.set_grade(GRADES[grade_keys[key]][0])
         elif key in toggles:
             self.toggle(toggles[key])
@@ -287,6 +311,11 @@ class InspectPage(QWidget):
         if unit in self.forms:
             self._edit(**{attr: not getattr(self.forms[unit], attr)})
 
+    def toggle_mark(self, mark: str) -> None:
+        unit = self.current_unit()
+        if unit in self.forms:
+            self._edit(marks=self.forms[unit].marks ^ {mark})
+
     def cycle_severity(self) -> None:
         unit = self.current_unit()
         if unit in self.forms:
@@ -310,6 +339,8 @@ class InspectPage(QWidget):
             button.setChecked(form.grade is grade)
         for attr, button in self.toggle_buttons.items():
             button.setChecked(bool(getattr(form, attr)))
+        for mark, button in self.mark_buttons.items():
+            button.setChecked(mark in form.marks)
         self.severity_button.setText(f"S  Damage: {form.damage_severity.value}")
         cause = form.damage_cause.value if form.damage_cause else "—"
         self.cause_button.setText(f"C  Cause: {cause}")

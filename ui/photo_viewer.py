@@ -23,7 +23,8 @@ class PhotoViewer(QGraphicsView):
         self.setMinimumSize(320, 240)
         self._item: QGraphicsPixmapItem | None = None
         self.shapes: list[dict[str, Any]] = []
-        self.tool: str | None = None  # "box", "circle" or "arrow" while drawing
+        self.tool: str | None = None  # "box", "circle", "arrow" or "label" while drawing
+        self.label_text = ""
         self._start: QPointF | None = None
 
     def show_photo(self, path: str, shapes: list[dict[str, Any]]) -> None:
@@ -68,9 +69,12 @@ class PhotoViewer(QGraphicsView):
             end = self.mapToScene(event.position().toPoint())
             (x1, y1), (x2, y2) = self._norm(self._start), self._norm(end)
             self._start = None
-            if abs(x2 - x1) > 0.01 or abs(y2 - y1) > 0.01:
-                self.shapes.append({"type": self.tool, "x1": x1, "y1": y1, "x2": x2,
-                                    "y2": y2})
+            if abs(x2 - x1) > 0.01 or abs(y2 - y1) > 0.01 or self.tool == "label":
+                shape: dict[str, Any] = {"type": self.tool, "x1": x1, "y1": y1, "x2": x2,
+                                         "y2": y2}
+                if self.tool == "label":
+                    shape["text"] = self.label_text
+                self.shapes.append(shape)
                 self._draw_shapes()
                 self.annotated.emit(self.shapes)
             return
@@ -94,3 +98,8 @@ class PhotoViewer(QGraphicsView):
             elif s["type"] == "arrow":
                 scene.addLine(x1, y1, x2, y2, PEN)
                 scene.addEllipse(x2 - 8, y2 - 8, 16, 16, PEN, QColor("#ff1744"))
+            if s.get("text"):
+                text = scene.addText(str(s["text"]))
+                text.setDefaultTextColor(QColor("#ff1744"))
+                text.setScale(max(1.0, w / 600))
+                text.setPos(x1, y1)

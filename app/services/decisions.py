@@ -61,6 +61,7 @@ class InspectionInput:
     photos: int = 0
     matches_order: bool = True
     notes: str | None = None
+    marks: frozenset[str] = frozenset()  # checklist findings: stains, odour, beads ...
 
 
 @dataclass(frozen=True)
@@ -159,6 +160,8 @@ class DecisionService:
                 inspection.damage_severity = ins_in.damage_severity
                 inspection.damage_cause = ins_in.damage_cause
                 inspection.notes = ins_in.notes
+                inspection.checklist = {**(inspection.checklist or {}),
+                                        "marks": sorted(ins_in.marks)}
                 inspection.inspector_id, inspection.station_id = user.id, station.id
                 inspection.completed_at, inspection.is_draft = now, False
                 row = Decision(

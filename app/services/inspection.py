@@ -76,8 +76,10 @@ def required_slots(reason: ReturnReason, form: InspectionInput) -> tuple[PhotoSl
 
 
 def _form_json(form: InspectionInput) -> dict[str, Any]:
-    return {k: (v.value if hasattr(v, "value") else v)
+    data = {k: (v.value if hasattr(v, "value") else v)
             for k, v in dataclasses.asdict(form).items()}
+    data["marks"] = sorted(form.marks)
+    return data
 
 
 def _form_from(data: dict[str, Any]) -> InspectionInput:
@@ -88,7 +90,7 @@ def _form_from(data: dict[str, Any]) -> InspectionInput:
         damage_severity=DamageSeverity(data.get("damage_severity", "none")),
         damage_cause=DamageCause(data["damage_cause"]) if data.get("damage_cause") else None,
         photos=int(data.get("photos", 0)), matches_order=bool(data.get("matches_order", True)),
-        notes=data.get("notes"))
+        notes=data.get("notes"), marks=frozenset(data.get("marks", [])))
 
 
 class InspectionService:
@@ -107,7 +109,7 @@ class InspectionService:
             s = uow.session
             draft = self._draft(s, rma_number, unit_no, user, create=True)
             assert draft is not None
-            draft.checklist = {"form": _form_json(form)}
+            draft.checklist = {"form": _form_json(form), "marks": sorted(form.marks)}
             draft.grade = form.grade
             draft.worn, draft.altered = form.worn, form.altered
             draft.tags_attached, draft.matches_order = form.tags_attached, form.matches_order

@@ -89,3 +89,24 @@ def test_inspectors_do_not_see_the_claims_desk(qtbot, services: Services) -> Non
     qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F3)
     assert not shell.claims.table.isVisible()
     assert "claims staff" in shell.claims.detail.text()
+
+
+def test_label_annotation_with_text(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    _claim(services)
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 1, "2222")
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F3)
+    page = shell.claims
+    qtbot.waitUntil(lambda: len(page.views) == 1, timeout=3000)
+    qtbot.keyClick(page, Qt.Key.Key_T)
+    qtbot.waitUntil(page.note.hasFocus, timeout=2000)
+    qtbot.keyClicks(page.note, "torn hem")
+    qtbot.keyClick(page.note, Qt.Key.Key_Return)
+    viewport = page.right.viewport()
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, pos=QPoint(60, 60))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, pos=QPoint(60, 60))
+    shapes = services.claims.annotations(int(page.right.property("photo_id")))
+    assert [(s["type"], s["text"]) for s in shapes] == [("label", "torn hem")]

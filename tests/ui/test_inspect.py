@@ -165,3 +165,34 @@ def test_a_draft_and_its_photos_come_back_after_a_restart(qtbot, services: Servi
     assert inspect.thumb_labels[0].pixmap() is not None
     assert not inspect.thumb_labels[0].pixmap().isNull()
     assert inspect.panel.outcome.text() == "PHOTOS NEEDED"  # 1 of 2 required photos
+
+
+def test_space_takes_photos_with_the_quality_gate(qtbot, services: Services,  # type: ignore[no-untyped-def]
+                                                  tmp_path) -> None:
+    import cv2
+
+    from tests.helpers.photos import blurred, scene
+
+    camera = tmp_path / "camera"
+    camera.mkdir()
+    cv2.imwrite(str(camera / "000.png"), scene(61))
+    cv2.imwrite(str(camera / "001.png"), blurred(scene(62)))
+    number = _simple_refund_rma(services)
+    window = _window(qtbot, services)
+    _to_inspect(qtbot, window, number)
+    inspect = window.shell.inspect  # type: ignore[union-attr]
+    inspect.camera_spec = str(camera)
+    for key in (Qt.Key.Key_3, Qt.Key.Key_S, Qt.Key.Key_C, Qt.Key.Key_N):  # C, minor, stains
+        qtbot.keyClick(inspect, key)
+    assert inspect.mark_buttons["stains"].isChecked()
+    qtbot.keyClick(inspect, Qt.Key.Key_Space)
+    assert "Photo kept: whole item" in inspect.banner.text()
+    qtbot.keyClick(inspect, Qt.Key.Key_Space)  # the blurred frame
+    assert "blurred" in inspect.banner.text() and "Ctrl+K" in inspect.banner.text()
+    assert inspect.forms[1].photos == 1
+    qtbot.keyClick(inspect, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert "kept despite the quality check" in inspect.banner.text()
+    assert inspect.forms[1].photos == 2
+    drafts = services.inspection.drafts(number)
+    assert drafts[1].form.marks == frozenset({"stains"}) and len(drafts[1].photos) == 2
+    assert [p.slot.value for p in drafts[1].photos] == ["whole_item", "damage_closeup"]
