@@ -9,13 +9,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -28,6 +25,7 @@ from app.services.approvals import ApprovalService, ApprovalView
 from app.services.auth import SignedInUser
 from app.services.authlog import AuthorizationLogService
 from ui.banner import Banner, Level
+from ui.tables import read_only_table, restretch
 
 COLUMNS = ("#", "Age", "Level", "Amount", "Return", "Asked by", "Station", "Reason")
 POLL_MS = 2000
@@ -67,15 +65,7 @@ class ApprovalsPage(QWidget):
         title = QLabel("Approvals from every bench")
         title.setObjectName("headline")
         self.banner = Banner()
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1,
-                                                           QHeaderView.ResizeMode.Stretch)
+        self.table = read_only_table(COLUMNS, stretch=len(COLUMNS) - 1)
         self.table.currentCellChanged.connect(lambda *_: self._show_detail())
         self.detail = QLabel()
         self.detail.setObjectName("trace")
@@ -149,8 +139,7 @@ class ApprovalsPage(QWidget):
                     item.setForeground(QColor("#b3261e"))
                 self.table.setItem(row, col, item)
         self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1,
-                                                           QHeaderView.ResizeMode.Stretch)
+        restretch(self.table, len(COLUMNS) - 1)
         ids = [v.id for v in self.views]
         row = ids.index(selected.id) if selected and selected.id in ids else 0
         if self.views:

@@ -9,13 +9,10 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -28,6 +25,7 @@ from app.services.auth import SignedInUser
 from app.services.claims import ClaimsService, ClaimView
 from ui.banner import Banner, Level
 from ui.photo_viewer import PhotoViewer
+from ui.tables import read_only_table, restretch
 
 COLUMNS = ("Due", "Return", "Item", "Damage", "Outcome", "Photos", "Carrier claim")
 
@@ -46,14 +44,8 @@ class ClaimsPage(QWidget):
         title = QLabel("Damage claims, soonest due first")
         title.setObjectName("headline")
         self.banner = Banner()
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.table = read_only_table(COLUMNS, stretch=2)
         self.table.setMaximumHeight(190)
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
         self.table.currentCellChanged.connect(lambda *_: self._show())
         self.detail = QLabel()
         self.detail.setWordWrap(True)
@@ -123,7 +115,7 @@ class ClaimsPage(QWidget):
                     item.setForeground(QColor("#b3261e"))
                 self.table.setItem(r, col, item)
         self.table.resizeColumnsToContents()
-        self.table.horizontalHeader().setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        restretch(self.table, 2)
         if self.views and self.table.currentRow() < 0:
             self.table.selectRow(0)
         self._show()

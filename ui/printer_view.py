@@ -6,13 +6,11 @@ from __future__ import annotations
 from PySide6.QtCore import QTimer
 from PySide6.QtPrintSupport import QPrinterInfo
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -24,6 +22,7 @@ from app.permissions import Action, allowed
 from app.services.auth import SignedInUser
 from app.services.printing import JobView, PrintService
 from ui.banner import Banner, Level
+from ui.tables import read_only_table
 
 RETRY_MS = 30_000
 
@@ -53,11 +52,8 @@ class PrinterView(QWidget):
         for w in (self.queues, self.spec):
             row.addWidget(w, 1)
         row.addWidget(self.save)
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(("#", "Kind", "Status", "Tries", "Problem"))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = read_only_table(("#", "Kind", "Status", "Tries", "Problem"), stretch=4,
+                                     focusable=True)
         buttons = QHBoxLayout()
         self.retry = QPushButton("Retry waiting jobs")
         self.reprint = QPushButton("Reprint selected")

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
     QWidget,
@@ -21,6 +19,7 @@ from app.errors import ReturnBenchError, user_message
 from app.services.auth import SignedInUser
 from app.services.users import UserRow, UserService
 from ui.banner import Banner, Level
+from ui.tables import read_only_table
 
 
 class UsersView(QWidget):
@@ -32,11 +31,8 @@ class UsersView(QWidget):
         self.rows: list[UserRow] = []
         layout = QVBoxLayout(self)
         self.banner = Banner()
-        self.table = QTableWidget(0, 5)
-        self.table.setHorizontalHeaderLabels(("User", "Name", "Role", "Active", "Locked"))
-        self.table.verticalHeader().setVisible(False)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table = read_only_table(("User", "Name", "Role", "Active", "Locked"),
+                                     focusable=True)
         self.table.itemSelectionChanged.connect(self._fill_form)
         form = QGridLayout()
         self.username = QLineEdit()

@@ -15,16 +15,11 @@ from app.clock import FixedClock
 from app.domain.enums import ApprovalLevel, ApprovalStatus, DecisionStatus, Role
 from app.errors import AuthenticationFailed, BadInput, PermissionDenied
 from app.services.approvals import ApprovalService
-from app.services.auth import AuthService, SignedInUser
+from app.services.auth import AuthService
 from app.services.decisions import DecisionService
 from app.services.demo_data import DemoSummary
-from models import AuditEvent, ReturnAuthorization, ReturnItem, User
-
-
-def _user(sf: sessionmaker[Session], username: str) -> SignedInUser:
-    with sf() as s:
-        u = s.scalars(select(User).where(User.username == username)).one()
-        return SignedInUser(u.id, u.username, u.display_name, u.role)
+from models import AuditEvent, ReturnAuthorization, ReturnItem
+from tests.integration.conftest import user_named
 
 
 @pytest.fixture
@@ -43,7 +38,7 @@ def _exception(sf: sessionmaker[Session], clock: FixedClock, amount: str,
     decisions = DecisionService(sf, clock, "BENCH-01")
     approval_id = decisions.request_exception(number, 1, "Customer shows a photo of the tag "
                                               "torn in transit", "refund", Decimal(amount),
-                                              _user(sf, who))
+                                              user_named(sf, who))
     return approval_id, number
 
 
@@ -52,7 +47,7 @@ def test_queue_shows_requests_with_age_against_the_sla(
         clock: FixedClock) -> None:
     approval_id, number = _exception(session_factory, clock, "120.00")
     clock.advance(dt.timedelta(minutes=150))
-    queue = approvals.queue(_user(session_factory, "sam"))
+    queue = approvals.queue(user_named(session_factory, "sam"))
     assert [v.id for v in queue] == [approval_id]
     view = queue[0]
     assert view.rma_number == number and view.level is ApprovalLevel.SUPERVISOR
@@ -60,14 +55,14 @@ def test_queue_shows_requests_with_age_against_the_sla(
     assert view.age_minutes == 150 and view.overdue  # 2-hour escalation SLA
     assert view.reason.startswith("Customer shows") and view.unit_no == 1
     with pytest.raises(PermissionDenied):
-        approvals.queue(_user(session_factory, "ines"))
+        approvals.queue(user_named(session_factory, "ines"))
 
 
 def test_supervisor_approves_and_the_item_moves_on(
         approvals: ApprovalService, session_factory: sessionmaker[Session],
         clock: FixedClock) -> None:
     approval_id, number = _exception(session_factory, clock, "120.00")
-    view = approvals.answer(approval_id, _user(session_factory, "sam"), True, "ok, photo seen")
+    view = approvals.answer(approval_id, user_named(session_factory, "sam"), True, "ok, photo seen")
     assert view.status is ApprovalStatus.APPROVED and view.answered_by == "Sam Whitfield"
     with session_factory() as s:
         item = s.scalars(select(ReturnItem).join(ReturnAuthorization)
@@ -78,7 +73,7 @@ def test_supervisor_approves_and_the_item_moves_on(
         assert "exception.requested" in actions and "approval.approved" in actions
         assert audit.verify(s).ok
     with pytest.raises(BadInput, match="already approved by Sam Whitfield"):
-        approvals.answer(approval_id, _user(session_factory, "maria"), False, "no")
+        approvals.answer(approval_id, user_named(session_factory, "maria"), False, "no")
 
 
 def test_manager_level_needs_a_manager(approvals: ApprovalService,
@@ -87,10 +82,10 @@ def test_manager_level_needs_a_manager(approvals: ApprovalService,
     approval_id, _ = _exception(session_factory, clock, "250.01")
     assert approvals.get(approval_id).level is ApprovalLevel.MANAGER
     with pytest.raises(PermissionDenied, match="may not approve manager-level"):
-        approvals.answer(approval_id, _user(session_factory, "sam"), True)
+        approvals.answer(approval_id, user_named(session_factory, "sam"), True)
     with pytest.raises(BadInput, match="Say why"):
-        approvals.answer(approval_id, _user(session_factory, "maria"), False, "")
-    denied = approvals.answer(approval_id, _user(session_factory, "maria"), False,
+        approvals.answer(approval_id, user_named(session_factory, "maria"), False, "")
+    denied = approvals.answer(approval_id, user_named(session_factory, "maria"), False,
                               "Worn at the prom, photos show it")
     assert denied.status is ApprovalStatus.DENIED
 
@@ -100,7 +95,7 @@ def test_nobody_approves_their_own_request(approvals: ApprovalService,
                                            clock: FixedClock) -> None:
     approval_id, _ = _exception(session_factory, clock, "300.00", who="maria")
     with pytest.raises(PermissionDenied, match="own request"):
-        approvals.answer(approval_id, _user(session_factory, "maria"), True)
+        approvals.answer(approval_id, user_named(session_factory, "maria"), True)
 
 
 def test_override_at_the_bench_with_a_pin(approvals: ApprovalService,
@@ -119,7 +114,7 @@ def test_role_changes_keep_an_admin(demo: DemoSummary, session_factory: sessionm
     from app.services.users import UserService
 
     users = UserService(session_factory, clock, "ADMIN-01")
-    adam = _user(session_factory, "adam")
+    adam = user_named(session_factory, "adam")
     with pytest.raises(BadInput, match="last active admin"):
         users.set_role(adam, "adam", Role.MANAGER)
     with pytest.raises(BadInput, match="yourself"):

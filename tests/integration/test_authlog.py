@@ -16,18 +16,13 @@ from app import audit
 from app.clock import FixedClock
 from app.errors import BadInput, PermissionDenied
 from app.services.approvals import ApprovalService
-from app.services.auth import AuthService, SignedInUser
+from app.services.auth import AuthService
 from app.services.authlog import AuthorizationLogService
 from app.services.decisions import DecisionService
 from app.services.demo_data import DemoSummary
-from models import ReturnAuthorization, User
+from models import ReturnAuthorization
 from tests.conftest import IN_CI
-
-
-def _user(sf: sessionmaker[Session], username: str) -> SignedInUser:
-    with sf() as s:
-        u = s.scalars(select(User).where(User.username == username)).one()
-        return SignedInUser(u.id, u.username, u.display_name, u.role)
+from tests.integration.conftest import user_named
 
 
 def _poppler(tool: str) -> str:
@@ -48,7 +43,7 @@ def test_authorization_log_pdf_renders_and_reads_back(
     with sf() as s:
         numbers = [r.number for r in s.scalars(
             select(ReturnAuthorization).order_by(ReturnAuthorization.id).limit(2))]
-    ines, maria = _user(sf, "ines"), _user(sf, "maria")
+    ines, maria = user_named(sf, "ines"), user_named(sf, "maria")
     first = decisions.request_exception(numbers[0], 1, "Bride's dress arrived after the "
                                         "wedding date", "refund", Decimal("412.50"), ines)
     decisions.request_exception(numbers[1], 1, "Tag cut by our packer, customer has proof",

@@ -23,19 +23,13 @@ from app.domain.enums import (
     Resolution,
 )
 from app.errors import BadInput, PermissionDenied
-from app.services.auth import SignedInUser
 from app.services.claims import ClaimsService
 from app.services.decisions import DecisionService, InspectionInput
 from app.services.demo_data import DemoSummary
 from app.services.inspection import InspectionService
-from models import CarrierClaim, ReturnAuthorization, User
+from models import CarrierClaim, ReturnAuthorization
 from tests.helpers.photos import scene
-
-
-def _user(sf: sessionmaker[Session], username: str) -> SignedInUser:
-    with sf() as s:
-        u = s.scalars(select(User).where(User.username == username)).one()
-        return SignedInUser(u.id, u.username, u.display_name, u.role)
+from tests.integration.conftest import user_named
 
 
 def test_claim_from_the_bench_to_the_carrier_packet(
@@ -45,7 +39,7 @@ def test_claim_from_the_bench_to_the_carrier_packet(
     inspection = InspectionService(sf, clock, "BENCH-01", PhotoStore(tmp_path / "photos"))
     claims = ClaimsService(sf, clock, "CLAIMS-01", inspection)
     decisions = DecisionService(sf, clock, "BENCH-01")
-    ines, carl = _user(sf, "ines"), _user(sf, "carl")
+    ines, carl = user_named(sf, "ines"), user_named(sf, "carl")
     with sf() as s:
         rma = s.scalars(select(ReturnAuthorization).order_by(ReturnAuthorization.id)).first()
         assert rma is not None

@@ -39,22 +39,17 @@ from models import (
     PolicyVersion,
     ReturnAuthorization,
     ReturnItem,
-    User,
 )
 from tests.helpers.photos import scene
+from tests.integration.conftest import user_named
 
 GRADE_A = InspectionInput(grade=Grade.A)
 
 
-def _user(sf: sessionmaker[Session], username: str) -> SignedInUser:
-    with sf() as s:
-        u = s.scalars(select(User).where(User.username == username)).one()
-        return SignedInUser(u.id, u.username, u.display_name, u.role)
-
 
 @pytest.fixture
 def ines(demo: DemoSummary, session_factory: sessionmaker[Session]) -> SignedInUser:
-    return _user(session_factory, "ines")
+    return user_named(session_factory, "ines")
 
 
 @pytest.fixture
@@ -173,7 +168,7 @@ def test_exception_needs_a_reason_and_picks_the_level(
 def test_admin_cannot_decide(service: DecisionService,
                              session_factory: sessionmaker[Session]) -> None:
     number, _ = _rma_where(session_factory)
-    admin = _user(session_factory, "adam")
+    admin = user_named(session_factory, "adam")
     assert admin.role is Role.ADMIN
     with pytest.raises(PermissionDenied):
         service.accept(number, {1: GRADE_A}, admin)

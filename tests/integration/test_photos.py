@@ -24,12 +24,12 @@ from app.domain.enums import (
     ReturnReason,
 )
 from app.errors import BadInput
-from app.services.auth import SignedInUser
 from app.services.decisions import DecisionService, InspectionInput
 from app.services.demo_data import DemoSummary
 from app.services.inspection import InspectionService, PhotoRejected, required_slots
-from models import ReturnAuthorization, User
+from models import ReturnAuthorization
 from tests.helpers.photos import blurred, dark, jpeg_with_gps, overexposed, scene
+from tests.integration.conftest import user_named
 
 
 def test_quality_gate_on_sharp_blurred_dark_and_overexposed() -> None:
@@ -66,11 +66,6 @@ def test_corrupt_photos_are_refused(tmp_path: Path, damage: str) -> None:
     assert not any(tmp_path.rglob("*.jpg"))
 
 
-def _user(sf: sessionmaker[Session], username: str) -> SignedInUser:
-    with sf() as s:
-        u = s.scalars(select(User).where(User.username == username)).one()
-        return SignedInUser(u.id, u.username, u.display_name, u.role)
-
 
 @pytest.fixture
 def inspection(demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
@@ -95,7 +90,7 @@ def test_claim_waits_for_its_photos_then_decides(
         inspection: InspectionService, session_factory: sessionmaker[Session],
         clock: FixedClock) -> None:
     number = _rmas(session_factory, 1)[0]
-    ines = _user(session_factory, "ines")
+    ines = user_named(session_factory, "ines")
     decisions = DecisionService(session_factory, clock, "BENCH-01")
     assert required_slots(ReturnReason.SIZING, DAMAGED) == (
         PhotoSlot.WHOLE_ITEM, PhotoSlot.DAMAGE_CLOSEUP, PhotoSlot.BOX_AND_LABEL)
@@ -121,7 +116,7 @@ def test_claim_waits_for_its_photos_then_decides(
 def test_a_photo_on_another_customers_claim_is_flagged(
         inspection: InspectionService, session_factory: sessionmaker[Session]) -> None:
     first, second = _rmas(session_factory, 2)
-    ines = _user(session_factory, "ines")
+    ines = user_named(session_factory, "ines")
     picture = scene(9)
     assert inspection.add_photo(first, 1, picture, ines).reused_on == ()
     again = inspection.add_photo(second, 1, picture, ines)

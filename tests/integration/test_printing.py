@@ -23,18 +23,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.clock import FixedClock
 from app.domain.enums import PrintJobStatus, RequestedResolution
 from app.errors import BadInput
-from app.services.auth import SignedInUser
 from app.services.demo_data import DemoSummary
 from app.services.printing import PrintService
-from models import ReturnAuthorization, ReturnItem, User
+from models import ReturnAuthorization, ReturnItem
 from tests.conftest import IN_CI
 from tests.helpers.cups import CupsUnavailable, ensure_queue, wait_for_output
-
-
-def _user(sf: sessionmaker[Session], username: str) -> SignedInUser:
-    with sf() as s:
-        u = s.scalars(select(User).where(User.username == username)).one()
-        return SignedInUser(u.id, u.username, u.display_name, u.role)
+from tests.integration.conftest import user_named
 
 
 def decode_pdf(pdf: bytes, dpi: int, tmp: Path) -> list[str]:
@@ -113,7 +107,7 @@ def test_label_through_the_real_cups_queue(cups_queue: str, exchange_rma: str,
                                            clock: FixedClock, tmp_path: Path) -> None:
     service = _service(session_factory, clock, f"cups:{cups_queue}")
     # A unique RMA-like title lets us find this job's file among cups-pdf's outputs.
-    outcome = service.print_label(exchange_rma, 1, "item", _user(session_factory, "ines"))
+    outcome = service.print_label(exchange_rma, 1, "item", user_named(session_factory, "ines"))
     assert outcome.status is PrintJobStatus.SENT, outcome.message
     printed = wait_for_output(f"item-{exchange_rma}-1")
     info = subprocess.run(["pdfinfo", str(printed)], capture_output=True, text=True).stdout
@@ -167,7 +161,7 @@ def test_thermal_printer_on_tcp_9100_and_offline_queueing(
         exchange_rma: str, session_factory: sessionmaker[Session], clock: FixedClock) -> None:
     port = _free_port()  # nothing listens yet: the printer is off
     service = _service(session_factory, clock, f"tcp:127.0.0.1:{port}")
-    ines = _user(session_factory, "ines")
+    ines = user_named(session_factory, "ines")
     first = service.print_label(exchange_rma, 1, "item", ines)
     assert first.status is PrintJobStatus.FAILED
     assert "offline" in first.message and "queued" in first.message

@@ -12,17 +12,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.clock import FixedClock
 from app.domain.enums import ReceptionStatus, RmaStatus
 from app.errors import BadInput, PermissionDenied
-from app.services.auth import SignedInUser
 from app.services.demo_data import DemoSummary
 from app.services.lookup import LookupService
 from app.services.receiving import ReceivingService
-from models import AuditEvent, Receipt, ReturnAuthorization, User
-
-
-def _user(sf: sessionmaker[Session], username: str) -> SignedInUser:
-    with sf() as s:
-        u = s.scalars(select(User).where(User.username == username)).one()
-        return SignedInUser(u.id, u.username, u.display_name, u.role)
+from models import AuditEvent, Receipt, ReturnAuthorization
+from tests.integration.conftest import user_named
 
 
 @pytest.fixture
@@ -43,7 +37,7 @@ def rma(session_factory: sessionmaker[Session], demo: DemoSummary) -> tuple[str,
 def test_receipt_starts_the_inspection_clock(receiving: ReceivingService, rma: tuple[str, str],
                                              session_factory: sessionmaker[Session]) -> None:
     number, tracking = rma
-    ines = _user(session_factory, "ines")
+    ines = user_named(session_factory, "ines")
     outcome = receiving.receive_parcel(number, tracking, ines)
     assert outcome.newly_received and "Received" in outcome.message
     assert all(it.reception_status is ReceptionStatus.RECEIVED for it in outcome.view.items)
@@ -64,9 +58,9 @@ def test_second_scan_says_when_by_whom_and_where(receiving: ReceivingService,
                                                  rma: tuple[str, str], clock: FixedClock,
                                                  session_factory: sessionmaker[Session]) -> None:
     number, tracking = rma
-    receiving.receive_parcel(number, tracking, _user(session_factory, "ines"))
+    receiving.receive_parcel(number, tracking, user_named(session_factory, "ines"))
     clock.advance(dt.timedelta(hours=2))
-    again = receiving.receive_parcel(number, number, _user(session_factory, "sam"))
+    again = receiving.receive_parcel(number, number, user_named(session_factory, "sam"))
     assert not again.newly_received
     assert "already received" in again.message and "Ines Moreno" in again.message
     assert "TEST-BENCH" in again.message
@@ -78,7 +72,7 @@ def test_mark_missing_and_wrong_item_and_add_extra(receiving: ReceivingService,
                                                    rma: tuple[str, str],
                                                    session_factory: sessionmaker[Session]) -> None:
     number, tracking = rma
-    ines = _user(session_factory, "ines")
+    ines = user_named(session_factory, "ines")
     receiving.receive_parcel(number, tracking, ines)
     view = receiving.set_reception(number, 1, ReceptionStatus.MISSING, ines)
     assert view.items[0].reception_status is ReceptionStatus.MISSING
@@ -96,7 +90,7 @@ def test_mark_missing_and_wrong_item_and_add_extra(receiving: ReceivingService,
 
 def test_unknown_parcel_is_held_not_lost(receiving: ReceivingService, clock: FixedClock,
                                          session_factory: sessionmaker[Session]) -> None:
-    ines = _user(session_factory, "ines")
+    ines = user_named(session_factory, "ines")
     receipt_id = receiving.record_unmatched("1Z999AA10123456784", "no paperwork inside", ines)
     held = receiving.unmatched_since(clock.now() - dt.timedelta(days=1))
     assert [(h[0], h[1], h[3]) for h in held] == [(receipt_id, "1Z999AA10123456784",
@@ -121,7 +115,7 @@ def test_search_by_name_email_or_order(demo: DemoSummary,
 def test_admin_cannot_receive(receiving: ReceivingService, rma: tuple[str, str],
                               session_factory: sessionmaker[Session]) -> None:
     with pytest.raises(PermissionDenied):
-        receiving.receive_parcel(rma[0], rma[1], _user(session_factory, "adam"))
+        receiving.receive_parcel(rma[0], rma[1], user_named(session_factory, "adam"))
 
 
 def test_windows_show_which_still_hold(receiving: ReceivingService, rma: tuple[str, str],
@@ -134,7 +128,7 @@ def test_windows_show_which_still_hold(receiving: ReceivingService, rma: tuple[s
         r.shipped_by_customer_on = r.order.delivered_on + dt.timedelta(days=20)
         brand = r.order.brand.value
         s.commit()
-    view = receiving.receive_parcel(number, number, _user(session_factory, "ines")).view
+    view = receiving.receive_parcel(number, number, user_named(session_factory, "ines")).view
     windows = {w.name: (w.days, w.open) for w in view.windows}
     refund_open = brand == "stacees"  # 14 days at Kiss Prom, 30 at Stacees
     assert windows == {"refund": (20, refund_open), "exchange": (20, True),
