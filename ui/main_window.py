@@ -81,7 +81,7 @@ class Shell(QWidget):
         self.approvals = ApprovalsPage(
             services.approvals,
             AuthorizationLogService(services.session_factory, services.clock,
-                                    services.approvals),
+                                    services.approvals, services.inspection.store),
             user, services.settings.data_dir / "documents")
         self.receive.found.connect(self._parcel_found)
         self.inspect.finished.connect(self._inspection_finished)

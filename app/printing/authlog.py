@@ -8,12 +8,14 @@ import datetime as dt
 import io
 from dataclasses import dataclass
 from html import escape
+from pathlib import Path
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import LETTER
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import (
+    Image,
     KeepTogether,
     Paragraph,
     SimpleDocTemplate,
@@ -31,6 +33,7 @@ class AuthLogEntry:
     approval: ApprovalView
     audit_seq: int | None  # the audit entry of the answer (or of the request if pending)
     audit_hash: str | None
+    thumbnails: tuple[Path, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,6 +82,15 @@ def render_authorization_log(entries: list[AuthLogEntry], start: dt.date, end: d
     return buffer.getvalue()
 
 
+def _thumbnails(paths: tuple[Path, ...]) -> Table:
+    """The request's photos in a row, each about an inch wide."""
+    cells = [Image(str(p), width=1.0 * inch, height=0.75 * inch, kind="proportional")
+             for p in paths]
+    row = Table([cells], colWidths=[1.05 * inch] * len(cells), hAlign="LEFT")
+    row.setStyle(TableStyle([("LEFTPADDING", (0, 0), (-1, -1), 0)]))
+    return row
+
+
 def _entry(entry: AuthLogEntry, body: ParagraphStyle, small: ParagraphStyle) -> list[object]:
     a = entry.approval
     kind = "Policy exception" if a.kind.value == "policy_exception" else \
@@ -101,7 +113,8 @@ def _entry(entry: AuthLogEntry, body: ParagraphStyle, small: ParagraphStyle) -> 
             + (f": “{escape(a.note)}”" if a.note else ""), body)],
         ["Policy", Paragraph(escape(a.policy or "no decision on file") + "<br/>" + "<br/>".join(
             f"• {escape(reason)}" for _rule, reason in a.trace), small)],
-        ["Photos", Paragraph(f"{a.photos} on file" if a.photos else "none on file", small)],
+        ["Photos", _thumbnails(entry.thumbnails) if entry.thumbnails else
+         Paragraph(f"{a.photos} on file" if a.photos else "none on file", small)],
         ["Audit", Paragraph(
             f"entry {entry.audit_seq}, <font face='Courier'>{entry.audit_hash}</font>"
             if entry.audit_hash else "not in the audit log", small)],

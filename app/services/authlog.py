@@ -4,26 +4,31 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
+from app.camera.photostore import PhotoStore
 from app.clock import Clock
 from app.errors import BadInput
 from app.permissions import Action, require
 from app.policy.rules import Policy, load_policy
-from app.services.approvals import ApprovalService
+from app.services.approvals import ApprovalService, ApprovalView
 from app.services.auth import SignedInUser
 from app.services.uow import UnitOfWork
+from models import Inspection, Photo, ReturnAuthorization, ReturnItem
 
 
 class AuthorizationLogService:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock,
-                 approvals: ApprovalService,
+                 approvals: ApprovalService, photos: PhotoStore | None = None,
                  policy_loader: Callable[[str], Policy] = load_policy) -> None:
         self._sf = session_factory
         self._clock = clock
         self._approvals = approvals
+        self._photos = photos
         self._load_policy = policy_loader
 
     def render_for(self, user: SignedInUser, start: dt.date, end: dt.date) -> bytes:
@@ -46,7 +51,21 @@ class AuthorizationLogService:
                 events = audit.entries_for(uow.session, "approval", v.id)
                 last = events[-1] if events else None
                 entries.append(AuthLogEntry(v, last.seq if last else None,
-                                            last.hash if last else None))
+                                            last.hash if last else None,
+                                            self._thumbnails(uow.session, v)))
             seq, digest = audit.head(uow.session)
         return render_authorization_log(entries, start, end, ChainHead(seq, digest),
                                         self._clock.now(), printed_by)
+
+    def _thumbnails(self, s: Session, v: ApprovalView) -> tuple[Path, ...]:
+        """The request's photos (its unit's, or the whole return's), as thumbnails."""
+        if self._photos is None:
+            return ()
+        query = (select(Photo.sha256).join(Inspection, Photo.inspection_id == Inspection.id)
+                 .join(ReturnItem, Inspection.return_item_id == ReturnItem.id)
+                 .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
+                 .where(ReturnAuthorization.number == v.rma_number).order_by(Photo.id))
+        if v.unit_no is not None:
+            query = query.where(ReturnItem.unit_no == v.unit_no)
+        paths = [self._photos.path_for(sha, thumbnail=True) for sha in s.scalars(query)]
+        return tuple(p for p in paths if p.exists())[:6]

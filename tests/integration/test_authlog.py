@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
+from app.camera.photostore import PhotoStore
 from app.clock import FixedClock
 from app.errors import BadInput, PermissionDenied
 from app.services.approvals import ApprovalService
@@ -20,8 +21,10 @@ from app.services.auth import AuthService
 from app.services.authlog import AuthorizationLogService
 from app.services.decisions import DecisionService
 from app.services.demo_data import DemoSummary
+from app.services.inspection import InspectionService
 from models import ReturnAuthorization
 from tests.conftest import IN_CI
+from tests.helpers.photos import scene
 from tests.integration.conftest import user_named
 
 
@@ -48,9 +51,11 @@ def test_authorization_log_pdf_renders_and_reads_back(
                                         "wedding date", "refund", Decimal("412.50"), ines)
     decisions.request_exception(numbers[1], 1, "Tag cut by our packer, customer has proof",
                                 "exchange", Decimal("0.00"), ines)
+    store = PhotoStore(tmp_path / "photos")
+    InspectionService(sf, clock, "BENCH-01", store).add_photo(numbers[0], 1, scene(71), ines)
     clock.advance(dt.timedelta(minutes=30))
     approvals.answer(first, maria, True, "Late delivery confirmed with FedEx")
-    service = AuthorizationLogService(sf, clock, approvals)
+    service = AuthorizationLogService(sf, clock, approvals, store)
     with pytest.raises(PermissionDenied):
         service.render_for(ines, dt.date(2026, 4, 1), dt.date(2026, 4, 30))
     with pytest.raises(BadInput, match="before"):
@@ -72,6 +77,9 @@ def test_authorization_log_pdf_renders_and_reads_back(
     assert f"entry {seq}" in text and head in text.replace("\n", "").replace(" ", "")
     assert answer.hash in text
 
+    images = subprocess.run([_poppler("pdfimages"), "-list", str(path)], capture_output=True,
+                            text=True, check=True).stdout.strip().splitlines()[2:]
+    assert len(images) == 1  # the photo's thumbnail, on the first request only
     subprocess.run([_poppler("pdftoppm"), "-png", "-r", "60", str(path),
                     str(tmp_path / "page")], check=True)
     pages = sorted(tmp_path.glob("page*.png"))
