@@ -172,6 +172,11 @@ class LookupService:
             return [SearchHit(o.number, rma, c.name, c.email, o.placed_at.date())
                     for o, c, rma in rows]
 
+    def view_of(self, session: Session, rma: ReturnAuthorization,
+                matched_by: str = "rma") -> ReturnView:
+        """The view of an RMA already loaded in the caller's transaction."""
+        return self._view(session, rma.order, rma, matched_by)
+
     # --- finding --------------------------------------------------------------------
     def _find(self, session: Session, c: Candidate) -> ReturnView | None:
         if c.kind == "order":

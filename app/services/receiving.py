@@ -74,8 +74,11 @@ class ReceivingService:
                 audit.append(s, at=now, action="parcel.received", actor=user.username,
                              station=self._station, entity="rma", entity_id=rma.number,
                              payload={"scanned": scanned_code, "inspection_due": due})
-                uow.commit()
-        view = self._lookup.find_return(rma_number)
+                s.flush()
+            # The view is built from the rows this transaction holds, not looked up again:
+            # the scan-to-screen path does its database work once.
+            view = self._lookup.view_of(s, rma)
+            uow.commit()
         if already:
             first = view.first_receipt
             assert first is not None
