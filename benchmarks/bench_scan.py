@@ -50,10 +50,10 @@ def main() -> None:
         while len(picks) < args.scans:
             row = conn.execute(text(
                 "SELECT r.number, r.tracking_number, o.number FROM return_authorizations r "
-                "JOIN orders o ON o.id = r.order_id WHERE r.id = :i"),
+                "JOIN orders o ON o.id = r.order_id WHERE r.id = :i AND r.status <> 'received'"),
                 {"i": rng.randint(lo, hi)}).first()
-            if row:
-                picks.append(tuple(row))
+            if row and tuple(row) not in picks:  # parcels not yet received: the receipt
+                picks.append(tuple(row))          # is written on every scan measured
     print(f"database: {services.database_label}, {total:,} returns; {args.scans} scans")
     page = ReceivePage(services.lookup, services.receiving, user, SilentSounds())
     page.resize(1200, 800)
