@@ -7,13 +7,12 @@ import datetime as dt
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +24,7 @@ from app.services.approvals import ApprovalService, ApprovalView
 from app.services.auth import SignedInUser
 from app.services.authlog import AuthorizationLogService
 from ui.banner import Banner, Level
-from ui.tables import read_only_table, restretch
+from ui.tables import fill, read_only_table, restretch, selected
 
 COLUMNS = ("#", "Age", "Level", "Amount", "Return", "Asked by", "Station", "Reason")
 POLL_MS = 2000
@@ -127,18 +126,12 @@ class ApprovalsPage(QWidget):
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
             return
-        self.table.setRowCount(len(self.views))
-        for row, v in enumerate(self.views):
-            age = f"{v.age_minutes // 60}h {v.age_minutes % 60:02d}m"
-            cells = (f"#{v.id}", ("⚠ " if v.overdue else "") + age, v.level.value,
-                     format_money(v.amount), f"{v.rma_number} {v.customer_name}",
-                     v.requested_by, v.station, v.reason)
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if v.overdue and col == 1:
-                    item.setForeground(QColor("#b3261e"))
-                self.table.setItem(row, col, item)
-        self.table.resizeColumnsToContents()
+        fill(self.table, [
+            (f"#{v.id}", ("⚠ " if v.overdue else "")
+             + f"{v.age_minutes // 60}h {v.age_minutes % 60:02d}m", v.level.value,
+             format_money(v.amount), f"{v.rma_number} {v.customer_name}", v.requested_by,
+             v.station, v.reason) for v in self.views],
+            red=lambda r, c: c == 1 and self.views[r].overdue)
         restretch(self.table, len(COLUMNS) - 1)
         ids = [v.id for v in self.views]
         row = ids.index(selected.id) if selected and selected.id in ids else 0
@@ -147,8 +140,7 @@ class ApprovalsPage(QWidget):
         self._show_detail()
 
     def selected(self) -> ApprovalView | None:
-        row = self.table.currentRow()
-        return self.views[row] if 0 <= row < len(self.views) else None
+        return selected(self.table, self.views)
 
     def _show_detail(self) -> None:
         v = self.selected()

@@ -7,13 +7,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor, QKeyEvent
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -25,7 +24,7 @@ from app.services.auth import SignedInUser
 from app.services.claims import ClaimsService, ClaimView
 from ui.banner import Banner, Level
 from ui.photo_viewer import PhotoViewer
-from ui.tables import read_only_table, restretch
+from ui.tables import fill, read_only_table, restretch, selected
 
 COLUMNS = ("Due", "Return", "Item", "Damage", "Outcome", "Photos", "Carrier claim")
 
@@ -95,34 +94,28 @@ class ClaimsPage(QWidget):
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
             return
-        self.table.setRowCount(len(self.views))
-        for r, c in enumerate(self.views):
+        def late(c: ClaimView) -> bool:
+            return c.hours_left is not None and c.hours_left < 0
+
+        def due(c: ClaimView) -> str:
             if c.hours_left is None:
-                due = "photos"
-            elif c.hours_left < 0:
-                due = f"⚠ {-c.hours_left:.0f}h late"
-            else:
-                due = f"{c.hours_left:.0f}h left"
-            cells = (due, c.rma_number, f"{c.unit_no}. {c.sku}",
-                     f"{c.severity}, {c.cause or '?'}",
-                     f"{c.resolution.value.replace('_', ' ')} {format_money(c.amount)}",
-                     f"{len(c.photos)}" + (" ⚠ reused" if c.reused else ""),
-                     "open" if c.carrier_claim_id else "")
-            for col, text in enumerate(cells):
-                item = QTableWidgetItem(text)
-                if (col == 0 and c.hours_left is not None and c.hours_left < 0) or \
-                        (col == 5 and c.reused):
-                    item.setForeground(QColor("#b3261e"))
-                self.table.setItem(r, col, item)
-        self.table.resizeColumnsToContents()
+                return "photos"
+            return f"⚠ {-c.hours_left:.0f}h late" if late(c) else f"{c.hours_left:.0f}h left"
+
+        fill(self.table, [
+            (due(c), c.rma_number, f"{c.unit_no}. {c.sku}", f"{c.severity}, {c.cause or '?'}",
+             f"{c.resolution.value.replace('_', ' ')} {format_money(c.amount)}",
+             f"{len(c.photos)}" + (" ⚠ reused" if c.reused else ""),
+             "open" if c.carrier_claim_id else "") for c in self.views],
+            red=lambda r, col: (col == 0 and late(self.views[r]))
+            or (col == 5 and bool(self.views[r].reused)))
         restretch(self.table, 2)
         if self.views and self.table.currentRow() < 0:
             self.table.selectRow(0)
         self._show()
 
     def selected(self) -> ClaimView | None:
-        row = self.table.currentRow()
-        return self.views[row] if 0 <= row < len(self.views) else None
+        return selected(self.table, self.views)
 
     def _show(self) -> None:
         c = self.selected()

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -22,7 +21,7 @@ from app.permissions import Action, allowed
 from app.services.auth import SignedInUser
 from app.services.printing import JobView, PrintService
 from ui.banner import Banner, Level
-from ui.tables import read_only_table
+from ui.tables import fill, read_only_table, selected
 
 RETRY_MS = 30_000
 
@@ -84,12 +83,8 @@ class PrinterView(QWidget):
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
             return
-        self.table.setRowCount(len(self.jobs))
-        for r, j in enumerate(self.jobs):
-            for c, text in enumerate((f"#{j.id}", f"{j.kind.value} ({j.format})",
-                                      j.status.value, str(j.attempts), j.last_error or "")):
-                self.table.setItem(r, c, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
+        fill(self.table, [(f"#{j.id}", f"{j.kind.value} ({j.format})", j.status.value,
+                           str(j.attempts), j.last_error or "") for j in self.jobs])
 
     def retry_now(self) -> None:
         try:
@@ -115,12 +110,12 @@ class PrinterView(QWidget):
         self.refresh()
 
     def _reprint(self) -> None:
-        row = self.table.currentRow()
-        if not 0 <= row < len(self.jobs):
+        job = selected(self.table, self.jobs)
+        if job is None:
             self.banner.show_message(Level.WARN, "Pick a job in the history first.")
             return
         try:
-            outcome = self._printing.reprint(self.jobs[row].id, self._user)
+            outcome = self._printing.reprint(job.id, self._user)
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
             return

@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem
 
 
 def read_only_table(columns: Sequence[str], stretch: int | None = None,
@@ -27,3 +29,25 @@ def read_only_table(columns: Sequence[str], stretch: int | None = None,
 def restretch(table: QTableWidget, column: int) -> None:
     """After resizeColumnsToContents, give the left-over width to one column again."""
     table.horizontalHeader().setSectionResizeMode(column, QHeaderView.ResizeMode.Stretch)
+
+
+T = TypeVar("T")
+
+
+def fill(table: QTableWidget, rows: Sequence[Sequence[str]],
+         red: Callable[[int, int], bool] | None = None) -> None:
+    """Put text rows in the table; cells where `red(row, column)` say so in red."""
+    table.setRowCount(len(rows))
+    for r, cells in enumerate(rows):
+        for c, text in enumerate(cells):
+            item = QTableWidgetItem(text)
+            if red is not None and red(r, c):
+                item.setForeground(QColor("#b3261e"))
+            table.setItem(r, c, item)
+    table.resizeColumnsToContents()
+
+
+def selected(table: QTableWidget, items: Sequence[T]) -> T | None:
+    """The item behind the table's current row, if any."""
+    row = table.currentRow()
+    return items[row] if 0 <= row < len(items) else None

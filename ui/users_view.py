@@ -9,7 +9,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
@@ -19,7 +18,7 @@ from app.errors import ReturnBenchError, user_message
 from app.services.auth import SignedInUser
 from app.services.users import UserRow, UserService
 from ui.banner import Banner, Level
-from ui.tables import read_only_table
+from ui.tables import fill, read_only_table, selected
 
 
 class UsersView(QWidget):
@@ -80,18 +79,13 @@ class UsersView(QWidget):
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
             return
-        self.table.setRowCount(len(self.rows))
-        for r, u in enumerate(self.rows):
-            locked = u.locked_until.astimezone().strftime("until %H:%M") \
-                if u.locked_until else ""
-            for c, text in enumerate((u.username, u.display_name, u.role.value,
-                                      "yes" if u.active else "no", locked)):
-                self.table.setItem(r, c, QTableWidgetItem(text))
-        self.table.resizeColumnsToContents()
+        fill(self.table, [
+            (u.username, u.display_name, u.role.value, "yes" if u.active else "no",
+             u.locked_until.astimezone().strftime("until %H:%M") if u.locked_until else "")
+            for u in self.rows])
 
     def selected(self) -> UserRow | None:
-        row = self.table.currentRow()
-        return self.rows[row] if 0 <= row < len(self.rows) else None
+        return selected(self.table, self.rows)
 
     def _fill_form(self) -> None:
         u = self.selected()
