@@ -26,7 +26,8 @@ def _windows_html(view: ReturnView) -> str:
     measured = "to the ship date" if view.shipped_by_customer_on else "to today"
     chips = []
     for w in view.windows:
-        colour, mark = ("#137333", "✔ open") if w.open else ("#6b6b6b", "✖ closed")
+        # Mid tones that read on both the light and the dark theme.
+        colour, mark = ("#2a9d4b", "✔ open") if w.open else ("#8a8a8a", "✖ closed")
         chips.append(f"<span style='color:{colour};font-weight:bold'>{w.name} {mark} "
                      f"({w.days} of {w.limit_days} days)</span>")
     return f"Windows, {measured}: " + " &nbsp;·&nbsp; ".join(chips)
