@@ -164,7 +164,7 @@ class InspectionService:
                           station_id=station_row(s, self._station).id, taken_at=now)
             s.add(photo)
             s.flush()
-            view = self._view(s, photo, draft)
+            view = self._view(photo, self._other_customers_hashes(s, draft))
             audit.append(s, at=now, action="photo.added", actor=user.username,
                          station=self._station, entity="photo", entity_id=photo.id,
                          payload={"rma": rma_number, "unit_no": unit_no,
@@ -203,32 +203,41 @@ class InspectionService:
     def _photo_views(self, s: Session, inspection: Inspection) -> list[PhotoView]:
         photos = s.scalars(select(Photo).where(Photo.inspection_id == inspection.id)
                            .order_by(Photo.id)).all()
-        return [self._view(s, p, inspection) for p in photos]
+        if not photos:
+            return []
+        others = self._other_customers_hashes(s, inspection)  # one query for all photos
+        return [self._view(photo, others) for photo in photos]
 
-    def _view(self, s: Session, photo: Photo, inspection: Inspection) -> PhotoView:
+    def _view(self, photo: Photo, others: list[tuple[int, str, str]]) -> PhotoView:
         return PhotoView(photo.id, photo.sha256, photo.slot, photo.width, photo.height,
                          photo.focus_score, photo.quality_override,
                          self.store.path_for(photo.sha256),
                          self.store.path_for(photo.sha256, thumbnail=True),
-                         self._reused_on(s, photo, inspection))
+                         _reused_on(photo, others))
 
-    def _reused_on(self, s: Session, photo: Photo, inspection: Inspection) -> tuple[str, ...]:
-        """Other customers' returns holding a near-identical photo (possible reuse)."""
-        if not photo.perceptual_hash:
-            return ()
+    @staticmethod
+    def _other_customers_hashes(s: Session,
+                                inspection: Inspection) -> list[tuple[int, str, str]]:
+        """(photo id, perceptual hash, RMA) of recent photos on other customers' returns."""
         customer = s.scalar(select(Order.customer_id).join(
             ReturnAuthorization, ReturnAuthorization.order_id == Order.id).join(
             ReturnItem, ReturnItem.rma_id == ReturnAuthorization.id).where(
             ReturnItem.id == inspection.return_item_id))
         rows = s.execute(
-            select(Photo.perceptual_hash, ReturnAuthorization.number)
+            select(Photo.id, Photo.perceptual_hash, ReturnAuthorization.number)
             .join(Inspection, Photo.inspection_id == Inspection.id)
             .join(ReturnItem, Inspection.return_item_id == ReturnItem.id)
             .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
             .join(Order, ReturnAuthorization.order_id == Order.id)
-            .where(Order.customer_id != customer, Photo.id != photo.id,
-                   Photo.perceptual_hash.is_not(None))
+            .where(Order.customer_id != customer, Photo.perceptual_hash.is_not(None))
             .order_by(Photo.id.desc()).limit(20_000)).all()
-        return tuple(sorted({number for phash, number in rows
-                             if phash and hamming(phash, photo.perceptual_hash) <= REUSE_BITS}))
+        return [(pid, phash, number) for pid, phash, number in rows if phash]
 
+
+def _reused_on(photo: Photo, others: list[tuple[int, str, str]]) -> tuple[str, ...]:
+    """Other customers' returns holding a near-identical photo (possible reuse)."""
+    if not photo.perceptual_hash:
+        return ()
+    return tuple(sorted({number for pid, phash, number in others
+                         if pid != photo.id
+                         and hamming(phash, photo.perceptual_hash) <= REUSE_BITS}))
