@@ -24,6 +24,7 @@ from app.services.approvals import ApprovalService, ApprovalView
 from app.services.auth import SignedInUser
 from app.services.authlog import AuthorizationLogService
 from ui.banner import Banner, Level
+from ui.documents import save_document
 from ui.tables import fill, read_only_table, restretch, selected
 
 COLUMNS = ("#", "Age", "Level", "Amount", "Return", "Asked by", "Station", "Reason")
@@ -215,14 +216,9 @@ class ApprovalsPage(QWidget):
         end = dt.date.today()
         start = end - dt.timedelta(days=30)
         try:
-            pdf = self._authlog.render_for(self._user, start, end)
-            self._out_dir.mkdir(parents=True, exist_ok=True)
-            path = self._out_dir / f"authorization-log-{start}-to-{end}.pdf"
-            path.write_bytes(pdf)
+            path = save_document(self._out_dir, f"authorization-log-{start}-to-{end}.pdf",
+                                 self._authlog.render_for(self._user, start, end))
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
-            return
-        except OSError as exc:
-            self.banner.show_message(Level.ERROR, f"Cannot save the log: {exc.strerror}.")
             return
         self.banner.show_message(Level.OK, f"Authorization log saved: {path}")

@@ -23,6 +23,7 @@ from app.permissions import Action, allowed
 from app.services.auth import SignedInUser
 from app.services.claims import ClaimsService, ClaimView
 from ui.banner import Banner, Level
+from ui.documents import save_document
 from ui.photo_viewer import PhotoViewer
 from ui.tables import fill, read_only_table, restretch, selected
 
@@ -210,15 +211,10 @@ class ClaimsPage(QWidget):
             return
         try:
             claim_id = self._claims.open_carrier_claim(c.decision_id, self._user)
-            pdf = self._claims.packet_pdf(c.decision_id)
-            self._out_dir.mkdir(parents=True, exist_ok=True)
-            path = self._out_dir / f"carrier-claim-{claim_id}-{c.rma_number}.pdf"
-            path.write_bytes(pdf)
+            path = save_document(self._out_dir, f"carrier-claim-{claim_id}-{c.rma_number}.pdf",
+                                 self._claims.packet_pdf(c.decision_id))
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
-            return
-        except OSError as exc:
-            self.banner.show_message(Level.ERROR, f"Cannot save the packet: {exc.strerror}.")
             return
         self.banner.show_message(Level.OK, f"Carrier claim #{claim_id} open; packet saved: "
                                  f"{path}")

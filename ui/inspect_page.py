@@ -3,6 +3,7 @@ Enter accepts the decision shown beside the form, E asks for an exception, Tab m
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -75,6 +76,23 @@ MARKS = (
 )
 
 
+def _checkable_grid(items: tuple[tuple[Qt.Key, str, str], ...], columns: int, name: str,
+                    on_click: Callable[[str], None]
+                    ) -> tuple[QGridLayout, dict[str, QPushButton]]:
+    """A grid of checkable buttons, one per (key, name, label), clicking calls on_click."""
+    grid = QGridLayout()
+    buttons: dict[str, QPushButton] = {}
+    for n, (_key, item, label) in enumerate(items):
+        b = QPushButton(label)
+        b.setCheckable(True)
+        b.setObjectName(name)
+        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        b.clicked.connect(lambda _c=False, i=item: on_click(i))
+        grid.addWidget(b, n // columns, n % columns)
+        buttons[item] = b
+    return grid, buttons
+
+
 class InspectPage(QWidget):
     finished = Signal(str, bool)  # every unit decided: (what happened, needs approval)
 
@@ -131,27 +149,9 @@ class InspectPage(QWidget):
             grade_box.addWidget(hint, n, 1)
             self.grade_buttons[grade] = b
         left.addLayout(grade_box)
-        self.toggle_buttons: dict[str, QPushButton] = {}
-        toggles = QGridLayout()
-        for n, (_key, attr, label) in enumerate(TOGGLES):
-            b = QPushButton(label)
-            b.setCheckable(True)
-            b.setObjectName("toggle")
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.clicked.connect(lambda _c=False, a=attr: self.toggle(a))
-            toggles.addWidget(b, n // 2, n % 2)
-            self.toggle_buttons[attr] = b
+        toggles, self.toggle_buttons = _checkable_grid(TOGGLES, 2, "toggle", self.toggle)
         left.addLayout(toggles)
-        marks = QGridLayout()
-        self.mark_buttons: dict[str, QPushButton] = {}
-        for n, (_key, mark, label) in enumerate(MARKS):
-            b = QPushButton(label)
-            b.setCheckable(True)
-            b.setObjectName("mark")
-            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            b.clicked.connect(lambda _c=False, m=mark: self.toggle_mark(m))
-            marks.addWidget(b, n // 3, n % 3)
-            self.mark_buttons[mark] = b
+        marks, self.mark_buttons = _checkable_grid(MARKS, 3, "mark", self.toggle_mark)
         left.addLayout(marks)
         damage = QHBoxLayout()
         self.severity_button = QPushButton()
