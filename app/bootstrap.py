@@ -16,6 +16,7 @@ from app.services.auth import AuthService
 from app.services.claims import ClaimsService
 from app.services.decisions import DecisionService
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
+from app.services.holds import HoldService
 from app.services.inspection import InspectionService
 from app.services.lookup import LookupService
 from app.services.printing import PrintService
@@ -46,6 +47,7 @@ class Services:
     printing: PrintService
     inspection: InspectionService
     claims: ClaimsService
+    holds: HoldService
 
     @property
     def database_label(self) -> str:
@@ -86,6 +88,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
                               settings.default_printer),
         inspection=inspection,
         claims=ClaimsService(session_factory, clock, settings.station, inspection),
+        holds=HoldService(session_factory, clock, settings.station),
     )
 
 

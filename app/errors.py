@@ -50,6 +50,19 @@ class DatabaseUnavailable(EnvironmentFault):
     """The database cannot be opened or went away."""
 
 
+class Conflict(ReturnBenchError):
+    """Another bench has the thing, or changed it at the same moment."""
+
+
+class ItemHeld(Conflict):
+    """Another bench is working on this item."""
+
+
+class Contention(Conflict):
+    """Two benches wrote the same rows at once and the database undid one (deadlock,
+    serialization failure, locked SQLite file). Safe to run the whole action again."""
+
+
 class SchemaTooNew(EnvironmentFault):
     """The database was upgraded by a newer ReturnBench than this one."""
 

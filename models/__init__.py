@@ -2,7 +2,14 @@
 
 from models.base import Base
 from models.catalog import Product, Style
-from models.operations import AppMeta, AuditEvent, CarrierClaim, PrintJob
+from models.operations import (
+    AppMeta,
+    AuditEvent,
+    CarrierClaim,
+    CompletedRequest,
+    ItemHold,
+    PrintJob,
+)
 from models.orders import Customer, Order, OrderLine
 from models.people import Station, User
 from models.returns import (
@@ -22,9 +29,11 @@ __all__ = [
     "AuditEvent",
     "Base",
     "CarrierClaim",
+    "CompletedRequest",
     "Customer",
     "Decision",
     "Inspection",
+    "ItemHold",
     "Order",
     "OrderLine",
     "Photo",

@@ -72,3 +72,29 @@ class AppMeta(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class ItemHold(Base):
+    """One bench working on one returned unit. A hold runs out at `expires_at` unless the
+    bench renews it, so a bench that crashes or sits idle lets go on its own."""
+
+    __tablename__ = "item_holds"
+
+    id: Mapped[intpk]
+    return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))
+    acquired_at: Mapped[utc_ts]
+    expires_at: Mapped[utc_ts]
+
+
+class CompletedRequest(Base):
+    """An action done under a bench's request key, so a retry after a lost connection
+    returns what was done instead of doing it twice."""
+
+    __tablename__ = "completed_requests"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    kind: Mapped[str40]
+    result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    at: Mapped[utc_ts]

@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.enums import (
@@ -187,6 +187,10 @@ class Decision(Base):
 
     item: Mapped[ReturnItem] = relationship(back_populates="decisions")
 
+    # The claims queue: decisions with a claim due date, or waiting for photos.
+    __table_args__ = (Index("ix_decisions_claim_resolution_due_on", "claim_resolution_due_on"),
+                      Index("ix_decisions_resolution", "resolution"))
+
 
 class PolicyVersion(Base):
     """Every policy file a decision was made under, kept verbatim by content hash, so an
@@ -223,3 +227,6 @@ class Approval(Base):
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
     requested_outcome: Mapped[str120 | None]
+
+    # The approvals queue: pending requests, oldest first.
+    __table_args__ = (Index("ix_approvals_status_requested_at", "status", "requested_at"),)

@@ -24,7 +24,7 @@ from app.errors import BadInput, NotFound, PermissionDenied
 from app.permissions import APPROVE_ACTION, Action, require
 from app.policy.rules import Policy, load_policy
 from app.services.auth import AuthService, SignedInUser
-from app.services.uow import UnitOfWork
+from app.services.uow import UnitOfWork, retrying
 from models import (
     Approval,
     Customer,
@@ -106,6 +106,7 @@ class ApprovalService:
                                               ApprovalKind.REFUND_OVER_THRESHOLD]))
 
     # --- answering ---------------------------------------------------------------
+    @retrying
     def answer(self, approval_id: int, approver: SignedInUser, approve: bool,
                note: str = "") -> ApprovalView:
         now = self._clock.now()

@@ -18,7 +18,7 @@ from app.errors import BadInput, NotFound
 from app.permissions import Action, require
 from app.services.auth import SignedInUser
 from app.services.inspection import InspectionService, PhotoView
-from app.services.uow import UnitOfWork
+from app.services.uow import UnitOfWork, retrying
 from models import (
     CarrierClaim,
     Customer,
@@ -87,6 +87,7 @@ class ClaimsService:
                 raise NotFound(f"No claim decision #{decision_id}.")
             return self._view(uow.session, *row)
 
+    @retrying
     def annotate(self, photo_id: int, shapes: list[dict[str, Any]],
                  user: SignedInUser) -> None:
         """Arrows, circles, boxes and labels over a photo, kept as vector data in
@@ -151,6 +152,7 @@ class ClaimsService:
         photos = [(p, self.annotations(p.id)) for p in claim.photos]
         return render_claim_packet(claim, photos, self._clock.now())
 
+    @retrying
     def resolve(self, decision_id: int, note: str, user: SignedInUser) -> None:
         """Close a claim with its outcome in the staff member's words."""
         require(user.role, Action.REVIEW_CLAIMS)

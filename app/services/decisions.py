@@ -35,9 +35,11 @@ from app.policy.engine import decide
 from app.policy.rules import Policy, load_policy, parse_policy
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
-from app.services.uow import UnitOfWork
+from app.services.holds import release_items, require_hold
+from app.services.uow import UnitOfWork, retrying
 from models import (
     Approval,
+    CompletedRequest,
     Decision,
     Inspection,
     Photo,
@@ -121,15 +123,21 @@ class DecisionService:
             return _view(rma.number, units, decide(parse_case(case), policy), case)
 
     # --- accept ------------------------------------------------------------------
+    @retrying
     def accept(self, rma_number: str, inspections: Mapping[int, InspectionInput],
-               user: SignedInUser) -> AcceptedDecision:
+               user: SignedInUser, request_key: str | None = None) -> AcceptedDecision:
         """Store the inspections and the decision (with its policy), open the approvals it
-        needs, and move each unit's status on. One transaction."""
+        needs, and move each unit's status on. One transaction.
+
+        With a `request_key` (the bench makes one per Enter), running it again after a
+        lost connection returns the decision already stored instead of a second one."""
         require(user.role, Action.DECIDE)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             rma = load_rma(s, rma_number, for_update=True)
+            if request_key is not None and (done := s.get(CompletedRequest, request_key)):
+                return self._replay(s, done)
             case, units = self._case(rma, inspections)
             policy = self._load_policy(rma.order.brand.value)
             decision = decide(parse_case(case), policy)
@@ -143,6 +151,7 @@ class DecisionService:
                     raise BadInput(f"Unit {unit_no} of {rma.number} is already "
                                    f"{item.decision_status.value.replace('_', ' ')}.")
                 ins_in = inspections[unit_no]
+                require_hold(s, rma.number, item, user.id, station.id, now)
                 if item.received_at is None:
                     item.received_at = now
                     item.reception_status = ReceptionStatus.RECEIVED
@@ -209,14 +218,36 @@ class DecisionService:
                          station=self._station, entity="rma", entity_id=rma.number,
                          payload={"decision": decision_to_json(decision),
                                   "units": list(units)})
+            release_items(s, (by_unit[u].id for u in units
+                              if by_unit[u].decision_status is not DecisionStatus.PENDING))
+            if request_key is not None:
+                s.add(CompletedRequest(key=request_key, kind="decision.accept", at=now,
+                                       result={"decisions": [r.id for r in decision_rows],
+                                               "approvals": approvals}))
             uow.commit()
             return AcceptedDecision(_view(rma.number, units, decision, case),
                                     tuple(r.id for r in decision_rows), tuple(approvals))
 
+    def _replay(self, s: Session, done: CompletedRequest) -> AcceptedDecision:
+        """What an earlier run of the same request stored."""
+        decision_ids = tuple(int(i) for i in done.result["decisions"])
+        row = s.get(Decision, decision_ids[0])
+        archived = s.get(PolicyVersion, row.policy_sha256) if row else None
+        if row is None or archived is None:
+            raise NotFound(f"Request {done.key} was done but its decision is gone.")
+        policy = parse_policy(archived.content.encode("utf-8"),
+                              f"archived {archived.policy_id} v{archived.version}")
+        units = tuple(it["unit_no"] for it in row.case["items"])
+        view = _view(row.item.rma.number, units, decide(parse_case(row.case), policy),
+                     row.case)
+        return AcceptedDecision(view, decision_ids,
+                                tuple(int(i) for i in done.result["approvals"]))
+
     # --- exceptions --------------------------------------------------------------
+    @retrying
     def request_exception(self, rma_number: str, unit_no: int, reason: str,
                           requested_outcome: str, amount: Decimal,
-                          user: SignedInUser) -> int:
+                          user: SignedInUser, request_key: str | None = None) -> int:
         """Ask for a policy exception (POLICY.md rule 8): a written reason is required; a
         supervisor approves up to the policy's limit, an operations manager above it."""
         require(user.role, Action.REQUEST_EXCEPTION)
@@ -226,7 +257,11 @@ class DecisionService:
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             rma = load_rma(s, rma_number, for_update=True)
+            if request_key is not None and (done := s.get(CompletedRequest, request_key)):
+                return int(done.result["approval"])
             item = rma_unit(rma, unit_no)
+            station = station_row(s, self._station)
+            require_hold(s, rma.number, item, user.id, station.id, now)
             policy = self._load_policy(rma.order.brand.value)
             level = (ApprovalLevel.MANAGER if amount > policy.supervisor_limit
                      else ApprovalLevel.SUPERVISOR)
@@ -236,8 +271,7 @@ class DecisionService:
                 return_item_id=item.id, kind=ApprovalKind.POLICY_EXCEPTION, level=level,
                 amount=amount,
                 reason=reason.strip(), status=ApprovalStatus.PENDING,
-                requested_by_id=user.id, requested_at=now,
-                station_id=station_row(s, self._station).id,
+                requested_by_id=user.id, requested_at=now, station_id=station.id,
                 requested_outcome=requested_outcome)
             s.add(approval)
             item.decision_status = DecisionStatus.AWAITING_APPROVAL
@@ -247,6 +281,10 @@ class DecisionService:
                          payload={"rma": rma.number, "unit_no": unit_no, "reason": reason.strip(),
                                   "requested_outcome": requested_outcome,
                                   "amount": str(amount), "level": level.value})
+            release_items(s, [item.id])
+            if request_key is not None:
+                s.add(CompletedRequest(key=request_key, kind="exception.request", at=now,
+                                       result={"approval": approval.id}))
             uow.commit()
             return approval.id
 

@@ -29,7 +29,8 @@ from app.permissions import Action, require
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
 from app.services.decisions import InspectionInput
-from app.services.uow import UnitOfWork
+from app.services.holds import require_hold
+from app.services.uow import UnitOfWork, retrying
 from models import Inspection, Order, Photo, ReturnAuthorization, ReturnItem
 
 REUSE_BITS = 6  # dHash distance at or under which two photos are "the same picture"
@@ -102,6 +103,7 @@ class InspectionService:
         self.store = store
 
     # --- drafts ------------------------------------------------------------------
+    @retrying
     def save_draft(self, rma_number: str, unit_no: int, form: InspectionInput,
                    user: SignedInUser) -> None:
         require(user.role, Action.DECIDE)
@@ -136,6 +138,7 @@ class InspectionService:
             return out
 
     # --- photos ------------------------------------------------------------------
+    @retrying
     def add_photo(self, rma_number: str, unit_no: int, image: bytes | np.ndarray[Any, Any],
                   user: SignedInUser, slot: PhotoSlot = PhotoSlot.OTHER,
                   override: bool = False) -> PhotoView:
@@ -185,7 +188,11 @@ class InspectionService:
     # --- helpers -----------------------------------------------------------------
     def _draft(self, s: Session, rma_number: str, unit_no: int, user: SignedInUser,
                create: bool) -> Inspection | None:
-        item = rma_unit(load_rma(s, rma_number), unit_no)
+        rma = load_rma(s, rma_number, for_update=create)
+        item = rma_unit(rma, unit_no)
+        if create:  # a change: only the bench holding the unit may make it
+            require_hold(s, rma.number, item, user.id, station_row(s, self._station).id,
+                         self._clock.now())
         draft = s.scalars(select(Inspection).where(
             Inspection.return_item_id == item.id, Inspection.is_draft.is_(True))
             .order_by(Inspection.id.desc()).limit(1)).first()

@@ -24,8 +24,8 @@ from app.printing.render import render_pdf, render_zpl
 from app.scanning.codes import item_plate
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
-from app.services.uow import UnitOfWork
-from models import Decision, Inspection, PrintJob, Product
+from app.services.uow import UnitOfWork, retrying
+from models import CompletedRequest, Decision, Inspection, PrintJob, Product
 
 KIND_OF = {"item": LabelKind.ITEM, "tag": LabelKind.ITEM, "exchange": LabelKind.EXCHANGE,
            "return": LabelKind.RETURN}
@@ -134,12 +134,16 @@ class PrintService:
         return printer.name
 
     def print_label(self, rma_number: str, unit_no: int, kind: str,
-                    user: SignedInUser) -> PrintOutcome:
+                    user: SignedInUser, request_key: str | None = None) -> PrintOutcome:
+        """Store the job, then send it. With a `request_key`, a second call (a retry after
+        the connection dropped) finds the job stored the first time and does not queue
+        the label again."""
         require(user.role, Action.PRINT_LABELS)
         printer = self._printer_factory(self.printer_spec())
         payload = self.render(rma_number, unit_no, kind, printer.format)
         title = f"{kind}-{rma_number}-{unit_no}"
-        return self._queue_and_send(KIND_OF[kind], printer, payload, title, user)
+        return self._queue_and_send(KIND_OF[kind], printer, payload, title, user,
+                                    request_key)
 
     def reprint(self, job_id: int, user: SignedInUser) -> PrintOutcome:
         require(user.role, Action.PRINT_LABELS)
@@ -186,10 +190,24 @@ class PrintService:
                     for j in jobs]
 
     def _queue_and_send(self, kind: LabelKind, printer: Printer, payload: bytes, title: str,
-                        user: SignedInUser) -> PrintOutcome:
+                        user: SignedInUser, request_key: str | None = None) -> PrintOutcome:
+        job_id, fresh = self._queue(kind, printer, payload, title, user, request_key)
+        if not fresh:
+            with UnitOfWork(self._sf) as uow:
+                job = uow.session.get(PrintJob, job_id)
+                assert job is not None
+                if job.status is PrintJobStatus.SENT:
+                    return PrintOutcome(job_id, job.status, f"Label sent to {job.printer}.")
+        return self._send(job_id, printer, title)
+
+    @retrying
+    def _queue(self, kind: LabelKind, printer: Printer, payload: bytes, title: str,
+               user: SignedInUser, request_key: str | None) -> tuple[int, bool]:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            if request_key is not None and (done := s.get(CompletedRequest, request_key)):
+                return int(done.result["job"]), False
             job = PrintJob(kind=kind, format=printer.format, payload=payload,
                            printer=printer.name, status=PrintJobStatus.QUEUED, attempts=0,
                            station_id=station_row(s, self._station).id, created_at=now)
@@ -199,11 +217,16 @@ class PrintService:
                          station=self._station, entity="print_job", entity_id=job.id,
                          payload={"title": title, "printer": printer.name,
                                   "format": printer.format, "bytes": len(payload)})
+            if request_key is not None:
+                s.add(CompletedRequest(key=request_key, kind="print.queue", at=now,
+                                       result={"job": job.id}))
             uow.commit()
-            job_id = job.id
-        return self._send(job_id, printer, title)
+            return job.id, True
 
     def _send(self, job_id: int, printer: Printer, title: str | None) -> PrintOutcome:
+        """Send a stored job. A job is sent at most once per call; if the database goes
+        away after the printer took it, the job stays queued and may print twice; a
+        duplicate label is the lesser harm than a lost one."""
         with UnitOfWork(self._sf) as uow:
             job = uow.session.get(PrintJob, job_id)
             assert job is not None

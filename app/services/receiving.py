@@ -26,7 +26,7 @@ from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
 from app.services.lookup import LookupService, ReturnView
-from app.services.uow import UnitOfWork
+from app.services.uow import UnitOfWork, retrying
 from models import Receipt, ReturnItem
 
 MARKABLE = (ReceptionStatus.RECEIVED, ReceptionStatus.MISSING, ReceptionStatus.WRONG_ITEM)
@@ -49,6 +49,7 @@ class ReceivingService:
         self._lookup = lookup
         self._load_policy = policy_loader
 
+    @retrying
     def receive_parcel(self, rma_number: str, scanned_code: str,
                        user: SignedInUser) -> ReceiveOutcome:
         """Record the parcel's receipt once; a second scan says when, by whom and where."""
@@ -89,6 +90,7 @@ class ReceivingService:
         return ReceiveOutcome(view, True, f"Received {rma_number}: {expected} item"
                               f"{'s' if expected != 1 else ''} expected. Inspect with F2.")
 
+    @retrying
     def set_reception(self, rma_number: str, unit_no: int, status: ReceptionStatus,
                       user: SignedInUser) -> ReturnView:
         if status not in MARKABLE:
@@ -114,6 +116,7 @@ class ReceivingService:
             uow.commit()
         return self._lookup.find_return(rma_number)
 
+    @retrying
     def add_extra_item(self, rma_number: str, description: str,
                        user: SignedInUser) -> ReturnView:
         """An item in the parcel that the return did not list: recorded, held for review."""
@@ -136,6 +139,7 @@ class ReceivingService:
             uow.commit()
         return self._lookup.find_return(rma_number)
 
+    @retrying
     def record_unmatched(self, scanned_code: str, note: str, user: SignedInUser) -> int:
         """A parcel no return matches: record it, held for investigation, so nothing is lost."""
         require(user.role, Action.RECEIVE)

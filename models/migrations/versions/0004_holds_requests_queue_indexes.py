@@ -1,0 +1,62 @@
+"""Item holds (one bench per item), completed request keys (no action done twice), and
+the indexes behind the approvals and claims queues at a million returns.
+
+Revision ID: 0004
+Revises: 0003
+Create Date: 2026-11-22 10:55:00
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+
+revision = '0004'
+down_revision = '0003'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'item_holds',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('return_item_id', sa.Integer(), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('station_id', sa.Integer(), nullable=False),
+        sa.Column('acquired_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('expires_at', sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(['return_item_id'], ['return_items.id'],
+                                name=op.f('fk_item_holds_return_item_id_return_items')),
+        sa.ForeignKeyConstraint(['station_id'], ['stations.id'],
+                                name=op.f('fk_item_holds_station_id_stations')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'],
+                                name=op.f('fk_item_holds_user_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_item_holds')),
+        sa.UniqueConstraint('return_item_id', name=op.f('uq_item_holds_return_item_id')),
+    )
+    op.create_table(
+        'completed_requests',
+        sa.Column('key', sa.String(length=80), nullable=False),
+        sa.Column('kind', sa.String(length=40), nullable=False),
+        sa.Column('result', sa.JSON(), nullable=False),
+        sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint('key', name=op.f('pk_completed_requests')),
+    )
+    with op.batch_alter_table('approvals', schema=None) as batch_op:
+        batch_op.create_index('ix_approvals_status_requested_at', ['status', 'requested_at'])
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.create_index('ix_decisions_claim_resolution_due_on',
+                              ['claim_resolution_due_on'])
+        batch_op.create_index('ix_decisions_resolution', ['resolution'])
+
+
+def downgrade() -> None:
+    with op.batch_alter_table('decisions', schema=None) as batch_op:
+        batch_op.drop_index('ix_decisions_resolution')
+        batch_op.drop_index('ix_decisions_claim_resolution_due_on')
+    with op.batch_alter_table('approvals', schema=None) as batch_op:
+        batch_op.drop_index('ix_approvals_status_requested_at')
+    op.drop_table('completed_requests')
+    op.drop_table('item_holds')
