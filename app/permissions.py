@@ -47,10 +47,14 @@ def allowed(role: Role, action: Action) -> bool:
 
 def require(role: Role, action: Action) -> None:
     if not allowed(role, action):
-        raise PermissionDenied(f"A {role.value} may not {action.value}; ask a "
-                               f"{_who_can(action)}.")
+        raise PermissionDenied(f"{_a(role.value).capitalize()} may not {action.value}; "
+                               f"ask {_who_can(action)}.")
+
+
+def _a(noun: str) -> str:
+    return f"an {noun}" if noun[0] in "aeiou" else f"a {noun}"
 
 
 def _who_can(action: Action) -> str:
     roles = [r.value for r in Role if action in PERMISSIONS[r]]
-    return " or ".join(roles) if roles else "nobody"
+    return " or ".join(_a(r) for r in roles) if roles else "nobody"

@@ -35,12 +35,12 @@ from app.services.inspection import InspectionService
 from models import (
     Approval,
     Decision,
-    Order,
     PolicyVersion,
     ReturnAuthorization,
-    ReturnItem,
 )
 from tests.helpers.photos import scene
+from tests.helpers.rmas import rma_where as _rma_where
+from tests.helpers.rmas import set_price as _set_price
 from tests.integration.conftest import user_named
 
 GRADE_A = InspectionInput(grade=Grade.A)
@@ -56,32 +56,6 @@ def ines(demo: DemoSummary, session_factory: sessionmaker[Session]) -> SignedInU
 def service(demo: DemoSummary, session_factory: sessionmaker[Session],
             clock: FixedClock) -> DecisionService:
     return DecisionService(session_factory, clock, "TEST-BENCH")
-
-
-def _rma_where(sf: sessionmaker[Session], **want: object) -> tuple[str, ReturnItem]:
-    """A demo RMA with one unit whose fields match `want`, made to match if none does."""
-    with sf() as s:
-        rma = s.scalars(select(ReturnAuthorization).join(Order)
-                        .where(Order.brand == want.pop("brand", "kissprom"))
-                        .order_by(ReturnAuthorization.id)).first()
-        assert rma is not None
-        item = rma.items[0]
-        for key, value in want.items():
-            setattr(item, key, value)
-        for extra in rma.items[1:]:
-            s.delete(extra)
-        s.commit()
-        return rma.number, item
-
-
-def _set_price(sf: sessionmaker[Session], rma_number: str, price: str, tax: str) -> None:
-    with sf() as s:
-        rma = s.scalars(select(ReturnAuthorization)
-                        .where(ReturnAuthorization.number == rma_number)).one()
-        line = rma.items[0].order_line
-        assert line is not None
-        line.unit_price_paid, line.unit_tax, line.clearance = Decimal(price), Decimal(tax), False
-        s.commit()
 
 
 def test_preview_then_accept_stores_decision_with_policy(

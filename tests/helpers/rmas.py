@@ -1,0 +1,36 @@
+"""Demo RMAs shaped for a test: one unit with the fields the test needs."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import Order, ReturnAuthorization, ReturnItem
+
+
+def rma_where(sf: sessionmaker[Session], skip: int = 0, **want: object) -> tuple[str, ReturnItem]:
+    """A demo RMA with one unit whose fields match `want`, made to match if none does."""
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization).join(Order)
+                        .where(Order.brand == want.pop("brand", "kissprom"))
+                        .order_by(ReturnAuthorization.id).offset(skip)).first()
+        assert rma is not None
+        item = rma.items[0]
+        for key, value in want.items():
+            setattr(item, key, value)
+        for extra in rma.items[1:]:
+            s.delete(extra)
+        s.commit()
+        return rma.number, item
+
+
+def set_price(sf: sessionmaker[Session], rma_number: str, price: str, tax: str) -> None:
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization)
+                        .where(ReturnAuthorization.number == rma_number)).one()
+        line = rma.items[0].order_line
+        assert line is not None
+        line.unit_price_paid, line.unit_tax, line.clearance = Decimal(price), Decimal(tax), False
+        s.commit()
