@@ -3,13 +3,14 @@ Enter accepts the decision shown beside the form, E asks for an exception, Tab m
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -37,6 +38,7 @@ from app.errors import ReturnBenchError, user_message
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import DecisionService, DecisionView, InspectionInput
+from app.services.holds import HOLD_SECONDS, HoldResult, HoldService
 from app.services.inspection import (
     InspectionService,
     PhotoRejected,
@@ -98,9 +100,18 @@ class InspectPage(QWidget):
 
     def __init__(self, decisions: DecisionService, approvals: ApprovalService,
                  auth: AuthService, printing: PrintService, inspection: InspectionService,
-                 camera: str | None = None, parent: QWidget | None = None) -> None:
+                 holds: HoldService, camera: str | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._decisions = decisions
+        self._holds = holds
+        self._last_activity = time.monotonic()
+        # Renew this bench's holds while the inspector works; an idle bench stops renewing
+        # and its holds lapse (HOLD_SECONDS), so another bench can take the item.
+        self.hold_timer = QTimer(self)
+        self.hold_timer.setInterval(HOLD_SECONDS * 1000 // 5)
+        self.hold_timer.timeout.connect(self.renew_holds)
+        self.hold_timer.start()
         self._printing = printing
         self._inspection = inspection
         self.camera_spec = camera
@@ -191,11 +202,15 @@ class InspectPage(QWidget):
 
     # --- loading -----------------------------------------------------------------
     def load(self, view: ReturnView, user: SignedInUser) -> None:
+        if self.view is not None and self.view.rma_number != view.rma_number:
+            self.release_holds()
         self.view, self.user = view, user
         self.forms = {it.unit_no: InspectionInput() for it in view.items
                       if it.decision_status is DecisionStatus.PENDING}
         self._done_text = {}
         self.photo_views = {}
+        self._last_activity = time.monotonic()
+        blocked = self._hold(view, user)
         restored = 0
         try:
             drafts = self._inspection.drafts(view.rma_number or "")
@@ -219,10 +234,59 @@ class InspectPage(QWidget):
         self.panel.clear()
         self._sync_form()
         self._refresh_decision()
-        if restored:
+        if blocked:
+            self.banner.show_message(Level.WARN, blocked)
+        elif restored:
             self.banner.show_message(Level.OK, f"Picked up where the bench left off: "
                                      f"{restored} item(s) with their photos.")
         self.setFocus()
+
+    # --- holds: one item, one bench ----------------------------------------------
+    def _hold(self, view: ReturnView, user: SignedInUser) -> str:
+        """Hold the units to decide; units another bench holds are shown as theirs and
+        left out of the form. Returns what to tell the inspector, if anything."""
+        if not self.forms or not view.rma_number:
+            return ""
+        try:
+            result = self._holds.acquire(view.rma_number, user, set(self.forms))
+        except ReturnBenchError as exc:
+            return f"Could not check whether another bench has this return: " \
+                   f"{user_message(exc)}"
+        return self._drop_blocked(result)
+
+    def _drop_blocked(self, result: HoldResult) -> str:
+        assert self.view is not None
+        for holder in result.blocked:
+            self.forms.pop(holder.unit_no, None)
+            self._done_text[holder.unit_no] = holder.sentence(self.view.rma_number or "")
+        return result.blocked[0].sentence(self.view.rma_number or "") if result.blocked \
+            else ""
+
+    def renew_holds(self) -> None:
+        """Called every minute: keep the holds while the inspector is active."""
+        if self.view is None or self.user is None or not self.forms \
+                or not self.view.rma_number:
+            return
+        if time.monotonic() - self._last_activity > HOLD_SECONDS - 60:
+            return  # idle: let the holds lapse
+        try:
+            result = self._holds.renew(self.view.rma_number, self.user)
+        except ReturnBenchError:
+            return  # the database is away; the outage banner says so
+        message = self._drop_blocked(result)
+        if message:
+            self.banner.show_message(Level.WARN, message)
+            self._sync_form()
+            self._refresh_decision()
+
+    def release_holds(self) -> None:
+        """The bench moves on, signs out or locks: let go of its holds at once."""
+        if self.view is None or not self.view.rma_number:
+            return
+        try:
+            self._holds.release(self.view.rma_number)
+        except ReturnBenchError:
+            pass  # they lapse by themselves
 
     def _unit_text(self, it: ReturnItemView) -> str:
         line = it.line
@@ -240,6 +304,7 @@ class InspectPage(QWidget):
     # --- keyboard ----------------------------------------------------------------
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         key = event.key()
+        self._last_activity = time.monotonic()
         if self.panel.exception_open():
             if key == Qt.Key.Key_Escape:
                 self._close_exception()
@@ -285,8 +350,10 @@ class InspectPage(QWidget):
     # --- form --------------------------------------------------------------------
     def _edit(self, **changes: object) -> None:
         unit = self.current_unit()
+        self._last_activity = time.monotonic()
         if unit is None or unit not in self.forms:
-            self.banner.show_message(Level.WARN, "This item is already decided.")
+            self.banner.show_message(Level.WARN, self._done_text.get(
+                unit or 0, "This item is already decided."))
             return
         self.forms[unit] = replace(self.forms[unit], **changes)  # type: ignore[arg-type]
         self._save_draft(unit)

@@ -74,7 +74,7 @@ class Shell(QWidget):
                                    services.settings.camera)
         self.inspect = InspectPage(services.decisions, services.approvals, services.auth,
                                    services.printing, services.inspection,
-                                   services.settings.camera)
+                                   services.holds, services.settings.camera)
         self.settings_page = SettingsPage(services.users, services.printing, user)
         self.claims = ClaimsPage(services.claims, user,
                                  services.settings.data_dir / "documents")

@@ -104,11 +104,13 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self.shell is not None:
             self.shell.receive.stop_camera()
+            self.shell.inspect.release_holds()
         super().closeEvent(event)
 
     def _sign_out(self) -> None:
         if self.shell is not None:
             self.shell.receive.stop_camera()
+            self.shell.inspect.release_holds()
             self.stack.removeWidget(self.shell)
             self.shell.deleteLater()
             self.shell = None

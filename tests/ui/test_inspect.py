@@ -196,3 +196,46 @@ def test_space_takes_photos_with_the_quality_gate(qtbot, services: Services,  # 
     drafts = services.inspection.drafts(number)
     assert drafts[1].form.marks == frozenset({"stains"}) and len(drafts[1].photos) == 2
     assert [p.slot.value for p in drafts[1].photos] == ["whole_item", "damage_closeup"]
+
+
+def test_second_bench_sees_who_has_the_item_and_cannot_grade_it(  # type: ignore[no-untyped-def]
+        qtbot, services: Services, clock) -> None:
+    """Two benches on one database: bench A is inspecting; bench B opens the same return
+    and is told who has the item and where, and its keys change nothing."""
+    from app.bootstrap import bootstrap
+    from app.config import load_settings
+    from app.services.holds import HOLD_SECONDS
+    from models import Inspection
+    from ui.inspect_page import InspectPage
+
+    number = _simple_refund_rma(services)
+    window = _window(qtbot, services)
+    _to_inspect(qtbot, window, number)  # bench A (TEST-BENCH), Ines: holds item 1
+    inspect_a = window.shell.inspect  # type: ignore[union-attr]
+    qtbot.keyClick(inspect_a, Qt.Key.Key_2)  # a draft on A
+    bench_b = bootstrap(load_settings(str(services.engine.url), "BENCH-B"), clock)
+    try:
+        sam = bench_b.auth.sign_in("sam", "3333")
+        page_b = InspectPage(bench_b.decisions, bench_b.approvals, bench_b.auth,
+                             bench_b.printing, bench_b.inspection, bench_b.holds)
+        qtbot.addWidget(page_b)
+        page_b.show()
+        view = bench_b.lookup.lookup(number).view
+        assert view is not None
+        page_b.load(view, sam)
+        told = page_b.banner.text()
+        assert "Ines Moreno at TEST-BENCH" in told and "Put it aside" in told
+        assert page_b.forms == {}
+        qtbot.keyClick(page_b, Qt.Key.Key_1)
+        assert "Ines Moreno at TEST-BENCH" in page_b.banner.text()
+        with UnitOfWork(services.session_factory) as uow:
+            drafts = uow.session.scalars(select(Inspection)).all()
+            assert [d.grade.value if d.grade else None for d in drafts] == ["B"]
+        # Bench A signs out: the item is free, and bench B gets it on its next look.
+        window._sign_out()
+        page_b.load(view, sam)
+        assert 1 in page_b.forms
+        assert "Picked up where the bench left off" in page_b.banner.text()
+        assert HOLD_SECONDS >= 60
+    finally:
+        bench_b.dispose()
