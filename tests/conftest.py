@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,7 +13,8 @@ from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import FixedClock
-from models.db import make_engine, upgrade
+from app.services.demo_data import load_demo_data
+from models.db import make_engine, make_session_factory, upgrade
 from tests.helpers.logfail import fail_on_logged_warnings  # noqa: F401 - autouse fixture
 from tests.helpers.postgres import PostgresServer, PostgresUnavailable, start_server
 
@@ -125,3 +127,17 @@ def session_factory(engine: Engine) -> Iterator[sessionmaker[Session]]:
 @pytest.fixture
 def fresh_sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'fresh.db'}"
+
+
+@pytest.fixture
+def pg_demo_url(pg_server: PostgresServer) -> Iterator[str]:
+    """A PostgreSQL database of its own with committed demo data, for tests where several
+    benches (engines, threads) must see each other's commits."""
+    name = f"rb_{uuid.uuid4().hex[:12]}"
+    url = pg_server.create_database(name)
+    engine = make_engine(url)
+    upgrade(engine)
+    load_demo_data(make_session_factory(engine), orders=60, seed=11, today=NOW.date())
+    engine.dispose()
+    yield url
+    pg_server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -19,16 +19,17 @@ from PySide6.QtWidgets import (
 
 from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
+from app.notify import RECONNECTED
 from app.permissions import Action, allowed
 from app.services.approvals import ApprovalService, ApprovalView
 from app.services.auth import SignedInUser
 from app.services.authlog import AuthorizationLogService
 from ui.banner import Banner, Level
 from ui.documents import save_document
+from ui.feed import ChangeFeed
 from ui.tables import fill, read_only_table, restretch, selected
 
 COLUMNS = ("#", "Age", "Level", "Amount", "Return", "Asked by", "Station", "Reason")
-POLL_MS = 2000
 
 
 class NoteEdit(QLineEdit):
@@ -52,9 +53,12 @@ class ApprovalsPage(QWidget):
     answered = Signal(int)
 
     def __init__(self, approvals: ApprovalService, authlog: AuthorizationLogService,
-                 user: SignedInUser, out_dir: Path, parent: QWidget | None = None) -> None:
+                 user: SignedInUser, out_dir: Path, feed: ChangeFeed | None = None,
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._approvals = approvals
+        self.feed = feed or ChangeFeed(None)
+        self.feed.event.connect(self._on_event)
         self._authlog = authlog
         self._user = user
         self._out_dir = out_dir
@@ -96,7 +100,7 @@ class ApprovalsPage(QWidget):
         layout.addLayout(buttons)
         self.can_view = allowed(user.role, Action.VIEW_APPROVALS)
         self.timer = QTimer(self)
-        self.timer.setInterval(POLL_MS)
+        self.timer.setInterval(self.feed.poll_ms)
         self.timer.timeout.connect(self.refresh)
         if not self.can_view:
             self.table.hide()
@@ -117,6 +121,11 @@ class ApprovalsPage(QWidget):
     def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         self.timer.stop()
         super().hideEvent(event)
+
+    def _on_event(self, topic: str, _payload: object) -> None:
+        """Another bench asked or answered: show it now, not at the next poll."""
+        if self.isVisible() and (topic.startswith("approval.") or topic == RECONNECTED):
+            self.refresh()
 
     def refresh(self) -> None:
         if not self.can_view or self.note.isVisible():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -15,12 +15,17 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import Services
+from app.domain.enums import ApprovalStatus
+from app.domain.money import format_money
+from app.errors import ReturnBenchError
+from app.notify import RECONNECTED
 from app.services.auth import SignedInUser
 from app.services.authlog import AuthorizationLogService
 from app.services.lookup import ReturnView
 from ui.approvals_page import ApprovalsPage
-from ui.banner import Level
+from ui.banner import Banner, Level
 from ui.claims_page import ClaimsPage
+from ui.feed import ChangeFeed
 from ui.inspect_page import InspectPage
 from ui.receive_page import ReceivePage
 from ui.settings_page import SettingsPage
@@ -44,9 +49,12 @@ class Shell(QWidget):
     sign_out_requested = Signal()
 
     def __init__(self, services: Services, user: SignedInUser, sounds: Sounds,
-                 parent: QWidget | None = None) -> None:
+                 feed: ChangeFeed | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.user = user
+        self._services = services
+        self._sounds = sounds
+        self.feed = feed or ChangeFeed(None)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.setSpacing(0)
@@ -82,7 +90,7 @@ class Shell(QWidget):
             services.approvals,
             AuthorizationLogService(services.session_factory, services.clock,
                                     services.approvals, services.inspection.store),
-            user, services.settings.data_dir / "documents")
+            user, services.settings.data_dir / "documents", self.feed)
         self.receive.found.connect(self._parcel_found)
         self.inspect.finished.connect(self._inspection_finished)
         self.current: ReturnView | None = None
@@ -104,7 +112,20 @@ class Shell(QWidget):
                 label.setWordWrap(True)
                 page = label
             self.pages.addWidget(page)
-        body.addWidget(self.pages, 1)
+        # Answers to this bench's requests, from whichever station gave them.
+        self.notice = Banner()
+        self.notice.setObjectName("notice")
+        column = QVBoxLayout()
+        column.addWidget(self.notice)
+        column.addWidget(self.pages, 1)
+        body.addLayout(column, 1)
+        self._answers_since = services.clock.now()
+        self._answers_seen: set[int] = set()
+        self.answers_timer = QTimer(self)
+        self.answers_timer.setInterval(self.feed.poll_ms)
+        self.answers_timer.timeout.connect(self.check_answers)
+        self.answers_timer.start()
+        self.feed.event.connect(self._on_event)
         self.nav.currentRowChanged.connect(self._go)
         # Application-wide: a bench PC has one window, and without a window manager
         # (kiosk set-ups, Xvfb) the window may never be "active" for window shortcuts.
@@ -115,6 +136,37 @@ class Shell(QWidget):
         QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.sign_out_requested.emit,
                   context=app_wide)
         self.nav.setCurrentRow(0)
+
+    def _on_event(self, topic: str, payload: object) -> None:
+        mine = isinstance(payload, dict) and payload.get("station") == \
+            self._services.settings.station
+        if (topic == "approval.answered" and mine) or topic == RECONNECTED:
+            self.check_answers()
+
+    def check_answers(self) -> None:
+        """Show answers to this bench's requests (approved in green, denied in amber)."""
+        try:
+            answers = self._services.approvals.answered_for_station(self._answers_since)
+        except ReturnBenchError:
+            return  # the database is away: the status bar says so
+        fresh = [a for a in answers if a.id not in self._answers_seen]
+        if not fresh:
+            return
+        self._answers_seen.update(a.id for a in fresh)
+        latest = fresh[-1]
+        approved = latest.status is ApprovalStatus.APPROVED
+        units = f" item {latest.unit_no}" if latest.unit_no else ""
+        note = f" Note: {latest.note}" if latest.note else ""
+        more = f" (+{len(fresh) - 1} more answers)" if len(fresh) > 1 else ""
+        self.notice.show_message(
+            Level.OK if approved else Level.WARN,
+            f"Request #{latest.id} {latest.status.value} by {latest.answered_by}: "
+            f"{latest.rma_number}{units}, {latest.kind.value.replace('_', ' ')} "
+            f"{format_money(latest.amount)}.{note}{more}")
+        if approved:
+            self._sounds.good()
+        else:
+            self._sounds.bad()
 
     def _inspection_finished(self, message: str, needs_attention: bool) -> None:
         self.nav.setCurrentRow(0)

@@ -19,6 +19,7 @@ from app.bootstrap import Services
 from app.services.auth import SignedInUser
 from app.services.demo_data import DEMO_USERS
 from ui.banner import Level
+from ui.feed import ChangeFeed
 from ui.main_window import Shell
 from ui.sign_in import SignInPage
 from ui.sounds import Sounds, SystemSounds
@@ -64,6 +65,7 @@ class MainWindow(QMainWindow):
         self.sign_in.signed_in.connect(self._open_shell)
         self.stack.addWidget(self.sign_in)
         self.shell: Shell | None = None
+        self.feed = ChangeFeed(services.engine, self)
         bar = self.statusBar()
         self.station_label = QLabel(f"Station: {services.settings.station}")
         self.user_label = QLabel("User: (signed out)")
@@ -75,7 +77,7 @@ class MainWindow(QMainWindow):
             self.setWindowTitle("ReturnBench (DEMO DATA)")
 
     def _open_shell(self, user: SignedInUser) -> None:
-        self.shell = Shell(self.services, user, self.sounds)
+        self.shell = Shell(self.services, user, self.sounds, self.feed)
         self.shell.sign_out_requested.connect(self._sign_out)
         self.stack.addWidget(self.shell)
         self.stack.setCurrentWidget(self.shell)
@@ -105,6 +107,7 @@ class MainWindow(QMainWindow):
         if self.shell is not None:
             self.shell.receive.stop_camera()
             self.shell.inspect.release_holds()
+        self.feed.stop()
         super().closeEvent(event)
 
     def _sign_out(self) -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app import audit
+from app.notify import publish
 from app.clock import Clock
 from app.domain.enums import (
     ApprovalKind,
@@ -87,6 +88,11 @@ class ApprovalService:
         return self._views(Approval.status == ApprovalStatus.PENDING,
                            ReturnAuthorization.number == rma_number)
 
+    def answered_for_station(self, since: dt.datetime) -> list[ApprovalView]:
+        """Answers to requests made at this bench, given at or after `since`: the bench
+        shows them as they come."""
+        return self._views(Station.name == self._station, Approval.answered_at >= since)
+
     def pending_count(self) -> int:
         with UnitOfWork(self._sf) as uow:
             return int(uow.session.scalar(select(func.count()).select_from(Approval)
@@ -144,6 +150,9 @@ class ApprovalService:
                          payload={"kind": approval.kind.value, "level": approval.level.value,
                                   "amount": str(approval.amount), "note": approval.note,
                                   "units": sorted(i.unit_no for i in items)})
+            asked_at = s.get(Station, approval.station_id)
+            publish(s, "approval.answered", id=approval.id, status=approval.status.value,
+                    station=asked_at.name if asked_at else None)
             uow.commit()
         return self.get(approval_id)
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
+from app.notify import publish
 from app.clock import Clock
 from app.domain.enums import (
     ApprovalKind,
@@ -214,6 +215,7 @@ class DecisionService:
                                       "level": approval.level.value,
                                       "amount": str(approval.amount),
                                       "reason": approval.reason})
+                publish(s, "approval.requested", id=approval.id, station=self._station)
             audit.append(s, at=now, action="decision.accepted", actor=user.username,
                          station=self._station, entity="rma", entity_id=rma.number,
                          payload={"decision": decision_to_json(decision),
@@ -282,6 +284,7 @@ class DecisionService:
                                   "requested_outcome": requested_outcome,
                                   "amount": str(amount), "level": level.value})
             release_items(s, [item.id])
+            publish(s, "approval.requested", id=approval.id, station=self._station)
             if request_key is not None:
                 s.add(CompletedRequest(key=request_key, kind="exception.request", at=now,
                                        result={"approval": approval.id}))

@@ -114,3 +114,28 @@ def test_admin_creates_a_user_in_settings(qtbot, services: Services) -> None:  #
     assert "nina created" in users.banner.text()
     assert "nina" in [u.username for u in users.rows]
     assert services.auth.sign_in("nina", "8642").role.value == "claims"
+
+
+def test_bench_sees_the_answer_to_its_request_on_sqlite(qtbot, services: Services,  # type: ignore[no-untyped-def]
+                                                        clock) -> None:
+    """SQLite has no notifications: the bench polls every 2 s for answers to its own
+    requests; a manager at another station answers and the bench shows it."""
+    from app.bootstrap import bootstrap
+    from app.config import load_settings
+    from ui.feed import POLL_MS
+
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "1111")  # Ines at TEST-BENCH
+    shell = window.shell
+    assert shell is not None and not window.feed.live
+    assert shell.answers_timer.interval() == POLL_MS
+    approval_id, number = _request(services, "80.00")  # asked at TEST-BENCH
+    office = bootstrap(load_settings(str(services.engine.url), "OFFICE-1"), clock)
+    try:
+        sam = office.auth.sign_in("sam", "3333")
+        office.approvals.answer(approval_id, sam, approve=False, note="no proof of the call")
+        qtbot.waitUntil(lambda: f"#{approval_id} denied by" in shell.notice.text(),
+                        timeout=POLL_MS + 1000)
+        assert "no proof of the call" in shell.notice.text() and number in shell.notice.text()
+    finally:
+        office.dispose()
