@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app import audit
-from app.notify import publish
 from app.clock import Clock
 from app.domain.enums import (
     ApprovalKind,
@@ -22,6 +21,7 @@ from app.domain.enums import (
     DecisionStatus,
 )
 from app.errors import BadInput, NotFound, PermissionDenied
+from app.notify import publish
 from app.permissions import APPROVE_ACTION, Action, require
 from app.policy.rules import Policy, load_policy
 from app.services.auth import AuthService, SignedInUser

@@ -13,7 +13,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
-from app.notify import publish
 from app.clock import Clock
 from app.domain.enums import (
     ApprovalKind,
@@ -28,6 +27,7 @@ from app.domain.enums import (
     Resolution,
 )
 from app.errors import BadInput, NotFound
+from app.notify import publish
 from app.permissions import Action, require
 from app.policy.case import parse_case
 from app.policy.contract import decision_to_json

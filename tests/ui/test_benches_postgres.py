@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+
 from PySide6.QtCore import Qt
 
 from app.bootstrap import bootstrap
