@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.camera.photostore import PhotoStore
 from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
+from app.notify import Handler, Listener, supports_notify
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService
 from app.services.claims import ClaimsService
@@ -55,6 +56,14 @@ class Services:
 
     def is_demo(self) -> bool:
         return is_demo_database(self.session_factory)
+
+    def listen(self, handler: Handler) -> Listener | None:
+        """Start a listener for other benches' changes; None on SQLite (poll instead)."""
+        if not supports_notify(self.engine):
+            return None
+        listener = Listener(self.engine, handler)
+        listener.start()
+        return listener
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -4,13 +4,12 @@ feed and screens poll every POLL_MS; with the feed they poll only as a safety ne
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
-
-from sqlalchemy import Engine
 
 from PySide6.QtCore import QObject, Signal
 
-from app.notify import Listener, supports_notify
+from app.notify import Handler, Listener
 
 POLL_MS = 2000  # SQLite: the issue's 2 s
 SAFETY_POLL_MS = 30_000  # PostgreSQL: notifications do the work; this catches a lost one
@@ -19,13 +18,13 @@ SAFETY_POLL_MS = 30_000  # PostgreSQL: notifications do the work; this catches a
 class ChangeFeed(QObject):
     event = Signal(str, object)  # topic, payload
 
-    def __init__(self, engine: Engine | None, parent: QObject | None = None) -> None:
+    def __init__(self, subscribe: Callable[[Handler], Listener | None] | None,
+                 parent: QObject | None = None) -> None:
+        """`subscribe` is `Services.listen`: it starts a listener, or returns None when
+        the database has no notifications."""
         super().__init__(parent)
-        self.live = engine is not None and supports_notify(engine)
-        self._listener: Listener | None = None
-        if engine is not None and self.live:
-            self._listener = Listener(engine, self._emit)
-            self._listener.start()
+        self._listener = subscribe(self._emit) if subscribe is not None else None
+        self.live = self._listener is not None
 
     @property
     def poll_ms(self) -> int:

@@ -65,7 +65,7 @@ class MainWindow(QMainWindow):
         self.sign_in.signed_in.connect(self._open_shell)
         self.stack.addWidget(self.sign_in)
         self.shell: Shell | None = None
-        self.feed = ChangeFeed(services.engine, self)
+        self.feed = ChangeFeed(services.listen, self)
         bar = self.statusBar()
         self.station_label = QLabel(f"Station: {services.settings.station}")
         self.user_label = QLabel("User: (signed out)")

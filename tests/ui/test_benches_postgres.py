@@ -30,7 +30,7 @@ def test_request_and_answer_cross_benches_within_two_seconds(  # type: ignore[no
         qtbot, pg_demo_url: str, clock: FixedClock, tmp_path: Path) -> None:
     bench = bootstrap(load_settings(pg_demo_url, "BENCH-A"), clock)
     office = bootstrap(load_settings(pg_demo_url, "OFFICE-1"), clock)
-    office_feed = ChangeFeed(office.engine)
+    office_feed = ChangeFeed(office.listen)
     window = MainWindow(bench, sounds=SilentSounds())
     try:
         qtbot.addWidget(window)
