@@ -22,6 +22,7 @@ from app.services.inspection import InspectionService
 from app.services.lookup import LookupService
 from app.services.printing import PrintService
 from app.services.receiving import ReceivingService
+from app.services.unsaved import UnsavedWork
 from app.services.uow import UnitOfWork
 from app.services.users import UserService
 from models import Station
@@ -56,6 +57,14 @@ class Services:
 
     def is_demo(self) -> bool:
         return is_demo_database(self.session_factory)
+
+    def ping(self) -> None:
+        """Raise DatabaseUnavailable if the database does not answer now."""
+        check_connection(self.engine)
+
+    @property
+    def unsaved(self) -> UnsavedWork:
+        return UnsavedWork(self.settings.data_dir / "unsaved")
 
     def listen(self, handler: Handler) -> Listener | None:
         """Start a listener for other benches' changes; None on SQLite (poll instead)."""

@@ -137,8 +137,8 @@ def _operational_message(engine: Engine, exc: SQLAlchemyError) -> str:
 
 def check_connection(engine: Engine) -> None:
     try:
-        with engine.connect():
-            pass
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
     except OperationalError as exc:
         raise DatabaseUnavailable(_operational_message(engine, exc)) from exc
 

@@ -141,3 +141,18 @@ def pg_demo_url(pg_server: PostgresServer) -> Iterator[str]:
     engine.dispose()
     yield url
     pg_server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="module")
+def own_server() -> Iterator[PostgresServer]:
+    """Not the session's shared server: this one is stopped and started mid-test."""
+    try:
+        server = start_server()
+    except PostgresUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"PostgreSQL is required under CI=true: {exc}", pytrace=False)
+        pytest.skip(f"PostgreSQL not available: {exc}")
+    try:
+        yield server
+    finally:
+        server.stop()

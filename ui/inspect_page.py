@@ -4,6 +4,7 @@ Enter accepts the decision shown beside the form, E asks for an exception, Tab m
 from __future__ import annotations
 
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
@@ -34,7 +35,7 @@ from app.domain.enums import (
     ReturnReason,
 )
 from app.domain.money import format_money
-from app.errors import ReturnBenchError, user_message
+from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import DecisionService, DecisionView, InspectionInput
@@ -47,6 +48,7 @@ from app.services.inspection import (
 )
 from app.services.lookup import ReturnItemView, ReturnView
 from app.services.printing import PrintService
+from app.services.unsaved import UnsavedWork
 from ui.banner import Banner, Level
 from ui.decision_panel import DecisionPanel
 from ui.override_dialog import OverrideDialog
@@ -101,10 +103,14 @@ class InspectPage(QWidget):
     def __init__(self, decisions: DecisionService, approvals: ApprovalService,
                  auth: AuthService, printing: PrintService, inspection: InspectionService,
                  holds: HoldService, camera: str | None = None,
+                 unsaved: UnsavedWork | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._decisions = decisions
         self._holds = holds
+        self._unsaved = unsaved
+        # An Enter the database could not take: (request key, forms), done when it is back.
+        self.pending_accept: tuple[str, dict[int, InspectionInput]] | None = None
         self._last_activity = time.monotonic()
         # Renew this bench's holds while the inspector works; an idle bench stops renewing
         # and its holds lapse (HOLD_SECONDS), so another bench can take the item.
@@ -221,6 +227,11 @@ class InspectPage(QWidget):
             if unit in self.forms:
                 self.forms[unit] = draft.form
                 self.photo_views[unit] = list(draft.photos)
+                restored += 1
+        kept = self._unsaved.forms(view.rma_number or "") if self._unsaved else {}
+        for unit, form in kept.items():  # newer than the database's: made while it was away
+            if unit in self.forms:
+                self.forms[unit] = replace(form, photos=len(self.photo_views.get(unit, [])))
                 restored += 1
         self.banner.clear()
         self.header.setText(f"{view.rma_number}  ·  {view.customer_name}  ·  order "
@@ -364,11 +375,41 @@ class InspectPage(QWidget):
         """Everything the inspector does is saved as it happens (no Save button)."""
         if self.view is None or self.user is None:
             return
+        rma = self.view.rma_number or ""
         try:
-            self._inspection.save_draft(self.view.rma_number or "", unit, self.forms[unit],
-                                        self.user)
+            self._inspection.save_draft(rma, unit, self.forms[unit], self.user)
+        except DatabaseUnavailable:
+            if self._unsaved is not None:
+                self._unsaved.keep(rma, unit, self.forms[unit])
+                self.banner.show_message(Level.WARN, "The database is unreachable. Your "
+                                         "inspection is kept on this bench and saved when "
+                                         "it is back; go on working.")
+            else:
+                self.banner.show_message(Level.ERROR, "Not saved: the database is "
+                                         "unreachable.")
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, f"Not saved: {user_message(exc)}")
+        else:
+            if self._unsaved is not None:
+                self._unsaved.forget(rma, unit)
+
+    def database_back(self) -> None:
+        """The database answers again: save what was kept on the bench, then finish the
+        decision that was waiting (once: it carries its request key)."""
+        if self._unsaved is not None and self.user is not None:
+            for rma, unit, form in self._unsaved.all():
+                try:
+                    self._inspection.save_draft(rma, unit, form, self.user)
+                except DatabaseUnavailable:
+                    return  # away again; the next "back" tries again
+                except ReturnBenchError as exc:
+                    self.banner.show_message(Level.ERROR, f"Item {unit} of {rma} kept on "
+                                             f"this bench could not be saved: "
+                                             f"{user_message(exc)}")
+                self._unsaved.forget(rma, unit)
+        if self.pending_accept is not None:
+            key, graded = self.pending_accept
+            self._do_accept(key, graded, after_outage=True)
 
     def set_grade(self, grade: Grade) -> None:
         self._edit(grade=grade)
@@ -530,6 +571,10 @@ class InspectPage(QWidget):
             return
         try:
             view = self._decisions.preview(self.view.rma_number or "", graded)
+        except DatabaseUnavailable:
+            # The banner already says what happened to the work; keep it in view.
+            self.panel.clear("Waiting for the database: the decision shows when it is back.")
+            return
         except ReturnBenchError as exc:
             self.panel.clear("Cannot decide yet")
             self.banner.show_message(Level.ERROR, user_message(exc))
@@ -574,11 +619,36 @@ class InspectPage(QWidget):
         if self.view is None or self.user is None or not graded:
             self.banner.show_message(Level.WARN, "Grade the item first (1–5), then Enter.")
             return
+        # Pressing Enter again on the same forms retries the same request: never twice.
+        key = self.pending_accept[0] if self.pending_accept is not None \
+            and self.pending_accept[1] == graded else uuid.uuid4().hex
+        self._do_accept(key, graded)
+
+    def _do_accept(self, key: str, graded: dict[int, InspectionInput],
+                   after_outage: bool = False) -> None:
+        assert self.view is not None and self.user is not None
         try:
-            accepted = self._decisions.accept(self.view.rma_number or "", graded, self.user)
-        except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            accepted = self._decisions.accept(self.view.rma_number or "", graded, self.user,
+                                              request_key=key)
+        except DatabaseUnavailable:
+            self.pending_accept = (key, graded)
+            if self._unsaved is not None:
+                for unit, form in graded.items():
+                    self._unsaved.keep(self.view.rma_number or "", unit, form)
+            self.banner.show_message(Level.ERROR, "The database is unreachable: the "
+                                     "decision is NOT saved yet. It is kept here and saved "
+                                     "by itself when the database is back (Enter tries now).")
             return
+        except ReturnBenchError as exc:
+            self.pending_accept = None
+            prefix = "The decision kept during the outage was not saved: " \
+                if after_outage else ""
+            self.banner.show_message(Level.ERROR, prefix + user_message(exc))
+            return
+        self.pending_accept = None
+        if self._unsaved is not None:
+            for unit in graded:
+                self._unsaved.forget(self.view.rma_number or "", unit)
         for unit in graded:
             self.forms.pop(unit, None)
         outcomes = "; ".join(
@@ -588,10 +658,11 @@ class InspectPage(QWidget):
             for u in accepted.view.units)
         approval = (f" Waiting for {accepted.view.approval.value} approval."
                     if accepted.view.approval else "")
-        printed = self._print_labels(accepted.view)
+        printed = self._print_labels(accepted.view, key)
         level = Level.WARN if accepted.view.approval or "queued" in printed else Level.OK
         approval += printed
-        self.banner.show_message(level, f"Accepted: {outcomes}.{approval}")
+        saved = "Saved now that the database is back. " if after_outage else ""
+        self.banner.show_message(level, f"{saved}Accepted: {outcomes}.{approval}")
         for u in accepted.view.units:
             self._done_text[u.unit_no] = f"Accepted: {u.resolution.value.replace('_', ' ')}."
         status = (DecisionStatus.AWAITING_APPROVAL if accepted.view.approval
@@ -601,7 +672,7 @@ class InspectPage(QWidget):
             self.finished.emit(f"{self.view.rma_number}: {outcomes}.{approval}",
                                accepted.view.approval is not None)
 
-    def _print_labels(self, view: DecisionView) -> str:
+    def _print_labels(self, view: DecisionView, key: str) -> str:
         """Print happens on accept: the item label, plus the pick ticket for an exchange or
         the slip for a dress going back. A printer problem never blocks the bench."""
         assert self.view is not None and self.user is not None
@@ -615,8 +686,9 @@ class InspectPage(QWidget):
                 kinds.append("return")
             for kind in kinds:
                 try:
-                    outcome = self._printing.print_label(view.rma_number, unit.unit_no, kind,
-                                                         self.user)
+                    outcome = self._printing.print_label(
+                        view.rma_number, unit.unit_no, kind, self.user,
+                        request_key=f"{key}/{unit.unit_no}/{kind}")
                 except ReturnBenchError as exc:
                     failures.append(user_message(exc))
                     continue

@@ -82,7 +82,8 @@ class Shell(QWidget):
                                    services.settings.camera)
         self.inspect = InspectPage(services.decisions, services.approvals, services.auth,
                                    services.printing, services.inspection,
-                                   services.holds, services.settings.camera)
+                                   services.holds, services.settings.camera,
+                                   services.unsaved)
         self.settings_page = SettingsPage(services.users, services.printing, user)
         self.claims = ClaimsPage(services.claims, user,
                                  services.settings.data_dir / "documents")
@@ -136,6 +137,11 @@ class Shell(QWidget):
         QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.sign_out_requested.emit,
                   context=app_wide)
         self.nav.setCurrentRow(0)
+
+    def database_back(self) -> None:
+        """The database answers again after an outage: finish what waited for it."""
+        self.inspect.database_back()
+        self.check_answers()
 
     def _on_event(self, topic: str, payload: object) -> None:
         mine = isinstance(payload, dict) and payload.get("station") == \

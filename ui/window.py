@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import time
 
@@ -21,11 +22,14 @@ from app.services.demo_data import DEMO_USERS
 from ui.banner import Level
 from ui.feed import ChangeFeed
 from ui.main_window import Shell
+from ui.ops import BackgroundOp
 from ui.sign_in import SignInPage
 from ui.sounds import Sounds, SystemSounds
 
 IDLE_LOCK_ENV = "RETURNBENCH_IDLE_LOCK_SECONDS"
 DEFAULT_IDLE_LOCK_SECONDS = 600.0
+DB_CHECK_MS = 5000  # while the database answers
+DB_RETRY_MS = 2000  # while it is away
 _INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel,
                  QEvent.Type.TouchBegin}
 
@@ -73,8 +77,48 @@ class MainWindow(QMainWindow):
         for label in (self.station_label, self.user_label, self.db_label):
             label.setObjectName("statusItem")
             bar.addPermanentWidget(label)
+        # Is the database there? Checked off the UI thread; faster while it is away.
+        self.database_down_since: dt.datetime | None = None
+        self._db_check: BackgroundOp[None] | None = None
+        self.db_timer = QTimer(self)
+        self.db_timer.setInterval(DB_CHECK_MS)
+        self.db_timer.timeout.connect(self.check_database)
+        self.db_timer.start()
         if self.demo:
             self.setWindowTitle("ReturnBench (DEMO DATA)")
+
+    # --- the database coming and going -------------------------------------------
+    def check_database(self) -> None:
+        if self._db_check is not None:
+            return  # the last check is still waiting (a slow network times out in 5 s)
+        self._db_check = BackgroundOp(self.services.ping, lambda _r: self._database_is(None),
+                                      self._database_is)
+        self._db_check.start()
+
+    def _database_is(self, problem: BaseException | None) -> None:
+        self._db_check = None
+        label = f"Database: {self.services.database_label}"
+        if problem is not None:
+            if self.database_down_since is None:
+                self.database_down_since = dt.datetime.now().astimezone()
+                self.db_timer.setInterval(DB_RETRY_MS)
+            since = self.database_down_since.strftime("%H:%M:%S")
+            self.db_label.setText(f"⚠ DATABASE UNREACHABLE since {since}: reconnecting. "
+                                  "Work is kept on this bench.")
+            self.db_label.setProperty("level", "error")
+        elif self.database_down_since is not None:
+            away = dt.datetime.now().astimezone() - self.database_down_since
+            self.database_down_since = None
+            self.db_timer.setInterval(DB_CHECK_MS)
+            self.db_label.setText(label)
+            self.db_label.setProperty("level", "")
+            self.statusBar().showMessage(
+                f"✔ Database back after {int(away.total_seconds())} s; saving what waited.",
+                15_000)
+            if self.shell is not None:
+                self.shell.database_back()
+        self.db_label.style().unpolish(self.db_label)
+        self.db_label.style().polish(self.db_label)
 
     def _open_shell(self, user: SignedInUser) -> None:
         self.shell = Shell(self.services, user, self.sounds, self.feed)

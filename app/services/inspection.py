@@ -76,14 +76,14 @@ def required_slots(reason: ReturnReason, form: InspectionInput) -> tuple[PhotoSl
     return tuple(slots)
 
 
-def _form_json(form: InspectionInput) -> dict[str, Any]:
+def form_json(form: InspectionInput) -> dict[str, Any]:
     data = {k: (v.value if hasattr(v, "value") else v)
             for k, v in dataclasses.asdict(form).items()}
     data["marks"] = sorted(form.marks)
     return data
 
 
-def _form_from(data: dict[str, Any]) -> InspectionInput:
+def form_from(data: dict[str, Any]) -> InspectionInput:
     return InspectionInput(
         grade=Grade(data["grade"]) if data.get("grade") else None,
         worn=bool(data.get("worn")), altered=bool(data.get("altered")),
@@ -111,7 +111,7 @@ class InspectionService:
             s = uow.session
             draft = self._draft(s, rma_number, unit_no, user, create=True)
             assert draft is not None
-            draft.checklist = {"form": _form_json(form), "marks": sorted(form.marks)}
+            draft.checklist = {"form": form_json(form), "marks": sorted(form.marks)}
             draft.grade = form.grade
             draft.worn, draft.altered = form.worn, form.altered
             draft.tags_attached, draft.matches_order = form.tags_attached, form.matches_order
@@ -131,7 +131,7 @@ class InspectionService:
                 if draft is None:
                     continue
                 photos = self._photo_views(s, draft)
-                form = _form_from(draft.checklist.get("form", {}))
+                form = form_from(draft.checklist.get("form", {}))
                 out[item.unit_no] = DraftView(item.unit_no,
                                               dataclasses.replace(form, photos=len(photos)),
                                               tuple(photos))

@@ -69,9 +69,12 @@ class PostgresServer:
         self.psql(f'CREATE DATABASE "{name}"')
         return self.url(name)
 
-    def stop(self) -> None:
+    def stop(self, mode: str = "immediate") -> None:
+        """`immediate` at the end of the run; `fast` for a restart mid-test (what a service
+        restart does: clients cut off, committed data kept; the test server runs with
+        fsync and synchronous_commit off, so an immediate stop may lose recent commits)."""
         subprocess.run(self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"),
-                                 "-m", "immediate", "stop"), capture_output=True)
+                                 "-m", mode, "-w", "stop"), capture_output=True)
 
     def start(self) -> None:
         opts = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses='' "

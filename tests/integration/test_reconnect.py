@@ -1,0 +1,105 @@
+"""The database goes away mid-session: a PostgreSQL server of the test's own, stopped and
+started by the test. The pending action fails clearly while it is away and is done
+exactly once after it is back; the notification listener reconnects by itself."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from app.bootstrap import Services, bootstrap
+from app.clock import FixedClock
+from app.config import load_settings
+from app.domain.enums import Grade, RequestedResolution, ReturnReason
+from app.errors import DatabaseUnavailable
+from app.notify import RECONNECTED
+from app.services.decisions import InspectionInput
+from app.services.demo_data import load_demo_data
+from models import CompletedRequest, Decision, PrintJob
+from tests.conftest import NOW
+from tests.helpers.postgres import PostgresServer
+from tests.helpers.rmas import rma_where, set_price
+
+GRADE_A = InspectionInput(grade=Grade.A)
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def bench(own_server: PostgresServer) -> Iterator[Services]:
+    url = own_server.create_database("reconnect")
+    services = bootstrap(load_settings(url, "BENCH-A"), FixedClock(NOW))
+    load_demo_data(services.session_factory, orders=30, seed=3, today=NOW.date())
+    yield services
+    services.dispose()
+
+
+def _count(services: Services, model: Any) -> int:
+    with services.session_factory() as s:
+        return int(s.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_accept_while_the_server_is_down_then_back_is_done_once(
+        own_server: PostgresServer, bench: Services) -> None:
+    number, _ = rma_where(bench.session_factory, reason=ReturnReason.SIZING,
+                          requested=RequestedResolution.REFUND)
+    set_price(bench.session_factory, number, "120.00", "9.90")
+    ines = bench.auth.sign_in("ines", "1111")
+    bench.holds.acquire(number, ines)
+    bench.inspection.save_draft(number, 1, GRADE_A, ines)
+    bench.ping()
+
+    own_server.stop("fast")
+    with pytest.raises(DatabaseUnavailable, match="not saved"):
+        bench.decisions.accept(number, {1: GRADE_A}, ines, request_key="enter-1")
+    with pytest.raises(DatabaseUnavailable):
+        bench.ping()
+    with pytest.raises(DatabaseUnavailable):
+        bench.inspection.save_draft(number, 1, GRADE_A, ines)
+
+    own_server.start()
+    bench.ping()  # the pool drops its dead connections and opens new ones
+    first = bench.decisions.accept(number, {1: GRADE_A}, ines, request_key="enter-1")
+    # The bench could not know whether its first try was committed; it tries again with
+    # the same key and gets the same decision back, not a second one.
+    again = bench.decisions.accept(number, {1: GRADE_A}, ines, request_key="enter-1")
+    assert again.decision_ids == first.decision_ids and again.view == first.view
+    assert _count(bench, Decision) == 1
+    assert _count(bench, CompletedRequest) == 1
+    one = bench.printing.print_label(number, 1, "item", ines, request_key="enter-1/1/item")
+    two = bench.printing.print_label(number, 1, "item", ines, request_key="enter-1/1/item")
+    assert one.job_id == two.job_id and _count(bench, PrintJob) == 1
+
+
+def test_listener_reconnects_after_a_restart(own_server: PostgresServer,
+                                             bench: Services) -> None:
+    events: list[tuple[str, dict[str, Any]]] = []
+    got = threading.Event()
+
+    def handler(topic: str, payload: dict[str, Any]) -> None:
+        events.append((topic, payload))
+        got.set()
+
+    listener = bench.listen(handler)
+    assert listener is not None
+    try:
+        assert listener.connected.wait(5)
+        own_server.stop("fast")
+        own_server.start()
+        assert got.wait(10), "no reconnect reported"
+        assert events[0][0] == RECONNECTED
+        got.clear()
+        number, _ = rma_where(bench.session_factory, skip=1, reason=ReturnReason.SIZING,
+                              requested=RequestedResolution.REFUND)
+        ines = bench.auth.sign_in("ines", "1111")
+        from decimal import Decimal
+        approval = bench.decisions.request_exception(
+            number, 1, "Customer was promised a refund on the phone", "refund",
+            Decimal("50.00"), ines)
+        assert got.wait(2)
+        assert events[-1] == ("approval.requested", {"id": approval, "station": "BENCH-A"})
+    finally:
+        listener.stop()
