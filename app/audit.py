@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
 from models import AppMeta, AuditEvent
@@ -52,6 +52,9 @@ def _entry_hash(
     return hashlib.sha256(body.encode()).hexdigest()
 
 
+_PENDING = "audit_pending"
+
+
 def append(
     session: Session,
     *,
@@ -62,41 +65,51 @@ def append(
     entity: str | None = None,
     entity_id: str | int | None = None,
     payload: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append one event in the caller's transaction. The head row is locked on PostgreSQL
-    so two benches cannot both extend the chain from the same entry."""
+) -> None:
+    """Add one event to the caller's transaction. It is chained and written just before
+    the transaction commits (see `_write_pending`), and vanishes with a rollback."""
+    session.info.setdefault(_PENDING, []).append({
+        "at": at.astimezone(dt.UTC), "action": action, "actor": actor, "station": station,
+        "entity": entity, "entity_id": None if entity_id is None else str(entity_id),
+        "payload": json.loads(json.dumps(payload or {}, default=str)),
+    })
+
+
+@event.listens_for(Session, "before_commit")
+def _write_pending(session: Session) -> None:
+    """Chain the transaction's events onto the log. The head row is locked here, at the
+    last moment, so benches committing at once queue on it only for the length of a
+    commit, not of their whole transaction; two benches never extend the chain from the
+    same entry."""
+    pending = session.info.pop(_PENDING, None)
+    if not pending:
+        return
     head = session.execute(
         select(AppMeta).where(AppMeta.key == LAST_SEQ_KEY).with_for_update()
     ).scalar_one_or_none()
     last_hash = session.get(AppMeta, LAST_HASH_KEY)
-    seq = int(head.value) + 1 if head else 1
+    seq = int(head.value) if head else 0
     prev = last_hash.value if last_hash else GENESIS
-    data = json.loads(json.dumps(payload or {}, default=str))
-    eid = None if entity_id is None else str(entity_id)
-    at = at.astimezone(dt.UTC)
-    digest = _entry_hash(prev, seq, at, actor, station, action, entity, eid, data)
-    event = AuditEvent(
-        seq=seq,
-        at=at,
-        actor=actor,
-        station=station,
-        action=action,
-        entity=entity,
-        entity_id=eid,
-        payload=data,
-        prev_hash=prev,
-        hash=digest,
-    )
-    session.add(event)
+    for ev in pending:
+        seq += 1
+        digest = _entry_hash(prev, seq, ev["at"], ev["actor"], ev["station"], ev["action"],
+                             ev["entity"], ev["entity_id"], ev["payload"])
+        session.add(AuditEvent(seq=seq, prev_hash=prev, hash=digest, **ev))
+        prev = digest
     if head is None:
         session.add(AppMeta(key=LAST_SEQ_KEY, value=str(seq)))
     else:
         head.value = str(seq)
     if last_hash is None:
-        session.add(AppMeta(key=LAST_HASH_KEY, value=digest))
+        session.add(AppMeta(key=LAST_HASH_KEY, value=prev))
     else:
-        last_hash.value = digest
-    return event
+        last_hash.value = prev
+    session.flush()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, _previous_transaction: object) -> None:
+    session.info.pop(_PENDING, None)
 
 
 @dataclass(frozen=True)

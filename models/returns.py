@@ -146,6 +146,8 @@ class Photo(Base):
     exposure_score: Mapped[float | None]
     perceptual_hash: Mapped[str | None] = mapped_column(String(32), index=True)
     annotations: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # Other customers' RMAs holding a near-identical photo, found when either was taken.
+    reused_on: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     quality_override: Mapped[bool] = mapped_column(Boolean, default=False)
     taken_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     station_id: Mapped[int] = mapped_column(ForeignKey("stations.id"))

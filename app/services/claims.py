@@ -4,11 +4,12 @@ claim with its packet, and closing a claim with its outcome."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, or_, select
+from sqlalchemy import Row, Select, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -78,14 +79,14 @@ class ClaimsService:
                 ReturnItem.decision_status != DecisionStatus.COMPLETED)
                 .order_by(Decision.claim_resolution_due_on.is_(None),
                           Decision.claim_resolution_due_on, Decision.id)).all()
-            return [self._view(uow.session, *row) for row in rows]
+            return self._views(uow.session, rows)
 
     def get(self, decision_id: int) -> ClaimView:
         with UnitOfWork(self._sf) as uow:
             row = uow.session.execute(self._select().where(Decision.id == decision_id)).first()
             if row is None:
                 raise NotFound(f"No claim decision #{decision_id}.")
-            return self._view(uow.session, *row)
+            return self._views(uow.session, [row])[0]
 
     @retrying
     def annotate(self, photo_id: int, shapes: list[dict[str, Any]],
@@ -184,25 +185,32 @@ class ClaimsService:
                 .outerjoin(OrderLine, ReturnItem.order_line_id == OrderLine.id)
                 .outerjoin(Inspection, Decision.inspection_id == Inspection.id))
 
-    def _view(self, s: Session, decision: Decision, item: ReturnItem,
-              rma: ReturnAuthorization, customer: str, sku: str | None,
-              inspection: Inspection | None) -> ClaimView:
+    def _views(self, s: Session, rows: Sequence[Row[Decision, ReturnItem, ReturnAuthorization,
+                                                     str, str | None, Inspection | None]]
+               ) -> list[ClaimView]:
+        """Views for many claims with a fixed number of queries (not one per claim)."""
         now = self._clock.now()
-        hours_left = None
-        if decision.claim_resolution_due_on is not None:
-            due = dt.datetime.combine(decision.claim_resolution_due_on, dt.time(23, 59),
-                                      tzinfo=dt.UTC)
-            hours_left = (due - now).total_seconds() / 3600
-        carrier_claim = s.scalars(select(CarrierClaim.id).where(
-            CarrierClaim.rma_id == rma.id)).first()
-        photos = tuple(self._inspection.photos(rma.number, item.unit_no))
-        return ClaimView(
-            decision_id=decision.id, rma_number=rma.number, unit_no=item.unit_no,
-            customer=customer, sku=sku or "(extra item)", reason=item.reason.value,
-            severity=inspection.damage_severity.value if inspection else "unknown",
-            cause=inspection.damage_cause.value if inspection and inspection.damage_cause
-            else None, resolution=decision.resolution,
-            amount=decision.refund + decision.credit, due_on=decision.claim_resolution_due_on,
-            hours_left=hours_left, carrier=rma.carrier.value if rma.carrier else None,
-            tracking=rma.tracking_number, carrier_claim_id=carrier_claim,
-            status=item.decision_status, photos=photos)
+        photos = self._inspection.photo_views_for_items(s, [row[1].id for row in rows])
+        rma_ids = list({row[2].id for row in rows})
+        carrier_claims = dict(s.execute(select(CarrierClaim.rma_id, CarrierClaim.id).where(
+            CarrierClaim.rma_id.in_(rma_ids)).order_by(CarrierClaim.id.desc())).all()) \
+            if rma_ids else {}
+        views = []
+        for decision, item, rma, customer, sku, inspection in rows:
+            hours_left = None
+            if decision.claim_resolution_due_on is not None:
+                due = dt.datetime.combine(decision.claim_resolution_due_on, dt.time(23, 59),
+                                          tzinfo=dt.UTC)
+                hours_left = (due - now).total_seconds() / 3600
+            views.append(ClaimView(
+                decision_id=decision.id, rma_number=rma.number, unit_no=item.unit_no,
+                customer=customer, sku=sku or "(extra item)", reason=item.reason.value,
+                severity=inspection.damage_severity.value if inspection else "unknown",
+                cause=inspection.damage_cause.value if inspection and inspection.damage_cause
+                else None, resolution=decision.resolution,
+                amount=decision.refund + decision.credit,
+                due_on=decision.claim_resolution_due_on, hours_left=hours_left,
+                carrier=rma.carrier.value if rma.carrier else None,
+                tracking=rma.tracking_number, carrier_claim_id=carrier_claims.get(rma.id),
+                status=item.decision_status, photos=tuple(photos[item.id])))
+        return views

@@ -167,7 +167,8 @@ class InspectionService:
                           station_id=station_row(s, self._station).id, taken_at=now)
             s.add(photo)
             s.flush()
-            view = self._view(photo, self._other_customers_hashes(s, draft))
+            self._flag_reuse(s, draft, photo, rma_number)
+            view = self._view(photo)
             audit.append(s, at=now, action="photo.added", actor=user.username,
                          station=self._station, entity="photo", entity_id=photo.id,
                          payload={"rma": rma_number, "unit_no": unit_no,
@@ -210,17 +211,45 @@ class InspectionService:
     def _photo_views(self, s: Session, inspection: Inspection) -> list[PhotoView]:
         photos = s.scalars(select(Photo).where(Photo.inspection_id == inspection.id)
                            .order_by(Photo.id)).all()
-        if not photos:
-            return []
-        others = self._other_customers_hashes(s, inspection)  # one query for all photos
-        return [self._view(photo, others) for photo in photos]
+        return [self._view(photo) for photo in photos]
 
-    def _view(self, photo: Photo, others: list[tuple[int, str, str]]) -> PhotoView:
+    def photo_views_for_items(self, s: Session, item_ids: list[int]
+                              ) -> dict[int, list[PhotoView]]:
+        """Every photo of these units in one query (for queues listing many claims)."""
+        out: dict[int, list[PhotoView]] = {i: [] for i in item_ids}
+        if not item_ids:
+            return out
+        rows = s.execute(select(Inspection.return_item_id, Photo).join(
+            Inspection, Photo.inspection_id == Inspection.id).where(
+            Inspection.return_item_id.in_(item_ids)).order_by(Inspection.id, Photo.id)).all()
+        for item_id, photo in rows:
+            out[item_id].append(self._view(photo))
+        return out
+
+    def _view(self, photo: Photo) -> PhotoView:
         return PhotoView(photo.id, photo.sha256, photo.slot, photo.width, photo.height,
                          photo.focus_score, photo.quality_override,
                          self.store.path_for(photo.sha256),
                          self.store.path_for(photo.sha256, thumbnail=True),
-                         _reused_on(photo, others))
+                         tuple(sorted(photo.reused_on or ())))
+
+    def _flag_reuse(self, s: Session, inspection: Inspection, photo: Photo,
+                    rma_number: str) -> None:
+        """A near-identical photo on another customer's return flags both: this photo
+        names that RMA, and that photo names this one. Found once, at capture, so the
+        queues only read the flag."""
+        if not photo.perceptual_hash:
+            return
+        matches = [(pid, number) for pid, phash, number
+                   in self._other_customers_hashes(s, inspection)
+                   if pid != photo.id and hamming(phash, photo.perceptual_hash) <= REUSE_BITS]
+        if not matches:
+            return
+        photo.reused_on = sorted({number for _pid, number in matches})
+        for pid, _number in matches:
+            other = s.get(Photo, pid)
+            if other is not None and rma_number.upper() not in (other.reused_on or []):
+                other.reused_on = sorted({*(other.reused_on or []), rma_number.upper()})
 
     @staticmethod
     def _other_customers_hashes(s: Session,
@@ -240,11 +269,3 @@ class InspectionService:
             .order_by(Photo.id.desc()).limit(20_000)).all()
         return [(pid, phash, number) for pid, phash, number in rows if phash]
 
-
-def _reused_on(photo: Photo, others: list[tuple[int, str, str]]) -> tuple[str, ...]:
-    """Other customers' returns holding a near-identical photo (possible reuse)."""
-    if not photo.perceptual_hash:
-        return ()
-    return tuple(sorted({number for pid, phash, number in others
-                         if pid != photo.id
-                         and hamming(phash, photo.perceptual_hash) <= REUSE_BITS}))

@@ -42,6 +42,7 @@ class PostgresServer:
     bindir: Path
     port: int
     run_as: str | None
+    durable: bool = False  # fsync on: for benchmarks, so commits cost what they cost
 
     @property
     def socket_dir(self) -> Path:
@@ -77,8 +78,9 @@ class PostgresServer:
                                  "-m", mode, "-w", "stop"), capture_output=True)
 
     def start(self) -> None:
-        opts = (f"-p {self.port} -k {self.socket_dir} -c listen_addresses='' "
-                "-c fsync=off -c synchronous_commit=off -c full_page_writes=off")
+        opts = f"-p {self.port} -k {self.socket_dir} -c listen_addresses='' -c max_connections=200"
+        if not self.durable:
+            opts += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         result = subprocess.run(
             self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-o", opts,
                       "-l", str(self.root / "log"), "-w", "-t", "30", "start"),
@@ -88,7 +90,7 @@ class PostgresServer:
             raise PostgresUnavailable(f"pg_ctl start failed: {result.stderr} {log[-500:]}")
 
 
-def start_server() -> PostgresServer:
+def start_server(durable: bool = False) -> PostgresServer:
     bindir = _bindir()
     run_as = None
     if os.geteuid() == 0:  # initdb refuses to run as root
@@ -109,6 +111,7 @@ def start_server() -> PostgresServer:
         capture_output=True, text=True)
     if result.returncode != 0:
         raise PostgresUnavailable(f"initdb failed: {result.stderr.strip()[:300]}")
-    server = PostgresServer(root=root, bindir=bindir, port=_free_port(), run_as=run_as)
+    server = PostgresServer(root=root, bindir=bindir, port=_free_port(), run_as=run_as,
+                            durable=durable)
     server.start()
     return server

@@ -1,5 +1,6 @@
-"""Item holds (one bench per item), completed request keys (no action done twice), and
-the indexes behind the approvals and claims queues at a million returns.
+"""Item holds (one bench per item), completed request keys (no action done twice), photo
+reuse found at capture (photos.reused_on), and the indexes behind the approvals and
+claims queues at a million returns.
 
 Revision ID: 0004
 Revises: 0003
@@ -44,6 +45,9 @@ def upgrade() -> None:
         sa.Column('at', sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('key', name=op.f('pk_completed_requests')),
     )
+    with op.batch_alter_table('photos', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('reused_on', sa.JSON(), nullable=False,
+                                      server_default='[]'))
     with op.batch_alter_table('approvals', schema=None) as batch_op:
         batch_op.create_index('ix_approvals_status_requested_at', ['status', 'requested_at'])
     with op.batch_alter_table('decisions', schema=None) as batch_op:
@@ -58,5 +62,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_decisions_claim_resolution_due_on')
     with op.batch_alter_table('approvals', schema=None) as batch_op:
         batch_op.drop_index('ix_approvals_status_requested_at')
+    with op.batch_alter_table('photos', schema=None) as batch_op:
+        batch_op.drop_column('reused_on')
     op.drop_table('completed_requests')
     op.drop_table('item_holds')
