@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing as mp
+import os
 import random
 import sys
 import tempfile
@@ -42,7 +43,7 @@ def pct(values: list[float], p: float) -> float:
 
 
 def bench(url: str, station: str, seconds: float, pool: list[str], seed: int,
-          labels: str, out: Any) -> None:
+          labels: str, think: float, out: Any) -> None:
     """One bench: the whole flow in a loop until time is up; reports what it did."""
     from app.bootstrap import bootstrap
     from app.config import load_settings
@@ -69,6 +70,8 @@ def bench(url: str, station: str, seconds: float, pool: list[str], seed: int,
             times[action].append((time.perf_counter() - t0) * 1000)
 
     while time.monotonic() < deadline:
+        if think:
+            time.sleep(rng.uniform(0.5, 1.5) * think)  # the inspector handling the dress
         number = rng.choice(pool)
         try:
             received = timed("receive", services.receiving.receive_parcel, number, number,
@@ -116,11 +119,12 @@ def bench(url: str, station: str, seconds: float, pool: list[str], seed: int,
 
 
 def run_benches(url: str, n: int, seconds: float, pool: list[str], labels: str,
-                prefix: str) -> tuple[dict[str, list[float]], Counter[str], Counter[str], float]:
+                prefix: str, think: float = 0.0
+                ) -> tuple[dict[str, list[float]], Counter[str], Counter[str], float]:
     ctx = mp.get_context("spawn")
     out = ctx.Queue()
     procs = [ctx.Process(target=bench, args=(url, f"{prefix}-{i:02d}", seconds, pool, i, labels,
-                                             out)) for i in range(n)]
+                                             think, out)) for i in range(n)]
     t0 = time.perf_counter()
     for p in procs:
         p.start()
@@ -137,6 +141,13 @@ def run_benches(url: str, n: int, seconds: float, pool: list[str], labels: str,
         counts.update(r["counts"])
         errors.update(r["errors"])
     return times, counts, errors, wall
+
+
+def _deadlocks(conn: Any) -> int:
+    from sqlalchemy import text
+
+    return int(conn.execute(text("SELECT deadlocks FROM pg_stat_database "
+                                 "WHERE datname = current_database()")).scalar() or 0)
 
 
 def check(url: str, counts: Counter[str]) -> list[str]:
@@ -220,6 +231,8 @@ def main() -> None:
     parser.add_argument("--returns", type=int, default=30_000)
     parser.add_argument("--pool", type=int, default=3_000,
                         help="parcels the benches draw from (smaller: more collisions)")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="mean seconds a bench spends between parcels (0: flat out)")
     args = parser.parse_args()
 
     server = None
@@ -234,6 +247,7 @@ def main() -> None:
 
         sys.path.insert(0, str(Path(__file__).resolve().parent))
         from gen_scale import generate
+
         from models.db import make_engine
 
         generate(url, args.returns, seed=5)
@@ -244,6 +258,7 @@ def main() -> None:
                 "ORDER BY id"))]
             version = c.execute(text("SHOW server_version")).scalar()
             fsync = c.execute(text("SHOW fsync")).scalar()
+            deadlocks_before = _deadlocks(c)
         engine.dispose()
         rng = random.Random(1)
         rng.shuffle(numbers)
@@ -251,13 +266,15 @@ def main() -> None:
         labels = tempfile.mkdtemp(prefix="rb-load-labels-")
         print(f"PostgreSQL {version} (fsync {fsync}), {args.returns:,} returns; "
               f"{args.benches} benches x {args.seconds:.0f} s on a pool of {len(load_pool):,} "
-              f"parcels; baseline 1 bench x {args.baseline_seconds:.0f} s")
+              f"parcels, think time {args.think:.1f} s; baseline 1 bench x "
+              f"{args.baseline_seconds:.0f} s. This machine: {os.cpu_count()} CPU cores "
+              "for the benches and the server together.")
 
         b_times, b_counts, b_errors, b_wall = run_benches(
             url, 1, args.baseline_seconds, base_pool, labels, "LOAD-BASE")
         report("Baseline: one bench alone", b_times, b_wall, None)
         times, counts, errors, wall = run_benches(url, args.benches, args.seconds, load_pool,
-                                                  labels, "LOAD")
+                                                  labels, "LOAD", args.think)
         report(f"Load: {args.benches} benches at once", times, wall, b_times)
         print("\n  outcomes: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
         all_counts = counts + b_counts
@@ -266,6 +283,11 @@ def main() -> None:
         user_errors = errors + b_errors
         contention = sum(v for k, v in user_errors.items() if k.startswith("contention"))
         print(f"  contention errors shown to a user: {contention}")
+        engine = make_engine(url)
+        with engine.connect() as c:
+            print(f"  deadlocks the server detected (and the services retried): "
+                  f"{_deadlocks(c) - deadlocks_before}")
+        engine.dispose()
         for k, v in user_errors.most_common():
             print(f"  error x{v}: {k}")
         ok = not problems and not user_errors

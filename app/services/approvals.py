@@ -185,15 +185,20 @@ class ApprovalService:
                 .order_by(Approval.requested_at, Approval.id)).all()
             views = []
             hours: dict[str, int] = {}
+            inspections = list({row[-1].inspection_id for row in rows
+                                if row[-1] is not None and row[-1].inspection_id is not None})
+            photo_counts: dict[int, int] = {  # one query, not one per request
+                ins: int(n) for ins, n in s.execute(
+                    select(Photo.inspection_id, func.count()).where(
+                        Photo.inspection_id.in_(inspections)).group_by(Photo.inspection_id))
+            } if inspections else {}
             for (a, rma, order, brand, customer, asked_by, answered_by, station, unit,
                  decision) in rows:
                 if brand.value not in hours:
                     hours[brand.value] = self._load_policy(brand.value).escalation_hours
                 due = a.requested_at + dt.timedelta(hours=hours[brand.value])
-                photos = 0
-                if decision is not None and decision.inspection_id is not None:
-                    photos = int(s.scalar(select(func.count()).select_from(Photo).where(
-                        Photo.inspection_id == decision.inspection_id)) or 0)
+                photos = photo_counts.get(decision.inspection_id, 0) \
+                    if decision is not None and decision.inspection_id is not None else 0
                 views.append(ApprovalView(
                     id=a.id, rma_number=rma, order_number=order, customer_name=customer,
                     kind=a.kind, level=a.level, amount=a.amount, reason=a.reason,
