@@ -130,6 +130,8 @@ class InspectPage(QWidget):
         self.view: ReturnView | None = None
         self.forms: dict[int, InspectionInput] = {}
         self._done_text: dict[int, str] = {}
+        self._held_at: dict[int, str] = {}
+        self._held_msg: dict[int, str] = {}
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         outer = QVBoxLayout(self)
         self.header = QLabel("Scan a parcel on Receive (F1) first.")
@@ -214,6 +216,8 @@ class InspectPage(QWidget):
         self.forms = {it.unit_no: InspectionInput() for it in view.items
                       if it.decision_status is DecisionStatus.PENDING}
         self._done_text = {}
+        self._held_at: dict[int, str] = {}
+        self._held_msg: dict[int, str] = {}
         self.photo_views = {}
         self._last_activity = time.monotonic()
         blocked = self._hold(view, user)
@@ -269,7 +273,13 @@ class InspectPage(QWidget):
         assert self.view is not None
         for holder in result.blocked:
             self.forms.pop(holder.unit_no, None)
-            self._done_text[holder.unit_no] = holder.sentence(self.view.rma_number or "")
+            self._done_text[holder.unit_no] = f"Held at {holder.station} by {holder.user}"
+            self._held_at[holder.unit_no] = holder.station
+            self._held_msg[holder.unit_no] = holder.sentence(self.view.rma_number or "")
+            row = next((r for r, it in enumerate(self.view.items)
+                        if it.unit_no == holder.unit_no), None)
+            if row is not None and self.units.item(row) is not None:
+                self.units.item(row).setText(self._unit_text(self.view.items[row]))
         return result.blocked[0].sentence(self.view.rma_number or "") if result.blocked \
             else ""
 
@@ -304,6 +314,8 @@ class InspectPage(QWidget):
         what = f"{line.sku}  {line.description}" if line else "extra item"
         wants = it.requested.value.replace("_", " ")
         status = it.decision_status.value.replace("_", " ")
+        if it.unit_no in self._held_at and it.decision_status is DecisionStatus.PENDING:
+            status = f"held at {self._held_at[it.unit_no]}"
         return f"{it.unit_no}.  {what}  —  {it.reason.value.replace('_', ' ')}, wants {wants}" \
                f"  [{status}]"
 
@@ -363,8 +375,9 @@ class InspectPage(QWidget):
         unit = self.current_unit()
         self._last_activity = time.monotonic()
         if unit is None or unit not in self.forms:
-            self.banner.show_message(Level.WARN, self._done_text.get(
-                unit or 0, "This item is already decided."))
+            self.banner.show_message(Level.WARN, self._held_msg.get(unit or 0) or
+                                     self._done_text.get(unit or 0,
+                                                         "This item is already decided."))
             return
         self.forms[unit] = replace(self.forms[unit], **changes)  # type: ignore[arg-type]
         self._save_draft(unit)
@@ -573,7 +586,7 @@ class InspectPage(QWidget):
             view = self._decisions.preview(self.view.rma_number or "", graded)
         except DatabaseUnavailable:
             # The banner already says what happened to the work; keep it in view.
-            self.panel.clear("Waiting for the database: the decision shows when it is back.")
+            self.panel.clear("Waiting for the database")
             return
         except ReturnBenchError as exc:
             self.panel.clear("Cannot decide yet")
@@ -669,7 +682,7 @@ class InspectPage(QWidget):
                   else DecisionStatus.DECIDED)
         self._mark_done(set(graded), status)
         if not self.forms:
-            self.finished.emit(f"{self.view.rma_number}: {outcomes}.{approval}",
+            self.finished.emit(f"{saved}{self.view.rma_number}: {outcomes}.{approval}",
                                accepted.view.approval is not None)
 
     def _print_labels(self, view: DecisionView, key: str) -> str:

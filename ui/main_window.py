@@ -115,7 +115,6 @@ class Shell(QWidget):
             self.pages.addWidget(page)
         # Answers to this bench's requests, from whichever station gave them.
         self.notice = Banner()
-        self.notice.setObjectName("notice")
         column = QVBoxLayout()
         column.addWidget(self.notice)
         column.addWidget(self.pages, 1)

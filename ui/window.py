@@ -113,7 +113,7 @@ class MainWindow(QMainWindow):
             self.db_label.setText(label)
             self.db_label.setProperty("level", "")
             self.statusBar().showMessage(
-                f"✔ Database back after {int(away.total_seconds())} s; saving what waited.",
+                f"✔ Database back (away {int(away.total_seconds())} s)",
                 15_000)
             if self.shell is not None:
                 self.shell.database_back()
