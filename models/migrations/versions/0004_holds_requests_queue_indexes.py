@@ -20,6 +20,15 @@ depends_on = None
 
 
 def upgrade() -> None:
+    # The audit chain's head rows exist from the start, so the first two benches to write
+    # lock the same row instead of both inserting it.
+    op.execute("INSERT INTO app_meta (key, value) SELECT 'audit_last_seq', "
+               "CAST(coalesce(max(seq), 0) AS VARCHAR) FROM audit_events WHERE NOT EXISTS "
+               "(SELECT 1 FROM app_meta WHERE key = 'audit_last_seq')")
+    op.execute("INSERT INTO app_meta (key, value) SELECT 'audit_last_hash', "
+               "coalesce((SELECT hash FROM audit_events ORDER BY seq DESC LIMIT 1), "
+               "'" + "0" * 64 + "') WHERE NOT EXISTS "
+               "(SELECT 1 FROM app_meta WHERE key = 'audit_last_hash')")
     op.create_table(
         'item_holds',
         sa.Column('id', sa.Integer(), nullable=False),
