@@ -153,7 +153,7 @@ def _history(out: dict[str, list[dict[str, object]]], rng: random.Random, i: int
          if claim else None,
          "policy_id": "kissprom", "policy_version": "scale", "policy_sha256": ctx.policy_sha,
          "case": "{}", "trace": "[]", "decided_at": decided, "decided_by_id": ctx.inspector,
-         "station_id": ctx.station, "superseded": False})
+         "station_id": ctx.station, "superseded": False, "claim_open": claim_open})
     if claim:
         for k, slot in enumerate(("whole_item", "damage_closeup")):
             out["photos"].append(

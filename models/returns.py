@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.enums import (
@@ -186,12 +186,13 @@ class Decision(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # On the claims desk's queue: a damage claim not yet resolved, or waiting for photos.
+    # Kept by the services (accept, supersede, resolve) so the queue reads a few hundred
+    # rows through one index instead of every claim there ever was.
+    claim_open: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(),
+                                             index=True)
 
     item: Mapped[ReturnItem] = relationship(back_populates="decisions")
-
-    # The claims queue: decisions with a claim due date, or waiting for photos.
-    __table_args__ = (Index("ix_decisions_claim_resolution_due_on", "claim_resolution_due_on"),
-                      Index("ix_decisions_resolution", "resolution"))
 
 
 class PolicyVersion(Base):
@@ -229,6 +230,3 @@ class Approval(Base):
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
     requested_outcome: Mapped[str120 | None]
-
-    # The approvals queue: pending requests, oldest first.
-    __table_args__ = (Index("ix_approvals_status_requested_at", "status", "requested_at"),)

@@ -172,7 +172,9 @@ class ApprovalService:
             rows = s.execute(
                 select(Approval, ReturnAuthorization.number, Order.number, Order.brand,
                        Customer.name, requester.display_name, answerer.display_name,
-                       Station.name, ReturnItem.unit_no, Decision)
+                       Station.name, ReturnItem.unit_no, Decision.trace, Decision.policy_id,
+                       Decision.policy_version, Decision.policy_sha256,
+                       Decision.inspection_id)
                 .join(ReturnAuthorization, Approval.rma_id == ReturnAuthorization.id)
                 .join(Order, ReturnAuthorization.order_id == Order.id)
                 .join(Customer, Order.customer_id == Customer.id)
@@ -185,20 +187,18 @@ class ApprovalService:
                 .order_by(Approval.requested_at, Approval.id)).all()
             views = []
             hours: dict[str, int] = {}
-            inspections = list({row[-1].inspection_id for row in rows
-                                if row[-1] is not None and row[-1].inspection_id is not None})
+            inspections = list({row[-1] for row in rows if row[-1] is not None})
             photo_counts: dict[int, int] = {  # one query, not one per request
                 ins: int(n) for ins, n in s.execute(
                     select(Photo.inspection_id, func.count()).where(
                         Photo.inspection_id.in_(inspections)).group_by(Photo.inspection_id))
             } if inspections else {}
             for (a, rma, order, brand, customer, asked_by, answered_by, station, unit,
-                 decision) in rows:
+                 trace, policy_id, policy_version, policy_sha, inspection_id) in rows:
                 if brand.value not in hours:
                     hours[brand.value] = self._load_policy(brand.value).escalation_hours
                 due = a.requested_at + dt.timedelta(hours=hours[brand.value])
-                photos = photo_counts.get(decision.inspection_id, 0) \
-                    if decision is not None and decision.inspection_id is not None else 0
+                photos = photo_counts.get(inspection_id, 0) if inspection_id else 0
                 views.append(ApprovalView(
                     id=a.id, rma_number=rma, order_number=order, customer_name=customer,
                     kind=a.kind, level=a.level, amount=a.amount, reason=a.reason,
@@ -208,9 +208,8 @@ class ApprovalService:
                                                     // 60),
                     overdue=a.status is ApprovalStatus.PENDING and now > due, status=a.status,
                     answered_by=answered_by, answered_at=a.answered_at, note=a.note,
-                    trace=tuple((t["rule"], t["reason"]) for t in decision.trace)
-                    if decision is not None else (),
-                    policy=f"{decision.policy_id} v{decision.policy_version} "
-                           f"{decision.policy_sha256[:10]}" if decision is not None else None,
+                    trace=tuple((t["rule"], t["reason"]) for t in trace or ()),
+                    policy=f"{policy_id} v{policy_version} {policy_sha[:10]}"
+                    if policy_id is not None else None,
                     photos=photos))
             return views

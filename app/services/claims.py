@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, or_, select
+from sqlalchemy import Row, Select, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -73,9 +73,8 @@ class ClaimsService:
         require(user.role, Action.REVIEW_CLAIMS)
         with UnitOfWork(self._sf) as uow:
             rows = uow.session.execute(self._select().where(
+                Decision.claim_open == True,  # noqa: E712 - an indexable "= true"
                 Decision.superseded.is_(False),
-                or_(Decision.claim_resolution_due_on.is_not(None),
-                    Decision.resolution == Resolution.PHOTOS_REQUIRED),
                 ReturnItem.decision_status != DecisionStatus.COMPLETED)
                 .order_by(Decision.claim_resolution_due_on.is_(None),
                           Decision.claim_resolution_due_on, Decision.id)).all()
@@ -167,6 +166,7 @@ class ClaimsService:
             if decision.resolution is Resolution.PHOTOS_REQUIRED:
                 raise BadInput("This claim still waits for its photos at the bench.")
             decision.item.decision_status = DecisionStatus.COMPLETED
+            decision.claim_open = False
             audit.append(s, at=self._clock.now(), action="claim.resolved",
                          actor=user.username, station=self._station, entity="decision",
                          entity_id=decision_id, payload={"note": note.strip()})

@@ -153,6 +153,8 @@ class DecisionService:
                                    f"{item.decision_status.value.replace('_', ' ')}.")
                 ins_in = inspections[unit_no]
                 require_hold(s, rma.number, item, user.id, station.id, now)
+                for earlier in item.decisions:  # e.g. "photos required", now decided
+                    earlier.superseded, earlier.claim_open = True, False
                 if item.received_at is None:
                     item.received_at = now
                     item.reception_status = ReceptionStatus.RECEIVED
@@ -186,7 +188,9 @@ class DecisionService:
                     policy_id=policy.id, policy_version=policy.version,
                     policy_sha256=policy.sha256, case={**case, "unit_no": unit_no},
                     trace=[{"rule": t.rule, "reason": t.reason} for t in decision.trace],
-                    decided_at=now, decided_by_id=user.id, station_id=station.id)
+                    decided_at=now, decided_by_id=user.id, station_id=station.id,
+                    claim_open=decision.due.claim_resolution is not None
+                    or outcome.resolution is Resolution.PHOTOS_REQUIRED)
                 s.add(row)
                 s.flush()
                 row.inspection_id = inspection.id

@@ -95,3 +95,41 @@ def test_claim_from_the_bench_to_the_carrier_packet(
     assert claims.get(claim.decision_id).status is DecisionStatus.COMPLETED
     assert all(c.decision_id != claim.decision_id for c in claims.queue(carl))
     assert claim.resolution is Resolution.REFUND
+
+
+def test_photos_request_leaves_the_queue_once_decided_with_photos(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    """Deciding a damaged item without photos puts a "photos required" decision on the
+    claims queue; deciding it again with the photos supersedes it (one open claim, the
+    new one), and resolving that one empties the queue of this return."""
+    sf = session_factory
+    inspection = InspectionService(sf, clock, "BENCH-01", PhotoStore(tmp_path / "photos"))
+    claims = ClaimsService(sf, clock, "CLAIMS-01", inspection)
+    decisions = DecisionService(sf, clock, "BENCH-01")
+    ines, carl = user_named(sf, "ines"), user_named(sf, "carl")
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization).order_by(ReturnAuthorization.id)).first()
+        assert rma is not None
+        number = rma.number
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        rma.items[0].requested = RequestedResolution.REFUND
+        for extra in rma.items[1:]:
+            s.delete(extra)
+        s.commit()
+    form = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MODERATE,
+                           damage_cause=DamageCause.SHIPPING)
+    first = decisions.accept(number, {1: form}, ines)
+    assert first.view.units[0].resolution is Resolution.PHOTOS_REQUIRED
+    mine = [c for c in claims.queue(carl) if c.rma_number == number]
+    assert [c.resolution for c in mine] == [Resolution.PHOTOS_REQUIRED]
+
+    inspection.add_photo(number, 1, scene(21), ines, PhotoSlot.WHOLE_ITEM)
+    inspection.add_photo(number, 1, scene(22), ines, PhotoSlot.DAMAGE_CLOSEUP)
+    inspection.add_photo(number, 1, scene(23), ines, PhotoSlot.BOX_AND_LABEL)
+    second = decisions.accept(number, {1: form}, ines)
+    assert second.view.units[0].resolution is not Resolution.PHOTOS_REQUIRED
+    mine = [c for c in claims.queue(carl) if c.rma_number == number]
+    assert [c.decision_id for c in mine] == list(second.decision_ids)
+    claims.resolve(second.decision_ids[0], "Credit issued; carrier claim filed", carl)
+    assert [c for c in claims.queue(carl) if c.rma_number == number] == []

@@ -93,12 +93,12 @@ def _cli(*args: str, env_db: str) -> subprocess.CompletedProcess[str]:
 def _sqlite_dump(path: Path) -> tuple[list[str], list[str]]:
     """(schema, data): every row in dump order, and the schema statements sorted, since
     Alembic's batch mode on SQLite may recreate a table's constraints and indexes in any
-    order (it follows Python's hash seed)."""
+    order (it follows Python's hash seed), so which line ends without a comma varies too."""
     with sqlite3.connect(path) as conn:
         statements = list(conn.iterdump())
     data = [st for st in statements if st.startswith("INSERT")]
-    schema = sorted("\n".join(sorted(st.splitlines())) for st in statements
-                    if not st.startswith("INSERT"))
+    schema = sorted("\n".join(sorted(line.rstrip().rstrip(",") for line in st.splitlines()))
+                    for st in statements if not st.startswith("INSERT"))
     return schema, data
 
 

@@ -1,6 +1,6 @@
 """Item holds (one bench per item), completed request keys (no action done twice), photo
-reuse found at capture (photos.reused_on), and the indexes behind the approvals and
-claims queues at a million returns.
+reuse found at capture (photos.reused_on), and decisions.claim_open with its index, which
+keeps the claims queue fast at a million returns.
 
 Revision ID: 0004
 Revises: 0003
@@ -57,20 +57,22 @@ def upgrade() -> None:
     with op.batch_alter_table('photos', schema=None) as batch_op:
         batch_op.add_column(sa.Column('reused_on', sa.JSON(), nullable=False,
                                       server_default='[]'))
-    with op.batch_alter_table('approvals', schema=None) as batch_op:
-        batch_op.create_index('ix_approvals_status_requested_at', ['status', 'requested_at'])
     with op.batch_alter_table('decisions', schema=None) as batch_op:
-        batch_op.create_index('ix_decisions_claim_resolution_due_on',
-                              ['claim_resolution_due_on'])
-        batch_op.create_index('ix_decisions_resolution', ['resolution'])
+        batch_op.add_column(sa.Column('claim_open', sa.Boolean(), nullable=False,
+                                      server_default=sa.false()))
+        batch_op.create_index(batch_op.f('ix_decisions_claim_open'), ['claim_open'])
+    # Claims open today: a claim or a photos request, not superseded, on an item whose
+    # claim has not been closed.
+    op.execute("UPDATE decisions SET claim_open = true WHERE superseded = false AND "
+               "(claim_resolution_due_on IS NOT NULL OR resolution = 'photos_required') "
+               "AND return_item_id IN (SELECT id FROM return_items "
+               "WHERE decision_status <> 'completed')")
 
 
 def downgrade() -> None:
     with op.batch_alter_table('decisions', schema=None) as batch_op:
-        batch_op.drop_index('ix_decisions_resolution')
-        batch_op.drop_index('ix_decisions_claim_resolution_due_on')
-    with op.batch_alter_table('approvals', schema=None) as batch_op:
-        batch_op.drop_index('ix_approvals_status_requested_at')
+        batch_op.drop_index(batch_op.f('ix_decisions_claim_open'))
+        batch_op.drop_column('claim_open')
     with op.batch_alter_table('photos', schema=None) as batch_op:
         batch_op.drop_column('reused_on')
     op.drop_table('completed_requests')
