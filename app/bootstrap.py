@@ -17,11 +17,14 @@ from app.services.auth import AuthService
 from app.services.claims import ClaimsService
 from app.services.decisions import DecisionService
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
+from app.services.exports import ExportService
 from app.services.holds import HoldService
+from app.services.imports import ImportService
 from app.services.inspection import InspectionService
 from app.services.lookup import LookupService
 from app.services.printing import PrintService
 from app.services.receiving import ReceivingService
+from app.services.reports import ReportService
 from app.services.unsaved import UnsavedWork
 from app.services.uow import UnitOfWork
 from app.services.users import UserService
@@ -50,6 +53,9 @@ class Services:
     inspection: InspectionService
     claims: ClaimsService
     holds: HoldService
+    imports: ImportService
+    exports: ExportService
+    reports: ReportService
 
     @property
     def database_label(self) -> str:
@@ -107,6 +113,9 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
         inspection=inspection,
         claims=ClaimsService(session_factory, clock, settings.station, inspection),
         holds=HoldService(session_factory, clock, settings.station),
+        imports=ImportService(session_factory, clock, settings.station),
+        exports=ExportService(session_factory, clock, settings.station),
+        reports=ReportService(session_factory, clock),
     )
 
 

@@ -21,9 +21,11 @@ from typing import Any, NoReturn
 from app import audit
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
+from app.domain.enums import Brand
 from app.errors import BadInput, ReturnBenchError, UsageError, exit_code, user_message
 from app.policy.contract import decide_file
 from app.services.demo_data import load_demo_data
+from app.services.imports import ImportReport
 from app.services.uow import UnitOfWork
 
 log = logging.getLogger(__name__)
@@ -93,6 +95,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     upgrade = sub.add_parser("db-upgrade", help="bring the database schema up to date")
     _add_db(upgrade)
+
+    imp = sub.add_parser("import-orders", help="import a Shopify order export, all or nothing")
+    imp.add_argument("file", type=Path, metavar="FILE")
+    imp.add_argument("--format", choices=("shopify",), required=True)
+    imp.add_argument("--brand", choices=[b.value for b in Brand], default=None,
+                     help="the store's brand (else from Vendor or the SKU prefix)")
+    _add_db(imp)
+
+    imp_rma = sub.add_parser("import-rmas", help="import return authorizations from a CSV")
+    imp_rma.add_argument("file", type=Path, metavar="FILE")
+    _add_db(imp_rma)
+
+    exp = sub.add_parser("export-settlements",
+                         help="write decided refunds and exchanges to the outbox, each once")
+    exp.add_argument("--outbox", type=Path, default=None, metavar="DIR",
+                     help="folder for the shop's back office (default: data folder/outbox)")
+    _add_db(exp)
+
+    rep = sub.add_parser("report", help="the returns KPI report for a date range (PDF)")
+    rep.add_argument("--from", dest="start", type=_date, required=True, metavar="DATE")
+    rep.add_argument("--to", dest="end", type=_date, required=True, metavar="DATE",
+                     help="the day after the last day reported")
+    rep.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
+    _add_db(rep)
     return parser
 
 
@@ -204,6 +230,54 @@ def _cmd_db_upgrade(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _read(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise BadInput(f"Cannot read {path}: {exc.strerror}.") from exc
+
+
+def _print_import(report: ImportReport) -> int:
+    """The summary; every rejected row on stderr; exit 2 when rows were rejected."""
+    print(report.summary())
+    for error in report.errors:
+        print(f"  rejected {error}", file=sys.stderr)
+    return 0 if report.ok else 2
+
+
+def _cmd_import_orders(services: Services, args: argparse.Namespace) -> int:
+    brand = Brand(args.brand) if args.brand else None
+    return _print_import(services.imports.import_orders(_read(args.file), args.file.name,
+                                                        brand=brand))
+
+
+def _cmd_import_rmas(services: Services, args: argparse.Namespace) -> int:
+    return _print_import(services.imports.import_rmas(_read(args.file), args.file.name))
+
+
+def _cmd_export(services: Services, args: argparse.Namespace) -> int:
+    outbox = args.outbox or services.settings.data_dir / "outbox"
+    report = services.exports.export(outbox)
+    print(report.summary())
+    _print_json({"outbox": str(outbox), "batches": list(report.batches),
+                 "decisions": report.decisions, "files": len(report.files)})
+    return 0
+
+
+def _cmd_report(services: Services, args: argparse.Namespace) -> int:
+    from app.printing.kpi_report import render_kpi_report
+
+    kpis = services.reports.kpis(args.start, args.end)
+    pdf = render_kpi_report(kpis, services.clock.now())
+    try:
+        args.output.write_bytes(pdf)
+    except OSError as exc:
+        raise BadInput(f"Cannot write {args.output}: {exc.strerror}.") from exc
+    _print_json({"output": str(args.output), "bytes": len(pdf), "received": sum(
+        kpis.by_reason.values()), "inspected": kpis.inspected})
+    return 0
+
+
 def _cmd_decide(args: argparse.Namespace) -> int:
     _print_json(decide_file(args.case, args.policy))
     return 0
@@ -250,6 +324,10 @@ _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "authlog": _cmd_authlog,
     "label": _cmd_label,
     "db-upgrade": _cmd_db_upgrade,
+    "import-orders": _cmd_import_orders,
+    "import-rmas": _cmd_import_rmas,
+    "export-settlements": _cmd_export,
+    "report": _cmd_report,
 }
 
 

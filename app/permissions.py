@@ -21,6 +21,9 @@ class Action(StrEnum):
     PRINT_LABELS = "print labels"
     REVIEW_CLAIMS = "review damage claims"
     CHANGE_SETTINGS = "change this station's settings"
+    IMPORT_DATA = "import orders and returns"
+    EXPORT_SETTLEMENTS = "export decided refunds and exchanges to the shop"
+    VIEW_REPORTS = "see the returns reports"
 
 
 _BENCH = {Action.RECEIVE, Action.DECIDE, Action.REQUEST_EXCEPTION, Action.PRINT_LABELS}
@@ -30,11 +33,15 @@ _SUPERVISE = {Action.VIEW_APPROVALS, Action.APPROVE_SUPERVISOR, Action.PRINT_AUT
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.INSPECTOR: frozenset(_BENCH),
     Role.CLAIMS: frozenset(_BENCH | {Action.REVIEW_CLAIMS}),
-    Role.SUPERVISOR: frozenset(_BENCH | _SUPERVISE | {Action.REVIEW_CLAIMS}),
+    Role.SUPERVISOR: frozenset(_BENCH | _SUPERVISE | {Action.REVIEW_CLAIMS,
+                                                      Action.VIEW_REPORTS}),
     Role.MANAGER: frozenset(_BENCH | _SUPERVISE | {Action.APPROVE_MANAGER,
-                                                   Action.REVIEW_CLAIMS}),
+                                                   Action.REVIEW_CLAIMS, Action.VIEW_REPORTS,
+                                                   Action.IMPORT_DATA,
+                                                   Action.EXPORT_SETTLEMENTS}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.VERIFY_AUDIT, Action.VIEW_APPROVALS,
-                           Action.PRINT_AUTHORIZATION_LOG, Action.CHANGE_SETTINGS}),
+                           Action.PRINT_AUTHORIZATION_LOG, Action.CHANGE_SETTINGS,
+                           Action.IMPORT_DATA, Action.VIEW_REPORTS}),
 }
 
 APPROVE_ACTION = {ApprovalLevel.SUPERVISOR: Action.APPROVE_SUPERVISOR,

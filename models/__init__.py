@@ -7,6 +7,8 @@ from models.operations import (
     AuditEvent,
     CarrierClaim,
     CompletedRequest,
+    ExportBatch,
+    ExportedDecision,
     ItemHold,
     PrintJob,
 )
@@ -32,6 +34,8 @@ __all__ = [
     "CompletedRequest",
     "Customer",
     "Decision",
+    "ExportBatch",
+    "ExportedDecision",
     "Inspection",
     "ItemHold",
     "Order",

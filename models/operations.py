@@ -98,3 +98,27 @@ class CompletedRequest(Base):
     kind: Mapped[str40]
     result: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     at: Mapped[utc_ts]
+
+
+class ExportBatch(Base):
+    """One run of the settlement export: its decisions are claimed (committed) before its
+    files are written, and marked written after; a batch left claimed by a crash is
+    written again, with the same file names, by the next run."""
+
+    __tablename__ = "export_batches"
+
+    id: Mapped[intpk]
+    created_at: Mapped[utc_ts]
+    written_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    decisions: Mapped[int] = mapped_column(Integer)
+    csv_name: Mapped[str120]
+    user: Mapped[str40 | None]
+
+
+class ExportedDecision(Base):
+    """A decision handed to the shop's back office: at most once (its primary key)."""
+
+    __tablename__ = "exported_decisions"
+
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), primary_key=True)
+    batch_id: Mapped[int] = mapped_column(ForeignKey("export_batches.id"), index=True)

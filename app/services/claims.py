@@ -174,10 +174,17 @@ class ClaimsService:
 
     # --- helpers -----------------------------------------------------------------
     @staticmethod
-    def _select() -> Select[Decision, ReturnItem, ReturnAuthorization, str, str | None,
-                            Inspection | None]:
-        return (select(Decision, ReturnItem, ReturnAuthorization, Customer.name, OrderLine.sku,
-                       Inspection)
+    def _select() -> Select[*tuple[Any, ...]]:
+        """Only the columns a claim view shows (plain rows, not whole ORM objects: the
+        queue lists hundreds of claims)."""
+        return (select(Decision.id.label("decision_id"), Decision.resolution,
+                       Decision.refund, Decision.credit, Decision.claim_resolution_due_on,
+                       ReturnItem.id.label("item_id"), ReturnItem.unit_no, ReturnItem.reason,
+                       ReturnItem.decision_status, ReturnAuthorization.id.label("rma_id"),
+                       ReturnAuthorization.number.label("rma_number"),
+                       ReturnAuthorization.carrier, ReturnAuthorization.tracking_number,
+                       Customer.name.label("customer"), OrderLine.sku,
+                       Inspection.damage_severity, Inspection.damage_cause)
                 .join(ReturnItem, Decision.return_item_id == ReturnItem.id)
                 .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
                 .join(Order, ReturnAuthorization.order_id == Order.id)
@@ -185,32 +192,29 @@ class ClaimsService:
                 .outerjoin(OrderLine, ReturnItem.order_line_id == OrderLine.id)
                 .outerjoin(Inspection, Decision.inspection_id == Inspection.id))
 
-    def _views(self, s: Session, rows: Sequence[Row[Decision, ReturnItem, ReturnAuthorization,
-                                                     str, str | None, Inspection | None]]
-               ) -> list[ClaimView]:
+    def _views(self, s: Session, rows: Sequence[Row[Any]]) -> list[ClaimView]:
         """Views for many claims with a fixed number of queries (not one per claim)."""
         now = self._clock.now()
-        photos = self._inspection.photo_views_for_items(s, [row[1].id for row in rows])
-        rma_ids = list({row[2].id for row in rows})
+        photos = self._inspection.photo_views_for_items(s, [r.item_id for r in rows])
+        rma_ids = list({r.rma_id for r in rows})
         carrier_claims = dict(s.execute(select(CarrierClaim.rma_id, CarrierClaim.id).where(
             CarrierClaim.rma_id.in_(rma_ids)).order_by(CarrierClaim.id.desc())).all()) \
             if rma_ids else {}
         views = []
-        for decision, item, rma, customer, sku, inspection in rows:
+        for r in rows:
             hours_left = None
-            if decision.claim_resolution_due_on is not None:
-                due = dt.datetime.combine(decision.claim_resolution_due_on, dt.time(23, 59),
+            if r.claim_resolution_due_on is not None:
+                due = dt.datetime.combine(r.claim_resolution_due_on, dt.time(23, 59),
                                           tzinfo=dt.UTC)
                 hours_left = (due - now).total_seconds() / 3600
             views.append(ClaimView(
-                decision_id=decision.id, rma_number=rma.number, unit_no=item.unit_no,
-                customer=customer, sku=sku or "(extra item)", reason=item.reason.value,
-                severity=inspection.damage_severity.value if inspection else "unknown",
-                cause=inspection.damage_cause.value if inspection and inspection.damage_cause
-                else None, resolution=decision.resolution,
-                amount=decision.refund + decision.credit,
-                due_on=decision.claim_resolution_due_on, hours_left=hours_left,
-                carrier=rma.carrier.value if rma.carrier else None,
-                tracking=rma.tracking_number, carrier_claim_id=carrier_claims.get(rma.id),
-                status=item.decision_status, photos=tuple(photos[item.id])))
+                decision_id=r.decision_id, rma_number=r.rma_number, unit_no=r.unit_no,
+                customer=r.customer, sku=r.sku or "(extra item)", reason=r.reason.value,
+                severity=r.damage_severity.value if r.damage_severity else "unknown",
+                cause=r.damage_cause.value if r.damage_cause else None,
+                resolution=r.resolution, amount=r.refund + r.credit,
+                due_on=r.claim_resolution_due_on, hours_left=hours_left,
+                carrier=r.carrier.value if r.carrier else None,
+                tracking=r.tracking_number, carrier_claim_id=carrier_claims.get(r.rma_id),
+                status=r.decision_status, photos=tuple(photos[r.item_id])))
         return views

@@ -1,0 +1,271 @@
+"""Shopify's "Export orders" CSV, read by column name.
+
+Any subset and order of Shopify's columns is accepted (older exports have fewer); the
+ones the bench needs are Name, Email, Created at, Lineitem quantity, Lineitem price and
+Lineitem sku. An order spans several rows, one per line item, with the order-level fields
+(email, totals, addresses, dates) filled on its first row only. Quirks handled:
+timestamps with an offset (`2025-05-11 09:55:16 -0400`), zip codes with a leading
+apostrophe (`'02134`, Excel's guard for leading zeros), money with or without `$` and
+thousands separators, a UTF-8 byte-order mark. A line is clearance when it sold at half
+its compare-at price or less (POLICY.md: >= 50% off MSRP); compare-at is the MSRP.
+
+Parsing never touches the database: it returns the orders and every row it rejects,
+with the row's line number in the file and the reason.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from app.domain.enums import Brand, CustomerTier
+from app.domain.money import ZERO, money
+from app.errors import BadInput
+
+# The columns we read, as Shopify names them (matched without regard to case or spaces).
+REQUIRED = ("Name", "Email", "Lineitem quantity", "Lineitem price", "Lineitem sku")
+ORDER_LEVEL = ("Email", "Created at", "Subtotal", "Shipping", "Taxes", "Total", "Currency",
+               "Billing Name", "Shipping Name", "Shipping Zip", "Billing Zip", "Phone",
+               "Shipping Phone", "Billing Phone", "Tags")
+CLEARANCE_SHARE = Decimal("0.50")  # sold at <= 50% of compare-at (MSRP): clearance
+BRAND_PREFIX = {Brand.KISSPROM: "KP", Brand.STACEES: "ST"}
+_TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S%z")
+_DIGITS = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class ParsedLine:
+    line: int
+    sku: str
+    description: str
+    quantity: int
+    unit_price_paid: Decimal
+    msrp: Decimal
+    clearance: bool
+    unit_tax: Decimal = ZERO
+
+
+@dataclass
+class ParsedOrder:
+    line: int  # the order's first row in the file
+    source_name: str  # Shopify's Name, e.g. "#1001"
+    number: str  # ours, e.g. "KP-01001"
+    brand: Brand
+    email: str
+    customer_name: str
+    phone: str | None
+    postal_code: str
+    tier: CustomerTier
+    placed_at: dt.datetime
+    subtotal: Decimal
+    shipping: Decimal
+    taxes: Decimal
+    lines: list[ParsedLine] = field(default_factory=list)
+
+
+def _key(name: str) -> str:
+    return " ".join(name.replace("\ufeff", "").strip().lower().split())
+
+
+def parse_timestamp(text: str) -> dt.datetime:
+    text = text.strip()
+    for fmt in _TIMESTAMP_FORMATS:
+        try:
+            return dt.datetime.strptime(text, fmt).astimezone(dt.UTC)
+        except ValueError:
+            continue
+    raise ValueError(f"timestamp {text!r} is not like 2025-05-11 09:55:16 -0400 "
+                     "(the offset is needed)")
+
+
+def parse_money(text: str, what: str) -> Decimal:
+    cleaned = text.strip().replace("$", "").replace(",", "")
+    if not cleaned:
+        return ZERO
+    try:
+        value = money(cleaned)
+    except ValueError as exc:
+        raise ValueError(f"{what} {text!r} is not an amount") from exc
+    if value < 0:
+        raise ValueError(f"{what} {text!r} is negative")
+    return value
+
+
+def clean_zip(text: str) -> str:
+    """`'02134` -> `02134`: Excel users' apostrophe keeps the leading zero."""
+    return text.strip().lstrip("'").strip()[:10]
+
+
+def our_order_number(name: str, brand: Brand) -> str:
+    """Shopify's `#1001` becomes `KP-01001`: the brand's prefix and at least five digits,
+    the shape our scanners and labels know."""
+    digits = "".join(_DIGITS.findall(name))
+    if not digits:
+        raise ValueError(f"order Name {name!r} has no number in it")
+    return f"{BRAND_PREFIX[brand]}-{int(digits):05d}"
+
+
+def _brand_of(given: Brand | None, vendor: str, sku: str) -> Brand:
+    if given is not None:
+        return given
+    text = f"{vendor} {sku}".lower()
+    if "kissprom" in text or sku.upper().startswith("KP-"):
+        return Brand.KISSPROM
+    if "stacees" in text or sku.upper().startswith("ST-"):
+        return Brand.STACEES
+    raise ValueError("cannot tell the brand from the Vendor or the SKU; import with --brand")
+
+
+def _tier(tags: str) -> CustomerTier:
+    words = {t.strip().lower() for t in tags.split(",")}
+    if "enterprise" in words:
+        return CustomerTier.ENTERPRISE
+    if "priority" in words or "vip" in words:
+        return CustomerTier.PRIORITY
+    return CustomerTier.STANDARD
+
+
+def parse_orders(data: bytes, brand: Brand | None = None
+                 ) -> tuple[list[ParsedOrder], list[RowError], int]:
+    """(orders, rejected rows, rows read). A file Shopify could not have written (not
+    CSV, not UTF-8, required columns missing) is refused as a whole with BadInput."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"The file is not UTF-8 text (byte {exc.start}); export it again "
+                       "from Shopify.") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise BadInput("The file is empty.") from exc
+    except csv.Error as exc:
+        raise BadInput(f"Not a CSV file: {exc}.") from exc
+    columns = {_key(h): i for i, h in enumerate(header)}
+    missing = [c for c in REQUIRED if _key(c) not in columns]
+    if missing:
+        raise BadInput("Not a Shopify order export: no column " + ", ".join(missing)
+                       + f" (found {', '.join(h.strip() for h in header[:8])}...).")
+
+    orders: dict[str, ParsedOrder] = {}
+    first_row: dict[str, dict[str, str]] = {}
+    errors: list[RowError] = []
+    rows = 0
+    start = 2  # the line the next row starts on (a quoted field may span lines)
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as exc:
+            errors.append(RowError(start, f"unreadable CSV: {exc}"))
+            break
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in raw):
+            continue
+        rows += 1
+
+        def get(name: str, raw: list[str] = raw) -> str:
+            i = columns.get(_key(name))
+            return raw[i].strip() if i is not None and i < len(raw) else ""
+
+        try:
+            _row(get, line, brand, orders, first_row)
+        except ValueError as exc:
+            errors.append(RowError(line, str(exc)))
+    for order in orders.values():
+        _allocate_tax(order)
+    return list(orders.values()), errors, rows
+
+
+def _row(get: object, line: int, brand: Brand | None, orders: dict[str, ParsedOrder],
+         first_row: dict[str, dict[str, str]]) -> None:
+    assert callable(get)
+    name = get("Name")
+    if not name:
+        raise ValueError("no order Name")
+    sku = get("Lineitem sku")
+    if not sku:
+        raise ValueError(f"order {name}: line item has no SKU (the bench needs it)")
+    try:
+        quantity = int(get("Lineitem quantity"))
+    except ValueError:
+        raise ValueError(f"order {name}: Lineitem quantity {get('Lineitem quantity')!r} "
+                         "is not a whole number") from None
+    if quantity < 1:
+        raise ValueError(f"order {name}: Lineitem quantity must be at least 1")
+    price = parse_money(get("Lineitem price"), "Lineitem price")
+    compare_at = parse_money(get("Lineitem compare at price"), "Lineitem compare at price")
+    discount = parse_money(get("Lineitem discount"), "Lineitem discount")
+    paid = (price - discount / quantity).quantize(Decimal("0.01"))
+    if paid < 0:
+        raise ValueError(f"order {name}: Lineitem discount is more than the price")
+    msrp = compare_at if compare_at > 0 else price
+    parsed_line = ParsedLine(line=line, sku=sku, description=get("Lineitem name") or sku,
+                             quantity=quantity, unit_price_paid=paid, msrp=msrp,
+                             clearance=compare_at > 0 and paid <= msrp * CLEARANCE_SHARE)
+    order = orders.get(name)
+    if order is None:
+        this_brand = _brand_of(brand, get("Vendor"), sku)
+        currency = get("Currency")
+        if currency and currency.upper() != "USD":
+            raise ValueError(f"order {name}: currency {currency} (the bench works in USD)")
+        email = get("Email").lower()
+        if "@" not in email:
+            raise ValueError(f"order {name}: its first row needs the customer's Email")
+        created = get("Created at") or get("Paid at")
+        if not created:
+            raise ValueError(f"order {name}: its first row needs Created at")
+        postal = clean_zip(get("Shipping Zip") or get("Billing Zip"))
+        if not postal:
+            raise ValueError(f"order {name}: no Shipping Zip or Billing Zip")
+        order = ParsedOrder(
+            line=line, source_name=name, number=our_order_number(name, this_brand),
+            brand=this_brand, email=email,
+            customer_name=get("Billing Name") or get("Shipping Name") or email,
+            phone=(get("Shipping Phone") or get("Phone") or get("Billing Phone")
+                   or None),
+            postal_code=postal, tier=_tier(get("Tags")), placed_at=parse_timestamp(created),
+            subtotal=parse_money(get("Subtotal"), "Subtotal"),
+            shipping=parse_money(get("Shipping"), "Shipping"),
+            taxes=parse_money(get("Taxes"), "Taxes"))
+        orders[name] = order
+        first_row[name] = {k: get(k) for k in ORDER_LEVEL}
+    else:
+        # Later rows repeat nothing; a value that is there must agree with the first row.
+        for k in ORDER_LEVEL:
+            value = get(k)
+            if value and first_row[name][k] and value != first_row[name][k]:
+                raise ValueError(f"order {name}: {k} {value!r} differs from its first row "
+                                 f"(line {order.line}: {first_row[name][k]!r})")
+        if brand is None and _brand_of(None, get("Vendor"), sku) is not order.brand:
+            raise ValueError(f"order {name}: line items of two brands in one order")
+    order.lines.append(parsed_line)
+
+
+def _allocate_tax(order: ParsedOrder) -> None:
+    """Shopify gives the order's taxes, not each line's: share them by the lines' amounts,
+    the last line taking the rounding remainder, then per unit."""
+    amounts = [ln.unit_price_paid * ln.quantity for ln in order.lines]
+    total = sum(amounts, ZERO)
+    if total <= 0 or order.taxes <= 0:
+        return
+    left = order.taxes
+    for i, (ln, amount) in enumerate(zip(order.lines, amounts, strict=True)):
+        share = left if i == len(order.lines) - 1 else \
+            (order.taxes * amount / total).quantize(Decimal("0.01"))
+        left -= share
+        ln.unit_tax = (share / ln.quantity).quantize(Decimal("0.01"))

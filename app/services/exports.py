@@ -1,0 +1,202 @@
+"""Handing decided refunds, credits and exchanges to the shop's back office, each once.
+
+A run claims the decisions not yet exported (one committed transaction: a decision's
+primary key in `exported_decisions` makes a second claim impossible, also for two desks
+exporting at once), then writes one JSON file per decision and one CSV for the batch into
+the outbox folder, each written to a temporary name, flushed to disk and renamed, and
+then marks the batch written. If the run dies between claim and files, the next run
+writes that batch's files again under the same names: the back office sees each file
+once, whole. Every JSON carries `idempotency_key` for the shop's side."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.clock import Clock
+from app.domain.enums import DecisionStatus, Resolution
+from app.errors import EnvironmentFault
+from app.permissions import Action, require
+from app.services.auth import SignedInUser
+from app.services.uow import UnitOfWork
+from models import (
+    Customer,
+    Decision,
+    ExportBatch,
+    ExportedDecision,
+    Order,
+    OrderLine,
+    ReturnAuthorization,
+    ReturnItem,
+    User,
+)
+
+SETTLED = (Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.REPAIR_CREDIT,
+           Resolution.ALTERATION_CREDIT, Resolution.EXCHANGE, Resolution.REPLACEMENT)
+# Decided, or approved after waiting: not while waiting, not when denied.
+READY = (DecisionStatus.DECIDED, DecisionStatus.APPROVED, DecisionStatus.COMPLETED)
+CSV_COLUMNS = ("decision_id", "idempotency_key", "rma", "order", "customer_email", "unit_no",
+               "sku", "resolution", "refund", "restocking_fee", "credit", "exchange_size",
+               "refund_due_on", "decided_at", "decided_by")
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    batches: tuple[int, ...]
+    decisions: int
+    files: tuple[Path, ...]
+    rewritten: int  # batches a crashed run had claimed, written now
+
+    def summary(self) -> str:
+        if not self.decisions and not self.rewritten:
+            return "Nothing new to export: every decided refund and exchange is out."
+        again = f" ({self.rewritten} unfinished batch written again)" if self.rewritten \
+            else ""
+        return (f"Exported {self.decisions} decision{'s' if self.decisions != 1 else ''} "
+                f"in batch {', '.join(map(str, self.batches))}{again}.")
+
+
+class ExportService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock,
+                 station: str) -> None:
+        self._sf = session_factory
+        self._clock = clock
+        self._station = station
+
+    def pending_count(self) -> int:
+        with UnitOfWork(self._sf) as uow:
+            return len(self._candidates(uow.session))
+
+    def export(self, outbox: Path, user: SignedInUser | None = None) -> ExportReport:
+        if user is not None:
+            require(user.role, Action.EXPORT_SETTLEMENTS)
+        try:
+            outbox.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise EnvironmentFault(f"Cannot create the outbox {outbox}: {exc.strerror}.") \
+                from exc
+        unfinished = self._unfinished()
+        files: list[Path] = []
+        for old in unfinished:
+            files += self._write(old, outbox)
+        batch_id, count = self._claim(user)
+        if batch_id is not None:
+            files += self._write(batch_id, outbox)
+        batches = tuple(unfinished) + ((batch_id,) if batch_id is not None else ())
+        return ExportReport(batches, count, tuple(files), len(unfinished))
+
+    # --- steps -----------------------------------------------------------------------
+    def _candidates(self, s: Session) -> list[int]:
+        exported = select(ExportedDecision.decision_id)
+        return list(s.scalars(
+            select(Decision.id).join(ReturnItem, Decision.return_item_id == ReturnItem.id)
+            .where(Decision.superseded.is_(False), Decision.resolution.in_(SETTLED),
+                   ReturnItem.decision_status.in_(READY), Decision.id.not_in(exported))
+            .order_by(Decision.id)))
+
+    def _unfinished(self) -> list[int]:
+        with UnitOfWork(self._sf) as uow:
+            return list(uow.session.scalars(select(ExportBatch.id).where(
+                ExportBatch.written_at.is_(None)).order_by(ExportBatch.id)))
+
+    def _claim(self, user: SignedInUser | None) -> tuple[int | None, int]:
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            ids = self._candidates(s)
+            if not ids:
+                return None, 0
+            batch = ExportBatch(created_at=now, decisions=len(ids), csv_name="",
+                                user=user.username if user else None)
+            s.add(batch)
+            s.flush()
+            batch.csv_name = f"settlements-{batch.id:06d}.csv"
+            s.add_all(ExportedDecision(decision_id=i, batch_id=batch.id) for i in ids)
+            audit.append(s, at=now, action="export.claimed", actor=batch.user,
+                         station=self._station, entity="export_batch", entity_id=batch.id,
+                         payload={"decisions": len(ids), "first": ids[0], "last": ids[-1]})
+            uow.commit()
+            return batch.id, len(ids)
+
+    def _write(self, batch_id: int, outbox: Path) -> list[Path]:
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            batch = s.get(ExportBatch, batch_id)
+            assert batch is not None
+            records = self._records(s, batch_id)
+            paths = []
+            for record in records:
+                paths.append(_write_atomic(
+                    outbox / f"decision-{record['decision_id']:08d}.json",
+                    json.dumps(record, indent=2, sort_keys=True).encode()))
+            table = io.StringIO()
+            writer = csv.DictWriter(table, fieldnames=CSV_COLUMNS, lineterminator="\n")
+            writer.writeheader()
+            for record in records:
+                writer.writerow({k: record[k] for k in CSV_COLUMNS})
+            paths.append(_write_atomic(outbox / batch.csv_name, table.getvalue().encode()))
+            batch.written_at = self._clock.now()
+            audit.append(s, at=batch.written_at, action="export.written", actor=batch.user,
+                         station=self._station, entity="export_batch", entity_id=batch.id,
+                         payload={"files": len(paths), "csv": batch.csv_name})
+            uow.commit()
+            return paths
+
+    @staticmethod
+    def _records(s: Session, batch_id: int) -> list[dict[str, Any]]:
+        rows = s.execute(
+            select(Decision, ReturnItem.unit_no, ReturnItem.exchange_size,
+                   ReturnAuthorization.number, Order.number, Customer.email,
+                   OrderLine.sku, User.username)
+            .join(ExportedDecision, ExportedDecision.decision_id == Decision.id)
+            .join(ReturnItem, Decision.return_item_id == ReturnItem.id)
+            .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
+            .join(Order, ReturnAuthorization.order_id == Order.id)
+            .join(Customer, Order.customer_id == Customer.id)
+            .outerjoin(OrderLine, ReturnItem.order_line_id == OrderLine.id)
+            .outerjoin(User, Decision.decided_by_id == User.id)
+            .where(ExportedDecision.batch_id == batch_id).order_by(Decision.id)).all()
+        out = []
+        for d, unit_no, size, rma, order, email, sku, who in rows:
+            out.append({
+                "decision_id": d.id, "idempotency_key": f"returnbench-decision-{d.id}",
+                "rma": rma, "order": order, "customer_email": email, "unit_no": unit_no,
+                "sku": sku, "resolution": d.resolution.value, "refund": _amount(d.refund),
+                "restocking_fee": _amount(d.restocking_fee), "credit": _amount(d.credit),
+                "currency": "USD",
+                "exchange_size": size if d.resolution in (Resolution.EXCHANGE,
+                                                          Resolution.REPLACEMENT) else None,
+                "refund_due_on": d.refund_due_on.isoformat() if d.refund_due_on else None,
+                "decided_at": d.decided_at.isoformat(), "decided_by": who,
+                "policy": {"id": d.policy_id, "version": d.policy_version,
+                           "sha256": d.policy_sha256},
+                "batch": batch_id})
+        return out
+
+
+def _amount(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+def _write_atomic(path: Path, data: bytes) -> Path:
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        with tmp.open("wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        tmp.replace(path)
+    except OSError as exc:
+        raise EnvironmentFault(f"Cannot write {path}: {exc.strerror}. Nothing is lost: "
+                               "the next export writes it again.") from exc
+    return path

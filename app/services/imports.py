@@ -1,0 +1,301 @@
+"""Importing orders (Shopify's export) and return authorizations, all or nothing per file.
+
+A file is parsed whole first; any rejected row means nothing is written, and the report
+names every rejected row by line number and reason. Importing the same file again
+changes nothing: an order or RMA already there with the same contents is counted as
+unchanged; one there with other contents is a rejected row (the file does not silently
+overwrite what the bench has worked with)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from app import audit
+from app.clock import Clock
+from app.domain.enums import (
+    Brand,
+    DecisionStatus,
+    ReceptionStatus,
+    RmaStatus,
+)
+from app.importers.rmas import ParsedRma, parse_rmas
+from app.importers.shopify import BRAND_PREFIX, ParsedOrder, RowError, parse_orders
+from app.permissions import Action, require
+from app.services.auth import SignedInUser
+from app.services.uow import UnitOfWork, retrying
+from models import Customer, Order, OrderLine, Product, ReturnAuthorization, ReturnItem
+
+Progress = Callable[[int, int], None]  # (done, total)
+T = TypeVar("T")
+CHUNK = 500
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    kind: str  # "orders" or "rmas"
+    source: str
+    rows: int
+    new: int
+    unchanged: int
+    lines: int
+    customers_new: int
+    errors: tuple[RowError, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def summary(self) -> str:
+        if self.errors:
+            return (f"{self.source}: nothing imported; {len(self.errors)} row"
+                    f"{'s' if len(self.errors) != 1 else ''} rejected (fix them and import "
+                    "the file again).")
+        what = "orders" if self.kind == "orders" else "returns"
+        items = "lines" if self.kind == "orders" else "items"
+        extra = f", {self.customers_new} new customers" if self.kind == "orders" else ""
+        return (f"{self.source}: {self.rows} rows; {self.new} new {what} ({self.lines} "
+                f"{items}{extra}); {self.unchanged} already here and unchanged.")
+
+
+def _chunks(values: Sequence[T]) -> Iterable[Sequence[T]]:
+    for i in range(0, len(values), CHUNK):
+        yield values[i:i + CHUNK]
+
+
+class ImportService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock,
+                 station: str) -> None:
+        self._sf = session_factory
+        self._clock = clock
+        self._station = station
+
+    # --- orders ----------------------------------------------------------------------
+    @retrying
+    def import_orders(self, data: bytes, source: str, user: SignedInUser | None = None,
+                      brand: Brand | None = None,
+                      progress: Progress | None = None) -> ImportReport:
+        """`user` is None only for the command line (run by whoever runs the server)."""
+        if user is not None:
+            require(user.role, Action.IMPORT_DATA)
+        orders, errors, rows = parse_orders(data, brand)
+        if errors:
+            return ImportReport("orders", source, rows, 0, 0, 0, 0, tuple(errors))
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            existing = self._existing_orders(s, [o.number for o in orders])
+            fresh: list[ParsedOrder] = []
+            unchanged = 0
+            for order in orders:
+                stored = existing.get(order.number)
+                if stored is None:
+                    fresh.append(order)
+                elif _same_order(stored, order):
+                    unchanged += 1
+                else:
+                    errors.append(RowError(order.line, f"order {order.source_name} is "
+                                           f"already here as {order.number} with other "
+                                           "contents (totals, date or lines)"))
+            if errors:
+                return ImportReport("orders", source, rows, 0, 0, 0, 0, tuple(errors))
+            customers = self._customers(s, {o.email for o in fresh})
+            created_customers = 0
+            products = self._products(s, {ln.sku for o in fresh for ln in o.lines})
+            for done, order in enumerate(fresh, 1):
+                customer = customers.get(order.email)
+                if customer is None:
+                    customer = Customer(name=order.customer_name[:120], email=order.email,
+                                        phone=order.phone, postal_code=order.postal_code,
+                                        tier=order.tier)
+                    s.add(customer)
+                    customers[order.email] = customer
+                    created_customers += 1
+                row = Order(number=order.number, brand=order.brand, customer=customer,
+                            placed_at=order.placed_at, delivered_on=None,
+                            customer_tier=order.tier, subtotal=order.subtotal,
+                            shipping_paid=order.shipping, tax_total=order.taxes)
+                s.add(row)
+                for n, ln in enumerate(order.lines, 1):
+                    product = products.get(ln.sku)
+                    s.add(OrderLine(order=row, line_no=n, product=product, sku=ln.sku[:40],
+                                    description=ln.description[:120], quantity=ln.quantity,
+                                    unit_price_paid=ln.unit_price_paid, msrp=ln.msrp,
+                                    unit_tax=ln.unit_tax, clearance=ln.clearance))
+                if progress is not None and (done % 100 == 0 or done == len(fresh)):
+                    s.flush()
+                    progress(done, len(fresh))
+            report = ImportReport("orders", source, rows, len(fresh), unchanged,
+                                  sum(len(o.lines) for o in fresh), created_customers, ())
+            if fresh:
+                audit.append(s, at=self._clock.now(), action="import.orders",
+                             actor=user.username if user else None, station=self._station,
+                             entity="file", entity_id=source[-40:],
+                             payload={"sha256": hashlib.sha256(data).hexdigest(),
+                                      "rows": rows, "orders": len(fresh),
+                                      "unchanged": unchanged})
+            uow.commit()
+            return report
+
+    @staticmethod
+    def _existing_orders(s: Session, numbers: list[str]) -> dict[str, Order]:
+        out: dict[str, Order] = {}
+        for chunk in _chunks(numbers):
+            for order in s.scalars(select(Order).where(Order.number.in_(chunk))
+                                   .options(selectinload(Order.lines))):
+                out[order.number] = order
+        return out
+
+    @staticmethod
+    def _customers(s: Session, emails: set[str]) -> dict[str, Customer]:
+        out: dict[str, Customer] = {}
+        for chunk in _chunks(sorted(emails)):
+            for c in s.scalars(select(Customer).where(func.lower(Customer.email).in_(chunk))
+                               .order_by(Customer.id)):
+                out.setdefault(c.email.lower(), c)
+        return out
+
+    @staticmethod
+    def _products(s: Session, skus: set[str]) -> dict[str, Product]:
+        out: dict[str, Product] = {}
+        for chunk in _chunks(sorted(skus)):
+            for p in s.scalars(select(Product).where(Product.sku.in_(chunk))):
+                out[p.sku] = p
+        return out
+
+    # --- return authorizations -----------------------------------------------------------
+    @retrying
+    def import_rmas(self, data: bytes, source: str, user: SignedInUser | None = None,
+                    progress: Progress | None = None) -> ImportReport:
+        if user is not None:
+            require(user.role, Action.IMPORT_DATA)
+        rmas, errors, rows = parse_rmas(data)
+        if errors:
+            return ImportReport("rmas", source, rows, 0, 0, 0, 0, tuple(errors))
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            stored = {r.number: r for chunk in _chunks([r.number for r in rmas])
+                      for r in s.scalars(select(ReturnAuthorization).where(
+                          ReturnAuthorization.number.in_(chunk))
+                          .options(selectinload(ReturnAuthorization.items)
+                                   .selectinload(ReturnItem.order_line)))}
+            fresh, unchanged = [], 0
+            orders: dict[str, Order] = {}
+            for rma in rmas:
+                order = self._order_for(s, rma.order, orders)
+                if order is None:
+                    errors.append(RowError(rma.line, f"RMA {rma.number}: no order "
+                                           f"{rma.order} (import the orders first)"))
+                    continue
+                if rma.number in stored:
+                    if _same_rma(stored[rma.number], rma, order):
+                        unchanged += 1
+                    else:
+                        errors.append(RowError(rma.line, f"RMA {rma.number} is already "
+                                               "here with other contents"))
+                    continue
+                problem = _fit(rma, order)
+                if problem:
+                    errors.append(RowError(problem[0], problem[1]))
+                    continue
+                fresh.append((rma, order))
+            if errors:
+                return ImportReport("rmas", source, rows, 0, 0, 0, 0, tuple(errors))
+            now = self._clock.now()
+            for done, (rma, order) in enumerate(fresh, 1):
+                if rma.delivered_on is not None:
+                    order.delivered_on = rma.delivered_on
+                row = ReturnAuthorization(
+                    number=rma.number, order=order, carrier=rma.carrier,
+                    tracking_number=rma.tracking, created_at=rma.created_at or now,
+                    shipped_by_customer_on=rma.shipped_on,
+                    status=RmaStatus.IN_TRANSIT if rma.shipped_on or rma.tracking
+                    else RmaStatus.AUTHORIZED)
+                s.add(row)
+                lines = _assign_lines(rma, order)
+                for unit_no, (unit, line) in enumerate(zip(rma.units, lines, strict=True), 1):
+                    s.add(ReturnItem(rma=row, unit_no=unit_no, order_line=line,
+                                     reason=unit.reason, customer_comment=unit.comment,
+                                     requested=unit.requested,
+                                     exchange_size=unit.exchange_size,
+                                     reception_status=ReceptionStatus.AWAITING,
+                                     decision_status=DecisionStatus.PENDING))
+                if progress is not None and (done % 100 == 0 or done == len(fresh)):
+                    s.flush()
+                    progress(done, len(fresh))
+            if fresh:
+                audit.append(s, at=now, action="import.rmas",
+                             actor=user.username if user else None, station=self._station,
+                             entity="file", entity_id=source[-40:],
+                             payload={"sha256": hashlib.sha256(data).hexdigest(),
+                                      "rows": rows, "rmas": len(fresh),
+                                      "unchanged": unchanged})
+            uow.commit()
+            return ImportReport("rmas", source, rows, len(fresh), unchanged,
+                                sum(len(r.units) for r, _o in fresh), 0, ())
+
+    @staticmethod
+    def _order_for(s: Session, text: str, cache: dict[str, Order]) -> Order | None:
+        candidates = [text.upper()]
+        digits = "".join(ch for ch in text if ch.isdigit())
+        if digits and not text.upper().startswith(tuple(BRAND_PREFIX.values())):
+            candidates += [f"{p}-{int(digits):05d}" for p in BRAND_PREFIX.values()]
+        for number in candidates:
+            if number in cache:
+                return cache[number]
+            order = s.scalars(select(Order).where(Order.number == number)
+                              .options(selectinload(Order.lines))).one_or_none()
+            if order is not None:
+                cache[number] = order
+                return order
+        return None
+
+
+def _same_order(stored: Order, parsed: ParsedOrder) -> bool:
+    lines = [(ln.sku, ln.quantity, ln.unit_price_paid) for ln in stored.lines]
+    wanted = [(ln.sku[:40], ln.quantity, ln.unit_price_paid) for ln in parsed.lines]
+    return (stored.subtotal == parsed.subtotal and stored.shipping_paid == parsed.shipping
+            and stored.tax_total == parsed.taxes and stored.placed_at == parsed.placed_at
+            and lines == wanted)
+
+
+def _same_rma(stored: ReturnAuthorization, parsed: ParsedRma, order: Order) -> bool:
+    units = [(it.order_line.sku if it.order_line else None, it.reason, it.requested)
+             for it in stored.items]
+    wanted = [(u.sku, u.reason, u.requested) for u in parsed.units]
+    return stored.order_id == order.id and units == wanted
+
+
+def _fit(rma: ParsedRma, order: Order) -> tuple[int, str] | None:
+    """The RMA's units must be lines of its order, no more units than were bought."""
+    bought: dict[str, int] = {}
+    for line in order.lines:
+        bought[line.sku] = bought.get(line.sku, 0) + line.quantity
+    asked: dict[str, int] = {}
+    for unit in rma.units:
+        asked[unit.sku] = asked.get(unit.sku, 0) + 1
+        if unit.sku not in bought:
+            return unit.line, f"RMA {rma.number}: order {order.number} has no SKU {unit.sku}"
+        if asked[unit.sku] > bought[unit.sku]:
+            return unit.line, (f"RMA {rma.number}: {asked[unit.sku]} units of {unit.sku} "
+                               f"returned but {bought[unit.sku]} bought")
+    if rma.delivered_on is not None and order.delivered_on is not None \
+            and rma.delivered_on != order.delivered_on:
+        return rma.line, (f"RMA {rma.number}: Delivered on {rma.delivered_on} but order "
+                          f"{order.number} was delivered on {order.delivered_on}")
+    return None
+
+
+def _assign_lines(rma: ParsedRma, order: Order) -> list[OrderLine]:
+    """Each unit to an order line of its SKU, filling lines in order."""
+    left = {line.id: line.quantity for line in order.lines}
+    out = []
+    for unit in rma.units:
+        line = next(ln for ln in order.lines if ln.sku == unit.sku and left[ln.id] > 0)
+        left[line.id] -= 1
+        out.append(line)
+    return out

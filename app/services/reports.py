@@ -1,0 +1,263 @@
+"""Returns KPIs for a date range [start, end) of UTC days, as of `today`.
+
+Definitions (each figure says what it counts):
+- returns by reason: units received in the range, reasons grouped sizing / quality
+  (quality defect, wrong item sent) / shipping (shipping damage, late delivery) / other.
+- grades, damage rate: inspections completed in the range; damage = severity not "none".
+- return rate by style: units of each style on orders placed in the range, and how many
+  of those units have been returned (any time).
+- backlog: units received and not yet decided, as of `today`, against their inspection
+  due date (3 business days after receipt).
+- refunds due / overdue: refunds decided and not yet exported to the shop, by their
+  refund due date against `today`.
+- throughput: units decided per inspector in the range, per active hour (each day from
+  the inspector's first to last decision, at least half an hour).
+- approvals: requests made in the range by kind and outcome, and the time to answer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import Clock
+from app.domain.enums import (
+    ApprovalKind,
+    ApprovalStatus,
+    DamageSeverity,
+    DecisionStatus,
+    Grade,
+    ReceptionStatus,
+    Resolution,
+    ReturnReason,
+)
+from app.domain.money import ZERO
+from app.errors import BadInput
+from app.permissions import Action, require
+from app.services.auth import SignedInUser
+from app.services.uow import UnitOfWork
+from models import (
+    Approval,
+    Decision,
+    ExportedDecision,
+    Inspection,
+    Order,
+    OrderLine,
+    Product,
+    ReturnItem,
+    Style,
+    User,
+)
+
+REASON_GROUP = {
+    ReturnReason.SIZING: "sizing",
+    ReturnReason.QUALITY_DEFECT: "quality", ReturnReason.WRONG_ITEM_SENT: "quality",
+    ReturnReason.SHIPPING_DAMAGE: "shipping", ReturnReason.LATE_DELIVERY: "shipping",
+    ReturnReason.CHANGED_MIND: "other", ReturnReason.OTHER: "other",
+}
+GROUPS = ("sizing", "quality", "shipping", "other")
+BACKLOG = ("due later", "due today", "overdue 1-2 days", "overdue 3+ days")
+READY = (DecisionStatus.DECIDED, DecisionStatus.APPROVED, DecisionStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class StyleRate:
+    style: str
+    sold: int
+    returned: int
+
+    @property
+    def rate(self) -> float:
+        return self.returned / self.sold if self.sold else 0.0
+
+
+@dataclass(frozen=True)
+class Throughput:
+    inspector: str
+    units: int
+    active_hours: float
+
+    @property
+    def per_hour(self) -> float:
+        return self.units / self.active_hours if self.active_hours else 0.0
+
+
+@dataclass(frozen=True)
+class Kpis:
+    start: dt.date
+    end: dt.date
+    today: dt.date
+    by_reason: dict[str, int]
+    grades: dict[str, int]
+    inspected: int
+    damaged: int
+    styles: tuple[StyleRate, ...]
+    backlog: dict[str, int]
+    refunds_due: int
+    refunds_due_amount: Decimal
+    refunds_overdue: int
+    refunds_overdue_amount: Decimal
+    throughput: tuple[Throughput, ...]
+    requests: dict[str, int]  # kind -> count
+    exceptions: dict[str, int]  # status -> count (policy exceptions)
+    turnaround_minutes: tuple[float, ...]  # answered requests, in request order
+
+    @property
+    def damage_rate(self) -> float:
+        return self.damaged / self.inspected if self.inspected else 0.0
+
+    @property
+    def turnaround_median(self) -> float | None:
+        return statistics.median(self.turnaround_minutes) if self.turnaround_minutes \
+            else None
+
+    @property
+    def turnaround_p90(self) -> float | None:
+        if not self.turnaround_minutes:
+            return None
+        ordered = sorted(self.turnaround_minutes)
+        return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+def _day(d: dt.date) -> dt.datetime:
+    return dt.datetime.combine(d, dt.time(0), tzinfo=dt.UTC)
+
+
+def style_of(sku: str, product: Product | None) -> str:
+    if product is not None:
+        return product.style.code
+    parts = sku.rsplit("-", 2)  # KP-EVG-1069-LIL-24 -> KP-EVG-1069
+    return parts[0] if len(parts) == 3 else sku
+
+
+class ReportService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+        self._sf = session_factory
+        self._clock = clock
+
+    def kpis(self, start: dt.date, end: dt.date, user: SignedInUser | None = None,
+             today: dt.date | None = None) -> Kpis:
+        if user is not None:
+            require(user.role, Action.VIEW_REPORTS)
+        if end <= start:
+            raise BadInput("The report's end date must be after its start date.")
+        today = today or self._clock.now().date()
+        lo, hi = _day(start), _day(end)
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            return Kpis(start, end, today,
+                        by_reason=self._by_reason(s, lo, hi),
+                        **self._inspections(s, lo, hi),
+                        styles=self._styles(s, lo, hi),
+                        backlog=self._backlog(s, today),
+                        **self._refunds(s, today),
+                        throughput=self._throughput(s, lo, hi),
+                        **self._approvals(s, lo, hi))
+
+    @staticmethod
+    def _by_reason(s: Session, lo: dt.datetime, hi: dt.datetime) -> dict[str, int]:
+        counts = Counter(REASON_GROUP[r] for r in s.scalars(
+            select(ReturnItem.reason).where(ReturnItem.received_at >= lo,
+                                            ReturnItem.received_at < hi)))
+        return {g: counts.get(g, 0) for g in GROUPS}
+
+    @staticmethod
+    def _inspections(s: Session, lo: dt.datetime, hi: dt.datetime) -> dict[str, Any]:
+        rows = s.execute(select(Inspection.grade, Inspection.damage_severity).where(
+            Inspection.is_draft.is_(False), Inspection.completed_at >= lo,
+            Inspection.completed_at < hi)).all()
+        grades = Counter(g.value for g, _sev in rows if g is not None)
+        return {"grades": {g.value: grades.get(g.value, 0) for g in Grade},
+                "inspected": len(rows),
+                "damaged": sum(1 for _g, sev in rows if sev is not DamageSeverity.NONE)}
+
+    @staticmethod
+    def _styles(s: Session, lo: dt.datetime, hi: dt.datetime) -> tuple[StyleRate, ...]:
+        sold: Counter[str] = Counter()
+        returned: Counter[str] = Counter()
+        lines = s.execute(select(OrderLine, Product, Style).join(
+            Order, OrderLine.order_id == Order.id)
+            .outerjoin(Product, OrderLine.product_id == Product.id)
+            .outerjoin(Style, Product.style_id == Style.id)
+            .where(Order.placed_at >= lo, Order.placed_at < hi)).all()
+        style_of_line = {}
+        for line, product, _style in lines:
+            style = style_of(line.sku, product)
+            style_of_line[line.id] = style
+            sold[style] += line.quantity
+        if style_of_line:
+            ids = list(style_of_line)
+            for i in range(0, len(ids), 500):
+                for line_id in s.scalars(select(ReturnItem.order_line_id).where(
+                        ReturnItem.order_line_id.in_(ids[i:i + 500]))):
+                    if line_id is not None:
+                        returned[style_of_line[line_id]] += 1
+        rates = [StyleRate(st, sold[st], returned[st]) for st in sold]
+        return tuple(sorted(rates, key=lambda r: (-r.rate, -r.sold, r.style)))
+
+    @staticmethod
+    def _backlog(s: Session, today: dt.date) -> dict[str, int]:
+        counts = dict.fromkeys(BACKLOG, 0)
+        for due in s.scalars(select(ReturnItem.inspection_due_on).where(
+                ReturnItem.reception_status == ReceptionStatus.RECEIVED,
+                ReturnItem.decision_status == DecisionStatus.PENDING)):
+            if due is None or due > today:
+                counts["due later"] += 1
+            elif due == today:
+                counts["due today"] += 1
+            elif (today - due).days <= 2:
+                counts["overdue 1-2 days"] += 1
+            else:
+                counts["overdue 3+ days"] += 1
+        return counts
+
+    @staticmethod
+    def _refunds(s: Session, today: dt.date) -> dict[str, Any]:
+        rows = s.execute(select(Decision.refund, Decision.refund_due_on).join(
+            ReturnItem, Decision.return_item_id == ReturnItem.id).where(
+            Decision.superseded.is_(False), Decision.resolution == Resolution.REFUND,
+            Decision.refund > 0, ReturnItem.decision_status.in_(READY),
+            Decision.id.not_in(select(ExportedDecision.decision_id)))).all()
+        due = [r for r, d in rows if d is None or d >= today]
+        overdue = [r for r, d in rows if d is not None and d < today]
+        return {"refunds_due": len(due), "refunds_due_amount": sum(due, ZERO),
+                "refunds_overdue": len(overdue),
+                "refunds_overdue_amount": sum(overdue, ZERO)}
+
+    @staticmethod
+    def _throughput(s: Session, lo: dt.datetime, hi: dt.datetime) -> tuple[Throughput, ...]:
+        rows = s.execute(select(User.display_name, Decision.decided_at).join(
+            User, Decision.decided_by_id == User.id).where(
+            Decision.decided_at >= lo, Decision.decided_at < hi)).all()
+        by_day: dict[str, dict[dt.date, list[dt.datetime]]] = defaultdict(
+            lambda: defaultdict(list))
+        for name, at in rows:
+            by_day[name][at.date()].append(at)
+        out = []
+        for name, days in by_day.items():
+            hours = sum(max(0.5, (max(v) - min(v)).total_seconds() / 3600)
+                        for v in days.values())
+            out.append(Throughput(name, sum(len(v) for v in days.values()), hours))
+        return tuple(sorted(out, key=lambda t: (-t.per_hour, t.inspector)))
+
+    @staticmethod
+    def _approvals(s: Session, lo: dt.datetime, hi: dt.datetime) -> dict[str, Any]:
+        rows = s.scalars(select(Approval).where(Approval.requested_at >= lo,
+                                                Approval.requested_at < hi)
+                         .order_by(Approval.requested_at, Approval.id)).all()
+        kinds = Counter(a.kind.value for a in rows)
+        exceptions = Counter(a.status.value for a in rows
+                             if a.kind is ApprovalKind.POLICY_EXCEPTION)
+        return {"requests": {k.value: kinds.get(k.value, 0) for k in ApprovalKind},
+                "exceptions": {st.value: exceptions.get(st.value, 0)
+                               for st in ApprovalStatus},
+                "turnaround_minutes": tuple(
+                    (a.answered_at - a.requested_at).total_seconds() / 60
+                    for a in rows if a.answered_at is not None)}
