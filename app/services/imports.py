@@ -84,9 +84,7 @@ class ImportService:
         if user is not None:
             require(user.role, Action.IMPORT_DATA)
         orders, errors, rows = parse_orders(data, brand)
-        if errors:
-            return ImportReport("orders", source, rows, 0, 0, 0, 0, tuple(errors))
-        with UnitOfWork(self._sf) as uow:
+        with UnitOfWork(self._sf) as uow:  # rows that parsed are checked against the db too
             s = uow.session
             existing = self._existing_orders(s, [o.number for o in orders])
             fresh: list[ParsedOrder] = []
@@ -102,7 +100,7 @@ class ImportService:
                                            f"already here as {order.number} with other "
                                            "contents (totals, date or lines)"))
             if errors:
-                return ImportReport("orders", source, rows, 0, 0, 0, 0, tuple(errors))
+                return ImportReport("orders", source, rows, 0, 0, 0, 0, _by_line(errors))
             customers = self._customers(s, {o.email for o in fresh})
             created_customers = 0
             products = self._products(s, {ln.sku for o in fresh for ln in o.lines})
@@ -174,9 +172,7 @@ class ImportService:
         if user is not None:
             require(user.role, Action.IMPORT_DATA)
         rmas, errors, rows = parse_rmas(data)
-        if errors:
-            return ImportReport("rmas", source, rows, 0, 0, 0, 0, tuple(errors))
-        with UnitOfWork(self._sf) as uow:
+        with UnitOfWork(self._sf) as uow:  # rows that parsed are checked against the db too
             s = uow.session
             stored = {r.number: r for chunk in _chunks([r.number for r in rmas])
                       for r in s.scalars(select(ReturnAuthorization).where(
@@ -204,7 +200,7 @@ class ImportService:
                     continue
                 fresh.append((rma, order))
             if errors:
-                return ImportReport("rmas", source, rows, 0, 0, 0, 0, tuple(errors))
+                return ImportReport("rmas", source, rows, 0, 0, 0, 0, _by_line(errors))
             now = self._clock.now()
             for done, (rma, order) in enumerate(fresh, 1):
                 if rma.delivered_on is not None:
@@ -253,6 +249,10 @@ class ImportService:
                 cache[number] = order
                 return order
         return None
+
+
+def _by_line(errors: list[RowError]) -> tuple[RowError, ...]:
+    return tuple(sorted(errors, key=lambda e: e.line))
 
 
 def _same_order(stored: Order, parsed: ParsedOrder) -> bool:
