@@ -129,7 +129,8 @@ def test_an_older_export_with_fewer_columns_in_another_order(
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(
         importer: ImportService, session_factory: sessionmaker[Session]) -> None:
-    rows = _good_rows() + [
+    rows = [
+        *_good_rows(),
         *order_rows("#1004", {"Email": "a@example.com", "Created at":
                               "2025-06-04 10:00:00 -0400", "Shipping Zip": "10001"},
                     [{"Lineitem quantity": "two", "Lineitem price": "99.00",
