@@ -28,8 +28,9 @@ from app.domain.enums import DecisionStatus, Resolution
 from app.errors import EnvironmentFault
 from app.permissions import Action, require
 from app.services.auth import SignedInUser
-from app.services.uow import UnitOfWork
+from app.services.uow import UnitOfWork, retrying
 from models import (
+    AppMeta,
     Customer,
     Decision,
     ExportBatch,
@@ -45,6 +46,7 @@ SETTLED = (Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.REPAIR_CREDIT,
            Resolution.ALTERATION_CREDIT, Resolution.EXCHANGE, Resolution.REPLACEMENT)
 # Decided, or approved after waiting: not while waiting, not when denied.
 READY = (DecisionStatus.DECIDED, DecisionStatus.APPROVED, DecisionStatus.COMPLETED)
+CLAIM_LOCK = "export_claim"
 CSV_COLUMNS = ("decision_id", "idempotency_key", "rma", "order", "customer_email", "unit_no",
                "sku", "resolution", "refund", "restocking_fee", "credit", "exchange_size",
                "refund_due_on", "decided_at", "decided_by")
@@ -109,13 +111,19 @@ class ExportService:
             return list(uow.session.scalars(select(ExportBatch.id).where(
                 ExportBatch.written_at.is_(None)).order_by(ExportBatch.id)))
 
+    @retrying
     def _claim(self, user: SignedInUser | None) -> tuple[int | None, int]:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            # One claim at a time: a second desk waits here, then finds nothing left.
+            lock = s.execute(select(AppMeta).where(AppMeta.key == CLAIM_LOCK)
+                             .with_for_update()).scalar_one_or_none()
             ids = self._candidates(s)
             if not ids:
                 return None, 0
+            if lock is not None:
+                lock.value = str(int(lock.value) + 1)
             batch = ExportBatch(created_at=now, decisions=len(ids), csv_name="",
                                 user=user.username if user else None)
             s.add(batch)

@@ -223,7 +223,7 @@ class ReportService:
         rows = s.execute(select(Decision.refund, Decision.refund_due_on).join(
             ReturnItem, Decision.return_item_id == ReturnItem.id).where(
             Decision.superseded.is_(False), Decision.resolution == Resolution.REFUND,
-            Decision.refund > 0, ReturnItem.decision_status.in_(READY),
+            Decision.refund > ZERO, ReturnItem.decision_status.in_(READY),
             Decision.id.not_in(select(ExportedDecision.decision_id)))).all()
         due = [r for r, d in rows if d is None or d >= today]
         overdue = [r for r, d in rows if d is not None and d < today]

@@ -39,9 +39,12 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_exported_decisions_batch_id'), 'exported_decisions',
                     ['batch_id'])
+    # The row export runs lock while they claim, so two desks exporting at once queue.
+    op.execute("INSERT INTO app_meta (key, value) VALUES ('export_claim', '0')")
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM app_meta WHERE key = 'export_claim'")
     op.drop_index(op.f('ix_exported_decisions_batch_id'), table_name='exported_decisions')
     op.drop_table('exported_decisions')
     op.drop_table('export_batches')

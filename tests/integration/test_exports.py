@@ -1,0 +1,155 @@
+"""Settlement export: decided refunds, credits and exchanges go to the outbox as one JSON
+per decision and a CSV per batch, each exactly once: again later, after a crash between
+claim and files, and with two desks exporting at the same instant (PostgreSQL)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import FixedClock
+from app.domain.enums import Grade, RequestedResolution, ReturnReason
+from app.errors import EnvironmentFault
+from app.services import exports as exports_module
+from app.services.decisions import DecisionService, InspectionInput
+from app.services.demo_data import DemoSummary
+from app.services.exports import CSV_COLUMNS, ExportService
+from models import Decision, ExportBatch, ReturnAuthorization
+from models.db import make_engine, make_session_factory
+from tests.conftest import NOW
+from tests.helpers.rmas import rma_where, set_price
+from tests.integration.conftest import user_named
+
+GRADE_A = InspectionInput(grade=Grade.A)
+
+
+def _decide(sf: sessionmaker[Session], clock: FixedClock, n: int,
+            start: int = 0) -> list[int]:
+    """Decide n one-unit refunds (under the $250 threshold: no approval)."""
+    ines = user_named(sf, "ines")
+    decisions = DecisionService(sf, clock, "BENCH-01")
+    ids = []
+    for i in range(start, start + n):
+        number, _ = rma_where(sf, skip=i, reason=ReturnReason.SIZING,
+                              requested=RequestedResolution.REFUND)
+        set_price(sf, number, "120.00", "9.90")
+        with sf() as s:
+            rma = s.scalars(select(ReturnAuthorization).where(
+                ReturnAuthorization.number == number)).one()
+            rma.shipped_by_customer_on = rma.order.delivered_on
+            s.commit()
+        ids += decisions.accept(number, {1: GRADE_A}, ines).decision_ids
+    return ids
+
+
+def _outbox_ids(outbox: Path) -> tuple[list[int], list[int]]:
+    """Decision ids in the JSON files, and in the CSV rows (all batches)."""
+    in_json = sorted(json.loads(p.read_text())["decision_id"]
+                     for p in outbox.glob("decision-*.json"))
+    in_csv = []
+    for path in sorted(outbox.glob("settlements-*.csv")):
+        with path.open() as fh:
+            reader = csv.DictReader(fh)
+            assert tuple(reader.fieldnames or ()) == CSV_COLUMNS
+            in_csv += [int(row["decision_id"]) for row in reader]
+    return in_json, sorted(in_csv)
+
+
+def test_each_decision_is_exported_once(demo: DemoSummary,
+                                        session_factory: sessionmaker[Session],
+                                        clock: FixedClock, tmp_path: Path) -> None:
+    sf = session_factory
+    decided = _decide(sf, clock, 3)
+    with sf() as s:
+        settled = [d.id for d in s.scalars(select(Decision)) if d.refund > 0 or d.credit > 0
+                   or d.resolution.value in ("exchange", "replacement")]
+    service = ExportService(sf, clock, "OFFICE-1")
+    outbox = tmp_path / "outbox"
+    first = service.export(outbox)
+    assert first.decisions == len(settled) >= 1 and set(decided) & set(settled)
+    in_json, in_csv = _outbox_ids(outbox)
+    assert in_json == in_csv == sorted(settled)
+    record = json.loads((outbox / f"decision-{settled[0]:08d}.json").read_text())
+    assert record["idempotency_key"] == f"returnbench-decision-{settled[0]}"
+    assert record["currency"] == "USD" and record["policy"]["sha256"]
+    assert not list(outbox.glob(".*.tmp"))
+
+    assert service.export(outbox).decisions == 0  # nothing twice
+    more = _decide(sf, clock, 2, start=3)
+    second = service.export(outbox)
+    assert second.decisions == len(more) and second.batches != first.batches
+    in_json, in_csv = _outbox_ids(outbox)
+    assert in_json == in_csv == sorted(settled + more)
+
+
+def test_a_run_that_dies_after_claiming_is_finished_by_the_next(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sf = session_factory
+    _decide(sf, clock, 2)
+    outbox = tmp_path / "outbox"
+    real = exports_module._write_atomic
+
+    def disk_full(path: Path, data: bytes) -> Path:
+        if path.suffix == ".csv":
+            raise EnvironmentFault("Cannot write: No space left on device.")
+        return real(path, data)
+
+    monkeypatch.setattr(exports_module, "_write_atomic", disk_full)
+    service = ExportService(sf, clock, "OFFICE-1")
+    with pytest.raises(EnvironmentFault, match="No space"):
+        service.export(outbox)
+    with sf() as s:
+        [batch] = s.scalars(select(ExportBatch)).all()
+        assert batch.written_at is None  # claimed, not written
+    monkeypatch.setattr(exports_module, "_write_atomic", real)
+    report = service.export(outbox)
+    assert report.rewritten == 1 and report.decisions == 0
+    assert report.batches == (batch.id,)
+    in_json, in_csv = _outbox_ids(outbox)
+    assert in_json == in_csv and len(in_csv) == batch.decisions
+    assert len(list(outbox.glob("settlements-*.csv"))) == 1
+    assert service.export(outbox).decisions == 0
+
+
+@pytest.mark.postgres
+def test_two_desks_exporting_at_once_hand_over_each_decision_once(
+        pg_demo_url: str, tmp_path: Path) -> None:
+    engines = [make_engine(pg_demo_url) for _ in range(3)]
+    try:
+        sfs = [make_session_factory(e) for e in engines]
+        clock = FixedClock(NOW)
+        _decide(sfs[0], clock, 6)
+        barrier = threading.Barrier(3)
+        results: list[object] = [None] * 3
+
+        def run(i: int) -> None:
+            barrier.wait()
+            try:
+                results[i] = ExportService(sfs[i], clock, f"OFFICE-{i}").export(
+                    tmp_path / f"outbox-{i}")
+            except Exception as exc:  # noqa: BLE001 - inspected below
+                results[i] = exc
+
+        threads = [threading.Thread(target=run, args=(i,)) for i in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(60)
+        assert not any(isinstance(r, Exception) for r in results), results
+        every = []
+        for i in range(3):
+            in_json, in_csv = _outbox_ids(tmp_path / f"outbox-{i}") \
+                if (tmp_path / f"outbox-{i}").exists() else ([], [])
+            assert in_json == in_csv
+            every += in_json
+        assert len(every) == len(set(every)) == 6
+    finally:
+        for e in engines:
+            e.dispose()
