@@ -28,10 +28,11 @@ from ui.claims_page import ClaimsPage
 from ui.feed import ChangeFeed
 from ui.inspect_page import InspectPage
 from ui.receive_page import ReceivePage
+from ui.reports_page import ReportsPage
 from ui.settings_page import SettingsPage
 from ui.sounds import Sounds
 
-# Places and the issue that fills each; a place not built yet says so plainly.
+# The places, each with its function key.
 PLACES = (
     ("Receive", "F1"),
     ("Inspect", "F2"),
@@ -40,9 +41,6 @@ PLACES = (
     ("Reports", "F5"),
     ("Settings", "F6"),
 )
-_COMING = {
-    "Reports": "Returns KPIs and exports arrive here with the back-office release.",
-}
 
 
 class Shell(QWidget):
@@ -92,6 +90,10 @@ class Shell(QWidget):
             AuthorizationLogService(services.session_factory, services.clock,
                                     services.approvals, services.inspection.store),
             user, services.settings.data_dir / "documents", self.feed)
+        self.reports = ReportsPage(services.reports, services.imports, services.exports, user,
+                                   services.settings.data_dir / "documents",
+                                   services.settings.data_dir / "outbox",
+                                   services.clock.now().date())
         self.receive.found.connect(self._parcel_found)
         self.inspect.finished.connect(self._inspection_finished)
         self.current: ReturnView | None = None
@@ -107,11 +109,7 @@ class Shell(QWidget):
             elif name == "Claims":
                 page = self.claims
             else:
-                label = QLabel(f"{name}\n\n{_COMING[name]}")
-                label.setObjectName("comingSoon")
-                label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-                label.setWordWrap(True)
-                page = label
+                page = self.reports
             self.pages.addWidget(page)
         # Answers to this bench's requests, from whichever station gave them.
         self.notice = Banner()

@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -197,6 +198,16 @@ def _row(get: object, line: int, brand: Brand | None, orders: dict[str, ParsedOr
     name = get("Name")
     if not name:
         raise ValueError("no order Name")
+    try:
+        _order_row(get, name, line, brand, orders, first_row)
+    except ValueError as exc:
+        message = str(exc)
+        raise ValueError(message if message.startswith("order ")
+                         else f"order {name}: {message}") from None
+
+
+def _order_row(get: Callable[[str], str], name: str, line: int, brand: Brand | None,
+               orders: dict[str, ParsedOrder], first_row: dict[str, dict[str, str]]) -> None:
     sku = get("Lineitem sku")
     if not sku:
         raise ValueError(f"order {name}: line item has no SKU (the bench needs it)")

@@ -1,0 +1,294 @@
+"""Reports and the back office (F5): the returns KPIs for a date range as figures and
+charts, the PDF of them, importing Shopify orders and RMAs (with a progress bar), and the
+settlement export to the shop's outbox.
+
+Keys: Ctrl+Enter refresh, Ctrl+P the PDF, Ctrl+I import orders, Ctrl+Shift+I import RMAs,
+Ctrl+E export settlements. Slow work runs off the UI thread."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QDateEdit,
+    QFileDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.domain.money import format_money
+from app.errors import ReturnBenchError, user_message
+from app.permissions import Action, allowed
+from app.printing.kpi_report import render_kpi_report
+from app.services.auth import SignedInUser
+from app.services.exports import ExportReport, ExportService
+from app.services.imports import ImportReport, ImportService
+from app.services.reports import Kpis, ReportService
+from ui.banner import Banner, Level
+from ui.charts import BarChart
+from ui.documents import save_document
+from ui.ops import BackgroundOp
+
+DEFAULT_DAYS = 30
+
+
+class _Progress(QObject):
+    """Carries (done, total) from the import's worker thread to the progress bar."""
+
+    changed = Signal(int, int)
+
+
+class ReportsPage(QWidget):
+    refreshed = Signal()
+    imported = Signal(object)  # ImportReport
+
+    def __init__(self, reports: ReportService, imports: ImportService,
+                 exports: ExportService, user: SignedInUser, documents: Path, outbox: Path,
+                 today: dt.date, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._reports = reports
+        self._imports = imports
+        self._exports = exports
+        self._user = user
+        self._documents = documents
+        self.outbox = outbox
+        self.kpis: Kpis | None = None
+        self._op: BackgroundOp[Any] | None = None
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        layout = QVBoxLayout(self)
+        title = QLabel("Reports and back office")
+        title.setObjectName("headline")
+        self.banner = Banner()
+        layout.addWidget(title)
+        layout.addWidget(self.banner)
+
+        bar = QHBoxLayout()
+        self.start = QDateEdit(QDate(today - dt.timedelta(days=DEFAULT_DAYS)))
+        self.end = QDateEdit(QDate(today))
+        for edit in (self.start, self.end):
+            edit.setCalendarPopup(True)
+            edit.setDisplayFormat("yyyy-MM-dd")
+        self.refresh_button = QPushButton("Refresh  Ctrl+Enter")
+        self.pdf_button = QPushButton("PDF  Ctrl+P")
+        self.import_button = QPushButton("Import Shopify orders…  Ctrl+I")
+        self.import_rmas_button = QPushButton("Import RMAs…  Ctrl+Shift+I")
+        self.export_button = QPushButton("Export settlements  Ctrl+E")
+        bar.addWidget(QLabel("From"))
+        bar.addWidget(self.start)
+        bar.addWidget(QLabel("to (including)"))
+        bar.addWidget(self.end)
+        for b in (self.refresh_button, self.pdf_button, self.import_button,
+                  self.import_rmas_button, self.export_button):
+            b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            bar.addWidget(b)
+        bar.addStretch(1)
+        layout.addLayout(bar)
+        self.refresh_button.clicked.connect(self.refresh)
+        self.pdf_button.clicked.connect(self.save_pdf)
+        self.import_button.clicked.connect(lambda: self.import_file("orders"))
+        self.import_rmas_button.clicked.connect(lambda: self.import_file("rmas"))
+        self.export_button.clicked.connect(self.export_settlements)
+
+        self.progress = QProgressBar()
+        self.progress.setFormat("Importing: %v of %m orders")
+        self.progress.hide()
+        layout.addWidget(self.progress)
+        self.rejected = QListWidget()
+        self.rejected.setObjectName("rejected")
+        self.rejected.setMaximumHeight(120)
+        self.rejected.hide()
+        layout.addWidget(self.rejected)
+
+        self.tiles = QLabel()
+        self.tiles.setObjectName("tiles")
+        self.tiles.setTextFormat(Qt.TextFormat.RichText)
+        self.tiles.setWordWrap(True)
+        layout.addWidget(self.tiles)
+        grid = QGridLayout()
+        self.reason_chart = BarChart("Returns by reason (units received)")
+        self.grade_chart = BarChart("Grades (inspections completed)")
+        self.backlog_chart = BarChart("Backlog against the 3-business-day SLA")
+        self.style_chart = BarChart("Return rate by style (top 8)", lambda v: f"{v:.0f}%")
+        self.throughput_chart = BarChart("Units per active hour, by inspector",
+                                         lambda v: f"{v:.1f}")
+        self.approval_chart = BarChart("Approval requests by kind")
+        for n, chart in enumerate((self.reason_chart, self.grade_chart, self.backlog_chart,
+                                   self.style_chart, self.throughput_chart,
+                                   self.approval_chart)):
+            grid.addWidget(chart, n // 3, n % 3)
+        layout.addLayout(grid, 1)
+
+        self.can_view = allowed(user.role, Action.VIEW_REPORTS)
+        self.import_button.setVisible(allowed(user.role, Action.IMPORT_DATA))
+        self.import_rmas_button.setVisible(allowed(user.role, Action.IMPORT_DATA))
+        self.export_button.setVisible(allowed(user.role, Action.EXPORT_SETTLEMENTS))
+        if not self.can_view:
+            for w in (self.refresh_button, self.pdf_button, self.start, self.end):
+                w.setEnabled(False)
+            self.tiles.setText("Reports are for supervisors, managers and admins.")
+
+    # --- the report ----------------------------------------------------------------
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if self.can_view and self.kpis is None:
+            self.refresh()
+        self.setFocus()
+
+    def range(self) -> tuple[dt.date, dt.date]:
+        start = self.start.date().toPython()
+        last = self.end.date().toPython()
+        return start, last + dt.timedelta(days=1)  # the end day is included
+
+    def refresh(self) -> None:
+        if not self.can_view:
+            return
+        start, end = self.range()
+        try:
+            self.kpis = self._reports.kpis(start, end, self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return
+        self._show(self.kpis)
+        self.refreshed.emit()
+
+    def _show(self, k: Kpis) -> None:
+        median, p90 = k.turnaround_median, k.turnaround_p90
+        answer = f"{median:.0f} / {p90:.0f} min" if median is not None and p90 is not None \
+            else "none answered"
+        overdue = k.backlog["overdue 1-2 days"] + k.backlog["overdue 3+ days"]
+        tiles = [
+            ("Units received", str(sum(k.by_reason.values()))),
+            ("Inspected", str(k.inspected)),
+            ("Damage rate", f"{k.damage_rate:.1%}"),
+            ("Backlog", f"{sum(k.backlog.values())} ({overdue} overdue)"),
+            ("Refunds due", f"{k.refunds_due} · {format_money(k.refunds_due_amount)}"),
+            ("Refunds overdue", f"{k.refunds_overdue} · "
+                                f"{format_money(k.refunds_overdue_amount)}"),
+            ("Exceptions", f"{sum(k.exceptions.values())} ({k.exceptions['approved']} "
+                           f"approved, {k.exceptions['denied']} denied)"),
+            ("Answer time median / p90", answer),
+        ]
+        self.tiles.setText("&nbsp;&nbsp;·&nbsp;&nbsp;".join(
+            f"{name}: <b>{value}</b>" for name, value in tiles))
+        self.reason_chart.set_data(list(k.by_reason.items()))
+        self.grade_chart.set_data(list(k.grades.items()))
+        self.backlog_chart.set_data(list(k.backlog.items()),
+                                    alert=lambda label, v: "overdue" in label and v > 0)
+        self.style_chart.set_data([(f"{s.style} {s.returned}/{s.sold}", 100 * s.rate)
+                                   for s in k.styles[:8]])
+        self.throughput_chart.set_data([(f"{t.inspector} ({t.units})", t.per_hour)
+                                        for t in k.throughput[:8]])
+        self.approval_chart.set_data([(kind.replace("_", " "), n)
+                                      for kind, n in k.requests.items()])
+
+    def save_pdf(self) -> Path | None:
+        if self.kpis is None:
+            self.refresh()
+        if self.kpis is None:
+            return None
+        k = self.kpis
+        name = f"returns-report-{k.start:%Y%m%d}-{k.end - dt.timedelta(days=1):%Y%m%d}.pdf"
+        try:
+            path = save_document(self._documents, name,
+                                 render_kpi_report(k, dt.datetime.now().astimezone()))
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return None
+        self.banner.show_message(Level.OK, f"Report saved: {path}")
+        return path
+
+    # --- import and export -----------------------------------------------------------
+    def import_file(self, kind: str, path: str | None = None) -> None:
+        if not allowed(self._user.role, Action.IMPORT_DATA) or self._op is not None:
+            return
+        if path is None:
+            what = "Shopify order export" if kind == "orders" else "RMA file"
+            path, _ = QFileDialog.getOpenFileName(self, f"Import a {what}", "",
+                                                  "CSV files (*.csv)")
+            if not path:
+                return
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            self.banner.show_message(Level.ERROR, f"Cannot read {path}: {exc.strerror}.")
+            return
+        progress = _Progress(self)
+        progress.changed.connect(self._progress)
+        self.progress.setRange(0, 0)  # busy until the first count arrives
+        self.progress.setFormat("Checking the file…")
+        self.progress.show()
+        self.rejected.hide()
+        source = Path(path).name
+        if kind == "orders":
+            def work() -> ImportReport:
+                return self._imports.import_orders(data, source, self._user,
+                                                   progress=progress.changed.emit)
+        else:
+            def work() -> ImportReport:
+                return self._imports.import_rmas(data, source, self._user,
+                                                 progress=progress.changed.emit)
+        self._op = BackgroundOp(work, self._imported, self._failed)
+        self._op.start()
+
+    def _progress(self, done: int, total: int) -> None:
+        self.progress.setRange(0, total)
+        self.progress.setValue(done)
+        self.progress.setFormat("Importing: %v of %m")
+
+    def _imported(self, report: ImportReport) -> None:
+        self._op = None
+        self.progress.hide()
+        if report.ok:
+            self.banner.show_message(Level.OK, report.summary())
+            self.refresh()
+        else:
+            self.banner.show_message(Level.ERROR, report.summary())
+            self.rejected.clear()
+            self.rejected.addItems([f"Line {e.line}: {e.reason}" for e in report.errors])
+            self.rejected.show()
+        self.imported.emit(report)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._op = None
+        self.progress.hide()
+        self.banner.show_message(Level.ERROR, user_message(exc))
+
+    def export_settlements(self) -> ExportReport | None:
+        if not allowed(self._user.role, Action.EXPORT_SETTLEMENTS):
+            return None
+        try:
+            report = self._exports.export(self.outbox, self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
+            return None
+        self.banner.show_message(Level.OK, f"{report.summary()} Outbox: {self.outbox}")
+        self.refresh()
+        return report
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier
+        shift = event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+        key = event.key()
+        if ctrl and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.refresh()
+        elif ctrl and key == Qt.Key.Key_P:
+            self.save_pdf()
+        elif ctrl and key == Qt.Key.Key_I:
+            self.import_file("rmas" if shift else "orders")
+        elif ctrl and key == Qt.Key.Key_E:
+            self.export_settlements()
+        elif key == Qt.Key.Key_Escape:
+            self.banner.clear()
+            self.rejected.hide()
+        else:
+            super().keyPressEvent(event)
