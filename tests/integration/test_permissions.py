@@ -5,6 +5,7 @@ not derived from app.permissions, so a wrong permission table fails this test.""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
@@ -21,9 +22,12 @@ from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import DecisionService, InspectionInput
 from app.services.demo_data import DemoSummary
+from app.services.exports import ExportService
+from app.services.imports import ImportService
 from app.services.lookup import LookupService
 from app.services.printing import PrintService
 from app.services.receiving import ReceivingService
+from app.services.reports import ReportService
 from app.services.users import UserService
 from models import ReturnAuthorization, User
 
@@ -39,6 +43,9 @@ EXPECTED: dict[str, set[Role]] = {
     "manage users": {ADM},
     "print a label": {INS, CLM, SUP, MGR},
     "change the station's printer": {SUP, MGR, ADM},
+    "import orders": {MGR, ADM},
+    "export settlements to the shop": {MGR},
+    "see the reports": {SUP, MGR, ADM},
 }
 
 
@@ -67,6 +74,9 @@ def world(demo: DemoSummary, session_factory: sessionmaker[Session], clock: Fixe
                                      AuthService(session_factory, clock, "T")),
         "users_service": UserService(session_factory, clock, "T"),
         "printing": PrintService(session_factory, clock, "T", f"file:{tmp_path}"),
+        "imports": ImportService(session_factory, clock, "T"),
+        "exports": ExportService(session_factory, clock, "T"),
+        "reports": ReportService(session_factory, clock),
         "tmp": tmp_path,
     }
 
@@ -95,6 +105,12 @@ def _actions(w) -> dict[str, Callable[[SignedInUser, int], object]]:  # type: ig
         "print a label": lambda u, n: w["printing"].print_label(w["numbers"][n], 1, "item", u),
         "change the station's printer": lambda u, n: w["printing"].set_printer(
             f"file:{w['tmp']}", u),
+        "import orders": lambda u, n: w["imports"].import_orders(
+            b"Name,Email,Lineitem quantity,Lineitem price,Lineitem sku\n", "empty.csv", u),
+        "export settlements to the shop": lambda u, n: w["exports"].export(
+            w["tmp"] / "outbox", u),
+        "see the reports": lambda u, n: w["reports"].kpis(
+            dt.date(2026, 4, 1), dt.date(2026, 4, 15), u),
     }
 
 
