@@ -78,7 +78,8 @@ def run(services: Services, runs: int) -> None:
     print(f"{services.database_label}: " + ", ".join(f"{k} {v:,}" for k, v in facts.items())
           + f"; {pending} approvals pending")
     claims_now = len(services.claims.queue(carl))
-    print(f"claims queue holds {claims_now} open claims\n")
+    print(f"claims queue holds {services.claims.open_count(carl)} open claims; the desk shows "
+          f"them {claims_now} at a time (a page)\n")
     print(f"  {'query':<44}{'p50 ms':>9}{'p95 ms':>9}")
     bare_appr = measure(bare(engine, "SELECT id FROM approvals WHERE status = 'pending' "
                                      "ORDER BY requested_at, id"), runs)
@@ -90,6 +91,8 @@ def run(services: Services, runs: int) -> None:
         "ORDER BY d.claim_resolution_due_on IS NULL, d.claim_resolution_due_on, d.id")), runs)
     claims = measure(lambda: services.claims.queue(carl), runs)
     since = services.clock.now()
+    every = measure(lambda: services.claims.queue(carl, limit=10_000), max(10, runs // 5))
+    count = measure(lambda: services.claims.open_count(carl), runs)
     answers = measure(lambda: services.approvals.answered_for_station(since), runs)
     picks = iter(numbers * 3)
     lookup = measure(lambda: services.lookup.lookup(next(picks)), runs)
@@ -104,8 +107,10 @@ def run(services: Services, runs: int) -> None:
     print(line("approvals queue (bare SQL, ids only)", bare_appr))
     print(line(f"approvals queue ({pending} pending, full views)", appr, 100, bare_appr))
     print(line("claims queue (bare SQL, ids only)", bare_claims))
-    print(line(f"claims queue ({claims_now} open, photos included)", claims, 100,
+    print(line(f"claims queue, a page of {claims_now} (photos incl.)", claims, 100,
                bare_claims))
+    print(line("claims queue, every open claim at once", every))
+    print(line("claims queue, how many are open", count, 100))
     print(line("answers to this bench's requests (poll)", answers, 100))
     print(line("scan lookup (service)", lookup, 50))
     print(line("hold and let go of an item", holds, 50))

@@ -21,7 +21,7 @@ from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
 from app.permissions import Action, allowed
 from app.services.auth import SignedInUser
-from app.services.claims import ClaimsService, ClaimView
+from app.services.claims import PAGE, ClaimsService, ClaimView
 from ui.banner import Banner, Level
 from ui.documents import save_document
 from ui.photo_viewer import PhotoViewer
@@ -39,10 +39,14 @@ class ClaimsPage(QWidget):
         self._out_dir = out_dir
         self.views: list[ClaimView] = []
         self._pair = 0  # which pair of photos is shown
+        self.offset = 0  # the queue comes a page (PAGE claims) at a time: PgDn, PgUp
+        self.open_count = 0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
         title = QLabel("Damage claims, soonest due first")
         title.setObjectName("headline")
+        self.count = QLabel()
+        self.count.setObjectName("hint")
         self.banner = Banner()
         self.table = read_only_table(COLUMNS, stretch=2)
         self.table.setMaximumHeight(190)
@@ -71,7 +75,7 @@ class ClaimsPage(QWidget):
         self.packet_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.packet_button.clicked.connect(self.carrier_claim)
         buttons.addWidget(self.packet_button)
-        for w in (title, self.banner, self.table, self.detail):
+        for w in (title, self.count, self.banner, self.table, self.detail):
             layout.addWidget(w)
         layout.addLayout(photos, 1)
         layout.addWidget(self.note)
@@ -91,10 +95,18 @@ class ClaimsPage(QWidget):
 
     def refresh(self) -> None:
         try:
-            self.views = self._claims.queue(self._user)
+            self.open_count = self._claims.open_count(self._user)
+            self.offset = min(self.offset, max(0, (self.open_count - 1) // PAGE * PAGE))
+            self.views = self._claims.queue(self._user, PAGE, self.offset)
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
             return
+        last = self.offset + len(self.views)
+        more = " · PgDn next page" if last < self.open_count else ""
+        back = " · PgUp previous" if self.offset else ""
+        self.count.setText(f"{self.open_count} open claim{'s' if self.open_count != 1 else ''}"
+                           + (f"; showing {self.offset + 1}–{last}{more}{back}"
+                              if self.open_count > PAGE else ""))
         def late(c: ClaimView) -> bool:
             return c.hours_left is not None and c.hours_left < 0
 
@@ -145,7 +157,13 @@ class ClaimsPage(QWidget):
         key = event.key()
         c = self.selected()
         tools = {Qt.Key.Key_B: "box", Qt.Key.Key_O: "circle", Qt.Key.Key_A: "arrow"}
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.views:
+        if key in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
+            step = PAGE if key == Qt.Key.Key_PageDown else -PAGE
+            if 0 <= self.offset + step < max(self.open_count, 1):
+                self.offset += step
+                self.table.setCurrentCell(-1, -1)
+                self.refresh()
+        elif key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.views:
             step = -1 if key == Qt.Key.Key_Up else 1
             self._pair = 0
             self.table.selectRow(max(0, min(len(self.views) - 1,

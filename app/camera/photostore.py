@@ -66,8 +66,9 @@ class PhotoStore:
         self.root = root
 
     def path_for(self, sha256: str, thumbnail: bool = False) -> Path:
+        # One Path from one string: queues build hundreds of these per refresh.
         name = f"{sha256}.thumb.jpg" if thumbnail else f"{sha256}.jpg"
-        return self.root / sha256[:2] / sha256[2:4] / name
+        return Path(f"{self.root}/{sha256[:2]}/{sha256[2:4]}/{name}")
 
     def store_bytes(self, data: bytes) -> StoredPhoto:
         return self.store_image(open_photo(data))

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, select
+from sqlalchemy import Row, Select, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -33,6 +33,7 @@ from models import (
 )
 
 SHAPES = {"box", "circle", "arrow", "label"}
+PAGE = 100  # claims per page of the queue, the soonest due first
 
 
 @dataclass(frozen=True)
@@ -68,17 +69,31 @@ class ClaimsService:
         self._station = station
         self._inspection = inspection
 
-    def queue(self, user: SignedInUser) -> list[ClaimView]:
-        """Open claims (and claims waiting for photos), the soonest due first."""
+    def queue(self, user: SignedInUser, limit: int = PAGE, offset: int = 0
+              ) -> list[ClaimView]:
+        """Open claims (and claims waiting for photos), the soonest due first, a page at
+        a time (the desk works from the top; `open_count` says how many there are)."""
         require(user.role, Action.REVIEW_CLAIMS)
         with UnitOfWork(self._sf) as uow:
-            rows = uow.session.execute(self._select().where(
-                Decision.claim_open == True,  # noqa: E712 - an indexable "= true"
+            rows = uow.session.execute(self._select().where(*self._open())
+                .order_by(Decision.claim_resolution_due_on.is_(None),
+                          Decision.claim_resolution_due_on, Decision.id)
+                .limit(limit).offset(offset)).all()
+            return self._views(uow.session, rows)
+
+    def open_count(self, user: SignedInUser) -> int:
+        require(user.role, Action.REVIEW_CLAIMS)
+        with UnitOfWork(self._sf) as uow:
+            return int(uow.session.scalar(
+                select(func.count()).select_from(Decision).join(
+                    ReturnItem, Decision.return_item_id == ReturnItem.id)
+                .where(*self._open())) or 0)
+
+    @staticmethod
+    def _open() -> tuple[Any, ...]:
+        return (Decision.claim_open == True,  # noqa: E712 - an indexable "= true"
                 Decision.superseded.is_(False),
                 ReturnItem.decision_status != DecisionStatus.COMPLETED)
-                .order_by(Decision.claim_resolution_due_on.is_(None),
-                          Decision.claim_resolution_due_on, Decision.id)).all()
-            return self._views(uow.session, rows)
 
     def get(self, decision_id: int) -> ClaimView:
         with UnitOfWork(self._sf) as uow:

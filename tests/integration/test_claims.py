@@ -59,6 +59,10 @@ def test_claim_from_the_bench_to_the_carrier_packet(
         claims.queue(ines)
     queue = claims.queue(carl)
     claim = next(c for c in queue if c.rma_number == number)
+    assert claims.open_count(carl) == len(queue) >= 1
+    pages = [c.decision_id for i in range(len(queue))
+             for c in claims.queue(carl, limit=1, offset=i)]
+    assert pages == [c.decision_id for c in queue]  # a page at a time, same order
     assert claim.due_on is not None and claim.hours_left is not None
     assert len(claim.photos) == 2 and claim.reused == ()
     before = hashlib.sha256(whole.path.read_bytes()).hexdigest()
