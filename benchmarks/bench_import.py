@@ -17,11 +17,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from app.clock import SystemClock  # noqa: E402
-from app.importers.shopify import parse_orders  # noqa: E402
-from app.services.imports import ImportService  # noqa: E402
-from models.db import make_engine, make_session_factory, upgrade  # noqa: E402
-from tests.helpers.shopify import export_csv, order_rows  # noqa: E402
+from app.clock import SystemClock
+from app.importers.shopify import parse_orders
+from app.services.imports import ImportService
+from models.db import make_engine, make_session_factory, upgrade
+from tests.helpers.shopify import export_csv, order_rows
 
 
 def shopify_file(n: int, seed: int) -> bytes:
@@ -59,7 +59,7 @@ def main() -> None:
     url = args.db or f"sqlite:///{tempfile.mkdtemp(prefix='rb-import-')}/import.db"
     data = shopify_file(args.orders, 1)
     t0 = time.perf_counter()
-    orders, errors, rows = parse_orders(data)
+    _orders, errors, rows = parse_orders(data)
     parse_s = time.perf_counter() - t0
     assert not errors, errors[:3]
     engine = make_engine(url)
