@@ -60,8 +60,7 @@ def clock() -> FixedClock:
     return FixedClock(NOW)
 
 
-@pytest.fixture(scope="session")
-def pg_server() -> Iterator[PostgresServer]:
+def _serve() -> Iterator[PostgresServer]:
     try:
         server = start_server()
     except PostgresUnavailable as exc:
@@ -72,6 +71,11 @@ def pg_server() -> Iterator[PostgresServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PostgresServer]:
+    yield from _serve()
 
 
 def _transactional_sqlite(engine: Engine) -> None:
@@ -146,13 +150,4 @@ def pg_demo_url(pg_server: PostgresServer) -> Iterator[str]:
 @pytest.fixture(scope="module")
 def own_server() -> Iterator[PostgresServer]:
     """Not the session's shared server: this one is stopped and started mid-test."""
-    try:
-        server = start_server()
-    except PostgresUnavailable as exc:
-        if IN_CI:
-            pytest.fail(f"PostgreSQL is required under CI=true: {exc}", pytrace=False)
-        pytest.skip(f"PostgreSQL not available: {exc}")
-    try:
-        yield server
-    finally:
-        server.stop()
+    yield from _serve()

@@ -12,14 +12,12 @@ RMA-level fields. Parsing never touches the database.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from app.domain.enums import Carrier, RequestedResolution, ReturnReason
-from app.errors import BadInput
-from app.importers.shopify import RowError, parse_timestamp
+from app.importers.csvfile import Getter, RowError, read_rows
+from app.importers.shopify import parse_timestamp
 from app.scanning.classify import classify
 from app.scanning.codes import rma_check_ok
 
@@ -50,10 +48,6 @@ class ParsedRma:
     units: list[ParsedUnit] = field(default_factory=list)
 
 
-def _key(name: str) -> str:
-    return " ".join(name.replace("\ufeff", "").strip().lower().split())
-
-
 def _enum_value(text: str) -> str:
     return "_".join(text.strip().lower().replace("-", " ").split())
 
@@ -68,40 +62,12 @@ def _date(text: str, what: str) -> dt.date | None:
 
 
 def parse_rmas(data: bytes) -> tuple[list[ParsedRma], list[RowError], int]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"The file is not UTF-8 text (byte {exc.start}).") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise BadInput("The file is empty.") from exc
-    columns = {_key(h): i for i, h in enumerate(header)}
-    missing = [c for c in REQUIRED if _key(c) not in columns]
-    if missing:
-        raise BadInput("Not an RMA file: no column " + ", ".join(missing) + ".")
     rmas: dict[str, ParsedRma] = {}
     first: dict[str, dict[str, str]] = {}
     errors: list[RowError] = []
-    rows, start = 0, 2
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append(RowError(start, f"unreadable CSV: {exc}"))
-            break
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in raw):
-            continue
+    rows = 0
+    for line, get in read_rows(data, REQUIRED, "an RMA file", errors):
         rows += 1
-
-        def get(name: str, raw: list[str] = raw) -> str:
-            i = columns.get(_key(name))
-            return raw[i].strip() if i is not None and i < len(raw) else ""
-
         try:
             _row(get, line, rmas, first)
         except ValueError as exc:
@@ -109,9 +75,8 @@ def parse_rmas(data: bytes) -> tuple[list[ParsedRma], list[RowError], int]:
     return list(rmas.values()), errors, rows
 
 
-def _row(get: object, line: int, rmas: dict[str, ParsedRma],
+def _row(get: Getter, line: int, rmas: dict[str, ParsedRma],
          first: dict[str, dict[str, str]]) -> None:
-    assert callable(get)
     number = get("RMA").upper()
     if not number:
         raise ValueError("no RMA number")

@@ -15,17 +15,14 @@ with the row's line number in the file and the reason.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 
 from app.domain.enums import Brand, CustomerTier
 from app.domain.money import ZERO, money
-from app.errors import BadInput
+from app.importers.csvfile import Getter, RowError, read_rows
 
 # The columns we read, as Shopify names them (matched without regard to case or spaces).
 REQUIRED = ("Name", "Email", "Lineitem quantity", "Lineitem price", "Lineitem sku")
@@ -36,15 +33,6 @@ CLEARANCE_SHARE = Decimal("0.50")  # sold at <= 50% of compare-at (MSRP): cleara
 BRAND_PREFIX = {Brand.KISSPROM: "KP", Brand.STACEES: "ST"}
 _TIMESTAMP_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M %z", "%Y-%m-%dT%H:%M:%S%z")
 _DIGITS = re.compile(r"\d+")
-
-
-@dataclass(frozen=True)
-class RowError:
-    line: int
-    reason: str
-
-    def __str__(self) -> str:
-        return f"line {self.line}: {self.reason}"
 
 
 @dataclass
@@ -75,10 +63,6 @@ class ParsedOrder:
     shipping: Decimal
     taxes: Decimal
     lines: list[ParsedLine] = field(default_factory=list)
-
-
-def _key(name: str) -> str:
-    return " ".join(name.replace("\ufeff", "").strip().lower().split())
 
 
 def parse_timestamp(text: str) -> dt.datetime:
@@ -143,46 +127,12 @@ def parse_orders(data: bytes, brand: Brand | None = None
                  ) -> tuple[list[ParsedOrder], list[RowError], int]:
     """(orders, rejected rows, rows read). A file Shopify could not have written (not
     CSV, not UTF-8, required columns missing) is refused as a whole with BadInput."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise BadInput(f"The file is not UTF-8 text (byte {exc.start}); export it again "
-                       "from Shopify.") from exc
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader)
-    except StopIteration as exc:
-        raise BadInput("The file is empty.") from exc
-    except csv.Error as exc:
-        raise BadInput(f"Not a CSV file: {exc}.") from exc
-    columns = {_key(h): i for i, h in enumerate(header)}
-    missing = [c for c in REQUIRED if _key(c) not in columns]
-    if missing:
-        raise BadInput("Not a Shopify order export: no column " + ", ".join(missing)
-                       + f" (found {', '.join(h.strip() for h in header[:8])}...).")
-
     orders: dict[str, ParsedOrder] = {}
     first_row: dict[str, dict[str, str]] = {}
     errors: list[RowError] = []
     rows = 0
-    start = 2  # the line the next row starts on (a quoted field may span lines)
-    while True:
-        try:
-            raw = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append(RowError(start, f"unreadable CSV: {exc}"))
-            break
-        line, start = start, reader.line_num + 1
-        if not any(cell.strip() for cell in raw):
-            continue
+    for line, get in read_rows(data, REQUIRED, "a Shopify order export", errors):
         rows += 1
-
-        def get(name: str, raw: list[str] = raw) -> str:
-            i = columns.get(_key(name))
-            return raw[i].strip() if i is not None and i < len(raw) else ""
-
         try:
             _row(get, line, brand, orders, first_row)
         except ValueError as exc:
@@ -192,9 +142,8 @@ def parse_orders(data: bytes, brand: Brand | None = None
     return list(orders.values()), errors, rows
 
 
-def _row(get: object, line: int, brand: Brand | None, orders: dict[str, ParsedOrder],
+def _row(get: Getter, line: int, brand: Brand | None, orders: dict[str, ParsedOrder],
          first_row: dict[str, dict[str, str]]) -> None:
-    assert callable(get)
     name = get("Name")
     if not name:
         raise ValueError("no order Name")
@@ -206,7 +155,7 @@ def _row(get: object, line: int, brand: Brand | None, orders: dict[str, ParsedOr
                          else f"order {name}: {message}") from None
 
 
-def _order_row(get: Callable[[str], str], name: str, line: int, brand: Brand | None,
+def _order_row(get: Getter, name: str, line: int, brand: Brand | None,
                orders: dict[str, ParsedOrder], first_row: dict[str, dict[str, str]]) -> None:
     sku = get("Lineitem sku")
     if not sku:

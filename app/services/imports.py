@@ -24,8 +24,9 @@ from app.domain.enums import (
     ReceptionStatus,
     RmaStatus,
 )
+from app.importers.csvfile import RowError
 from app.importers.rmas import ParsedRma, parse_rmas
-from app.importers.shopify import BRAND_PREFIX, ParsedOrder, RowError, parse_orders
+from app.importers.shopify import BRAND_PREFIX, ParsedOrder, parse_orders
 from app.permissions import Action, require
 from app.services.auth import SignedInUser
 from app.services.uow import UnitOfWork, retrying

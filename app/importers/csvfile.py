@@ -1,0 +1,69 @@
+"""Reading an import CSV by column name: the header matched without regard to case,
+spacing or a byte-order mark; each row handed out with the line it starts on (a quoted
+field may span lines) and a getter by column name. A file that is not UTF-8, not CSV, or
+lacks a required column is refused whole."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from app.errors import BadInput
+
+Getter = Callable[[str], str]
+
+
+@dataclass(frozen=True)
+class RowError:
+    line: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"line {self.line}: {self.reason}"
+
+
+def column_key(name: str) -> str:
+    return " ".join(name.replace("\ufeff", "").strip().lower().split())
+
+
+def read_rows(data: bytes, required: tuple[str, ...], what: str,
+              errors: list[RowError]) -> Iterator[tuple[int, Getter]]:
+    """(line, get) for each non-blank row; a row the CSV reader cannot read ends the file
+    with an error in `errors`."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"The file is not UTF-8 text (byte {exc.start}); save or export it "
+                       "again as UTF-8 CSV.") from exc
+    reader = csv.reader(io.StringIO(text, newline=""))
+    try:
+        header = next(reader)
+    except StopIteration as exc:
+        raise BadInput("The file is empty.") from exc
+    except csv.Error as exc:
+        raise BadInput(f"Not a CSV file: {exc}.") from exc
+    columns = {column_key(h): i for i, h in enumerate(header)}
+    missing = [c for c in required if column_key(c) not in columns]
+    if missing:
+        raise BadInput(f"Not {what}: no column " + ", ".join(missing)
+                       + f" (found {', '.join(h.strip() for h in header[:8])}...).")
+    start = 2  # the line the next row starts on
+    while True:
+        try:
+            raw = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            errors.append(RowError(start, f"unreadable CSV: {exc}"))
+            return
+        line, start = start, reader.line_num + 1
+        if not any(cell.strip() for cell in raw):
+            continue
+
+        def get(name: str, raw: list[str] = raw) -> str:
+            i = columns.get(column_key(name))
+            return raw[i].strip() if i is not None and i < len(raw) else ""
+
+        yield line, get
