@@ -40,27 +40,31 @@ class BarChart(QWidget):
         painter.setFont(bold)
         painter.setPen(text)
         width, height = self.width(), self.height()
-        painter.drawText(QRectF(0, 0, width, 22), Qt.AlignmentFlag.AlignLeft, self.title)
+        painter.drawText(QRectF(0, 0, width, 22), Qt.AlignmentFlag.AlignLeft,
+                         painter.fontMetrics().elidedText(self.title,
+                                                          Qt.TextElideMode.ElideRight, width))
         painter.setFont(self.font())
         if not self.data:
             painter.drawText(QRectF(0, 24, width, height - 24),
                              Qt.AlignmentFlag.AlignCenter, "nothing in this range")
             return
         metrics = painter.fontMetrics()
-        label_w = min(width * 0.42, max(metrics.horizontalAdvance(lbl)
-                                        for lbl, _v, _a in self.data) + 10)
-        value_w = max(metrics.horizontalAdvance(self._value_text(v))
-                      for _l, v, _a in self.data) + 10
-        top, rows = 26.0, len(self.data)
-        row_h = min(28.0, (height - top) / rows)
-        biggest = max((v for _l, v, _a in self.data), default=0) or 1
+        top = 26.0
+        fits = max(1, int((height - top) / (metrics.height() + 2)))
+        data = self.data[:fits]  # no overlapping rows when space is short (tooltip has all)
+        label_w = min(width * 0.62, max(metrics.horizontalAdvance(lbl)
+                                        for lbl, _v, _a in data) + 10)
+        value_w = max(metrics.horizontalAdvance(self._value_text(v)) for _l, v, _a in data) + 10
+        row_h = min(28.0, (height - top) / len(data))
+        biggest = max((v for _l, v, _a in data), default=0) or 1
         span = max(1.0, width - label_w - value_w)
-        for i, (label, value, alert) in enumerate(self.data):
+        for i, (label, value, alert) in enumerate(data):
             y = top + i * row_h
             painter.setPen(text)
             painter.drawText(QRectF(0, y, label_w - 6, row_h),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             label)
+                             metrics.elidedText(label, Qt.TextElideMode.ElideMiddle,
+                                                int(label_w - 6)))
             bar_w = span * value / biggest
             painter.fillRect(QRectF(label_w, y + row_h * 0.18, bar_w, row_h * 0.64),
                              ALERT if alert else BAR)

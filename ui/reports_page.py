@@ -87,12 +87,16 @@ class ReportsPage(QWidget):
         bar.addWidget(self.start)
         bar.addWidget(QLabel("to (including)"))
         bar.addWidget(self.end)
-        for b in (self.refresh_button, self.pdf_button, self.import_button,
-                  self.import_rmas_button, self.export_button):
+        office = QHBoxLayout()  # the back office's actions on a row of their own
+        for row, b in ((bar, self.refresh_button), (bar, self.pdf_button),
+                       (office, self.import_button), (office, self.import_rmas_button),
+                       (office, self.export_button)):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            bar.addWidget(b)
+            row.addWidget(b)
         bar.addStretch(1)
+        office.addStretch(1)
         layout.addLayout(bar)
+        layout.addLayout(office)
         self.refresh_button.clicked.connect(self.refresh)
         self.pdf_button.clicked.connect(self.save_pdf)
         self.import_button.clicked.connect(lambda: self.import_file("orders"))
@@ -105,7 +109,7 @@ class ReportsPage(QWidget):
         layout.addWidget(self.progress)
         self.rejected = QListWidget()
         self.rejected.setObjectName("rejected")
-        self.rejected.setMaximumHeight(120)
+        self.rejected.setMaximumHeight(90)
         self.rejected.hide()
         layout.addWidget(self.rejected)
 
@@ -115,13 +119,13 @@ class ReportsPage(QWidget):
         self.tiles.setWordWrap(True)
         layout.addWidget(self.tiles)
         grid = QGridLayout()
-        self.reason_chart = BarChart("Returns by reason (units received)")
-        self.grade_chart = BarChart("Grades (inspections completed)")
-        self.backlog_chart = BarChart("Backlog against the 3-business-day SLA")
-        self.style_chart = BarChart("Return rate by style (top 8)", lambda v: f"{v:.0f}%")
-        self.throughput_chart = BarChart("Units per active hour, by inspector",
+        self.reason_chart = BarChart("Returns by reason")
+        self.grade_chart = BarChart("Grades")
+        self.backlog_chart = BarChart("Backlog vs 3-day SLA")
+        self.style_chart = BarChart("Return rate by style", lambda v: f"{v:.0f}%")
+        self.throughput_chart = BarChart("Units per hour",
                                          lambda v: f"{v:.1f}")
-        self.approval_chart = BarChart("Approval requests by kind")
+        self.approval_chart = BarChart("Approval requests")
         for n, chart in enumerate((self.reason_chart, self.grade_chart, self.backlog_chart,
                                    self.style_chart, self.throughput_chart,
                                    self.approval_chart)):
@@ -184,7 +188,7 @@ class ReportsPage(QWidget):
         self.grade_chart.set_data(list(k.grades.items()))
         self.backlog_chart.set_data(list(k.backlog.items()),
                                     alert=lambda label, v: "overdue" in label and v > 0)
-        self.style_chart.set_data([(f"{s.style} {s.returned}/{s.sold}", 100 * s.rate)
+        self.style_chart.set_data([(f"{s.style} ({s.returned}/{s.sold})", 100 * s.rate)
                                    for s in k.styles[:8]])
         self.throughput_chart.set_data([(f"{t.inspector} ({t.units})", t.per_hour)
                                         for t in k.throughput[:8]])
