@@ -86,8 +86,9 @@ def render_kpi_report(k: Kpis, printed_at: dt.datetime) -> bytes:
     ]))
     story: list[object] = [
         Paragraph("Returns report", styles["Title"]),
-        Paragraph(f"{k.start:%b %d, %Y} to {last:%b %d, %Y} (UTC days); backlog and refunds "
-                  f"as of {k.today:%b %d, %Y}. Printed {printed_at:%Y-%m-%d %H:%M %Z}.", body),
+        Paragraph(f"{k.start:%b %d, %Y} to {last:%b %d, %Y} (days in {k.tz}); backlog and "
+                  f"refunds as of {k.today:%b %d, %Y}. Printed "
+                  f"{printed_at:%Y-%m-%d %H:%M %Z}.", body),
         Spacer(1, 8), table, Spacer(1, 12),
         bar_chart("Returns by reason (units received)", list(k.by_reason.items())),
         Spacer(1, 8),

@@ -1,4 +1,5 @@
-"""Returns KPIs for a date range [start, end) of UTC days, as of `today`.
+"""Returns KPIs for a date range [start, end) of days in the warehouse's time zone (the
+policies' `timezone`), as of `today`.
 
 Definitions (each figure says what it counts):
 - returns by reason: units received in the range, reasons grouped sizing / quality
@@ -23,6 +24,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -41,6 +43,7 @@ from app.domain.enums import (
 from app.domain.money import ZERO
 from app.errors import BadInput
 from app.permissions import Action, require
+from app.policy.rules import load_policy
 from app.services.auth import SignedInUser
 from app.services.uow import UnitOfWork
 from models import (
@@ -94,6 +97,7 @@ class Kpis:
     start: dt.date
     end: dt.date
     today: dt.date
+    tz: str
     by_reason: dict[str, int]
     grades: dict[str, int]
     inspected: int
@@ -126,8 +130,6 @@ class Kpis:
         return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
 
 
-def _day(d: dt.date) -> dt.datetime:
-    return dt.datetime.combine(d, dt.time(0), tzinfo=dt.UTC)
 
 
 def style_of(sku: str, product: Product | None) -> str:
@@ -138,9 +140,15 @@ def style_of(sku: str, product: Product | None) -> str:
 
 
 class ReportService:
-    def __init__(self, session_factory: sessionmaker[Session], clock: Clock) -> None:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock,
+                 tz: ZoneInfo | None = None) -> None:
         self._sf = session_factory
         self._clock = clock
+        # The warehouse's day: both brands' policies name the same time zone.
+        self.tz = tz or load_policy("kissprom").timezone
+
+    def _day(self, d: dt.date) -> dt.datetime:
+        return dt.datetime.combine(d, dt.time(0), tzinfo=self.tz)
 
     def kpis(self, start: dt.date, end: dt.date, user: SignedInUser | None = None,
              today: dt.date | None = None) -> Kpis:
@@ -148,17 +156,17 @@ class ReportService:
             require(user.role, Action.VIEW_REPORTS)
         if end <= start:
             raise BadInput("The report's end date must be after its start date.")
-        today = today or self._clock.now().date()
-        lo, hi = _day(start), _day(end)
+        today = today or self._clock.now().astimezone(self.tz).date()
+        lo, hi = self._day(start), self._day(end)
         with UnitOfWork(self._sf) as uow:
             s = uow.session
-            return Kpis(start, end, today,
+            return Kpis(start, end, today, str(self.tz),
                         by_reason=self._by_reason(s, lo, hi),
                         **self._inspections(s, lo, hi),
                         styles=self._styles(s, lo, hi),
                         backlog=self._backlog(s, today),
                         **self._refunds(s, today),
-                        throughput=self._throughput(s, lo, hi),
+                        throughput=self._throughput(s, lo, hi, self.tz),
                         **self._approvals(s, lo, hi))
 
     @staticmethod
@@ -232,14 +240,15 @@ class ReportService:
                 "refunds_overdue_amount": sum(overdue, ZERO)}
 
     @staticmethod
-    def _throughput(s: Session, lo: dt.datetime, hi: dt.datetime) -> tuple[Throughput, ...]:
+    def _throughput(s: Session, lo: dt.datetime, hi: dt.datetime,
+                    tz: ZoneInfo) -> tuple[Throughput, ...]:
         rows = s.execute(select(User.display_name, Decision.decided_at).join(
             User, Decision.decided_by_id == User.id).where(
             Decision.decided_at >= lo, Decision.decided_at < hi)).all()
         by_day: dict[str, dict[dt.date, list[dt.datetime]]] = defaultdict(
             lambda: defaultdict(list))
         for name, at in rows:
-            by_day[name][at.date()].append(at)
+            by_day[name][at.astimezone(tz).date()].append(at)
         out = []
         for name, days in by_day.items():
             hours = sum(max(0.5, (max(v) - min(v)).total_seconds() / 3600)
