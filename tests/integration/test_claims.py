@@ -32,21 +32,30 @@ from tests.helpers.photos import scene
 from tests.integration.conftest import user_named
 
 
+def _desk(sf: sessionmaker[Session], clock: FixedClock, tmp_path: Path, single: bool
+          ) -> tuple[InspectionService, ClaimsService, DecisionService, str]:
+    """The services of a bench and a claims desk, and the first demo RMA shipped inside
+    its window asking for a refund (with one unit only when `single`)."""
+    inspection = InspectionService(sf, clock, "BENCH-01", PhotoStore(tmp_path / "photos"))
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization).order_by(ReturnAuthorization.id)).first()
+        assert rma is not None
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        rma.items[0].requested = RequestedResolution.REFUND
+        for extra in rma.items[1:] if single else []:
+            s.delete(extra)
+        s.commit()
+        number = rma.number
+    return (inspection, ClaimsService(sf, clock, "CLAIMS-01", inspection),
+            DecisionService(sf, clock, "BENCH-01"), number)
+
+
 def test_claim_from_the_bench_to_the_carrier_packet(
         demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
         tmp_path: Path) -> None:
     sf = session_factory
-    inspection = InspectionService(sf, clock, "BENCH-01", PhotoStore(tmp_path / "photos"))
-    claims = ClaimsService(sf, clock, "CLAIMS-01", inspection)
-    decisions = DecisionService(sf, clock, "BENCH-01")
+    inspection, claims, decisions, number = _desk(sf, clock, tmp_path, single=False)
     ines, carl = user_named(sf, "ines"), user_named(sf, "carl")
-    with sf() as s:
-        rma = s.scalars(select(ReturnAuthorization).order_by(ReturnAuthorization.id)).first()
-        assert rma is not None
-        number = rma.number
-        rma.shipped_by_customer_on = rma.order.delivered_on
-        rma.items[0].requested = RequestedResolution.REFUND
-        s.commit()
     form = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MODERATE,
                            damage_cause=DamageCause.SHIPPING)
     inspection.save_draft(number, 1, form, ines)
@@ -108,19 +117,8 @@ def test_photos_request_leaves_the_queue_once_decided_with_photos(
     claims queue; deciding it again with the photos supersedes it (one open claim, the
     new one), and resolving that one empties the queue of this return."""
     sf = session_factory
-    inspection = InspectionService(sf, clock, "BENCH-01", PhotoStore(tmp_path / "photos"))
-    claims = ClaimsService(sf, clock, "CLAIMS-01", inspection)
-    decisions = DecisionService(sf, clock, "BENCH-01")
+    inspection, claims, decisions, number = _desk(sf, clock, tmp_path, single=True)
     ines, carl = user_named(sf, "ines"), user_named(sf, "carl")
-    with sf() as s:
-        rma = s.scalars(select(ReturnAuthorization).order_by(ReturnAuthorization.id)).first()
-        assert rma is not None
-        number = rma.number
-        rma.shipped_by_customer_on = rma.order.delivered_on
-        rma.items[0].requested = RequestedResolution.REFUND
-        for extra in rma.items[1:]:
-            s.delete(extra)
-        s.commit()
     form = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MODERATE,
                            damage_cause=DamageCause.SHIPPING)
     first = decisions.accept(number, {1: form}, ines)
