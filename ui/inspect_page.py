@@ -111,6 +111,8 @@ class InspectPage(QWidget):
         self._unsaved = unsaved
         # An Enter the database could not take: (request key, forms), done when it is back.
         self.pending_accept: tuple[str, dict[int, InspectionInput]] | None = None
+        # Photos taken while it was away: (rma, unit, image, slot, kept despite the gate).
+        self.pending_photos: list[tuple[str, int, Any, PhotoSlot, bool]] = []
         self._last_activity = time.monotonic()
         # Renew this bench's holds while the inspector works; an idle bench stops renewing
         # and its holds lapse (HOLD_SECONDS), so another bench can take the item.
@@ -407,8 +409,24 @@ class InspectPage(QWidget):
                 self._unsaved.forget(rma, unit)
 
     def database_back(self) -> None:
-        """The database answers again: save what was kept on the bench, then finish the
-        decision that was waiting (once: it carries its request key)."""
+        """The database answers again: save the photos and forms kept on the bench, then
+        finish the decision that was waiting (once: it carries its request key)."""
+        while self.pending_photos and self.user is not None:
+            rma, unit, image, slot, override = self.pending_photos[0]
+            try:
+                photo = self._inspection.add_photo(rma, unit, image, self.user, slot,
+                                                   override)
+            except DatabaseUnavailable:
+                return  # away again; the next "back" tries again
+            except ReturnBenchError as exc:
+                self.banner.show_message(Level.ERROR, f"A photo kept on this bench for "
+                                         f"{rma} item {unit} could not be saved: "
+                                         f"{user_message(exc)}")
+            else:
+                if self.view is not None and self.view.rma_number == rma \
+                        and unit in self.forms:
+                    self._photo_saved(unit, photo)
+            self.pending_photos.pop(0)
         if self._unsaved is not None and self.user is not None:
             for rma, unit, form in self._unsaved.all():
                 try:
@@ -548,10 +566,21 @@ class InspectPage(QWidget):
             self._rejected = (unit, image, slot)
             self.banner.show_message(Level.WARN, exc.message)
             return
+        except DatabaseUnavailable:
+            self._rejected = None
+            self.pending_photos.append((self.view.rma_number or "", unit, image, slot,
+                                        override))
+            self.banner.show_message(Level.WARN, "The database is unreachable: the photo is "
+                                     "kept on this bench and saved when it is back "
+                                     f"({len(self.pending_photos)} waiting).")
+            return
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
             return
         self._rejected = None
+        self._photo_saved(unit, photo)
+
+    def _photo_saved(self, unit: int, photo: PhotoView) -> None:
         self.photo_views.setdefault(unit, []).append(photo)
         self.forms[unit] = replace(self.forms[unit], photos=len(self.photo_views[unit]))
         kept = " (kept despite the quality check)" if photo.override else ""
@@ -560,7 +589,8 @@ class InspectPage(QWidget):
                                      f"{', '.join(photo.reused_on)} (another customer): "
                                      "flagged for claims review.")
         else:
-            self.banner.show_message(Level.OK, f"Photo kept: {slot.value.replace('_', ' ')}"
+            self.banner.show_message(Level.OK, f"Photo kept: "
+                                     f"{photo.slot.value.replace('_', ' ')}"
                                      f"{kept}.")
         self._sync_form()
         self._refresh_decision()

@@ -1,11 +1,12 @@
 """The database goes away while an inspector works (PostgreSQL stopped by the test): the
-window says so, keeps the work, and when the server is back saves it and finishes the
-decision that was waiting, once."""
+window says so, keeps the work (a form change and a photo), and when the server is back
+saves it and finishes the decision that was waiting, once."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
+import cv2
 import pytest
 from sqlalchemy import func, select
 
@@ -16,8 +17,9 @@ from app.clock import FixedClock
 from app.config import load_settings
 from app.services.demo_data import load_demo_data
 from app.services.uow import UnitOfWork
-from models import Decision, Inspection
+from models import Decision, Inspection, Photo
 from tests.conftest import NOW
+from tests.helpers.photos import scene
 from tests.helpers.postgres import PostgresServer
 from tests.ui.test_inspect import _simple_refund_rma, _to_inspect
 from ui.sounds import SilentSounds
@@ -36,7 +38,7 @@ def pg_services(own_server: PostgresServer) -> Iterator[Services]:
 
 
 def test_work_survives_a_database_restart(qtbot, own_server: PostgresServer,  # type: ignore[no-untyped-def]
-                                          pg_services: Services) -> None:
+                                          pg_services: Services, tmp_path) -> None:
     number = _simple_refund_rma(pg_services)
     window = MainWindow(pg_services, sounds=SilentSounds())
     qtbot.addWidget(window)
@@ -51,6 +53,11 @@ def test_work_survives_a_database_restart(qtbot, own_server: PostgresServer,  # 
     qtbot.keyClick(inspect, Qt.Key.Key_N)  # stains: the draft cannot be saved now
     assert "kept on this bench" in inspect.banner.text()
     assert pg_services.unsaved.forms(number)[1].marks == frozenset({"stains"})
+    picture = tmp_path / "stain.png"
+    picture.write_bytes(cv2.imencode(".png", scene(31))[1].tobytes())
+    inspect.import_photo(str(picture))  # a photo now: kept until the database is back
+    assert "photo is kept on this bench" in inspect.banner.text()
+    assert len(inspect.pending_photos) == 1
     qtbot.keyClick(inspect, Qt.Key.Key_Return)
     assert "NOT saved yet" in inspect.banner.text()
     assert inspect.pending_accept is not None
@@ -72,4 +79,6 @@ def test_work_survives_a_database_restart(qtbot, own_server: PostgresServer,  # 
         assert s.scalar(select(func.count()).select_from(Decision)) == 1
         ins = s.scalars(select(Inspection).where(Inspection.is_draft.is_(False))).one()
         assert ins.checklist["marks"] == ["stains"]
+        assert len(s.scalars(select(Photo).where(Photo.inspection_id == ins.id)).all()) == 1
+    assert inspect.pending_photos == []
     window.close()
