@@ -11,6 +11,7 @@ once, whole. Every JSON carries `idempotency_key` for the shop's side."""
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import os
@@ -19,7 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -47,6 +48,7 @@ SETTLED = (Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.REPAIR_CREDIT,
 # Decided, or approved after waiting: not while waiting, not when denied.
 READY = (DecisionStatus.DECIDED, DecisionStatus.APPROVED, DecisionStatus.COMPLETED)
 CLAIM_LOCK = "export_claim"
+RECOVER_AFTER = dt.timedelta(minutes=2)  # a claimed batch unwritten this long: its run died
 CSV_COLUMNS = ("decision_id", "idempotency_key", "rma", "order", "customer_email", "unit_no",
                "sku", "resolution", "refund", "restocking_fee", "credit", "exchange_size",
                "refund_due_on", "decided_at", "decided_by")
@@ -107,9 +109,13 @@ class ExportService:
             .order_by(Decision.id)))
 
     def _unfinished(self) -> list[int]:
+        """Batches a run claimed and never finished. Only ones claimed a while ago: a
+        batch claimed a moment ago is being written by its own run right now."""
+        stale = self._clock.now() - RECOVER_AFTER
         with UnitOfWork(self._sf) as uow:
             return list(uow.session.scalars(select(ExportBatch.id).where(
-                ExportBatch.written_at.is_(None)).order_by(ExportBatch.id)))
+                ExportBatch.written_at.is_(None), ExportBatch.created_at < stale)
+                .order_by(ExportBatch.id)))
 
     @retrying
     def _claim(self, user: SignedInUser | None) -> tuple[int | None, int]:
@@ -139,6 +145,13 @@ class ExportService:
     def _write(self, batch_id: int, outbox: Path) -> list[Path]:
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            # Lock the batch while its files are written (a row lock on PostgreSQL, the
+            # write lock on SQLite); a batch another run has written meanwhile is skipped.
+            mine = s.execute(update(ExportBatch).where(
+                ExportBatch.id == batch_id, ExportBatch.written_at.is_(None))
+                .values(decisions=ExportBatch.decisions))
+            if not mine.rowcount:  # type: ignore[attr-defined]
+                return []
             batch = s.get(ExportBatch, batch_id)
             assert batch is not None
             records = self._records(s, batch_id)

@@ -5,6 +5,7 @@ claim and files, and with two desks exporting at the same instant (PostgreSQL)."
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import threading
 from pathlib import Path
@@ -109,6 +110,8 @@ def test_a_run_that_dies_after_claiming_is_finished_by_the_next(
         [batch] = s.scalars(select(ExportBatch)).all()
         assert batch.written_at is None  # claimed, not written
     monkeypatch.setattr(exports_module, "_write_atomic", real)
+    assert service.export(outbox).rewritten == 0  # a moment later: its run may be alive
+    clock.advance(exports_module.RECOVER_AFTER + dt.timedelta(seconds=1))
     report = service.export(outbox)
     assert report.rewritten == 1 and report.decisions == 0
     assert report.batches == (batch.id,)
