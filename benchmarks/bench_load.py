@@ -295,7 +295,7 @@ def main() -> None:
         sys.exit(0 if ok else 1)
     finally:
         if server is not None:
-            server.stop()
+            server.destroy()
 
 
 if __name__ == "__main__":

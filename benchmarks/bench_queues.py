@@ -158,7 +158,7 @@ def main() -> None:
     finally:
         services.dispose()
         if server is not None:
-            server.stop()
+            server.destroy()
 
 
 if __name__ == "__main__":

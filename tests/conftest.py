@@ -70,7 +70,7 @@ def _serve() -> Iterator[PostgresServer]:
     try:
         yield server
     finally:
-        server.stop()
+        server.destroy()
 
 
 @pytest.fixture(scope="session")

@@ -77,6 +77,11 @@ class PostgresServer:
         subprocess.run(self._cmd(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"),
                                  "-m", mode, "-w", "stop"), capture_output=True)
 
+    def destroy(self) -> None:
+        """Stop the server and remove its files (a scale run leaves gigabytes)."""
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
     def start(self) -> None:
         opts = f"-p {self.port} -k {self.socket_dir} -c listen_addresses='' -c max_connections=200"
         if not self.durable:
