@@ -39,7 +39,7 @@ from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import DecisionService, DecisionView, InspectionInput
-from app.services.holds import HOLD_SECONDS, HoldResult, HoldService
+from app.services.holds import HOLD_SECONDS, Holder, HoldResult, HoldService
 from app.services.inspection import (
     InspectionService,
     PhotoRejected,
@@ -132,8 +132,7 @@ class InspectPage(QWidget):
         self.view: ReturnView | None = None
         self.forms: dict[int, InspectionInput] = {}
         self._done_text: dict[int, str] = {}
-        self._held_at: dict[int, str] = {}
-        self._held_msg: dict[int, str] = {}
+        self._held: dict[int, Holder] = {}  # units another bench holds
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         outer = QVBoxLayout(self)
         self.header = QLabel("Scan a parcel on Receive (F1) first.")
@@ -218,8 +217,7 @@ class InspectPage(QWidget):
         self.forms = {it.unit_no: InspectionInput() for it in view.items
                       if it.decision_status is DecisionStatus.PENDING}
         self._done_text = {}
-        self._held_at: dict[int, str] = {}
-        self._held_msg: dict[int, str] = {}
+        self._held = {}
         self.photo_views = {}
         self._last_activity = time.monotonic()
         blocked = self._hold(view, user)
@@ -276,8 +274,7 @@ class InspectPage(QWidget):
         for holder in result.blocked:
             self.forms.pop(holder.unit_no, None)
             self._done_text[holder.unit_no] = f"Held at {holder.station} by {holder.user}"
-            self._held_at[holder.unit_no] = holder.station
-            self._held_msg[holder.unit_no] = holder.sentence(self.view.rma_number or "")
+            self._held[holder.unit_no] = holder
             row = next((r for r, it in enumerate(self.view.items)
                         if it.unit_no == holder.unit_no), None)
             if row is not None and self.units.item(row) is not None:
@@ -316,8 +313,8 @@ class InspectPage(QWidget):
         what = f"{line.sku}  {line.description}" if line else "extra item"
         wants = it.requested.value.replace("_", " ")
         status = it.decision_status.value.replace("_", " ")
-        if it.unit_no in self._held_at and it.decision_status is DecisionStatus.PENDING:
-            status = f"held at {self._held_at[it.unit_no]}"
+        if it.unit_no in self._held and it.decision_status is DecisionStatus.PENDING:
+            status = f"held at {self._held[it.unit_no].station}"
         return f"{it.unit_no}.  {what}  —  {it.reason.value.replace('_', ' ')}, wants {wants}" \
                f"  [{status}]"
 
@@ -377,9 +374,11 @@ class InspectPage(QWidget):
         unit = self.current_unit()
         self._last_activity = time.monotonic()
         if unit is None or unit not in self.forms:
-            self.banner.show_message(Level.WARN, self._held_msg.get(unit or 0) or
-                                     self._done_text.get(unit or 0,
-                                                         "This item is already decided."))
+            held = self._held.get(unit or 0)
+            self.banner.show_message(Level.WARN, held.sentence(self.view.rma_number or "")
+                                     if held is not None and self.view is not None
+                                     else self._done_text.get(unit or 0,
+                                                              "This item is already decided."))
             return
         self.forms[unit] = replace(self.forms[unit], **changes)  # type: ignore[arg-type]
         self._save_draft(unit)
