@@ -155,7 +155,12 @@ class Shell(QWidget):
         fresh = [a for a in answers if a.id not in self._answers_seen]
         if not fresh:
             return
-        self._answers_seen.update(a.id for a in fresh)
+        # Next time read from the newest answer on (the seen ids cover answers given in
+        # the same instant), not everything since sign-in again.
+        self._answers_since = max(a.answered_at or self._answers_since for a in fresh)
+        self._answers_seen = {a.id for a in answers
+                              if a.answered_at is not None
+                              and a.answered_at >= self._answers_since}
         latest = fresh[-1]
         approved = latest.status is ApprovalStatus.APPROVED
         units = f" item {latest.unit_no}" if latest.unit_no else ""
