@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -145,6 +145,11 @@ class DecisionService:
             _archive_policy(s, policy, now)
             station = station_row(s, self._station)
             by_unit = {it.unit_no: it for it in rma.items}
+            # Earlier decisions on these units (e.g. "photos required") give way to this
+            # one: one statement, not a load of each unit's decisions.
+            s.execute(update(Decision).where(
+                Decision.return_item_id.in_([by_unit[u].id for u in units]),
+                Decision.superseded.is_(False)).values(superseded=True, claim_open=False))
             decision_rows = []
             for unit_no, outcome in zip(units, decision.items, strict=True):
                 item = by_unit[unit_no]
@@ -153,8 +158,6 @@ class DecisionService:
                                    f"{item.decision_status.value.replace('_', ' ')}.")
                 ins_in = inspections[unit_no]
                 require_hold(s, rma.number, item, user.id, station.id, now)
-                for earlier in item.decisions:  # e.g. "photos required", now decided
-                    earlier.superseded, earlier.claim_open = True, False
                 if item.received_at is None:
                     item.received_at = now
                     item.reception_status = ReceptionStatus.RECEIVED
