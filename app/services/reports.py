@@ -144,8 +144,15 @@ class ReportService:
                  tz: ZoneInfo | None = None) -> None:
         self._sf = session_factory
         self._clock = clock
-        # The warehouse's day: both brands' policies name the same time zone.
-        self.tz = tz or load_policy("kissprom").timezone
+        self._tz = tz
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The warehouse's day: both brands' policies name the same time zone. Read when
+        first needed, not at start-up."""
+        if self._tz is None:
+            self._tz = load_policy("kissprom").timezone
+        return self._tz
 
     def _day(self, d: dt.date) -> dt.datetime:
         return dt.datetime.combine(d, dt.time(0), tzinfo=self.tz)
