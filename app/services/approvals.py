@@ -93,11 +93,6 @@ class ApprovalService:
         shows them as they come."""
         return self._views(Station.name == self._station, Approval.answered_at >= since)
 
-    def pending_count(self) -> int:
-        with UnitOfWork(self._sf) as uow:
-            return int(uow.session.scalar(select(func.count()).select_from(Approval)
-                       .where(Approval.status == ApprovalStatus.PENDING)) or 0)
-
     def get(self, approval_id: int) -> ApprovalView:
         views = self._views(Approval.id == approval_id)
         if not views:

@@ -77,10 +77,6 @@ class ExportService:
         self._clock = clock
         self._station = station
 
-    def pending_count(self) -> int:
-        with UnitOfWork(self._sf) as uow:
-            return len(self._candidates(uow.session))
-
     def export(self, outbox: Path, user: SignedInUser | None = None) -> ExportReport:
         if user is not None:
             require(user.role, Action.EXPORT_SETTLEMENTS)
