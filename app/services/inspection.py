@@ -226,18 +226,21 @@ class InspectionService:
             .join(Inspection, Photo.inspection_id == Inspection.id)
             .where(Inspection.return_item_id.in_(item_ids))
             .order_by(Inspection.id, Photo.id)).all()
-        for item_id, pid, sha, slot, width, height, focus, override, reused in rows:
-            out[item_id].append(PhotoView(
-                pid, sha, slot, width, height, focus, override, self.store.path_for(sha),
-                self.store.path_for(sha, thumbnail=True), tuple(sorted(reused or ()))))
+        for item_id, *columns in rows:
+            out[item_id].append(self._view_of(*columns))
         return out
 
     def _view(self, photo: Photo) -> PhotoView:
-        return PhotoView(photo.id, photo.sha256, photo.slot, photo.width, photo.height,
-                         photo.focus_score, photo.quality_override,
-                         self.store.path_for(photo.sha256),
-                         self.store.path_for(photo.sha256, thumbnail=True),
-                         tuple(sorted(photo.reused_on or ())))
+        return self._view_of(photo.id, photo.sha256, photo.slot, photo.width, photo.height,
+                             photo.focus_score, photo.quality_override, photo.reused_on)
+
+    def _view_of(self, pid: int, sha: str, slot: PhotoSlot, width: int, height: int,
+                 focus: float | None, override: bool, reused: list[Any] | None
+                 ) -> PhotoView:
+        """One PhotoView, from an ORM row or from plain columns in the same order."""
+        return PhotoView(pid, sha, slot, width, height, focus, override,
+                         self.store.path_for(sha), self.store.path_for(sha, thumbnail=True),
+                         tuple(sorted(reused or ())))
 
     def _flag_reuse(self, s: Session, inspection: Inspection, photo: Photo,
                     rma_number: str) -> None:
