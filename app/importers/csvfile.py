@@ -67,3 +67,18 @@ def read_rows(data: bytes, required: tuple[str, ...], what: str,
             return raw[i].strip() if i is not None and i < len(raw) else ""
 
         yield line, get
+
+
+def parse_rows(data: bytes, required: tuple[str, ...], what: str,
+               handle: Callable[[int, Getter], None]) -> tuple[list[RowError], int]:
+    """Hand each row to `handle(line, get)`; a ValueError it raises rejects that row with
+    its message. Returns (rejected rows, rows read)."""
+    errors: list[RowError] = []
+    rows = 0
+    for line, get in read_rows(data, required, what, errors):
+        rows += 1
+        try:
+            handle(line, get)
+        except ValueError as exc:
+            errors.append(RowError(line, str(exc)))
+    return errors, rows

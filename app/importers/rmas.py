@@ -16,7 +16,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from app.domain.enums import Carrier, RequestedResolution, ReturnReason
-from app.importers.csvfile import Getter, RowError, read_rows
+from app.importers.csvfile import Getter, RowError, parse_rows
 from app.importers.shopify import parse_timestamp
 from app.scanning.classify import classify
 from app.scanning.codes import rma_check_ok
@@ -64,14 +64,8 @@ def _date(text: str, what: str) -> dt.date | None:
 def parse_rmas(data: bytes) -> tuple[list[ParsedRma], list[RowError], int]:
     rmas: dict[str, ParsedRma] = {}
     first: dict[str, dict[str, str]] = {}
-    errors: list[RowError] = []
-    rows = 0
-    for line, get in read_rows(data, REQUIRED, "an RMA file", errors):
-        rows += 1
-        try:
-            _row(get, line, rmas, first)
-        except ValueError as exc:
-            errors.append(RowError(line, str(exc)))
+    errors, rows = parse_rows(data, REQUIRED, "an RMA file",
+                              lambda line, get: _row(get, line, rmas, first))
     return list(rmas.values()), errors, rows
 
 

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from app.domain.enums import Brand, CustomerTier
 from app.domain.money import ZERO, money
-from app.importers.csvfile import Getter, RowError, read_rows
+from app.importers.csvfile import Getter, RowError, parse_rows
 
 # The columns we read, as Shopify names them (matched without regard to case or spaces).
 REQUIRED = ("Name", "Email", "Lineitem quantity", "Lineitem price", "Lineitem sku")
@@ -129,14 +129,8 @@ def parse_orders(data: bytes, brand: Brand | None = None
     CSV, not UTF-8, required columns missing) is refused as a whole with BadInput."""
     orders: dict[str, ParsedOrder] = {}
     first_row: dict[str, dict[str, str]] = {}
-    errors: list[RowError] = []
-    rows = 0
-    for line, get in read_rows(data, REQUIRED, "a Shopify order export", errors):
-        rows += 1
-        try:
-            _row(get, line, brand, orders, first_row)
-        except ValueError as exc:
-            errors.append(RowError(line, str(exc)))
+    errors, rows = parse_rows(data, REQUIRED, "a Shopify order export",
+                              lambda line, get: _row(get, line, brand, orders, first_row))
     for order in orders.values():
         _allocate_tax(order)
     return list(orders.values()), errors, rows
