@@ -15,15 +15,11 @@ import statistics
 import time
 
 import zxingcpp
+from stats import pct
 
 from app.scanning.codes import rma_number
 from app.scanning.images import CAMERA_FORMATS, decode
 from tests.helpers.labels import label, photo
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
 def main() -> None:

@@ -13,6 +13,8 @@ import statistics
 import subprocess
 import time
 
+from stats import pct
+
 from app.printing.labels import LabelData, build
 from app.printing.printers import CupsPrinter
 from app.printing.render import render_pdf, render_zpl
@@ -23,10 +25,6 @@ DATA = LabelData("IT-0000004201-7", "RMA-2026-000060-7", "KP-10005", "Evelyn Smi
                  "restock", "refund", "sizing", "4", "KP-TRP-1039-CHM-4", "2026-11-24",
                  "2026-11-22")
 
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
 def timed(fn, runs: int) -> list[float]:  # type: ignore[no-untyped-def]

@@ -30,16 +30,12 @@ from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
+from stats import pct
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 ACTIONS = ("receive", "hold", "draft", "decide", "approve", "print")
 
-
-def pct(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
 def bench(url: str, station: str, seconds: float, pool: list[str], seed: int,

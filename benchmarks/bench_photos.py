@@ -17,10 +17,7 @@ import tempfile
 import time
 from pathlib import Path
 
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
+from stats import pct
 
 
 def main() -> None:

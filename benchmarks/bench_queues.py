@@ -22,6 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import Engine, text
+from stats import pct
 
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
@@ -30,10 +31,6 @@ INDEXES = {  # name: (table, columns) as migration 0004 creates them
     "ix_decisions_claim_open": ("decisions", "claim_open"),
 }
 
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
 def measure(fn: Callable[[], object], runs: int) -> list[float]:

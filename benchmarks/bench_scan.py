@@ -16,6 +16,7 @@ import sys
 import time
 
 from sqlalchemy import text
+from stats import pct
 
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
@@ -25,11 +26,6 @@ from app.bootstrap import bootstrap
 from app.config import load_settings
 from ui.receive_page import ReceivePage
 from ui.sounds import SilentSounds
-
-
-def pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))]
 
 
 def main() -> None:
