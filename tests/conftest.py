@@ -12,7 +12,9 @@ import pytest
 from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.bootstrap import Services, bootstrap
 from app.clock import FixedClock
+from app.config import load_settings
 from app.services.demo_data import load_demo_data
 from models.db import make_engine, make_session_factory, upgrade
 from tests.helpers.logfail import fail_on_logged_warnings  # noqa: F401 - autouse fixture
@@ -151,3 +153,14 @@ def pg_demo_url(pg_server: PostgresServer) -> Iterator[str]:
 def own_server() -> Iterator[PostgresServer]:
     """Not the session's shared server: this one is stopped and started mid-test."""
     yield from _serve()
+
+
+@pytest.fixture
+def restartable_services(own_server: PostgresServer) -> Iterator[Services]:
+    """A bench's services on `own_server` (which the test may stop and start), with a
+    little demo data."""
+    url = own_server.create_database(f"rb_{uuid.uuid4().hex[:12]}")
+    services = bootstrap(load_settings(url, "BENCH-A"), FixedClock(NOW))
+    load_demo_data(services.session_factory, orders=30, seed=3, today=NOW.date())
+    yield services
+    services.dispose()

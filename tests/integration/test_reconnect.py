@@ -5,22 +5,17 @@ exactly once after it is back; the notification listener reconnects by itself.""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from app.bootstrap import Services, bootstrap
-from app.clock import FixedClock
-from app.config import load_settings
+from app.bootstrap import Services
 from app.domain.enums import Grade, RequestedResolution, ReturnReason
 from app.errors import DatabaseUnavailable
 from app.notify import RECONNECTED
 from app.services.decisions import InspectionInput
-from app.services.demo_data import load_demo_data
 from models import CompletedRequest, Decision, PrintJob
-from tests.conftest import NOW
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.rmas import rma_where, set_price
 
@@ -29,12 +24,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def bench(own_server: PostgresServer) -> Iterator[Services]:
-    url = own_server.create_database("reconnect")
-    services = bootstrap(load_settings(url, "BENCH-A"), FixedClock(NOW))
-    load_demo_data(services.session_factory, orders=30, seed=3, today=NOW.date())
-    yield services
-    services.dispose()
+def bench(restartable_services: Services) -> Services:
+    return restartable_services
 
 
 def _count(services: Services, model: Any) -> int:

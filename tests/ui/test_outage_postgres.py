@@ -4,21 +4,15 @@ saves it and finishes the decision that was waiting, once."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import cv2
 import pytest
 from sqlalchemy import func, select
 
 from PySide6.QtCore import Qt
 
-from app.bootstrap import Services, bootstrap
-from app.clock import FixedClock
-from app.config import load_settings
-from app.services.demo_data import load_demo_data
+from app.bootstrap import Services
 from app.services.uow import UnitOfWork
 from models import Decision, Inspection, Photo
-from tests.conftest import NOW
 from tests.helpers.photos import scene
 from tests.helpers.postgres import PostgresServer
 from tests.ui.test_inspect import _simple_refund_rma, _to_inspect
@@ -29,12 +23,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_services(own_server: PostgresServer) -> Iterator[Services]:
-    url = own_server.create_database("outage_ui")
-    services = bootstrap(load_settings(url, "TEST-BENCH"), FixedClock(NOW))
-    load_demo_data(services.session_factory, orders=30, seed=5, today=NOW.date())
-    yield services
-    services.dispose()
+def pg_services(restartable_services: Services) -> Services:
+    return restartable_services
 
 
 def test_work_survives_a_database_restart(qtbot, own_server: PostgresServer,  # type: ignore[no-untyped-def]
