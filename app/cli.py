@@ -23,6 +23,7 @@ from app.bootstrap import Services, bootstrap
 from app.config import load_settings
 from app.domain.enums import Brand
 from app.errors import BadInput, ReturnBenchError, UsageError, exit_code, user_message
+from app.files import read_input
 from app.policy.contract import decide_file
 from app.services.demo_data import load_demo_data
 from app.services.imports import ImportReport
@@ -230,13 +231,6 @@ def _cmd_db_upgrade(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
-def _read(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise BadInput(f"Cannot read {path}: {exc.strerror}.") from exc
-
-
 def _print_import(report: ImportReport) -> int:
     """The summary; every rejected row on stderr; exit 2 when rows were rejected."""
     print(report.summary())
@@ -247,12 +241,12 @@ def _print_import(report: ImportReport) -> int:
 
 def _cmd_import_orders(services: Services, args: argparse.Namespace) -> int:
     brand = Brand(args.brand) if args.brand else None
-    return _print_import(services.imports.import_orders(_read(args.file), args.file.name,
+    return _print_import(services.imports.import_orders(read_input(args.file), args.file.name,
                                                         brand=brand))
 
 
 def _cmd_import_rmas(services: Services, args: argparse.Namespace) -> int:
-    return _print_import(services.imports.import_rmas(_read(args.file), args.file.name))
+    return _print_import(services.imports.import_rmas(read_input(args.file), args.file.name))
 
 
 def _cmd_export(services: Services, args: argparse.Namespace) -> int:

@@ -8,7 +8,6 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -36,6 +35,7 @@ from app.domain.enums import (
 )
 from app.domain.money import format_money
 from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
+from app.files import read_input
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import DecisionService, DecisionView, InspectionInput
@@ -543,9 +543,9 @@ class InspectPage(QWidget):
             if not path:
                 return
         try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            self.banner.show_message(Level.ERROR, f"Cannot read {path}: {exc.strerror}.")
+            data = read_input(path)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
             return
         self._add_photo(unit, data, self._next_slot(unit), override=False)
 

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
+from app.files import read_input
 from app.permissions import Action, allowed
 from app.printing.kpi_report import render_kpi_report
 from app.services.auth import SignedInUser
@@ -222,9 +223,9 @@ class ReportsPage(QWidget):
             if not path:
                 return
         try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            self.banner.show_message(Level.ERROR, f"Cannot read {path}: {exc.strerror}.")
+            data = read_input(path)
+        except ReturnBenchError as exc:
+            self.banner.show_message(Level.ERROR, user_message(exc))
             return
         progress = _Progress(self)
         progress.changed.connect(self._progress)
