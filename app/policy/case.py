@@ -1,5 +1,11 @@
 """The input of one decision (POLICY.md contract), parsed strictly: a malformed case is
-refused with the path of the field at fault, never half-read."""
+refused with the path of the field at fault, never half-read.
+
+A case whose dates cannot be (see `date_problem`) is refused the same way: the order
+delivered after the parcel was received or before the order was placed, the customer's
+ship date before delivery or after receipt, the inspection before the receipt. The dates
+are judged against each other only, never against the wall clock, so the same case always
+gets the same answer."""
 
 from __future__ import annotations
 
@@ -65,6 +71,7 @@ class Case:
     received: dt.datetime
     inspected: dt.datetime
     items: tuple[CaseItem, ...]
+    placed: dt.date | None = None  # optional "order.placed": the day the order was placed
 
 
 class _Reader:
@@ -149,6 +156,16 @@ class _Reader:
             raise CaseError(f"{self._p(key)}: needs a time zone offset (e.g. -07:00)")
         return parsed
 
+    def day(self, key: str, required: bool = True) -> dt.date | None:
+        """A date YYYY-MM-DD, or a date and time with its offset (its date in that offset)."""
+        v = self.string(key, required)
+        if v is None:
+            return None
+        if len(v.strip()) <= 10:
+            return self.date(key, required)
+        moment = self.moment(key, required)
+        return moment.date() if moment is not None else None
+
     def enum(self, key: str, cls: type[E], required: bool = True) -> E | None:
         v = self.raw(key, required)
         if v is None:
@@ -184,7 +201,7 @@ def parse_case(data: Any) -> Case:
     items = tuple(_item(_Reader(raw, f"items[{i}]")) for i, raw in enumerate(items_raw))
     delivered = order.date("delivered")
     assert delivered is not None
-    return Case(
+    case = Case(
         policy=root.string("policy", required=False),
         order_number=order.req_string("number"),
         delivered=delivered,
@@ -196,7 +213,42 @@ def parse_case(data: Any) -> Case:
         received=received,
         inspected=inspected,
         items=items,
+        placed=order.day("placed", required=False),
     )
+    problem = date_problem(case)
+    if problem is not None:
+        raise CaseError(problem)
+    return case
+
+
+def date_problem(case: Case) -> str | None:
+    """Why the case's dates cannot be, naming the field at fault, or None when they can.
+
+    `received` and `inspected` are moments with an offset; they are compared with the
+    order's and the customer's calendar dates by their date in their own offset (the case
+    does not carry the warehouse's time zone; the services write these moments in UTC,
+    which for a warehouse west of Greenwich never refuses a real date). Inspection is
+    compared with the receipt as moments. The same day is always fine: a parcel may ship
+    back on the day it was delivered, and be inspected the moment it is received."""
+    received = case.received.date()
+    delivered = case.delivered
+    if case.placed is not None and delivered < case.placed:
+        return (f"order.delivered {delivered} is before order.placed {case.placed}: "
+                "an order cannot be delivered before it was placed")
+    if delivered > received:
+        return (f"order.delivered {delivered} is after received {received}: a parcel "
+                "cannot come back before the order was delivered")
+    shipped = case.shipped_by_customer
+    if shipped is not None and shipped < delivered:
+        return (f"rma.shipped_by_customer {shipped} is before order.delivered {delivered}: "
+                "a parcel cannot ship back before it arrived")
+    if shipped is not None and shipped > received:
+        return (f"rma.shipped_by_customer {shipped} is after received {received}: a parcel "
+                "cannot be received before the customer shipped it")
+    if case.inspected < case.received:
+        return (f"inspected {case.inspected.isoformat()} is before received "
+                f"{case.received.isoformat()}: a unit cannot be inspected before it arrived")
+    return None
 
 
 def _item(r: _Reader) -> CaseItem:

@@ -4,14 +4,23 @@ A file is parsed whole first; any rejected row means nothing is written, and the
 names every rejected row by line number and reason. Importing the same file again
 changes nothing: an order or RMA already there with the same contents is counted as
 unchanged; one there with other contents is a rejected row (the file does not silently
-overwrite what the bench has worked with)."""
+overwrite what the bench has worked with).
+
+Dates that cannot be are rejected rows too: an order placed in the future, an order
+delivered before it was placed or in the future, a customer's ship date before the
+delivery or in the future. "Now" is the import clock's (never the machine's own clock);
+the calendar dates of an RMA file (Delivered on, Shipped on) are compared with the
+order's placing and with today as dates in the brand's warehouse time zone (its
+policy's), and the same day is always possible."""
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
@@ -28,6 +37,7 @@ from app.importers.csvfile import RowError
 from app.importers.rmas import ParsedRma, parse_rmas
 from app.importers.shopify import BRAND_PREFIX, ParsedOrder, parse_orders
 from app.permissions import Action, require
+from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser
 from app.services.uow import UnitOfWork, retrying
 from models import Customer, Order, OrderLine, Product, ReturnAuthorization, ReturnItem
@@ -71,10 +81,17 @@ def _chunks(values: Sequence[T]) -> Iterable[Sequence[T]]:
 
 class ImportService:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock,
-                 station: str) -> None:
+                 station: str, policy_loader: Callable[[str], Policy] = load_policy) -> None:
         self._sf = session_factory
         self._clock = clock
         self._station = station
+        self._load_policy = policy_loader
+
+    def _zone(self, brand: Brand, cache: dict[Brand, ZoneInfo]) -> ZoneInfo:
+        """The brand's warehouse time zone (its policy's), read once per import."""
+        if brand not in cache:
+            cache[brand] = self._load_policy(brand.value).timezone
+        return cache[brand]
 
     # --- orders ----------------------------------------------------------------------
     @retrying
@@ -90,7 +107,15 @@ class ImportService:
             existing = self._existing_orders(s, [o.number for o in orders])
             fresh: list[ParsedOrder] = []
             unchanged = 0
+            now = self._clock.now()
+            zones: dict[Brand, ZoneInfo] = {}
             for order in orders:
+                if order.placed_at > now:
+                    zone = self._zone(order.brand, zones)
+                    errors.append(RowError(order.line, f"order {order.source_name}: Created "
+                                           f"at {_minute(order.placed_at, zone)} is in the "
+                                           f"future (now is {_minute(now, zone)})"))
+                    continue
                 stored = existing.get(order.number)
                 if stored is None:
                     fresh.append(order)
@@ -199,6 +224,9 @@ class ImportService:
                                    .selectinload(ReturnItem.order_line)))}
             fresh, unchanged = [], 0
             orders: dict[str, Order] = {}
+            now = self._clock.now()
+            zones: dict[Brand, ZoneInfo] = {}
+            delivered_in_file: dict[str, dt.date] = {}
             for rma in rmas:
                 order = self._order_for(s, rma.order, orders)
                 if order is None:
@@ -216,6 +244,13 @@ class ImportService:
                 if problem:
                     errors.append(RowError(problem[0], problem[1]))
                     continue
+                date_problem = _dates(rma, order, delivered_in_file.get(order.number),
+                                      now, self._zone(order.brand, zones))
+                if date_problem:
+                    errors.append(RowError(rma.line, date_problem))
+                    continue
+                if rma.delivered_on is not None:
+                    delivered_in_file.setdefault(order.number, rma.delivered_on)
                 fresh.append((rma, order))
             if errors:
                 return ImportReport("rmas", source, rows, 0, 0, 0, 0, _by_line(errors))
@@ -305,6 +340,35 @@ def _fit(rma: ParsedRma, order: Order) -> tuple[int, str] | None:
             and rma.delivered_on != order.delivered_on:
         return rma.line, (f"RMA {rma.number}: Delivered on {rma.delivered_on} but order "
                           f"{order.number} was delivered on {order.delivered_on}")
+    return None
+
+
+def _minute(moment: dt.datetime, zone: ZoneInfo) -> str:
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M %z")
+
+
+def _dates(rma: ParsedRma, order: Order, delivered_in_file: dt.date | None,
+           now: dt.datetime, zone: ZoneInfo) -> str | None:
+    """Why the RMA's dates cannot be, or None. Calendar dates are the warehouse's (`zone`);
+    `delivered_in_file` is the delivery an earlier RMA of the same file gives the order
+    (not stored yet)."""
+    today = now.astimezone(zone).date()
+    if rma.delivered_on is not None:
+        placed = order.placed_at.astimezone(zone).date()
+        if rma.delivered_on < placed:
+            return (f"RMA {rma.number}: Delivered on {rma.delivered_on} is before order "
+                    f"{order.number} was placed ({placed}): an order cannot be delivered "
+                    "before it was placed")
+        if rma.delivered_on > today:
+            return (f"RMA {rma.number}: Delivered on {rma.delivered_on} is in the future "
+                    f"(today is {today})")
+    delivered = rma.delivered_on or order.delivered_on or delivered_in_file
+    shipped = rma.shipped_on
+    if shipped is not None and delivered is not None and shipped < delivered:
+        return (f"RMA {rma.number}: Shipped on {shipped} is before order {order.number} was "
+                f"delivered ({delivered}): a parcel cannot ship back before it arrived")
+    if shipped is not None and shipped > today:
+        return f"RMA {rma.number}: Shipped on {shipped} is in the future (today is {today})"
     return None
 
 

@@ -58,10 +58,11 @@ def items(draw: st.DrawFn) -> dict[str, Any]:
 @st.composite
 def cases(draw: st.DrawFn) -> dict[str, Any]:
     delivered = draw(st.dates(dt.date(2026, 1, 1), dt.date(2026, 12, 1)))
-    shipped = draw(st.one_of(st.none(), st.integers(0, 45).map(
-        lambda d: (delivered + dt.timedelta(days=d)).isoformat())))
     received = dt.datetime.combine(delivered, dt.time(8), tzinfo=dt.UTC) + dt.timedelta(
         hours=draw(st.integers(0, 24 * 50)))
+    # A possible case: shipped back on or after delivery, on or before the receipt.
+    shipped = draw(st.one_of(st.none(), st.integers(0, (received.date() - delivered).days)
+                             .map(lambda d: (delivered + dt.timedelta(days=d)).isoformat())))
     return {
         "order": {"number": "KP-1", "delivered": delivered.isoformat(),
                   "tier": draw(st.sampled_from(list(CustomerTier))).value,
