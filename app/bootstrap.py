@@ -97,6 +97,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
     auth = AuthService(session_factory, clock, settings.station)
     inspection = InspectionService(session_factory, clock, settings.station,
                                    PhotoStore(settings.photo_root))
+    printing = PrintService(session_factory, clock, settings.station,
+                            settings.default_printer)
     return Services(
         settings=settings,
         engine=engine,
@@ -106,10 +108,10 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
         lookup=lookup,
         decisions=DecisionService(session_factory, clock, settings.station),
         receiving=ReceivingService(session_factory, clock, settings.station, lookup),
-        approvals=ApprovalService(session_factory, clock, settings.station, auth),
+        approvals=ApprovalService(session_factory, clock, settings.station, auth,
+                                  printing=printing),
         users=UserService(session_factory, clock, settings.station),
-        printing=PrintService(session_factory, clock, settings.station,
-                              settings.default_printer),
+        printing=printing,
         inspection=inspection,
         claims=ClaimsService(session_factory, clock, settings.station, inspection),
         holds=HoldService(session_factory, clock, settings.station),

@@ -11,6 +11,7 @@ from models.operations import (
     ExportedDecision,
     ItemHold,
     PrintJob,
+    Settlement,
 )
 from models.orders import Customer, Order, OrderLine
 from models.people import Station, User
@@ -47,6 +48,7 @@ __all__ = [
     "Receipt",
     "ReturnAuthorization",
     "ReturnItem",
+    "Settlement",
     "Station",
     "Style",
     "User",

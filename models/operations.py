@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.enums import Carrier, CarrierClaimStatus, LabelKind, PrintJobStatus
@@ -122,3 +122,23 @@ class ExportedDecision(Base):
 
     decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), primary_key=True)
     batch_id: Mapped[int] = mapped_column(ForeignKey("export_batches.id"), index=True)
+
+
+class Settlement(Base):
+    """One line handed to the shop's back office: a settlement of a decision, or the
+    reversal of one that an approved exception superseded after it went out. The
+    idempotency key is derived from the unit bought (order line and unit) and its
+    revision, never from the decision row, so a shop that deduplicates by key can never
+    pay one dress twice; the unique key makes the database refuse it too."""
+
+    __tablename__ = "settlements"
+    __table_args__ = (UniqueConstraint("decision_id", "kind",
+                                       name="uq_settlements_decision_id_kind"),)
+
+    id: Mapped[intpk]
+    batch_id: Mapped[int] = mapped_column(ForeignKey("export_batches.id"), index=True)
+    decision_id: Mapped[int] = mapped_column(ForeignKey("decisions.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # settlement | reversal
+    unit_key: Mapped[str120] = mapped_column(index=True)
+    revision: Mapped[int] = mapped_column(Integer)
+    idempotency_key: Mapped[str120] = mapped_column(unique=True)

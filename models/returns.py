@@ -80,6 +80,9 @@ class ReturnItem(Base):
     )
     received_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     inspection_due_on: Mapped[dt.date | None] = mapped_column(Date)
+    # Which of the order line's units this is (1..quantity), taken when the unit's money
+    # is first decided: one unit bought is settled once across all its RMAs.
+    line_unit: Mapped[int | None] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -186,6 +189,8 @@ class Decision(Base):
     decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The approval this decision waits for (empty once answered or when none is needed).
+    approval_id: Mapped[int | None] = mapped_column(Integer, index=True)
     # On the claims desk's queue: a damage claim not yet resolved, or waiting for photos.
     # Kept by the services (accept, supersede, resolve) so the queue reads a few hundred
     # rows through one index instead of every claim there ever was.

@@ -7,7 +7,6 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -30,7 +29,6 @@ from app.domain.enums import (
     Grade,
     PhotoSlot,
     PrintJobStatus,
-    Resolution,
     ReturnReason,
 )
 from app.domain.money import format_money
@@ -38,7 +36,7 @@ from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from app.files import read_input
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
-from app.services.decisions import DecisionService, DecisionView, InspectionInput
+from app.services.decisions import AcceptedDecision, DecisionService, InspectionInput
 from app.services.holds import HOLD_SECONDS, Holder, HoldResult, HoldService
 from app.services.inspection import (
     InspectionService,
@@ -700,7 +698,7 @@ class InspectPage(QWidget):
             for u in accepted.view.units)
         approval = (f" Waiting for {accepted.view.approval.value} approval."
                     if accepted.view.approval else "")
-        printed = self._print_labels(accepted.view, key)
+        printed = self._print_labels(accepted, key)
         level = Level.WARN if accepted.view.approval or "queued" in printed else Level.OK
         approval += printed
         saved = "Saved now that the database is back. " if after_outage else ""
@@ -714,30 +712,23 @@ class InspectPage(QWidget):
             self.finished.emit(f"{saved}{self.view.rma_number}: {outcomes}.{approval}",
                                accepted.view.approval is not None)
 
-    def _print_labels(self, view: DecisionView, key: str) -> str:
-        """Print happens on accept: the item label, plus the pick ticket for an exchange or
-        the slip for a dress going back. A printer problem never blocks the bench."""
+    def _print_labels(self, accepted: AcceptedDecision, key: str) -> str:
+        """Print what the service planned for each unit (its final label, or the
+        hold-shelf tag while it waits). A printer problem never blocks the bench."""
         assert self.view is not None and self.user is not None
         failures, sent = [], 0
-        for unit in view.units:
-            kinds = ["item"]
-            if unit.resolution in (Resolution.EXCHANGE, Resolution.REPLACEMENT) \
-                    and unit.size_to:
-                kinds.append("exchange")
-            if unit.resolution is Resolution.RETURN_TO_CUSTOMER:
-                kinds.append("return")
-            for kind in kinds:
-                try:
-                    outcome = self._printing.print_label(
-                        view.rma_number, unit.unit_no, kind, self.user,
-                        request_key=f"{key}/{unit.unit_no}/{kind}")
-                except ReturnBenchError as exc:
-                    failures.append(user_message(exc))
-                    continue
-                if outcome.status is PrintJobStatus.SENT:
-                    sent += 1
-                else:
-                    failures.append(outcome.message)
+        for unit_no, kind in accepted.labels:
+            try:
+                outcome = self._printing.print_label(
+                    accepted.view.rma_number, unit_no, kind, self.user,
+                    request_key=f"{key}/{unit_no}/{kind}")
+            except ReturnBenchError as exc:
+                failures.append(user_message(exc))
+                continue
+            if outcome.status is PrintJobStatus.SENT:
+                sent += 1
+            else:
+                failures.append(outcome.message)
         if failures:
             return f" {failures[0]}"
         return f" {sent} label{'s' if sent != 1 else ''} printed."
@@ -755,12 +746,12 @@ class InspectPage(QWidget):
         unit = self.current_unit()
         if self.view is None or self.user is None or unit is None:
             return
-        item = next(it for it in self.view.items if it.unit_no == unit)
-        amount = (item.line.price_paid + item.line.tax) if item.line and outcome in (
-            "refund", "store_credit") else Decimal("0.00")
+        form = self.forms.get(unit)
         try:
             approval_id = self._decisions.request_exception(
-                self.view.rma_number or "", unit, reason, outcome, amount, self.user)
+                self.view.rma_number or "", unit, reason, outcome, self.user,
+                inspection=form if form is not None and form.grade is not None else None)
+            amount = self._approvals.get(approval_id).amount
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
             return
@@ -769,5 +760,5 @@ class InspectPage(QWidget):
         self._close_exception()
         self.banner.show_message(Level.WARN, f"Exception request #{approval_id} sent for "
                                  f"approval: {outcome.replace('_', ' ')} "
-                                 f"{format_money(amount)}.")
+                                 f"{format_money(amount)}. Put the dress on the hold shelf.")
         self._mark_done({unit}, DecisionStatus.AWAITING_APPROVAL)

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from app.errors import BadInput
 from app.printing.layout import Box, Code128, DataMatrix, Layout, Text, code128_width
 
-KINDS = ("item", "tag", "exchange", "return")
+KINDS = ("item", "tag", "exchange", "return", "hold")
 MODULES = {203: (3, 5), 300: (4, 7)}  # dpi: (Code128 narrow bar, DataMatrix module)
 
 # Where the dress goes, by disposition: the bins on the floor (configurable later).
@@ -40,16 +40,19 @@ class LabelData:
     exchange_sku: str | None
     ship_by: str | None
     printed_on: str
+    approval_id: int | None = None  # the request a unit on the hold shelf waits for
+    bin_override: str | None = None  # e.g. QUARANTINE for a hold a supervisor closed
 
     @property
     def bin(self) -> str:
-        return BINS.get(self.disposition or "", "TO INSPECT")
+        return self.bin_override or BINS.get(self.disposition or "", "TO INSPECT")
 
 
 def build(kind: str, d: LabelData, dpi: int = 203) -> Layout:
     if dpi not in MODULES:
         raise BadInput(f"Labels print at 203 or 300 dpi, not {dpi}.")
-    builders = {"item": _item, "tag": _tag, "exchange": _exchange, "return": _return}
+    builders = {"item": _item, "tag": _tag, "exchange": _exchange, "return": _return,
+                "hold": _hold}
     if kind not in builders:
         raise BadInput(f"Label kind {kind!r}: choose {', '.join(KINDS)}.")
     return builders[kind](d, dpi)
@@ -156,4 +159,24 @@ def _return(d: LabelData, dpi: int) -> Layout:
     p.text(30, 820, 30, d.rma_number, bold=True)
     p.datamatrix(600, 880, d.plate)
     p.text(30, 1140, 22, f"printed {d.printed_on}")
+    return p.layout(4, 6)
+
+
+def _hold(d: LabelData, dpi: int) -> Layout:
+    """The hold-shelf tag of a unit waiting for an answer: it says nothing about where the
+    dress goes or what the customer gets, since that is not final; the final label
+    replaces it once the request is answered."""
+    p = _Pen(dpi)
+    p.text(30, 30, 40, "AWAITING APPROVAL", bold=True)
+    p.box(20, 100, 772, 210, 6)
+    p.text(40, 120, 30, "REQUEST", bold=True)
+    p.text(40, 170, 110, f"#{d.approval_id}" if d.approval_id else "#?", bold=True)
+    p.text(30, 350, 34, d.rma_number, bold=True)
+    p.text(30, 410, 30, f"Unit {d.plate.rsplit('-', 1)[-1]} · {d.sku}")
+    p.text(30, 470, 26, f"{d.style}, {d.colour}, US {d.size}")
+    p.text(30, 530, 26, "Keep on the HOLD shelf. Do not restock, ship or refund.")
+    p.datamatrix(600, 600, d.plate)
+    p.code128(30, 760, 170, d.plate, 750)
+    p.text(30, 960, 30, d.plate, bold=True)
+    p.text(30, 1140, 22, f"Order {d.order_number} · printed {d.printed_on}")
     return p.layout(4, 6)

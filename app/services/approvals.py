@@ -19,12 +19,27 @@ from app.domain.enums import (
     ApprovalLevel,
     ApprovalStatus,
     DecisionStatus,
+    Resolution,
 )
 from app.errors import BadInput, NotFound, PermissionDenied
+from app.lifecycle import Op, check, check_target
 from app.notify import publish
 from app.permissions import APPROVE_ACTION, Action, require
 from app.policy.rules import Policy, load_policy
 from app.services.auth import AuthService, SignedInUser
+from app.services.common import station_row
+from app.services.outcomes import (
+    DENIAL_ALTERNATIVES,
+    FREE,
+    open_approval,
+    outcome_amounts,
+    own_approval_pending,
+    supersede,
+    take_unit_bought,
+    unit_name,
+    was_settled,
+)
+from app.services.printing import PrintService
 from app.services.uow import UnitOfWork, retrying
 from models import (
     Approval,
@@ -69,7 +84,9 @@ class ApprovalView:
 class ApprovalService:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
                  auth: AuthService,
-                 policy_loader: Callable[[str], Policy] = load_policy) -> None:
+                 policy_loader: Callable[[str], Policy] = load_policy,
+                 printing: PrintService | None = None) -> None:
+        self._printing = printing
         self._sf = session_factory
         self._clock = clock
         self._station = station
@@ -109,7 +126,16 @@ class ApprovalService:
     # --- answering ---------------------------------------------------------------
     @retrying
     def answer(self, approval_id: int, approver: SignedInUser, approve: bool,
-               note: str = "") -> ApprovalView:
+               note: str = "", alternative: str | None = None) -> ApprovalView:
+        """Answer a request; every answer ends the units it covers in one decision:
+        - refund over the threshold: approved, the decision stands; denied, the
+          `alternative` (return to customer, exchange, store credit) is the decision;
+        - policy exception: approved, a decision of the requested outcome (amounts the
+          service computed) supersedes the one on file; denied, the one on file stands;
+        - hold (grade X, mismatch, dates): approved means "ours after all", the unit goes
+          back to the bench to be decided as usual; denied, `alternative` is
+          return_to_customer (to sender) or quarantine.
+        The final labels are queued at the bench that asked."""
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -117,7 +143,13 @@ class ApprovalService:
                                  .with_for_update()).one_or_none()
             if approval is None:
                 raise NotFound(f"No approval request #{approval_id}.")
-            require(approver.role, APPROVE_ACTION[approval.level])
+            # The role on file now, not the one signed in with: a deactivated or demoted
+            # approver's old session answers nothing.
+            on_file = s.get(User, approver.id)
+            if on_file is None or not on_file.active:
+                raise PermissionDenied(f"{approver.display_name}'s account is no longer "
+                                       "active: sign in as someone who may approve.")
+            require(on_file.role, APPROVE_ACTION[approval.level])
             if approval.requested_by_id == approver.id:
                 raise PermissionDenied("Nobody approves their own request: ask another "
                                        f"{approval.level.value}.")
@@ -127,36 +159,43 @@ class ApprovalService:
                                + (f" by {who.display_name}" if who else "") + ".")
             if not approve and len(note.strip()) < 3:
                 raise BadInput("Say why you deny it: the bench reads your note.")
+            rma = s.get(ReturnAuthorization, approval.rma_id)
+            assert rma is not None
+            policy = self._load_policy(rma.order.brand.value)
+            waiting = list(s.scalars(select(Decision).where(
+                Decision.approval_id == approval.id, Decision.superseded.is_(False))))
+            if not waiting and approval.decision_id is not None:  # asked before 0006
+                legacy = s.get(Decision, approval.decision_id)
+                waiting = [legacy] if legacy is not None and not legacy.superseded else []
             approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.DENIED
             approval.answered_by_id = approver.id
             approval.answered_at = now
             approval.note = note.strip() or None
-            new_status = DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED
-            items = s.scalars(select(ReturnItem).where(
-                ReturnItem.rma_id == approval.rma_id,
-                ReturnItem.decision_status == DecisionStatus.AWAITING_APPROVAL,
-                *([ReturnItem.id == approval.return_item_id]
-                  if approval.return_item_id else []))).all()
-            for item in items:
-                item.decision_status = new_status
+            station = station_row(s, self._station)
+            ctx = _Answer(s, approval, approver, policy, rma, station.id, now,
+                          self._station, note.strip())
+            finals = ctx.settle(waiting, approve, alternative)
             audit.append(s, at=now, action=f"approval.{approval.status.value}",
                          actor=approver.username, station=self._station, entity="approval",
                          entity_id=approval.id,
                          payload={"kind": approval.kind.value, "level": approval.level.value,
                                   "amount": str(approval.amount), "note": approval.note,
-                                  "units": sorted(i.unit_no for i in items)})
+                                  "alternative": alternative,
+                                  "units": sorted(u for u, _ in finals)})
             asked_at = s.get(Station, approval.station_id)
             publish(s, "approval.answered", id=approval.id, status=approval.status.value,
                     station=asked_at.name if asked_at else None)
             uow.commit()
+        if self._printing is not None and asked_at is not None:
+            self._printing.queue_answer_labels(approval_id, asked_at.name, approver)
         return self.get(approval_id)
 
     def answer_with_pin(self, approval_id: int, username: str, pin: str, approve: bool,
-                        note: str = "") -> ApprovalView:
+                        note: str = "", alternative: str | None = None) -> ApprovalView:
         """The override at the bench: a supervisor or manager signs in over the inspector
         (whose session stays) and answers in one step."""
         approver = self._auth.sign_in(username, pin)
-        return self.answer(approval_id, approver, approve, note)
+        return self.answer(approval_id, approver, approve, note, alternative)
 
     # --- views -------------------------------------------------------------------
     def _views(self, *where: object) -> list[ApprovalView]:
@@ -208,3 +247,116 @@ class ApprovalService:
                     if policy_id is not None else None,
                     photos=photos))
             return views
+
+
+class _Answer:
+    """One answer's work on the decisions it covers, inside the answer's transaction."""
+
+    def __init__(self, s: Session, approval: Approval, approver: SignedInUser,
+                 policy: Policy, rma: ReturnAuthorization, station_id: int,
+                 now: dt.datetime, station: str, note: str) -> None:
+        self.s, self.approval, self.approver, self.policy = s, approval, approver, policy
+        self.rma, self.station_id, self.now, self.station = rma, station_id, now, station
+        self.note = note
+
+    def settle(self, waiting: list[Decision], approve: bool, alternative: str | None
+               ) -> list[tuple[int, DecisionStatus]]:
+        kind = self.approval.kind
+        op = (Op.RESOLVE_HOLD if kind is ApprovalKind.HOLD
+              else Op.APPROVE if approve else Op.DENY)
+        out = []
+        alt = self._alternative(kind, approve, alternative)
+        for decision in waiting:
+            item = self.s.get(ReturnItem, decision.return_item_id)
+            assert item is not None
+            check(op, item.reception_status, item.decision_status, unit_name(self.rma, item))
+            status = self._one(item, decision, approve, alt)
+            check_target(op, status)
+            item.decision_status = status
+            out.append((item.unit_no, status))
+        return out
+
+    def _alternative(self, kind: ApprovalKind, approve: bool, alternative: str | None
+                     ) -> Resolution | str | None:
+        if approve or kind is ApprovalKind.POLICY_EXCEPTION:
+            return None
+        if kind is ApprovalKind.HOLD:
+            if alternative not in ("return_to_customer", "quarantine"):
+                raise BadInput("Not ours: choose return to sender (return_to_customer) or "
+                               "quarantine. If it is ours after all, approve it instead.")
+            return alternative
+        try:
+            alt = Resolution(alternative) if alternative else None
+        except ValueError:
+            alt = None
+        if alt not in DENIAL_ALTERNATIVES:
+            raise BadInput("Denying the refund: choose what the customer gets instead: "
+                           "return to customer, exchange or store credit.")
+        return alt
+
+    def _step(self, rule: str, text: str) -> dict[str, str]:
+        note = f" Note: {self.note}" if self.note else ""
+        return {"rule": rule, "reason": f"{text} by {self.approver.display_name} "
+                f"(#{self.approval.id}).{note}"}
+
+    def _one(self, item: ReturnItem, decision: Decision, approve: bool,
+             alt: Resolution | str | None) -> DecisionStatus:
+        s, kind = self.s, self.approval.kind
+        if kind is ApprovalKind.POLICY_EXCEPTION:
+            if approve:
+                outcome = Resolution(self.approval.requested_outcome or "")
+                amounts = outcome_amounts(self.policy, self.rma, item, decision, outcome)
+                overridden = decision.trace[-1]["rule"] if decision.trace else "policy"
+                supersede(s, decision, outcome, amounts, self._step(
+                    "exception", f"Policy exception: {outcome.value.replace('_', ' ')} "
+                    f"instead of {decision.resolution.value.replace('_', ' ')} (overrides "
+                    f"rule {overridden}; reason: {self.approval.reason}), approved"),
+                    self.approver.id, self.station_id, self.now)
+                if outcome not in FREE:
+                    take_unit_bought(s, self.rma, item)
+                return DecisionStatus.DECIDED
+            decision.approval_id = None
+            decision.trace = [*decision.trace, self._step(
+                "exception_denied", "Policy exception denied; the policy's decision stands,")]
+            if own_approval_pending(decision):
+                level = decision.approval_level
+                assert level is not None
+                open_approval(
+                    s, self.rma, [decision], ApprovalKind.REFUND_OVER_THRESHOLD
+                    if level is ApprovalLevel.MANAGER else ApprovalKind.HOLD, level,
+                    decision.refund + decision.credit, "The policy's decision needs its "
+                    "own approval now that the exception is denied.",
+                    self.approval.requested_by_id, self.approver.username,
+                    self.approval.station_id, self.station, self.now)
+                return DecisionStatus.AWAITING_APPROVAL
+            return DecisionStatus.COMPLETED if was_settled(s, decision) \
+                else DecisionStatus.DECIDED
+        if kind is ApprovalKind.HOLD:
+            if approve:  # ours after all: back to the bench, decided as usual
+                decision.superseded, decision.approval_id = True, None
+                decision.trace = [*decision.trace, self._step(
+                    "hold_resolved", "Ours after all: back to the bench to decide as usual,")]
+                return DecisionStatus.PENDING
+            if alt == "quarantine":
+                supersede(s, decision, Resolution.HOLD, (Decimal(0),) * 3,
+                          self._step("quarantine", "Not ours: quarantined"),
+                          self.approver.id, self.station_id, self.now)
+            else:
+                supersede(s, decision, Resolution.RETURN_TO_CUSTOMER, (Decimal(0),) * 3,
+                          self._step("return_to_sender", "Not ours: returned to sender"),
+                          self.approver.id, self.station_id, self.now)
+            return DecisionStatus.DECIDED
+        # Refund over the threshold.
+        if approve:
+            decision.approval_id = None
+            decision.trace = [*decision.trace, self._step(
+                "approved", f"Refund over ${self.policy.refund_threshold} approved")]
+            return DecisionStatus.DECIDED
+        assert isinstance(alt, Resolution)
+        amounts = outcome_amounts(self.policy, self.rma, item, decision, alt)
+        supersede(s, decision, alt, amounts, self._step(
+            "refund_denied", f"Refund denied, {alt.value.replace('_', ' ')} instead"),
+            self.approver.id, self.station_id, self.now)
+        if alt not in FREE:
+            take_unit_bought(s, self.rma, item)
+        return DecisionStatus.DECIDED

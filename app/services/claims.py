@@ -92,8 +92,7 @@ class ClaimsService:
     @staticmethod
     def _open() -> tuple[Any, ...]:
         return (Decision.claim_open == True,  # noqa: E712 - an indexable "= true"
-                Decision.superseded.is_(False),
-                ReturnItem.decision_status != DecisionStatus.COMPLETED)
+                Decision.superseded.is_(False))
 
     def get(self, decision_id: int) -> ClaimView:
         with UnitOfWork(self._sf) as uow:
@@ -180,7 +179,8 @@ class ClaimsService:
                 raise NotFound(f"No claim decision #{decision_id}.")
             if decision.resolution is Resolution.PHOTOS_REQUIRED:
                 raise BadInput("This claim still waits for its photos at the bench.")
-            decision.item.decision_status = DecisionStatus.COMPLETED
+            # Closing the claim closes the desk's work, not the money: the unit's
+            # decision stays where the lifecycle has it (settled by the export).
             decision.claim_open = False
             audit.append(s, at=self._clock.now(), action="claim.resolved",
                          actor=user.username, station=self._station, entity="decision",

@@ -10,6 +10,8 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -17,7 +19,6 @@ from app.clock import Clock
 from app.domain.enums import (
     ApprovalKind,
     ApprovalLevel,
-    ApprovalStatus,
     DamageCause,
     DamageSeverity,
     DecisionStatus,
@@ -27,7 +28,7 @@ from app.domain.enums import (
     Resolution,
 )
 from app.errors import BadInput, NotFound
-from app.notify import publish
+from app.lifecycle import NotAllowed, Op, check, check_target
 from app.permissions import Action, require
 from app.policy.case import parse_case
 from app.policy.contract import decision_to_json
@@ -36,10 +37,21 @@ from app.policy.engine import decide
 from app.policy.rules import Policy, load_policy, parse_policy
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
+from app.services.dates import date_problem, held_for_dates
 from app.services.holds import release_items, require_hold
+from app.services.labels_plan import labels_for
+from app.services.outcomes import (
+    EXCEPTION_OUTCOMES,
+    FREE,
+    LIVE,
+    current_decision,
+    open_approval,
+    outcome_amounts,
+    take_unit_bought,
+    unit_name,
+)
 from app.services.uow import UnitOfWork, retrying
 from models import (
-    Approval,
     CompletedRequest,
     Decision,
     Inspection,
@@ -103,6 +115,9 @@ class AcceptedDecision:
     view: DecisionView
     decision_ids: tuple[int, ...]
     approval_ids: tuple[int, ...]
+    # What to print now, by the lifecycle: (unit, label kind). A unit waiting for an
+    # answer gets the hold-shelf tag; its final label prints when it is answered.
+    labels: tuple[tuple[int, str], ...] = ()
 
 
 class DecisionService:
@@ -127,9 +142,11 @@ class DecisionService:
     @retrying
     def accept(self, rma_number: str, inspections: Mapping[int, InspectionInput],
                user: SignedInUser, request_key: str | None = None) -> AcceptedDecision:
-        """Store the inspections and the decision (with its policy), open the approvals it
-        needs, and move each unit's status on. One transaction.
+        """Store the inspections and the decision (with its policy), open the approval it
+        needs, and move each unit on by the lifecycle table. One transaction.
 
+        A unit whose dates on file cannot be (delivered after this receipt, say) is not
+        refused, since the dress is here: it is held for a supervisor with the reason.
         With a `request_key` (the bench makes one per Enter), running it again after a
         lost connection returns the decision already stored instead of a second one."""
         require(user.role, Action.DECIDE)
@@ -139,90 +156,29 @@ class DecisionService:
             rma = load_rma(s, rma_number, for_update=True)
             if request_key is not None and (done := s.get(CompletedRequest, request_key)):
                 return self._replay(s, done)
+            by_unit = {it.unit_no: it for it in rma.items}
+            for unit_no in sorted(inspections):
+                if unit_no in by_unit:
+                    item = by_unit[unit_no]
+                    check(Op.ACCEPT, item.reception_status, item.decision_status,
+                          unit_name(rma, item))
             case, units = self._case(rma, inspections)
             policy = self._load_policy(rma.order.brand.value)
-            decision = decide(parse_case(case), policy)
-            _archive_policy(s, policy, now)
+            decision = _decide(case, policy)
             station = station_row(s, self._station)
-            by_unit = {it.unit_no: it for it in rma.items}
-            # Earlier decisions on these units (e.g. "photos required") give way to this
-            # one: one statement, not a load of each unit's decisions.
-            s.execute(update(Decision).where(
-                Decision.return_item_id.in_([by_unit[u].id for u in units]),
-                Decision.superseded.is_(False)).values(superseded=True, claim_open=False))
-            decision_rows = []
-            for unit_no, outcome in zip(units, decision.items, strict=True):
-                item = by_unit[unit_no]
-                if item.decision_status not in (DecisionStatus.PENDING,):
-                    raise BadInput(f"Unit {unit_no} of {rma.number} is already "
-                                   f"{item.decision_status.value.replace('_', ' ')}.")
-                ins_in = inspections[unit_no]
-                require_hold(s, rma.number, item, user.id, station.id, now)
-                if item.received_at is None:
-                    item.received_at = now
-                    item.reception_status = ReceptionStatus.RECEIVED
-                inspection = s.scalars(select(Inspection).where(
-                    Inspection.return_item_id == item.id, Inspection.is_draft.is_(True))
-                    .order_by(Inspection.id.desc()).limit(1)).first()
-                if inspection is None:  # decided without a saved draft
-                    inspection = Inspection(item=item, checklist={}, inspector_id=user.id,
-                                            station_id=station.id, started_at=now)
-                    s.add(inspection)
-                inspection.grade = ins_in.grade
-                inspection.worn, inspection.altered = ins_in.worn, ins_in.altered
-                inspection.tags_attached = ins_in.tags_attached
-                inspection.matches_order = ins_in.matches_order
-                inspection.damage_severity = ins_in.damage_severity
-                inspection.damage_cause = ins_in.damage_cause
-                inspection.notes = ins_in.notes
-                inspection.checklist = {**(inspection.checklist or {}),
-                                        "marks": sorted(ins_in.marks)}
-                inspection.inspector_id, inspection.station_id = user.id, station.id
-                inspection.completed_at, inspection.is_draft = now, False
-                row = Decision(
-                    item=item, resolution=outcome.resolution, refund=outcome.refund,
-                    restocking_fee=outcome.restocking_fee, credit=outcome.credit,
-                    disposition=outcome.disposition, approval_level=decision.approval,
-                    carrier_claim=outcome.carrier_claim,
-                    inspection_due_on=decision.due.inspection,
-                    refund_due_on=decision.due.refund,
-                    exchange_ship_due_on=decision.due.exchange_ship,
-                    claim_resolution_due_on=decision.due.claim_resolution,
-                    policy_id=policy.id, policy_version=policy.version,
-                    policy_sha256=policy.sha256, case={**case, "unit_no": unit_no},
-                    trace=[{"rule": t.rule, "reason": t.reason} for t in decision.trace],
-                    decided_at=now, decided_by_id=user.id, station_id=station.id,
-                    claim_open=decision.due.claim_resolution is not None
-                    or outcome.resolution is Resolution.PHOTOS_REQUIRED)
-                s.add(row)
-                s.flush()
-                row.inspection_id = inspection.id
-                decision_rows.append(row)
-                waiting = outcome.resolution is Resolution.PHOTOS_REQUIRED
-                item.decision_status = (
-                    DecisionStatus.PENDING if waiting
-                    else DecisionStatus.AWAITING_APPROVAL if decision.approval
-                    else DecisionStatus.DECIDED)
+            rows = self._store(s, rma, units, inspections, case, decision, policy, user,
+                               station.id, now)
             approvals = []
-            if decision.approval is not None:
-                approval = Approval(
-                    rma_id=rma.id, decision_id=decision_rows[0].id,
-                    kind=ApprovalKind.REFUND_OVER_THRESHOLD
-                    if decision.approval is ApprovalLevel.MANAGER else ApprovalKind.HOLD,
-                    level=decision.approval,
-                    amount=decision.refund_total + decision.credit_total,
-                    reason=decision.approval_reason or "", status=ApprovalStatus.PENDING,
-                    requested_by_id=user.id, requested_at=now, station_id=station.id)
-                s.add(approval)
-                s.flush()
+            waiting = [r for r in rows if r.resolution is not Resolution.PHOTOS_REQUIRED]
+            if decision.approval is not None and waiting:
+                kind = (ApprovalKind.REFUND_OVER_THRESHOLD
+                        if decision.approval is ApprovalLevel.MANAGER else ApprovalKind.HOLD)
+                approval = open_approval(
+                    s, rma, waiting, kind, decision.approval,
+                    decision.refund_total + decision.credit_total,
+                    decision.approval_reason or "", user.id, user.username, station.id,
+                    self._station, now)
                 approvals.append(approval.id)
-                audit.append(s, at=now, action="approval.requested", actor=user.username,
-                             station=self._station, entity="approval", entity_id=approval.id,
-                             payload={"rma": rma.number, "kind": approval.kind.value,
-                                      "level": approval.level.value,
-                                      "amount": str(approval.amount),
-                                      "reason": approval.reason})
-                publish(s, "approval.requested", id=approval.id, station=self._station)
             audit.append(s, at=now, action="decision.accepted", actor=user.username,
                          station=self._station, entity="rma", entity_id=rma.number,
                          payload={"decision": decision_to_json(decision),
@@ -231,11 +187,80 @@ class DecisionService:
                               if by_unit[u].decision_status is not DecisionStatus.PENDING))
             if request_key is not None:
                 s.add(CompletedRequest(key=request_key, kind="decision.accept", at=now,
-                                       result={"decisions": [r.id for r in decision_rows],
+                                       result={"decisions": [r.id for r in rows],
                                                "approvals": approvals}))
             uow.commit()
-            return AcceptedDecision(_view(rma.number, units, decision, case),
-                                    tuple(r.id for r in decision_rows), tuple(approvals))
+            view = _view(rma.number, units, decision, case)
+            return AcceptedDecision(view, tuple(r.id for r in rows), tuple(approvals),
+                                    _labels(view, {u: by_unit[u].decision_status
+                                                   for u in units}))
+
+    def _store(self, s: Session, rma: ReturnAuthorization, units: tuple[int, ...],
+               inspections: Mapping[int, InspectionInput], case: dict[str, Any],
+               decision: PolicyDecision, policy: Policy, user: SignedInUser,
+               station_id: int, now: dt.datetime) -> list[Decision]:
+        """The inspections and one decision row per unit; each unit's state moved on."""
+        _archive_policy(s, policy, now)
+        by_unit = {it.unit_no: it for it in rma.items}
+        # Earlier decisions on these units (e.g. "photos required") give way to this
+        # one: one statement, not a load of each unit's decisions.
+        s.execute(update(Decision).where(
+            Decision.return_item_id.in_([by_unit[u].id for u in units]),
+            Decision.superseded.is_(False)).values(superseded=True, claim_open=False))
+        rows = []
+        for unit_no, outcome in zip(units, decision.items, strict=True):
+            item = by_unit[unit_no]
+            ins_in = inspections[unit_no]
+            require_hold(s, rma.number, item, user.id, station_id, now)
+            if outcome.resolution not in FREE:
+                take_unit_bought(s, rma, item)
+            if item.received_at is None:
+                item.received_at = now
+                item.reception_status = ReceptionStatus.RECEIVED
+            inspection = s.scalars(select(Inspection).where(
+                Inspection.return_item_id == item.id, Inspection.is_draft.is_(True))
+                .order_by(Inspection.id.desc()).limit(1)).first()
+            if inspection is None:  # decided without a saved draft
+                inspection = Inspection(item=item, checklist={}, inspector_id=user.id,
+                                        station_id=station_id, started_at=now)
+                s.add(inspection)
+            inspection.grade = ins_in.grade
+            inspection.worn, inspection.altered = ins_in.worn, ins_in.altered
+            inspection.tags_attached = ins_in.tags_attached
+            inspection.matches_order = ins_in.matches_order
+            inspection.damage_severity = ins_in.damage_severity
+            inspection.damage_cause = ins_in.damage_cause
+            inspection.notes = ins_in.notes
+            inspection.checklist = {**(inspection.checklist or {}),
+                                    "marks": sorted(ins_in.marks)}
+            inspection.inspector_id, inspection.station_id = user.id, station_id
+            photos_wait = outcome.resolution is Resolution.PHOTOS_REQUIRED
+            if not photos_wait:
+                inspection.completed_at, inspection.is_draft = now, False
+            row = Decision(
+                item=item, resolution=outcome.resolution, refund=outcome.refund,
+                restocking_fee=outcome.restocking_fee, credit=outcome.credit,
+                disposition=outcome.disposition, approval_level=decision.approval,
+                carrier_claim=outcome.carrier_claim,
+                inspection_due_on=decision.due.inspection,
+                refund_due_on=decision.due.refund,
+                exchange_ship_due_on=decision.due.exchange_ship,
+                claim_resolution_due_on=decision.due.claim_resolution,
+                policy_id=policy.id, policy_version=policy.version,
+                policy_sha256=policy.sha256, case=_unit_case(case, unit_no),
+                trace=[{"rule": t.rule, "reason": t.reason} for t in decision.trace],
+                decided_at=now, decided_by_id=user.id, station_id=station_id,
+                claim_open=decision.due.claim_resolution is not None or photos_wait)
+            s.add(row)
+            s.flush()
+            row.inspection_id = inspection.id
+            rows.append(row)
+            item.decision_status = (
+                DecisionStatus.PENDING if photos_wait
+                else DecisionStatus.AWAITING_APPROVAL if decision.approval
+                else DecisionStatus.DECIDED)
+            check_target(Op.ACCEPT, item.decision_status)
+        return rows
 
     def _replay(self, s: Session, done: CompletedRequest) -> AcceptedDecision:
         """What an earlier run of the same request stored."""
@@ -247,21 +272,37 @@ class DecisionService:
         policy = parse_policy(archived.content.encode("utf-8"),
                               f"archived {archived.policy_id} v{archived.version}")
         units = tuple(it["unit_no"] for it in row.case["items"])
-        view = _view(row.item.rma.number, units, decide(parse_case(row.case), policy),
-                     row.case)
+        decision = _decide(row.case, policy)
+        view = _view(row.item.rma.number, units, decision, row.case)
+        statuses = {it.unit_no: it.decision_status for it in row.item.rma.items}
         return AcceptedDecision(view, decision_ids,
-                                tuple(int(i) for i in done.result["approvals"]))
+                                tuple(int(i) for i in done.result["approvals"]),
+                                _labels(view, statuses))
 
     # --- exceptions --------------------------------------------------------------
     @retrying
     def request_exception(self, rma_number: str, unit_no: int, reason: str,
-                          requested_outcome: str, amount: Decimal,
-                          user: SignedInUser, request_key: str | None = None) -> int:
-        """Ask for a policy exception (POLICY.md rule 8): a written reason is required; a
-        supervisor approves up to the policy's limit, an operations manager above it."""
+                          requested_outcome: str, user: SignedInUser,
+                          inspection: InspectionInput | None = None,
+                          request_key: str | None = None) -> int:
+        """Ask for a policy exception (POLICY.md rule 8) for one unit: the outcome wanted
+        and a written reason. The amounts are the service's, from the order line and the
+        policy. A unit not yet decided is decided by the policy first (from
+        `inspection`), so a denial leaves that decision standing. The decision on file
+        stays until the exception is approved; a supervisor answers up to the policy's
+        limit, an operations manager above it."""
         require(user.role, Action.REQUEST_EXCEPTION)
         if len(reason.strip()) < 10:
             raise BadInput("Write the reason for the exception (at least a few words).")
+        try:
+            outcome = Resolution(requested_outcome)
+        except ValueError:
+            outcome = None
+        if outcome not in EXCEPTION_OUTCOMES:
+            raise BadInput(f"An exception asks for one of "
+                           f"{', '.join(o.value.replace('_', ' ') for o in EXCEPTION_OUTCOMES)}"
+                           f", not {requested_outcome!r}.")
+        assert outcome is not None
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -269,34 +310,67 @@ class DecisionService:
             if request_key is not None and (done := s.get(CompletedRequest, request_key)):
                 return int(done.result["approval"])
             item = rma_unit(rma, unit_no)
+            name = unit_name(rma, item)
+            check(Op.REQUEST_EXCEPTION, item.reception_status, item.decision_status, name)
             station = station_row(s, self._station)
             require_hold(s, rma.number, item, user.id, station.id, now)
             policy = self._load_policy(rma.order.brand.value)
+            standing = current_decision(s, item)
+            if item.decision_status is DecisionStatus.PENDING:
+                if inspection is None:
+                    raise BadInput(f"{name}: grade it first; the exception is asked "
+                                   "against the policy's decision.")
+                case, units = self._case(rma, {unit_no: inspection})
+                decision = _decide(case, policy)
+                if decision.items[0].resolution is Resolution.PHOTOS_REQUIRED:
+                    raise NotAllowed(f"{name}: the claim needs its photos before anything "
+                                     "is decided, an exception included: take them first.")
+                standing = self._store(s, rma, units, {unit_no: inspection}, case,
+                                       decision, policy, user, station.id, now)[0]
+            assert standing is not None
+            if outcome is standing.resolution:
+                raise BadInput(f"{name} is already {outcome.value.replace('_', ' ')} by "
+                               "the policy: no exception is needed.")
+            refund, _fee, credit = outcome_amounts(policy, rma, item, standing, outcome)
+            amount = refund + credit
+            others = sum((d.refund + (d.credit if d.resolution is Resolution.STORE_CREDIT
+                                      else Decimal(0)))
+                         for it in rma.items if it.id != item.id
+                         and it.decision_status in LIVE
+                         and (d := current_decision(s, it)) is not None)
             level = (ApprovalLevel.MANAGER if amount > policy.supervisor_limit
+                     or others + refund + (credit if outcome is Resolution.STORE_CREDIT
+                                           else 0) > policy.refund_threshold
                      else ApprovalLevel.SUPERVISOR)
-            latest = max(item.decisions, key=lambda d: d.id, default=None)
-            approval = Approval(
-                rma_id=rma.id, decision_id=latest.id if latest else None,
-                return_item_id=item.id, kind=ApprovalKind.POLICY_EXCEPTION, level=level,
-                amount=amount,
-                reason=reason.strip(), status=ApprovalStatus.PENDING,
-                requested_by_id=user.id, requested_at=now, station_id=station.id,
-                requested_outcome=requested_outcome)
-            s.add(approval)
+            approval = open_approval(
+                s, rma, [standing], ApprovalKind.POLICY_EXCEPTION, level, amount,
+                reason.strip(), user.id, user.username, station.id, self._station, now,
+                item=item, requested_outcome=outcome.value)
             item.decision_status = DecisionStatus.AWAITING_APPROVAL
-            s.flush()
-            audit.append(s, at=now, action="exception.requested", actor=user.username,
-                         station=self._station, entity="approval", entity_id=approval.id,
-                         payload={"rma": rma.number, "unit_no": unit_no, "reason": reason.strip(),
-                                  "requested_outcome": requested_outcome,
-                                  "amount": str(amount), "level": level.value})
             release_items(s, [item.id])
-            publish(s, "approval.requested", id=approval.id, station=self._station)
             if request_key is not None:
                 s.add(CompletedRequest(key=request_key, kind="exception.request", at=now,
                                        result={"approval": approval.id}))
             uow.commit()
             return approval.id
+
+    def exception_preview(self, rma_number: str, unit_no: int, requested_outcome: str
+                          ) -> Decimal:
+        """What an exception for this outcome would pay (for the bench to show)."""
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            rma = load_rma(s, rma_number)
+            item = rma_unit(rma, unit_no)
+            standing = current_decision(s, item)
+            if standing is None:
+                line = item.order_line
+                return Decimal("0.00") if line is None else (
+                    line.unit_price_paid + line.unit_tax
+                    if requested_outcome in ("refund", "store_credit") else Decimal("0.00"))
+            policy = self._load_policy(rma.order.brand.value)
+            refund, _fee, credit = outcome_amounts(policy, rma, item, standing,
+                                                   Resolution(requested_outcome))
+            return refund + credit
 
     # --- re-explain --------------------------------------------------------------
     def explain(self, decision_id: int) -> DecisionView:
@@ -312,8 +386,7 @@ class DecisionService:
             policy = parse_policy(archived.content.encode("utf-8"),
                                   f"archived {archived.policy_id} v{archived.version}")
             units = tuple(it["unit_no"] for it in row.case["items"])
-            return _view(row.item.rma.number, units, decide(parse_case(row.case), policy),
-                         row.case)
+            return _view(row.item.rma.number, units, _decide(row.case, policy), row.case)
 
     # --- case building -----------------------------------------------------------
     def _case(self, rma: ReturnAuthorization, inspections: Mapping[int, InspectionInput]
@@ -395,11 +468,44 @@ def _in_stock(rma: ReturnAuthorization, product: Product | None, size: str | Non
 
 
 def _archive_policy(session: Session, policy: Policy, now: dt.datetime) -> None:
-    if session.get(PolicyVersion, policy.sha256) is None:
-        session.add(PolicyVersion(sha256=policy.sha256, policy_id=policy.id,
-                                  version=policy.version, content=policy.text,
-                                  first_used_at=now))
-        session.flush()
+    """Keep the policy file verbatim by its hash. Insert-or-ignore: two benches making the
+    first decision under a new version at once both succeed."""
+    if session.get(PolicyVersion, policy.sha256) is not None:
+        return
+    values = {"sha256": policy.sha256, "policy_id": policy.id, "version": policy.version,
+              "content": policy.text, "first_used_at": now}
+    dialect = session.get_bind().dialect.name
+    stmt: Any
+    if dialect == "postgresql":
+        stmt = pg_insert(PolicyVersion).values(**values).on_conflict_do_nothing(
+            index_elements=["sha256"])
+    else:
+        stmt = sqlite_insert(PolicyVersion).values(**values).on_conflict_do_nothing(
+            index_elements=["sha256"])
+    session.execute(stmt)
+
+
+def _decide(case: dict[str, Any], policy: Policy) -> PolicyDecision:
+    """The policy's decision, or a hold for a supervisor when the case's dates cannot be
+    (the parcel is here: it is never refused, but no money is decided on such dates)."""
+    problem = date_problem(case, policy)
+    return held_for_dates(case, policy, problem) if problem \
+        else decide(parse_case(case), policy)
+
+
+def _unit_case(case: dict[str, Any], unit_no: int) -> dict[str, Any]:
+    """The case as stored with one unit's decision: the whole return's case (so it can be
+    decided again as it was), marked with the unit."""
+    return {**case, "unit_no": unit_no}
+
+
+def _labels(view: DecisionView, statuses: Mapping[int, DecisionStatus]
+            ) -> tuple[tuple[int, str], ...]:
+    out: list[tuple[int, str]] = []
+    for u in view.units:
+        out += [(u.unit_no, k) for k in labels_for(statuses.get(u.unit_no), u.resolution,
+                                                   u.size_to)]
+    return tuple(out)
 
 
 def _view(rma_number: str, units: tuple[int, ...], d: PolicyDecision,

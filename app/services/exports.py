@@ -20,13 +20,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
 from app.clock import Clock
 from app.domain.enums import DecisionStatus, Resolution
 from app.errors import EnvironmentFault
+from app.lifecycle import Op, check
 from app.permissions import Action, require
 from app.services.auth import SignedInUser
 from app.services.uow import UnitOfWork, retrying
@@ -40,16 +41,18 @@ from models import (
     OrderLine,
     ReturnAuthorization,
     ReturnItem,
+    Settlement,
     User,
 )
 
 SETTLED = (Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.REPAIR_CREDIT,
            Resolution.ALTERATION_CREDIT, Resolution.EXCHANGE, Resolution.REPLACEMENT)
-# Decided, or approved after waiting: not while waiting, not when denied.
-READY = (DecisionStatus.DECIDED, DecisionStatus.APPROVED, DecisionStatus.COMPLETED)
+# Final and not yet settled (the lifecycle's `decided`): never while waiting.
+READY = (DecisionStatus.DECIDED,)
 CLAIM_LOCK = "export_claim"
 RECOVER_AFTER = dt.timedelta(minutes=2)  # a claimed batch unwritten this long: its run died
-CSV_COLUMNS = ("decision_id", "idempotency_key", "rma", "order", "customer_email", "unit_no",
+CSV_COLUMNS = ("decision_id", "idempotency_key", "kind", "reverses", "rma", "order",
+               "customer_email", "unit_no",
                "sku", "resolution", "refund", "restocking_fee", "credit", "exchange_size",
                "refund_due_on", "decided_at", "decided_by")
 
@@ -96,13 +99,22 @@ class ExportService:
         return ExportReport(batches, count, tuple(files), len(unfinished))
 
     # --- steps -----------------------------------------------------------------------
-    def _candidates(self, s: Session) -> list[int]:
+    def _candidates(self, s: Session) -> tuple[list[int], list[int]]:
+        """Decisions to settle (final, not yet out) and decisions to reverse (settled,
+        then superseded by an approved exception)."""
         exported = select(ExportedDecision.decision_id)
-        return list(s.scalars(
+        settle = list(s.scalars(
             select(Decision.id).join(ReturnItem, Decision.return_item_id == ReturnItem.id)
             .where(Decision.superseded.is_(False), Decision.resolution.in_(SETTLED),
                    ReturnItem.decision_status.in_(READY), Decision.id.not_in(exported))
             .order_by(Decision.id)))
+        reversed_ = select(Settlement.decision_id).where(Settlement.kind == "reversal")
+        reverse = list(s.scalars(
+            select(Settlement.decision_id).join(Decision, Settlement.decision_id == Decision.id)
+            .where(Settlement.kind == "settlement", Decision.superseded.is_(True),
+                   Settlement.decision_id.not_in(reversed_))
+            .order_by(Settlement.decision_id)))
+        return settle, reverse
 
     def _unfinished(self) -> list[int]:
         """Batches a run claimed and never finished. Only ones claimed a while ago: a
@@ -121,22 +133,48 @@ class ExportService:
             # One claim at a time: a second desk waits here, then finds nothing left.
             lock = s.execute(select(AppMeta).where(AppMeta.key == CLAIM_LOCK)
                              .with_for_update()).scalar_one_or_none()
-            ids = self._candidates(s)
-            if not ids:
+            settle, reverse = self._candidates(s)
+            if not settle and not reverse:
                 return None, 0
             if lock is not None:
                 lock.value = str(int(lock.value) + 1)
-            batch = ExportBatch(created_at=now, decisions=len(ids), csv_name="",
+            count = len(settle) + len(reverse)
+            batch = ExportBatch(created_at=now, decisions=count, csv_name="",
                                 user=user.username if user else None)
             s.add(batch)
             s.flush()
             batch.csv_name = f"settlements-{batch.id:06d}.csv"
-            s.add_all(ExportedDecision(decision_id=i, batch_id=batch.id) for i in ids)
+            # Reversals first: the shop takes back the first payment before the new one.
+            for decision_id in reverse:
+                first = s.scalars(select(Settlement).where(
+                    Settlement.decision_id == decision_id,
+                    Settlement.kind == "settlement")).one()
+                s.add(Settlement(batch_id=batch.id, decision_id=decision_id, kind="reversal",
+                                 unit_key=first.unit_key, revision=first.revision,
+                                 idempotency_key=f"{first.idempotency_key}-reversal"))
+            for decision_id in settle:
+                decision = s.get(Decision, decision_id)
+                assert decision is not None
+                item = decision.item
+                check(Op.SETTLE, item.reception_status, item.decision_status)
+                unit_key = (f"line{item.order_line_id}-unit{item.line_unit}"
+                            if item.order_line_id is not None and item.line_unit is not None
+                            else f"item{item.id}")
+                revision = 1 + int(s.scalar(select(func.count()).select_from(Settlement)
+                                            .where(Settlement.unit_key == unit_key,
+                                                   Settlement.kind == "settlement")) or 0)
+                s.add(ExportedDecision(decision_id=decision_id, batch_id=batch.id))
+                s.add(Settlement(batch_id=batch.id, decision_id=decision_id,
+                                 kind="settlement", unit_key=unit_key, revision=revision,
+                                 idempotency_key=f"returnbench-{unit_key}-r{revision}"))
+                item.decision_status = DecisionStatus.COMPLETED
+                s.flush()
+            ids = sorted(settle + reverse)
             audit.append(s, at=now, action="export.claimed", actor=batch.user,
                          station=self._station, entity="export_batch", entity_id=batch.id,
                          payload={"decisions": len(ids), "first": ids[0], "last": ids[-1]})
             uow.commit()
-            return batch.id, len(ids)
+            return batch.id, count
 
     def _write(self, batch_id: int, outbox: Path) -> list[Path]:
         with UnitOfWork(self._sf) as uow:
@@ -154,7 +192,9 @@ class ExportService:
             paths = []
             for record in records:
                 paths.append(_write_atomic(
-                    outbox / f"decision-{record['decision_id']:08d}.json",
+                    outbox / (f"decision-{record['decision_id']:08d}"
+                              + ("-reversal" if record["kind"] == "reversal" else "")
+                              + ".json"),
                     json.dumps(record, indent=2, sort_keys=True).encode()))
             table = io.StringIO()
             writer = csv.DictWriter(table, fieldnames=CSV_COLUMNS, lineterminator="\n")
@@ -172,24 +212,31 @@ class ExportService:
     @staticmethod
     def _records(s: Session, batch_id: int) -> list[dict[str, Any]]:
         rows = s.execute(
-            select(Decision, ReturnItem.unit_no, ReturnItem.exchange_size,
+            select(Settlement, Decision, ReturnItem.unit_no, ReturnItem.exchange_size,
                    ReturnAuthorization.number, Order.number, Customer.email,
                    OrderLine.sku, User.username)
-            .join(ExportedDecision, ExportedDecision.decision_id == Decision.id)
+            .join(Decision, Settlement.decision_id == Decision.id)
             .join(ReturnItem, Decision.return_item_id == ReturnItem.id)
             .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
             .join(Order, ReturnAuthorization.order_id == Order.id)
             .join(Customer, Order.customer_id == Customer.id)
             .outerjoin(OrderLine, ReturnItem.order_line_id == OrderLine.id)
             .outerjoin(User, Decision.decided_by_id == User.id)
-            .where(ExportedDecision.batch_id == batch_id).order_by(Decision.id)).all()
+            .where(Settlement.batch_id == batch_id)
+            .order_by(Settlement.kind.desc(), Settlement.id)).all()
         out = []
-        for d, unit_no, size, rma, order, email, sku, who in rows:
+        for line, d, unit_no, size, rma, order, email, sku, who in rows:
+            sign = Decimal(-1) if line.kind == "reversal" else Decimal(1)
             out.append({
-                "decision_id": d.id, "idempotency_key": f"returnbench-decision-{d.id}",
+                "decision_id": d.id, "idempotency_key": line.idempotency_key,
+                "kind": line.kind, "unit_key": line.unit_key, "revision": line.revision,
+                "reverses": line.idempotency_key.removesuffix("-reversal")
+                if line.kind == "reversal" else None,
                 "rma": rma, "order": order, "customer_email": email, "unit_no": unit_no,
-                "sku": sku, "resolution": d.resolution.value, "refund": _amount(d.refund),
-                "restocking_fee": _amount(d.restocking_fee), "credit": _amount(d.credit),
+                "sku": sku, "resolution": d.resolution.value,
+                "refund": _amount(sign * d.refund),
+                "restocking_fee": _amount(sign * d.restocking_fee),
+                "credit": _amount(sign * d.credit),
                 "currency": "USD",
                 "exchange_size": size if d.resolution in (Resolution.EXCHANGE,
                                                           Resolution.REPLACEMENT) else None,
@@ -202,7 +249,7 @@ class ExportService:
 
 
 def _amount(value: Decimal) -> str:
-    return f"{value:.2f}"
+    return f"{value if value else abs(value):.2f}"  # never "-0.00"
 
 
 def _write_atomic(path: Path, data: bytes) -> Path:

@@ -25,6 +25,7 @@ from app.domain.enums import (
     ReturnReason,
 )
 from app.errors import BadInput
+from app.lifecycle import Op, check
 from app.permissions import Action, require
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
@@ -109,7 +110,7 @@ class InspectionService:
         require(user.role, Action.DECIDE)
         with UnitOfWork(self._sf) as uow:
             s = uow.session
-            draft = self._draft(s, rma_number, unit_no, user, create=True)
+            draft = self._draft(s, rma_number, unit_no, user, create=True, op=Op.INSPECT)
             assert draft is not None
             draft.checklist = {"form": form_json(form), "marks": sorted(form.marks)}
             draft.grade = form.grade
@@ -156,7 +157,7 @@ class InspectionService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
-            draft = self._draft(s, rma_number, unit_no, user, create=True)
+            draft = self._draft(s, rma_number, unit_no, user, create=True, op=Op.PHOTO)
             assert draft is not None
             photo = Photo(inspection_id=draft.id, sha256=stored.sha256, slot=slot,
                           byte_size=stored.byte_size, width=stored.width,
@@ -188,10 +189,13 @@ class InspectionService:
 
     # --- helpers -----------------------------------------------------------------
     def _draft(self, s: Session, rma_number: str, unit_no: int, user: SignedInUser,
-               create: bool) -> Inspection | None:
+               create: bool, op: Op = Op.INSPECT) -> Inspection | None:
         rma = load_rma(s, rma_number, for_update=create)
         item = rma_unit(rma, unit_no)
-        if create:  # a change: only the bench holding the unit may make it
+        if create:
+            check(op, item.reception_status, item.decision_status,
+                  f"Item {unit_no} of {rma.number}")
+            # A change: only the bench holding the unit may make it.
             require_hold(s, rma.number, item, user.id, station_row(s, self._station).id,
                          self._clock.now())
         draft = s.scalars(select(Inspection).where(

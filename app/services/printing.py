@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
 from app.clock import Clock
-from app.domain.enums import LabelKind, PrintJobStatus
+from app.domain.enums import DecisionStatus, LabelKind, PrintJobStatus, Resolution
 from app.errors import BadInput, NotFound
 from app.permissions import Action, require
 from app.policy.calendar import hours_later_local_date
@@ -24,11 +24,21 @@ from app.printing.render import render_pdf, render_zpl
 from app.scanning.codes import item_plate
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
+from app.services.labels_plan import labels_for
 from app.services.uow import UnitOfWork, retrying
-from models import CompletedRequest, Decision, Inspection, PrintJob, Product
+from models import (
+    Approval,
+    CompletedRequest,
+    Decision,
+    Inspection,
+    PrintJob,
+    Product,
+    ReturnAuthorization,
+    Station,
+)
 
 KIND_OF = {"item": LabelKind.ITEM, "tag": LabelKind.ITEM, "exchange": LabelKind.EXCHANGE,
-           "return": LabelKind.RETURN}
+           "return": LabelKind.RETURN, "hold": LabelKind.ITEM}
 
 
 @dataclass(frozen=True)
@@ -92,6 +102,8 @@ class PrintService:
                 ship_by = hours_later_local_date(item.received_at, policy.exchange_ship_hours,
                                                  policy.timezone).isoformat()
             style = product.style.name if product is not None else line.description
+            final_hold = (decision is not None and decision.resolution is Resolution.HOLD
+                          and item.decision_status is DecisionStatus.DECIDED)
             return LabelData(
                 plate=item_plate(rma.id, item.unit_no), rma_number=rma.number,
                 order_number=rma.order.number, customer=rma.order.customer.name,
@@ -102,7 +114,9 @@ class PrintService:
                 resolution=decision.resolution.value if decision else None,
                 reason=item.reason.value, exchange_size=item.exchange_size,
                 exchange_sku=exchange_sku, ship_by=ship_by,
-                printed_on=self._clock.now().date().isoformat())
+                printed_on=self._clock.now().date().isoformat(),
+                approval_id=decision.approval_id if decision else None,
+                bin_override="QUARANTINE" if final_hold else None)
 
     def render(self, rma_number: str, unit_no: int, kind: str, fmt: str,
                dpi: int = 203) -> bytes:
@@ -144,6 +158,51 @@ class PrintService:
         title = f"{kind}-{rma_number}-{unit_no}"
         return self._queue_and_send(KIND_OF[kind], printer, payload, title, user,
                                     request_key)
+
+    def queue_answer_labels(self, approval_id: int, station: str,
+                            user: SignedInUser) -> list[PrintOutcome]:
+        """The final labels of the units an answered request covers, queued for the bench
+        that asked (sent at once when that is this bench; otherwise that bench's queue
+        sends them within its retry interval). Idempotent per approval, unit and kind,
+        so the answering desk and the asking bench may both call it."""
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            approval = s.get(Approval, approval_id)
+            if approval is None:
+                raise NotFound(f"No approval request #{approval_id}.")
+            rma = s.get(ReturnAuthorization, approval.rma_id)
+            assert rma is not None
+            items = [it for it in rma.items
+                     if approval.return_item_id in (None, it.id)]
+            plan = []
+            for it in items:
+                d = s.scalars(select(Decision).where(
+                    Decision.return_item_id == it.id, Decision.superseded.is_(False))
+                    .order_by(Decision.id.desc()).limit(1)).first()
+                touched = d is not None and any(
+                    f"(#{approval_id})" in str(t.get("reason", "")) for t in d.trace)
+                if d is None or not touched or it.order_line_id is None:
+                    continue
+                plan += [(it.unit_no, k) for k in labels_for(
+                    it.decision_status, d.resolution, it.exchange_size)]
+            number = rma.number
+            target = s.scalars(select(Station).where(Station.name == station)).one_or_none()
+            spec = (target.printer if target is not None and target.printer
+                    else self._default_printer)
+        printer = self._printer_factory(spec)
+        out = []
+        for unit_no, kind in plan:
+            payload = self.render(number, unit_no, kind, printer.format)
+            job_id, fresh = self._queue(KIND_OF[kind], printer, payload,
+                                        f"{kind}-{number}-{unit_no}", user,
+                                        f"approval-{approval_id}/{unit_no}/{kind}",
+                                        station=station)
+            if station == self._station and fresh:
+                out.append(self._send(job_id, printer, f"{kind}-{number}-{unit_no}"))
+            else:
+                out.append(PrintOutcome(job_id, PrintJobStatus.QUEUED,
+                                        f"Label queued for {station}."))
+        return out
 
     def reprint(self, job_id: int, user: SignedInUser) -> PrintOutcome:
         require(user.role, Action.PRINT_LABELS)
@@ -202,7 +261,8 @@ class PrintService:
 
     @retrying
     def _queue(self, kind: LabelKind, printer: Printer, payload: bytes, title: str,
-               user: SignedInUser, request_key: str | None) -> tuple[int, bool]:
+               user: SignedInUser, request_key: str | None,
+               station: str | None = None) -> tuple[int, bool]:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -210,7 +270,8 @@ class PrintService:
                 return int(done.result["job"]), False
             job = PrintJob(kind=kind, format=printer.format, payload=payload,
                            printer=printer.name, status=PrintJobStatus.QUEUED, attempts=0,
-                           station_id=station_row(s, self._station).id, created_at=now)
+                           station_id=station_row(s, station or self._station).id,
+                           created_at=now)
             s.add(job)
             s.flush()
             audit.append(s, at=now, action="print.queued", actor=user.username,

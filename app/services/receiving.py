@@ -20,6 +20,7 @@ from app.domain.enums import (
     RmaStatus,
 )
 from app.errors import BadInput
+from app.lifecycle import Op, check
 from app.permissions import Action, require
 from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import Policy, load_policy
@@ -30,6 +31,8 @@ from app.services.uow import UnitOfWork, retrying
 from models import Receipt, ReturnItem
 
 MARKABLE = (ReceptionStatus.RECEIVED, ReceptionStatus.MISSING, ReceptionStatus.WRONG_ITEM)
+MARK_OP = {ReceptionStatus.RECEIVED: Op.MARK_RECEIVED, ReceptionStatus.MISSING: Op.MARK_MISSING,
+           ReceptionStatus.WRONG_ITEM: Op.MARK_WRONG}
 
 
 @dataclass(frozen=True)
@@ -102,11 +105,8 @@ class ReceivingService:
             s = uow.session
             rma = load_rma(s, rma_number, for_update=True)
             item = rma_unit(rma, unit_no)
-            if item.reception_status is ReceptionStatus.EXTRA:
-                raise BadInput("An extra item stays extra; hold it for investigation.")
-            if item.decision_status is not DecisionStatus.PENDING:
-                raise BadInput(f"Item {unit_no} is already decided; ask a supervisor to "
-                               "change it.")
+            check(MARK_OP[status], item.reception_status, item.decision_status,
+                  f"Item {unit_no} of {rma.number}")
             before = item.reception_status
             item.reception_status = status
             item.received_at = now if status is not ReceptionStatus.MISSING else None

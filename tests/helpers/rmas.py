@@ -7,6 +7,9 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.domain.enums import Grade
+from app.services.auth import SignedInUser
+from app.services.decisions import DecisionService, InspectionInput
 from models import Order, ReturnAuthorization, ReturnItem
 
 
@@ -34,3 +37,18 @@ def set_price(sf: sessionmaker[Session], rma_number: str, price: str, tax: str) 
         assert line is not None
         line.unit_price_paid, line.unit_tax, line.clearance = Decimal(price), Decimal(tax), False
         s.commit()
+
+
+# An inspection the policy sends back to the customer, so an exception asks for more.
+WORN = InspectionInput(grade=Grade.D, worn=True)
+
+
+def ask_exception(sf: sessionmaker[Session], decisions: DecisionService, number: str,
+                  user: SignedInUser, amount: str, outcome: str = "refund",
+                  reason: str = "Customer was promised a refund on the phone",
+                  request_key: str | None = None) -> int:
+    """An exception on unit 1 worth `amount`: the line is priced so that the service's
+    own computation (price plus tax, no fee) gives it."""
+    set_price(sf, number, amount, "0.00")
+    return decisions.request_exception(number, 1, reason, outcome, user, inspection=WORN,
+                                       request_key=request_key)

@@ -12,13 +12,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
 from app.clock import FixedClock
-from app.domain.enums import ApprovalLevel, ApprovalStatus, DecisionStatus, Role
+from app.domain.enums import ApprovalLevel, ApprovalStatus, DecisionStatus, Resolution, Role
 from app.errors import AuthenticationFailed, BadInput, PermissionDenied
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService
 from app.services.decisions import DecisionService
 from app.services.demo_data import DemoSummary
-from models import AuditEvent, ReturnAuthorization, ReturnItem
+from models import AuditEvent, Decision, ReturnAuthorization, ReturnItem
+from tests.helpers.rmas import ask_exception
 from tests.integration.conftest import user_named
 
 
@@ -36,9 +37,8 @@ def _exception(sf: sessionmaker[Session], clock: FixedClock, amount: str,
         assert rma is not None
         number = rma.number
     decisions = DecisionService(sf, clock, "BENCH-01")
-    approval_id = decisions.request_exception(number, 1, "Customer shows a photo of the tag "
-                                              "torn in transit", "refund", Decimal(amount),
-                                              user_named(sf, who))
+    approval_id = ask_exception(sf, decisions, number, user_named(sf, who), amount,
+                                reason="Customer shows a photo of the tag torn in transit")
     return approval_id, number
 
 
@@ -68,7 +68,12 @@ def test_supervisor_approves_and_the_item_moves_on(
         item = s.scalars(select(ReturnItem).join(ReturnAuthorization)
                          .where(ReturnAuthorization.number == number,
                                 ReturnItem.unit_no == 1)).one()
-        assert item.decision_status is DecisionStatus.APPROVED
+        # The approved exception is the unit's final decision: a refund, ready to export.
+        assert item.decision_status is DecisionStatus.DECIDED
+        final = s.scalars(select(Decision).where(Decision.return_item_id == item.id,
+                                                 Decision.superseded.is_(False))).one()
+        assert final.resolution is Resolution.REFUND and final.refund == Decimal("120.00")
+        assert "approved by Sam Whitfield" in final.trace[-1]["reason"]
         actions = s.scalars(select(AuditEvent.action)).all()
         assert "exception.requested" in actions and "approval.approved" in actions
         assert audit.verify(s).ok

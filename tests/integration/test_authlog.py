@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import subprocess
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -25,6 +24,7 @@ from app.services.inspection import InspectionService
 from models import ReturnAuthorization
 from tests.conftest import IN_CI
 from tests.helpers.photos import scene
+from tests.helpers.rmas import ask_exception
 from tests.integration.conftest import user_named
 
 
@@ -47,10 +47,10 @@ def test_authorization_log_pdf_renders_and_reads_back(
         numbers = [r.number for r in s.scalars(
             select(ReturnAuthorization).order_by(ReturnAuthorization.id).limit(2))]
     ines, maria = user_named(sf, "ines"), user_named(sf, "maria")
-    first = decisions.request_exception(numbers[0], 1, "Bride's dress arrived after the "
-                                        "wedding date", "refund", Decimal("412.50"), ines)
-    decisions.request_exception(numbers[1], 1, "Tag cut by our packer, customer has proof",
-                                "exchange", Decimal("0.00"), ines)
+    first = ask_exception(sf, decisions, numbers[0], ines, "412.50",
+                          reason="Bride's dress arrived after the wedding date")
+    ask_exception(sf, decisions, numbers[1], ines, "0.00", outcome="store_credit",
+                  reason="Tag cut by our packer, customer has proof")
     store = PhotoStore(tmp_path / "photos")
     InspectionService(sf, clock, "BENCH-01", store).add_photo(numbers[0], 1, scene(71), ines)
     clock.advance(dt.timedelta(minutes=30))

@@ -39,6 +39,7 @@ from models import (
     ReturnAuthorization,
 )
 from tests.helpers.photos import scene
+from tests.helpers.rmas import WORN, ask_exception
 from tests.helpers.rmas import rma_where as _rma_where
 from tests.helpers.rmas import set_price as _set_price
 from tests.integration.conftest import user_named
@@ -128,11 +129,12 @@ def test_exception_needs_a_reason_and_picks_the_level(
         session_factory: sessionmaker[Session]) -> None:
     number, _ = _rma_where(session_factory)
     with pytest.raises(BadInput, match="reason"):
-        service.request_exception(number, 1, "ok", "refund", Decimal("100.00"), ines)
-    small = service.request_exception(number, 1, "Customer was told on the phone she could "
-                                      "return it", "refund", Decimal("100.00"), ines)
-    big = service.request_exception(number, 1, "VIP bride, dress arrived after the wedding",
-                                    "refund", Decimal("250.01"), ines)
+        service.request_exception(number, 1, "ok", "refund", ines, inspection=WORN)
+    small = ask_exception(session_factory, service, number, ines, "100.00",
+                          reason="Customer was told on the phone she could return it")
+    number, _ = _rma_where(session_factory, skip=1)
+    big = ask_exception(session_factory, service, number, ines, "250.01",
+                        reason="VIP bride, dress arrived after the wedding")
     with session_factory() as s:
         assert s.get(Approval, small).level is ApprovalLevel.SUPERVISOR  # type: ignore[union-attr]
         assert s.get(Approval, big).level is ApprovalLevel.MANAGER  # type: ignore[union-attr]

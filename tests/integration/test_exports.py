@@ -77,7 +77,11 @@ def test_each_decision_is_exported_once(demo: DemoSummary,
     in_json, in_csv = _outbox_ids(outbox)
     assert in_json == in_csv == sorted(settled)
     record = json.loads((outbox / f"decision-{settled[0]:08d}.json").read_text())
-    assert record["idempotency_key"] == f"returnbench-decision-{settled[0]}"
+    # The key names the unit bought (order line and unit) and its revision, not the row.
+    with sf() as s:
+        item = s.get(Decision, settled[0]).item  # type: ignore[union-attr]
+        key = f"returnbench-line{item.order_line_id}-unit{item.line_unit}-r1"
+    assert record["idempotency_key"] == key and record["kind"] == "settlement"
     assert record["currency"] == "USD" and record["policy"]["sha256"]
     assert not list(outbox.glob(".*.tmp"))
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -25,7 +24,7 @@ from app.services.inspection import InspectionService
 from models import Decision, ItemHold, ReturnItem
 from models.db import make_engine, make_session_factory
 from tests.conftest import NOW
-from tests.helpers.rmas import rma_where, set_price
+from tests.helpers.rmas import WORN, rma_where, set_price
 from tests.integration.conftest import user_named
 
 GRADE_A = InspectionInput(grade=Grade.A)
@@ -61,7 +60,7 @@ def test_second_bench_is_told_who_has_the_item(
         inspection_b.save_draft(rma, 1, GRADE_A, sam)
     with pytest.raises(ItemHeld):
         decisions_b.request_exception(rma, 1, "customer is a long-time VIP", "refund",
-                                      Decimal("10.00"), sam)
+                                      sam, inspection=WORN)
     # Bench A decides: the hold goes with the decision.
     DecisionService(session_factory, clock, "BENCH-A").accept(rma, {1: GRADE_A}, ines)
     with session_factory() as s:

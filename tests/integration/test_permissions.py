@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -30,6 +29,7 @@ from app.services.receiving import ReceivingService
 from app.services.reports import ReportService
 from app.services.users import UserService
 from models import ReturnAuthorization, User
+from tests.helpers.rmas import ask_exception
 
 INS, CLM, SUP, MGR, ADM = (Role.INSPECTOR, Role.CLAIMS, Role.SUPERVISOR, Role.MANAGER,
                            Role.ADMIN)
@@ -68,6 +68,7 @@ def world(demo: DemoSummary, session_factory: sessionmaker[Session], clock: Fixe
     lookup = LookupService(session_factory, clock)
     return {
         "users": users, "requester": requester, "numbers": numbers,
+        "session_factory": session_factory,
         "receiving": ReceivingService(session_factory, clock, "T", lookup),
         "decisions": DecisionService(session_factory, clock, "T"),
         "approvals": ApprovalService(session_factory, clock, "T",
@@ -86,18 +87,17 @@ def _actions(w) -> dict[str, Callable[[SignedInUser, int], object]]:  # type: ig
     w = {**w, "numbers": [numbers[i % len(numbers)] for i in range(100)]}
 
     def request(amount: str, n: int) -> int:
-        return w["decisions"].request_exception(  # type: ignore[no-any-return]
-            w["numbers"][n], 1, "A reason written in full words", "refund", Decimal(amount),
-            w["requester"])
+        return ask_exception(w["session_factory"], w["decisions"], w["numbers"][n],
+                             w["requester"], amount, reason="A reason written in full words")
 
     return {
         "receive a parcel": lambda u, n: w["receiving"].receive_parcel(
             w["numbers"][n], w["numbers"][n], u),
         "decide a return": lambda u, n: w["decisions"].accept(
             w["numbers"][n], {1: InspectionInput(grade=Grade.A)}, u),
-        "ask for an exception": lambda u, n: w["decisions"].request_exception(
-            w["numbers"][n], 1, "A reason written in full words", "refund",
-            Decimal("10.00"), u),
+        "ask for an exception": lambda u, n: ask_exception(
+            w["session_factory"], w["decisions"], w["numbers"][n], u, "10.00",
+            reason="A reason written in full words"),
         "see the approvals queue": lambda u, n: w["approvals"].queue(u),
         "approve up to $250": lambda u, n: w["approvals"].answer(request("100.00", n), u, True),
         "approve over $250": lambda u, n: w["approvals"].answer(request("900.00", n), u, True),

@@ -17,7 +17,7 @@ from app.notify import RECONNECTED
 from app.services.decisions import InspectionInput
 from models import CompletedRequest, Decision, PrintJob
 from tests.helpers.postgres import PostgresServer
-from tests.helpers.rmas import rma_where, set_price
+from tests.helpers.rmas import ask_exception, rma_where, set_price
 
 GRADE_A = InspectionInput(grade=Grade.A)
 pytestmark = pytest.mark.postgres
@@ -86,10 +86,7 @@ def test_listener_reconnects_after_a_restart(own_server: PostgresServer,
         number, _ = rma_where(bench.session_factory, skip=1, reason=ReturnReason.SIZING,
                               requested=RequestedResolution.REFUND)
         ines = bench.auth.sign_in("ines", "1111")
-        from decimal import Decimal
-        approval = bench.decisions.request_exception(
-            number, 1, "Customer was promised a refund on the phone", "refund",
-            Decimal("50.00"), ines)
+        approval = ask_exception(bench.session_factory, bench.decisions, number, ines, "50.00")
         assert got.wait(2)
         assert events[-1] == ("approval.requested", {"id": approval, "station": "BENCH-A"})
     finally:

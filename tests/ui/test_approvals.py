@@ -3,8 +3,6 @@ exception is approved at the bench by a manager's PIN (the override dialog)."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from sqlalchemy import select
 
 from PySide6.QtCore import Qt
@@ -13,6 +11,7 @@ from app.bootstrap import Services
 from app.domain.enums import ApprovalStatus
 from app.services.uow import UnitOfWork
 from models import Approval, ReturnAuthorization
+from tests.helpers.rmas import ask_exception
 from tests.ui.test_inspect import _simple_refund_rma, _to_inspect
 from tests.ui.test_shell import _sign_in, _window
 
@@ -22,9 +21,8 @@ def _request(services: Services, amount: str) -> tuple[int, str]:
         number = uow.session.scalars(select(ReturnAuthorization.number)
                                      .order_by(ReturnAuthorization.id).limit(1)).one()
     ines = services.auth.sign_in("ines", "1111")
-    approval_id = services.decisions.request_exception(
-        number, 1, "Customer was promised a refund on the phone", "refund", Decimal(amount),
-        ines)
+    approval_id = ask_exception(services.session_factory, services.decisions, number, ines,
+                                amount)
     return approval_id, number
 
 

@@ -5,7 +5,6 @@ own polling is slowed to 30 s here, so only a notification can make the deadline
 from __future__ import annotations
 
 import time
-from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from app.clock import FixedClock
 from app.config import load_settings
 from app.domain.enums import RequestedResolution, ReturnReason
 from app.services.authlog import AuthorizationLogService
-from tests.helpers.rmas import rma_where, set_price
+from tests.helpers.rmas import ask_exception, rma_where, set_price
 from tests.ui.test_shell import _sign_in
 from ui.approvals_page import ApprovalsPage
 from ui.feed import SAFETY_POLL_MS, ChangeFeed
@@ -56,9 +55,9 @@ def test_request_and_answer_cross_benches_within_two_seconds(  # type: ignore[no
         set_price(bench.session_factory, number, "120.00", "9.90")
         ines = bench.auth.sign_in("ines", "1111")
         t0 = time.monotonic()
-        approval_id = bench.decisions.request_exception(
-            number, 1, "Zipper broke on first wear, customer has photos", "refund",
-            Decimal("129.90"), ines)
+        approval_id = ask_exception(bench.session_factory, bench.decisions, number, ines,
+                                    "129.90",
+                                    reason="Zipper broke on first wear, customer has photos")
         qtbot.waitUntil(lambda: approval_id in [v.id for v in page.views], timeout=2000)
         seen_in = time.monotonic() - t0
 

@@ -1,0 +1,24 @@
+"""Which labels a unit gets, by where it is in its life: one rule for the bench, the
+approvals queue and the replayed requests, so no screen chooses."""
+
+from __future__ import annotations
+
+from app.domain.enums import DecisionStatus, Resolution
+
+
+def labels_for(status: DecisionStatus | None, resolution: Resolution,
+               size_to: str | None) -> list[str]:
+    """Label kinds to print for a unit now. Waiting for an answer: only the hold-shelf
+    tag (never a label that says restock or store credit before the money is final).
+    Waiting for photos: none. Final: the item's licence plate, plus the exchange pick
+    ticket or the return-to-customer slip."""
+    if status is DecisionStatus.AWAITING_APPROVAL:
+        return ["hold"]
+    if status is DecisionStatus.PENDING or resolution is Resolution.PHOTOS_REQUIRED:
+        return []
+    kinds = ["item"]
+    if resolution in (Resolution.EXCHANGE, Resolution.REPLACEMENT) and size_to:
+        kinds.append("exchange")
+    if resolution is Resolution.RETURN_TO_CUSTOMER:
+        kinds.append("return")
+    return kinds

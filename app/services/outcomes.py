@@ -1,0 +1,240 @@
+"""What the decision and approval services share inside one transaction: taking the unit
+bought (once across all its RMAs), the amounts of an exception's outcome (computed here
+from the order line and the policy, never taken from a caller), superseding a decision
+with a new one, and opening the approval a decision waits for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app import audit
+from app.domain.enums import (
+    ApprovalKind,
+    ApprovalLevel,
+    ApprovalStatus,
+    DamageSeverity,
+    DecisionStatus,
+    Disposition,
+    Grade,
+    Resolution,
+)
+from app.errors import BadInput
+from app.lifecycle import NotAllowed
+from app.notify import publish
+from app.policy.rules import Policy
+from models import (
+    Approval,
+    Decision,
+    OrderLine,
+    ReturnAuthorization,
+    ReturnItem,
+    Settlement,
+)
+
+CENT = Decimal("0.01")
+# A final decision with one of these outcomes uses up the unit bought; going back to the
+# customer does not, nor does waiting (hold, photos).
+FREE = (Resolution.RETURN_TO_CUSTOMER, Resolution.HOLD, Resolution.PHOTOS_REQUIRED)
+LIVE = (DecisionStatus.DECIDED, DecisionStatus.AWAITING_APPROVAL, DecisionStatus.COMPLETED)
+EXCEPTION_OUTCOMES = (Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.EXCHANGE,
+                      Resolution.REPLACEMENT, Resolution.REPAIR_CREDIT,
+                      Resolution.ALTERATION_CREDIT, Resolution.RETURN_TO_CUSTOMER)
+DENIAL_ALTERNATIVES = (Resolution.RETURN_TO_CUSTOMER, Resolution.EXCHANGE,
+                       Resolution.STORE_CREDIT)
+GRADE_DISPOSITION = {Grade.A: Disposition.RESTOCK, Grade.B: Disposition.PREP_AND_RESTOCK,
+                     Grade.C: Disposition.REFURBISH, Grade.D: Disposition.LIQUIDATE,
+                     Grade.X: Disposition.HOLD}
+
+
+def unit_name(rma: ReturnAuthorization, item: ReturnItem) -> str:
+    return f"Item {item.unit_no} of {rma.number}"
+
+
+def current_decision(s: Session, item: ReturnItem) -> Decision | None:
+    return s.scalars(select(Decision).where(
+        Decision.return_item_id == item.id, Decision.superseded.is_(False))
+        .order_by(Decision.id.desc()).limit(1)).first()
+
+
+def was_settled(s: Session, decision: Decision) -> bool:
+    return s.scalar(select(Settlement.id).where(
+        Settlement.decision_id == decision.id, Settlement.kind == "settlement")) is not None
+
+
+def take_unit_bought(s: Session, rma: ReturnAuthorization, item: ReturnItem) -> None:
+    """Count this unit against its order line: no more units of a line are refunded,
+    credited or exchanged, across all RMAs, than were bought. The order line row is
+    locked, so two benches deciding the last unit at once cannot both take it."""
+    if item.order_line_id is None:
+        return
+    line = s.scalars(select(OrderLine).where(OrderLine.id == item.order_line_id)
+                     .with_for_update()).one()
+    taken = s.execute(
+        select(ReturnItem.id, ReturnItem.line_unit, ReturnAuthorization.number,
+               Decision.resolution)
+        .join(Decision, Decision.return_item_id == ReturnItem.id)
+        .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
+        .where(ReturnItem.order_line_id == line.id, ReturnItem.id != item.id,
+               ReturnItem.decision_status.in_(LIVE), Decision.superseded.is_(False),
+               Decision.resolution.not_in(FREE))).all()
+    if len(taken) >= line.quantity:
+        earlier = ", ".join(sorted({r[2] for r in taken}))
+        raise NotAllowed(
+            f"{unit_name(rma, item)}: the order bought {line.quantity} of {line.sku} and "
+            f"{'it was' if line.quantity == 1 else 'all were'} already returned on "
+            f"{earlier}. This dress cannot be refunded, credited or exchanged again: put "
+            "it on the hold shelf for a supervisor.")
+    used = {r[1] for r in taken if r[1] is not None}
+    if item.line_unit is None or item.line_unit in used:
+        item.line_unit = next(k for k in range(1, line.quantity + len(taken) + 2)
+                              if k not in used)
+
+
+def live_units_elsewhere(s: Session, order_line_id: int, rma_id: int | None
+                         ) -> list[str]:
+    """RMA numbers, one per unit, that still claim units of this order line: every
+    listed unit not marked missing whose current decision is not a return to the
+    customer (used at import: a second RMA for the same unit is refused)."""
+    rows = s.execute(
+        select(ReturnItem.id, ReturnAuthorization.number)
+        .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
+        .where(ReturnItem.order_line_id == order_line_id,
+               ReturnItem.reception_status != "missing",
+               *([ReturnItem.rma_id != rma_id] if rma_id is not None else []))).all()
+    out = []
+    for item_id, number in rows:
+        d = s.scalars(select(Decision.resolution).where(
+            Decision.return_item_id == item_id, Decision.superseded.is_(False))
+            .order_by(Decision.id.desc()).limit(1)).first()
+        if d is not Resolution.RETURN_TO_CUSTOMER:
+            out.append(number)
+    return out
+
+
+def _inspected(decision: Decision) -> dict[str, Any]:
+    """The unit's own inspection in the stored case (which holds the whole return)."""
+    items = decision.case.get("items") or [{}]
+    unit = decision.case.get("unit_no")
+    mine = next((it for it in items if it.get("unit_no") == unit), items[0])
+    return dict(mine.get("inspection") or {})
+
+
+def grade_of(decision: Decision) -> Grade | None:
+    try:
+        return Grade(_inspected(decision)["grade"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+def severity_of(decision: Decision) -> DamageSeverity:
+    try:
+        return DamageSeverity(_inspected(decision)["damage_severity"])
+    except (KeyError, TypeError, ValueError):
+        return DamageSeverity.NONE
+
+
+def outcome_amounts(policy: Policy, rma: ReturnAuthorization, item: ReturnItem,
+                    standing: Decision, outcome: Resolution
+                    ) -> tuple[Decimal, Decimal, Decimal]:
+    """(refund, restocking fee, credit) of `outcome` for this unit, from the order line
+    and the policy: a refund is price and tax less the fee the policy still applies; a
+    store credit is what that refund would be; repair and alteration credits are the
+    policy's amounts."""
+    line = item.order_line
+    if line is None:
+        raise BadInput(f"{unit_name(rma, item)} is an extra item with no order line: "
+                       "it has no money to decide.")
+    zero = Decimal("0.00")
+    if outcome in (Resolution.REFUND, Resolution.STORE_CREDIT):
+        fee_rate = (policy.restocking_fee_clearance if line.clearance
+                    else policy.restocking_fee_regular)
+        fee = min(fee_rate, line.unit_price_paid)
+        amount = (line.unit_price_paid + line.unit_tax - fee).quantize(CENT)
+        return (amount, fee, zero) if outcome is Resolution.REFUND else (zero, fee, amount)
+    if outcome is Resolution.REPAIR_CREDIT:
+        severity = severity_of(standing)
+        if severity is DamageSeverity.NONE:
+            raise BadInput(f"{unit_name(rma, item)}: a repair credit needs the damage's "
+                           "severity: set it (S) and accept, then ask again.")
+        return zero, zero, policy.repair_credit[severity]
+    if outcome is Resolution.ALTERATION_CREDIT:
+        return zero, zero, policy.alteration_amount
+    if outcome is Resolution.EXCHANGE and not item.exchange_size:
+        raise BadInput(f"{unit_name(rma, item)}: the return names no exchange size, so "
+                       "there is nothing to exchange into: choose store credit or refund.")
+    return zero, zero, zero
+
+
+def disposition_for(outcome: Resolution, standing: Decision) -> Disposition:
+    if outcome is Resolution.RETURN_TO_CUSTOMER:
+        return Disposition.RETURN_TO_CUSTOMER
+    if outcome is Resolution.HOLD:
+        return Disposition.HOLD
+    grade = grade_of(standing)
+    return GRADE_DISPOSITION.get(grade, standing.disposition) if grade else \
+        standing.disposition
+
+
+def supersede(s: Session, old: Decision, outcome: Resolution, amounts: tuple[
+        Decimal, Decimal, Decimal], step: dict[str, str], user_id: int,
+        station_id: int | None, now: dt.datetime) -> Decision:
+    """A new decision for the unit in place of `old`, with old's case and policy and the
+    trace saying what changed, by whom and why."""
+    refund, fee, credit = amounts
+    old.superseded, old.claim_open, old.approval_id = True, False, None
+    new = Decision(
+        return_item_id=old.return_item_id, inspection_id=old.inspection_id,
+        resolution=outcome, refund=refund, restocking_fee=fee, credit=credit,
+        disposition=disposition_for(outcome, old), approval_level=None,
+        carrier_claim=old.carrier_claim, inspection_due_on=old.inspection_due_on,
+        refund_due_on=old.refund_due_on if outcome in (
+            Resolution.REFUND, Resolution.STORE_CREDIT) else None,
+        exchange_ship_due_on=old.exchange_ship_due_on,
+        claim_resolution_due_on=old.claim_resolution_due_on,
+        policy_id=old.policy_id, policy_version=old.policy_version,
+        policy_sha256=old.policy_sha256, case=old.case,
+        trace=[*old.trace, step], decided_at=now, decided_by_id=user_id,
+        station_id=station_id, claim_open=False)
+    s.add(new)
+    s.flush()
+    return new
+
+
+def open_approval(s: Session, rma: ReturnAuthorization, decisions: list[Decision],
+                  kind: ApprovalKind, level: ApprovalLevel, amount: Decimal, reason: str,
+                  user_id: int, username: str, station_id: int, station: str,
+                  now: dt.datetime, item: ReturnItem | None = None,
+                  requested_outcome: str | None = None) -> Approval:
+    approval = Approval(
+        rma_id=rma.id, decision_id=decisions[0].id if decisions else None,
+        return_item_id=item.id if item is not None else None, kind=kind, level=level,
+        amount=amount, reason=reason, status=ApprovalStatus.PENDING,
+        requested_by_id=user_id, requested_at=now, station_id=station_id,
+        requested_outcome=requested_outcome)
+    s.add(approval)
+    s.flush()
+    for d in decisions:
+        d.approval_id = approval.id
+    payload: dict[str, Any] = {"rma": rma.number, "kind": kind.value, "level": level.value,
+                               "amount": str(amount), "reason": reason}
+    if item is not None:
+        payload["unit_no"] = item.unit_no
+    if requested_outcome is not None:
+        payload["requested_outcome"] = requested_outcome
+    audit.append(s, at=now, action="exception.requested"
+                 if kind is ApprovalKind.POLICY_EXCEPTION else "approval.requested",
+                 actor=username, station=station, entity="approval", entity_id=approval.id,
+                 payload=payload)
+    publish(s, "approval.requested", id=approval.id, station=station)
+    return approval
+
+
+def own_approval_pending(decision: Decision) -> bool:
+    """A decision the policy says needs an approval that nobody has given yet."""
+    return decision.approval_level is not None and not any(
+        t.get("rule") == "approved" for t in decision.trace)

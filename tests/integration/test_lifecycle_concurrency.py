@@ -1,0 +1,135 @@
+"""Two benches at the same instant on one PostgreSQL: the first decisions under a new
+policy version both succeed (the archive is insert-or-ignore), and two RMAs for one unit
+bought decided at once refund it only once (the order line is locked)."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import FixedClock
+from app.domain.enums import (
+    DecisionStatus,
+    Grade,
+    ReceptionStatus,
+    RequestedResolution,
+    ReturnReason,
+)
+from app.lifecycle import NotAllowed
+from app.policy.rules import POLICY_DIR, Policy, parse_policy
+from app.services.decisions import DecisionService, InspectionInput
+from models import Decision, PolicyVersion, ReturnAuthorization, ReturnItem
+from models.db import make_engine, make_session_factory
+from tests.conftest import NOW
+from tests.helpers.rmas import rma_where, set_price
+from tests.integration.conftest import user_named
+
+pytestmark = pytest.mark.postgres
+GRADE_A = InspectionInput(grade=Grade.A)
+
+
+def _at_once(n: int, work: Callable[[int], object]) -> list[object]:
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = work(i)
+        except Exception as exc:  # noqa: BLE001 - inspected by the caller
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def _refundable(sf: sessionmaker[Session], skip: int) -> str:
+    number, _ = rma_where(sf, skip=skip, reason=ReturnReason.SIZING,
+                          requested=RequestedResolution.REFUND)
+    set_price(sf, number, "120.00", "9.90")
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization).where(
+            ReturnAuthorization.number == number)).one()
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        s.commit()
+    return number
+
+
+def test_first_decisions_under_a_new_policy_at_once(pg_demo_url: str) -> None:
+    engines = [make_engine(pg_demo_url) for _ in range(2)]
+    try:
+        sfs = [make_session_factory(e) for e in engines]
+        clock = FixedClock(NOW)
+        ines = user_named(sfs[0], "ines")
+        base = (POLICY_DIR / "kissprom.toml").read_bytes()
+        for round_no in range(5):
+            policy = parse_policy(base + f"\n# revision {round_no}\n".encode(), "test")
+
+            def loader(_brand: str, p: Policy = policy) -> Policy:
+                return p
+
+            numbers = [_refundable(sfs[0], 2 * round_no + i) for i in range(2)]
+            services = [DecisionService(sfs[i], clock, f"BENCH-{i}", policy_loader=loader)
+                        for i in range(2)]
+            results = _at_once(2, lambda i: services[i].accept(  # noqa: B023
+                numbers[i], {1: GRADE_A}, ines))  # noqa: B023
+            assert not any(isinstance(r, Exception) for r in results), results
+            with sfs[0]() as s:
+                assert s.scalar(select(func.count()).select_from(PolicyVersion).where(
+                    PolicyVersion.sha256 == policy.sha256)) == 1
+                stored = s.scalar(select(func.count()).select_from(Decision).where(
+                    Decision.policy_sha256 == policy.sha256))
+                assert stored == 2
+    finally:
+        for e in engines:
+            e.dispose()
+
+
+def test_two_rmas_for_one_unit_decided_at_once_refund_it_once(pg_demo_url: str,
+                                                               tmp_path: Path) -> None:
+    engines = [make_engine(pg_demo_url) for _ in range(2)]
+    try:
+        sfs = [make_session_factory(e) for e in engines]
+        clock = FixedClock(NOW)
+        ines = user_named(sfs[0], "ines")
+        number = _refundable(sfs[0], 0)
+        with sfs[0]() as s:
+            rma = s.scalars(select(ReturnAuthorization).where(
+                ReturnAuthorization.number == number)).one()
+            first = rma.items[0]
+            twin = ReturnAuthorization(number="RMA-2026-999999-0", order_id=rma.order_id,
+                                       carrier=rma.carrier, created_at=NOW, status=rma.status,
+                                       shipped_by_customer_on=rma.shipped_by_customer_on)
+            s.add(twin)
+            s.flush()
+            s.add(ReturnItem(rma_id=twin.id, unit_no=1, order_line_id=first.order_line_id,
+                             reason=first.reason, requested=first.requested,
+                             reception_status=ReceptionStatus.RECEIVED,
+                             decision_status=DecisionStatus.PENDING, received_at=NOW))
+            assert first.order_line is not None
+            first.order_line.quantity = 1
+            s.commit()
+        numbers = [number, "RMA-2026-999999-0"]
+        results = _at_once(2, lambda i: DecisionService(sfs[i], clock, f"BENCH-{i}").accept(
+            numbers[i], {1: GRADE_A}, ines))
+        refused = [r for r in results if isinstance(r, NotAllowed)]
+        assert len(refused) == 1, results
+        other = numbers[1] if "RMA-2026-999999-0" not in str(refused[0]) else numbers[0]
+        assert other in str(refused[0])  # the refusal names the RMA that has the unit
+        with sfs[0]() as s:
+            live = s.scalar(select(func.count()).select_from(Decision).join(ReturnItem).where(
+                ReturnItem.order_line_id == first.order_line_id,
+                Decision.superseded.is_(False)))
+            assert live == 1
+    finally:
+        for e in engines:
+            e.dispose()
