@@ -39,6 +39,7 @@ from app.importers.shopify import BRAND_PREFIX, ParsedOrder, parse_orders
 from app.permissions import Action, require
 from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser
+from app.services.outcomes import live_units_elsewhere
 from app.services.uow import UnitOfWork, retrying
 from models import Customer, Order, OrderLine, Product, ReturnAuthorization, ReturnItem
 
@@ -227,6 +228,7 @@ class ImportService:
             now = self._clock.now()
             zones: dict[Brand, ZoneInfo] = {}
             delivered_in_file: dict[str, dt.date] = {}
+            in_file: dict[tuple[str, str], list[str]] = {}  # units earlier rows return
             for rma in rmas:
                 order = self._order_for(s, rma.order, orders)
                 if order is None:
@@ -240,10 +242,12 @@ class ImportService:
                         errors.append(RowError(rma.line, f"RMA {rma.number} is already "
                                                "here with other contents"))
                     continue
-                problem = _fit(rma, order)
+                problem = _fit(rma, order) or _returned_before(s, rma, order, in_file)
                 if problem:
                     errors.append(RowError(problem[0], problem[1]))
                     continue
+                for unit in rma.units:
+                    in_file.setdefault((order.number, unit.sku), []).append(rma.number)
                 date_problem = _dates(rma, order, delivered_in_file.get(order.number),
                                       now, self._zone(order.brand, zones))
                 if date_problem:
@@ -340,6 +344,28 @@ def _fit(rma: ParsedRma, order: Order) -> tuple[int, str] | None:
             and rma.delivered_on != order.delivered_on:
         return rma.line, (f"RMA {rma.number}: Delivered on {rma.delivered_on} but order "
                           f"{order.number} was delivered on {order.delivered_on}")
+    return None
+
+
+def _returned_before(s: Session, rma: ParsedRma, order: Order,
+                     in_file: dict[tuple[str, str], list[str]]) -> tuple[int, str] | None:
+    """One unit bought comes back once: units of a SKU that other RMAs (stored, or earlier
+    in this file) still return count against what was bought. A unit that went back to
+    the customer, or never arrived, may be returned again."""
+    asked: dict[str, list[int]] = {}
+    for unit in rma.units:
+        asked.setdefault(unit.sku, []).append(unit.line)
+    for sku, lines in asked.items():
+        order_lines = [ln for ln in order.lines if ln.sku == sku]
+        bought = sum(ln.quantity for ln in order_lines)
+        earlier = [n for ln in order_lines if ln.id is not None
+                   for n in live_units_elsewhere(s, ln.id, None)]
+        earlier += in_file.get((order.number, sku), [])
+        if len(earlier) + len(lines) > bought:
+            names = ", ".join(sorted(set(earlier)))
+            return lines[0], (f"RMA {rma.number}: order {order.number} bought {bought} of "
+                              f"{sku} and {len(earlier)} already come back on {names}: the "
+                              "same unit cannot be returned twice")
     return None
 
 

@@ -109,3 +109,25 @@ def test_bad_rma_rows_are_named_and_nothing_is_written(
     assert 2 not in by_line
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(ReturnAuthorization)) == 0
+
+
+def test_a_second_rma_for_the_same_unit_is_refused_naming_the_first(
+        session_factory: sessionmaker[Session], clock: FixedClock) -> None:
+    importer = ImportService(session_factory, clock, "OFFICE-1")
+    assert importer.import_orders(export_csv(_good_rows()), "orders.csv").ok
+    first, second, third = rma_number(2025, 601), rma_number(2025, 602), rma_number(2025, 603)
+    one = {"Order": "#1001", "SKU": "KP-EVG-1042-RED-10", "Reason": "sizing",
+           "Requested": "refund"}
+    # Two RMAs for the one unit bought, in one file: the second row is refused.
+    report = importer.import_rmas(_csv([{"RMA": first, **one}, {"RMA": second, **one}]),
+                                  "twice.csv")
+    assert not report.ok
+    assert [(e.line, first in e.reason) for e in report.errors] == [(3, True)]
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(ReturnAuthorization).where(
+            ReturnAuthorization.number.in_([first, second]))) == 0
+    # One now, the other in a later file: refused, naming the stored RMA.
+    assert importer.import_rmas(_csv([{"RMA": first, **one}]), "first.csv").ok
+    later = importer.import_rmas(_csv([{"RMA": third, **one}]), "later.csv")
+    assert not later.ok and first in later.errors[0].reason
+    assert "cannot be returned twice" in later.errors[0].reason
