@@ -21,7 +21,12 @@ from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
 from app.notify import RECONNECTED
 from app.permissions import Action, allowed
-from app.services.approvals import ApprovalService, ApprovalView
+from app.services.approvals import (
+    ApprovalService,
+    ApprovalView,
+    approve_meaning,
+    denial_choices,
+)
 from app.services.auth import SignedInUser
 from app.services.authlog import AuthorizationLogService
 from ui.banner import Banner, Level
@@ -64,6 +69,8 @@ class ApprovalsPage(QWidget):
         self._out_dir = out_dir
         self.views: list[ApprovalView] = []
         self._pending_answer: bool | None = None
+        self._alternative: str | None = None
+        self._choosing: list[tuple[str, str]] = []
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
         title = QLabel("Approvals from every bench")
@@ -80,6 +87,11 @@ class ApprovalsPage(QWidget):
         self.note.submitted.connect(self._submit)
         self.note.cancelled.connect(self._cancel)
         self.note.hide()
+        # A denial of a refund over the threshold or of a hold says what happens instead.
+        self.choice = QLabel()
+        self.choice.setObjectName("approvalChoice")
+        self.choice.setWordWrap(True)
+        self.choice.hide()
         buttons = QHBoxLayout()
         self.approve_button = QPushButton("Approve  A")
         self.approve_button.setObjectName("primary")
@@ -96,6 +108,7 @@ class ApprovalsPage(QWidget):
             layout.addWidget(w)
         layout.addWidget(self.table, 2)
         layout.addWidget(self.detail, 1)
+        layout.addWidget(self.choice)
         layout.addWidget(self.note)
         layout.addLayout(buttons)
         self.can_view = allowed(user.role, Action.VIEW_APPROVALS)
@@ -169,12 +182,22 @@ class ApprovalsPage(QWidget):
                if v.requested_outcome else "")
             + f"; {v.rma_number}" + (f" item {v.unit_no}" if v.unit_no else "")
             + f"<br/>“{v.reason}” — {v.requested_by}, {v.station}<br/>"
-            + f"Photos on file: {v.photos}"
+            + f"Photos on file: {v.photos}<br/><i>{approve_meaning(v.kind)}</i>"
             + (f"<ul>{trace}</ul>" if trace else ""))
 
     # --- answering ---------------------------------------------------------------
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
+        if self._choosing:
+            index = key - Qt.Key.Key_1
+            if 0 <= index < len(self._choosing):
+                self._alternative = self._choosing[index][0]
+                self._choosing = []
+                self.choice.hide()
+                self._open_note(False)
+            elif key == Qt.Key.Key_Escape:
+                self._cancel()
+            return
         if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.views:
             step = -1 if key == Qt.Key.Key_Up else 1
             self.table.selectRow(max(0, min(len(self.views) - 1,
@@ -193,15 +216,36 @@ class ApprovalsPage(QWidget):
         if v is None:
             return
         self._pending_answer = approve
+        self._alternative = None
+        choices = [] if approve else denial_choices(v.kind)
+        if choices:
+            self._choosing = choices
+            self.choice.setText(f"Deny #{v.id}: what instead? " + "   ".join(
+                f"<b>{n}</b> {label}" for n, (_v, label) in enumerate(choices, 1))
+                + "   (Esc cancels)")
+            self.choice.show()
+            self.setFocus()
+            return
+        self._open_note(approve)
+
+    def _open_note(self, approve: bool) -> None:
+        v = self.selected()
+        if v is None:
+            return
         verb = "Approve" if approve else "Deny"
-        self.note.setPlaceholderText(f"{verb} #{v.id}: note" + (" (optional)" if approve
-                                     else " (required: why)") + ", then Enter; Esc cancels")
+        instead = (f", instead {self._alternative.replace('_', ' ')}"
+                   if self._alternative else "")
+        self.note.setPlaceholderText(f"{verb} #{v.id}{instead}: note" + (
+            " (optional)" if approve else " (required: why)") + ", then Enter; Esc cancels")
         self.note.clear()
         self.note.show()
         self.note.setFocus()
 
     def _cancel(self) -> None:
         self._pending_answer = None
+        self._alternative = None
+        self._choosing = []
+        self.choice.hide()
         self.setFocus()
         self.note.hide()
 
@@ -211,7 +255,8 @@ class ApprovalsPage(QWidget):
         if v is None or approve is None:
             return
         try:
-            answered = self._approvals.answer(v.id, self._user, approve, self.note.text())
+            answered = self._approvals.answer(v.id, self._user, approve, self.note.text(),
+                                              self._alternative)
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
             return

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 from app.domain.enums import Resolution
 from app.domain.money import format_money
 from app.services.decisions import DecisionView
+from app.services.outcomes import EXCEPTION_OUTCOMES as ALLOWED_EXCEPTIONS
 
 _OUTCOME_WORDS = {
     Resolution.REFUND: "REFUND",
@@ -55,8 +56,7 @@ class ReasonEdit(QLineEdit):
         super().keyPressEvent(event)
 
 
-EXCEPTION_OUTCOMES = ("refund", "exchange", "store_credit", "alteration_credit",
-                      "return_to_customer")
+EXCEPTION_OUTCOMES = tuple(o.value for o in ALLOWED_EXCEPTIONS)
 
 
 class DecisionPanel(QWidget):

@@ -29,6 +29,7 @@ from app.domain.enums import (
     Grade,
     PhotoSlot,
     PrintJobStatus,
+    Resolution,
     ReturnReason,
 )
 from app.domain.money import format_money
@@ -44,6 +45,7 @@ from app.services.inspection import (
     PhotoView,
     required_slots,
 )
+from app.services.labels_plan import labels_for
 from app.services.lookup import ReturnItemView, ReturnView
 from app.services.printing import PrintService
 from app.services.unsaved import UnsavedWork
@@ -758,7 +760,18 @@ class InspectPage(QWidget):
         self.forms.pop(unit, None)
         self._done_text[unit] = f"Exception #{approval_id} waits for approval."
         self._close_exception()
+        printed = ""
+        for kind in labels_for(DecisionStatus.AWAITING_APPROVAL, Resolution.HOLD, None):
+            try:
+                job = self._printing.print_label(self.view.rma_number or "", unit, kind,
+                                                 self.user,
+                                                 request_key=f"exception-{approval_id}/{kind}")
+                printed = " Hold-shelf tag printed." if job.status is PrintJobStatus.SENT \
+                    else f" {job.message}"
+            except ReturnBenchError as exc:
+                printed = f" {user_message(exc)}"
         self.banner.show_message(Level.WARN, f"Exception request #{approval_id} sent for "
                                  f"approval: {outcome.replace('_', ' ')} "
-                                 f"{format_money(amount)}. Put the dress on the hold shelf.")
+                                 f"{format_money(amount)}. Put the dress on the hold shelf."
+                                 + printed)
         self._mark_done({unit}, DecisionStatus.AWAITING_APPROVAL)

@@ -161,6 +161,11 @@ class Shell(QWidget):
         self._answers_seen = {a.id for a in answers
                               if a.answered_at is not None
                               and a.answered_at >= self._answers_since}
+        # The answer's final labels were queued for this bench: print them now.
+        try:
+            printed = self._services.printing.retry_queued()
+        except ReturnBenchError:
+            printed = 0
         latest = fresh[-1]
         approved = latest.status is ApprovalStatus.APPROVED
         units = f" item {latest.unit_no}" if latest.unit_no else ""
@@ -170,7 +175,9 @@ class Shell(QWidget):
             Level.OK if approved else Level.WARN,
             f"Request #{latest.id} {latest.status.value} by {latest.answered_by}: "
             f"{latest.rma_number}{units}, {latest.kind.value.replace('_', ' ')} "
-            f"{format_money(latest.amount)}.{note}{more}")
+            f"{format_money(latest.amount)}.{note}{more}"
+            + (f" {printed} final label{'s' if printed != 1 else ''} printed: it replaces "
+               "the hold-shelf tag." if printed else ""))
         if approved:
             self._sounds.good()
         else:

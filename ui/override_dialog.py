@@ -18,7 +18,12 @@ from PySide6.QtWidgets import (
 from app.domain.enums import ApprovalLevel, Role
 from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
-from app.services.approvals import ApprovalService, ApprovalView
+from app.services.approvals import (
+    ApprovalService,
+    ApprovalView,
+    approve_meaning,
+    denial_choices,
+)
 from app.services.auth import UserChoice
 from ui.banner import Banner, Level
 
@@ -51,6 +56,13 @@ class OverrideDialog(QDialog):
         self.pin.setPlaceholderText("PIN")
         self.note = QLineEdit()
         self.note.setPlaceholderText("Note (required to deny)")
+        # What a denial gives instead (a refund over the threshold, a hold).
+        self.instead = QComboBox()
+        for value, label in denial_choices(request.kind):
+            self.instead.addItem(f"If denied: {label}", value)
+        self.instead.setVisible(self.instead.count() > 0)
+        meaning = QLabel(approve_meaning(request.kind))
+        meaning.setWordWrap(True)
         self.banner = Banner()
         buttons = QHBoxLayout()
         self.approve = QPushButton("Approve  Enter")
@@ -63,8 +75,8 @@ class OverrideDialog(QDialog):
         self.approve.clicked.connect(lambda: self._answer(True))
         self.deny.clicked.connect(lambda: self._answer(False))
         cancel.clicked.connect(self.reject)
-        for w in (summary, QLabel("Who approves?"), self.who, self.pin, self.note,
-                  self.banner):
+        for w in (summary, meaning, QLabel("Who approves?"), self.who, self.pin, self.note,
+                  self.instead, self.banner):
             layout.addWidget(w)
         layout.addLayout(buttons)
         self.pin.setFocus(Qt.FocusReason.OtherFocusReason)
@@ -76,7 +88,8 @@ class OverrideDialog(QDialog):
             return
         try:
             self.result_view = self._approvals.answer_with_pin(
-                self.request.id, username, self.pin.text(), approve, self.note.text())
+                self.request.id, username, self.pin.text(), approve, self.note.text(),
+                None if approve else self.instead.currentData())
         except ReturnBenchError as exc:
             self.pin.clear()
             self.banner.show_message(Level.ERROR, user_message(exc))

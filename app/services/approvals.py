@@ -81,6 +81,27 @@ class ApprovalView:
     photos: int
 
 
+def denial_choices(kind: ApprovalKind) -> list[tuple[str, str]]:
+    """What a denial must say instead, by the request's kind: (value, words for the
+    screen). A denied exception needs none: the policy's decision stands."""
+    if kind is ApprovalKind.REFUND_OVER_THRESHOLD:
+        return [("return_to_customer", "Return to customer"), ("exchange", "Exchange"),
+                ("store_credit", "Store credit")]
+    if kind is ApprovalKind.HOLD:
+        return [("return_to_customer", "Not ours: return to sender"),
+                ("quarantine", "Not ours: quarantine")]
+    return []
+
+
+def approve_meaning(kind: ApprovalKind) -> str:
+    """What approving means, in the screen's words."""
+    if kind is ApprovalKind.HOLD:
+        return "Approve = ours after all: back to the bench to decide as usual"
+    if kind is ApprovalKind.POLICY_EXCEPTION:
+        return "Approve = the requested outcome replaces the policy's decision"
+    return "Approve = the refund stands and is exported"
+
+
 class ApprovalService:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
                  auth: AuthService,

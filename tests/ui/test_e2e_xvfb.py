@@ -87,7 +87,7 @@ def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
                            text=True)
     try:
         wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
-                    .split("\n")[0], 30, "the window")
+                    .split("\n")[0], 60, "the window")
         time.sleep(0.5)
         _xdo(display, "windowfocus", "--sync", wid)
         _xdo(display, "key", "Down", "Down")  # Adam, Carl, Ines
@@ -154,7 +154,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
                            stderr=subprocess.DEVNULL)
     try:
         wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
-                    .split("\n")[0], 30, "the window")
+                    .split("\n")[0], 60, "the window")
         time.sleep(0.5)
         _xdo(display, "windowfocus", "--sync", wid)
         _xdo(display, "key", "Down", "Down")
@@ -186,3 +186,100 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
         sha = conn.execute("SELECT sha256 FROM photos").fetchone()[0]
     assert form[1:] == ("minor", "shipping") and '"grade": "C"' in form[0]
     assert (tmp_path / "data" / "photos" / sha[:2] / sha[2:4] / f"{sha}.jpg").exists()
+
+
+def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
+        display: str, tmp_path: Path) -> None:
+    """Ines grades a dress D (the policy sends it back), asks for a refund exception; Maria
+    signs in at the same bench and approves with A, Enter; the refund is exported, and the
+    hold-shelf tag then the final label were printed."""
+    db = tmp_path / "bench.db"
+    url = f"sqlite:///{db}"
+    made = subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "60", "--seed",
+                           "4", "--db", url], cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(db) as conn:
+        number, price, tax = conn.execute(
+            "SELECT r.number, l.unit_price_paid, l.unit_tax FROM return_authorizations r "
+            "JOIN return_items i ON i.rma_id = r.id JOIN order_lines l "
+            "ON l.id = i.order_line_id WHERE r.id IN (SELECT rma_id FROM return_items "
+            "GROUP BY rma_id HAVING count(*) = 1) AND i.reason = 'sizing' "
+            "AND l.clearance = 0 ORDER BY r.id LIMIT 1").fetchone()
+    labels = tmp_path / "labels"
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "RETURNBENCH_DATA_DIR": str(tmp_path / "data")}
+    app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--station", "E2E-BENCH",
+                            "--printer", f"file:{labels}"],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+
+    def one(sql: str) -> tuple[object, ...] | None:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(sql).fetchone()  # type: ignore[no-any-return]
+
+    try:
+        wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
+                    .split("\n")[0], 60, "the window")
+        time.sleep(0.5)
+        _xdo(display, "windowfocus", "--sync", wid)
+        _xdo(display, "key", "Down", "Down")  # Adam, Carl, Ines
+        _xdo(display, "type", "--delay", "5", "1111")
+        _xdo(display, "key", "Return")
+        time.sleep(1.0)
+        _xdo(display, "type", "--delay", "5", number)
+        _xdo(display, "key", "Return")
+        _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1,  # type: ignore[index]
+              10, "the receipt")
+        _xdo(display, "key", "F2")
+        time.sleep(1.0)
+        _xdo(display, "key", "4")  # grade D: the policy sends the dress back
+        time.sleep(0.5)
+        _xdo(display, "key", "e")
+        time.sleep(0.5)
+        _xdo(display, "type", "--delay", "5", "Customer was promised a refund on the phone")
+        _xdo(display, "key", "Return")
+        pending = _wait(lambda: one(
+            "SELECT id, requested_outcome, amount FROM approvals WHERE status = 'pending'"),
+            10, "the exception request")
+        assert pending[1] == "refund"
+        _wait(lambda: any(labels.glob("*")), 10, "the hold-shelf tag")
+        _xdo(display, "key", "ctrl+q")  # Ines signs out; Maria signs in at this bench
+        time.sleep(1.0)
+        _xdo(display, "key", "Down", "Down", "Down")  # Adam, Carl, Ines, Maria
+        _xdo(display, "type", "--delay", "5", "4444")
+        _xdo(display, "key", "Return")
+        time.sleep(1.0)
+        _xdo(display, "key", "F4")
+        time.sleep(1.0)
+        _xdo(display, "key", "a")
+        time.sleep(0.3)
+        _xdo(display, "key", "Return")
+        _wait(lambda: one(f"SELECT status FROM approvals WHERE id = {pending[0]}")
+              == ("approved",), 10, "the approval")
+        final = one("SELECT d.resolution, d.refund FROM decisions d JOIN return_items i ON "
+                    "i.id = d.return_item_id JOIN return_authorizations r ON r.id = i.rma_id "
+                    f"WHERE r.number = '{number}' AND d.superseded = 0")
+        assert final is not None and final[0] == "refund"
+        jobs = _wait(lambda: (rows := one("SELECT count(*) FROM print_jobs WHERE status = "
+                                          "'sent'")) and rows[0] >= 2 and rows, 10,
+                     "the final label")
+        assert jobs[0] == 2  # the hold-shelf tag, then the item's final label
+    finally:
+        app.terminate()
+        try:
+            _out, err = app.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            _out, err = app.communicate()
+    assert "Traceback" not in err
+    outbox = tmp_path / "outbox"
+    exported = subprocess.run([sys.executable, "main.py", "export-settlements", "--outbox",
+                               str(outbox), "--db", url], cwd=ROOT, capture_output=True,
+                              text=True, env={**os.environ,
+                                              "RETURNBENCH_DATA_DIR": str(tmp_path / "data")})
+    assert exported.returncode == 0, exported.stderr
+    import json
+    records = [json.loads(p.read_text()) for p in outbox.glob("decision-*.json")]
+    expected = f"{(int(price) + int(tax)) / 100:.2f}"
+    assert [(r["rma"], r["resolution"], r["refund"]) for r in records] == [
+        (number, "refund", expected)]
