@@ -279,6 +279,7 @@ class _Answer:
         self.s, self.approval, self.approver, self.policy = s, approval, approver, policy
         self.rma, self.station_id, self.now, self.station = rma, station_id, now, station
         self.note = note
+        self.pointed = False
 
     def settle(self, waiting: list[Decision], approve: bool, alternative: str | None
                ) -> list[tuple[int, DecisionStatus]]:
@@ -320,6 +321,12 @@ class _Answer:
         return {"rule": rule, "reason": f"{text} by {self.approver.display_name} "
                 f"(#{self.approval.id}).{note}"}
 
+    def _final(self, decision: Decision) -> None:
+        """The request now shows (and the authorization log prints) the decision its
+        answer made, whose trace carries the one it replaced."""
+        if not self.pointed:  # a request about several units points at the first
+            self.approval.decision_id, self.pointed = decision.id, True
+
     def _one(self, item: ReturnItem, decision: Decision, approve: bool,
              alt: Resolution | str | None) -> DecisionStatus:
         s, kind = self.s, self.approval.kind
@@ -328,11 +335,12 @@ class _Answer:
                 outcome = Resolution(self.approval.requested_outcome or "")
                 amounts = outcome_amounts(self.policy, self.rma, item, decision, outcome)
                 overridden = decision.trace[-1]["rule"] if decision.trace else "policy"
-                supersede(s, decision, outcome, amounts, self._step(
+                new = supersede(s, decision, outcome, amounts, self._step(
                     "exception", f"Policy exception: {outcome.value.replace('_', ' ')} "
                     f"instead of {decision.resolution.value.replace('_', ' ')} (overrides "
                     f"rule {overridden}; reason: {self.approval.reason}), approved"),
                     self.approver.id, self.station_id, self.now)
+                self._final(new)
                 if outcome not in FREE:
                     take_unit_bought(s, self.rma, item)
                 return DecisionStatus.DECIDED
@@ -359,13 +367,14 @@ class _Answer:
                     "hold_resolved", "Ours after all: back to the bench to decide as usual,")]
                 return DecisionStatus.PENDING
             if alt == "quarantine":
-                supersede(s, decision, Resolution.HOLD, (Decimal(0),) * 3,
-                          self._step("quarantine", "Not ours: quarantined"),
-                          self.approver.id, self.station_id, self.now)
+                self._final(supersede(s, decision, Resolution.HOLD, (Decimal(0),) * 3,
+                                      self._step("quarantine", "Not ours: quarantined"),
+                                      self.approver.id, self.station_id, self.now))
             else:
-                supersede(s, decision, Resolution.RETURN_TO_CUSTOMER, (Decimal(0),) * 3,
-                          self._step("return_to_sender", "Not ours: returned to sender"),
-                          self.approver.id, self.station_id, self.now)
+                self._final(supersede(
+                    s, decision, Resolution.RETURN_TO_CUSTOMER, (Decimal(0),) * 3,
+                    self._step("return_to_sender", "Not ours: returned to sender"),
+                    self.approver.id, self.station_id, self.now))
             return DecisionStatus.DECIDED
         # Refund over the threshold.
         if approve:
@@ -375,9 +384,9 @@ class _Answer:
             return DecisionStatus.DECIDED
         assert isinstance(alt, Resolution)
         amounts = outcome_amounts(self.policy, self.rma, item, decision, alt)
-        supersede(s, decision, alt, amounts, self._step(
+        self._final(supersede(s, decision, alt, amounts, self._step(
             "refund_denied", f"Refund denied, {alt.value.replace('_', ' ')} instead"),
-            self.approver.id, self.station_id, self.now)
+            self.approver.id, self.station_id, self.now))
         if alt not in FREE:
             take_unit_bought(s, self.rma, item)
         return DecisionStatus.DECIDED

@@ -181,6 +181,10 @@ def test_exception_approved_is_a_refund_computed_by_the_service(bench: Bench) ->
     assert "overrides rule" in d.trace[-1]["reason"] and "Sam Whitfield" in d.trace[-1][
         "reason"]
     assert [t for t, _ in bench.jobs()] == [f"item-{number}-1"]
+    # The request (and so the authorization log) shows the decision its answer made.
+    view = bench.approvals.get(approval_id)
+    assert view.policy is not None and view.policy.startswith("kissprom")
+    assert [r for r, _ in view.trace][-1] == "exception"
     out = bench.export()
     assert [(r["resolution"], r["refund"]) for r in out] == [("refund", "204.12")]
 

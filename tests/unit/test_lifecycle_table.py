@@ -47,3 +47,9 @@ def test_every_operation_is_in_the_table_and_the_readme() -> None:
     table = markdown_table()
     for op in Op:
         assert f"| {op.value} |" in table
+
+
+def test_the_readme_shows_the_table_as_the_code_has_it() -> None:
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    assert markdown_table() in readme
