@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.bench import BenchServices, BenchSession
 from app.camera.photostore import PhotoStore
 from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
@@ -79,6 +80,12 @@ class Services:
         listener = Listener(self.engine, handler)
         listener.start()
         return listener
+
+    def bench_session(self) -> BenchSession:
+        """A bench's session on these services (one per signed-in bench)."""
+        return BenchSession(BenchServices(self.auth, self.receiving, self.decisions,
+                                          self.approvals, self.inspection, self.printing,
+                                          self.unsaved))
 
     def dispose(self) -> None:
         self.engine.dispose()

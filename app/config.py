@@ -17,6 +17,9 @@ DB_ENV = "RETURNBENCH_DB"
 STATION_ENV = "RETURNBENCH_STATION"
 CAMERA_ENV = "RETURNBENCH_CAMERA"
 PRINTER_ENV = "RETURNBENCH_PRINTER"
+SCAN_GAP_ENV = "RETURNBENCH_SCAN_GAP_MS"  # keys closer than this (ms) are a scanner's burst
+SCAN_PREFIX_ENV = "RETURNBENCH_SCAN_PREFIX"
+SCAN_SUFFIX_ENV = "RETURNBENCH_SCAN_SUFFIX"
 
 
 @dataclass(frozen=True)
@@ -27,6 +30,9 @@ class Settings:
     photo_root: Path
     camera: str | None = None  # device index, folder of images, or video file
     printer: str | None = None  # cups:QUEUE, tcp:HOST[:PORT] or file:FOLDER
+    scan_gap_ms: float = 30.0
+    scan_prefix: str = ""
+    scan_suffix: str = ""
 
     @property
     def default_printer(self) -> str:
@@ -59,7 +65,20 @@ def load_settings(db_url: str | None = None, station: str | None = None,
         photo_root=data_dir / "photos",
         camera=camera or os.environ.get(CAMERA_ENV) or None,
         printer=printer or os.environ.get(PRINTER_ENV) or None,
+        scan_gap_ms=_gap(os.environ.get(SCAN_GAP_ENV)),
+        scan_prefix=os.environ.get(SCAN_PREFIX_ENV, ""),
+        scan_suffix=os.environ.get(SCAN_SUFFIX_ENV, ""),
     )
+
+
+def _gap(text: str | None) -> float:
+    """The scanner's key gap; 0 turns burst detection off (a scanner configured with a
+    prefix and suffix is still recognised by them)."""
+    try:
+        value = float(text) if text else 30.0
+    except ValueError:
+        return 30.0
+    return value if value == 0 or 1.0 <= value <= 200.0 else 30.0
 
 
 def ensure_data_dir(settings: Settings) -> None:

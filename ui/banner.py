@@ -14,6 +14,9 @@ class Level(StrEnum):
     ERROR = "error"
 
 
+# The bench session's levels (plain strings, no Qt below ui/) to the banner's.
+LEVELS = {"ok": Level.OK, "warn": Level.WARN, "error": Level.ERROR}
+
 _ICONS = {Level.OK: "✔", Level.WARN: "⚠", Level.ERROR: "✖"}
 # Background and text colour per level; every level also has its icon, never colour alone.
 _COLOURS = {Level.OK: ("#137333", "white"), Level.WARN: ("#f4b400", "#111"),

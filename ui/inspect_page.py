@@ -4,7 +4,6 @@ Enter accepts the decision shown beside the form, E asks for an exception, Tab m
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -22,22 +21,20 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench import BenchServices, BenchSession, Screen
 from app.domain.enums import (
     DamageCause,
     DamageSeverity,
     DecisionStatus,
     Grade,
     PhotoSlot,
-    PrintJobStatus,
-    Resolution,
     ReturnReason,
 )
-from app.domain.money import format_money
 from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from app.files import read_input
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
-from app.services.decisions import AcceptedDecision, DecisionService, InspectionInput
+from app.services.decisions import DecisionService, InspectionInput
 from app.services.holds import HOLD_SECONDS, Holder, HoldResult, HoldService
 from app.services.inspection import (
     InspectionService,
@@ -45,11 +42,10 @@ from app.services.inspection import (
     PhotoView,
     required_slots,
 )
-from app.services.labels_plan import labels_for
 from app.services.lookup import ReturnItemView, ReturnView
 from app.services.printing import PrintService
 from app.services.unsaved import UnsavedWork
-from ui.banner import Banner, Level
+from ui.banner import LEVELS, Banner, Level
 from ui.decision_panel import DecisionPanel
 from ui.override_dialog import OverrideDialog
 
@@ -104,13 +100,16 @@ class InspectPage(QWidget):
                  auth: AuthService, printing: PrintService, inspection: InspectionService,
                  holds: HoldService, camera: str | None = None,
                  unsaved: UnsavedWork | None = None,
+                 session: BenchSession | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        # The bench's workflow (forms, accept, exceptions, labels) lives in the session;
+        # this page renders it and forwards keys.
+        self.session = session or BenchSession(BenchServices(
+            auth, None, decisions, approvals, inspection, printing, unsaved))
         self._decisions = decisions
         self._holds = holds
         self._unsaved = unsaved
-        # An Enter the database could not take: (request key, forms), done when it is back.
-        self.pending_accept: tuple[str, dict[int, InspectionInput]] | None = None
         # Photos taken while it was away: (rma, unit, image, slot, kept despite the gate).
         self.pending_photos: list[tuple[str, int, Any, PhotoSlot, bool]] = []
         self._last_activity = time.monotonic()
@@ -130,7 +129,6 @@ class InspectPage(QWidget):
         self._auth = auth
         self.user: SignedInUser | None = None
         self.view: ReturnView | None = None
-        self.forms: dict[int, InspectionInput] = {}
         self._done_text: dict[int, str] = {}
         self._held: dict[int, Holder] = {}  # units another bench holds
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -209,11 +207,25 @@ class InspectPage(QWidget):
         self.setMinimumWidth(0)
         self._sync_form()
 
+    @property
+    def forms(self) -> dict[int, InspectionInput]:
+        return self.session.forms
+
+    @forms.setter
+    def forms(self, value: dict[int, InspectionInput]) -> None:
+        self.session.forms = value
+
+    @property
+    def pending_accept(self) -> tuple[str, dict[int, InspectionInput]] | None:
+        return self.session.pending_accept
+
     # --- loading -----------------------------------------------------------------
     def load(self, view: ReturnView, user: SignedInUser) -> None:
         if self.view is not None and self.view.rma_number != view.rma_number:
             self.release_holds()
         self.view, self.user = view, user
+        self.session.parcel = view
+        self.session.use(user)
         self.forms = {it.unit_no: InspectionInput() for it in view.items
                       if it.decision_status is DecisionStatus.PENDING}
         self._done_text = {}
@@ -389,23 +401,12 @@ class InspectPage(QWidget):
         """Everything the inspector does is saved as it happens (no Save button)."""
         if self.view is None or self.user is None:
             return
-        rma = self.view.rma_number or ""
-        try:
-            self._inspection.save_draft(rma, unit, self.forms[unit], self.user)
-        except DatabaseUnavailable:
-            if self._unsaved is not None:
-                self._unsaved.keep(rma, unit, self.forms[unit])
-                self.banner.show_message(Level.WARN, "The database is unreachable. Your "
-                                         "inspection is kept on this bench and saved when "
-                                         "it is back; go on working.")
-            else:
-                self.banner.show_message(Level.ERROR, "Not saved: the database is "
-                                         "unreachable.")
-        except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, f"Not saved: {user_message(exc)}")
-        else:
-            if self._unsaved is not None:
-                self._unsaved.forget(rma, unit)
+        screen = self.session.save_draft(unit)
+        if screen.message:
+            self._show(screen)
+
+    def _show(self, screen: Screen) -> None:
+        self.banner.show_message(LEVELS[screen.level], screen.message)
 
     def database_back(self) -> None:
         """The database answers again: save the photos and forms kept on the bench, then
@@ -438,8 +439,7 @@ class InspectPage(QWidget):
                                              f"{user_message(exc)}")
                 self._unsaved.forget(rma, unit)
         if self.pending_accept is not None:
-            key, graded = self.pending_accept
-            self._do_accept(key, graded, after_outage=True)
+            self._do_accept(self.pending_accept[0], after_outage=True)
 
     def set_grade(self, grade: Grade) -> None:
         self._edit(grade=grade)
@@ -657,83 +657,26 @@ class InspectPage(QWidget):
 
     # --- actions -----------------------------------------------------------------
     def accept(self) -> None:
-        graded = self._graded()
-        if self.view is None or self.user is None or not graded:
+        if self.view is None or self.user is None or not self.session.graded():
             self.banner.show_message(Level.WARN, "Grade the item first (1–5), then Enter.")
             return
-        # Pressing Enter again on the same forms retries the same request: never twice.
-        key = self.pending_accept[0] if self.pending_accept is not None \
-            and self.pending_accept[1] == graded else uuid.uuid4().hex
-        self._do_accept(key, graded)
+        self._do_accept(None)
 
-    def _do_accept(self, key: str, graded: dict[int, InspectionInput],
-                   after_outage: bool = False) -> None:
-        assert self.view is not None and self.user is not None
-        try:
-            accepted = self._decisions.accept(self.view.rma_number or "", graded, self.user,
-                                              request_key=key)
-        except DatabaseUnavailable:
-            self.pending_accept = (key, graded)
-            if self._unsaved is not None:
-                for unit, form in graded.items():
-                    self._unsaved.keep(self.view.rma_number or "", unit, form)
-            self.banner.show_message(Level.ERROR, "The database is unreachable: the "
-                                     "decision is NOT saved yet. It is kept here and saved "
-                                     "by itself when the database is back (Enter tries now).")
+    def _do_accept(self, key: str | None, after_outage: bool = False) -> None:
+        assert self.view is not None
+        graded = set(self.session.graded())
+        screen = self.session.accept(key, after_outage=after_outage)
+        self._show(screen)
+        if not screen.data.get("saved"):
             return
-        except ReturnBenchError as exc:
-            self.pending_accept = None
-            prefix = "The decision kept during the outage was not saved: " \
-                if after_outage else ""
-            self.banner.show_message(Level.ERROR, prefix + user_message(exc))
-            return
-        self.pending_accept = None
-        if self._unsaved is not None:
-            for unit in graded:
-                self._unsaved.forget(self.view.rma_number or "", unit)
-        for unit in graded:
-            self.forms.pop(unit, None)
-        outcomes = "; ".join(
-            f"item {u.unit_no}: {u.resolution.value.replace('_', ' ')}"
-            + (f" {format_money(u.refund or u.credit)}" if (u.refund or u.credit) else "")
-            + f", dress to {u.disposition.replace('_', ' ')}"
-            for u in accepted.view.units)
-        approval = (f" Waiting for {accepted.view.approval.value} approval."
-                    if accepted.view.approval else "")
-        printed = self._print_labels(accepted, key)
-        level = Level.WARN if accepted.view.approval or "queued" in printed else Level.OK
-        approval += printed
-        saved = "Saved now that the database is back. " if after_outage else ""
-        self.banner.show_message(level, f"{saved}Accepted: {outcomes}.{approval}")
-        for u in accepted.view.units:
-            self._done_text[u.unit_no] = f"Accepted: {u.resolution.value.replace('_', ' ')}."
-        status = (DecisionStatus.AWAITING_APPROVAL if accepted.view.approval
-                  else DecisionStatus.DECIDED)
-        self._mark_done(set(graded), status)
-        if not self.forms:
-            self.finished.emit(f"{saved}{self.view.rma_number}: {outcomes}.{approval}",
-                               accepted.view.approval is not None)
-
-    def _print_labels(self, accepted: AcceptedDecision, key: str) -> str:
-        """Print what the service planned for each unit (its final label, or the
-        hold-shelf tag while it waits). A printer problem never blocks the bench."""
-        assert self.view is not None and self.user is not None
-        failures, sent = [], 0
-        for unit_no, kind in accepted.labels:
-            try:
-                outcome = self._printing.print_label(
-                    accepted.view.rma_number, unit_no, kind, self.user,
-                    request_key=f"{key}/{unit_no}/{kind}")
-            except ReturnBenchError as exc:
-                failures.append(user_message(exc))
-                continue
-            if outcome.status is PrintJobStatus.SENT:
-                sent += 1
-            else:
-                failures.append(outcome.message)
-        if failures:
-            return f" {failures[0]}"
-        return f" {sent} label{'s' if sent != 1 else ''} printed."
+        units: dict[int, str] = screen.data["units"]
+        waiting = bool(screen.data["approvals"])
+        for unit, resolution in units.items():
+            self._done_text[unit] = f"Accepted: {resolution.replace('_', ' ')}."
+        self._mark_done(graded, DecisionStatus.AWAITING_APPROVAL if waiting
+                        else DecisionStatus.DECIDED)
+        if screen.data.get("all_done"):
+            self.finished.emit(f"{self.view.rma_number}: {screen.message}", waiting)
 
     def _mark_done(self, units: set[int], status: DecisionStatus) -> None:
         assert self.view is not None
@@ -748,30 +691,11 @@ class InspectPage(QWidget):
         unit = self.current_unit()
         if self.view is None or self.user is None or unit is None:
             return
-        form = self.forms.get(unit)
-        try:
-            approval_id = self._decisions.request_exception(
-                self.view.rma_number or "", unit, reason, outcome, self.user,
-                inspection=form if form is not None and form.grade is not None else None)
-            amount = self._approvals.get(approval_id).amount
-        except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+        screen = self.session.request_exception(unit, reason, outcome)
+        self._show(screen)
+        if "approval" not in screen.data:
             return
-        self.forms.pop(unit, None)
-        self._done_text[unit] = f"Exception #{approval_id} waits for approval."
+        self._done_text[unit] = f"Exception #{screen.data['approval']} waits for approval."
         self._close_exception()
-        printed = ""
-        for kind in labels_for(DecisionStatus.AWAITING_APPROVAL, Resolution.HOLD, None):
-            try:
-                job = self._printing.print_label(self.view.rma_number or "", unit, kind,
-                                                 self.user,
-                                                 request_key=f"exception-{approval_id}/{kind}")
-                printed = " Hold-shelf tag printed." if job.status is PrintJobStatus.SENT \
-                    else f" {job.message}"
-            except ReturnBenchError as exc:
-                printed = f" {user_message(exc)}"
-        self.banner.show_message(Level.WARN, f"Exception request #{approval_id} sent for "
-                                 f"approval: {outcome.replace('_', ' ')} "
-                                 f"{format_money(amount)}. Put the dress on the hold shelf."
-                                 + printed)
+        self._show(screen)
         self._mark_done({unit}, DecisionStatus.AWAITING_APPROVAL)

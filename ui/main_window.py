@@ -29,6 +29,7 @@ from ui.feed import ChangeFeed
 from ui.inspect_page import InspectPage
 from ui.receive_page import ReceivePage
 from ui.reports_page import ReportsPage
+from ui.scan_router import ScanRouter
 from ui.settings_page import SettingsPage
 from ui.sounds import Sounds
 
@@ -76,12 +77,21 @@ class Shell(QWidget):
         body.addLayout(side)
 
         self.pages = QStackedWidget()
+        # The bench's workflow: one session for every page; the pages render it.
+        self.session = services.bench_session()
+        self.session.use(user)
         self.receive = ReceivePage(services.lookup, services.receiving, user, sounds,
-                                   services.settings.camera)
+                                   services.settings.camera, session=self.session)
         self.inspect = InspectPage(services.decisions, services.approvals, services.auth,
                                    services.printing, services.inspection,
                                    services.holds, services.settings.camera,
-                                   services.unsaved)
+                                   services.unsaved, session=self.session)
+        # A scanner's burst is a scan on every page, never the page's hotkeys.
+        self.router = ScanRouter(services.settings.scan_gap_ms, services.settings.scan_prefix,
+                                 services.settings.scan_suffix, parent=self)
+        self.router.scanned.connect(self.handle_scan)
+        if services.settings.scan_gap_ms > 0 or services.settings.scan_prefix:
+            self.router.install()
         self.settings_page = SettingsPage(services.users, services.printing, user)
         self.claims = ClaimsPage(services.claims, user,
                                  services.settings.data_dir / "documents")
@@ -189,6 +199,17 @@ class Shell(QWidget):
 
     def _parcel_found(self, view: ReturnView) -> None:
         self.current = view
+
+    def handle_scan(self, code: str) -> None:
+        """A scan from any page: the parcel opens on Receive (a half-done form stays a
+        draft, and the banner says so)."""
+        if self.nav.currentRow() != 0:
+            self.nav.setCurrentRow(0)
+        self.receive.show_scan(code, self.session.scan(code))
+
+    def close_down(self) -> None:
+        """Before the shell goes (sign-out, lock, close): stop listening for scans."""
+        self.router.remove()
 
     def _go(self, row: int) -> None:
         self.pages.setCurrentIndex(row)

@@ -18,12 +18,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench import BenchServices, BenchSession, Screen
 from app.domain.enums import ReceptionStatus
 from app.errors import ReturnBenchError, user_message
 from app.services.auth import SignedInUser
 from app.services.lookup import LookupService
 from app.services.receiving import ReceivingService
-from ui.banner import Banner, Level
+from ui.banner import LEVELS, Banner, Level
 from ui.camera_scanner import CameraPreview, CameraWorker
 from ui.return_card import ReturnCard
 from ui.sounds import Sounds
@@ -48,8 +49,13 @@ class ReceivePage(QWidget):
 
     def __init__(self, lookup: LookupService, receiving: ReceivingService,
                  user: SignedInUser, sounds: Sounds, camera: str | None = None,
+                 session: BenchSession | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        if session is None:
+            session = BenchSession(BenchServices(None, receiving, None, None, None, None))  # type: ignore[arg-type]
+            session.use(user)
+        self.session = session
         self._lookup = lookup
         self._receiving = receiving
         self._user = user
@@ -232,26 +238,19 @@ class ReceivePage(QWidget):
 
     # --- scanning ----------------------------------------------------------------
     def submit(self, code: str | None = None) -> None:
+        """A scan typed into the field (a scanner's burst comes through the shell)."""
         code = self.scan.text() if code is None else code
+        self.show_scan(code, self.session.scan(code))
+
+    def show_scan(self, code: str, screen: Screen) -> None:
+        """Render what the session made of a scan."""
         self._last_code = code
-        try:
-            result = self._lookup.lookup(code)
-            view = result.view
-            if view is None:
-                self._no_match(result.problem or "Not found.")
-                return
-            if view.rma_number:
-                outcome = self._receiving.receive_parcel(view.rma_number, code, self._user)
-                view = outcome.view
-                level = Level.OK if outcome.newly_received else Level.WARN
-                self.banner.show_message(level, outcome.message)
-            else:
-                self.banner.show_message(Level.WARN, f"Order {view.order_number} has no "
-                                         "return authorization: hold the parcel (Ctrl+H) or "
-                                         "ask customer service.")
-        except ReturnBenchError as exc:
-            self._no_match(user_message(exc), search=False)
+        self.scan.setText(code)
+        view = screen.view
+        if view is None:
+            self._no_match(screen.message, search=screen.data.get("found") is False)
             return
+        self.banner.show_message(LEVELS[screen.level], screen.message)
         self.no_match.hide()
         self.empty.hide()
         self.card.show_return(view)
@@ -287,16 +286,14 @@ class ReceivePage(QWidget):
         if unit is None or view is None or not view.rma_number:
             return
         row = self.card.table.currentRow()
-        try:
-            fresh = self._receiving.set_reception(view.rma_number, unit, status, self._user)
-        except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+        self.session.parcel = view
+        screen = self.session.mark(unit, status)
+        self.banner.show_message(LEVELS[screen.level], screen.message)
+        if screen.view is None:
             return
-        self.card.show_return(fresh)
+        self.card.show_return(screen.view)
         self.card.table.selectRow(row)
-        self.banner.show_message(Level.OK, f"Item {unit} marked "
-                                 f"{status.value.replace('_', ' ')}.")
-        self.found.emit(fresh)
+        self.found.emit(screen.view)
 
     def open_extra(self) -> None:
         if self.card.view is None or not self.card.view.rma_number:

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self.shell is not None:
+            self.shell.close_down()
             self.shell.receive.stop_camera()
             self.shell.inspect.release_holds()
         self.feed.stop()
@@ -156,6 +157,7 @@ class MainWindow(QMainWindow):
 
     def _sign_out(self) -> None:
         if self.shell is not None:
+            self.shell.close_down()
             self.shell.receive.stop_camera()
             self.shell.inspect.release_holds()
             self.stack.removeWidget(self.shell)

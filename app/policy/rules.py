@@ -119,7 +119,23 @@ def load_policy(ref: str | Path) -> Policy:
         raise PolicyError(f"Policy {ref!s} not found (known policies: {known}).") from exc
     except OSError as exc:
         raise PolicyError(f"Policy file {path} cannot be read: {exc.strerror}.") from exc
-    return parse_policy(raw, str(path))
+    return _parsed(raw, str(path))
+
+
+_CACHE: dict[tuple[str, bytes], Policy] = {}
+
+
+def _parsed(raw: bytes, source: str) -> Policy:
+    """Parse a policy file once per content: a bench decides hundreds of times a day
+    under the same file, and an edited file (new content) is parsed and validated anew."""
+    key = (source, hashlib.sha256(raw).digest())
+    policy = _CACHE.get(key)
+    if policy is None:
+        policy = parse_policy(raw, source)
+        if len(_CACHE) > 64:
+            _CACHE.clear()
+        _CACHE[key] = policy
+    return policy
 
 
 def parse_policy(raw: bytes, source: str) -> Policy:

@@ -172,6 +172,24 @@ class LookupService:
             return [SearchHit(o.number, rma, c.name, c.email, o.placed_at.date())
                     for o, c, rma in rows]
 
+    def find_in(self, session: Session, raw: str
+                ) -> tuple[ScanResult, ReturnAuthorization | None, ReturnView | None,
+                           str | None]:
+        """Inside the caller's transaction: classify `raw` and find its return. Returns
+        the scan, the RMA row (when the code names one), its view, or the problem."""
+        scan = classify(raw)
+        problem = scan.problem()
+        if problem:
+            return scan, None, None, problem
+        for candidate in scan.valid:
+            found = self._find_rows(session, candidate)
+            if found is not None:
+                order, rma = found
+                return scan, rma, self._view(session, order, rma, candidate.kind), None
+        kinds = " / ".join(dict.fromkeys(KIND_WORDS[c.kind] for c in scan.valid))
+        return scan, None, None, (f"No return found for {kinds} {scan.text}: search by "
+                                  "customer name, email or order, or hold the parcel.")
+
     def view_of(self, session: Session, rma: ReturnAuthorization,
                 matched_by: str = "rma") -> ReturnView:
         """The view of an RMA already loaded in the caller's transaction."""
@@ -179,6 +197,13 @@ class LookupService:
 
     # --- finding --------------------------------------------------------------------
     def _find(self, session: Session, c: Candidate) -> ReturnView | None:
+        found = self._find_rows(session, c)
+        if found is None:
+            return None
+        return self._view(session, found[0], found[1], c.kind)
+
+    def _find_rows(self, session: Session, c: Candidate
+                   ) -> tuple[Order, ReturnAuthorization | None] | None:
         if c.kind == "order":
             order = session.scalars(select(Order).where(Order.number == c.value)).one_or_none()
             if order is None:
@@ -186,7 +211,7 @@ class LookupService:
             latest = session.scalars(
                 select(ReturnAuthorization).where(ReturnAuthorization.order_id == order.id)
                 .order_by(ReturnAuthorization.created_at.desc()).limit(1)).one_or_none()
-            return self._view(session, order, latest, "order")
+            return order, latest
         if c.kind == "item":  # our item label: the RMA's row id is in the plate
             where = ReturnAuthorization.id == int(c.value[3:11])
         elif c.kind == "rma":
@@ -203,7 +228,7 @@ class LookupService:
         ).first()
         if rma is None:
             return None
-        return self._view(session, rma.order, rma, c.kind)
+        return rma.order, rma
 
     def _view(self, session: Session, order: Order, rma: ReturnAuthorization | None,
               matched: str) -> ReturnView:

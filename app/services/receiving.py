@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -28,11 +28,23 @@ from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
 from app.services.lookup import LookupService, ReturnView
 from app.services.uow import UnitOfWork, retrying
-from models import Receipt, ReturnItem
+from models import Receipt, ReturnAuthorization, ReturnItem
 
 MARKABLE = (ReceptionStatus.RECEIVED, ReceptionStatus.MISSING, ReceptionStatus.WRONG_ITEM)
 MARK_OP = {ReceptionStatus.RECEIVED: Op.MARK_RECEIVED, ReceptionStatus.MISSING: Op.MARK_MISSING,
            ReceptionStatus.WRONG_ITEM: Op.MARK_WRONG}
+
+
+@dataclass(frozen=True)
+class ScanOutcome:
+    """What one scan found and did: the view to show (None: nothing found, `problem`
+    says why), whether the parcel was received now, and the sentence for the bench."""
+
+    view: ReturnView | None
+    newly_received: bool
+    message: str
+    problem: str | None = None
+    no_return: bool = False  # an order without a return authorization
 
 
 @dataclass(frozen=True)
@@ -53,6 +65,27 @@ class ReceivingService:
         self._load_policy = policy_loader
 
     @retrying
+    def scan(self, code: str, user: SignedInUser) -> ScanOutcome:
+        """One scan at the bench, in one transaction: classify the code, find its return,
+        record the parcel's receipt (once) and build the screen's view."""
+        require(user.role, Action.RECEIVE)
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            _scan, rma, view, problem = self._lookup.find_in(s, code)
+            if view is None:
+                return ScanOutcome(None, False, problem or "Not found.", problem=problem)
+            if rma is None:
+                return ScanOutcome(view, False, f"Order {view.order_number} has no return "
+                                   "authorization: hold the parcel (Ctrl+H) or ask customer "
+                                   "service.", no_return=True)
+            s.execute(select(ReturnAuthorization.id).where(ReturnAuthorization.id == rma.id)
+                      .with_for_update())
+            outcome = self._receive(s, rma, code, user, now, view)
+            uow.commit()
+            return outcome
+
+    @retrying
     def receive_parcel(self, rma_number: str, scanned_code: str,
                        user: SignedInUser) -> ReceiveOutcome:
         """Record the parcel's receipt once; a second scan says when, by whom and where."""
@@ -61,37 +94,42 @@ class ReceivingService:
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             rma = load_rma(s, rma_number, for_update=True)
-            already = s.scalar(select(func.count()).select_from(Receipt)
-                               .where(Receipt.rma_id == rma.id))
-            if not already:
-                policy = self._load_policy(rma.order.brand.value)
-                due = add_business_days(local_date(now, policy.timezone),
-                                        policy.inspection_business_days, policy.holidays)
-                s.add(Receipt(rma_id=rma.id, scanned_code=scanned_code[:80], received_at=now,
-                              user_id=user.id, station_id=station_row(s, self._station).id))
-                rma.status = RmaStatus.RECEIVED
-                for item in rma.items:
-                    if item.reception_status is ReceptionStatus.AWAITING:
-                        item.reception_status = ReceptionStatus.RECEIVED
-                        item.received_at = now
-                    item.inspection_due_on = due
-                audit.append(s, at=now, action="parcel.received", actor=user.username,
-                             station=self._station, entity="rma", entity_id=rma.number,
-                             payload={"scanned": scanned_code, "inspection_due": due})
-                s.flush()
-            # The view is built from the rows this transaction holds, not looked up again:
-            # the scan-to-screen path does its database work once.
-            view = self._lookup.view_of(s, rma)
+            outcome = self._receive(s, rma, scanned_code, user, now, None)
             uow.commit()
-        if already:
-            first = view.first_receipt
-            assert first is not None
-            when = first.received_at.astimezone().strftime("%b %d %H:%M")
-            return ReceiveOutcome(view, False, f"{rma_number} was already received on {when} "
-                                  f"by {first.user} at {first.station}.")
-        expected = sum(1 for it in view.items if it.line is not None)
-        return ReceiveOutcome(view, True, f"Received {rma_number}: {expected} item"
-                              f"{'s' if expected != 1 else ''} expected. Inspect with F2.")
+        assert outcome.view is not None
+        return ReceiveOutcome(outcome.view, outcome.newly_received, outcome.message)
+
+    def _receive(self, s: Session, rma: ReturnAuthorization, scanned_code: str,
+                 user: SignedInUser, now: dt.datetime, view: ReturnView | None
+                 ) -> ScanOutcome:
+        """The receipt, inside the caller's transaction (the RMA row locked)."""
+        if view is None:
+            view = self._lookup.view_of(s, rma)
+        first = view.first_receipt
+        if first is None:
+            policy = self._load_policy(rma.order.brand.value)
+            due = add_business_days(local_date(now, policy.timezone),
+                                    policy.inspection_business_days, policy.holidays)
+            s.add(Receipt(rma_id=rma.id, scanned_code=scanned_code[:80], received_at=now,
+                          user_id=user.id, station_id=station_row(s, self._station).id))
+            rma.status = RmaStatus.RECEIVED
+            for item in rma.items:
+                if item.reception_status is ReceptionStatus.AWAITING:
+                    item.reception_status = ReceptionStatus.RECEIVED
+                    item.received_at = now
+                item.inspection_due_on = due
+            audit.append(s, at=now, action="parcel.received", actor=user.username,
+                         station=self._station, entity="rma", entity_id=rma.number,
+                         payload={"scanned": scanned_code, "inspection_due": due})
+            s.flush()
+            # The view is built from the rows this transaction holds, not looked up again.
+            view = self._lookup.view_of(s, rma)
+            expected = sum(1 for it in view.items if it.line is not None)
+            return ScanOutcome(view, True, f"Received {rma.number}: {expected} item"
+                               f"{'s' if expected != 1 else ''} expected. Inspect with F2.")
+        when = first.received_at.astimezone().strftime("%b %d %H:%M")
+        return ScanOutcome(view, False, f"{rma.number} was already received on {when} "
+                           f"by {first.user} at {first.station}.")
 
     @retrying
     def set_reception(self, rma_number: str, unit_no: int, status: ReceptionStatus,
@@ -113,8 +151,10 @@ class ReceivingService:
             audit.append(s, at=now, action="item.reception", actor=user.username,
                          station=self._station, entity="rma", entity_id=rma.number,
                          payload={"unit_no": unit_no, "from": before.value, "to": status.value})
+            s.flush()
+            view = self._lookup.view_of(s, rma)  # no second lookup: these rows, this view
             uow.commit()
-        return self._lookup.find_return(rma_number)
+        return view
 
     @retrying
     def add_extra_item(self, rma_number: str, description: str,

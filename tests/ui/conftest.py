@@ -17,6 +17,15 @@ from app.services.demo_data import load_demo_data
 DEMO_DAY = dt.date(2026, 4, 15)
 
 
+@pytest.fixture(autouse=True)
+def _scanner_gap(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Page tests type with qtbot at 0 ms per key, which is a scanner's speed: they run with
+    burst detection off. The scan router's own tests (marked `scanner`) and the real-window
+    tests run it at its default 30 ms."""
+    if request.node.get_closest_marker("scanner") is None:
+        monkeypatch.setenv("RETURNBENCH_SCAN_GAP_MS", "0")
+
+
 @pytest.fixture
 def services(tmp_path: Path, clock: FixedClock) -> Iterator[Services]:
     """Real services on a real SQLite file with a little demo data."""

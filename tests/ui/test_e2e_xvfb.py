@@ -81,7 +81,7 @@ def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
             "SELECT number, tracking_number FROM return_authorizations ORDER BY id LIMIT 2"
         ).fetchall()
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
-           "RETURNBENCH_DATA_DIR": str(tmp_path / "data")}
+           "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"}
     app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--station", "E2E-BENCH"],
                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
@@ -148,7 +148,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
         number = conn.execute("SELECT number FROM return_authorizations ORDER BY id LIMIT 1"
                               ).fetchone()[0]
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
-           "RETURNBENCH_DATA_DIR": str(tmp_path / "data")}
+           "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"}
     app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--camera", str(camera)],
                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
@@ -207,7 +207,7 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
             "AND l.clearance = 0 ORDER BY r.id LIMIT 1").fetchone()
     labels = tmp_path / "labels"
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
-           "RETURNBENCH_DATA_DIR": str(tmp_path / "data")}
+           "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"}
     app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--station", "E2E-BENCH",
                             "--printer", f"file:{labels}"],
                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -236,7 +236,8 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
         time.sleep(0.5)
         _xdo(display, "key", "e")
         time.sleep(0.5)
-        _xdo(display, "type", "--delay", "5", "Customer was promised a refund on the phone")
+        # A person types the reason (a scanner's 5 ms per key would be a scan).
+        _xdo(display, "type", "--delay", "70", "Promised a refund by phone")
         _xdo(display, "key", "Return")
         pending = _wait(lambda: one(
             "SELECT id, requested_outcome, amount FROM approvals WHERE status = 'pending'"),
@@ -276,7 +277,7 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
     exported = subprocess.run([sys.executable, "main.py", "export-settlements", "--outbox",
                                str(outbox), "--db", url], cwd=ROOT, capture_output=True,
                               text=True, env={**os.environ,
-                                              "RETURNBENCH_DATA_DIR": str(tmp_path / "data")})
+                                              "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"})
     assert exported.returncode == 0, exported.stderr
     import json
     records = [json.loads(p.read_text()) for p in outbox.glob("decision-*.json")]

@@ -1,0 +1,339 @@
+"""The bench session: one bench's state (who is signed in, the open parcel, the forms being
+filled, the work kept while the database is away) and its inputs (a scan, a mark, an edit,
+accept, an exception, an answer). Each input returns a `Screen`: what to show, which sound
+and what was printed. The window renders it and forwards input; `main.py replay` and the
+tests drive the same session without Qt."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from app.domain.enums import (
+    DecisionStatus,
+    PrintJobStatus,
+    ReceptionStatus,
+    Resolution,
+)
+from app.domain.money import format_money
+from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
+from app.services.approvals import ApprovalService
+from app.services.auth import AuthService, SignedInUser
+from app.services.decisions import AcceptedDecision, DecisionService, InspectionInput
+from app.services.inspection import InspectionService
+from app.services.labels_plan import labels_for
+from app.services.lookup import ReturnView
+from app.services.printing import PrintService
+from app.services.receiving import ReceivingService
+from app.services.unsaved import UnsavedWork
+
+OK, WARN, ERROR = "ok", "warn", "error"
+
+
+@dataclass(frozen=True)
+class Screen:
+    """What the screen shows after one input."""
+
+    level: str                         # ok, warn or error: the banner's colour
+    message: str                       # the sentence for the bench
+    sound: str | None = None           # good, bad or None
+    place: str | None = None           # receive or inspect: the page to show; None stays
+    view: ReturnView | None = None     # the parcel to show
+    printed: tuple[str, ...] = ()      # one line per label: sent, or why not
+    data: dict[str, Any] = field(default_factory=dict)  # machine-readable extras
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"level": self.level, "message": self.message}
+        if self.sound:
+            out["sound"] = self.sound
+        if self.place:
+            out["place"] = self.place
+        if self.view is not None:
+            out["rma"] = self.view.rma_number
+            out["order"] = self.view.order_number
+            out["items"] = [{"unit": it.unit_no, "reception": it.reception_status.value,
+                             "decision": it.decision_status.value} for it in self.view.items]
+        if self.printed:
+            out["printed"] = list(self.printed)
+        out.update(self.data)
+        return out
+
+
+@dataclass
+class BenchServices:
+    """The services one bench uses (built once, by the composition root)."""
+
+    auth: AuthService
+    receiving: ReceivingService | None
+    decisions: DecisionService
+    approvals: ApprovalService
+    inspection: InspectionService
+    printing: PrintService
+    unsaved: UnsavedWork | None = None
+
+
+class BenchSession:
+    def __init__(self, services: BenchServices) -> None:
+        self._s = services
+        self.user: SignedInUser | None = None
+        self.parcel: ReturnView | None = None
+        # The forms being filled, by unit, for the open parcel (saved as drafts as they go).
+        self.forms: dict[int, InspectionInput] = {}
+        # An Enter the database could not take: (request key, forms), done when it is back.
+        self.pending_accept: tuple[str, dict[int, InspectionInput]] | None = None
+
+    # --- who ---------------------------------------------------------------------
+    def sign_in(self, username: str, pin: str) -> Screen:
+        try:
+            self.user = self._s.auth.sign_in(username, pin)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        return Screen(OK, f"Signed in: {self.user.display_name} ({self.user.role.value}).",
+                      place="receive")
+
+    def use(self, user: SignedInUser) -> None:
+        """The window signed the user in already."""
+        self.user = user
+
+    def sign_out(self) -> None:
+        self.user, self.parcel, self.forms = None, None, {}
+
+    def _who(self) -> SignedInUser:
+        if self.user is None:
+            raise ReturnBenchError("Sign in first.")
+        return self.user
+
+    # --- scanning ----------------------------------------------------------------
+    def scan(self, code: str) -> Screen:
+        """A scanned (or typed) parcel code, from any page: one transaction finds the
+        return and records its receipt. A half-done form stays a draft, and the screen
+        says so."""
+        try:
+            user = self._who()
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        kept = self._kept_forms(code)
+        if self._s.receiving is None:
+            return Screen(ERROR, "This screen cannot receive parcels.", "bad")
+        try:
+            outcome = self._s.receiving.scan(code.strip(), user)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, kept + user_message(exc), "bad", place="receive",
+                          data={"found": False})
+        if outcome.view is None:
+            return Screen(ERROR, kept + outcome.message, "bad", place="receive",
+                          data={"found": False})
+        self.parcel = outcome.view
+        self.forms = {}
+        level = OK if outcome.newly_received else WARN
+        if outcome.no_return:
+            level = WARN
+        return Screen(level, kept + outcome.message, "good", place="receive",
+                      view=outcome.view,
+                      data={"found": True, "received": outcome.newly_received})
+
+    def _kept_forms(self, code: str) -> str:
+        if self.parcel is None or not self.parcel.rma_number:
+            return ""
+        half_done = sorted(u for u, f in self.forms.items() if f.grade is not None
+                           or f != InspectionInput())
+        if not half_done or code.strip().upper() == self.parcel.rma_number:
+            return ""
+        units = ", ".join(str(u) for u in half_done)
+        return (f"{self.parcel.rma_number} item{'s' if len(half_done) > 1 else ''} {units} "
+                "kept as a draft (it comes back when you scan that parcel again). ")
+
+    # --- receiving marks -----------------------------------------------------------
+    def mark(self, unit: int, status: ReceptionStatus) -> Screen:
+        if self.parcel is None or not self.parcel.rma_number or self._s.receiving is None:
+            return Screen(WARN, "Scan a parcel first.")
+        try:
+            view = self._s.receiving.set_reception(self.parcel.rma_number, unit, status,
+                                                   self._who())
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        self.parcel = view
+        return Screen(OK, f"Item {unit} marked {status.value.replace('_', ' ')}.", view=view)
+
+    # --- inspecting ----------------------------------------------------------------
+    def open_inspection(self, view: ReturnView | None = None) -> Screen:
+        view = view or self.parcel
+        if view is None or not view.rma_number:
+            return Screen(WARN, "Scan a parcel first (F1).")
+        self.parcel = view
+        self.forms = {it.unit_no: InspectionInput() for it in view.items
+                      if it.decision_status is DecisionStatus.PENDING}
+        restored = 0
+        try:
+            drafts = self._s.inspection.drafts(view.rma_number)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), place="inspect", view=view)
+        for unit, draft in drafts.items():
+            if unit in self.forms:
+                self.forms[unit] = draft.form
+                restored += 1
+        kept = self._s.unsaved.forms(view.rma_number) if self._s.unsaved else {}
+        for unit, form in kept.items():
+            if unit in self.forms:
+                self.forms[unit] = form
+                restored += 1
+        message = (f"Picked up where the bench left off: {restored} item(s) with their "
+                   "photos." if restored else f"Inspect {view.rma_number}.")
+        return Screen(OK, message, place="inspect", view=view)
+
+    def edit(self, unit: int, **changes: Any) -> Screen:
+        """Grade, toggle or set a field of one unit's form; saved as a draft at once."""
+        if self.parcel is None or unit not in self.forms:
+            return Screen(WARN, "This item is already decided." if self.parcel else
+                          "Scan a parcel first.")
+        form = replace(self.forms[unit], **changes)
+        self.forms[unit] = form
+        return self.save_draft(unit)
+
+    def save_draft(self, unit: int) -> Screen:
+        assert self.parcel is not None and self.parcel.rma_number
+        rma, form = self.parcel.rma_number, self.forms[unit]
+        try:
+            self._s.inspection.save_draft(rma, unit, form, self._who())
+        except DatabaseUnavailable:
+            if self._s.unsaved is not None:
+                self._s.unsaved.keep(rma, unit, form)
+                return Screen(WARN, "The database is unreachable. Your inspection is kept on "
+                              "this bench and saved when it is back; go on working.")
+            return Screen(ERROR, "Not saved: the database is unreachable.")
+        except ReturnBenchError as exc:
+            return Screen(ERROR, f"Not saved: {user_message(exc)}")
+        if self._s.unsaved is not None:
+            self._s.unsaved.forget(rma, unit)
+        return Screen(OK, "")
+
+    def graded(self) -> dict[int, InspectionInput]:
+        return {u: f for u, f in self.forms.items() if f.grade is not None}
+
+    def accept(self, request_key: str | None = None, after_outage: bool = False) -> Screen:
+        """Enter: store the decision of every graded unit and print what the lifecycle
+        says (the final label, or the hold-shelf tag while an answer is awaited)."""
+        graded = self.graded()
+        if self.parcel is None or not self.parcel.rma_number or not graded:
+            return Screen(WARN, "Grade the item first (1–5), then Enter.")
+        # Pressing Enter again on the same forms retries the same request: never twice.
+        if request_key is None:
+            request_key = self.pending_accept[0] if self.pending_accept is not None \
+                and self.pending_accept[1] == graded else uuid.uuid4().hex
+        rma = self.parcel.rma_number
+        try:
+            accepted = self._s.decisions.accept(rma, graded, self._who(),
+                                                request_key=request_key)
+        except DatabaseUnavailable:
+            self.pending_accept = (request_key, graded)
+            if self._s.unsaved is not None:
+                for unit, form in graded.items():
+                    self._s.unsaved.keep(rma, unit, form)
+            return Screen(ERROR, "The database is unreachable: the decision is NOT saved "
+                          "yet. It is kept here and saved by itself when the database is "
+                          "back (Enter tries now).", "bad", data={"saved": False})
+        except ReturnBenchError as exc:
+            self.pending_accept = None
+            prefix = "The decision kept during the outage was not saved: " \
+                if after_outage else ""
+            return Screen(ERROR, prefix + user_message(exc), "bad", data={"saved": False})
+        self.pending_accept = None
+        if self._s.unsaved is not None:
+            for unit in graded:
+                self._s.unsaved.forget(rma, unit)
+        for unit in graded:
+            self.forms.pop(unit, None)
+        printed = self._print(accepted, request_key)
+        return self._accepted_screen(accepted, printed, after_outage)
+
+    def _print(self, accepted: AcceptedDecision, key: str) -> tuple[str, ...]:
+        out = []
+        for unit_no, kind in accepted.labels:
+            try:
+                job = self._s.printing.print_label(accepted.view.rma_number, unit_no, kind,
+                                                   self._who(),
+                                                   request_key=f"{key}/{unit_no}/{kind}")
+            except ReturnBenchError as exc:
+                out.append(user_message(exc))
+                continue
+            out.append(f"{kind} label for item {unit_no} printed"
+                       if job.status is PrintJobStatus.SENT else job.message)
+        return tuple(out)
+
+    def _accepted_screen(self, accepted: AcceptedDecision, printed: tuple[str, ...],
+                         after_outage: bool) -> Screen:
+        view = accepted.view
+        waiting = view.approval is not None
+        parts = []
+        for u in view.units:
+            money = u.refund or u.credit
+            words = u.resolution.value.replace("_", " ")
+            if waiting and u.resolution is not Resolution.HOLD:
+                parts.append(f"item {u.unit_no}: {words} {format_money(money)} proposed, "
+                             f"waiting for a {view.approval.value if view.approval else ''}; "
+                             "dress to the hold shelf")
+            else:
+                parts.append(f"item {u.unit_no}: {words}"
+                             + (f" {format_money(money)}" if money else "")
+                             + f", dress to {u.disposition.replace('_', ' ')}")
+        failed = [p for p in printed if "printed" not in p]
+        level = WARN if waiting or failed else OK
+        saved = "Saved now that the database is back. " if after_outage else ""
+        sent = sum(1 for p in printed if "printed" in p)
+        tail = (f" {failed[0]}" if failed else
+                f" {sent} label{'s' if sent != 1 else ''} printed." if printed else "")
+        approval = (f" Waiting for {view.approval.value} approval (request "
+                    f"#{accepted.approval_ids[0]})."
+                    if view.approval is not None and accepted.approval_ids else "")
+        return Screen(level, f"{saved}Accepted: {'; '.join(parts)}.{approval}{tail}",
+                      "good" if not failed else "bad", printed=printed,
+                      data={"saved": True, "decisions": list(accepted.decision_ids),
+                            "approvals": list(accepted.approval_ids),
+                            "units": {u.unit_no: u.resolution.value for u in view.units},
+                            "all_done": not self.forms})
+
+    def request_exception(self, unit: int, reason: str, outcome: str) -> Screen:
+        """E: ask for an exception; the service prices it; the dress gets its hold-shelf
+        tag while it waits."""
+        if self.parcel is None or not self.parcel.rma_number:
+            return Screen(WARN, "Scan a parcel first.")
+        rma = self.parcel.rma_number
+        form = self.forms.get(unit)
+        try:
+            approval_id = self._s.decisions.request_exception(
+                rma, unit, reason, outcome, self._who(),
+                inspection=form if form is not None and form.grade is not None else None)
+            amount = self._s.approvals.get(approval_id).amount
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        self.forms.pop(unit, None)
+        printed = []
+        for kind in labels_for(DecisionStatus.AWAITING_APPROVAL, Resolution.HOLD, None):
+            try:
+                job = self._s.printing.print_label(rma, unit, kind, self._who(),
+                                                   request_key=f"exception-{approval_id}/{kind}")
+                printed.append("Hold-shelf tag printed." if job.status is PrintJobStatus.SENT
+                               else job.message)
+            except ReturnBenchError as exc:
+                printed.append(user_message(exc))
+        return Screen(WARN, f"Exception request #{approval_id} sent for approval: "
+                      f"{outcome.replace('_', ' ')} {format_money(amount)}. Put the dress on "
+                      f"the hold shelf. {' '.join(printed)}".strip(), printed=tuple(printed),
+                      data={"approval": approval_id, "amount": str(amount),
+                            "all_done": not self.forms})
+
+    # --- answering (a supervisor or manager at this bench) ---------------------------
+    def answer(self, approval_id: int, username: str, pin: str, approve: bool,
+               note: str = "", alternative: str | None = None) -> Screen:
+        try:
+            view = self._s.approvals.answer_with_pin(approval_id, username, pin, approve,
+                                                     note, alternative)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        sent = self._s.printing.retry_queued()
+        return Screen(OK if view.status.value == "approved" else WARN,
+                      f"#{view.id} {view.status.value} by {view.answered_by}."
+                      + (f" {sent} final label{'s' if sent != 1 else ''} printed." if sent
+                         else ""), "good", data={"approval": view.id,
+                                                 "status": view.status.value})
