@@ -277,7 +277,7 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
     exported = subprocess.run([sys.executable, "main.py", "export-settlements", "--outbox",
                                str(outbox), "--db", url], cwd=ROOT, capture_output=True,
                               text=True, env={**os.environ,
-                                              "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"})
+                                              "RETURNBENCH_DATA_DIR": str(tmp_path / "data")})
     assert exported.returncode == 0, exported.stderr
     import json
     records = [json.loads(p.read_text()) for p in outbox.glob("decision-*.json")]
