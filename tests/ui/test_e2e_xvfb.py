@@ -284,3 +284,66 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
     expected = f"{(int(price) + int(tax)) / 100:.2f}"
     assert [(r["rma"], r["resolution"], r["refund"]) for r in records] == [
         (number, "refund", expected)]
+
+
+def test_a_scan_on_inspect_is_a_scan_not_hotkeys(display: str, tmp_path: Path) -> None:
+    """The first release's worst bench bug, played with real X key events: with a dress
+    open on Inspect (graded B, not accepted), the inspector scans the next parcel without
+    pressing F1. R, M, 5 and Enter in the label must not tick, clear, grade or accept: the
+    next parcel is received, no decision and no label exist, the form is kept as a draft."""
+    db = tmp_path / "bench.db"
+    url = f"sqlite:///{db}"
+    made = subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "60", "--seed",
+                           "4", "--db", url], cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+    with sqlite3.connect(db) as conn:
+        first, second = (r[0] for r in conn.execute(
+            "SELECT number FROM return_authorizations WHERE number LIKE '%5%' "
+            "ORDER BY id LIMIT 2").fetchall())
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"}
+    app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--station", "E2E-BENCH",
+                            "--printer", f"file:{tmp_path / 'labels'}"],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+
+    def one(sql: str) -> tuple[object, ...]:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(sql).fetchone()  # type: ignore[no-any-return]
+
+    try:
+        wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
+                    .split("\n")[0], 60, "the window")
+        time.sleep(0.5)
+        _xdo(display, "windowfocus", "--sync", wid)
+        _xdo(display, "key", "Down", "Down")
+        _xdo(display, "type", "--delay", "5", "1111")
+        _xdo(display, "key", "Return")
+        time.sleep(1.0)
+        _xdo(display, "type", "--delay", "5", first)
+        _xdo(display, "key", "Return")
+        _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1, 10, "the first receipt")
+        _xdo(display, "key", "F2")
+        time.sleep(1.0)
+        _xdo(display, "key", "2")  # grade B, by hand
+        _wait(lambda: one("SELECT count(*) FROM inspections WHERE grade = 'B'")[0] == 1, 10,
+              "the draft")
+        # The next parcel, scanned straight away on Inspect.
+        _xdo(display, "type", "--delay", "5", second)
+        _xdo(display, "key", "Return")
+        _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 2, 10, "the second receipt")
+        time.sleep(0.5)
+        assert one("SELECT count(*) FROM decisions")[0] == 0
+        assert one("SELECT count(*) FROM print_jobs")[0] == 0
+        assert one("SELECT grade, is_draft FROM inspections")[0:2] == ("B", 1)
+        shot = tmp_path / "after-scan.png"
+        subprocess.run(["import", "-window", "root", str(shot)],
+                       env={**os.environ, "DISPLAY": display}, check=False, timeout=30)
+    finally:
+        app.terminate()
+        try:
+            _out, err = app.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            app.kill()
+            _out, err = app.communicate()
+    assert "Traceback" not in err

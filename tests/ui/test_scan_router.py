@@ -1,0 +1,125 @@
+"""A scan is always a scan (issue 14): a scanner's burst (0, 5 or 20 ms per key, ending
+in Enter or Tab) on any page opens and receives that parcel, never reaching the page's
+hotkeys; the same characters typed at a person's 120 ms per key stay hotkeys."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QWidget
+
+from app.bootstrap import Services
+from app.domain.enums import Grade
+from app.services.uow import UnitOfWork
+from models import Decision, Inspection, Receipt, ReturnAuthorization
+from tests.ui.test_inspect import _simple_refund_rma
+from tests.ui.test_shell import _sign_in, _window
+
+pytestmark = pytest.mark.scanner
+PAGES = {"Receive": Qt.Key.Key_F1, "Inspect": Qt.Key.Key_F2, "Claims": Qt.Key.Key_F3,
+         "Approvals": Qt.Key.Key_F4, "Settings": Qt.Key.Key_F6}
+
+
+def _numbers(services: Services, n: int) -> list[str]:
+    with UnitOfWork(services.session_factory) as uow:
+        return list(uow.session.scalars(select(ReturnAuthorization.number)
+                                        .order_by(ReturnAuthorization.id.desc()).limit(n)))
+
+
+def _receipts(services: Services) -> set[str]:
+    with UnitOfWork(services.session_factory) as uow:
+        return set(uow.session.scalars(select(ReturnAuthorization.number).join(
+            Receipt, Receipt.rma_id == ReturnAuthorization.id)))
+
+
+def _focus() -> QWidget:
+    widget = QApplication.focusWidget()
+    assert widget is not None
+    return widget
+
+
+def _burst(qtbot, text: str, delay_ms: int, end: Qt.Key = Qt.Key.Key_Return) -> None:  # type: ignore[no-untyped-def]
+    """A keyboard-wedge scanner: the code at `delay_ms` per key, then its suffix key.
+    QTest waits its delay before the press and again before the release of each key, so
+    half the delay each gives `delay_ms` from one key press to the next."""
+    half = delay_ms // 2 if delay_ms else -1
+    qtbot.keyClicks(_focus(), text, delay=half)
+    qtbot.keyClick(_focus(), end, delay=half)
+
+
+@pytest.mark.parametrize("delay_ms", [0, 5, 20])
+@pytest.mark.parametrize("page", list(PAGES))
+def test_a_burst_on_any_page_receives_the_parcel(qtbot, services: Services, page: str,  # type: ignore[no-untyped-def]
+                                                 delay_ms: int) -> None:
+    number = _numbers(services, 1)[0]
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 3, "4444")  # Maria, manager: sees every page
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClick(_focus(), PAGES[page])
+    qtbot.wait(50)
+    assert shell.nav.currentRow() == list(PAGES.values()).index(PAGES[page]) + (
+        1 if page == "Settings" else 0)
+    _burst(qtbot, number, delay_ms, Qt.Key.Key_Tab if delay_ms == 5 else Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: number in _receipts(services), timeout=3000)
+    assert shell.pages.currentWidget() is shell.receive
+    assert number in shell.receive.banner.text()
+
+
+def test_a_scan_on_inspect_with_a_half_done_form_keeps_it_and_receives_the_next(  # type: ignore[no-untyped-def]
+        qtbot, services: Services) -> None:
+    first = _simple_refund_rma(services)
+    nxt = next(n for n in _numbers(services, 3) if n != first)
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "1111")  # Ines
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    _burst(qtbot, first, 5)
+    qtbot.waitUntil(lambda: first in _receipts(services), timeout=3000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_F2)
+    qtbot.waitUntil(shell.inspect.hasFocus, timeout=2000)
+    # A person grades B (a key, then a pause): a hotkey.
+    qtbot.keyClick(shell.inspect, Qt.Key.Key_2)
+    qtbot.wait(120)
+    assert shell.inspect.forms[1].grade is Grade.B
+    # The next parcel's label, scanned without pressing F1 first: R, M, 5 and Enter are
+    # not hotkeys here.
+    _burst(qtbot, nxt, 5)
+    qtbot.waitUntil(lambda: nxt in _receipts(services), timeout=3000)
+    assert shell.pages.currentWidget() is shell.receive
+    assert "kept as a draft" in shell.receive.banner.text()
+    with UnitOfWork(services.session_factory) as uow:
+        s = uow.session
+        assert s.scalar(select(func.count()).select_from(Decision)) == 0
+        draft = s.scalars(select(Inspection).where(Inspection.is_draft.is_(True))).one()
+        assert draft.grade is Grade.B  # the half-done form, kept
+    # Scanning the first parcel again brings its form back.
+    _burst(qtbot, first, 5)
+    qtbot.keyClick(_focus(), Qt.Key.Key_F2)
+    qtbot.waitUntil(lambda: shell.inspect.view is not None
+                    and shell.inspect.view.rma_number == first, timeout=2000)
+    assert shell.inspect.forms[1].grade is Grade.B
+
+
+def test_the_same_keys_at_a_persons_speed_are_hotkeys(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    number = _simple_refund_rma(services)
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "1111")
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    _burst(qtbot, number, 0)
+    qtbot.waitUntil(lambda: number in _receipts(services), timeout=3000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_F2)
+    qtbot.waitUntil(shell.inspect.hasFocus, timeout=2000)
+    before = _receipts(services)
+    # "5" then "1" at 120 ms per key: grade X, then grade A; never a scan.
+    qtbot.keyClicks(shell.inspect, "51", delay=60)  # 60 before press + 60 before release
+    qtbot.wait(60)
+    assert shell.inspect.forms[1].grade is Grade.A
+    assert shell.pages.currentWidget() is shell.inspect
+    assert _receipts(services) == before
