@@ -215,6 +215,10 @@ class BenchSession:
         """Enter: store the decision of every graded unit and print what the lifecycle
         says (the final label, or the hold-shelf tag while an answer is awaited)."""
         graded = self.graded()
+        if self.parcel is not None and self.parcel.rma_number and not self.forms:
+            return Screen(WARN, f"Nothing to decide on {self.parcel.rma_number}: every item "
+                          "is decided or waits for an answer. To change a decision, ask for "
+                          "an exception (E); scan the next parcel.")
         if self.parcel is None or not self.parcel.rma_number or not graded:
             return Screen(WARN, "Grade the item first (1–5), then Enter.")
         # Pressing Enter again on the same forms retries the same request: never twice.

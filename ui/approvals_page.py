@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.domain.enums import ApprovalKind
 from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
 from app.notify import RECONNECTED
@@ -181,7 +182,9 @@ class ApprovalsPage(QWidget):
             + (f", asks for {v.requested_outcome.replace('_', ' ')}"
                if v.requested_outcome else "")
             + f"; {v.rma_number}" + (f" item {v.unit_no}" if v.unit_no else "")
-            + f"<br/>“{v.reason}” — {v.requested_by}, {v.station}<br/>"
+            + (f"<br/>“{v.reason}” — {v.requested_by}, {v.station}<br/>"
+               if v.kind is ApprovalKind.POLICY_EXCEPTION else
+               f"<br/>Policy: {v.reason} (accepted by {v.requested_by}, {v.station})<br/>")
             + f"Photos on file: {v.photos}<br/><i>{approve_meaning(v.kind)}</i>"
             + (f"<ul>{trace}</ul>" if trace else ""))
 

@@ -657,8 +657,8 @@ class InspectPage(QWidget):
 
     # --- actions -----------------------------------------------------------------
     def accept(self) -> None:
-        if self.view is None or self.user is None or not self.session.graded():
-            self.banner.show_message(Level.WARN, "Grade the item first (1–5), then Enter.")
+        if self.view is None or self.user is None:
+            self.banner.show_message(Level.WARN, "Scan a parcel on Receive (F1) first.")
             return
         self._do_accept(None)
 

@@ -41,6 +41,7 @@ class LabelData:
     ship_by: str | None
     printed_on: str
     approval_id: int | None = None  # the request a unit on the hold shelf waits for
+    unit_no: int | None = None
     bin_override: str | None = None  # e.g. QUARANTINE for a hold a supervisor closed
 
     @property
@@ -56,6 +57,15 @@ def build(kind: str, d: LabelData, dpi: int = 203) -> Layout:
     if kind not in builders:
         raise BadInput(f"Label kind {kind!r}: choose {', '.join(KINDS)}.")
     return builders[kind](d, dpi)
+
+
+def _fit_height(text: str, largest: int, width: int) -> int:
+    """The largest text height (dots, cap height) at which `text` in bold fits `width`;
+    the renderer sets the font size at height / 0.72."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    per_dot = stringWidth(text, "Helvetica-Bold", 1.0) / 0.72  # width per dot of height
+    return max(24, min(largest, int(width / per_dot))) if per_dot else largest
 
 
 class _Pen:
@@ -96,10 +106,13 @@ def _item(d: LabelData, dpi: int) -> Layout:
     p.datamatrix(600, 24, d.plate)
     p.box(20, 200, 772, 190, 6)
     p.text(40, 222, 30, "BIN", bold=True)
-    p.text(40, 270, 96, d.bin, bold=True)
+    # The bin in the biggest type that fits the box: "RESTOCK" at 96 dots, "QUARANTINE"
+    # or "HOLD SHELF" smaller, never clipped.
+    p.text(40, 270, _fit_height(d.bin, 96, 730), d.bin, bold=True)
     rows = [("SKU", d.sku), ("Style", d.style), ("Colour", d.colour), ("Size", f"US {d.size}"),
             ("Grade", d.grade or "not inspected"),
-            ("Goes to", (d.disposition or "inspection").replace("_", " ")),
+            ("Goes to", (d.bin_override or d.disposition or "inspection").replace("_", " ")
+             .lower()),
             ("Outcome", (d.resolution or "pending").replace("_", " "))]
     y = 420
     for label, value in rows:
@@ -172,9 +185,10 @@ def _hold(d: LabelData, dpi: int) -> Layout:
     p.text(40, 120, 30, "REQUEST", bold=True)
     p.text(40, 170, 110, f"#{d.approval_id}" if d.approval_id else "#?", bold=True)
     p.text(30, 350, 34, d.rma_number, bold=True)
-    p.text(30, 410, 30, f"Unit {d.plate.rsplit('-', 1)[-1]} · {d.sku}")
-    p.text(30, 470, 26, f"{d.style}, {d.colour}, US {d.size}")
-    p.text(30, 530, 26, "Keep on the HOLD shelf. Do not restock, ship or refund.")
+    p.text(30, 410, 30, f"Item {d.unit_no if d.unit_no is not None else '?'} · {d.sku}")
+    p.text(30, 470, 26, f"{d.style}, {d.colour}, US {d.size}"[:48])
+    p.text(30, 530, 26, "Keep on the HOLD shelf.", bold=True)
+    p.text(30, 570, 26, "Do not restock, ship or refund.")
     p.datamatrix(600, 600, d.plate)
     p.code128(30, 760, 170, d.plate, 750)
     p.text(30, 960, 30, d.plate, bold=True)

@@ -34,6 +34,7 @@ from app.services.outcomes import (
     open_approval,
     outcome_amounts,
     own_approval_pending,
+    refund_due,
     supersede,
     take_unit_bought,
     unit_name,
@@ -339,7 +340,7 @@ class _Answer:
                     "exception", f"Policy exception: {outcome.value.replace('_', ' ')} "
                     f"instead of {decision.resolution.value.replace('_', ' ')} (overrides "
                     f"rule {overridden}; reason: {self.approval.reason}), approved"),
-                    self.approver.id, self.station_id, self.now)
+                    self.approver.id, self.station_id, self.now, self.policy)
                 self._final(new)
                 if outcome not in FREE:
                     take_unit_bought(s, self.rma, item)
@@ -369,24 +370,26 @@ class _Answer:
             if alt == "quarantine":
                 self._final(supersede(s, decision, Resolution.HOLD, (Decimal(0),) * 3,
                                       self._step("quarantine", "Not ours: quarantined"),
-                                      self.approver.id, self.station_id, self.now))
+                                      self.approver.id, self.station_id, self.now, self.policy))
             else:
                 self._final(supersede(
                     s, decision, Resolution.RETURN_TO_CUSTOMER, (Decimal(0),) * 3,
                     self._step("return_to_sender", "Not ours: returned to sender"),
-                    self.approver.id, self.station_id, self.now))
+                    self.approver.id, self.station_id, self.now, self.policy))
             return DecisionStatus.DECIDED
         # Refund over the threshold.
         if approve:
             decision.approval_id = None
             decision.trace = [*decision.trace, self._step(
                 "approved", f"Refund over ${self.policy.refund_threshold} approved")]
+            if decision.resolution in (Resolution.REFUND, Resolution.STORE_CREDIT):
+                decision.refund_due_on = refund_due(self.policy, self.now)
             return DecisionStatus.DECIDED
         assert isinstance(alt, Resolution)
         amounts = outcome_amounts(self.policy, self.rma, item, decision, alt)
         self._final(supersede(s, decision, alt, amounts, self._step(
             "refund_denied", f"Refund denied, {alt.value.replace('_', ' ')} instead"),
-            self.approver.id, self.station_id, self.now))
+            self.approver.id, self.station_id, self.now, self.policy))
         if alt not in FREE:
             take_unit_bought(s, self.rma, item)
         return DecisionStatus.DECIDED

@@ -26,6 +26,7 @@ from app.domain.enums import (
 from app.errors import BadInput
 from app.lifecycle import NotAllowed
 from app.notify import publish
+from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import Policy
 from models import (
     Approval,
@@ -180,9 +181,16 @@ def disposition_for(outcome: Resolution, standing: Decision) -> Disposition:
         standing.disposition
 
 
+def refund_due(policy: Policy, now: dt.datetime) -> dt.date:
+    """A refund (or store credit) made final by an answer is due counted from the answer
+    (POLICY.md clarification 11: the services count from the approval)."""
+    return add_business_days(local_date(now, policy.timezone),
+                             policy.refund_due_business_days, policy.holidays)
+
+
 def supersede(s: Session, old: Decision, outcome: Resolution, amounts: tuple[
         Decimal, Decimal, Decimal], step: dict[str, str], user_id: int,
-        station_id: int | None, now: dt.datetime) -> Decision:
+        station_id: int | None, now: dt.datetime, policy: Policy | None = None) -> Decision:
     """A new decision for the unit in place of `old`, with old's case and policy and the
     trace saying what changed, by whom and why."""
     refund, fee, credit = amounts
@@ -192,8 +200,8 @@ def supersede(s: Session, old: Decision, outcome: Resolution, amounts: tuple[
         resolution=outcome, refund=refund, restocking_fee=fee, credit=credit,
         disposition=disposition_for(outcome, old), approval_level=None,
         carrier_claim=old.carrier_claim, inspection_due_on=old.inspection_due_on,
-        refund_due_on=old.refund_due_on if outcome in (
-            Resolution.REFUND, Resolution.STORE_CREDIT) else None,
+        refund_due_on=(refund_due(policy, now) if policy is not None else old.refund_due_on)
+        if outcome in (Resolution.REFUND, Resolution.STORE_CREDIT) else None,
         exchange_ship_due_on=old.exchange_ship_due_on,
         claim_resolution_due_on=old.claim_resolution_due_on,
         policy_id=old.policy_id, policy_version=old.policy_version,

@@ -116,6 +116,7 @@ class PrintService:
                 exchange_sku=exchange_sku, ship_by=ship_by,
                 printed_on=self._clock.now().date().isoformat(),
                 approval_id=decision.approval_id if decision else None,
+                unit_no=item.unit_no,
                 bin_override="QUARANTINE" if final_hold else None)
 
     def render(self, rma_number: str, unit_no: int, kind: str, fmt: str,
