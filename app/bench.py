@@ -127,6 +127,11 @@ class BenchSession:
         self.parcel = outcome.view
         self.forms = {}
         level = OK if outcome.newly_received else WARN
+        if not outcome.newly_received and outcome.view.items:
+            states = "; ".join(
+                f"item {it.unit_no} {it.decision_status.value.replace('_', ' ')}"
+                for it in outcome.view.items)
+            outcome = replace(outcome, message=f"{outcome.message} Now: {states}.")
         if outcome.no_return:
             level = WARN
         return Screen(level, kept + outcome.message, "good", place="receive",
@@ -189,7 +194,27 @@ class BenchSession:
                           "Scan a parcel first.")
         form = replace(self.forms[unit], **changes)
         self.forms[unit] = form
-        return self.save_draft(unit)
+        saved = self.save_draft(unit)
+        if saved.level != OK:
+            return saved
+        return self.preview()
+
+    def preview(self) -> Screen:
+        """The decision the policy would make now for the graded units (not stored)."""
+        graded = self.graded()
+        if self.parcel is None or not self.parcel.rma_number or not graded:
+            return Screen(OK, "")
+        try:
+            view = self._s.decisions.preview(self.parcel.rma_number, graded)
+        except ReturnBenchError as exc:
+            return Screen(WARN, user_message(exc))
+        units = "; ".join(
+            f"item {u.unit_no}: {u.resolution.value.replace('_', ' ')}"
+            + (f" {format_money(u.refund or u.credit)}" if (u.refund or u.credit) else "")
+            for u in view.units)
+        needs = f" (needs {view.approval.value} approval)" if view.approval else ""
+        return Screen(OK, f"Would be: {units}{needs}.",
+                      data={"preview": {u.unit_no: u.resolution.value for u in view.units}})
 
     def save_draft(self, unit: int) -> Screen:
         assert self.parcel is not None and self.parcel.rma_number
@@ -335,9 +360,16 @@ class BenchSession:
                                                      note, alternative)
         except ReturnBenchError as exc:
             return Screen(ERROR, user_message(exc), "bad")
-        sent = self._s.printing.retry_queued()
+        try:
+            jobs = self._s.printing.queue_answer_labels(approval_id, view.station,
+                                                        self._who())
+        except ReturnBenchError as exc:
+            jobs, problem = [], f" {user_message(exc)}"
+        else:
+            problem = ""
+        sent = sum(1 for j in jobs if j.status is PrintJobStatus.SENT)
         return Screen(OK if view.status.value == "approved" else WARN,
                       f"#{view.id} {view.status.value} by {view.answered_by}."
-                      + (f" {sent} final label{'s' if sent != 1 else ''} printed." if sent
-                         else ""), "good", data={"approval": view.id,
-                                                 "status": view.status.value})
+                      + (f" {sent} final label{'s' if sent != 1 else ''} printed at "
+                         f"{view.station}." if sent else "") + problem,
+                      "good", data={"approval": view.id, "status": view.status.value})

@@ -21,7 +21,7 @@ from typing import Any, NoReturn
 from app import audit
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
-from app.domain.enums import Brand
+from app.domain.enums import Brand, PhotoSlot
 from app.errors import BadInput, ReturnBenchError, UsageError, exit_code, user_message
 from app.files import read_input
 from app.policy.contract import decide_file
@@ -120,6 +120,11 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the day after the last day reported")
     rep.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
     _add_db(rep)
+    rep_script = sub.add_parser("replay", help="run a script of bench inputs through the "
+                                "bench session (JSON lines out); see README")
+    rep_script.add_argument("script", type=Path, metavar="SCRIPT")
+    _add_db(rep_script)
+
     return parser
 
 
@@ -272,6 +277,20 @@ def _cmd_report(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_replay(services: Services, args: argparse.Namespace) -> int:
+    from app.replay import Replay
+
+    script = read_input(args.script).decode("utf-8", errors="replace")
+    session = services.bench_session()
+
+    def photo(rma: str, unit: int, image: bytes, slot: PhotoSlot) -> str:
+        assert session.user is not None
+        view = services.inspection.add_photo(rma, unit, image, session.user, slot)
+        return f"Photo #{view.id} kept for item {unit} ({slot.value.replace('_', ' ')})."
+
+    return Replay(session, args.script.parent, sys.stdin, photo).run(script)
+
+
 def _cmd_decide(args: argparse.Namespace) -> int:
     _print_json(decide_file(args.case, args.policy))
     return 0
@@ -322,6 +341,7 @@ _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "import-rmas": _cmd_import_rmas,
     "export-settlements": _cmd_export,
     "report": _cmd_report,
+    "replay": _cmd_replay,
 }
 
 

@@ -200,9 +200,13 @@ class PrintService:
                                         station=station)
             if station == self._station and fresh:
                 out.append(self._send(job_id, printer, f"{kind}-{number}-{unit_no}"))
-            else:
-                out.append(PrintOutcome(job_id, PrintJobStatus.QUEUED,
-                                        f"Label queued for {station}."))
+                continue
+            with UnitOfWork(self._sf) as uow:
+                job = uow.session.get(PrintJob, job_id)
+                status = job.status if job is not None else PrintJobStatus.QUEUED
+            out.append(PrintOutcome(job_id, status, f"{kind} label for item {unit_no} "
+                                    + ("printed." if status is PrintJobStatus.SENT
+                                       else f"queued for {station}.")))
         return out
 
     def reprint(self, job_id: int, user: SignedInUser) -> PrintOutcome:
