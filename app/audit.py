@@ -84,10 +84,11 @@ def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None)
     if not pending:
         return
-    head = session.execute(
-        select(AppMeta).where(AppMeta.key == LAST_SEQ_KEY).with_for_update()
-    ).scalar_one_or_none()
-    last_hash = session.get(AppMeta, LAST_HASH_KEY)
+    # Both head rows in one locked read.
+    rows = {m.key: m for m in session.execute(
+        select(AppMeta).where(AppMeta.key.in_((LAST_SEQ_KEY, LAST_HASH_KEY)))
+        .with_for_update()).scalars()}
+    head, last_hash = rows.get(LAST_SEQ_KEY), rows.get(LAST_HASH_KEY)
     seq = int(head.value) if head else 0
     prev = last_hash.value if last_hash else GENESIS
     for ev in pending:

@@ -39,6 +39,8 @@ from models import (
 )
 
 CARRIER_KINDS = ("ups", "fedex", "usps", "dhl", "sscc")
+# An RMA in one of these states has no receipt yet (receiving moves it to `received`).
+NOT_YET_RECEIVED = (RmaStatus.AUTHORIZED, RmaStatus.IN_TRANSIT)
 KIND_WORDS = {"ups": "UPS", "fedex": "FedEx", "usps": "USPS", "dhl": "DHL", "sscc": "SSCC",
               "rma": "RMA", "order": "order", "item": "item label"}
 
@@ -172,7 +174,7 @@ class LookupService:
             return [SearchHit(o.number, rma, c.name, c.email, o.placed_at.date())
                     for o, c, rma in rows]
 
-    def find_in(self, session: Session, raw: str
+    def find_in(self, session: Session, raw: str, lock: bool = False
                 ) -> tuple[ScanResult, ReturnAuthorization | None, ReturnView | None,
                            str | None]:
         """Inside the caller's transaction: classify `raw` and find its return. Returns
@@ -182,7 +184,7 @@ class LookupService:
         if problem:
             return scan, None, None, problem
         for candidate in scan.valid:
-            found = self._find_rows(session, candidate)
+            found = self._find_rows(session, candidate, lock)
             if found is not None:
                 order, rma = found
                 return scan, rma, self._view(session, order, rma, candidate.kind), None
@@ -191,9 +193,10 @@ class LookupService:
                                   "customer name, email or order, or hold the parcel.")
 
     def view_of(self, session: Session, rma: ReturnAuthorization,
-                matched_by: str = "rma") -> ReturnView:
-        """The view of an RMA already loaded in the caller's transaction."""
-        return self._view(session, rma.order, rma, matched_by)
+                matched_by: str = "rma", receipt: ReceiptView | None = None) -> ReturnView:
+        """The view of an RMA already loaded in the caller's transaction (`receipt`: its
+        first receipt when the caller just recorded it, so it is not read back)."""
+        return self._view(session, rma.order, rma, matched_by, receipt)
 
     # --- finding --------------------------------------------------------------------
     def _find(self, session: Session, c: Candidate) -> ReturnView | None:
@@ -202,15 +205,23 @@ class LookupService:
             return None
         return self._view(session, found[0], found[1], c.kind)
 
-    def _find_rows(self, session: Session, c: Candidate
+    def _find_rows(self, session: Session, c: Candidate, lock: bool = False
                    ) -> tuple[Order, ReturnAuthorization | None] | None:
         if c.kind == "order":
-            order = session.scalars(select(Order).where(Order.number == c.value)).one_or_none()
+            order = session.scalars(
+                select(Order).where(Order.number == c.value)
+                .options(joinedload(Order.customer),
+                         selectinload(Order.lines).joinedload(OrderLine.product))
+            ).unique().one_or_none()
             if order is None:
                 return None
-            latest = session.scalars(
-                select(ReturnAuthorization).where(ReturnAuthorization.order_id == order.id)
-                .order_by(ReturnAuthorization.created_at.desc()).limit(1)).one_or_none()
+            stmt = (select(ReturnAuthorization)
+                    .where(ReturnAuthorization.order_id == order.id)
+                    .options(selectinload(ReturnAuthorization.items))
+                    .order_by(ReturnAuthorization.created_at.desc()).limit(1))
+            if lock:
+                stmt = stmt.with_for_update(of=ReturnAuthorization)
+            latest = session.scalars(stmt).one_or_none()
             return order, latest
         if c.kind == "item":  # our item label: the RMA's row id is in the plate
             where = ReturnAuthorization.id == int(c.value[3:11])
@@ -218,20 +229,22 @@ class LookupService:
             where = ReturnAuthorization.number == c.value
         else:
             where = ReturnAuthorization.tracking_number == c.value
-        # One round trip for the RMA, its order and customer; one each for items and lines.
-        rma = session.scalars(
-            select(ReturnAuthorization).where(where)
-            .options(joinedload(ReturnAuthorization.order).joinedload(Order.customer),
-                     selectinload(ReturnAuthorization.items),
-                     selectinload(ReturnAuthorization.order, Order.lines)
-                     .joinedload(OrderLine.product))
-        ).first()
+        # One round trip for the RMA, its order, customer and items (locked for the
+        # caller's transaction when it will write); one for the lines and products.
+        stmt = (select(ReturnAuthorization).where(where)
+                .options(joinedload(ReturnAuthorization.order).joinedload(Order.customer),
+                         joinedload(ReturnAuthorization.items),
+                         selectinload(ReturnAuthorization.order, Order.lines)
+                         .joinedload(OrderLine.product)))
+        if lock:
+            stmt = stmt.with_for_update(of=ReturnAuthorization)
+        rma = session.scalars(stmt).unique().first()
         if rma is None:
             return None
         return rma.order, rma
 
     def _view(self, session: Session, order: Order, rma: ReturnAuthorization | None,
-              matched: str) -> ReturnView:
+              matched: str, known_receipt: ReceiptView | None = None) -> ReturnView:
         line_views = {ln.id: _line_view(ln, ln.product) for ln in order.lines}
         today = self._clock.now().date()
         delivered = order.delivered_on
@@ -244,11 +257,18 @@ class LookupService:
             shipping_paid=order.shipping_paid, lines=tuple(line_views.values()))
         if rma is None:
             return view
-        receipt = session.execute(
-            select(Receipt.received_at, User.display_name, Station.name)
-            .join(User, Receipt.user_id == User.id).join(Station, Receipt.station_id == Station.id)
-            .where(Receipt.rma_id == rma.id).order_by(Receipt.received_at).limit(1)).first()
-        first_receipt = ReceiptView(*receipt) if receipt else None
+        if known_receipt is not None:
+            first_receipt: ReceiptView | None = known_receipt
+        elif rma.status in NOT_YET_RECEIVED:
+            first_receipt = None  # a receipt moves the RMA on: nothing to read
+        else:
+            receipt = session.execute(
+                select(Receipt.received_at, User.display_name, Station.name)
+                .join(User, Receipt.user_id == User.id)
+                .join(Station, Receipt.station_id == Station.id)
+                .where(Receipt.rma_id == rma.id).order_by(Receipt.received_at).limit(1)
+            ).first()
+            first_receipt = ReceiptView(*receipt) if receipt else None
         return replace(
             view, rma_number=rma.number, rma_status=rma.status,
             carrier=rma.carrier.value if rma.carrier else None,

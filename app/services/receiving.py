@@ -26,7 +26,7 @@ from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
-from app.services.lookup import LookupService, ReturnView
+from app.services.lookup import LookupService, ReceiptView, ReturnView
 from app.services.uow import UnitOfWork, retrying
 from models import Receipt, ReturnAuthorization, ReturnItem
 
@@ -63,6 +63,13 @@ class ReceivingService:
         self._station = station
         self._lookup = lookup
         self._load_policy = policy_loader
+        self._station_row_id: int | None = None
+
+    def _station_id(self, s: Session) -> int:
+        """This station's row id, read once (stations are never removed)."""
+        if self._station_row_id is None:
+            self._station_row_id = station_row(s, self._station).id
+        return self._station_row_id
 
     @retrying
     def scan(self, code: str, user: SignedInUser) -> ScanOutcome:
@@ -72,15 +79,13 @@ class ReceivingService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
-            _scan, rma, view, problem = self._lookup.find_in(s, code)
+            _scan, rma, view, problem = self._lookup.find_in(s, code, lock=True)
             if view is None:
                 return ScanOutcome(None, False, problem or "Not found.", problem=problem)
             if rma is None:
                 return ScanOutcome(view, False, f"Order {view.order_number} has no return "
                                    "authorization: hold the parcel (Ctrl+H) or ask customer "
                                    "service.", no_return=True)
-            s.execute(select(ReturnAuthorization.id).where(ReturnAuthorization.id == rma.id)
-                      .with_for_update())
             outcome = self._receive(s, rma, code, user, now, view)
             uow.commit()
             return outcome
@@ -111,7 +116,7 @@ class ReceivingService:
             due = add_business_days(local_date(now, policy.timezone),
                                     policy.inspection_business_days, policy.holidays)
             s.add(Receipt(rma_id=rma.id, scanned_code=scanned_code[:80], received_at=now,
-                          user_id=user.id, station_id=station_row(s, self._station).id))
+                          user_id=user.id, station_id=self._station_id(s)))
             rma.status = RmaStatus.RECEIVED
             for item in rma.items:
                 if item.reception_status is ReceptionStatus.AWAITING:
@@ -123,7 +128,8 @@ class ReceivingService:
                          payload={"scanned": scanned_code, "inspection_due": due})
             s.flush()
             # The view is built from the rows this transaction holds, not looked up again.
-            view = self._lookup.view_of(s, rma)
+            view = self._lookup.view_of(s, rma, view.matched_by, ReceiptView(
+                now, user.display_name, self._station))
             expected = sum(1 for it in view.items if it.line is not None)
             return ScanOutcome(view, True, f"Received {rma.number}: {expected} item"
                                f"{'s' if expected != 1 else ''} expected. Inspect with F2.")
