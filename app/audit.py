@@ -53,6 +53,17 @@ def _entry_hash(
 
 
 _PENDING = "audit_pending"
+_installed = False
+
+
+def _install() -> None:
+    """Hook the chain's writer into commits, on the first event ever appended (not at
+    import: importing this module changes nothing)."""
+    global _installed
+    if not _installed:
+        event.listen(Session, "before_commit", _write_pending)
+        event.listen(Session, "after_soft_rollback", _drop_pending)
+        _installed = True
 
 
 def append(
@@ -68,6 +79,7 @@ def append(
 ) -> None:
     """Add one event to the caller's transaction. It is chained and written just before
     the transaction commits (see `_write_pending`), and vanishes with a rollback."""
+    _install()
     session.info.setdefault(_PENDING, []).append({
         "at": at.astimezone(dt.UTC), "action": action, "actor": actor, "station": station,
         "entity": entity, "entity_id": None if entity_id is None else str(entity_id),
@@ -75,7 +87,6 @@ def append(
     })
 
 
-@event.listens_for(Session, "before_commit")
 def _write_pending(session: Session) -> None:
     """Chain the transaction's events onto the log. The head row is locked here, at the
     last moment, so benches committing at once queue on it only for the length of a
@@ -108,7 +119,6 @@ def _write_pending(session: Session) -> None:
     session.flush()
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _drop_pending(session: Session, _previous_transaction: object) -> None:
     session.info.pop(_PENDING, None)
 

@@ -15,6 +15,7 @@ from app.config import Settings, ensure_data_dir
 from app.notify import Handler, Listener, supports_notify
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService
+from app.services.authlog import AuthorizationLogService
 from app.services.claims import ClaimsService
 from app.services.decisions import DecisionService
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
@@ -57,6 +58,7 @@ class Services:
     imports: ImportService
     exports: ExportService
     reports: ReportService
+    authlog: AuthorizationLogService
 
     @property
     def database_label(self) -> str:
@@ -80,6 +82,10 @@ class Services:
         listener = Listener(self.engine, handler)
         listener.start()
         return listener
+
+    def start_station(self) -> None:
+        """The app's start: record that this station is in use."""
+        register_station(self.session_factory, self.settings.station, self.clock)
 
     def bench_session(self) -> BenchSession:
         """A bench's session on these services (one per signed-in bench)."""
@@ -106,6 +112,8 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
                                    PhotoStore(settings.photo_root))
     printing = PrintService(session_factory, clock, settings.station,
                             settings.default_printer)
+    approvals = ApprovalService(session_factory, clock, settings.station, auth,
+                                printing=printing)
     return Services(
         settings=settings,
         engine=engine,
@@ -115,8 +123,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
         lookup=lookup,
         decisions=DecisionService(session_factory, clock, settings.station),
         receiving=ReceivingService(session_factory, clock, settings.station, lookup),
-        approvals=ApprovalService(session_factory, clock, settings.station, auth,
-                                  printing=printing),
+        approvals=approvals,
         users=UserService(session_factory, clock, settings.station),
         printing=printing,
         inspection=inspection,
@@ -125,6 +132,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
         imports=ImportService(session_factory, clock, settings.station),
         exports=ExportService(session_factory, clock, settings.station),
         reports=ReportService(session_factory, clock),
+        authlog=AuthorizationLogService(session_factory, clock, approvals, inspection.store),
     )
 
 

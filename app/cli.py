@@ -206,11 +206,7 @@ def _cmd_audit(services: Services, args: argparse.Namespace) -> int:
 
 
 def _cmd_authlog(services: Services, args: argparse.Namespace) -> int:
-    from app.services.authlog import AuthorizationLogService
-
-    pdf = AuthorizationLogService(services.session_factory, services.clock,
-                                  services.approvals,
-                                  services.inspection.store).render(args.start, args.end)
+    pdf = services.authlog.render(args.start, args.end)
     try:
         args.output.write_bytes(pdf)
     except OSError as exc:

@@ -24,12 +24,12 @@ from app.notify import RECONNECTED
 from app.permissions import Action, allowed
 from app.services.approvals import (
     ApprovalService,
-    ApprovalView,
     approve_meaning,
     denial_choices,
 )
 from app.services.auth import SignedInUser
 from app.services.authlog import AuthorizationLogService
+from app.views import ApprovalView
 from ui.banner import Banner, Level
 from ui.documents import save_document
 from ui.feed import ChangeFeed
@@ -64,7 +64,7 @@ class ApprovalsPage(QWidget):
         super().__init__(parent)
         self._approvals = approvals
         self.feed = feed or ChangeFeed(None)
-        self.feed.event.connect(self._on_event)
+        self.feed.happened.connect(self._on_event)
         self._authlog = authlog
         self._user = user
         self._out_dir = out_dir

@@ -21,7 +21,8 @@ from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
 from app.permissions import Action, allowed
 from app.services.auth import SignedInUser
-from app.services.claims import PAGE, ClaimsService, ClaimView
+from app.services.claims import PAGE, ClaimsService
+from app.views import ClaimView
 from ui.banner import Banner, Level
 from ui.documents import save_document
 from ui.photo_viewer import PhotoViewer
@@ -82,8 +83,10 @@ class ClaimsPage(QWidget):
         layout.addLayout(buttons)
         self.can_view = allowed(user.role, Action.REVIEW_CLAIMS)
         if not self.can_view:
-            for w in (self.table, self.left, self.right, self.packet_button, self.help):
-                w.hide()
+            hidden: tuple[QWidget, ...] = (self.table, self.left, self.right,
+                                           self.packet_button, self.help)
+            for widget in hidden:
+                widget.hide()
             self.detail.setText("The claims desk is for claims staff, supervisors and "
                                 "managers.")
 
@@ -156,7 +159,7 @@ class ClaimsPage(QWidget):
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
         c = self.selected()
-        tools = {Qt.Key.Key_B: "box", Qt.Key.Key_O: "circle", Qt.Key.Key_A: "arrow"}
+        tools: dict[int, str] = {Qt.Key.Key_B: "box", Qt.Key.Key_O: "circle", Qt.Key.Key_A: "arrow"}
         if key in (Qt.Key.Key_PageDown, Qt.Key.Key_PageUp):
             step = PAGE if key == Qt.Key.Key_PageDown else -PAGE
             if 0 <= self.offset + step < max(self.open_count, 1):
@@ -217,7 +220,7 @@ class ClaimsPage(QWidget):
     def _save_annotations(self, viewer: PhotoViewer, shapes: list[dict[str, object]]) -> None:
         photo_id = viewer.property("photo_id")
         try:
-            self._claims.annotate(int(photo_id), list(shapes), self._user)  # type: ignore[arg-type]
+            self._claims.annotate(int(photo_id), list(shapes), self._user)
         except ReturnBenchError as exc:
             self.banner.show_message(Level.ERROR, user_message(exc))
             return

@@ -16,7 +16,7 @@ SAFETY_POLL_MS = 30_000  # PostgreSQL: notifications do the work; this catches a
 
 
 class ChangeFeed(QObject):
-    event = Signal(str, object)  # topic, payload
+    happened = Signal(str, object)  # topic, payload
 
     def __init__(self, subscribe: Callable[[Handler], Listener | None] | None,
                  parent: QObject | None = None) -> None:
@@ -31,7 +31,7 @@ class ChangeFeed(QObject):
         return SAFETY_POLL_MS if self.live else POLL_MS
 
     def _emit(self, topic: str, payload: dict[str, Any]) -> None:
-        self.event.emit(topic, payload)
+        self.happened.emit(topic, payload)
 
     def stop(self) -> None:
         if self._listener is not None:

@@ -39,12 +39,12 @@ from app.services.holds import HOLD_SECONDS, Holder, HoldResult, HoldService
 from app.services.inspection import (
     InspectionService,
     PhotoRejected,
-    PhotoView,
     required_slots,
 )
 from app.services.lookup import ReturnItemView, ReturnView
 from app.services.printing import PrintService
 from app.services.unsaved import UnsavedWork
+from app.views import PhotoView
 from ui.banner import LEVELS, Banner, Level
 from ui.decision_panel import DecisionPanel
 from ui.override_dialog import OverrideDialog

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -20,13 +19,13 @@ from app.domain.money import format_money
 from app.errors import ReturnBenchError
 from app.notify import RECONNECTED
 from app.services.auth import SignedInUser
-from app.services.authlog import AuthorizationLogService
 from app.services.lookup import ReturnView
 from ui.approvals_page import ApprovalsPage
 from ui.banner import Banner, Level
 from ui.claims_page import ClaimsPage
 from ui.feed import ChangeFeed
 from ui.inspect_page import InspectPage
+from ui.keys import shortcut
 from ui.receive_page import ReceivePage
 from ui.reports_page import ReportsPage
 from ui.scan_router import ScanRouter
@@ -97,8 +96,7 @@ class Shell(QWidget):
                                  services.settings.data_dir / "documents")
         self.approvals = ApprovalsPage(
             services.approvals,
-            AuthorizationLogService(services.session_factory, services.clock,
-                                    services.approvals, services.inspection.store),
+            services.authlog,
             user, services.settings.data_dir / "documents", self.feed)
         self.reports = ReportsPage(services.reports, services.imports, services.exports, user,
                                    services.settings.data_dir / "documents",
@@ -133,16 +131,14 @@ class Shell(QWidget):
         self.answers_timer.setInterval(self.feed.poll_ms)
         self.answers_timer.timeout.connect(self.check_answers)
         self.answers_timer.start()
-        self.feed.event.connect(self._on_event)
+        self.feed.happened.connect(self._on_event)
         self.nav.currentRowChanged.connect(self._go)
         # Application-wide: a bench PC has one window, and without a window manager
         # (kiosk set-ups, Xvfb) the window may never be "active" for window shortcuts.
         app_wide = Qt.ShortcutContext.ApplicationShortcut
         for row, (_name, key) in enumerate(PLACES):
-            QShortcut(QKeySequence(key), self, activated=lambda r=row: self.nav.setCurrentRow(r),
-                      context=app_wide)
-        QShortcut(QKeySequence("Ctrl+Q"), self, activated=self.sign_out_requested.emit,
-                  context=app_wide)
+            shortcut(self, key, lambda r=row: self.nav.setCurrentRow(r), app_wide)
+        shortcut(self, "Ctrl+Q", self.sign_out_requested.emit, app_wide)
         self.nav.setCurrentRow(0)
 
     def database_back(self) -> None:

@@ -20,11 +20,11 @@ from app.domain.money import format_money
 from app.errors import ReturnBenchError, user_message
 from app.services.approvals import (
     ApprovalService,
-    ApprovalView,
     approve_meaning,
     denial_choices,
 )
 from app.services.auth import UserChoice
+from app.views import ApprovalView
 from ui.banner import Banner, Level
 
 

@@ -42,9 +42,8 @@ class PrinterView(QWidget):
         self.queues.addItem("— system printers —", "")
         for info in QPrinterInfo.availablePrinters():
             self.queues.addItem(info.printerName(), f"cups:{info.printerName()}")
-        self.queues.currentIndexChanged.connect(
-            lambda _i: self.queues.currentData() and self.spec.setText(self.queues.currentData()))
         self.spec = QLineEdit()
+        self.queues.currentIndexChanged.connect(self._queue_chosen)
         self.spec.setPlaceholderText("cups:QUEUE, tcp:HOST[:PORT] (Zebra, ZPL) or file:FOLDER")
         self.save = QPushButton("Use this printer")
         self.save.clicked.connect(self._save)
@@ -61,15 +60,15 @@ class PrinterView(QWidget):
         buttons.addWidget(self.retry)
         buttons.addWidget(self.reprint)
         buttons.addStretch(1)
-        for w in (self.banner, self.current):
-            layout.addWidget(w)
+        for label in (self.banner, self.current):
+            layout.addWidget(label)
         layout.addLayout(row)
         layout.addWidget(QLabel("Print history (this station)"))
         layout.addWidget(self.table, 1)
         layout.addLayout(buttons)
         can_change = allowed(user.role, Action.CHANGE_SETTINGS)
-        for w in (self.queues, self.spec, self.save):
-            w.setEnabled(can_change)
+        for control in (self.queues, self.spec, self.save):
+            control.setEnabled(can_change)
         self.timer = QTimer(self)  # jobs waiting for a printer that was off go out by themselves
         self.timer.setInterval(RETRY_MS)
         self.timer.timeout.connect(self.retry_now)
@@ -99,6 +98,10 @@ class PrinterView(QWidget):
             self.banner.show_message(Level.WARN, f"{waiting} label(s) still wait for the "
                                      "printer; they print as soon as it is back.")
         self.refresh()
+
+    def _queue_chosen(self, _index: int) -> None:
+        if self.queues.currentData():
+            self.spec.setText(self.queues.currentData())
 
     def _save(self) -> None:
         try:

@@ -6,7 +6,7 @@ parcel's receipt; an unknown parcel opens the no-match panel (search, or hold it
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -26,6 +26,7 @@ from app.services.lookup import LookupService
 from app.services.receiving import ReceivingService
 from ui.banner import LEVELS, Banner, Level
 from ui.camera_scanner import CameraPreview, CameraWorker
+from ui.keys import shortcut
 from ui.return_card import ReturnCard
 from ui.sounds import Sounds
 
@@ -155,7 +156,7 @@ class ReceivePage(QWidget):
                            ("Ctrl+E", self.open_extra), ("Ctrl+F", self._focus_search),
                            ("Ctrl+H", self.hold_parcel), ("Escape", self._escape),
                            ("F7", self.toggle_camera)):
-            QShortcut(QKeySequence(keys), self, activated=slot, context=ctx)
+            shortcut(self, keys, slot, ctx)
         # A scanner burst goes to the scan field wherever the focus is on this page.
         self.card.table.installEventFilter(self)
         self.results.installEventFilter(self)

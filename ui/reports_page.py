@@ -34,7 +34,8 @@ from app.printing.kpi_report import render_kpi_report
 from app.services.auth import SignedInUser
 from app.services.exports import ExportReport, ExportService
 from app.services.imports import ImportReport, ImportService
-from app.services.reports import Kpis, ReportService
+from app.services.reports import ReportService
+from app.views import Kpis
 from ui.banner import Banner, Level
 from ui.charts import BarChart
 from ui.documents import save_document
@@ -152,6 +153,7 @@ class ReportsPage(QWidget):
     def range(self) -> tuple[dt.date, dt.date]:
         start = self.start.date().toPython()
         last = self.end.date().toPython()
+        assert isinstance(start, dt.date) and isinstance(last, dt.date)
         return start, last + dt.timedelta(days=1)  # the end day is included
 
     def refresh(self) -> None:

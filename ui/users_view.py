@@ -50,14 +50,14 @@ class UsersView(QWidget):
             form.addWidget(QLabel(label), 0, col)
             form.addWidget(widget, 1, col)
         buttons = QHBoxLayout()
-        self.create = QPushButton("Create user")
+        self.create_button = QPushButton("Create user")
         self.change_role = QPushButton("Change role")
         self.reset_pin = QPushButton("Reset PIN (unlocks)")
         self.toggle_active = QPushButton("Deactivate / activate")
-        for b in (self.create, self.change_role, self.reset_pin, self.toggle_active):
+        for b in (self.create_button, self.change_role, self.reset_pin, self.toggle_active):
             buttons.addWidget(b)
         buttons.addStretch(1)
-        self.create.clicked.connect(self._create)
+        self.create_button.clicked.connect(self._create)
         self.change_role.clicked.connect(lambda: self._act(
             lambda u: self._users.set_role(self._admin, u.username, Role(self.role.currentData())),
             "role changed"))

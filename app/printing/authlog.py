@@ -25,7 +25,7 @@ from reportlab.platypus import (
 )
 
 from app.domain.money import format_money
-from app.services.approvals import ApprovalView
+from app.views import ApprovalView
 
 
 @dataclass(frozen=True)

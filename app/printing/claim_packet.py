@@ -18,8 +18,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 from app.domain.money import format_money
 
 if TYPE_CHECKING:
-    from app.services.claims import ClaimView
-    from app.services.inspection import PhotoView
+    from app.views import ClaimView, PhotoView
 
 
 class AnnotatedPhoto(Flowable):  # type: ignore[misc]

@@ -22,7 +22,7 @@ from reportlab.platypus import (
 )
 
 from app.domain.money import format_money
-from app.services.reports import Kpis
+from app.views import Kpis
 
 BAR = colors.HexColor("#0b57d0")
 

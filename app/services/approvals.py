@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -42,6 +41,7 @@ from app.services.outcomes import (
 )
 from app.services.printing import PrintService
 from app.services.uow import UnitOfWork, retrying
+from app.views import ApprovalView
 from models import (
     Approval,
     Customer,
@@ -53,33 +53,6 @@ from models import (
     Station,
     User,
 )
-
-
-@dataclass(frozen=True)
-class ApprovalView:
-    id: int
-    rma_number: str
-    order_number: str
-    customer_name: str
-    kind: ApprovalKind
-    level: ApprovalLevel
-    amount: Decimal
-    reason: str
-    requested_outcome: str | None
-    unit_no: int | None
-    requested_by: str
-    requested_at: dt.datetime
-    station: str
-    sla_due_at: dt.datetime
-    age_minutes: int
-    overdue: bool
-    status: ApprovalStatus
-    answered_by: str | None
-    answered_at: dt.datetime | None
-    note: str | None
-    trace: tuple[tuple[str, str], ...]
-    policy: str | None
-    photos: int
 
 
 def denial_choices(kind: ApprovalKind) -> list[tuple[str, str]]:

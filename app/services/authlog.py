@@ -15,9 +15,10 @@ from app.clock import Clock
 from app.errors import BadInput
 from app.permissions import Action, require
 from app.policy.rules import Policy, load_policy
-from app.services.approvals import ApprovalService, ApprovalView
+from app.services.approvals import ApprovalService
 from app.services.auth import SignedInUser
 from app.services.uow import UnitOfWork
+from app.views import ApprovalView
 from models import Inspection, Photo, ReturnAuthorization, ReturnItem
 
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select
@@ -14,12 +12,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
 from app.clock import Clock
-from app.domain.enums import Carrier, CarrierClaimStatus, DecisionStatus, Resolution
+from app.domain.enums import Carrier, CarrierClaimStatus, Resolution
 from app.errors import BadInput, NotFound
 from app.permissions import Action, require
 from app.services.auth import SignedInUser
-from app.services.inspection import InspectionService, PhotoView
+from app.services.inspection import InspectionService
 from app.services.uow import UnitOfWork, retrying
+from app.views import ClaimView
 from models import (
     CarrierClaim,
     Customer,
@@ -34,31 +33,6 @@ from models import (
 
 SHAPES = {"box", "circle", "arrow", "label"}
 PAGE = 100  # claims per page of the queue, the soonest due first
-
-
-@dataclass(frozen=True)
-class ClaimView:
-    decision_id: int
-    rma_number: str
-    unit_no: int
-    customer: str
-    sku: str
-    reason: str
-    severity: str
-    cause: str | None
-    resolution: Resolution
-    amount: Decimal
-    due_on: dt.date | None
-    hours_left: float | None
-    carrier: str | None
-    tracking: str | None
-    carrier_claim_id: int | None
-    status: DecisionStatus
-    photos: tuple[PhotoView, ...]
-
-    @property
-    def reused(self) -> tuple[str, ...]:
-        return tuple(sorted({r for p in self.photos for r in p.reused_on}))
 
 
 class ClaimsService:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,6 +31,7 @@ from app.services.common import load_rma, rma_unit, station_row
 from app.services.decisions import InspectionInput
 from app.services.holds import require_hold
 from app.services.uow import UnitOfWork, retrying
+from app.views import PhotoView
 from models import Inspection, Order, Photo, ReturnAuthorization, ReturnItem
 
 REUSE_BITS = 6  # dHash distance at or under which two photos are "the same picture"
@@ -43,20 +43,6 @@ class PhotoRejected(BadInput):
     def __init__(self, message: str, quality: Quality) -> None:
         super().__init__(message)
         self.quality = quality
-
-
-@dataclass(frozen=True)
-class PhotoView:
-    id: int
-    sha256: str
-    slot: PhotoSlot
-    width: int
-    height: int
-    focus: float | None
-    override: bool
-    path: Path
-    thumbnail: Path
-    reused_on: tuple[str, ...]  # other customers' RMAs with a near-identical photo
 
 
 @dataclass(frozen=True)

@@ -19,10 +19,7 @@ Definitions (each figure says what it counts):
 from __future__ import annotations
 
 import datetime as dt
-import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,6 +43,7 @@ from app.permissions import Action, require
 from app.policy.rules import load_policy
 from app.services.auth import SignedInUser
 from app.services.uow import UnitOfWork
+from app.views import Kpis, StyleRate, Throughput
 from models import (
     Approval,
     Decision,
@@ -68,68 +66,6 @@ REASON_GROUP = {
 GROUPS = ("sizing", "quality", "shipping", "other")
 BACKLOG = ("due later", "due today", "overdue 1-2 days", "overdue 3+ days")
 READY = (DecisionStatus.DECIDED, DecisionStatus.APPROVED, DecisionStatus.COMPLETED)
-
-
-@dataclass(frozen=True)
-class StyleRate:
-    style: str
-    sold: int
-    returned: int
-
-    @property
-    def rate(self) -> float:
-        return self.returned / self.sold if self.sold else 0.0
-
-
-@dataclass(frozen=True)
-class Throughput:
-    inspector: str
-    units: int
-    active_hours: float
-
-    @property
-    def per_hour(self) -> float:
-        return self.units / self.active_hours if self.active_hours else 0.0
-
-
-@dataclass(frozen=True)
-class Kpis:
-    start: dt.date
-    end: dt.date
-    today: dt.date
-    tz: str
-    by_reason: dict[str, int]
-    grades: dict[str, int]
-    inspected: int
-    damaged: int
-    styles: tuple[StyleRate, ...]
-    backlog: dict[str, int]
-    refunds_due: int
-    refunds_due_amount: Decimal
-    refunds_overdue: int
-    refunds_overdue_amount: Decimal
-    throughput: tuple[Throughput, ...]
-    requests: dict[str, int]  # kind -> count
-    exceptions: dict[str, int]  # status -> count (policy exceptions)
-    turnaround_minutes: tuple[float, ...]  # answered requests, in request order
-
-    @property
-    def damage_rate(self) -> float:
-        return self.damaged / self.inspected if self.inspected else 0.0
-
-    @property
-    def turnaround_median(self) -> float | None:
-        return statistics.median(self.turnaround_minutes) if self.turnaround_minutes \
-            else None
-
-    @property
-    def turnaround_p90(self) -> float | None:
-        if not self.turnaround_minutes:
-            return None
-        ordered = sorted(self.turnaround_minutes)
-        return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
-
-
 
 
 def style_of(sku: str, product: Product | None) -> str:

@@ -36,8 +36,10 @@ def test_manager_denies_with_a_note_in_two_keys(qtbot, services: Services) -> No
     qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F4)
     page = shell.approvals
     qtbot.waitUntil(lambda: len(page.views) == 1, timeout=3000)
-    assert page.table.item(0, 0).text() == f"#{approval_id}"
-    assert number in page.table.item(0, 4).text()
+    id_cell, rma_cell = page.table.item(0, 0), page.table.item(0, 4)
+    assert id_cell is not None and rma_cell is not None
+    assert id_cell.text() == f"#{approval_id}"
+    assert number in rma_cell.text()
     assert "promised a refund" in page.detail.text()
     qtbot.keyClick(page, Qt.Key.Key_D)
     qtbot.waitUntil(page.note.hasFocus, timeout=2000)
@@ -104,11 +106,11 @@ def test_admin_creates_a_user_in_settings(qtbot, services: Services) -> None:  #
     qtbot.keyClicks(users.display_name, "Nina Brooks")
     users.role.setCurrentIndex(1)  # claims
     qtbot.keyClicks(users.pin, "12")
-    qtbot.mouseClick(users.create, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(users.create_button, Qt.MouseButton.LeftButton)
     assert "4 to 8 digits" in users.banner.text()
     users.pin.clear()
     qtbot.keyClicks(users.pin, "8642")
-    qtbot.mouseClick(users.create, Qt.MouseButton.LeftButton)
+    qtbot.mouseClick(users.create_button, Qt.MouseButton.LeftButton)
     assert "nina created" in users.banner.text()
     assert "nina" in [u.username for u in users.rows]
     assert services.auth.sign_in("nina", "8642").role.value == "claims"

@@ -1,0 +1,1 @@
+"""Importers: read order and RMA files from the shops into plain records."""

@@ -1,0 +1,145 @@
+"""The views services hand to screens and documents: plain frozen records, below both, so
+the printing layer renders them without importing a service."""
+
+from __future__ import annotations
+
+import datetime as dt
+import statistics
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from app.domain.enums import (
+    ApprovalKind,
+    ApprovalLevel,
+    ApprovalStatus,
+    DecisionStatus,
+    PhotoSlot,
+    Resolution,
+)
+
+
+@dataclass(frozen=True)
+class PhotoView:
+    id: int
+    sha256: str
+    slot: PhotoSlot
+    width: int
+    height: int
+    focus: float | None
+    override: bool
+    path: Path
+    thumbnail: Path
+    reused_on: tuple[str, ...]  # other customers' RMAs with a near-identical photo
+
+
+@dataclass(frozen=True)
+class ClaimView:
+    decision_id: int
+    rma_number: str
+    unit_no: int
+    customer: str
+    sku: str
+    reason: str
+    severity: str
+    cause: str | None
+    resolution: Resolution
+    amount: Decimal
+    due_on: dt.date | None
+    hours_left: float | None
+    carrier: str | None
+    tracking: str | None
+    carrier_claim_id: int | None
+    status: DecisionStatus
+    photos: tuple[PhotoView, ...]
+
+    @property
+    def reused(self) -> tuple[str, ...]:
+        return tuple(sorted({r for p in self.photos for r in p.reused_on}))
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    id: int
+    rma_number: str
+    order_number: str
+    customer_name: str
+    kind: ApprovalKind
+    level: ApprovalLevel
+    amount: Decimal
+    reason: str
+    requested_outcome: str | None
+    unit_no: int | None
+    requested_by: str
+    requested_at: dt.datetime
+    station: str
+    sla_due_at: dt.datetime
+    age_minutes: int
+    overdue: bool
+    status: ApprovalStatus
+    answered_by: str | None
+    answered_at: dt.datetime | None
+    note: str | None
+    trace: tuple[tuple[str, str], ...]
+    policy: str | None
+    photos: int
+
+
+@dataclass(frozen=True)
+class StyleRate:
+    style: str
+    sold: int
+    returned: int
+
+    @property
+    def rate(self) -> float:
+        return self.returned / self.sold if self.sold else 0.0
+
+
+@dataclass(frozen=True)
+class Throughput:
+    inspector: str
+    units: int
+    active_hours: float
+
+    @property
+    def per_hour(self) -> float:
+        return self.units / self.active_hours if self.active_hours else 0.0
+
+
+@dataclass(frozen=True)
+class Kpis:
+    start: dt.date
+    end: dt.date
+    today: dt.date
+    tz: str
+    by_reason: dict[str, int]
+    grades: dict[str, int]
+    inspected: int
+    damaged: int
+    styles: tuple[StyleRate, ...]
+    backlog: dict[str, int]
+    refunds_due: int
+    refunds_due_amount: Decimal
+    refunds_overdue: int
+    refunds_overdue_amount: Decimal
+    throughput: tuple[Throughput, ...]
+    requests: dict[str, int]  # kind -> count
+    exceptions: dict[str, int]  # status -> count (policy exceptions)
+    turnaround_minutes: tuple[float, ...]  # answered requests, in request order
+
+    @property
+    def damage_rate(self) -> float:
+        return self.damaged / self.inspected if self.inspected else 0.0
+
+    @property
+    def turnaround_median(self) -> float | None:
+        return statistics.median(self.turnaround_minutes) if self.turnaround_minutes \
+            else None
+
+    @property
+    def turnaround_p90(self) -> float | None:
+        if not self.turnaround_minutes:
+            return None
+        ordered = sorted(self.turnaround_minutes)
+        return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
