@@ -16,18 +16,17 @@ import sys
 from collections.abc import Callable, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
-from app import audit
-from app.bootstrap import Services, bootstrap
 from app.config import load_settings
 from app.domain.enums import Brand, PhotoSlot
 from app.errors import BadInput, ReturnBenchError, UsageError, exit_code, user_message
 from app.files import read_input
 from app.policy.contract import decide_file
-from app.services.demo_data import load_demo_data
-from app.services.imports import ImportReport
-from app.services.uow import UnitOfWork
+
+if TYPE_CHECKING:  # the database side loads only for commands that use it
+    from app.bootstrap import Services
+    from app.services.imports import ImportReport
 
 log = logging.getLogger(__name__)
 
@@ -153,6 +152,8 @@ def run(argv: Sequence[str]) -> int:
         handler = _HANDLERS.get(args.command)
         if handler is None:
             raise UsageError("no command given (see --help)")
+        from app.bootstrap import bootstrap
+
         services = bootstrap(load_settings(args.db, args.station, args.camera, args.printer))
         try:
             return handler(services, args)
@@ -166,6 +167,8 @@ def run(argv: Sequence[str]) -> int:
 
 
 def _cmd_demo_data(services: Services, args: argparse.Namespace) -> int:
+    from app.services.demo_data import load_demo_data
+
     today = args.today or services.clock.now().date()
     summary = load_demo_data(services.session_factory, orders=args.orders, seed=args.seed,
                              today=today)
@@ -196,6 +199,9 @@ def _cmd_lookup(services: Services, args: argparse.Namespace) -> int:
 def _cmd_audit(services: Services, args: argparse.Namespace) -> int:
     if args.audit_command != "verify":
         raise UsageError("audit: choose an action: verify")
+    from app import audit
+    from app.services.uow import UnitOfWork
+
     with UnitOfWork(services.session_factory) as uow:
         result = audit.verify(uow.session)
     _print_json(result)
