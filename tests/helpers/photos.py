@@ -16,7 +16,7 @@ def scene(seed: int = 1, width: int = 1920, height: int = 1080) -> np.ndarray[An
     rng = np.random.default_rng(seed)
     base = np.full((height, width, 3), (70, 40, 150), np.uint8)  # a burgundy gown, BGR
     noise = rng.integers(-35, 35, (height, width, 1), dtype=np.int16)
-    img = np.clip(base.astype(np.int16) + noise, 0, 255).astype(np.uint8)
+    img: np.ndarray[Any, Any] = np.clip(base.astype(np.int16) + noise, 0, 255).astype(np.uint8)
     for i in range(0, width, 40):  # pleats
         cv2.line(img, (i, 0), (i + 200, height), (30, 20, 90), 2)
     for _ in range(400):  # beads
@@ -35,7 +35,8 @@ def dark(img: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
 
 
 def overexposed(img: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    return np.clip(img.astype(np.int16) + 190, 0, 255).astype(np.uint8)
+    out: np.ndarray[Any, Any] = np.clip(img.astype(np.int16) + 190, 0, 255).astype(np.uint8)
+    return out
 
 
 def jpeg_with_gps(img: np.ndarray[Any, Any]) -> bytes:

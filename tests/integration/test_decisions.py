@@ -159,7 +159,9 @@ def test_old_decision_is_re_explained_under_its_own_policy(
     with session_factory() as s:
         rma = s.scalars(select(ReturnAuthorization)
                         .where(ReturnAuthorization.number == number)).one()
-        rma.shipped_by_customer_on = rma.order.delivered_on + dt.timedelta(days=1)
+        delivered_on = rma.order.delivered_on
+        assert delivered_on is not None
+        rma.shipped_by_customer_on = delivered_on + dt.timedelta(days=1)
         s.commit()
     accepted = DecisionService(session_factory, clock, "TEST-BENCH").accept(
         number, {1: GRADE_A}, ines)

@@ -35,7 +35,7 @@ def _decide(sf: sessionmaker[Session], clock: FixedClock, n: int,
     """Decide n one-unit refunds (under the $250 threshold: no approval)."""
     ines = user_named(sf, "ines")
     decisions = DecisionService(sf, clock, "BENCH-01")
-    ids = []
+    ids: list[int] = []
     for i in range(start, start + n):
         number, _ = rma_where(sf, skip=i, reason=ReturnReason.SIZING,
                               requested=RequestedResolution.REFUND)

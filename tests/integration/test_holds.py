@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import threading
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 import pytest
@@ -135,7 +136,7 @@ def test_benches_racing_for_one_item_on_postgresql(pg_demo_url: str) -> None:
     users = _users(sf0)
     try:
         holds = [HoldService(sf, clk, f"BENCH-{i}") for i, (sf, clk, _e) in enumerate(benches)]
-        results = _race([lambda h=h, u=u: h.acquire(number, u)
+        results = _race([partial(h.acquire, number, u)
                          for h, u in zip(holds, users, strict=True)])
         winners = [r for r in results if getattr(r, "held", ()) == (1,)]
         assert len(winners) == 1, results
@@ -143,7 +144,7 @@ def test_benches_racing_for_one_item_on_postgresql(pg_demo_url: str) -> None:
         # Now all four press Enter on the same item at once: one decision, three refusals.
         decisions = [DecisionService(sf, clk, f"BENCH-{i}")
                      for i, (sf, clk, _e) in enumerate(benches)]
-        results = _race([lambda d=d, u=u: d.accept(number, {1: GRADE_A}, u)
+        results = _race([partial(d.accept, number, {1: GRADE_A}, u)
                          for d, u in zip(decisions, users, strict=True)])
         accepted = [r for r in results if not isinstance(r, Exception)]
         refused = [r for r in results if isinstance(r, Exception)]
@@ -171,7 +172,7 @@ def test_free_item_raced_by_accepts_is_decided_once(pg_demo_url: str) -> None:
     try:
         decisions = [DecisionService(sf, clk, f"BENCH-{i}")
                      for i, (sf, clk, _e) in enumerate(benches)]
-        results = _race([lambda d=d, u=u: d.accept(number, {1: GRADE_A}, u)
+        results = _race([partial(d.accept, number, {1: GRADE_A}, u)
                          for d, u in zip(decisions, users, strict=True)])
         assert sum(not isinstance(r, Exception) for r in results) == 1, results
         assert all(isinstance(r, ItemHeld | BadInput) for r in results

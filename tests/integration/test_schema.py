@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -42,7 +44,7 @@ def _fresh_engines(tmp_path, pg_server: PostgresServer | None, name: str) -> Eng
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def fresh_engine(request: pytest.FixtureRequest, tmp_path) -> Engine:  # type: ignore[no-untyped-def]
+def fresh_engine(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     server = request.getfixturevalue("pg_server") if request.param == "postgresql" else None
     engine = _fresh_engines(tmp_path, server, f"fresh_{request.node.name[-12:-1]}".lower()
                             .replace("-", "_").replace("[", "_"))
@@ -82,7 +84,7 @@ def test_money_and_time_round_trip_exactly(session_factory: sessionmaker[Session
 def test_money_must_be_decimal(session_factory: sessionmaker[Session]) -> None:
     with session_factory() as s:
         s.add(Style(code="T-2", brand=Brand.KISSPROM, name="x", silhouette="x",
-                    msrp=229.99, price_tier=PriceTier.MID))  # type: ignore[arg-type]
+                    msrp=229.99, price_tier=PriceTier.MID))
         with pytest.raises(StatementError, match="Decimal"):
             s.flush()
 

@@ -51,8 +51,10 @@ def test_claims_desk_end_to_end(qtbot, services: Services) -> None:  # type: ign
     qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F3)
     page = shell.claims
     qtbot.waitUntil(lambda: len(page.views) == 1, timeout=3000)
-    assert page.table.item(0, 1).text() == number
-    assert page.table.item(0, 0).text().endswith("h left")
+    rma_cell, deadline_cell = page.table.item(0, 1), page.table.item(0, 0)
+    assert rma_cell is not None and deadline_cell is not None
+    assert rma_cell.text() == number
+    assert deadline_cell.text().endswith("h left")
     assert page.left.property("photo_id") is not None
     assert page.right.property("photo_id") is not None
 
@@ -70,7 +72,9 @@ def test_claims_desk_end_to_end(qtbot, services: Services) -> None:  # type: ign
     assert "Carrier claim #" in page.banner.text() and "packet saved" in page.banner.text()
     packets = list((services.settings.data_dir / "documents").glob("carrier-claim-*.pdf"))
     assert len(packets) == 1 and packets[0].read_bytes().startswith(b"%PDF")
-    assert page.table.item(0, 6).text() == "open"
+    status = page.table.item(0, 6)
+    assert status is not None
+    assert status.text() == "open"
 
     qtbot.keyClick(page, Qt.Key.Key_Return)
     qtbot.waitUntil(page.note.hasFocus, timeout=2000)

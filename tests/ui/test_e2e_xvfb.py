@@ -12,6 +12,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import cast
 
 import pytest
 
@@ -262,7 +263,7 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
                     f"WHERE r.number = '{number}' AND d.superseded = 0")
         assert final is not None and final[0] == "refund"
         jobs = _wait(lambda: (rows := one("SELECT count(*) FROM print_jobs WHERE status = "
-                                          "'sent'")) and rows[0] >= 2 and rows, 10,
+                                          "'sent'")) and cast(int, rows[0]) >= 2 and rows, 10,
                      "the final label")
         assert jobs[0] == 2  # the hold-shelf tag, then the item's final label
     finally:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import select
 
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QTextBrowser
 
 from app.bootstrap import Services
 from app.domain.enums import (
@@ -137,8 +140,8 @@ def test_settings_shows_both_policies_with_assumed_values(qtbot, services: Servi
     assert shell.settings_page.users is None  # users are for admins
     tabs = shell.settings_page.policy.tabs
     assert [tabs.tabText(i) for i in range(tabs.count())] == ["kissprom", "stacees"]
-    kp = tabs.widget(0).toPlainText()  # type: ignore[attr-defined]
-    st = tabs.widget(1).toPlainText()  # type: ignore[attr-defined]
+    kp = cast(QTextBrowser, tabs.widget(0)).toPlainText()
+    st = cast(QTextBrowser, tabs.widget(1)).toPlainText()
     assert "within 14 days of delivery" in kp and "$25.00" in kp and "ASSUMED" in kp
     assert "within 30 days of delivery" in st and "store credit" in st
 

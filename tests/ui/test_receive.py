@@ -107,14 +107,18 @@ def test_mark_missing_and_add_an_extra_item(qtbot, services: Services) -> None: 
     qtbot.keyClick(page.scan, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
     assert page.card.view is not None
     assert page.card.view.items[0].reception_status is ReceptionStatus.MISSING
-    assert page.card.table.item(0, 6).text() == "missing"
+    status = page.card.table.item(0, 6)
+    assert status is not None
+    assert status.text() == "missing"
     qtbot.keyClick(page.scan, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(page.extra.hasFocus, timeout=2000)
     qtbot.keyClicks(page.extra, "Red satin gown size 10, not on the return")
     qtbot.keyClick(page.extra, Qt.Key.Key_Return)
     extra = page.card.view.items[-1]
     assert extra.reception_status is ReceptionStatus.EXTRA
-    assert page.card.table.item(page.card.table.rowCount() - 1, 1).text() == "(extra item)"
+    description = page.card.table.item(page.card.table.rowCount() - 1, 1)
+    assert description is not None
+    assert description.text() == "(extra item)"
 
 
 def test_unknown_parcel_search_then_hold(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]

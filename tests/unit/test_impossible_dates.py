@@ -24,7 +24,8 @@ EXAMPLE = json.loads((ROOT / "tests" / "data" / "case_contract_example.json").re
 
 
 def _case(edit: Callable[[dict[str, Any]], object] | None = None) -> dict[str, Any]:
-    data = copy.deepcopy(EXAMPLE)  # delivered 04-05, shipped 04-12, received 04-15 10:30
+    # delivered 04-05, shipped 04-12, received 04-15 10:30
+    data: dict[str, Any] = copy.deepcopy(EXAMPLE)
     if edit is not None:
         edit(data)
     return data
