@@ -21,12 +21,14 @@ from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import AcceptedDecision, DecisionService, InspectionInput
+from app.services.holds import Holder, HoldService
 from app.services.inspection import InspectionService
 from app.services.labels_plan import labels_for
 from app.services.lookup import ReturnView
 from app.services.printing import PrintService
 from app.services.receiving import ReceivingService
 from app.services.unsaved import UnsavedWork
+from app.views import PhotoView
 
 OK, WARN, ERROR = "ok", "warn", "error"
 
@@ -71,6 +73,7 @@ class BenchServices:
     inspection: InspectionService
     printing: PrintService
     unsaved: UnsavedWork | None = None
+    holds: HoldService | None = None
 
 
 class BenchSession:
@@ -82,6 +85,9 @@ class BenchSession:
         self.forms: dict[int, InspectionInput] = {}
         # An Enter the database could not take: (request key, forms), done when it is back.
         self.pending_accept: tuple[str, dict[int, InspectionInput]] | None = None
+        # The open parcel's photos by unit, and the units another bench holds.
+        self.photos: dict[int, list[PhotoView]] = {}
+        self.blocked: dict[int, Holder] = {}
 
     # --- who ---------------------------------------------------------------------
     def sign_in(self, username: str, pin: str) -> Screen:
@@ -163,29 +169,51 @@ class BenchSession:
 
     # --- inspecting ----------------------------------------------------------------
     def open_inspection(self, view: ReturnView | None = None) -> Screen:
+        """Open a parcel for inspection: hold its units for this bench (those another
+        bench holds are left out, with who and where), and pick up the drafts and photos
+        saved before, and the forms kept on this bench while the database was away."""
         view = view or self.parcel
         if view is None or not view.rma_number:
             return Screen(WARN, "Scan a parcel first (F1).")
         self.parcel = view
         self.forms = {it.unit_no: InspectionInput() for it in view.items
                       if it.decision_status is DecisionStatus.PENDING}
+        self.photos, self.blocked = {}, {}
+        problems: list[str] = []
+        if self._s.holds is not None and self.forms and self.user is not None:
+            try:
+                result = self._s.holds.acquire(view.rma_number, self.user, set(self.forms))
+            except ReturnBenchError as exc:
+                problems.append("Could not check whether another bench has this return: "
+                                f"{user_message(exc)}")
+            else:
+                for holder in result.blocked:
+                    self.forms.pop(holder.unit_no, None)
+                    self.blocked[holder.unit_no] = holder
         restored = 0
         try:
             drafts = self._s.inspection.drafts(view.rma_number)
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), place="inspect", view=view)
+            drafts = {}
+            problems.append(user_message(exc))
         for unit, draft in drafts.items():
             if unit in self.forms:
                 self.forms[unit] = draft.form
+                self.photos[unit] = list(draft.photos)
                 restored += 1
         kept = self._s.unsaved.forms(view.rma_number) if self._s.unsaved else {}
-        for unit, form in kept.items():
+        for unit, form in kept.items():  # newer than the database's: made while it was away
             if unit in self.forms:
-                self.forms[unit] = form
+                self.forms[unit] = replace(form, photos=len(self.photos.get(unit, [])))
                 restored += 1
+        if self.blocked:
+            first = next(iter(self.blocked.values()))
+            return Screen(WARN, first.sentence(view.rma_number), place="inspect", view=view)
+        if problems:
+            return Screen(ERROR, problems[0], place="inspect", view=view)
         message = (f"Picked up where the bench left off: {restored} item(s) with their "
-                   "photos." if restored else f"Inspect {view.rma_number}.")
-        return Screen(OK, message, place="inspect", view=view)
+                   "photos." if restored else "")
+        return Screen(OK, message, place="inspect", view=view, data={"restored": restored})
 
     def edit(self, unit: int, **changes: Any) -> Screen:
         """Grade, toggle or set a field of one unit's form; saved as a draft at once."""

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import ApprovalKind
 from app.domain.money import format_money
-from app.errors import ReturnBenchError, user_message
+from app.errors import ReturnBenchError
 from app.notify import RECONNECTED
 from app.permissions import Action, allowed
 from app.services.approvals import (
@@ -148,7 +148,7 @@ class ApprovalsPage(QWidget):
         try:
             self.views = self._approvals.queue(self._user)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         fill(self.table, [
             (f"#{v.id}", ("⚠ " if v.overdue else "")
@@ -261,7 +261,7 @@ class ApprovalsPage(QWidget):
             answered = self._approvals.answer(v.id, self._user, approve, self.note.text(),
                                               self._alternative)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self._cancel()
         self.banner.show_message(Level.OK, f"#{answered.id} {answered.status.value}: "
@@ -276,6 +276,6 @@ class ApprovalsPage(QWidget):
             path = save_document(self._out_dir, f"authorization-log-{start}-to-{end}.pdf",
                                  self._authlog.render_for(self._user, start, end))
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.banner.show_message(Level.OK, f"Authorization log saved: {path}")

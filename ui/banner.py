@@ -7,11 +7,20 @@ from enum import StrEnum
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
+from app.errors import Conflict, user_message
+
 
 class Level(StrEnum):
     OK = "ok"
     WARN = "warn"
     ERROR = "error"
+
+
+def describe(exc: BaseException) -> tuple[Level, str]:
+    """The one way an exception becomes what the user sees: its sentence, and amber for
+    what waits on someone else (another bench, an answer), red for the rest."""
+    level = Level.WARN if isinstance(exc, Conflict) else Level.ERROR
+    return level, user_message(exc)
 
 
 # The bench session's levels (plain strings, no Qt below ui/) to the banner's.
@@ -46,6 +55,9 @@ class Banner(QWidget):
         layout.addWidget(self._close)
         self.level: Level | None = None
         self.hide()
+
+    def show_problem(self, exc: BaseException) -> None:
+        self.show_message(*describe(exc))
 
     def show_message(self, level: Level, text: str) -> None:
         self.level = level

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.money import format_money
-from app.errors import ReturnBenchError, user_message
+from app.errors import ReturnBenchError
 from app.permissions import Action, allowed
 from app.services.auth import SignedInUser
 from app.services.claims import PAGE, ClaimsService
@@ -102,7 +102,7 @@ class ClaimsPage(QWidget):
             self.offset = min(self.offset, max(0, (self.open_count - 1) // PAGE * PAGE))
             self.views = self._claims.queue(self._user, PAGE, self.offset)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         last = self.offset + len(self.views)
         more = " · PgDn next page" if last < self.open_count else ""
@@ -222,7 +222,7 @@ class ClaimsPage(QWidget):
         try:
             self._claims.annotate(int(photo_id), list(shapes), self._user)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.banner.show_message(Level.OK, "Mark saved (the photo itself is unchanged).")
 
@@ -235,7 +235,7 @@ class ClaimsPage(QWidget):
             path = save_document(self._out_dir, f"carrier-claim-{claim_id}-{c.rma_number}.pdf",
                                  self._claims.packet_pdf(c.decision_id))
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.banner.show_message(Level.OK, f"Carrier claim #{claim_id} open; packet saved: "
                                  f"{path}")
@@ -248,7 +248,7 @@ class ClaimsPage(QWidget):
         try:
             self._claims.resolve(c.decision_id, self.note.text(), self._user)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.note.clear()
         self.note.hide()

@@ -106,7 +106,7 @@ class InspectPage(QWidget):
         # The bench's workflow (forms, accept, exceptions, labels) lives in the session;
         # this page renders it and forwards keys.
         self.session = session or BenchSession(BenchServices(
-            auth, None, decisions, approvals, inspection, printing, unsaved))
+            auth, None, decisions, approvals, inspection, printing, unsaved, holds))
         self._decisions = decisions
         self._holds = holds
         self._unsaved = unsaved
@@ -224,31 +224,14 @@ class InspectPage(QWidget):
         if self.view is not None and self.view.rma_number != view.rma_number:
             self.release_holds()
         self.view, self.user = view, user
-        self.session.parcel = view
         self.session.use(user)
-        self.forms = {it.unit_no: InspectionInput() for it in view.items
-                      if it.decision_status is DecisionStatus.PENDING}
         self._done_text = {}
-        self._held = {}
-        self.photo_views = {}
         self._last_activity = time.monotonic()
-        blocked = self._hold(view, user)
-        restored = 0
-        try:
-            drafts = self._inspection.drafts(view.rma_number or "")
-        except ReturnBenchError as exc:
-            drafts = {}
-            self.banner.show_message(Level.ERROR, user_message(exc))
-        for unit, draft in drafts.items():
-            if unit in self.forms:
-                self.forms[unit] = draft.form
-                self.photo_views[unit] = list(draft.photos)
-                restored += 1
-        kept = self._unsaved.forms(view.rma_number or "") if self._unsaved else {}
-        for unit, form in kept.items():  # newer than the database's: made while it was away
-            if unit in self.forms:
-                self.forms[unit] = replace(form, photos=len(self.photo_views.get(unit, [])))
-                restored += 1
+        opened = self.session.open_inspection(view)
+        self._held = dict(self.session.blocked)
+        for holder in self._held.values():
+            self._done_text[holder.unit_no] = f"Held at {holder.station} by {holder.user}"
+        self.photo_views = self.session.photos
         self.banner.clear()
         self.header.setText(f"{view.rma_number}  ·  {view.customer_name}  ·  order "
                             f"{view.order_number}")
@@ -261,26 +244,11 @@ class InspectPage(QWidget):
         self.panel.clear()
         self._sync_form()
         self._refresh_decision()
-        if blocked:
-            self.banner.show_message(Level.WARN, blocked)
-        elif restored:
-            self.banner.show_message(Level.OK, f"Picked up where the bench left off: "
-                                     f"{restored} item(s) with their photos.")
+        if opened.message:
+            self._show(opened)
         self.setFocus()
 
     # --- holds: one item, one bench ----------------------------------------------
-    def _hold(self, view: ReturnView, user: SignedInUser) -> str:
-        """Hold the units to decide; units another bench holds are shown as theirs and
-        left out of the form. Returns what to tell the inspector, if anything."""
-        if not self.forms or not view.rma_number:
-            return ""
-        try:
-            result = self._holds.acquire(view.rma_number, user, set(self.forms))
-        except ReturnBenchError as exc:
-            return f"Could not check whether another bench has this return: " \
-                   f"{user_message(exc)}"
-        return self._drop_blocked(result)
-
     def _drop_blocked(self, result: HoldResult) -> str:
         assert self.view is not None
         for holder in result.blocked:
@@ -545,7 +513,7 @@ class InspectPage(QWidget):
         try:
             data = read_input(path)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self._add_photo(unit, data, self._next_slot(unit), override=False)
 
@@ -574,7 +542,7 @@ class InspectPage(QWidget):
                                      f"({len(self.pending_photos)} waiting).")
             return
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self._rejected = None
         self._photo_saved(unit, photo)
@@ -619,7 +587,7 @@ class InspectPage(QWidget):
             return
         except ReturnBenchError as exc:
             self.panel.clear("Cannot decide yet")
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.panel.show_decision(view, unit)
 
@@ -631,7 +599,7 @@ class InspectPage(QWidget):
             pending = self._approvals.pending_for_rma(self.view.rma_number)
             people = self._auth.users()
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return None
         if not pending:
             self.banner.show_message(Level.WARN, "Nothing on this return waits for approval.")

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.domain.enums import ApprovalLevel, Role
 from app.domain.money import format_money
-from app.errors import ReturnBenchError, user_message
+from app.errors import ReturnBenchError
 from app.services.approvals import (
     ApprovalService,
     approve_meaning,
@@ -92,6 +92,6 @@ class OverrideDialog(QDialog):
                 None if approve else self.instead.currentData())
         except ReturnBenchError as exc:
             self.pin.clear()
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.accept()

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.enums import PrintJobStatus
-from app.errors import ReturnBenchError, user_message
+from app.errors import ReturnBenchError
 from app.permissions import Action, allowed
 from app.services.auth import SignedInUser
 from app.services.printing import JobView, PrintService
@@ -80,7 +80,7 @@ class PrinterView(QWidget):
             self.current.setText(f"This station prints to: {self._printing.printer_spec()}")
             self.jobs = self._printing.history()
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         fill(self.table, [(f"#{j.id}", f"{j.kind.value} ({j.format})", j.status.value,
                            str(j.attempts), j.last_error or "") for j in self.jobs])
@@ -89,7 +89,7 @@ class PrinterView(QWidget):
         try:
             sent = self._printing.retry_queued()
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         waiting = sum(j.status is not PrintJobStatus.SENT for j in self._printing.history())
         if sent:
@@ -107,7 +107,7 @@ class PrinterView(QWidget):
         try:
             name = self._printing.set_printer(self.spec.text().strip(), self._user)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.banner.show_message(Level.OK, f"Labels now print on {name}.")
         self.refresh()
@@ -120,7 +120,7 @@ class PrinterView(QWidget):
         try:
             outcome = self._printing.reprint(job.id, self._user)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         level = Level.OK if outcome.status is PrintJobStatus.SENT else Level.WARN
         self.banner.show_message(level, outcome.message)

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from app.bench import BenchServices, BenchSession, Screen
 from app.domain.enums import ReceptionStatus
-from app.errors import ReturnBenchError, user_message
+from app.errors import ReturnBenchError
 from app.services.auth import SignedInUser
 from app.services.lookup import LookupService
 from app.services.receiving import ReceivingService
@@ -310,7 +310,7 @@ class ReceivePage(QWidget):
             fresh = self._receiving.add_extra_item(view.rma_number, self.extra.text(),
                                                    self._user)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.extra.clear()
         self.extra.hide()
@@ -331,7 +331,7 @@ class ReceivePage(QWidget):
         try:
             hits = self._lookup.search(self.search.text())
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.results.clear()
         for hit in hits:
@@ -360,7 +360,7 @@ class ReceivePage(QWidget):
                 self._last_code, f"held at the bench; searched for: {note}" if note else "",
                 self._user)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.no_match.hide()
         self.empty.show()
@@ -377,7 +377,7 @@ class ReceivePage(QWidget):
             try:
                 self.card.show_return(self._lookup.find_return(code))
             except ReturnBenchError as exc:
-                self.banner.show_message(Level.ERROR, user_message(exc))
+                self.banner.show_problem(exc)
         self.focus_scan()
 
     def _flash(self, state: str) -> None:

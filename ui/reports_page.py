@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.money import format_money
-from app.errors import ReturnBenchError, user_message
+from app.errors import ReturnBenchError
 from app.files import read_input
 from app.permissions import Action, allowed
 from app.printing.kpi_report import render_kpi_report
@@ -163,7 +163,7 @@ class ReportsPage(QWidget):
         try:
             self.kpis = self._reports.kpis(start, end, self._user)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self._show(self.kpis)
         self.refreshed.emit()
@@ -209,7 +209,7 @@ class ReportsPage(QWidget):
             path = save_document(self._documents, name,
                                  render_kpi_report(k, dt.datetime.now().astimezone()))
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return None
         self.banner.show_message(Level.OK, f"Report saved: {path}")
         return path
@@ -227,7 +227,7 @@ class ReportsPage(QWidget):
         try:
             data = read_input(path)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         progress = _Progress(self)
         progress.changed.connect(self._progress)
@@ -268,7 +268,7 @@ class ReportsPage(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self._op = None
         self.progress.hide()
-        self.banner.show_message(Level.ERROR, user_message(exc))
+        self.banner.show_problem(exc)
 
     def export_settlements(self) -> ExportReport | None:
         if not allowed(self._user.role, Action.EXPORT_SETTLEMENTS):
@@ -276,7 +276,7 @@ class ReportsPage(QWidget):
         try:
             report = self._exports.export(self.outbox, self._user)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return None
         self.banner.show_message(Level.OK, f"{report.summary()} Outbox: {self.outbox}")
         self.refresh()

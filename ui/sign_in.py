@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.errors import ReturnBenchError, user_message
+from app.errors import ReturnBenchError
 from app.services.auth import AuthService, SignedInUser
 from ui.banner import Banner, Level
 
@@ -97,7 +97,7 @@ class SignInPage(QWidget):
         try:
             user: SignedInUser = self._auth.sign_in(username, self.pin.text())
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             self.pin.clear()
             self.pin.setFocus()
             return

@@ -14,7 +14,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.domain.enums import Role
-from app.errors import ReturnBenchError, user_message
+from app.errors import ReturnBenchError
 from app.services.auth import SignedInUser
 from app.services.users import UserRow, UserService
 from ui.banner import Banner, Level
@@ -77,7 +77,7 @@ class UsersView(QWidget):
         try:
             self.rows = self._users.list_users(self._admin)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         fill(self.table, [
             (u.username, u.display_name, u.role.value, "yes" if u.active else "no",
@@ -101,7 +101,7 @@ class UsersView(QWidget):
                                           self.display_name.text(), Role(self.role.currentData()),
                                           self.pin.text())
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.pin.clear()
         self.banner.show_message(Level.OK, f"User {row.username} created.")
@@ -115,7 +115,7 @@ class UsersView(QWidget):
         try:
             action(u)
         except ReturnBenchError as exc:
-            self.banner.show_message(Level.ERROR, user_message(exc))
+            self.banner.show_problem(exc)
             return
         self.pin.clear()
         self.banner.show_message(Level.OK, f"{u.username}: {done}.")
