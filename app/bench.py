@@ -6,11 +6,14 @@ tests drive the same session without Qt."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from app.clock import Clock
 from app.domain.enums import (
+    ApprovalStatus,
     DecisionStatus,
     PrintJobStatus,
     ReceptionStatus,
@@ -74,6 +77,10 @@ class BenchServices:
     printing: PrintService
     unsaved: UnsavedWork | None = None
     holds: HoldService | None = None
+    clock: Clock | None = None
+
+    def clock_now(self) -> dt.datetime:
+        return self.clock.now() if self.clock is not None else dt.datetime.now(dt.UTC)
 
 
 class BenchSession:
@@ -85,6 +92,8 @@ class BenchSession:
         self.forms: dict[int, InspectionInput] = {}
         # An Enter the database could not take: (request key, forms), done when it is back.
         self.pending_accept: tuple[str, dict[int, InspectionInput]] | None = None
+        self._answers_since: dt.datetime | None = None
+        self._answers_seen: set[int] = set()
         # The open parcel's photos by unit, and the units another bench holds.
         self.photos: dict[int, list[PhotoView]] = {}
         self.blocked: dict[int, Holder] = {}
@@ -379,6 +388,43 @@ class BenchSession:
                       f"the hold shelf. {' '.join(printed)}".strip(), printed=tuple(printed),
                       data={"approval": approval_id, "amount": str(amount),
                             "all_done": not self.forms})
+
+    # --- answers to this bench's requests -------------------------------------------
+    def check_answers(self) -> Screen | None:
+        """Answers given (anywhere) to requests made at this bench since the last look:
+        the newest in a sentence, and their final labels printed here now. None when
+        there is nothing new (or the database is away: the status bar says so)."""
+        if self._answers_since is None:
+            self._answers_since = self._s.clock_now()
+        try:
+            answers = self._s.approvals.answered_for_station(self._answers_since)
+        except ReturnBenchError:
+            return None
+        fresh = [a for a in answers if a.id not in self._answers_seen]
+        if not fresh:
+            return None
+        # Next time read from the newest answer on (the seen ids cover answers given in
+        # the same instant), not everything since sign-in again.
+        self._answers_since = max(a.answered_at or self._answers_since for a in fresh)
+        self._answers_seen = {a.id for a in answers if a.answered_at is not None
+                              and a.answered_at >= self._answers_since}
+        try:
+            printed = self._s.printing.retry_queued()
+        except ReturnBenchError:
+            printed = 0
+        latest = fresh[-1]
+        approved = latest.status is ApprovalStatus.APPROVED
+        units = f" item {latest.unit_no}" if latest.unit_no else ""
+        note = f" Note: {latest.note}" if latest.note else ""
+        more = f" (+{len(fresh) - 1} more answers)" if len(fresh) > 1 else ""
+        return Screen(
+            OK if approved else WARN,
+            f"Request #{latest.id} {latest.status.value} by {latest.answered_by}: "
+            f"{latest.rma_number}{units}, {latest.kind.value.replace('_', ' ')} "
+            f"{format_money(latest.amount)}.{note}{more}"
+            + (f" {printed} final label{'s' if printed != 1 else ''} printed: it replaces "
+               "the hold-shelf tag." if printed else ""),
+            "good" if approved else "bad", data={"answers": [a.id for a in fresh]})
 
     # --- answering (a supervisor or manager at this bench) ---------------------------
     def answer(self, approval_id: int, username: str, pin: str, approve: bool,

@@ -91,7 +91,7 @@ class Services:
         """A bench's session on these services (one per signed-in bench)."""
         return BenchSession(BenchServices(self.auth, self.receiving, self.decisions,
                                           self.approvals, self.inspection, self.printing,
-                                          self.unsaved, self.holds))
+                                          self.unsaved, self.holds, self.clock))
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -14,14 +14,11 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import Services
-from app.domain.enums import ApprovalStatus
-from app.domain.money import format_money
-from app.errors import ReturnBenchError
 from app.notify import RECONNECTED
 from app.services.auth import SignedInUser
 from app.services.lookup import ReturnView
 from ui.approvals_page import ApprovalsPage
-from ui.banner import Banner, Level
+from ui.banner import LEVELS, Banner, Level
 from ui.claims_page import ClaimsPage
 from ui.feed import ChangeFeed
 from ui.inspect_page import InspectPage
@@ -125,8 +122,7 @@ class Shell(QWidget):
         column.addWidget(self.notice)
         column.addWidget(self.pages, 1)
         body.addLayout(column, 1)
-        self._answers_since = services.clock.now()
-        self._answers_seen: set[int] = set()
+        self.session.check_answers()  # answers from now on
         self.answers_timer = QTimer(self)
         self.answers_timer.setInterval(self.feed.poll_ms)
         self.answers_timer.timeout.connect(self.check_answers)
@@ -154,37 +150,11 @@ class Shell(QWidget):
 
     def check_answers(self) -> None:
         """Show answers to this bench's requests (approved in green, denied in amber)."""
-        try:
-            answers = self._services.approvals.answered_for_station(self._answers_since)
-        except ReturnBenchError:
-            return  # the database is away: the status bar says so
-        fresh = [a for a in answers if a.id not in self._answers_seen]
-        if not fresh:
+        screen = self.session.check_answers()
+        if screen is None:
             return
-        # Next time read from the newest answer on (the seen ids cover answers given in
-        # the same instant), not everything since sign-in again.
-        self._answers_since = max(a.answered_at or self._answers_since for a in fresh)
-        self._answers_seen = {a.id for a in answers
-                              if a.answered_at is not None
-                              and a.answered_at >= self._answers_since}
-        # The answer's final labels were queued for this bench: print them now.
-        try:
-            printed = self._services.printing.retry_queued()
-        except ReturnBenchError:
-            printed = 0
-        latest = fresh[-1]
-        approved = latest.status is ApprovalStatus.APPROVED
-        units = f" item {latest.unit_no}" if latest.unit_no else ""
-        note = f" Note: {latest.note}" if latest.note else ""
-        more = f" (+{len(fresh) - 1} more answers)" if len(fresh) > 1 else ""
-        self.notice.show_message(
-            Level.OK if approved else Level.WARN,
-            f"Request #{latest.id} {latest.status.value} by {latest.answered_by}: "
-            f"{latest.rma_number}{units}, {latest.kind.value.replace('_', ' ')} "
-            f"{format_money(latest.amount)}.{note}{more}"
-            + (f" {printed} final label{'s' if printed != 1 else ''} printed: it replaces "
-               "the hold-shelf tag." if printed else ""))
-        if approved:
+        self.notice.show_message(LEVELS[screen.level], screen.message)
+        if screen.sound == "good":
             self._sounds.good()
         else:
             self._sounds.bad()
