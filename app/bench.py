@@ -15,6 +15,7 @@ from app.clock import Clock
 from app.domain.enums import (
     ApprovalStatus,
     DecisionStatus,
+    PhotoSlot,
     PrintJobStatus,
     ReceptionStatus,
     Resolution,
@@ -25,7 +26,7 @@ from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import AcceptedDecision, DecisionService, InspectionInput
 from app.services.holds import Holder, HoldService
-from app.services.inspection import InspectionService
+from app.services.inspection import InspectionService, PhotoRejected
 from app.services.labels_plan import labels_for
 from app.services.lookup import ReturnView
 from app.services.printing import PrintService
@@ -34,6 +35,10 @@ from app.services.unsaved import UnsavedWork
 from app.views import PhotoView
 
 OK, WARN, ERROR = "ok", "warn", "error"
+
+
+def slot_words(slot: PhotoSlot) -> str:
+    return slot.value.replace("_", " ")
 
 
 @dataclass(frozen=True)
@@ -92,6 +97,8 @@ class BenchSession:
         self.forms: dict[int, InspectionInput] = {}
         # An Enter the database could not take: (request key, forms), done when it is back.
         self.pending_accept: tuple[str, dict[int, InspectionInput]] | None = None
+        # Photos taken while the database was away: (rma, unit, image, slot, override).
+        self.pending_photos: list[tuple[str, int, Any, PhotoSlot, bool]] = []
         self._answers_since: dt.datetime | None = None
         self._answers_seen: set[int] = set()
         # The open parcel's photos by unit, and the units another bench holds.
@@ -388,6 +395,72 @@ class BenchSession:
                       f"the hold shelf. {' '.join(printed)}".strip(), printed=tuple(printed),
                       data={"approval": approval_id, "amount": str(amount),
                             "all_done": not self.forms})
+
+    # --- photos and the database coming back -----------------------------------------
+    def add_photo(self, unit: int, image: Any, slot: PhotoSlot, override: bool = False
+                  ) -> Screen:
+        """A photo for a unit: kept (and counted on its form), refused by the quality gate
+        (`data["rejected"]`: Ctrl+K keeps it anyway), or kept on this bench while the
+        database is away and saved when it is back."""
+        if self.parcel is None or not self.parcel.rma_number:
+            return Screen(WARN, "Scan a parcel first.")
+        rma = self.parcel.rma_number
+        try:
+            photo = self._s.inspection.add_photo(rma, unit, image, self._who(), slot, override)
+        except PhotoRejected as exc:
+            return Screen(WARN, exc.message, "bad", data={"rejected": True})
+        except DatabaseUnavailable:
+            self.pending_photos.append((rma, unit, image, slot, override))
+            return Screen(WARN, "The database is unreachable: the photo is kept on this "
+                          f"bench and saved when it is back ({len(self.pending_photos)} "
+                          "waiting).", data={"pending": len(self.pending_photos)})
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        return self._photo_kept(unit, photo)
+
+    def _photo_kept(self, unit: int, photo: PhotoView) -> Screen:
+        self.photos.setdefault(unit, []).append(photo)
+        if unit in self.forms:
+            self.forms[unit] = replace(self.forms[unit], photos=len(self.photos[unit]))
+        kept = " (kept despite the quality check)" if photo.override else ""
+        if photo.reused_on:
+            return Screen(WARN, f"Photo kept{kept}, but it matches a photo on "
+                          f"{', '.join(photo.reused_on)} (another customer): flagged for "
+                          "claims review.", "bad", data={"photo": photo})
+        return Screen(OK, f"Photo kept: {slot_words(photo.slot)}{kept}.", "good",
+                      data={"photo": photo})
+
+    def database_back(self) -> list[Screen]:
+        """The database answers again: save the photos and forms kept on this bench, then
+        the decision that waited (once: it carries its request key)."""
+        out: list[Screen] = []
+        while self.pending_photos and self.user is not None:
+            rma, unit, image, slot, override = self.pending_photos[0]
+            try:
+                photo = self._s.inspection.add_photo(rma, unit, image, self.user, slot,
+                                                     override)
+            except DatabaseUnavailable:
+                return out  # away again; the next "back" tries again
+            except ReturnBenchError as exc:
+                out.append(Screen(ERROR, f"A photo kept on this bench for {rma} item {unit} "
+                                  f"could not be saved: {user_message(exc)}"))
+            else:
+                if self.parcel is not None and self.parcel.rma_number == rma:
+                    out.append(self._photo_kept(unit, photo))
+            self.pending_photos.pop(0)
+        if self._s.unsaved is not None and self.user is not None:
+            for rma, unit, form in self._s.unsaved.all():
+                try:
+                    self._s.inspection.save_draft(rma, unit, form, self.user)
+                except DatabaseUnavailable:
+                    return out
+                except ReturnBenchError as exc:
+                    out.append(Screen(ERROR, f"Item {unit} of {rma} kept on this bench "
+                                      f"could not be saved: {user_message(exc)}"))
+                self._s.unsaved.forget(rma, unit)
+        if self.pending_accept is not None:
+            out.append(self.accept(self.pending_accept[0], after_outage=True))
+        return out
 
     # --- answers to this bench's requests -------------------------------------------
     def check_answers(self) -> Screen | None:

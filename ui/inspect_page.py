@@ -38,7 +38,6 @@ from app.services.decisions import DecisionService, InspectionInput
 from app.services.holds import HOLD_SECONDS, Holder, HoldResult, HoldService
 from app.services.inspection import (
     InspectionService,
-    PhotoRejected,
     required_slots,
 )
 from app.services.lookup import ReturnItemView, ReturnView
@@ -110,8 +109,6 @@ class InspectPage(QWidget):
         self._decisions = decisions
         self._holds = holds
         self._unsaved = unsaved
-        # Photos taken while it was away: (rma, unit, image, slot, kept despite the gate).
-        self.pending_photos: list[tuple[str, int, Any, PhotoSlot, bool]] = []
         self._last_activity = time.monotonic()
         # Renew this bench's holds while the inspector works; an idle bench stops renewing
         # and its holds lapse (HOLD_SECONDS), so another bench can take the item.
@@ -377,37 +374,16 @@ class InspectPage(QWidget):
         self.banner.show_message(LEVELS[screen.level], screen.message)
 
     def database_back(self) -> None:
-        """The database answers again: save the photos and forms kept on the bench, then
-        finish the decision that was waiting (once: it carries its request key)."""
-        while self.pending_photos and self.user is not None:
-            rma, unit, image, slot, override = self.pending_photos[0]
-            try:
-                photo = self._inspection.add_photo(rma, unit, image, self.user, slot,
-                                                   override)
-            except DatabaseUnavailable:
-                return  # away again; the next "back" tries again
-            except ReturnBenchError as exc:
-                self.banner.show_message(Level.ERROR, f"A photo kept on this bench for "
-                                         f"{rma} item {unit} could not be saved: "
-                                         f"{user_message(exc)}")
-            else:
-                if self.view is not None and self.view.rma_number == rma \
-                        and unit in self.forms:
-                    self._photo_saved(unit, photo)
-            self.pending_photos.pop(0)
-        if self._unsaved is not None and self.user is not None:
-            for rma, unit, form in self._unsaved.all():
-                try:
-                    self._inspection.save_draft(rma, unit, form, self.user)
-                except DatabaseUnavailable:
-                    return  # away again; the next "back" tries again
-                except ReturnBenchError as exc:
-                    self.banner.show_message(Level.ERROR, f"Item {unit} of {rma} kept on "
-                                             f"this bench could not be saved: "
-                                             f"{user_message(exc)}")
-                self._unsaved.forget(rma, unit)
-        if self.pending_accept is not None:
-            self._do_accept(self.pending_accept[0], after_outage=True)
+        """The database answers again: the session saves what this bench kept; the page
+        shows what happened."""
+        waiting = set(self.session.graded()) if self.pending_accept is not None else set()
+        for screen in self.session.database_back():
+            self._show(screen)
+            if "photo" in screen.data:
+                self._sync_form()
+                self._refresh_decision()
+            if screen.data.get("saved"):
+                self._accepted(screen, waiting)
 
     def set_grade(self, grade: Grade) -> None:
         self._edit(grade=grade)
@@ -526,41 +502,16 @@ class InspectPage(QWidget):
     def _add_photo(self, unit: int, image: Any, slot: PhotoSlot, override: bool) -> None:
         if self.view is None or self.user is None:
             return
-        try:
-            photo = self._inspection.add_photo(self.view.rma_number or "", unit, image,
-                                               self.user, slot, override)
-        except PhotoRejected as exc:
-            self._rejected = (unit, image, slot)
-            self.banner.show_message(Level.WARN, exc.message)
-            return
-        except DatabaseUnavailable:
-            self._rejected = None
-            self.pending_photos.append((self.view.rma_number or "", unit, image, slot,
-                                        override))
-            self.banner.show_message(Level.WARN, "The database is unreachable: the photo is "
-                                     "kept on this bench and saved when it is back "
-                                     f"({len(self.pending_photos)} waiting).")
-            return
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return
-        self._rejected = None
-        self._photo_saved(unit, photo)
+        screen = self.session.add_photo(unit, image, slot, override)
+        self._rejected = (unit, image, slot) if screen.data.get("rejected") else None
+        self._show(screen)
+        if "photo" in screen.data:
+            self._sync_form()
+            self._refresh_decision()
 
-    def _photo_saved(self, unit: int, photo: PhotoView) -> None:
-        self.photo_views.setdefault(unit, []).append(photo)
-        self.forms[unit] = replace(self.forms[unit], photos=len(self.photo_views[unit]))
-        kept = " (kept despite the quality check)" if photo.override else ""
-        if photo.reused_on:
-            self.banner.show_message(Level.WARN, f"Photo kept{kept}, but it matches a photo on "
-                                     f"{', '.join(photo.reused_on)} (another customer): "
-                                     "flagged for claims review.")
-        else:
-            self.banner.show_message(Level.OK, f"Photo kept: "
-                                     f"{photo.slot.value.replace('_', ' ')}"
-                                     f"{kept}.")
-        self._sync_form()
-        self._refresh_decision()
+    @property
+    def pending_photos(self) -> list[tuple[str, int, Any, PhotoSlot, bool]]:
+        return self.session.pending_photos
 
     def _graded(self) -> dict[int, InspectionInput]:
         return {u: f for u, f in self.forms.items() if f.grade is not None}
@@ -635,8 +586,11 @@ class InspectPage(QWidget):
         graded = set(self.session.graded())
         screen = self.session.accept(key, after_outage=after_outage)
         self._show(screen)
-        if not screen.data.get("saved"):
-            return
+        if screen.data.get("saved"):
+            self._accepted(screen, graded)
+
+    def _accepted(self, screen: Screen, graded: set[int]) -> None:
+        assert self.view is not None
         units: dict[int, str] = screen.data["units"]
         waiting = bool(screen.data["approvals"])
         for unit, resolution in units.items():
