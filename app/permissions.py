@@ -65,3 +65,12 @@ def _a(noun: str) -> str:
 def _who_can(action: Action) -> str:
     roles = [r.value for r in Role if action in PERMISSIONS[r]]
     return " or ".join(_a(r) for r in roles) if roles else "nobody"
+
+
+# Where each role starts after signing in: its own work first.
+HOME_PLACE = {Role.INSPECTOR: "receive", Role.CLAIMS: "claims",
+              Role.SUPERVISOR: "approvals", Role.MANAGER: "approvals", Role.ADMIN: "receive"}
+
+
+def home_place(role: Role) -> str:
+    return HOME_PLACE.get(role, "receive")

@@ -148,8 +148,12 @@ class DecisionPanel(QWidget):
         amount = unit.refund or unit.credit
         if unit.resolution in (Resolution.EXCHANGE, Resolution.REPLACEMENT) and unit.size_to:
             words += f" → US {unit.size_to}"
-        self.outcome.setText(f"{words}  {format_money(amount)}" if amount else words)
-        self.outcome.setProperty("state", _STATE[unit.resolution])
+        waiting = view.approval is not None and unit.resolution is not Resolution.HOLD
+        text = f"{words}  {format_money(amount)}" if amount else words
+        # Amber, never green, while a supervisor or manager still has to say yes.
+        self.outcome.setText(f"{text} — needs {view.approval.value}" if waiting and view.approval
+                             else text)
+        self.outcome.setProperty("state", "attention" if waiting else _STATE[unit.resolution])
         self._repolish(self.outcome)
         parts = [f"Refund {format_money(unit.refund)}" if unit.refund else "",
                  f"restocking fee {format_money(unit.restocking_fee)}"

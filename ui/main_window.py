@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QFrame,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QPushButton,
+    QScrollArea,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
@@ -15,6 +17,7 @@ from PySide6.QtWidgets import (
 
 from app.bootstrap import Services
 from app.notify import RECONNECTED
+from app.permissions import home_place
 from app.services.auth import SignedInUser
 from app.services.lookup import ReturnView
 from ui.approvals_page import ApprovalsPage
@@ -38,6 +41,26 @@ PLACES = (
     ("Reports", "F5"),
     ("Settings", "F6"),
 )
+
+
+class Places(QStackedWidget):
+    """The pages, each in a scroll area: on a small screen a page scrolls instead of
+    pushing the window (and its status bar, Sign out and Enter) off the screen."""
+
+    def add_place(self, page: QWidget) -> None:
+        scroll = QScrollArea()
+        scroll.setWidget(page)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.addWidget(scroll)
+
+    def currentWidget(self) -> QWidget:
+        shown = super().currentWidget()
+        inner = shown.widget() if isinstance(shown, QScrollArea) else None
+        result = inner or shown
+        assert result is not None
+        return result
 
 
 class Shell(QWidget):
@@ -72,7 +95,7 @@ class Shell(QWidget):
         side.addWidget(self.sign_out)
         body.addLayout(side)
 
-        self.pages = QStackedWidget()
+        self.pages = Places()
         # The bench's workflow: one session for every page; the pages render it.
         self.session = services.bench_session()
         self.session.use(user)
@@ -115,7 +138,7 @@ class Shell(QWidget):
                 page = self.claims
             else:
                 page = self.reports
-            self.pages.addWidget(page)
+            self.pages.add_place(page)
         # Answers to this bench's requests, from whichever station gave them.
         self.notice = Banner()
         column = QVBoxLayout()
@@ -136,6 +159,18 @@ class Shell(QWidget):
             shortcut(self, key, lambda r=row: self.nav.setCurrentRow(r), app_wide)
         shortcut(self, "Ctrl+Q", self.sign_out_requested.emit, app_wide)
         self.nav.setCurrentRow(0)
+
+    def land(self) -> None:
+        """Open the signed-in role's own place (claims staff on Claims, supervisors and
+        managers on Approvals, inspectors on Receive)."""
+        row = {"receive": 0, "inspect": 1, "claims": 2, "approvals": 3, "reports": 4,
+               "settings": 5}[home_place(self.user.role)]
+        self.nav.setCurrentRow(row)
+        if row == 0:
+            self.receive.focus_scan()
+        else:
+            page = self.pages.currentWidget()
+            page.setFocus()
 
     def database_back(self) -> None:
         """The database answers again after an outage: finish what waited for it."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
@@ -16,6 +17,22 @@ from PySide6.QtWidgets import (
 from app.errors import ReturnBenchError
 from app.services.auth import AuthService, SignedInUser
 from ui.banner import Banner, Level
+
+
+class PinField(QLineEdit):
+    """The PIN: digits only. A letter typed here picks the name starting with it (the
+    cursor stays in the PIN field), so nobody types a PIN into someone else's tries."""
+
+    letter = Signal(str)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        text = event.text()
+        if text and text.isalpha():
+            self.letter.emit(text)
+            return
+        if text and text.isprintable() and not text.isdigit():
+            return
+        super().keyPressEvent(event)
 
 
 class SignInPage(QWidget):
@@ -40,7 +57,7 @@ class SignInPage(QWidget):
         # The PIN field keeps the focus; arrow keys move the selection (keyPressEvent).
         self.users.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.users.setMaximumHeight(300)
-        self.pin = QLineEdit()
+        self.pin = PinField()
         self.pin.setObjectName("pin")
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
         self.pin.setPlaceholderText("PIN, then Enter")
@@ -53,6 +70,7 @@ class SignInPage(QWidget):
             layout.addWidget(w)
         outer.addWidget(box)
         self.pin.returnPressed.connect(self.submit)
+        self.pin.letter.connect(self._find_name)
         self.button.clicked.connect(self.submit)
         self.users.itemClicked.connect(lambda _item: self.pin.setFocus())
         self.reload()
@@ -63,8 +81,9 @@ class SignInPage(QWidget):
             item = QListWidgetItem(f"{choice.display_name}  ·  {choice.role.value}")
             item.setData(Qt.ItemDataRole.UserRole, choice.username)
             self.users.addItem(item)
-        if self.users.count():
-            self.users.setCurrentRow(0)
+        # Nobody is picked until someone picks a name: a PIN typed first goes nowhere.
+        self.users.setCurrentRow(-1)
+        self.users.clearSelection()
         self.pin.clear()
         self.pin.setFocus()
 
@@ -76,7 +95,8 @@ class SignInPage(QWidget):
         # Arrow keys pick the user while the PIN field keeps focus.
         if event.key() in (Qt.Key.Key_Up, Qt.Key.Key_Down):
             step = -1 if event.key() == Qt.Key.Key_Up else 1
-            row = max(0, min(self.users.count() - 1, self.users.currentRow() + step))
+            current = self.users.currentRow()
+            row = 0 if current < 0 else max(0, min(self.users.count() - 1, current + step))
             self.users.setCurrentRow(row)
             return
         super().keyPressEvent(event)
@@ -88,10 +108,23 @@ class SignInPage(QWidget):
                 return
         raise KeyError(username)
 
+    def _find_name(self, letter: str) -> None:
+        """Letters pick the next name that starts with them (typed again: the next one)."""
+        count = self.users.count()
+        start = self.users.currentRow()
+        for step in range(1, count + 1):
+            row = (start + step) % count if start >= 0 else step - 1
+            item = self.users.item(row)
+            if item is not None and item.text().lower().startswith(letter.lower()):
+                self.users.setCurrentRow(row)
+                return
+
     def submit(self) -> None:
         item = self.users.currentItem()
-        if item is None:
-            self.banner.show_message(Level.ERROR, "Pick your name from the list first.")
+        if item is None or self.users.currentRow() < 0:
+            self.pin.clear()
+            self.banner.show_message(Level.ERROR, "Pick your name first (↑ ↓, or type its "
+                                     "first letter), then your PIN. Nothing was tried.")
             return
         username = item.data(Qt.ItemDataRole.UserRole)
         try:

@@ -126,7 +126,7 @@ class MainWindow(QMainWindow):
         self.stack.addWidget(self.shell)
         self.stack.setCurrentWidget(self.shell)
         self.user_label.setText(f"User: {user.display_name} ({user.role.value})")
-        self.shell.receive.focus_scan()
+        self.shell.land()
         if self.services.settings.camera:
             self.shell.receive.start_camera()
 

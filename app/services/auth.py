@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -14,7 +14,7 @@ from app.domain.enums import Role
 from app.errors import AuthenticationFailed
 from app.security import verify_pin
 from app.services.uow import UnitOfWork
-from models import User
+from models import AuditEvent, User
 
 MAX_TRIES = 5
 LOCKOUT = dt.timedelta(minutes=5)
@@ -42,12 +42,21 @@ class AuthService:
         self._station = station
 
     def users(self) -> list[UserChoice]:
-        """Active users for the sign-in list, in name order."""
+        """Active users for the sign-in list: the ones who signed in at this station
+        most recently first, then the others in name order."""
         with UnitOfWork(self._sf) as uow:
-            rows = uow.session.scalars(
+            s = uow.session
+            rows = s.scalars(
                 select(User).where(User.active.is_(True)).order_by(User.display_name)
             ).all()
-            return [UserChoice(u.username, u.display_name, u.role) for u in rows]
+            recent = s.execute(
+                select(AuditEvent.actor, func.max(AuditEvent.seq))
+                .where(AuditEvent.action == "user.signed_in",
+                       AuditEvent.station == self._station)
+                .group_by(AuditEvent.actor)).all()
+            last = {actor: seq for actor, seq in recent if actor}
+            ordered = sorted(rows, key=lambda u: (-last.get(u.username, 0), u.display_name))
+            return [UserChoice(u.username, u.display_name, u.role) for u in ordered]
 
     def sign_in(self, username: str, pin: str) -> SignedInUser:
         now = self._clock.now()

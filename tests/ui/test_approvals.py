@@ -32,7 +32,7 @@ def test_manager_denies_with_a_note_in_two_keys(qtbot, services: Services) -> No
     _sign_in(qtbot, window, 3, "4444")  # Maria, manager
     shell = window.shell
     assert shell is not None
-    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.waitUntil(lambda: shell.nav.currentRow() == 3, timeout=2000)  # lands on Approvals
     qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F4)
     page = shell.approvals
     qtbot.waitUntil(lambda: len(page.views) == 1, timeout=3000)

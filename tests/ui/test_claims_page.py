@@ -47,7 +47,7 @@ def test_claims_desk_end_to_end(qtbot, services: Services) -> None:  # type: ign
     _sign_in(qtbot, window, 1, "2222")  # Carl, claims
     shell = window.shell
     assert shell is not None
-    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.waitUntil(lambda: shell.nav.currentRow() == 2, timeout=2000)  # lands on Claims
     qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F3)
     page = shell.claims
     qtbot.waitUntil(lambda: len(page.views) == 1, timeout=3000)
@@ -101,7 +101,7 @@ def test_label_annotation_with_text(qtbot, services: Services) -> None:  # type:
     _sign_in(qtbot, window, 1, "2222")
     shell = window.shell
     assert shell is not None
-    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.waitUntil(lambda: shell.nav.currentRow() == 2, timeout=2000)  # lands on Claims
     qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F3)
     page = shell.claims
     qtbot.waitUntil(lambda: len(page.views) == 1, timeout=3000)

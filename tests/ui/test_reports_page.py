@@ -19,7 +19,7 @@ def test_reports_import_and_export_from_the_keyboard(qtbot, services: Services, 
     _sign_in(qtbot, window, 3, "4444")  # Maria, manager
     shell = window.shell
     assert shell is not None
-    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.waitUntil(lambda: shell.nav.currentRow() == 3, timeout=2000)  # lands on Approvals
     with qtbot.waitSignal(shell.reports.refreshed, timeout=5000):
         qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F5)
     page = shell.reports

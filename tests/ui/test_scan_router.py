@@ -58,7 +58,7 @@ def test_a_burst_on_any_page_receives_the_parcel(qtbot, services: Services, page
     _sign_in(qtbot, window, 3, "4444")  # Maria, manager: sees every page
     shell = window.shell
     assert shell is not None
-    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.waitUntil(lambda: shell.nav.currentRow() == 3, timeout=2000)  # lands on Approvals
     qtbot.keyClick(_focus(), PAGES[page])
     qtbot.wait(50)
     assert shell.nav.currentRow() == list(PAGES.values()).index(PAGES[page]) + (
