@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import Services
+from app.errors import ReturnBenchError
 from app.services.auth import SignedInUser
 from app.services.demo_data import DEMO_USERS
 from ui.banner import Level
@@ -74,7 +75,11 @@ class MainWindow(QMainWindow):
         self.station_label = QLabel(f"Station: {services.settings.station}")
         self.user_label = QLabel("User: (signed out)")
         self.db_label = QLabel(f"Database: {services.database_label}")
-        for label in (self.station_label, self.user_label, self.db_label):
+        self.printer_label = QLabel("Printer: …")
+        self.camera_label = QLabel("Camera: none" if not services.settings.camera
+                                   else "Camera: off (F7)")
+        for label in (self.station_label, self.user_label, self.printer_label,
+                      self.camera_label, self.db_label):
             label.setObjectName("statusItem")
             bar.addPermanentWidget(label)
         # Is the database there? Checked off the UI thread; faster while it is away.
@@ -95,8 +100,27 @@ class MainWindow(QMainWindow):
                                       self._database_is)
         self._db_check.start()
 
+    def _show_devices(self) -> None:
+        """Printer (ready, queued N, offline) and camera state in the status bar; amber
+        only while it is true."""
+        try:
+            state = self.services.printing.state()
+        except ReturnBenchError:
+            state = None
+        if state is not None:
+            self.printer_label.setText(state.words())
+            self.printer_label.setProperty("level", "warn" if state.offline else "")
+            self.printer_label.setToolTip(state.problem or state.printer)
+            self.printer_label.style().unpolish(self.printer_label)
+            self.printer_label.style().polish(self.printer_label)
+        if self.services.settings.camera:
+            on = self.shell is not None and self.shell.receive.camera_worker is not None
+            self.camera_label.setText("Camera: on" if on else "Camera: off (F7)")
+
     def _database_is(self, problem: BaseException | None) -> None:
         self._db_check = None
+        if problem is None:
+            self._show_devices()
         label = f"Database: {self.services.database_label}"
         if problem is not None:
             if self.database_down_since is None:

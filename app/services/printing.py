@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -46,6 +46,22 @@ class PrintOutcome:
     job_id: int
     status: PrintJobStatus
     message: str
+
+
+@dataclass(frozen=True)
+class PrinterState:
+    printer: str
+    waiting: int
+    offline: bool
+    problem: str | None
+
+    def words(self) -> str:
+        name = self.printer.split(":", 1)[-1].rsplit("/", 1)[-1] or self.printer
+        if self.offline:
+            return f"⚠ Printer {name}: OFFLINE, {self.waiting} waiting"
+        if self.waiting:
+            return f"Printer {name}: {self.waiting} queued"
+        return f"Printer {name}: ready"
 
 
 @dataclass(frozen=True)
@@ -241,6 +257,24 @@ class PrintService:
                 break
             sent += 1
         return sent
+
+    def state(self) -> PrinterState:
+        """This station's printer for the status bar: its name, the jobs waiting, and
+        whether the last attempt failed (then it is offline until a job goes out)."""
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            station = station_row(s, self._station)
+            spec = station.printer or self._default_printer
+            waiting = int(s.scalar(select(func.count()).select_from(PrintJob).where(
+                PrintJob.station_id == station.id,
+                PrintJob.status.in_([PrintJobStatus.QUEUED, PrintJobStatus.FAILED]))) or 0)
+            last = s.scalars(select(PrintJob).where(
+                PrintJob.station_id == station.id, PrintJob.attempts > 0)
+                .order_by(PrintJob.id.desc()).limit(1)).first()
+            uow.commit()
+            offline = last is not None and last.status is PrintJobStatus.FAILED
+            return PrinterState(spec, waiting, offline,
+                                last.last_error if offline and last is not None else None)
 
     def history(self, limit: int = 30) -> list[JobView]:
         with UnitOfWork(self._sf) as uow:
