@@ -171,6 +171,19 @@ class BenchSession:
         return (f"{self.parcel.rma_number} item{'s' if len(half_done) > 1 else ''} {units} "
                 "kept as a draft (it comes back when you scan that parcel again). ")
 
+    def unfinished(self) -> list[tuple[str, str]]:
+        """Inspections this station began and did not decide: (rma, words), newest first,
+        one entry per parcel."""
+        try:
+            rows = self._s.inspection.unfinished()
+        except ReturnBenchError:
+            return []
+        out: dict[str, str] = {}
+        for row in rows:
+            if row.rma_number not in out:
+                out[row.rma_number] = row.words()
+        return list(out.items())
+
     # --- receiving marks -----------------------------------------------------------
     def mark(self, unit: int, status: ReceptionStatus) -> Screen:
         if self.parcel is None or not self.parcel.rma_number or self._s.receiving is None:

@@ -123,6 +123,7 @@ class Shell(QWidget):
                                    services.settings.data_dir / "outbox",
                                    services.clock.now().date())
         self.receive.found.connect(self._parcel_found)
+        self.receive.resume_requested.connect(lambda _rma: self.nav.setCurrentRow(1))
         self.inspect.finished.connect(self._inspection_finished)
         self.current: ReturnView | None = None
         for name, _key in PLACES:
@@ -165,6 +166,7 @@ class Shell(QWidget):
         managers on Approvals, inspectors on Receive)."""
         row = {"receive": 0, "inspect": 1, "claims": 2, "approvals": 3, "reports": 4,
                "settings": 5}[home_place(self.user.role)]
+        self.receive.show_unfinished(self.session.unfinished())
         self.nav.setCurrentRow(row)
         if row == 0:
             self.receive.focus_scan()
@@ -195,6 +197,7 @@ class Shell(QWidget):
             self._sounds.bad()
 
     def _inspection_finished(self, message: str, needs_attention: bool) -> None:
+        self.receive.show_unfinished(self.session.unfinished())
         self.nav.setCurrentRow(0)
         self.receive.show_outcome(message, needs_attention)
 
@@ -207,6 +210,7 @@ class Shell(QWidget):
         if self.nav.currentRow() != 0:
             self.nav.setCurrentRow(0)
         self.receive.show_scan(code, self.session.scan(code))
+        self.receive.show_unfinished(self.session.unfinished())
 
     def close_down(self) -> None:
         """Before the shell goes (sign-out, lock, close): stop listening for scans."""

@@ -50,7 +50,8 @@ class PrinterView(QWidget):
         for w in (self.queues, self.spec):
             row.addWidget(w, 1)
         row.addWidget(self.save)
-        self.table = read_only_table(("#", "Kind", "Status", "Tries", "Problem"), stretch=4,
+        self.table = read_only_table(("#", "Time", "RMA / item", "Kind", "Printer", "Status",
+                                      "Tries", "Problem"), stretch=7,
                                      focusable=True)
         buttons = QHBoxLayout()
         self.retry = QPushButton("Retry waiting jobs")
@@ -82,8 +83,10 @@ class PrinterView(QWidget):
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
-        fill(self.table, [(f"#{j.id}", f"{j.kind.value} ({j.format})", j.status.value,
-                           str(j.attempts), j.last_error or "") for j in self.jobs])
+        fill(self.table, [(f"#{j.id}", j.created_at.astimezone().strftime("%b %d %H:%M"),
+                           j.title, f"{j.kind.value} ({j.format})",
+                           j.printer.rsplit("/", 1)[-1], j.status.value, str(j.attempts),
+                           j.last_error or "") for j in self.jobs])
 
     def retry_now(self) -> None:
         try:

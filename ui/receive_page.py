@@ -46,6 +46,7 @@ class ScanField(QLineEdit):
 
 class ReceivePage(QWidget):
     found = Signal(object)  # ReturnView
+    resume_requested = Signal(str)  # an unfinished inspection to open on Inspect
     not_found = Signal(str)
 
     def __init__(self, lookup: LookupService, receiving: ReceivingService,
@@ -128,6 +129,13 @@ class ReceivePage(QWidget):
         self.no_match.hide()
 
         self.empty = QLabel("Ready for the next parcel.")
+        # Inspections this bench began and did not finish (a crash, a lock, the next
+        # parcel scanned): one key each to pick them up again.
+        self.unfinished = QLabel()
+        self.unfinished.setObjectName("unfinished")
+        self.unfinished.setWordWrap(True)
+        self.unfinished.hide()
+        self._unfinished: list[str] = []
         self.empty.setObjectName("emptyState")
         self.empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
         top = QHBoxLayout()
@@ -140,6 +148,7 @@ class ReceivePage(QWidget):
         top.addWidget(self.preview)
         layout.addLayout(top)
         layout.addWidget(self.banner)
+        layout.addWidget(self.unfinished)
         layout.addWidget(self.empty, 1)
         layout.addWidget(self.card, 1)
         layout.addWidget(self.marks)
@@ -155,7 +164,8 @@ class ReceivePage(QWidget):
                            ("Ctrl+W", lambda: self.mark_selected(ReceptionStatus.WRONG_ITEM)),
                            ("Ctrl+E", self.open_extra), ("Ctrl+F", self._focus_search),
                            ("Ctrl+H", self.hold_parcel), ("Escape", self._escape),
-                           ("F7", self.toggle_camera)):
+                           ("F7", self.toggle_camera),
+                           *((f"Ctrl+{n}", lambda n=n: self.resume(n)) for n in range(1, 10))):
             shortcut(self, keys, slot, ctx)
         # A scanner burst goes to the scan field wherever the focus is on this page.
         self.card.table.installEventFilter(self)
@@ -368,6 +378,24 @@ class ReceivePage(QWidget):
         self.banner.show_message(Level.WARN, f"Parcel held for investigation (receipt "
                                  f"#{receipt_id}): put it on the hold shelf.")
         self.focus_scan()
+
+    def show_unfinished(self, items: list[tuple[str, str]]) -> None:
+        """(rma, words) of inspections to resume, newest first."""
+        self._unfinished = [rma for rma, _words in items]
+        if not items:
+            self.unfinished.hide()
+            return
+        lines = "   ".join(f"<b>Ctrl+{n}</b> {words}" for n, (_rma, words)
+                           in enumerate(items[:9], 1))
+        self.unfinished.setText(f"Unfinished at this bench (resume with one key): {lines}")
+        self.unfinished.show()
+
+    def resume(self, n: int) -> None:
+        if 0 < n <= len(self._unfinished):
+            rma = self._unfinished[n - 1]
+            self.scan.setText(rma)
+            self.submit(rma)
+            self.resume_requested.emit(rma)
 
     def show_outcome(self, message: str, needs_attention: bool) -> None:
         """Back from Inspect: say what was decided and refresh the parcel shown."""

@@ -127,7 +127,7 @@ def _item(d: LabelData, dpi: int) -> Layout:
 
 def _tag(d: LabelData, dpi: int) -> Layout:
     p = _Pen(dpi)
-    p.text(12, 10, 30, d.bin, bold=True)
+    p.text(12, 10, _fit_height(d.bin, 30, 430), d.bin, bold=True)
     p.datamatrix(12, 60, d.plate)
     p.text(200, 62, 16, d.sku[:20])
     p.text(200, 92, 18, f"US {d.size} · grade {d.grade or '-'}")

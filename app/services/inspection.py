@@ -5,6 +5,7 @@ photo that looks like one on another customer's claim is flagged."""
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +20,7 @@ from app.clock import Clock
 from app.domain.enums import (
     DamageCause,
     DamageSeverity,
+    DecisionStatus,
     Grade,
     PhotoSlot,
     ReturnReason,
@@ -50,6 +52,18 @@ class DraftView:
     unit_no: int
     form: InspectionInput
     photos: tuple[PhotoView, ...]
+
+
+@dataclass(frozen=True)
+class Unfinished:
+    rma_number: str
+    unit_no: int
+    grade: Grade | None
+    started_at: dt.datetime
+
+    def words(self) -> str:
+        graded = f"grade {self.grade.value}" if self.grade else "not graded yet"
+        return f"{self.rma_number} item {self.unit_no} ({graded})"
 
 
 def required_slots(reason: ReturnReason, form: InspectionInput) -> tuple[PhotoSlot, ...]:
@@ -123,6 +137,23 @@ class InspectionService:
                                               dataclasses.replace(form, photos=len(photos)),
                                               tuple(photos))
             return out
+
+    def unfinished(self, limit: int = 9) -> list[Unfinished]:
+        """Inspections begun at this station and not decided (a crash, a lock, a scan of
+        the next parcel): newest first, so the bench can resume each with one key."""
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            station = station_row(s, self._station)
+            rows = s.execute(
+                select(ReturnAuthorization.number, ReturnItem.unit_no, Inspection.grade,
+                       Inspection.started_at)
+                .join(ReturnItem, Inspection.return_item_id == ReturnItem.id)
+                .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
+                .where(Inspection.is_draft.is_(True), Inspection.station_id == station.id,
+                       ReturnItem.decision_status == DecisionStatus.PENDING)
+                .order_by(Inspection.started_at.desc()).limit(limit)).all()
+            uow.commit()
+            return [Unfinished(r[0], r[1], r[2], r[3]) for r in rows]
 
     # --- photos ------------------------------------------------------------------
     @retrying

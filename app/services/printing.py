@@ -28,6 +28,7 @@ from app.services.labels_plan import labels_for
 from app.services.uow import UnitOfWork, retrying
 from models import (
     Approval,
+    AuditEvent,
     CompletedRequest,
     Decision,
     Inspection,
@@ -46,6 +47,15 @@ class PrintOutcome:
     job_id: int
     status: PrintJobStatus
     message: str
+
+
+def _title_words(title: str) -> str:
+    """ "item-RMA-2026-000001-1-2" -> "RMA-2026-000001-1 item 2" (reprints as they are)."""
+    kind, _, rest = title.partition("-")
+    rma, _, unit = rest.rpartition("-")
+    if kind in KIND_OF and rma.startswith("RMA-") and unit.isdigit():
+        return f"{rma} item {unit}"
+    return title
 
 
 @dataclass(frozen=True)
@@ -282,9 +292,16 @@ class PrintService:
             jobs = uow.session.scalars(select(PrintJob).where(
                 PrintJob.station_id == station.id).order_by(PrintJob.id.desc())
                 .limit(limit)).all()
+            # What each job was (kind, RMA, item) is in its queued entry of the audit log.
+            titles = {e.entity_id: str(e.payload.get("title", "")) for e in
+                      uow.session.scalars(select(AuditEvent).where(
+                          AuditEvent.action == "print.queued",
+                          AuditEvent.entity == "print_job",
+                          AuditEvent.entity_id.in_([str(j.id) for j in jobs])))}
             uow.commit()
             return [JobView(j.id, j.kind, j.format, j.printer, j.status, j.attempts,
-                            j.last_error, j.created_at, j.sent_at, "")
+                            j.last_error, j.created_at, j.sent_at,
+                            _title_words(titles.get(str(j.id), "")))
                     for j in jobs]
 
     def _queue_and_send(self, kind: LabelKind, printer: Printer, payload: bytes, title: str,

@@ -172,6 +172,8 @@ def test_thermal_printer_on_tcp_9100_and_offline_queueing(
     assert [j.status for j in history] == [PrintJobStatus.FAILED, PrintJobStatus.FAILED]
     # The retry stops at the first job that fails: the oldest was tried twice, the next once.
     assert [j.attempts for j in history] == [1, 2]
+    # The history says which RMA and item each job was, so the right one is reprinted.
+    assert [j.title for j in history] == [f"{exchange_rma} item 1"] * 2
 
     printer = Listener(port)  # the printer comes back
     try:
