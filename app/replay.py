@@ -30,9 +30,11 @@ from typing import Any, TextIO
 from app.bench import ERROR, BenchSession, Screen
 from app.domain.enums import DamageCause, DamageSeverity, Grade, PhotoSlot, ReceptionStatus
 from app.errors import BadInput, ReturnBenchError, user_message
+from app.services.decisions import InspectionInput, with_grade
 
 FIELDS: dict[str, Callable[[Any], Any]] = {
-    "worn": bool, "altered": bool, "tags_attached": bool, "matches_order": bool,
+    "worn": bool, "altered": bool, "tags_attached": bool,
+    "matches_order": lambda v: None if v is None else bool(v),
     "damage_severity": DamageSeverity, "notes": str,
     "damage_cause": lambda v: DamageCause(v) if v is not None else None,
     "marks": lambda v: frozenset(v),
@@ -115,7 +117,11 @@ class Replay:
             return s.open_inspection()
         if "grade" in data:
             self._ensure_inspecting()
-            return s.edit(self._unit(data), grade=Grade(str(data["grade"]).upper()))
+            unit = self._unit(data)
+            form = with_grade(s.forms.get(unit, InspectionInput()),
+                              Grade(str(data["grade"]).upper()))
+            return s.edit(unit, grade=form.grade, tags_attached=form.tags_attached,
+                          matches_order=form.matches_order)
         if "set" in data:
             self._ensure_inspecting()
             changes = {}
@@ -136,9 +142,9 @@ class Replay:
             unit = self._unit(data)
             message = self._photo(s.parcel.rma_number, unit, image,
                                   PhotoSlot(data.get("slot", "other")))
-            form = s.forms.get(unit)
-            if form is not None:
-                s.forms[unit] = replace(form, photos=form.photos + 1)
+            kept = s.forms.get(unit)
+            if kept is not None:
+                s.forms[unit] = replace(kept, photos=kept.photos + 1)
             return Screen("ok", message, "good")
         if "accept" in data:
             self._ensure_inspecting()

@@ -133,6 +133,7 @@ class DecisionPanel(QWidget):
 
     def clear(self, message: str = "Grade the item (1–5)") -> None:
         self.view = None
+        self.accept_button.setText("Accept  Enter")
         self.outcome.setText(message)
         self.outcome.setProperty("state", "")
         self._repolish(self.outcome)
@@ -177,6 +178,11 @@ class DecisionPanel(QWidget):
         self.trace.setText(f"<ul style='margin-left:0'>{items}</ul>")
         self.policy.setText(f"Policy {view.policy_id} v{view.policy_version} "
                             f"({view.policy_sha256[:10]})")
+        # The button says what Enter does.
+        money_words = f" {format_money(amount)}" if amount else ""
+        self.accept_button.setText(
+            f"Enter: send for approval ({words.lower()}{money_words})" if waiting
+            else f"Enter: {words.lower()}{money_words}")
         self.set_enabled(True)
 
     def open_exception(self) -> None:

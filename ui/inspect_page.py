@@ -34,7 +34,7 @@ from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from app.files import read_input
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
-from app.services.decisions import DecisionService, InspectionInput
+from app.services.decisions import DecisionService, InspectionInput, missing, with_grade
 from app.services.holds import HOLD_SECONDS, Holder, HoldResult, HoldService
 from app.services.inspection import (
     InspectionService,
@@ -326,6 +326,10 @@ class InspectPage(QWidget):
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.accept()
         elif key == Qt.Key.Key_E:
+            if self.panel.view is None:
+                self.banner.show_message(Level.WARN, "An exception is asked against the "
+                                         "policy's decision: " + (self.panel.outcome.text()
+                                                                  or "grade the item") + ".")
             self.panel.open_exception()
         elif key == Qt.Key.Key_O and event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.open_override()
@@ -386,12 +390,23 @@ class InspectPage(QWidget):
                 self._accepted(screen, waiting)
 
     def set_grade(self, grade: Grade) -> None:
-        self._edit(grade=grade)
+        unit = self.current_unit()
+        form = self.forms.get(unit) if unit is not None else None
+        if form is None:
+            self._edit(grade=grade)
+            return
+        graded = with_grade(form, grade)
+        self._edit(grade=graded.grade, tags_attached=graded.tags_attached,
+                   matches_order=graded.matches_order)
 
     def toggle(self, attr: str) -> None:
         unit = self.current_unit()
         if unit in self.forms:
-            self._edit(**{attr: not getattr(self.forms[unit], attr)})
+            now = getattr(self.forms[unit], attr)
+            if attr == "matches_order":  # unset -> yes -> no -> unset: it must be answered
+                self._edit(matches_order=True if now is None else False if now else None)
+            else:
+                self._edit(**{attr: not now})
 
     def toggle_mark(self, mark: str) -> None:
         unit = self.current_unit()
@@ -421,6 +436,9 @@ class InspectPage(QWidget):
             button.setChecked(form.grade is grade)
         for attr, button in self.toggle_buttons.items():
             button.setChecked(bool(getattr(form, attr)))
+        answer = {None: "?", True: "yes", False: "NO"}[form.matches_order]
+        self.toggle_buttons["matches_order"].setText(
+            f"M  Matches order (SKU, colour, size): {answer}")
         for mark, button in self.mark_buttons.items():
             button.setChecked(mark in form.marks)
         self.severity_button.setText(f"S  Damage: {form.damage_severity.value}")
@@ -529,6 +547,10 @@ class InspectPage(QWidget):
             return
         if unit not in graded:
             self.panel.clear("Grade the item (1–5)")
+            return
+        still = missing(self.forms[unit])
+        if still:
+            self.panel.clear(f"Answer {', '.join(still)}")
             return
         try:
             view = self._decisions.preview(self.view.rma_number or "", graded)

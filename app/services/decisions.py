@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
 
@@ -70,11 +70,11 @@ class InspectionInput:
     grade: Grade | None = None
     worn: bool = False
     altered: bool = False
-    tags_attached: bool = True
+    tags_attached: bool = False  # unticked until seen (grade A sets it: its definition)
     damage_severity: DamageSeverity = DamageSeverity.NONE
     damage_cause: DamageCause | None = None
     photos: int = 0
-    matches_order: bool = True
+    matches_order: bool | None = None  # must be answered (M), or grade A, or X
     notes: str | None = None
     marks: frozenset[str] = frozenset()  # checklist findings: stains, odour, beads ...
 
@@ -227,7 +227,7 @@ class DecisionService:
             inspection.grade = ins_in.grade
             inspection.worn, inspection.altered = ins_in.worn, ins_in.altered
             inspection.tags_attached = ins_in.tags_attached
-            inspection.matches_order = ins_in.matches_order
+            inspection.matches_order = _matches(ins_in, unit_no) is not False
             inspection.damage_severity = ins_in.damage_severity
             inspection.damage_cause = ins_in.damage_cause
             inspection.notes = ins_in.notes
@@ -431,7 +431,7 @@ class DecisionService:
                     "damage_cause": ins.damage_cause.value if ins.damage_cause else None,
                     # Only photos actually on file count toward a claim's minimum.
                     "photos": photos_on_file,
-                    "matches_order": ins.matches_order}})
+                    "matches_order": _matches(ins, unit_no)}})
         case = {
             "policy": order.brand.value,
             "order": {"number": order.number, "delivered": order.delivered_on.isoformat(),
@@ -445,6 +445,34 @@ class DecisionService:
             "items": items,
         }
         return case, units
+
+
+def with_grade(form: InspectionInput, grade: Grade) -> InspectionInput:
+    """Grading: grade A means new with its tags, matching the order (its definition), so
+    it answers those two; other grades leave them to the inspector."""
+    if grade is Grade.A:
+        return replace(form, grade=grade, tags_attached=True,
+                       matches_order=True if form.matches_order is None else form.matches_order)
+    return replace(form, grade=grade)
+
+
+def missing(form: InspectionInput) -> list[str]:
+    """What the policy reads that the inspector has not answered yet."""
+    out = []
+    if form.grade is None:
+        out.append("the grade (1–5)")
+    elif form.matches_order is None and form.grade not in (Grade.A, Grade.X):
+        out.append("whether it matches the order (M)")
+    return out
+
+
+def _matches(ins: InspectionInput, unit_no: int) -> bool:
+    if ins.matches_order is not None:
+        return ins.matches_order
+    if ins.grade in (Grade.A, Grade.X):  # A: by definition; X: held whatever the answer
+        return True
+    raise BadInput(f"Item {unit_no}: does it match the order (SKU, colour, size)? Press M "
+                   "(yes; again: no), or scan the dress's own tag.")
 
 
 def _photo_count(rma: ReturnAuthorization, item: ReturnItem) -> int:

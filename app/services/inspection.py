@@ -88,10 +88,12 @@ def form_from(data: dict[str, Any]) -> InspectionInput:
     return InspectionInput(
         grade=Grade(data["grade"]) if data.get("grade") else None,
         worn=bool(data.get("worn")), altered=bool(data.get("altered")),
-        tags_attached=bool(data.get("tags_attached", True)),
+        tags_attached=bool(data.get("tags_attached", False)),
         damage_severity=DamageSeverity(data.get("damage_severity", "none")),
         damage_cause=DamageCause(data["damage_cause"]) if data.get("damage_cause") else None,
-        photos=int(data.get("photos", 0)), matches_order=bool(data.get("matches_order", True)),
+        photos=int(data.get("photos", 0)),
+        matches_order=None if data.get("matches_order") is None
+        else bool(data["matches_order"]),
         notes=data.get("notes"), marks=frozenset(data.get("marks", [])))
 
 
@@ -115,7 +117,8 @@ class InspectionService:
             draft.checklist = {"form": form_json(form), "marks": sorted(form.marks)}
             draft.grade = form.grade
             draft.worn, draft.altered = form.worn, form.altered
-            draft.tags_attached, draft.matches_order = form.tags_attached, form.matches_order
+            draft.tags_attached = form.tags_attached
+            draft.matches_order = form.matches_order is not False
             draft.damage_severity, draft.damage_cause = form.damage_severity, form.damage_cause
             uow.commit()
 

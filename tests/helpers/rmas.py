@@ -40,7 +40,7 @@ def set_price(sf: sessionmaker[Session], rma_number: str, price: str, tax: str) 
 
 
 # An inspection the policy sends back to the customer, so an exception asks for more.
-WORN = InspectionInput(grade=Grade.D, worn=True)
+WORN = InspectionInput(matches_order=True, grade=Grade.D, worn=True)
 
 
 def ask_exception(sf: sessionmaker[Session], decisions: DecisionService, number: str,

@@ -56,7 +56,8 @@ def test_claim_from_the_bench_to_the_carrier_packet(
     sf = session_factory
     inspection, claims, decisions, number = _desk(sf, clock, tmp_path, single=False)
     ines, carl = user_named(sf, "ines"), user_named(sf, "carl")
-    form = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MODERATE,
+    form = InspectionInput(grade=Grade.C, matches_order=True,
+        damage_severity=DamageSeverity.MODERATE,
                            damage_cause=DamageCause.SHIPPING)
     inspection.save_draft(number, 1, form, ines)
     whole = inspection.add_photo(number, 1, scene(11), ines, PhotoSlot.WHOLE_ITEM)
@@ -122,7 +123,8 @@ def test_photos_request_leaves_the_queue_once_decided_with_photos(
     sf = session_factory
     inspection, claims, decisions, number = _desk(sf, clock, tmp_path, single=True)
     ines, carl = user_named(sf, "ines"), user_named(sf, "carl")
-    form = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MODERATE,
+    form = InspectionInput(grade=Grade.C, matches_order=True,
+        damage_severity=DamageSeverity.MODERATE,
                            damage_cause=DamageCause.SHIPPING)
     first = decisions.accept(number, {1: form}, ines)
     assert first.view.units[0].resolution is Resolution.PHOTOS_REQUIRED

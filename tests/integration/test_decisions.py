@@ -87,7 +87,8 @@ def test_refund_over_250_waits_for_a_manager(ines: SignedInUser, service: Decisi
     number, _ = _rma_where(session_factory, reason=ReturnReason.QUALITY_DEFECT,
                            requested=RequestedResolution.REFUND)
     _set_price(session_factory, number, "289.00", "23.84")
-    damaged = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MODERATE,
+    damaged = InspectionInput(grade=Grade.C, matches_order=True,
+        damage_severity=DamageSeverity.MODERATE,
                               damage_cause=DamageCause.MANUFACTURING, photos=2)
     with session_factory() as s:
         rma = s.scalars(select(ReturnAuthorization)
@@ -115,7 +116,8 @@ def test_refund_over_250_waits_for_a_manager(ines: SignedInUser, service: Decisi
 def test_claim_without_photos_stays_pending(ines: SignedInUser, service: DecisionService,
                                             session_factory: sessionmaker[Session]) -> None:
     number, _ = _rma_where(session_factory, reason=ReturnReason.SHIPPING_DAMAGE)
-    damaged = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MINOR,
+    damaged = InspectionInput(grade=Grade.C, matches_order=True,
+        damage_severity=DamageSeverity.MINOR,
                               damage_cause=DamageCause.SHIPPING, photos=1)
     accepted = service.accept(number, {1: damaged}, ines)
     assert accepted.view.units[0].resolution is Resolution.PHOTOS_REQUIRED

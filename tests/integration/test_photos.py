@@ -82,7 +82,8 @@ def _rmas(sf: sessionmaker[Session], n: int) -> list[str]:
         return list(by_customer.values())[:n]
 
 
-DAMAGED = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MODERATE,
+DAMAGED = InspectionInput(grade=Grade.C, matches_order=True,
+        damage_severity=DamageSeverity.MODERATE,
                           damage_cause=DamageCause.SHIPPING)
 
 

@@ -115,7 +115,8 @@ def test_a_claim_with_photos(db: str, tmp_path: Path,
         cv2.imwrite(str(tmp_path / f"p{n}.png"), scene(seed))
     code, out = _replay(db, tmp_path, [
         {"sign_in": "ines"}, {"scan": number}, {"grade": "C"},
-        {"set": {"damage_severity": "moderate", "damage_cause": "manufacturing"}},
+        {"set": {"damage_severity": "moderate", "damage_cause": "manufacturing",
+                 "matches_order": True}},
         {"accept": True},  # the claim waits for its photos
         {"photo": "p0.png", "slot": "whole_item"},
         {"photo": "p1.png", "slot": "damage_closeup"},
@@ -131,14 +132,15 @@ def test_an_exception_a_manager_approves(db: str, tmp_path: Path,
     number = _rma(db, ReturnReason.SIZING, RequestedResolution.REFUND, price="120.00")
     code, out = _replay(db, tmp_path, [
         {"sign_in": "ines"}, {"scan": number}, {"grade": "D"},
+        {"set": {"matches_order": True}},
         {"exception": "refund", "reason": "Customer was promised a refund on the phone"},
         {"answer": "last", "as": "ines", "approve": True, "expect": "error"},
         {"answer": "last", "as": "maria", "approve": True, "note": "call notes confirm"}],
         capsys)
     assert code == 0, out
-    assert out[3]["amount"] == "120.00" and out[3]["printed"] == ["Hold-shelf tag printed."]
-    assert "approve" in out[4]["message"].lower()  # an inspector may not approve
-    assert out[5]["status"] == "approved" and "final label" in out[5]["message"]
+    assert out[4]["amount"] == "120.00" and out[4]["printed"] == ["Hold-shelf tag printed."]
+    assert "approve" in out[5]["message"].lower()  # an inspector may not approve
+    assert out[6]["status"] == "approved" and "final label" in out[6]["message"]
     final = _final(db, number)
     assert final.resolution.value == "refund" and str(final.refund) == "120.00"
 

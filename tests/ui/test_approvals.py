@@ -73,6 +73,7 @@ def test_override_at_the_bench(qtbot, services: Services) -> None:  # type: igno
     _to_inspect(qtbot, window, number)
     inspect = window.shell.inspect  # type: ignore[union-attr]
     qtbot.keyClick(inspect, Qt.Key.Key_4)
+    qtbot.keyClick(inspect, Qt.Key.Key_M)  # matches the order: yes
     qtbot.keyClick(inspect, Qt.Key.Key_E)
     qtbot.waitUntil(inspect.panel.exception_reason.hasFocus, timeout=2000)
     qtbot.keyClicks(inspect.panel.exception_reason, "Damage came from our own packing")

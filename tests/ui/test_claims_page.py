@@ -32,7 +32,7 @@ def _claim(services: Services) -> str:
         number = rma.number
         uow.commit()
     ines = services.auth.sign_in("ines", "1111")
-    form = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.SEVERE,
+    form = InspectionInput(matches_order=True, grade=Grade.C, damage_severity=DamageSeverity.SEVERE,
                            damage_cause=DamageCause.SHIPPING)
     services.inspection.save_draft(number, 1, form, ines)
     services.inspection.add_photo(number, 1, scene(51), ines, PhotoSlot.WHOLE_ITEM)

@@ -234,6 +234,8 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
         _xdo(display, "key", "F2")
         time.sleep(1.0)
         _xdo(display, "key", "4")  # grade D: the policy sends the dress back
+        time.sleep(0.3)
+        _xdo(display, "key", "m")  # it matches the order: yes
         time.sleep(0.5)
         _xdo(display, "key", "e")
         time.sleep(0.5)
@@ -244,6 +246,9 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
             "SELECT id, requested_outcome, amount FROM approvals WHERE status = 'pending'"),
             10, "the exception request")
         assert pending[1] == "refund"
+        # The whole reason as typed: no key of it was taken as a hotkey.
+        assert one(f"SELECT reason FROM approvals WHERE id = {pending[0]}") == (
+            "Promised a refund by phone",)
         _wait(lambda: any(labels.glob("*")), 10, "the hold-shelf tag")
         _xdo(display, "key", "ctrl+q")  # Ines signs out; Maria signs in at this bench
         time.sleep(1.0)

@@ -91,8 +91,15 @@ def test_toggles_change_the_decision_live(qtbot, services: Services) -> None:  #
     window = _window(qtbot, services)
     _to_inspect(qtbot, window, number)
     inspect = window.shell.inspect  # type: ignore[union-attr]
+    # Safe defaults: nothing is ticked; grade B leaves "matches the order" to answer.
+    assert not inspect.toggle_buttons["tags_attached"].isChecked()
+    assert inspect.toggle_buttons["matches_order"].text().endswith(": ?")
     qtbot.keyClick(inspect, Qt.Key.Key_2)
+    assert inspect.panel.outcome.text() == "Answer whether it matches the order (M)"
+    assert not inspect.panel.accept_button.isEnabled()
+    qtbot.keyClick(inspect, Qt.Key.Key_M)  # yes
     assert inspect.panel.outcome.text().startswith("REFUND")
+    assert inspect.panel.accept_button.text().startswith("Enter: refund $")
     assert inspect.grade_buttons[next(iter(inspect.grade_buttons))].isChecked() is False
     qtbot.keyClick(inspect, Qt.Key.Key_W)
     assert inspect.panel.outcome.text() == "BACK TO CUSTOMER"
@@ -109,6 +116,7 @@ def test_exception_with_a_written_reason_goes_to_approval(qtbot, services: Servi
     _to_inspect(qtbot, window, number)
     inspect = window.shell.inspect  # type: ignore[union-attr]
     qtbot.keyClick(inspect, Qt.Key.Key_4)
+    qtbot.keyClick(inspect, Qt.Key.Key_M)  # matches the order: yes
     assert inspect.panel.outcome.text() == "BACK TO CUSTOMER"
     qtbot.keyClick(inspect, Qt.Key.Key_E)
     assert inspect.panel.exception_open()
@@ -154,7 +162,7 @@ def test_a_draft_and_its_photos_come_back_after_a_restart(qtbot, services: Servi
     from app.domain.enums import DamageCause, DamageSeverity, Grade
     from app.services.decisions import InspectionInput
 
-    form = InspectionInput(grade=Grade.C, damage_severity=DamageSeverity.MINOR,
+    form = InspectionInput(matches_order=True, grade=Grade.C, damage_severity=DamageSeverity.MINOR,
                            damage_cause=DamageCause.MANUFACTURING)
     services.inspection.save_draft(number, 1, form, ines)
     services.inspection.add_photo(number, 1, scene(31), ines)
