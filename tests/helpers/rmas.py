@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.enums import Grade
+from app.domain.enums import (
+    DecisionStatus,
+    Grade,
+    ReceptionStatus,
+    RequestedResolution,
+    ReturnReason,
+)
 from app.services.auth import SignedInUser
 from app.services.decisions import DecisionService, InspectionInput
 from models import Order, ReturnAuthorization, ReturnItem
@@ -52,3 +59,40 @@ def ask_exception(sf: sessionmaker[Session], decisions: DecisionService, number:
     set_price(sf, number, amount, "0.00")
     return decisions.request_exception(number, 1, reason, outcome, user, inspection=WORN,
                                        request_key=request_key)
+
+
+def refundable(sf: sessionmaker[Session], skip: int = 0, price: str = "120.00",
+               tax: str = "9.90") -> str:
+    """A one-unit sizing refund RMA, priced, shipped back on its delivery day (inside every
+    window), for tests that need a plain refund."""
+    number, _ = rma_where(sf, skip=skip, reason=ReturnReason.SIZING,
+                          requested=RequestedResolution.REFUND)
+    set_price(sf, number, price, tax)
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization).where(
+            ReturnAuthorization.number == number)).one()
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        s.commit()
+    return number
+
+
+def twin_rma(sf: sessionmaker[Session], number: str, twin_number: str,
+             at: dt.datetime) -> None:
+    """A second RMA for unit 1 of `number`'s order line (as an older import let in), with
+    that line's quantity set to 1: two RMAs, one unit bought."""
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization).where(
+            ReturnAuthorization.number == number)).one()
+        first = rma.items[0]
+        twin = ReturnAuthorization(number=twin_number, order_id=rma.order_id,
+                                   carrier=rma.carrier, created_at=at, status=rma.status,
+                                   shipped_by_customer_on=rma.shipped_by_customer_on)
+        s.add(twin)
+        s.flush()
+        s.add(ReturnItem(rma_id=twin.id, unit_no=1, order_line_id=first.order_line_id,
+                         reason=first.reason, requested=first.requested,
+                         reception_status=ReceptionStatus.RECEIVED,
+                         decision_status=DecisionStatus.PENDING, received_at=at))
+        assert first.order_line is not None
+        first.order_line.quantity = 1
+        s.commit()

@@ -15,16 +15,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import FixedClock
-from app.domain.enums import Grade, RequestedResolution, ReturnReason
+from app.domain.enums import Grade
 from app.errors import EnvironmentFault
 from app.services import exports as exports_module
 from app.services.decisions import DecisionService, InspectionInput
 from app.services.demo_data import DemoSummary
 from app.services.exports import CSV_COLUMNS, ExportService
-from models import Decision, ExportBatch, ReturnAuthorization
+from models import Decision, ExportBatch
 from models.db import make_engine, make_session_factory
 from tests.conftest import NOW
-from tests.helpers.rmas import rma_where, set_price
+from tests.helpers.rmas import refundable
 from tests.integration.conftest import user_named
 
 GRADE_A = InspectionInput(grade=Grade.A)
@@ -37,14 +37,7 @@ def _decide(sf: sessionmaker[Session], clock: FixedClock, n: int,
     decisions = DecisionService(sf, clock, "BENCH-01")
     ids: list[int] = []
     for i in range(start, start + n):
-        number, _ = rma_where(sf, skip=i, reason=ReturnReason.SIZING,
-                              requested=RequestedResolution.REFUND)
-        set_price(sf, number, "120.00", "9.90")
-        with sf() as s:
-            rma = s.scalars(select(ReturnAuthorization).where(
-                ReturnAuthorization.number == number)).one()
-            rma.shipped_by_customer_on = rma.order.delivered_on
-            s.commit()
+        number = refundable(sf, skip=i)
         ids += decisions.accept(number, {1: GRADE_A}, ines).decision_ids
     return ids
 

@@ -14,11 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import FixedClock
 from app.domain.enums import (
-    DecisionStatus,
     Grade,
-    ReceptionStatus,
-    RequestedResolution,
-    ReturnReason,
 )
 from app.lifecycle import NotAllowed
 from app.policy.rules import POLICY_DIR, Policy, parse_policy
@@ -26,7 +22,7 @@ from app.services.decisions import DecisionService, InspectionInput
 from models import Decision, PolicyVersion, ReturnAuthorization, ReturnItem
 from models.db import make_engine, make_session_factory
 from tests.conftest import NOW
-from tests.helpers.rmas import rma_where, set_price
+from tests.helpers.rmas import refundable, twin_rma
 from tests.integration.conftest import user_named
 
 pytestmark = pytest.mark.postgres
@@ -53,15 +49,7 @@ def _at_once(n: int, work: Callable[[int], object]) -> list[object]:
 
 
 def _refundable(sf: sessionmaker[Session], skip: int) -> str:
-    number, _ = rma_where(sf, skip=skip, reason=ReturnReason.SIZING,
-                          requested=RequestedResolution.REFUND)
-    set_price(sf, number, "120.00", "9.90")
-    with sf() as s:
-        rma = s.scalars(select(ReturnAuthorization).where(
-            ReturnAuthorization.number == number)).one()
-        rma.shipped_by_customer_on = rma.order.delivered_on
-        s.commit()
-    return number
+    return refundable(sf, skip)
 
 
 def test_first_decisions_under_a_new_policy_at_once(pg_demo_url: str) -> None:
@@ -102,22 +90,10 @@ def test_two_rmas_for_one_unit_decided_at_once_refund_it_once(pg_demo_url: str,
         clock = FixedClock(NOW)
         ines = user_named(sfs[0], "ines")
         number = _refundable(sfs[0], 0)
+        twin_rma(sfs[0], number, "RMA-2026-999999-0", NOW)
         with sfs[0]() as s:
-            rma = s.scalars(select(ReturnAuthorization).where(
-                ReturnAuthorization.number == number)).one()
-            first = rma.items[0]
-            twin = ReturnAuthorization(number="RMA-2026-999999-0", order_id=rma.order_id,
-                                       carrier=rma.carrier, created_at=NOW, status=rma.status,
-                                       shipped_by_customer_on=rma.shipped_by_customer_on)
-            s.add(twin)
-            s.flush()
-            s.add(ReturnItem(rma_id=twin.id, unit_no=1, order_line_id=first.order_line_id,
-                             reason=first.reason, requested=first.requested,
-                             reception_status=ReceptionStatus.RECEIVED,
-                             decision_status=DecisionStatus.PENDING, received_at=NOW))
-            assert first.order_line is not None
-            first.order_line.quantity = 1
-            s.commit()
+            first = s.scalars(select(ReturnAuthorization).where(
+                ReturnAuthorization.number == number)).one().items[0]
         numbers = [number, "RMA-2026-999999-0"]
         results = _at_once(2, lambda i: DecisionService(sfs[i], clock, f"BENCH-{i}").accept(
             numbers[i], {1: GRADE_A}, ines))

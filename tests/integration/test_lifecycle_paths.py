@@ -21,10 +21,7 @@ from app.domain.enums import (
     DecisionStatus,
     Grade,
     PrintJobStatus,
-    ReceptionStatus,
-    RequestedResolution,
     Resolution,
-    ReturnReason,
 )
 from app.errors import BadInput
 from app.lifecycle import NotAllowed
@@ -44,7 +41,7 @@ from models import (
     Settlement,
 )
 from tests.conftest import NOW
-from tests.helpers.rmas import WORN, rma_where, set_price
+from tests.helpers.rmas import WORN, refundable, twin_rma
 from tests.integration.conftest import user_named
 
 GRADE_A = InspectionInput(grade=Grade.A)
@@ -66,15 +63,7 @@ class Bench:
         self.outbox = tmp / "outbox"
 
     def refund_rma(self, price: str, tax: str = "0.00", skip: int = 0) -> str:
-        number, _ = rma_where(self.sf, skip=skip, reason=ReturnReason.SIZING,
-                              requested=RequestedResolution.REFUND)
-        set_price(self.sf, number, price, tax)
-        with self.sf() as s:
-            rma = s.scalars(select(ReturnAuthorization).where(
-                ReturnAuthorization.number == number)).one()
-            rma.shipped_by_customer_on = rma.order.delivered_on
-            s.commit()
-        return number
+        return refundable(self.sf, skip, price, tax)
 
     def accept(self, number: str, form: InspectionInput = GRADE_A) -> AcceptedDecision:
         accepted = self.decisions.accept(number, {1: form}, self.ines)
@@ -256,26 +245,8 @@ def test_grade_x_hold_is_resolved_by_a_supervisor(bench: Bench) -> None:
 
 def test_one_unit_bought_is_refunded_once_across_rmas(bench: Bench) -> None:
     number = bench.refund_rma("120.00", "9.90")
-    with bench.sf() as s:
-        rma = s.scalars(select(ReturnAuthorization).where(
-            ReturnAuthorization.number == number)).one()
-        first_item = rma.items[0]
-        # A second RMA for the same unit, as an older import let in.
-        twin = ReturnAuthorization(number=number[:-2] + "99-0", order_id=rma.order_id,
-                                   carrier=rma.carrier, tracking_number=None,
-                                   created_at=NOW, status=rma.status,
-                                   shipped_by_customer_on=rma.shipped_by_customer_on)
-        s.add(twin)
-        s.flush()
-        s.add(ReturnItem(rma_id=twin.id, unit_no=1, order_line_id=first_item.order_line_id,
-                         reason=first_item.reason, requested=first_item.requested,
-                         reception_status=ReceptionStatus.RECEIVED,
-                         decision_status=DecisionStatus.PENDING, received_at=NOW))
-        line = first_item.order_line
-        assert line is not None
-        line.quantity = 1
-        twin_number = twin.number
-        s.commit()
+    twin_number = number[:-2] + "99-0"
+    twin_rma(bench.sf, number, twin_number, NOW)
     bench.accept(number)
     before = _counts(bench.sf)
     with pytest.raises(NotAllowed, match=number):

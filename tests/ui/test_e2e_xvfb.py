@@ -70,13 +70,35 @@ def _wait(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
     pytest.fail(f"timed out waiting for {what}", pytrace=False)
 
 
+def _demo_db(url: str) -> None:
+    made = subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "60", "--seed",
+                           "4", "--db", url], cwd=ROOT, capture_output=True, text=True)
+    assert made.returncode == 0, made.stderr
+
+
+def _focus_window(display: str) -> None:
+    wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
+                .split("\n")[0], 60, "the window")
+    time.sleep(0.5)
+    _xdo(display, "windowfocus", "--sync", wid)
+
+
+def _stop(app: subprocess.Popen[str]) -> str:
+    """End the app; its standard error."""
+    app.terminate()
+    try:
+        _out, err = app.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        app.kill()
+        _out, err = app.communicate()
+    return err or ""
+
+
 def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
                                                              tmp_path: Path) -> None:
     db = tmp_path / "bench.db"
     url = f"sqlite:///{db}"
-    made = subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "60", "--seed",
-                           "4", "--db", url], cwd=ROOT, capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
+    _demo_db(url)
     with sqlite3.connect(db) as conn:
         (n1, t1), (n2, _t2) = conn.execute(
             "SELECT number, tracking_number FROM return_authorizations ORDER BY id LIMIT 2"
@@ -87,10 +109,7 @@ def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
     try:
-        wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
-                    .split("\n")[0], 60, "the window")
-        time.sleep(0.5)
-        _xdo(display, "windowfocus", "--sync", wid)
+        _focus_window(display)
         _xdo(display, "key", "Down", "Down", "Down")  # (nobody), Adam, Carl, Ines
         _xdo(display, "type", "--delay", "5", "1111")
         _xdo(display, "key", "Return")
@@ -120,12 +139,7 @@ def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
                 "ON r.id = i.rma_id WHERE r.number = ?", (n1,))}
         assert station == "E2E-BENCH" and statuses == {"received"}
     finally:
-        app.terminate()
-        try:
-            _out, err = app.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            _out, err = app.communicate()
+        err = _stop(app)
     assert "Traceback" not in err
 
 
@@ -139,9 +153,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
 
     db = tmp_path / "bench.db"
     url = f"sqlite:///{db}"
-    made = subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "60", "--seed",
-                           "4", "--db", url], cwd=ROOT, capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
+    _demo_db(url)
     camera = tmp_path / "camera"
     camera.mkdir()
     cv2.imwrite(str(camera / "000.png"), scene(21))
@@ -154,10 +166,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                            stderr=subprocess.DEVNULL)
     try:
-        wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
-                    .split("\n")[0], 60, "the window")
-        time.sleep(0.5)
-        _xdo(display, "windowfocus", "--sync", wid)
+        _focus_window(display)
         _xdo(display, "key", "Down", "Down", "Down")
         _xdo(display, "type", "--delay", "5", "1111")
         _xdo(display, "key", "Return")
@@ -196,9 +205,7 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
     hold-shelf tag then the final label were printed."""
     db = tmp_path / "bench.db"
     url = f"sqlite:///{db}"
-    made = subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "60", "--seed",
-                           "4", "--db", url], cwd=ROOT, capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
+    _demo_db(url)
     with sqlite3.connect(db) as conn:
         number, price, tax = conn.execute(
             "SELECT r.number, l.unit_price_paid, l.unit_tax FROM return_authorizations r "
@@ -219,10 +226,7 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
             return conn.execute(sql).fetchone()  # type: ignore[no-any-return]
 
     try:
-        wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
-                    .split("\n")[0], 60, "the window")
-        time.sleep(0.5)
-        _xdo(display, "windowfocus", "--sync", wid)
+        _focus_window(display)
         _xdo(display, "key", "Down", "Down", "Down")  # (nobody), Adam, Carl, Ines
         _xdo(display, "type", "--delay", "5", "1111")
         _xdo(display, "key", "Return")
@@ -272,12 +276,7 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
                      "the final label")
         assert jobs[0] == 2  # the hold-shelf tag, then the item's final label
     finally:
-        app.terminate()
-        try:
-            _out, err = app.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            _out, err = app.communicate()
+        err = _stop(app)
     assert "Traceback" not in err
     outbox = tmp_path / "outbox"
     exported = subprocess.run([sys.executable, "main.py", "export-settlements", "--outbox",
@@ -299,9 +298,7 @@ def test_a_scan_on_inspect_is_a_scan_not_hotkeys(display: str, tmp_path: Path) -
     next parcel is received, no decision and no label exist, the form is kept as a draft."""
     db = tmp_path / "bench.db"
     url = f"sqlite:///{db}"
-    made = subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "60", "--seed",
-                           "4", "--db", url], cwd=ROOT, capture_output=True, text=True)
-    assert made.returncode == 0, made.stderr
+    _demo_db(url)
     with sqlite3.connect(db) as conn:
         first, second = (r[0] for r in conn.execute(
             "SELECT number FROM return_authorizations WHERE number LIKE '%5%' "
@@ -318,10 +315,7 @@ def test_a_scan_on_inspect_is_a_scan_not_hotkeys(display: str, tmp_path: Path) -
             return conn.execute(sql).fetchone()  # type: ignore[no-any-return]
 
     try:
-        wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
-                    .split("\n")[0], 60, "the window")
-        time.sleep(0.5)
-        _xdo(display, "windowfocus", "--sync", wid)
+        _focus_window(display)
         _xdo(display, "key", "Down", "Down", "Down")
         _xdo(display, "type", "--delay", "5", "1111")
         _xdo(display, "key", "Return")
@@ -346,10 +340,5 @@ def test_a_scan_on_inspect_is_a_scan_not_hotkeys(display: str, tmp_path: Path) -
         subprocess.run(["import", "-window", "root", str(shot)],
                        env={**os.environ, "DISPLAY": display}, check=False, timeout=30)
     finally:
-        app.terminate()
-        try:
-            _out, err = app.communicate(timeout=10)
-        except subprocess.TimeoutExpired:
-            app.kill()
-            _out, err = app.communicate()
+        err = _stop(app)
     assert "Traceback" not in err
