@@ -52,6 +52,7 @@ class ClaimView:
     carrier_claim_id: int | None
     status: DecisionStatus
     photos: tuple[PhotoView, ...]
+    reuse_acknowledged: bool = False  # the desk said why a reused photo is acceptable
 
     @property
     def reused(self) -> tuple[str, ...]:

@@ -67,7 +67,8 @@ class ClaimsPage(QWidget):
         self.note.hide()
         buttons = QHBoxLayout()
         self.help = QLabel("↑↓ claim · ←→ other photos · +/- zoom · B box, O circle, A arrow, "
-                           "T label (draw on a photo), Esc stops · C carrier claim + packet · "
+                           "T label (draw on a photo), Esc stops · K acknowledge a reused photo · "
+                           "C carrier claim + packet · "
                            "Enter closes the claim")
         self.help.setObjectName("hint")
         self.help.setWordWrap(True)
@@ -140,9 +141,12 @@ class ClaimsPage(QWidget):
             self.left.clear_photo("")
             self.right.clear_photo("")
             return
-        reuse = (f"<br/><b style='color:#b3261e'>⚠ A photo also appears on "
-                 f"{', '.join(c.reused)} (another customer): check before paying.</b>"
-                 if c.reused else "")
+        reuse = ("" if not c.reused else
+                 f"<br/>✔ Photo also on {', '.join(c.reused)}: acknowledged."
+                 if c.reuse_acknowledged else
+                 f"<br/><b style='color:#b3261e'>⚠ A photo also appears on "
+                 f"{', '.join(c.reused)} (another customer): check it, then K with a reason "
+                 "before the carrier claim or closing.</b>")
         self.detail.setText(
             f"<b>{c.rma_number} item {c.unit_no}</b> — {c.customer}; reason "
             f"{c.reason.replace('_', ' ')}; damage {c.severity}, cause {c.cause or 'unknown'};"
@@ -192,6 +196,9 @@ class ClaimsPage(QWidget):
             self._ask("label", "Label text, Enter, then click where it goes (Esc cancels)")
         elif key == Qt.Key.Key_C:
             self.carrier_claim()
+        elif key == Qt.Key.Key_K and c is not None:
+            self._ask("reuse", "Why the matching photo is acceptable (or what was done), "
+                      "then Enter (Esc cancels)")
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and c is not None:
             self._ask("outcome", "Claim outcome in words, then Enter to close it (Esc)")
         else:
@@ -215,7 +222,25 @@ class ClaimsPage(QWidget):
                     viewer.set_tool("label")
                 self.banner.show_message(Level.OK, f"Click on a photo to place “{text}”.")
             return
+        if self._note_for == "reuse":
+            self._acknowledge()
+            return
         self._resolve()
+
+    def _acknowledge(self) -> None:
+        c = self.selected()
+        if c is None:
+            return
+        try:
+            self._claims.acknowledge_reuse(c.decision_id, self.note.text(), self._user)
+        except ReturnBenchError as exc:
+            self.banner.show_problem(exc)
+            return
+        self.note.clear()
+        self.note.hide()
+        self.setFocus()
+        self.banner.show_message(Level.OK, "Reused photo acknowledged; the claim can go on.")
+        self.refresh()
 
     def _save_annotations(self, viewer: PhotoViewer, shapes: list[dict[str, object]]) -> None:
         photo_id = viewer.property("photo_id")

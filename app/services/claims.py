@@ -14,6 +14,7 @@ from app import audit
 from app.clock import Clock
 from app.domain.enums import Carrier, CarrierClaimStatus, Resolution
 from app.errors import BadInput, NotFound
+from app.lifecycle import NotAllowed
 from app.permissions import Action, require
 from app.services.auth import SignedInUser
 from app.services.inspection import InspectionService
@@ -33,6 +34,9 @@ from models import (
 
 SHAPES = {"box", "circle", "arrow", "label"}
 PAGE = 100  # claims per page of the queue, the soonest due first
+
+
+REUSE_ACK = "reuse_acknowledged"
 
 
 class ClaimsService:
@@ -104,11 +108,43 @@ class ClaimsService:
                 raise NotFound(f"No photo #{photo_id}.")
             return list(photo.annotations or [])
 
+    @retrying
+    def acknowledge_reuse(self, decision_id: int, reason: str, user: SignedInUser) -> None:
+        """A photo on this claim is also on another customer's claim: the desk says what
+        it found before the claim goes to the carrier or closes (kept in the trace and
+        the audit log)."""
+        require(user.role, Action.REVIEW_CLAIMS)
+        if len(reason.strip()) < 10:
+            raise BadInput("Say in a few words why the matching photo is acceptable (or "
+                           "what was done about it).")
+        claim = self.get(decision_id)
+        if not claim.reused:
+            raise BadInput("No photo of this claim is flagged as reused.")
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            decision = s.get(Decision, decision_id)
+            assert decision is not None
+            decision.trace = [*decision.trace, {
+                "rule": REUSE_ACK, "reason": f"Photo also on {', '.join(claim.reused)} "
+                f"checked by {user.display_name}: {reason.strip()}"}]
+            audit.append(s, at=now, action="claim.reuse_acknowledged", actor=user.username,
+                         station=self._station, entity="decision", entity_id=decision_id,
+                         payload={"reused_on": list(claim.reused), "reason": reason.strip()})
+            uow.commit()
+
+    def _require_reuse_checked(self, claim: ClaimView, doing: str) -> None:
+        if claim.reused and not claim.reuse_acknowledged:
+            raise NotAllowed(f"A photo of this claim is also on {', '.join(claim.reused)} "
+                             f"(another customer): acknowledge it with a reason (K) before "
+                             f"{doing}.")
+
     def open_carrier_claim(self, decision_id: int, user: SignedInUser) -> int:
         require(user.role, Action.REVIEW_CLAIMS)
         claim = self.get(decision_id)
         if claim.carrier_claim_id is not None:
             return claim.carrier_claim_id
+        self._require_reuse_checked(claim, "opening the carrier claim")
         if not claim.carrier or not claim.tracking:
             raise BadInput(f"{claim.rma_number} has no carrier tracking number: a carrier "
                            "claim needs one.")
@@ -146,6 +182,7 @@ class ClaimsService:
         require(user.role, Action.REVIEW_CLAIMS)
         if len(note.strip()) < 5:
             raise BadInput("Write the claim's outcome (what was done) before closing it.")
+        self._require_reuse_checked(self.get(decision_id), "closing the claim")
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             decision = s.get(Decision, decision_id)
@@ -173,7 +210,7 @@ class ClaimsService:
                        ReturnAuthorization.number.label("rma_number"),
                        ReturnAuthorization.carrier, ReturnAuthorization.tracking_number,
                        Customer.name.label("customer"), OrderLine.sku,
-                       Inspection.damage_severity, Inspection.damage_cause)
+                       Inspection.damage_severity, Inspection.damage_cause, Decision.trace)
                 .join(ReturnItem, Decision.return_item_id == ReturnItem.id)
                 .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
                 .join(Order, ReturnAuthorization.order_id == Order.id)
@@ -205,5 +242,7 @@ class ClaimsService:
                 due_on=r.claim_resolution_due_on, hours_left=hours_left,
                 carrier=r.carrier.value if r.carrier else None,
                 tracking=r.tracking_number, carrier_claim_id=carrier_claims.get(r.rma_id),
-                status=r.decision_status, photos=tuple(photos[r.item_id])))
+                status=r.decision_status, photos=tuple(photos[r.item_id]),
+                reuse_acknowledged=any(isinstance(t, dict) and t.get("rule") == REUSE_ACK
+                                       for t in r.trace or [])))
         return views

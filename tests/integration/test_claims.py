@@ -140,3 +140,38 @@ def test_photos_request_leaves_the_queue_once_decided_with_photos(
     assert [c.decision_id for c in mine] == list(second.decision_ids)
     claims.resolve(second.decision_ids[0], "Credit issued; carrier claim filed", carl)
     assert [c for c in claims.queue(carl) if c.rma_number == number] == []
+
+
+def test_a_reused_photo_is_acknowledged_before_the_claim_goes_on(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    """A claim whose photo is also on another customer's claim neither goes to the
+    carrier nor closes until the desk says why, in words, kept in the trace."""
+    sf = session_factory
+    inspection, claims, decisions, number = _desk(sf, clock, tmp_path, single=True)
+    ines, carl = user_named(sf, "ines"), user_named(sf, "carl")
+    with sf() as s:
+        other = s.scalars(select(ReturnAuthorization.number).where(
+            ReturnAuthorization.number != number).order_by(ReturnAuthorization.id)).first()
+    assert other is not None
+    inspection.add_photo(other, 1, scene(41), ines)  # the same picture, another customer
+    form = InspectionInput(grade=Grade.C, matches_order=True,
+                           damage_severity=DamageSeverity.MODERATE,
+                           damage_cause=DamageCause.SHIPPING)
+    inspection.save_draft(number, 1, form, ines)
+    inspection.add_photo(number, 1, scene(41), ines, PhotoSlot.WHOLE_ITEM)
+    inspection.add_photo(number, 1, scene(42), ines, PhotoSlot.DAMAGE_CLOSEUP)
+    decisions.accept(number, {1: form}, ines)
+    claim = next(c for c in claims.queue(carl) if c.rma_number == number)
+    assert claim.reused == (other,) and not claim.reuse_acknowledged
+    with pytest.raises(BadInput, match="acknowledge it with a reason"):
+        claims.open_carrier_claim(claim.decision_id, carl)
+    with pytest.raises(BadInput, match="acknowledge it with a reason"):
+        claims.resolve(claim.decision_id, "Refunded in full", carl)
+    with pytest.raises(BadInput, match="why"):
+        claims.acknowledge_reuse(claim.decision_id, "ok", carl)
+    claims.acknowledge_reuse(claim.decision_id, "Same dress photographed twice by the "
+                             "customer's sister; both orders checked", carl)
+    claim = claims.get(claim.decision_id)
+    assert claim.reuse_acknowledged
+    assert claims.open_carrier_claim(claim.decision_id, carl) > 0
