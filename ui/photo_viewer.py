@@ -3,13 +3,14 @@ and arrows in normalised coordinates; the photo file is never changed."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPen, QPixmap, QWheelEvent
 from PySide6.QtWidgets import QGraphicsPixmapItem, QGraphicsScene, QGraphicsView, QWidget
 
-PEN = QPen(QColor("#ff1744"), 6)
+from app.printing.marks import PALETTE, for_photo
 
 
 class PhotoViewer(QGraphicsView):
@@ -26,11 +27,13 @@ class PhotoViewer(QGraphicsView):
         self.tool: str | None = None  # "box", "circle", "arrow" or "label" while drawing
         self.label_text = ""
         self._start: QPointF | None = None
+        self._colour, self._outline = QColor(PALETTE[0]), QColor("#ffffff")
 
     def show_photo(self, path: str, shapes: list[dict[str, Any]]) -> None:
         scene = self.scene()
         scene.clear()
         self._item = scene.addPixmap(QPixmap(path))
+        self._colour, self._outline = (QColor(c) for c in for_photo(Path(path)))
         self.shapes = list(shapes)
         self._draw_shapes()
         self.resetTransform()
@@ -88,18 +91,26 @@ class PhotoViewer(QGraphicsView):
             if item is not self._item:
                 scene.removeItem(item)
         w, h = self._item.boundingRect().width(), self._item.boundingRect().height()
+        # Each mark twice: a wide outline in a contrasting shade, then the colour picked
+        # for this photo, so it shows on a red dress as on a white one.
+        width = max(6.0, w / 200)
+        for pen in (QPen(self._outline, width * 2), QPen(self._colour, width)):
+            self._draw_with(pen, w, h)
+
+    def _draw_with(self, pen: QPen, w: float, h: float) -> None:
+        scene = self.scene()
         for s in self.shapes:
             x1, y1, x2, y2 = s["x1"] * w, s["y1"] * h, s["x2"] * w, s["y2"] * h
             rect = QRectF(QPointF(min(x1, x2), min(y1, y2)), QPointF(max(x1, x2), max(y1, y2)))
             if s["type"] == "box":
-                scene.addRect(rect, PEN)
+                scene.addRect(rect, pen)
             elif s["type"] == "circle":
-                scene.addEllipse(rect, PEN)
+                scene.addEllipse(rect, pen)
             elif s["type"] == "arrow":
-                scene.addLine(x1, y1, x2, y2, PEN)
-                scene.addEllipse(x2 - 8, y2 - 8, 16, 16, PEN, QColor("#ff1744"))
+                scene.addLine(x1, y1, x2, y2, pen)
+                scene.addEllipse(x2 - 8, y2 - 8, 16, 16, pen, pen.color())
             if s.get("text"):
                 text = scene.addText(str(s["text"]))
-                text.setDefaultTextColor(QColor("#ff1744"))
+                text.setDefaultTextColor(pen.color())
                 text.setScale(max(1.0, w / 600))
                 text.setPos(x1, y1)

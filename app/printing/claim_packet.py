@@ -16,6 +16,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from app.domain.money import format_money
+from app.printing.marks import for_photo
 
 if TYPE_CHECKING:
     from app.views import ClaimView, PhotoView
@@ -35,9 +36,16 @@ class AnnotatedPhoto(Flowable):  # type: ignore[misc]
     def draw(self) -> None:
         c = self.canv
         c.drawImage(ImageReader(str(self.photo.path)), 0, 0, self.width, self.height)
-        c.setStrokeColor(colors.HexColor("#ff1744"))
-        c.setFillColor(colors.HexColor("#ff1744"))
-        c.setLineWidth(2.5)
+        colour, outline = for_photo(self.photo.path)
+        # An outline in a contrasting shade under the photo's own mark colour.
+        for shade, width in ((outline, 5.0), (colour, 2.5)):
+            c.setStrokeColor(colors.HexColor(shade))
+            c.setFillColor(colors.HexColor(shade))
+            c.setLineWidth(width)
+            self._marks()
+
+    def _marks(self) -> None:
+        c = self.canv
         for s in self.shapes:
             x1, y1 = s.get("x1", 0) * self.width, (1 - s.get("y1", 0)) * self.height
             x2, y2 = s.get("x2", 0) * self.width, (1 - s.get("y2", 0)) * self.height
