@@ -166,7 +166,8 @@ class DecisionPanel(QWidget):
                       f"credits {format_money(view.credit_total)})")
         self.money.setText(money)
         self.destination.setText("Dress goes to: "
-                                 + _DISPOSITION_WORDS.get(unit.disposition, unit.disposition))
+                                 + _DISPOSITION_WORDS.get(unit.disposition, unit.disposition)
+                                 + (f" — bin {unit.place}" if unit.place else ""))
         if view.approval:
             self.approval.setText(f"⚠ Needs {view.approval.value} approval: "
                                   f"{view.approval_reason}")

@@ -43,6 +43,7 @@ class LabelData:
     approval_id: int | None = None  # the request a unit on the hold shelf waits for
     unit_no: int | None = None
     bin_override: str | None = None  # e.g. QUARANTINE for a hold a supervisor closed
+    place: str | None = None  # the bin's place on the floor, from the bin map (R-A-03)
 
     @property
     def bin(self) -> str:
@@ -105,10 +106,12 @@ def _item(d: LabelData, dpi: int) -> Layout:
     p.text(30, 80, 26, d.rma_number)
     p.datamatrix(600, 24, d.plate)
     p.box(20, 200, 772, 190, 6)
-    p.text(40, 222, 30, "BIN", bold=True)
-    # The bin in the biggest type that fits the box: "RESTOCK" at 96 dots, "QUARANTINE"
-    # or "HOLD SHELF" smaller, never clipped.
-    p.text(40, 270, _fit_height(d.bin, 96, 730), d.bin, bold=True)
+    # The place in the biggest type that fits the box ("R-A-03"), what it is above it;
+    # without a place, the disposition's word ("RESTOCK", "QUARANTINE" smaller), never
+    # clipped.
+    big = d.place or d.bin
+    p.text(40, 222, 30, f"BIN · {d.bin}" if d.place else "BIN", bold=True)
+    p.text(40, 270, _fit_height(big, 96, 730), big, bold=True)
     rows = [("SKU", d.sku), ("Style", d.style), ("Colour", d.colour), ("Size", f"US {d.size}"),
             ("Grade", d.grade or "not inspected"),
             ("Goes to", (d.bin_override or d.disposition or "inspection").replace("_", " ")
@@ -127,7 +130,8 @@ def _item(d: LabelData, dpi: int) -> Layout:
 
 def _tag(d: LabelData, dpi: int) -> Layout:
     p = _Pen(dpi)
-    p.text(12, 10, _fit_height(d.bin, 30, 430), d.bin, bold=True)
+    top = f"{d.place} {d.bin}" if d.place else d.bin
+    p.text(12, 10, _fit_height(top, 30, 430), top, bold=True)
     p.datamatrix(12, 60, d.plate)
     p.text(200, 62, 16, d.sku[:20])
     p.text(200, 92, 18, f"US {d.size} · grade {d.grade or '-'}")

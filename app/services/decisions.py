@@ -35,6 +35,7 @@ from app.policy.contract import decision_to_json
 from app.policy.engine import Decision as PolicyDecision
 from app.policy.engine import decide
 from app.policy.rules import Policy, load_policy, parse_policy
+from app.printing.bins import place_for
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
 from app.services.dates import date_problem, held_for_dates
@@ -89,6 +90,7 @@ class UnitOutcome:
     credit: Decimal
     disposition: str
     size_to: str | None = None  # the size an exchange or replacement ships in
+    place: str | None = None  # the bin on the floor (the bin map), e.g. R-A-03
 
 
 @dataclass(frozen=True)
@@ -542,7 +544,8 @@ def _view(rma_number: str, units: tuple[int, ...], d: PolicyDecision,
     return DecisionView(
         rma_number=rma_number,
         units=tuple(UnitOutcome(u, o.sku, o.resolution, o.refund, o.restocking_fee, o.credit,
-                                o.disposition.value, size)
+                                o.disposition.value, size,
+                                place_for(str(case.get("policy", "")), o.disposition.value))
                     for u, o, size in zip(units, d.items, sizes, strict=True)),
         refund_total=d.refund_total, credit_total=d.credit_total, approval=d.approval,
         approval_reason=d.approval_reason, carrier_claim=d.carrier_claim,

@@ -18,6 +18,7 @@ from app.errors import BadInput, NotFound
 from app.permissions import Action, require
 from app.policy.calendar import hours_later_local_date
 from app.policy.rules import Policy, load_policy
+from app.printing.bins import place_for
 from app.printing.labels import LabelData, build
 from app.printing.printers import Printer, PrinterUnavailable, printer_from_setting
 from app.printing.render import render_pdf, render_zpl
@@ -143,6 +144,8 @@ class PrintService:
                 printed_on=self._clock.now().date().isoformat(),
                 approval_id=decision.approval_id if decision else None,
                 unit_no=item.unit_no,
+                place=place_for(rma.order.brand.value, "quarantine" if final_hold
+                                else decision.disposition.value if decision else None),
                 bin_override="QUARANTINE" if final_hold else None)
 
     def render(self, rma_number: str, unit_no: int, kind: str, fmt: str,

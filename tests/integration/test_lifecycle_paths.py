@@ -6,6 +6,7 @@ hold resolved, two RMAs for one unit, impossible dates at the bench."""
 from __future__ import annotations
 
 import json
+import subprocess
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -240,7 +241,12 @@ def test_grade_x_hold_is_resolved_by_a_supervisor(bench: Bench) -> None:
     assert item.decision_status is DecisionStatus.DECIDED and d is not None
     assert d.resolution is Resolution.HOLD and "quarantined" in d.trace[-1]["reason"]
     label = bench.printing.label_data(not_ours, 1)
-    assert label.bin == "QUARANTINE"
+    assert label.bin == "QUARANTINE" and label.place == "Q-A-01"
+    # The printed label carries the place in large type.
+    pdf = bench.printing.render(not_ours, 1, "item", "pdf")
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True,
+                          check=True).stdout.decode()
+    assert "Q-A-01" in text and "QUARANTINE" in text
 
 
 def test_one_unit_bought_is_refunded_once_across_rmas(bench: Bench) -> None:

@@ -62,7 +62,7 @@ def test_grade_a_return_in_three_keys_after_the_scan(qtbot, services: Services) 
     inspect = window.shell.inspect  # type: ignore[union-attr]
     qtbot.keyClick(inspect, Qt.Key.Key_1)
     assert inspect.panel.outcome.text().startswith("REFUND  $")
-    assert "Dress goes to: restock at full price" == inspect.panel.destination.text()
+    assert inspect.panel.destination.text() == "Dress goes to: restock at full price — bin R-A-03"
     assert "days after delivery (limit 14)" in inspect.panel.trace.text()
     with qtbot.waitSignal(inspect.finished, timeout=3000) as done:
         qtbot.keyClick(inspect, Qt.Key.Key_Return)
