@@ -52,10 +52,16 @@ def output_dir() -> Path:
     return Path(pwd.getpwuid(os.getuid()).pw_dir) / "PDF"
 
 
-def wait_for_output(title: str, timeout: float = 30.0) -> Path:
+def wait_for_output(title: str, timeout: float = 30.0, since: float | None = None) -> Path:
+    """The file cups-pdf wrote for a job titled `title`: the newest one written at or
+    after `since` (a wall-clock time taken before printing), so a file an earlier run
+    left behind (a run killed before it cleaned up) is never taken for this one."""
+    since = time.time() - timeout if since is None else since
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = sorted(output_dir().glob(f"{title}*.pdf")) if output_dir().exists() else []
+        found = [p for p in output_dir().glob(f"{title}*.pdf")
+                 if p.stat().st_mtime >= since - 1] if output_dir().exists() else []
+        found.sort(key=lambda p: p.stat().st_mtime)
         if found and found[-1].stat().st_size > 0:
             time.sleep(0.2)  # let cups-pdf finish writing
             return found[-1]

@@ -10,6 +10,7 @@ import io
 import socket
 import subprocess
 import threading
+import time
 import uuid
 from pathlib import Path
 
@@ -107,9 +108,10 @@ def test_label_through_the_real_cups_queue(cups_queue: str, exchange_rma: str,
                                            clock: FixedClock, tmp_path: Path) -> None:
     service = _service(session_factory, clock, f"cups:{cups_queue}")
     # A unique RMA-like title lets us find this job's file among cups-pdf's outputs.
+    started = time.time()
     outcome = service.print_label(exchange_rma, 1, "item", user_named(session_factory, "ines"))
     assert outcome.status is PrintJobStatus.SENT, outcome.message
-    printed = wait_for_output(f"item-{exchange_rma}-1")
+    printed = wait_for_output(f"item-{exchange_rma}-1", since=started)
     info = subprocess.run(["pdfinfo", str(printed)], capture_output=True, text=True).stdout
     assert "288 x 432 pts" in info  # 4 x 6 in kept through the queue
     plate = service.label_data(exchange_rma, 1).plate
