@@ -163,8 +163,7 @@ class BenchSession:
     def _kept_forms(self, code: str) -> str:
         if self.parcel is None or not self.parcel.rma_number:
             return ""
-        half_done = sorted(u for u, f in self.forms.items() if f.grade is not None
-                           or f != InspectionInput())
+        half_done = sorted(u for u, f in self.forms.items() if f != InspectionInput())
         if not half_done or code.strip().upper() == self.parcel.rma_number:
             return ""
         units = ", ".join(str(u) for u in half_done)

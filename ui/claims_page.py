@@ -4,6 +4,7 @@ warning when a photo also appears on another customer's claim."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt
@@ -228,18 +229,25 @@ class ClaimsPage(QWidget):
         self._resolve()
 
     def _acknowledge(self) -> None:
+        self._send_note(self._claims.acknowledge_reuse,
+                        lambda _c: "Reused photo acknowledged; the claim can go on.")
+
+    def _send_note(self, send: Callable[[int, str, SignedInUser], None],
+                   done: Callable[[ClaimView], str]) -> None:
+        """The note's text to the service for the selected claim; on success the note
+        closes and the banner says what was done."""
         c = self.selected()
         if c is None:
             return
         try:
-            self._claims.acknowledge_reuse(c.decision_id, self.note.text(), self._user)
+            send(c.decision_id, self.note.text(), self._user)
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
         self.note.clear()
         self.note.hide()
         self.setFocus()
-        self.banner.show_message(Level.OK, "Reused photo acknowledged; the claim can go on.")
+        self.banner.show_message(Level.OK, done(c))
         self.refresh()
 
     def _save_annotations(self, viewer: PhotoViewer, shapes: list[dict[str, object]]) -> None:
@@ -267,16 +275,5 @@ class ClaimsPage(QWidget):
         self.refresh()
 
     def _resolve(self) -> None:
-        c = self.selected()
-        if c is None:
-            return
-        try:
-            self._claims.resolve(c.decision_id, self.note.text(), self._user)
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return
-        self.note.clear()
-        self.note.hide()
-        self.setFocus()
-        self.banner.show_message(Level.OK, f"{c.rma_number} item {c.unit_no}: claim closed.")
-        self.refresh()
+        self._send_note(self._claims.resolve,
+                        lambda c: f"{c.rma_number} item {c.unit_no}: claim closed.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -290,10 +291,12 @@ class _Answer:
                            "return to customer, exchange or store credit.")
         return alt
 
-    def _step(self, rule: str, text: str) -> dict[str, str]:
+    def _step(self, rule: str, text: str) -> dict[str, Any]:
+        """A trace step of this answer; `approval` names the request it answered (the
+        asking bench's final labels are the units whose decision carries it)."""
         note = f" Note: {self.note}" if self.note else ""
         return {"rule": rule, "reason": f"{text} by {self.approver.display_name} "
-                f"(#{self.approval.id}).{note}"}
+                f"(#{self.approval.id}).{note}", "approval": self.approval.id}
 
     def _final(self, decision: Decision) -> None:
         """The request now shows (and the authorization log prints) the decision its

@@ -356,24 +356,6 @@ class DecisionService:
             uow.commit()
             return approval.id
 
-    def exception_preview(self, rma_number: str, unit_no: int, requested_outcome: str
-                          ) -> Decimal:
-        """What an exception for this outcome would pay (for the bench to show)."""
-        with UnitOfWork(self._sf) as uow:
-            s = uow.session
-            rma = load_rma(s, rma_number)
-            item = rma_unit(rma, unit_no)
-            standing = current_decision(s, item)
-            if standing is None:
-                line = item.order_line
-                return Decimal("0.00") if line is None else (
-                    line.unit_price_paid + line.unit_tax
-                    if requested_outcome in ("refund", "store_credit") else Decimal("0.00"))
-            policy = self._load_policy(rma.order.brand.value)
-            refund, _fee, credit = outcome_amounts(policy, rma, item, standing,
-                                                   Resolution(requested_outcome))
-            return refund + credit
-
     # --- re-explain --------------------------------------------------------------
     def explain(self, decision_id: int) -> DecisionView:
         """Decide the stored case again under the archived policy it was made with."""

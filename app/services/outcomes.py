@@ -101,20 +101,18 @@ def live_units_elsewhere(s: Session, order_line_id: int, rma_id: int | None
     """RMA numbers, one per unit, that still claim units of this order line: every
     listed unit not marked missing whose current decision is not a return to the
     customer (used at import: a second RMA for the same unit is refused)."""
+    # One query: each unit with its current (not superseded) decision, if any.
     rows = s.execute(
-        select(ReturnItem.id, ReturnAuthorization.number)
+        select(ReturnAuthorization.number, Decision.resolution)
+        .select_from(ReturnItem)
         .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
+        .outerjoin(Decision, (Decision.return_item_id == ReturnItem.id)
+                   & Decision.superseded.is_(False))
         .where(ReturnItem.order_line_id == order_line_id,
                ReturnItem.reception_status != "missing",
                *([ReturnItem.rma_id != rma_id] if rma_id is not None else []))).all()
-    out = []
-    for item_id, number in rows:
-        d = s.scalars(select(Decision.resolution).where(
-            Decision.return_item_id == item_id, Decision.superseded.is_(False))
-            .order_by(Decision.id.desc()).limit(1)).first()
-        if d is not Resolution.RETURN_TO_CUSTOMER:
-            out.append(number)
-    return out
+    return [number for number, resolution in rows
+            if resolution is not Resolution.RETURN_TO_CUSTOMER]
 
 
 def _inspected(decision: Decision) -> dict[str, Any]:
@@ -189,7 +187,7 @@ def refund_due(policy: Policy, now: dt.datetime) -> dt.date:
 
 
 def supersede(s: Session, old: Decision, outcome: Resolution, amounts: tuple[
-        Decimal, Decimal, Decimal], step: dict[str, str], user_id: int,
+        Decimal, Decimal, Decimal], step: dict[str, Any], user_id: int,
         station_id: int | None, now: dt.datetime, policy: Policy | None = None) -> Decision:
     """A new decision for the unit in place of `old`, with old's case and policy and the
     trace saying what changed, by whom and why."""

@@ -26,12 +26,12 @@ from app.scanning.codes import item_plate
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
 from app.services.labels_plan import labels_for
+from app.services.outcomes import current_decision
 from app.services.uow import UnitOfWork, retrying
 from models import (
     Approval,
     AuditEvent,
     CompletedRequest,
-    Decision,
     Inspection,
     PrintJob,
     Product,
@@ -115,9 +115,7 @@ class PrintService:
             inspection = s.scalars(select(Inspection).where(
                 Inspection.return_item_id == item.id, Inspection.is_draft.is_(False))
                 .order_by(Inspection.id.desc()).limit(1)).first()
-            decision = s.scalars(select(Decision).where(
-                Decision.return_item_id == item.id, Decision.superseded.is_(False))
-                .order_by(Decision.id.desc()).limit(1)).first()
+            decision = current_decision(s, item)
             exchange_sku = None
             if item.exchange_size and product is not None:
                 exchange_sku = line.sku.rsplit("-", 1)[0] + f"-{item.exchange_size}"
@@ -206,11 +204,10 @@ class PrintService:
                      if approval.return_item_id in (None, it.id)]
             plan = []
             for it in items:
-                d = s.scalars(select(Decision).where(
-                    Decision.return_item_id == it.id, Decision.superseded.is_(False))
-                    .order_by(Decision.id.desc()).limit(1)).first()
+                d = current_decision(s, it)
                 touched = d is not None and any(
-                    f"(#{approval_id})" in str(t.get("reason", "")) for t in d.trace)
+                    isinstance(t, dict) and t.get("approval") == approval_id
+                    for t in d.trace)
                 if d is None or not touched or it.order_line_id is None:
                     continue
                 plan += [(it.unit_no, k) for k in labels_for(
