@@ -82,6 +82,13 @@ class Bench:
             s.expunge_all()
             return item, d
 
+    def approval(self, approval_id: int) -> Approval:
+        with self.sf() as s:
+            found = s.get(Approval, approval_id)
+            assert found is not None
+            s.expunge(found)
+            return found
+
     def export(self) -> list[dict[str, Any]]:
         report = self.exports.export(self.outbox, self.maria)
         return [json.loads(p.read_text()) for p in report.files if p.suffix == ".json"]
@@ -156,10 +163,9 @@ def test_exception_approved_is_a_refund_computed_by_the_service(bench: Bench) ->
     approval_id = bench.decisions.request_exception(
         number, 1, "Bride's dress arrived after the wedding", "refund", bench.ines,
         inspection=WORN)
-    with bench.sf() as s:
-        a = s.get(Approval, approval_id)
-        assert a is not None and a.amount == Decimal("204.12")
-        assert a.level is ApprovalLevel.SUPERVISOR and a.kind is ApprovalKind.POLICY_EXCEPTION
+    a = bench.approval(approval_id)
+    assert a.amount == Decimal("204.12")
+    assert a.level is ApprovalLevel.SUPERVISOR and a.kind is ApprovalKind.POLICY_EXCEPTION
     item, standing = bench.unit(number)
     assert item.decision_status is DecisionStatus.AWAITING_APPROVAL
     assert standing is not None and standing.resolution is Resolution.RETURN_TO_CUSTOMER
@@ -277,10 +283,9 @@ def test_impossible_dates_hold_the_unit_for_a_supervisor(bench: Bench) -> None:
     assert "delivery date on file" in d.trace[0]["reason"]
     assert item.decision_status is DecisionStatus.AWAITING_APPROVAL
     assert accepted.labels == ((1, "hold"),)
-    with bench.sf() as s:
-        a = s.get(Approval, accepted.approval_ids[0])
-        assert a is not None and a.level is ApprovalLevel.SUPERVISOR
-        assert "delivery date on file" in a.reason
+    a = bench.approval(accepted.approval_ids[0])
+    assert a.level is ApprovalLevel.SUPERVISOR
+    assert "delivery date on file" in a.reason
     # Re-explaining the stored decision gives the same hold, not a crash.
     assert bench.decisions.explain(d.id).units[0].resolution is Resolution.HOLD
 
@@ -290,9 +295,8 @@ def test_exception_amount_and_level_come_from_the_service(bench: Bench) -> None:
     approval_id = bench.decisions.request_exception(
         number, 1, "VIP bride, the dress arrived after the wedding", "refund", bench.ines,
         inspection=WORN)
-    with bench.sf() as s:
-        a = s.get(Approval, approval_id)
-        assert a is not None and a.amount == Decimal("900.00")
-        assert a.level is ApprovalLevel.MANAGER
+    a = bench.approval(approval_id)
+    assert a.amount == Decimal("900.00")
+    assert a.level is ApprovalLevel.MANAGER
     with pytest.raises(Exception, match="approve"):
         bench.approvals.answer(approval_id, bench.sam, True, "ok")  # a supervisor may not

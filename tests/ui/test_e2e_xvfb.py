@@ -83,6 +83,14 @@ def _focus_window(display: str) -> None:
     _xdo(display, "windowfocus", "--sync", wid)
 
 
+def _sign_in_as_ines(display: str) -> None:
+    """Ines with the arrows (nobody is picked at first: Adam, Carl, Ines) and her PIN."""
+    _xdo(display, "key", "Down", "Down", "Down")
+    _xdo(display, "type", "--delay", "5", "1111")
+    _xdo(display, "key", "Return")
+    time.sleep(1.0)
+
+
 def _stop(app: subprocess.Popen[str]) -> str:
     """End the app; its standard error."""
     app.terminate()
@@ -110,10 +118,7 @@ def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
                            text=True)
     try:
         _focus_window(display)
-        _xdo(display, "key", "Down", "Down", "Down")  # (nobody), Adam, Carl, Ines
-        _xdo(display, "type", "--delay", "5", "1111")
-        _xdo(display, "key", "Return")
-        time.sleep(1.0)
+        _sign_in_as_ines(display)
         # The carrier label, as a wedge scanner types it: 5 ms per key, Enter suffix.
         _xdo(display, "type", "--delay", "5", t1)
         _xdo(display, "key", "Return")
@@ -167,10 +172,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
                            stderr=subprocess.DEVNULL)
     try:
         _focus_window(display)
-        _xdo(display, "key", "Down", "Down", "Down")
-        _xdo(display, "type", "--delay", "5", "1111")
-        _xdo(display, "key", "Return")
-        time.sleep(1.0)
+        _sign_in_as_ines(display)
         _xdo(display, "type", "--delay", "5", number)
         _xdo(display, "key", "Return")
         time.sleep(0.5)
@@ -227,10 +229,7 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
 
     try:
         _focus_window(display)
-        _xdo(display, "key", "Down", "Down", "Down")  # (nobody), Adam, Carl, Ines
-        _xdo(display, "type", "--delay", "5", "1111")
-        _xdo(display, "key", "Return")
-        time.sleep(1.0)
+        _sign_in_as_ines(display)
         _xdo(display, "type", "--delay", "5", number)
         _xdo(display, "key", "Return")
         _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1,  # type: ignore[index]
@@ -316,10 +315,7 @@ def test_a_scan_on_inspect_is_a_scan_not_hotkeys(display: str, tmp_path: Path) -
 
     try:
         _focus_window(display)
-        _xdo(display, "key", "Down", "Down", "Down")
-        _xdo(display, "type", "--delay", "5", "1111")
-        _xdo(display, "key", "Return")
-        time.sleep(1.0)
+        _sign_in_as_ines(display)
         _xdo(display, "type", "--delay", "5", first)
         _xdo(display, "key", "Return")
         _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1, 10, "the first receipt")
