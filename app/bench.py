@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -329,25 +330,30 @@ class BenchSession:
                 self._s.unsaved.forget(rma, unit)
         for unit in graded:
             self.forms.pop(unit, None)
-        printed = self._print(accepted, request_key)
-        return self._accepted_screen(accepted, printed, after_outage)
+        jobs = self._print(rma, accepted.labels, request_key)
+        return self._accepted_screen(accepted, jobs, after_outage)
 
-    def _print(self, accepted: AcceptedDecision, key: str) -> tuple[str, ...]:
-        out = []
-        for unit_no, kind in accepted.labels:
+    def _print(self, rma: str, plan: Iterable[tuple[int, str]], key: str
+               ) -> list[tuple[int, str, str | None]]:
+        """Print each (unit, label kind) once per request key: (unit, kind, None) when
+        it went out, else the reason it did not (queued, printer off)."""
+        out: list[tuple[int, str, str | None]] = []
+        for unit_no, kind in plan:
             try:
-                job = self._s.printing.print_label(accepted.view.rma_number, unit_no, kind,
-                                                   self._who(),
+                job = self._s.printing.print_label(rma, unit_no, kind, self._who(),
                                                    request_key=f"{key}/{unit_no}/{kind}")
             except ReturnBenchError as exc:
-                out.append(user_message(exc))
+                out.append((unit_no, kind, user_message(exc)))
                 continue
-            out.append(f"{kind} label for item {unit_no} printed"
-                       if job.status is PrintJobStatus.SENT else job.message)
-        return tuple(out)
+            out.append((unit_no, kind, None if job.status is PrintJobStatus.SENT
+                        else job.message))
+        return out
 
-    def _accepted_screen(self, accepted: AcceptedDecision, printed: tuple[str, ...],
-                         after_outage: bool) -> Screen:
+    def _accepted_screen(self, accepted: AcceptedDecision,
+                         jobs: list[tuple[int, str, str | None]], after_outage: bool
+                         ) -> Screen:
+        printed = tuple(problem or f"{kind} label for item {unit_no} printed"
+                        for unit_no, kind, problem in jobs)
         view = accepted.view
         waiting = view.approval is not None
         parts = []
@@ -362,10 +368,10 @@ class BenchSession:
                 parts.append(f"item {u.unit_no}: {words}"
                              + (f" {format_money(money)}" if money else "")
                              + f", dress to {u.disposition.replace('_', ' ')}")
-        failed = [p for p in printed if "printed" not in p]
+        failed = [problem for _u, _k, problem in jobs if problem]
         level = WARN if waiting or failed else OK
         saved = "Saved now that the database is back. " if after_outage else ""
-        sent = sum(1 for p in printed if "printed" in p)
+        sent = sum(1 for _u, _k, problem in jobs if problem is None)
         tail = (f" {failed[0]}" if failed else
                 f" {sent} label{'s' if sent != 1 else ''} printed." if printed else "")
         approval = (f" Waiting for {view.approval.value} approval (request "
@@ -393,15 +399,10 @@ class BenchSession:
         except ReturnBenchError as exc:
             return Screen(ERROR, user_message(exc), "bad")
         self.forms.pop(unit, None)
-        printed = []
-        for kind in labels_for(DecisionStatus.AWAITING_APPROVAL, Resolution.HOLD, None):
-            try:
-                job = self._s.printing.print_label(rma, unit, kind, self._who(),
-                                                   request_key=f"exception-{approval_id}/{kind}")
-                printed.append("Hold-shelf tag printed." if job.status is PrintJobStatus.SENT
-                               else job.message)
-            except ReturnBenchError as exc:
-                printed.append(user_message(exc))
+        plan = [(unit, kind) for kind in labels_for(DecisionStatus.AWAITING_APPROVAL,
+                                                    Resolution.HOLD, None)]
+        printed = [problem or "Hold-shelf tag printed." for _u, _k, problem
+                   in self._print(rma, plan, f"exception-{approval_id}")]
         return Screen(WARN, f"Exception request #{approval_id} sent for approval: "
                       f"{outcome.replace('_', ' ')} {format_money(amount)}. Put the dress on "
                       f"the hold shelf. {' '.join(printed)}".strip(), printed=tuple(printed),
