@@ -25,9 +25,14 @@ from app.domain.money import format_money
 from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
-from app.services.decisions import AcceptedDecision, DecisionService, InspectionInput
+from app.services.decisions import (
+    AcceptedDecision,
+    DecisionService,
+    InspectionInput,
+    missing,
+)
 from app.services.holds import Holder, HoldService
-from app.services.inspection import InspectionService, PhotoRejected
+from app.services.inspection import InspectionService, PhotoRejected, required_slots
 from app.services.labels_plan import labels_for
 from app.services.lookup import ReturnView
 from app.services.printing import PrintService
@@ -128,14 +133,18 @@ class BenchSession:
         return self.user
 
     # --- scanning ----------------------------------------------------------------
-    def scan(self, code: str) -> Screen:
-        """A scanned (or typed) parcel code, from any page: one transaction finds the
-        return and records its receipt. A half-done form stays a draft, and the screen
-        says so."""
+    def scan(self, code: str, unit: int | None = None) -> Screen:
+        """A scanned (or typed) code, from any page. The dress's own SKU tag, while its
+        parcel is open, answers "matches the order" for the item (`unit`: the one on
+        screen). Anything else is a parcel code: one transaction finds the return and
+        records its receipt; a half-done form stays a draft, and the screen says so."""
         try:
             user = self._who()
         except ReturnBenchError as exc:
             return Screen(ERROR, user_message(exc), "bad")
+        tag = self.tag_scan(code, unit)
+        if tag is not None:
+            return tag
         kept = self._kept_forms(code)
         if self._s.receiving is None:
             return Screen(ERROR, "This screen cannot receive parcels.", "bad")
@@ -160,6 +169,37 @@ class BenchSession:
         return Screen(level, kept + outcome.message, "good", place="receive",
                       view=outcome.view,
                       data={"found": True, "received": outcome.newly_received})
+
+    def tag_scan(self, code: str, unit: int | None = None) -> Screen | None:
+        """The dress's SKU tag scanned while its parcel is open: the tag answers "matches
+        the order" (M) for the item: yes when it is the SKU ordered, NO when it names
+        another of our products. None: the code is no SKU tag (it is a parcel code)."""
+        if self.parcel is None or not self.parcel.rma_number or not self.forms:
+            return None
+        text = code.strip().upper()
+        ordered = {it.unit_no: it.line.sku for it in self.parcel.items
+                   if it.line is not None and it.unit_no in self.forms}
+        same = [u for u, sku in ordered.items() if sku.upper() == text]
+        if same:
+            if unit not in same:  # the first of them still unanswered, else the first
+                unit = next((u for u in same if self.forms[u].matches_order is None), same[0])
+            shown = self.edit(unit, matches_order=True)
+            return replace(shown, message=f"Tag {code.strip()} is item {unit}'s SKU: it matches "
+                           f"the order. {shown.message}".strip(), sound="good",
+                           data={**shown.data, "tag": unit, "matches": True})
+        if self._s.receiving is None or unit not in ordered:
+            return None
+        try:
+            product = self._s.receiving.product_words(code)
+        except ReturnBenchError:
+            return None
+        if product is None:
+            return None
+        shown = self.edit(unit, matches_order=False)
+        return Screen(WARN, f"Tag {code.strip()} is {product}, but item {unit} was ordered as "
+                      f"{ordered[unit]}: marked NOT matching the order (M to change). "
+                      f"{shown.message}".strip(), "bad",
+                      data={**shown.data, "tag": unit, "matches": False})
 
     def _kept_forms(self, code: str) -> str:
         if self.parcel is None or not self.parcel.rma_number:
@@ -303,6 +343,10 @@ class BenchSession:
                           "an exception (E); scan the next parcel.")
         if self.parcel is None or not self.parcel.rma_number or not graded:
             return Screen(WARN, "Grade the item first (1–5), then Enter.")
+        if not after_outage:
+            not_yet = self._not_ready(graded)
+            if not_yet is not None:
+                return not_yet
         # Pressing Enter again on the same forms retries the same request: never twice.
         if request_key is None:
             request_key = self.pending_accept[0] if self.pending_accept is not None \
@@ -332,6 +376,37 @@ class BenchSession:
             self.forms.pop(unit, None)
         jobs = self._print(rma, accepted.labels, request_key)
         return self._accepted_screen(accepted, jobs, after_outage)
+
+    def _not_ready(self, graded: dict[int, InspectionInput]) -> Screen | None:
+        """Enter acts only when nothing is missing: every answer the policy reads, and a
+        claim's photos (a claim is not decided without them)."""
+        assert self.parcel is not None and self.parcel.rma_number
+        reasons = {it.unit_no: it.reason for it in self.parcel.items}
+        todo = [f"item {u}: {', '.join(m)}" for u, f in sorted(graded.items())
+                if (m := missing(f, reasons.get(u)))]
+        if todo:
+            return Screen(WARN, "Not decided yet. Answer " + "; ".join(todo) + ", then Enter.",
+                          "bad", data={"saved": False, "missing": todo})
+        try:
+            view = self._s.decisions.preview(self.parcel.rma_number, graded)
+        except DatabaseUnavailable:
+            return None  # accept keeps the forms until the database is back
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad", data={"saved": False})
+        waiting = []
+        for unit in view.units:
+            if unit.resolution is not Resolution.PHOTOS_REQUIRED:
+                continue
+            have = {p.slot for p in self.photos.get(unit.unit_no, [])}
+            need = [slot_words(s) for s in required_slots(reasons[unit.unit_no],
+                                                          graded[unit.unit_no])
+                    if s not in have]
+            waiting.append(f"item {unit.unit_no}" + (f" ({', '.join(need)})" if need else ""))
+        if waiting:
+            return Screen(WARN, "The damage claim needs its photos before it is decided: "
+                          f"take them with Space: {'; '.join(waiting)}. Then Enter.", "bad",
+                          data={"saved": False, "photos_needed": waiting})
+        return None
 
     def _print(self, rma: str, plan: Iterable[tuple[int, str]], key: str
                ) -> list[tuple[int, str, str | None]]:

@@ -55,7 +55,7 @@ GRADES = (
     (Grade.D, "Damaged", "stain, tear, odour, missing parts, altered"),
     (Grade.X, "Not ours", "wrong item or empty parcel"),
 )
-SEVERITIES = list(DamageSeverity)
+SEVERITIES: list[DamageSeverity | None] = [None, *DamageSeverity]  # unset first
 CAUSES: list[DamageCause | None] = [None, *DamageCause]
 # key, attribute, label
 TOGGLES = (
@@ -377,6 +377,19 @@ class InspectPage(QWidget):
     def _show(self, screen: Screen) -> None:
         self.banner.show_message(LEVELS[screen.level], screen.message)
 
+    def show_tag(self, screen: Screen) -> None:
+        """A SKU tag scanned: the session answered M for that item; show it."""
+        unit = screen.data["tag"]
+        row = next((r for r, it in enumerate(self.view.items) if it.unit_no == unit), None) \
+            if self.view is not None else None
+        if row is not None and row != self.units.currentRow():
+            self.units.setCurrentRow(row)
+        self._last_activity = time.monotonic()
+        self._sync_form()
+        self._refresh_decision()
+        self._show(screen)
+        self.setFocus()
+
     def database_back(self) -> None:
         """The database answers again: the session saves what this bench kept; the page
         shows what happened."""
@@ -441,7 +454,8 @@ class InspectPage(QWidget):
             f"M  Matches order (SKU, colour, size): {answer}")
         for mark, button in self.mark_buttons.items():
             button.setChecked(mark in form.marks)
-        self.severity_button.setText(f"S  Damage: {form.damage_severity.value}")
+        severity = form.damage_severity.value if form.damage_severity else "?"
+        self.severity_button.setText(f"S  Damage: {severity}")
         cause = form.damage_cause.value if form.damage_cause else "—"
         self.cause_button.setText(f"C  Cause: {cause}")
         photos = self.photo_views.get(unit, []) if unit is not None else []
@@ -548,7 +562,7 @@ class InspectPage(QWidget):
         if unit not in graded:
             self.panel.clear("Grade the item (1–5)")
             return
-        still = missing(self.forms[unit])
+        still = missing(self.forms[unit], self._reason(unit))
         if still:
             self.panel.clear(f"Answer {', '.join(still)}")
             return

@@ -207,9 +207,20 @@ class Shell(QWidget):
     def handle_scan(self, code: str) -> None:
         """A scan from any page: the parcel opens on Receive (a half-done form stays a
         draft, and the banner says so)."""
+        on_inspect = self.pages.currentWidget() is self.inspect
+        screen = self.session.scan(code, self.inspect.current_unit() if on_inspect else None)
+        if "tag" in screen.data:  # the dress's own SKU tag answered "matches the order"
+            if not on_inspect:
+                self.nav.setCurrentRow(1)
+            self.inspect.show_tag(screen)
+            if screen.sound == "good":
+                self._sounds.good()
+            else:
+                self._sounds.bad()
+            return
         if self.nav.currentRow() != 0:
             self.nav.setCurrentRow(0)
-        self.receive.show_scan(code, self.session.scan(code))
+        self.receive.show_scan(code, screen)
         self.receive.show_unfinished(self.session.unfinished())
 
     def close_down(self) -> None:

@@ -26,6 +26,7 @@ from app.domain.enums import (
     ReceptionStatus,
     RequestedResolution,
     Resolution,
+    ReturnReason,
 )
 from app.errors import BadInput, NotFound
 from app.lifecycle import NotAllowed, Op, check, check_target
@@ -72,7 +73,10 @@ class InspectionInput:
     worn: bool = False
     altered: bool = False
     tags_attached: bool = False  # unticked until seen (grade A sets it: its definition)
-    damage_severity: DamageSeverity = DamageSeverity.NONE
+    # Unset until answered (S). The policy reads "none" for it, except on a damage claim
+    # (reason quality defect or shipping damage), where it decides the claim: it must be
+    # answered there, "none" included.
+    damage_severity: DamageSeverity | None = None
     damage_cause: DamageCause | None = None
     photos: int = 0
     matches_order: bool | None = None  # must be answered (M), or grade A, or X
@@ -230,7 +234,7 @@ class DecisionService:
             inspection.worn, inspection.altered = ins_in.worn, ins_in.altered
             inspection.tags_attached = ins_in.tags_attached
             inspection.matches_order = _matches(ins_in, unit_no) is not False
-            inspection.damage_severity = ins_in.damage_severity
+            inspection.damage_severity = _severity(ins_in, item.reason, unit_no)
             inspection.damage_cause = ins_in.damage_cause
             inspection.notes = ins_in.notes
             inspection.checklist = {**(inspection.checklist or {}),
@@ -411,7 +415,7 @@ class DecisionService:
                 "inspection": {
                     "grade": ins.grade.value, "worn": ins.worn, "altered": ins.altered,
                     "tags_attached": ins.tags_attached,
-                    "damage_severity": ins.damage_severity.value,
+                    "damage_severity": _severity(ins, item.reason, unit_no).value,
                     "damage_cause": ins.damage_cause.value if ins.damage_cause else None,
                     # Only photos actually on file count toward a claim's minimum.
                     "photos": photos_on_file,
@@ -440,14 +444,32 @@ def with_grade(form: InspectionInput, grade: Grade) -> InspectionInput:
     return replace(form, grade=grade)
 
 
-def missing(form: InspectionInput) -> list[str]:
-    """What the policy reads that the inspector has not answered yet."""
+CLAIM_REASONS = frozenset({ReturnReason.QUALITY_DEFECT, ReturnReason.SHIPPING_DAMAGE})
+
+
+def missing(form: InspectionInput, reason: ReturnReason | None = None) -> list[str]:
+    """What the policy reads that the inspector has not answered yet. On a damage claim
+    the severity decides the claim, so it must be answered ("none" included)."""
     out = []
     if form.grade is None:
         out.append("the grade (1–5)")
-    elif form.matches_order is None and form.grade not in (Grade.A, Grade.X):
-        out.append("whether it matches the order (M)")
+        return out
+    if form.grade is Grade.X:
+        return out
+    if form.matches_order is None and form.grade is not Grade.A:
+        out.append("whether it matches the order (M, or scan its tag)")
+    if form.damage_severity is None and reason in CLAIM_REASONS:
+        out.append("the damage severity (S)")
     return out
+
+
+def _severity(ins: InspectionInput, reason: ReturnReason, unit_no: int) -> DamageSeverity:
+    if ins.damage_severity is not None:
+        return ins.damage_severity
+    if reason in CLAIM_REASONS and ins.grade is not Grade.X:
+        raise BadInput(f"Item {unit_no} is a damage claim: set the damage severity (S: none, "
+                       "minor, moderate, severe) before the policy decides it.")
+    return DamageSeverity.NONE
 
 
 def _matches(ins: InspectionInput, unit_no: int) -> bool:

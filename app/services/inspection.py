@@ -69,7 +69,7 @@ class Unfinished:
 def required_slots(reason: ReturnReason, form: InspectionInput) -> tuple[PhotoSlot, ...]:
     """The pictures a damage claim needs: the whole item and the damage close up, and for
     shipping damage the box with its label."""
-    if form.damage_severity is DamageSeverity.NONE:
+    if form.damage_severity in (None, DamageSeverity.NONE):
         return ()
     slots = [PhotoSlot.WHOLE_ITEM, PhotoSlot.DAMAGE_CLOSEUP]
     if form.damage_cause is DamageCause.SHIPPING or reason is ReturnReason.SHIPPING_DAMAGE:
@@ -89,7 +89,8 @@ def form_from(data: dict[str, Any]) -> InspectionInput:
         grade=Grade(data["grade"]) if data.get("grade") else None,
         worn=bool(data.get("worn")), altered=bool(data.get("altered")),
         tags_attached=bool(data.get("tags_attached", False)),
-        damage_severity=DamageSeverity(data.get("damage_severity", "none")),
+        damage_severity=DamageSeverity(data["damage_severity"])
+        if data.get("damage_severity") else None,
         damage_cause=DamageCause(data["damage_cause"]) if data.get("damage_cause") else None,
         photos=int(data.get("photos", 0)),
         matches_order=None if data.get("matches_order") is None
@@ -119,7 +120,8 @@ class InspectionService:
             draft.worn, draft.altered = form.worn, form.altered
             draft.tags_attached = form.tags_attached
             draft.matches_order = form.matches_order is not False
-            draft.damage_severity, draft.damage_cause = form.damage_severity, form.damage_cause
+            draft.damage_severity = form.damage_severity or DamageSeverity.NONE
+            draft.damage_cause = form.damage_cause
             uow.commit()
 
     def drafts(self, rma_number: str) -> dict[int, DraftView]:

@@ -28,7 +28,7 @@ from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit, station_row
 from app.services.lookup import LookupService, ReceiptView, ReturnView
 from app.services.uow import UnitOfWork, retrying
-from models import Receipt, ReturnAuthorization, ReturnItem
+from models import Product, Receipt, ReturnAuthorization, ReturnItem
 
 MARKABLE = (ReceptionStatus.RECEIVED, ReceptionStatus.MISSING, ReceptionStatus.WRONG_ITEM)
 MARK_OP = {ReceptionStatus.RECEIVED: Op.MARK_RECEIVED, ReceptionStatus.MISSING: Op.MARK_MISSING,
@@ -214,3 +214,15 @@ class ReceivingService:
                 .where(Receipt.rma_id.is_(None), Receipt.received_at >= since)
                 .order_by(Receipt.received_at)).all()
             return [(r[0], r[1], r[2], r[3] or "") for r in rows]
+
+    def product_words(self, sku: str) -> str | None:
+        """A SKU tag read at the bench: the product it names ("Style, colour, size"), or
+        None when the code is no SKU of ours."""
+        code = sku.strip()
+        if not code or len(code) > 40:
+            return None
+        with UnitOfWork(self._sf) as uow:
+            product = uow.session.scalars(select(Product).where(Product.sku == code)).first()
+            if product is None:
+                return None
+            return f"{product.style.name}, {product.colour}, size {product.size}"

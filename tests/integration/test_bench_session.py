@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.bench import BenchServices, BenchSession
 from app.camera.photostore import PhotoStore
 from app.clock import FixedClock
-from app.domain.enums import Grade, ReceptionStatus, RequestedResolution, ReturnReason
-from app.errors import DatabaseUnavailable
+from app.domain.enums import Grade, PhotoSlot, ReceptionStatus, RequestedResolution, ReturnReason
+from app.errors import BadInput, DatabaseUnavailable
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService
 from app.services.decisions import DecisionService, InspectionInput
@@ -89,6 +90,8 @@ def test_enter_while_the_database_is_away_is_kept_and_done_once(
         def accept(self, *_a: object, **_k: object) -> object:
             raise DatabaseUnavailable("The database is unreachable.")
 
+        preview = accept
+
     bench._s.decisions = Away()  # type: ignore[assignment]
     kept = bench.accept()
     assert kept.level == "error" and "NOT saved" in kept.message
@@ -101,3 +104,79 @@ def test_enter_while_the_database_is_away_is_kept_and_done_once(
     again = real.accept(number, {1: InspectionInput(grade=Grade.A)}, user_named(sf, "ines"),
                         request_key=key)
     assert again.decision_ids == tuple(done.data["decisions"])
+
+
+def _sku_of(sf: sessionmaker[Session], number: str) -> tuple[str, str]:
+    """The SKU ordered on the RMA's unit 1, and another product's SKU."""
+    from models import Product, ReturnAuthorization
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization)
+                        .where(ReturnAuthorization.number == number)).one()
+        line = rma.items[0].order_line
+        assert line is not None
+        other = s.scalars(select(Product.sku).where(Product.sku != line.sku)).first()
+        assert other is not None
+        return line.sku, other
+
+
+def test_the_dress_tag_answers_matches_the_order(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    sf = session_factory
+    number, _ = rma_where(sf, reason=ReturnReason.SIZING, requested=RequestedResolution.REFUND)
+    sku, other = _sku_of(sf, number)
+    bench = _session(sf, clock, tmp_path)
+    bench.scan(number)
+    bench.open_inspection()
+    bench.edit(1, grade=Grade.B)
+    refused = bench.accept()  # M is unanswered: Enter does nothing
+    assert not refused.data["saved"] and "matches the order" in refused.message
+    wrong = bench.scan(other, unit=1)
+    assert wrong.data == {**wrong.data, "tag": 1, "matches": False} and wrong.sound == "bad"
+    assert bench.forms[1].matches_order is False and sku in wrong.message
+    right = bench.scan(sku.lower())  # scanners may send lower case; no unit: the first
+    assert right.data["tag"] == 1 and right.data["matches"] and right.sound == "good"
+    assert bench.forms[1].matches_order is True
+    with sf() as s:  # the answer is in the draft, and no parcel scan was recorded for it
+        assert s.scalars(select(Inspection.matches_order)).one() is True
+        assert s.scalar(select(func.count()).select_from(Receipt)) == 1
+    assert bench.accept().data["saved"]
+
+
+def test_a_damage_claim_is_not_decided_until_severity_and_photos(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    from app.domain.enums import DamageCause, DamageSeverity
+    from app.services.inspection import PhotoRejected
+    from tests.helpers.photos import scene
+    sf = session_factory
+    number, _ = rma_where(sf, reason=ReturnReason.SHIPPING_DAMAGE,
+                          requested=RequestedResolution.REFUND)
+    bench = _session(sf, clock, tmp_path)
+    bench.scan(number)
+    bench.open_inspection()
+    # Grade D on a shipping claim: no "back to customer" one Enter away before S is set.
+    shown = bench.edit(1, grade=Grade.D, matches_order=True)
+    assert "damage claim" in shown.message and "severity" in shown.message, shown.message
+    refused = bench.accept()
+    assert not refused.data["saved"] and "the damage severity (S)" in refused.message
+    with pytest.raises(BadInput, match="severity"):  # the service refuses it too
+        bench._s.decisions.accept(number, bench.graded(), user_named(sf, "ines"))
+    bench.edit(1, damage_severity=DamageSeverity.MODERATE, damage_cause=DamageCause.SHIPPING)
+    waiting = bench.accept()  # the claim's photos first
+    assert not waiting.data["saved"]
+    assert waiting.data["photos_needed"] == ["item 1 (whole item, damage closeup, "
+                                             "box and label)"]
+    for n, slot in enumerate((PhotoSlot.WHOLE_ITEM, PhotoSlot.DAMAGE_CLOSEUP,
+                              PhotoSlot.BOX_AND_LABEL)):
+        try:
+            kept = bench.add_photo(1, scene(40 + n), slot)
+        except PhotoRejected as exc:  # pragma: no cover - the scene passes the gate
+            raise AssertionError(exc) from exc
+        assert kept.level == "ok", kept.message
+    policy_says = bench.preview().data["preview"][1]  # refund, or back past the window
+    assert policy_says != "photos_required"
+    done = bench.accept()
+    assert done.data["saved"] and done.data["units"] == {1: policy_says}, done.message
+    with sf() as s:
+        assert s.scalars(select(Decision.resolution)).one().value == policy_says

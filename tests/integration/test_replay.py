@@ -117,12 +117,13 @@ def test_a_claim_with_photos(db: str, tmp_path: Path,
         {"sign_in": "ines"}, {"scan": number}, {"grade": "C"},
         {"set": {"damage_severity": "moderate", "damage_cause": "manufacturing",
                  "matches_order": True}},
-        {"accept": True},  # the claim waits for its photos
+        {"accept": True},  # refused: the claim needs its photos first
         {"photo": "p0.png", "slot": "whole_item"},
         {"photo": "p1.png", "slot": "damage_closeup"},
         {"accept": True}], capsys)
     assert code == 0, out
-    assert out[4]["units"] == {"1": "photos_required"} and not out[4].get("printed")
+    assert out[4]["level"] == "warn" and not out[4]["saved"] and not out[4].get("printed")
+    assert out[4]["photos_needed"] == ["item 1 (whole item, damage closeup)"], out[4]
     assert out[7]["units"] == {"1": "refund"}
     assert _final(db, number).resolution.value == "refund"
 

@@ -95,7 +95,8 @@ def test_toggles_change_the_decision_live(qtbot, services: Services) -> None:  #
     assert not inspect.toggle_buttons["tags_attached"].isChecked()
     assert inspect.toggle_buttons["matches_order"].text().endswith(": ?")
     qtbot.keyClick(inspect, Qt.Key.Key_2)
-    assert inspect.panel.outcome.text() == "Answer whether it matches the order (M)"
+    assert inspect.panel.outcome.text() == \
+        "Answer whether it matches the order (M, or scan its tag)"
     assert not inspect.panel.accept_button.isEnabled()
     qtbot.keyClick(inspect, Qt.Key.Key_M)  # yes
     assert inspect.panel.outcome.text().startswith("REFUND")
@@ -193,7 +194,8 @@ def test_space_takes_photos_with_the_quality_gate(qtbot, services: Services,  # 
     _to_inspect(qtbot, window, number)
     inspect = window.shell.inspect  # type: ignore[union-attr]
     inspect.camera_spec = str(camera)
-    for key in (Qt.Key.Key_3, Qt.Key.Key_S, Qt.Key.Key_C, Qt.Key.Key_N):  # C, minor, stains
+    for key in (Qt.Key.Key_3, Qt.Key.Key_S, Qt.Key.Key_S, Qt.Key.Key_C,
+                Qt.Key.Key_N):  # C, severity unset -> none -> minor, cause, stains
         qtbot.keyClick(inspect, key)
     assert inspect.mark_buttons["stains"].isChecked()
     qtbot.keyClick(inspect, Qt.Key.Key_Space)

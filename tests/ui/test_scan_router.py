@@ -123,3 +123,33 @@ def test_the_same_keys_at_a_persons_speed_are_hotkeys(qtbot, services: Services)
     assert shell.inspect.forms[1].grade is Grade.A
     assert shell.pages.currentWidget() is shell.inspect
     assert _receipts(services) == before
+
+
+def test_the_dress_tag_scanned_on_inspect_answers_matches_the_order(  # type: ignore[no-untyped-def]
+        qtbot, services: Services) -> None:
+    number = _simple_refund_rma(services)
+    with UnitOfWork(services.session_factory) as uow:
+        rma = uow.session.scalars(select(ReturnAuthorization)
+                                  .where(ReturnAuthorization.number == number)).one()
+        line = rma.items[0].order_line
+        assert line is not None
+        sku = line.sku
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "1111")  # Ines
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    _burst(qtbot, number, 5)
+    qtbot.waitUntil(lambda: number in _receipts(services), timeout=3000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_F2)
+    qtbot.waitUntil(shell.inspect.hasFocus, timeout=2000)
+    qtbot.keyClick(shell.inspect, Qt.Key.Key_2)  # grade B: M is still to answer
+    qtbot.wait(120)
+    assert shell.inspect.forms[1].matches_order is None
+    assert not shell.inspect.panel.accept_button.isEnabled()
+    _burst(qtbot, sku, 5)  # the SKU tag on the dress, read by the scanner
+    qtbot.waitUntil(lambda: shell.inspect.forms[1].matches_order is True, timeout=3000)
+    assert shell.pages.currentWidget() is shell.inspect  # it stays on the dress
+    assert shell.inspect.toggle_buttons["matches_order"].text().endswith(": yes")
+    assert "matches the order" in shell.inspect.banner.text()
+    assert shell.inspect.panel.accept_button.text().startswith("Enter: refund $")
