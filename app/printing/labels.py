@@ -60,13 +60,47 @@ def build(kind: str, d: LabelData, dpi: int = 203) -> Layout:
     return builders[kind](d, dpi)
 
 
-def _fit_height(text: str, largest: int, width: int) -> int:
-    """The largest text height (dots, cap height) at which `text` in bold fits `width`;
-    the renderer sets the font size at height / 0.72."""
+def _per_dot(text: str, bold: bool) -> float:
+    """Width of `text` per dot of cap height (the renderer sets the font size at
+    height / 0.72)."""
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    per_dot = stringWidth(text, "Helvetica-Bold", 1.0) / 0.72  # width per dot of height
-    return max(24, min(largest, int(width / per_dot))) if per_dot else largest
+    width: float = stringWidth(text, "Helvetica-Bold" if bold else "Helvetica", 1.0)
+    return width / 0.72
+
+
+def _fit_height(text: str, largest: int, width: int, bold: bool = True,
+                smallest: int = 24) -> int:
+    """The largest text height (dots, cap height), between `smallest` and `largest`, at
+    which `text` fits `width` on one line (`smallest` when it fits at none)."""
+    per_dot = _per_dot(text, bold)
+    return max(smallest, min(largest, int(width / per_dot))) if per_dot else largest
+
+
+def _wrap(text: str, height: int, width: float, bold: bool) -> list[str]:
+    """Greedy word wrap at `height`; a word wider than the line (a SKU or an e-mail has
+    no spaces) is broken between characters. Nothing is dropped."""
+    limit = width / height
+
+    def fits(t: str) -> bool:
+        return _per_dot(t, bold) <= limit
+
+    lines: list[str] = []
+    line = ""
+    for word in text.split():
+        candidate = f"{line} {word}" if line else word
+        if fits(candidate):
+            line = candidate
+            continue
+        if line:
+            lines.append(line)
+        while not fits(word):
+            cut = max((i for i in range(1, len(word)) if fits(word[:i])), default=1)
+            lines.append(word[:cut])
+            word = word[cut:]
+        line = word
+    lines.append(line)
+    return lines
 
 
 class _Pen:
@@ -83,6 +117,25 @@ class _Pen:
 
     def text(self, x: float, y: float, h: float, text: str, bold: bool = False) -> None:
         self.elements.append(Text(self.s(x), self.s(y), self.s(h), text, bold))
+
+    def fit(self, x: float, y: float, width: float, text: str, largest: int,
+            smallest: int = 20, bold: bool = False, lines: int = 2) -> float:
+        """Text that fits its box: the largest height that fits `width` on one line;
+        below `smallest`, wrapped onto up to `lines` lines, shrinking to 14 dots if it
+        must; past that it takes more lines. Never cut. Returns the design height used,
+        so what follows flows below it."""
+        h = _fit_height(text, largest, int(width), bold, smallest)
+        if _per_dot(text, bold) * h <= width:
+            self.text(x, y, h, text, bold)
+            return h
+        wrapped = _wrap(text, h, width, bold)
+        while len(wrapped) > lines and h > 14:
+            h -= 2
+            wrapped = _wrap(text, h, width, bold)
+        step = round(h * 1.3)
+        for n, line in enumerate(wrapped):
+            self.text(x, y + n * step, h, line, bold)
+        return step * (len(wrapped) - 1) + h
 
     def box(self, x: float, y: float, w: float, h: float, t: float = 3) -> None:
         self.elements.append(Box(self.s(x), self.s(y), self.s(w), self.s(h), max(1, self.s(t))))
@@ -117,11 +170,11 @@ def _item(d: LabelData, dpi: int) -> Layout:
             ("Goes to", (d.bin_override or d.disposition or "inspection").replace("_", " ")
              .lower()),
             ("Outcome", (d.resolution or "pending").replace("_", " "))]
-    y = 420
-    for label, value in rows:
+    y = 420.0
+    for label, value in rows:  # a long style name takes three lines, a SKU two
         p.text(30, y, 26, label, bold=True)
-        p.text(200, y, 30, value)
-        y += 58
+        y += max(p.fit(200, y, 580, value, 30, smallest=20,
+                       lines=3 if label == "Style" else 2), 30) + 24
     p.code128(30, 880, 180, d.plate, 750)
     p.text(30, 1080, 30, d.plate, bold=True)
     p.text(30, 1140, 22, f"Order {d.order_number} · printed {d.printed_on}")
@@ -131,12 +184,13 @@ def _item(d: LabelData, dpi: int) -> Layout:
 def _tag(d: LabelData, dpi: int) -> Layout:
     p = _Pen(dpi)
     top = f"{d.place} {d.bin}" if d.place else d.bin
-    p.text(12, 10, _fit_height(top, 30, 430), top, bold=True)
+    p.fit(12, 10, 430, top, 30, smallest=16, bold=True, lines=1)
     p.datamatrix(12, 60, d.plate)
-    p.text(200, 62, 16, d.sku[:20])
-    p.text(200, 92, 18, f"US {d.size} · grade {d.grade or '-'}")
-    p.text(12, 150, 22, d.plate, bold=True)
-    p.text(12, 195, 18, d.rma_number)
+    used = p.fit(190, 60, 255, d.sku, 18, smallest=16, lines=2)
+    p.fit(190, 60 + used + 8, 255, f"US {d.size} · grade {d.grade or '-'}", 18,
+          smallest=14, lines=1)
+    p.fit(12, 150, 430, d.plate, 22, smallest=16, bold=True, lines=1)
+    p.fit(12, 195, 430, d.rma_number, 18, smallest=14, lines=1)
     return p.layout(2.25, 1.25)
 
 
@@ -148,12 +202,13 @@ def _exchange(d: LabelData, dpi: int) -> Layout:
     p.text(30, 100, 28, f"Ship by {d.ship_by or 'today'}", bold=True)
     p.box(20, 160, 772, 300, 6)
     p.text(40, 185, 28, "PICK", bold=True)
-    p.text(40, 235, 44, d.exchange_sku, bold=True)
-    p.text(40, 310, 30, f"{d.style}, {d.colour}")
-    p.text(40, 370, 60, f"SIZE US {d.exchange_size}", bold=True)
+    p.fit(40, 235, 730, d.exchange_sku, 44, smallest=30, bold=True, lines=1)
+    p.fit(40, 300, 730, f"{d.style}, {d.colour}", 30, smallest=20)
+    p.fit(40, 380, 730, f"SIZE US {d.exchange_size}", 60, smallest=40, bold=True, lines=1)
     p.code128(30, 500, 170, d.exchange_sku, 750)
-    p.text(30, 700, 26, f"For {d.customer}, order {d.order_number}")
-    p.text(30, 750, 26, f"Returned: {d.sku} (US {d.size})")
+    used = p.fit(30, 700, 750, f"For {d.customer}, order {d.order_number}", 26)
+    p.fit(30, 700 + max(used, 26) + 20, 750, f"Returned: {d.sku} (US {d.size})", 26,
+          lines=1)
     p.datamatrix(30, 820, d.rma_number)
     p.text(260, 840, 30, d.rma_number, bold=True)
     p.text(30, 1140, 22, f"printed {d.printed_on}")
@@ -163,15 +218,16 @@ def _exchange(d: LabelData, dpi: int) -> Layout:
 def _return(d: LabelData, dpi: int) -> Layout:
     p = _Pen(dpi)
     p.text(30, 30, 40, "RETURN TO CUSTOMER", bold=True)
-    p.text(30, 110, 32, d.customer, bold=True)
-    p.text(30, 165, 26, f"Order {d.order_number} · {d.rma_number}")
+    y = 100 + p.fit(30, 100, 750, d.customer, 32, smallest=20, bold=True, lines=3) + 14
+    p.fit(30, max(y, 175), 750, f"Order {d.order_number} · {d.rma_number}", 26, lines=1)
     p.box(20, 230, 772, 330, 4)
     p.text(40, 255, 26, "Why it comes back", bold=True)
-    p.text(40, 305, 26, f"{d.style}, {d.colour}, US {d.size}")
-    p.text(40, 355, 26, f"Inspected grade {d.grade or '-'}; reason given: "
-           f"{d.reason.replace('_', ' ')}")
-    p.text(40, 405, 24, "Not eligible under the returns policy.")
-    p.text(40, 450, 24, "Questions: contact customer service with the RMA.")
+    y = 295 + max(p.fit(40, 295, 730, f"{d.style}, {d.colour}, US {d.size}", 26,
+                        lines=3), 26) + 18
+    y += p.fit(40, y, 730, f"Inspected grade {d.grade or '-'}; reason given: "
+               f"{d.reason.replace('_', ' ')}", 26, lines=1) + 24
+    p.text(40, y, 24, "Not eligible under the returns policy.")
+    p.text(40, y + 45, 24, "Questions: contact customer service with the RMA.")
     p.code128(30, 620, 170, d.rma_number, 750)
     p.text(30, 820, 30, d.rma_number, bold=True)
     p.datamatrix(600, 880, d.plate)
@@ -189,8 +245,9 @@ def _hold(d: LabelData, dpi: int) -> Layout:
     p.text(40, 120, 30, "REQUEST", bold=True)
     p.text(40, 170, 110, f"#{d.approval_id}" if d.approval_id else "#?", bold=True)
     p.text(30, 350, 34, d.rma_number, bold=True)
-    p.text(30, 410, 30, f"Item {d.unit_no if d.unit_no is not None else '?'} · {d.sku}")
-    p.text(30, 470, 26, f"{d.style}, {d.colour}, US {d.size}"[:48])
+    p.fit(30, 410, 750, f"Item {d.unit_no if d.unit_no is not None else '?'} · {d.sku}", 30,
+          lines=1)
+    p.fit(30, 455, 750, f"{d.style}, {d.colour}, US {d.size}", 26, smallest=18)
     p.text(30, 530, 26, "Keep on the HOLD shelf.", bold=True)
     p.text(30, 570, 26, "Do not restock, ship or refund.")
     p.datamatrix(600, 600, d.plate)
