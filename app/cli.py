@@ -93,6 +93,13 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     _add_db(lab)
 
+    bad = sub.add_parser("badge", help="render a user's sign-in badge (Code128) to a file")
+    bad.add_argument("username", metavar="USERNAME")
+    bad.add_argument("--format", choices=("pdf", "zpl"), default="pdf")
+    bad.add_argument("--dpi", type=int, choices=(203, 300), default=203)
+    bad.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
+    _add_db(bad)
+
     upgrade = sub.add_parser("db-upgrade", help="bring the database schema up to date")
     _add_db(upgrade)
 
@@ -233,6 +240,23 @@ def _cmd_label(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_badge(services: Services, args: argparse.Namespace) -> int:
+    from app.printing.labels import badge
+    from app.printing.render import render_pdf, render_zpl
+
+    user, code = services.auth.badge_for(args.username)
+    layout = badge(user.display_name, user.role.value, code, args.dpi)
+    data = render_pdf(layout, f"Badge {user.username}") if args.format == "pdf" \
+        else render_zpl(layout)
+    try:
+        args.output.write_bytes(data)
+    except OSError as exc:
+        raise BadInput(f"Cannot write {args.output}: {exc.strerror}.") from exc
+    _print_json({"output": str(args.output), "user": user.username, "badge": code,
+                 "format": args.format, "dpi": args.dpi})
+    return 0
+
+
 def _cmd_db_upgrade(services: Services, args: argparse.Namespace) -> int:
     _print_json({"database": services.database_label, "schema": "up to date"})
     return 0
@@ -338,6 +362,7 @@ _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "audit": _cmd_audit,
     "authlog": _cmd_authlog,
     "label": _cmd_label,
+    "badge": _cmd_badge,
     "db-upgrade": _cmd_db_upgrade,
     "import-orders": _cmd_import_orders,
     "import-rmas": _cmd_import_rmas,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -15,24 +17,54 @@ from PySide6.QtWidgets import (
 )
 
 from app.errors import ReturnBenchError
-from app.services.auth import AuthService, SignedInUser
+from app.services.auth import AuthService, SignedInUser, badge_user_id
 from ui.banner import Banner, Level
+
+# A badge scan at the end of what was typed (after any stray keys), whole or so far.
+BADGE_END = re.compile(r"USER-\d{6}$")
+BADGE_SO_FAR = re.compile(r"USER-\d{0,6}$")
 
 
 class PinField(QLineEdit):
     """The PIN: digits only. A letter typed here picks the name starting with it (the
-    cursor stays in the PIN field), so nobody types a PIN into someone else's tries."""
+    cursor stays in the PIN field), so nobody types a PIN into someone else's tries. A
+    badge scanned here (`USER-000003`, then Enter) picks its name: its digits never
+    reach the PIN and its Enter tries nobody."""
 
     letter = Signal(str)
+    badge = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._typed = ""  # every printable key since the last Enter: is it a badge?
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            found = BADGE_END.search(self._typed.upper())
+            self._typed = ""
+            if found and badge_user_id(found.group()) is not None:
+                self.clear()
+                self.badge.emit(found.group())
+                return
+            super().keyPressEvent(event)
+            return
+        if event.key() == Qt.Key.Key_Backspace:
+            self._typed = self._typed[:-1]
         text = event.text()
+        if text and text.isprintable():
+            self._typed = (self._typed + text)[-40:]
         if text and text.isalpha():
             self.letter.emit(text)
             return
         if text and text.isprintable() and not text.isdigit():
             return
+        if text and BADGE_SO_FAR.search(self._typed.upper()):
+            return  # a badge's digits are no PIN
         super().keyPressEvent(event)
+
+    def forget(self) -> None:
+        self._typed = ""
+        self.clear()
 
 
 class SignInPage(QWidget):
@@ -71,6 +103,7 @@ class SignInPage(QWidget):
         outer.addWidget(box)
         self.pin.returnPressed.connect(self.submit)
         self.pin.letter.connect(self._find_name)
+        self.pin.badge.connect(self.badge_scanned)
         self.button.clicked.connect(self.submit)
         self.users.itemClicked.connect(lambda _item: self.pin.setFocus())
         self.reload()
@@ -84,7 +117,7 @@ class SignInPage(QWidget):
         # Nobody is picked until someone picks a name: a PIN typed first goes nowhere.
         self.users.setCurrentRow(-1)
         self.users.clearSelection()
-        self.pin.clear()
+        self.pin.forget()
         self.pin.setFocus()
 
     def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
@@ -107,6 +140,24 @@ class SignInPage(QWidget):
                 self.users.setCurrentRow(row)
                 return
         raise KeyError(username)
+
+    def badge_scanned(self, code: str) -> None:
+        """A badge picks its name; the PIN is still typed. Nothing is tried."""
+        try:
+            choice = self._auth.badge_user(code)
+            self.select_user(choice.username)
+        except KeyError:
+            self.users.setCurrentRow(-1)
+            self.banner.show_message(Level.ERROR, "This badge's user is not in the list: "
+                                     "pick your name.")
+        except ReturnBenchError as exc:
+            self.users.setCurrentRow(-1)
+            self.banner.show_problem(exc)
+        else:
+            self.banner.show_message(Level.OK, f"Badge: {choice.display_name}. Type your "
+                                     "PIN, then Enter.")
+        self.pin.forget()
+        self.pin.setFocus()
 
     def _find_name(self, letter: str) -> None:
         """Letters pick the next name that starts with them (typed again: the next one)."""

@@ -153,6 +153,19 @@ class _Pen:
         return Layout(w, h, self.dpi, tuple(self.elements))  # type: ignore[arg-type]
 
 
+def badge(name: str, role: str, code: str, dpi: int = 203) -> Layout:
+    """A user's badge (the 2.25x1.25 in tag size): the name, the role and the badge code
+    as Code128, which picks the name at sign-in."""
+    if dpi not in MODULES:
+        raise BadInput(f"Labels print at 203 or 300 dpi, not {dpi}.")
+    p = _Pen(dpi)
+    used = p.fit(14, 10, 428, name, 30, smallest=18, bold=True, lines=2)
+    p.fit(14, 10 + used + 8, 428, role, 18, smallest=14, lines=1)
+    p.code128(14, 120, 80, code, 428)
+    p.text(14, 212, 20, code, bold=True)
+    return p.layout(2.25, 1.25)
+
+
 def _item(d: LabelData, dpi: int) -> Layout:
     p = _Pen(dpi)
     p.text(30, 30, 34, "RETURNED ITEM", bold=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -18,6 +19,19 @@ from models import AuditEvent, User
 
 MAX_TRIES = 5
 LOCKOUT = dt.timedelta(minutes=5)
+BADGE = re.compile(r"USER-(\d{6})")
+
+
+def badge_code(user_id: int) -> str:
+    """What a user's badge carries as Code128: the user's id, `USER-000003`. It only
+    picks the name at sign-in; the PIN is still typed."""
+    return f"USER-{user_id:06d}"
+
+
+def badge_user_id(code: str) -> int | None:
+    """The user id a scanned badge names, or None when the code is no badge."""
+    found = BADGE.fullmatch(code.strip().upper())
+    return int(found.group(1)) if found else None
 
 
 @dataclass(frozen=True)
@@ -57,6 +71,29 @@ class AuthService:
             last = {actor: seq for actor, seq in recent if actor}
             ordered = sorted(rows, key=lambda u: (-last.get(u.username, 0), u.display_name))
             return [UserChoice(u.username, u.display_name, u.role) for u in ordered]
+
+    def badge_user(self, code: str) -> UserChoice:
+        """The active user a scanned badge names (sign-in picks that name)."""
+        user_id = badge_user_id(code)
+        if user_id is None:
+            raise AuthenticationFailed(f"{code.strip()[:40]} is not a badge: scan your "
+                                       "badge, or pick your name (↑ ↓).")
+        with UnitOfWork(self._sf) as uow:
+            user = uow.session.get(User, user_id)
+            if user is None or not user.active:
+                raise AuthenticationFailed(f"Badge {badge_code(user_id)} is no active user "
+                                           "here: pick your name, or ask an admin.")
+            return UserChoice(user.username, user.display_name, user.role)
+
+    def badge_for(self, username: str) -> tuple[UserChoice, str]:
+        """An active user and their badge code, to print the badge."""
+        with UnitOfWork(self._sf) as uow:
+            user = uow.session.scalars(
+                select(User).where(User.username == username.strip().lower())).one_or_none()
+            if user is None or not user.active:
+                raise AuthenticationFailed(f"No active user {username.strip()[:40]!r}.")
+            return UserChoice(user.username, user.display_name, user.role), \
+                badge_code(user.id)
 
     def sign_in(self, username: str, pin: str) -> SignedInUser:
         now = self._clock.now()

@@ -67,3 +67,52 @@ def test_each_role_lands_on_its_own_place(qtbot, services: Services) -> None:  #
         qtbot.waitUntil(lambda s=shell, r=row: s.nav.currentRow() == r, timeout=2000)
         qtbot.keyClick(shell, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: window.shell is None, timeout=2000)
+
+
+def test_a_badge_scan_picks_the_name_and_tries_nobody(qtbot, services: Services,  # type: ignore[no-untyped-def]
+                                                     tmp_path) -> None:
+    from app.cli import run
+    from tests.unit.test_label_fit import OURS
+
+    window = _window(qtbot, services)
+    page = window.sign_in
+    with UnitOfWork(services.session_factory) as uow:
+        ines = uow.session.scalars(select(User).where(User.username == "ines")).one()
+        code = f"USER-{ines.id:06d}"
+    # The badge prints as Code128 and reads back as the same code.
+    out = tmp_path / "badge.pdf"
+    assert run(["badge", "ines", "-o", str(out), "--db", services.settings.db_url]) == 0
+    import subprocess
+
+    import zxingcpp
+    from PIL import Image
+    subprocess.run(["pdftoppm", "-png", "-r", "203", "-singlefile", str(out),
+                    str(tmp_path / "badge")], check=True)
+    read = zxingcpp.read_barcodes(Image.open(tmp_path / "badge.png"), formats=OURS)
+    assert [(r.text, r.format.name) for r in read] == [(code, "Code128")]
+    # Stray keys first (a letter picked Sam, two digits typed), then the badge scanned:
+    # its letters and digits never reach the PIN, and its Enter tries nobody.
+    qtbot.keyClicks(page.pin, "s12")
+    qtbot.keyClicks(page.pin, code)
+    qtbot.keyClick(page.pin, Qt.Key.Key_Return)
+    item = page.users.currentItem()
+    assert item is not None and item.data(Qt.ItemDataRole.UserRole) == "ines"
+    assert page.pin.text() == "" and "Badge: Ines" in page.banner.text()
+    assert window.shell is None
+    assert all(_failed(services, u) == 0 for u in ("adam", "carl", "ines", "maria", "sam"))
+    qtbot.keyClicks(page.pin, "1111")
+    qtbot.keyClick(page.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.shell is not None, timeout=2000)
+    assert window.user_label.text() == "User: Ines Moreno (inspector)"
+
+
+def test_an_unknown_badge_picks_nobody(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, services)
+    page = window.sign_in
+    qtbot.keyClicks(page.pin, "i")
+    qtbot.keyClicks(page.pin, "USER-999999")
+    qtbot.keyClick(page.pin, Qt.Key.Key_Return)
+    assert page.users.currentRow() == -1 and "no active user" in page.banner.text()
+    qtbot.keyClicks(page.pin, "1111")
+    qtbot.keyClick(page.pin, Qt.Key.Key_Return)
+    assert "Pick your name first" in page.banner.text() and window.shell is None
