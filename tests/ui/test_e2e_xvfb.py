@@ -84,9 +84,9 @@ def _focus_window(display: str) -> None:
 
 
 def _sign_in_as_ines(display: str) -> None:
-    """Ines with the arrows (nobody is picked at first: Adam, Carl, Ines) and her PIN."""
-    _xdo(display, "key", "Down", "Down", "Down")
-    _xdo(display, "type", "--delay", "5", "1111")
+    """Ines by her first letter (nobody is picked at first, and this station's recent
+    users move to the top, so arrows land on different names) and her PIN."""
+    _xdo(display, "type", "--delay", "5", "i1111")
     _xdo(display, "key", "Return")
     time.sleep(1.0)
 
@@ -178,7 +178,8 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
         time.sleep(0.5)
         _xdo(display, "key", "F2")
         time.sleep(0.5)
-        _xdo(display, "key", "3", "s", "c")  # grade C, minor damage, cause shipping
+        _xdo(display, "key", "3", "s", "s", "c")  # grade C, damage unset > none > minor,
+        #                                            cause shipping
         _xdo(display, "key", "space")  # a photo from the camera
 
         def draft() -> tuple[str, int] | None:
@@ -198,6 +199,31 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
         sha = conn.execute("SELECT sha256 FROM photos").fetchone()[0]
     assert form[1:] == ("minor", "shipping") and '"grade": "C"' in form[0]
     assert (tmp_path / "data" / "photos" / sha[:2] / sha[2:4] / f"{sha}.jpg").exists()
+    # The next start: after sign-in, Receive lists the unfinished inspection; Ctrl+1
+    # resumes it on Inspect with its draft (W then marks the same draft worn).
+    app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--camera", str(camera)],
+                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        _focus_window(display)
+        _sign_in_as_ines(display)
+        _xdo(display, "key", "ctrl+1")
+        time.sleep(0.8)
+        _xdo(display, "key", "w")
+
+        def resumed() -> bool:
+            with sqlite3.connect(db) as conn:
+                row = conn.execute("SELECT worn, grade, damage_severity FROM inspections "
+                                   "WHERE is_draft = 1").fetchall()
+            return row == [(1, "C", "minor")]
+
+        _wait(resumed, 15, "the resumed draft marked worn")
+        with sqlite3.connect(db) as conn:  # resumed, not started again
+            assert conn.execute("SELECT count(*) FROM inspections").fetchone()[0] == 1
+            assert conn.execute("SELECT count(*) FROM decisions").fetchone()[0] == 0
+    finally:
+        err = _stop(app)
+    assert "Traceback" not in err, err
 
 
 def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
