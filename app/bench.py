@@ -211,6 +211,17 @@ class BenchSession:
         return (f"{self.parcel.rma_number} item{'s' if len(half_done) > 1 else ''} {units} "
                 "kept as a draft (it comes back when you scan that parcel again). ")
 
+    def refresh_parcel(self) -> ReturnView | None:
+        """Read the open parcel again (its items' states moved: an answer given over
+        the bench). The forms being filled stay."""
+        if self.parcel is None or not self.parcel.rma_number or self._s.receiving is None:
+            return self.parcel
+        try:
+            self.parcel = self._s.receiving.current_view(self.parcel.rma_number)
+        except ReturnBenchError:
+            pass  # the rows say what they said; the banner tells the answer
+        return self.parcel
+
     def unfinished(self) -> list[tuple[str, str]]:
         """Inspections this station began and did not decide: (rma, words), newest first,
         one entry per parcel."""

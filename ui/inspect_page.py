@@ -602,7 +602,25 @@ class InspectPage(QWidget):
             level = Level.OK if answered.status.value == "approved" else Level.WARN
             self.banner.show_message(level, f"#{answered.id} {answered.status.value} by "
                                      f"{answered.answered_by}.")
+            self._rows_as_they_stand()
         self.setFocus()
+
+    def _rows_as_they_stand(self) -> None:
+        """The items' states after an answer given here: no row still reads "awaiting
+        approval" once it is answered."""
+        view = self.session.refresh_parcel()
+        if view is None or self.view is None or view.rma_number != self.view.rma_number:
+            return
+        self.view = view
+        for row, it in enumerate(view.items):
+            if it.unit_no not in self.forms \
+                    and it.decision_status is not DecisionStatus.AWAITING_APPROVAL:
+                self._done_text[it.unit_no] = "Answered: now " \
+                    + it.decision_status.value.replace("_", " ") + "."
+            if self.units.item(row) is not None:
+                self.units.item(row).setText(self._unit_text(it))
+        self._sync_form()
+        self._refresh_decision()
 
     def _close_exception(self) -> None:
         # Take the focus back first: hiding the focused reason field would otherwise move

@@ -226,3 +226,7 @@ class ReceivingService:
             if product is None:
                 return None
             return f"{product.style.name}, {product.colour}, size {product.size}"
+
+    def current_view(self, rma_number: str) -> ReturnView:
+        """The parcel as it stands now (after an answer given at this bench), read only."""
+        return self._lookup.find_return(rma_number)
