@@ -148,11 +148,14 @@ def register_station(session_factory: sessionmaker[Session], name: str, clock: C
         uow.commit()
 
 
-def load_demo_data_if_empty(services: Services) -> bool:
-    """On the first start of an empty database, fill it with demo data so the app is usable."""
-    if not database_is_empty(services.session_factory):
-        return False
-    log.info("empty database: loading demo data")
+def needs_first_start(services: Services) -> bool:
+    """An empty database: its first start asks whether to explore with demo data or to
+    set up this warehouse. Nothing loads demo data without being asked."""
+    return database_is_empty(services.session_factory)
+
+
+def load_first_start_demo(services: Services) -> None:
+    """The first-start screen's "explore with demo data" (refused unless empty)."""
+    log.info("empty database: loading demo data, as asked at first start")
     load_demo_data(services.session_factory, orders=FIRST_START_DEMO_ORDERS,
                    seed=FIRST_START_DEMO_SEED, today=services.clock.now().date())
-    return True

@@ -29,6 +29,7 @@ if TYPE_CHECKING:  # the database side loads only for commands that use it
     from app.services.imports import ImportReport
 
 log = logging.getLogger(__name__)
+USER_ENV, PIN_ENV = "RETURNBENCH_USER", "RETURNBENCH_PIN"
 
 
 class _Parser(argparse.ArgumentParser):
@@ -83,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     authlog.add_argument("--to", dest="end", type=_date, required=True, metavar="DATE")
     authlog.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
     _add_db(authlog)
+    _add_user(authlog)
 
     lab = sub.add_parser("label", help="render an item's label to a file (PDF or ZPL)")
     lab.add_argument("rma", metavar="RMA")
@@ -92,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     lab.add_argument("--dpi", type=int, choices=(203, 300), default=203)
     lab.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     _add_db(lab)
+    _add_user(lab)
 
     bad = sub.add_parser("badge", help="render a user's sign-in badge (Code128) to a file")
     bad.add_argument("username", metavar="USERNAME")
@@ -99,9 +102,18 @@ def build_parser() -> argparse.ArgumentParser:
     bad.add_argument("--dpi", type=int, choices=(203, 300), default=203)
     bad.add_argument("-o", "--output", type=Path, required=True, metavar="FILE")
     _add_db(bad)
+    _add_user(bad)
+
+    adm = sub.add_parser("create-admin", help="the first admin of an empty database (PIN "
+                         "asked twice); later admins need an admin's sign-in (--user)")
+    adm.add_argument("username", metavar="USERNAME")
+    adm.add_argument("--name", default=None, help="name on screen (default: USERNAME)")
+    _add_db(adm)
+    _add_user(adm)
 
     upgrade = sub.add_parser("db-upgrade", help="bring the database schema up to date")
     _add_db(upgrade)
+    _add_user(upgrade)
 
     imp = sub.add_parser("import-orders", help="import a Shopify order export, all or nothing")
     imp.add_argument("file", type=Path, metavar="FILE")
@@ -109,16 +121,19 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument("--brand", choices=[b.value for b in Brand], default=None,
                      help="the store's brand (else from Vendor or the SKU prefix)")
     _add_db(imp)
+    _add_user(imp)
 
     imp_rma = sub.add_parser("import-rmas", help="import return authorizations from a CSV")
     imp_rma.add_argument("file", type=Path, metavar="FILE")
     _add_db(imp_rma)
+    _add_user(imp_rma)
 
     exp = sub.add_parser("export-settlements",
                          help="write decided refunds and exchanges to the outbox, each once")
     exp.add_argument("--outbox", type=Path, default=None, metavar="DIR",
                      help="folder for the shop's back office (default: data folder/outbox)")
     _add_db(exp)
+    _add_user(exp)
 
     rep = sub.add_parser("report", help="the returns KPI report for a date range (PDF)")
     rep.add_argument("--from", dest="start", type=_date, required=True, metavar="DATE")
@@ -126,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="the day after the last day reported")
     rep.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
     _add_db(rep)
+    _add_user(rep)
     rep_script = sub.add_parser("replay", help="run a script of bench inputs through the "
                                 "bench session (JSON lines out); see README")
     rep_script.add_argument("script", type=Path, metavar="SCRIPT")
@@ -150,6 +166,12 @@ def _add_db(p: argparse.ArgumentParser) -> None:
     p.add_argument("--db", metavar="URL", default=argparse.SUPPRESS, help="database URL")
 
 
+def _add_user(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--user", metavar="NAME", default=None,
+                   help=f"who runs it (default: ${USER_ENV}); the PIN is asked on the "
+                   f"terminal, or read from ${PIN_ENV}; never a flag")
+
+
 def run(argv: Sequence[str]) -> int:
     """Run a CLI command; returns the exit code. Never lets a traceback reach the user."""
     try:
@@ -171,6 +193,64 @@ def run(argv: Sequence[str]) -> int:
             log.error("unexpected error in %s", list(argv), exc_info=exc)
         print(f"error: {user_message(exc)}", file=sys.stderr)
         return exit_code(exc)
+
+
+def _read_pin(prompt: str) -> str:
+    """The PIN from $RETURNBENCH_PIN, else typed on the terminal (not echoed); never a
+    command-line flag, which other users of the PC can see in the process list."""
+    import os
+
+    given = os.environ.get(PIN_ENV)
+    if given is not None:
+        return given
+    try:
+        with open("/dev/tty"):
+            pass
+    except OSError:
+        raise UsageError(f"no terminal to type the PIN on: set {PIN_ENV}") from None
+    import getpass
+
+    return getpass.getpass(prompt)
+
+
+def _operator(services: Services, args: argparse.Namespace, action: Any) -> Any:
+    """Who runs a command that changes data or writes a document: signed in like at a
+    bench (wrong PINs count and lock), and allowed to do it. Audit entries name them."""
+    import os
+
+    from app.permissions import require
+
+    name = getattr(args, "user", None) or os.environ.get(USER_ENV)
+    if not name:
+        raise UsageError(f"{args.command} needs a user allowed to {action.value}: give "
+                         f"--user NAME (or {USER_ENV}); the PIN is asked on the terminal "
+                         f"or read from {PIN_ENV}")
+    user = services.auth.sign_in(name, _read_pin(f"PIN for {name}: "))
+    require(user.role, action)
+    return user
+
+
+def _cmd_create_admin(services: Services, args: argparse.Namespace) -> int:
+    from app.domain.enums import Role
+    from app.permissions import Action
+    from app.services.demo_data import database_is_empty
+
+    display = args.name or args.username
+    if database_is_empty(services.session_factory):
+        pin = _read_pin(f"PIN for {args.username} (6 to 12 digits): ")
+        if pin != _read_pin("The same PIN again: "):
+            raise BadInput("The two PINs differ: nothing was created.")
+        row = services.users.create_first_admin(args.username, display, pin)
+        first = True
+    else:
+        admin = _operator(services, args, Action.MANAGE_USERS)
+        pin = _read_pin(f"PIN for the new admin {args.username} (6 to 12 digits): ")
+        if pin != _read_pin("The same PIN again: "):
+            raise BadInput("The two PINs differ: nothing was created.")
+        row = services.users.create_user(admin, args.username, display, Role.ADMIN, pin)
+        first = False
+    _print_json({"created": row.username, "role": row.role.value, "first_admin": first})
+    return 0
 
 
 def _cmd_demo_data(services: Services, args: argparse.Namespace) -> int:
@@ -219,7 +299,10 @@ def _cmd_audit(services: Services, args: argparse.Namespace) -> int:
 
 
 def _cmd_authlog(services: Services, args: argparse.Namespace) -> int:
-    pdf = services.authlog.render(args.start, args.end)
+    from app.permissions import Action
+
+    user = _operator(services, args, Action.PRINT_AUTHORIZATION_LOG)
+    pdf = services.authlog.render_for(user, args.start, args.end)
     try:
         args.output.write_bytes(pdf)
     except OSError as exc:
@@ -229,8 +312,11 @@ def _cmd_authlog(services: Services, args: argparse.Namespace) -> int:
 
 
 def _cmd_label(services: Services, args: argparse.Namespace) -> int:
-    data = services.printing.render(args.rma.upper(), args.item, args.kind, args.format,
-                                    args.dpi)
+    from app.permissions import Action
+
+    user = _operator(services, args, Action.PRINT_LABELS)
+    data = services.printing.render_for(user, args.rma.upper(), args.item, args.kind,
+                                        args.format, args.dpi)
     try:
         args.output.write_bytes(data)
     except OSError as exc:
@@ -241,9 +327,11 @@ def _cmd_label(services: Services, args: argparse.Namespace) -> int:
 
 
 def _cmd_badge(services: Services, args: argparse.Namespace) -> int:
+    from app.permissions import Action
     from app.printing.labels import badge
     from app.printing.render import render_pdf, render_zpl
 
+    _operator(services, args, Action.MANAGE_USERS)
     user, code = services.auth.badge_for(args.username)
     layout = badge(user.display_name, user.role.value, code, args.dpi)
     data = render_pdf(layout, f"Badge {user.username}") if args.format == "pdf" \
@@ -258,6 +346,11 @@ def _cmd_badge(services: Services, args: argparse.Namespace) -> int:
 
 
 def _cmd_db_upgrade(services: Services, args: argparse.Namespace) -> int:
+    from app.permissions import Action
+    from app.services.demo_data import database_is_empty
+
+    if not database_is_empty(services.session_factory):
+        _operator(services, args, Action.MANAGE_USERS)
     _print_json({"database": services.database_label, "schema": "up to date"})
     return 0
 
@@ -271,18 +364,28 @@ def _print_import(report: ImportReport) -> int:
 
 
 def _cmd_import_orders(services: Services, args: argparse.Namespace) -> int:
+    from app.permissions import Action
+
+    user = _operator(services, args, Action.IMPORT_DATA)
     brand = Brand(args.brand) if args.brand else None
     return _print_import(services.imports.import_orders(read_input(args.file), args.file.name,
-                                                        brand=brand))
+                                                        user, brand=brand))
 
 
 def _cmd_import_rmas(services: Services, args: argparse.Namespace) -> int:
-    return _print_import(services.imports.import_rmas(read_input(args.file), args.file.name))
+    from app.permissions import Action
+
+    user = _operator(services, args, Action.IMPORT_DATA)
+    return _print_import(services.imports.import_rmas(read_input(args.file), args.file.name,
+                                                      user))
 
 
 def _cmd_export(services: Services, args: argparse.Namespace) -> int:
+    from app.permissions import Action
+
+    user = _operator(services, args, Action.EXPORT_SETTLEMENTS)
     outbox = args.outbox or services.settings.data_dir / "outbox"
-    report = services.exports.export(outbox)
+    report = services.exports.export(outbox, user)
     print(report.summary())
     _print_json({"outbox": str(outbox), "batches": list(report.batches),
                  "decisions": report.decisions, "files": len(report.files)})
@@ -290,8 +393,10 @@ def _cmd_export(services: Services, args: argparse.Namespace) -> int:
 
 
 def _cmd_report(services: Services, args: argparse.Namespace) -> int:
+    from app.permissions import Action
     from app.printing.kpi_report import render_kpi_report
 
+    _operator(services, args, Action.VIEW_REPORTS)
     kpis = services.reports.kpis(args.start, args.end)
     pdf = render_kpi_report(kpis, services.clock.now())
     try:
@@ -363,6 +468,7 @@ _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "authlog": _cmd_authlog,
     "label": _cmd_label,
     "badge": _cmd_badge,
+    "create-admin": _cmd_create_admin,
     "db-upgrade": _cmd_db_upgrade,
     "import-orders": _cmd_import_orders,
     "import-rmas": _cmd_import_rmas,

@@ -50,7 +50,7 @@ def bench(url: str, station: str, seconds: float, pool: list[str], seed: int,
     settings = load_settings(url, station, printer=f"file:{labels}/{station}")
     services = bootstrap(settings)
     inspector = services.auth.sign_in("ines", "1111")
-    manager = services.auth.sign_in("maria", "4444")
+    manager = services.auth.sign_in("maria", "444444")
     rng = random.Random(seed)
     times: dict[str, list[float]] = defaultdict(list)
     counts: Counter[str] = Counter()

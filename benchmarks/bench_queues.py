@@ -69,7 +69,7 @@ def run(services: Services, runs: int) -> None:
         numbers = [r[0] for r in c.execute(text(
             "SELECT number FROM return_authorizations WHERE status = 'in_transit' "
             "ORDER BY random() LIMIT :n"), {"n": runs + 1})]
-    maria = services.auth.sign_in("maria", "4444")
+    maria = services.auth.sign_in("maria", "444444")
     carl = services.auth.sign_in("carl", "2222")
     ines = services.auth.sign_in("ines", "1111")
     print(f"{services.database_label}: " + ", ".join(f"{k} {v:,}" for k, v in facts.items())

@@ -12,7 +12,7 @@ from types import TracebackType
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QMessageBox
 
-from app.bootstrap import Services, bootstrap, load_demo_data_if_empty
+from app.bootstrap import Services, bootstrap
 from app.cli import build_parser
 from app.config import load_settings
 from app.errors import exit_code, user_message
@@ -31,7 +31,6 @@ def load_theme(app: QApplication, name: str = "light") -> None:
 def start_services(argv: list[str]) -> Services:
     args = build_parser().parse_args(argv)
     services = bootstrap(load_settings(args.db, args.station, args.camera, args.printer))
-    load_demo_data_if_empty(services)
     services.start_station()
     return services
 

@@ -16,12 +16,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.bootstrap import Services
+from app.bootstrap import Services, load_first_start_demo, needs_first_start
 from app.errors import ReturnBenchError
 from app.services.auth import SignedInUser
-from app.services.demo_data import DEMO_USERS
 from ui.banner import Level
 from ui.feed import ChangeFeed
+from ui.first_start import FirstStartPage
 from ui.main_window import Shell
 from ui.ops import BackgroundOp
 from ui.sign_in import SignInPage
@@ -56,9 +56,8 @@ class MainWindow(QMainWindow):
         column.setSpacing(0)
         self.demo = services.is_demo()
         self.demo_banner = QLabel(
-            "DEMO DATA: not real customers or orders.  Demo PINs: "
-            + ",  ".join(f"{u.username} {u.pin}" for u in DEMO_USERS)
-        )
+            "DEMO DATA: not real customers or orders. The demo users and their PINs are "
+            "in the README.")
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.demo_banner.setVisible(self.demo)
@@ -68,6 +67,12 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(central)
         self.sign_in = SignInPage(services.auth, services.settings.station)
         self.sign_in.signed_in.connect(self._open_shell)
+        self.first_start: FirstStartPage | None = None
+        if needs_first_start(services):
+            self.first_start = FirstStartPage(lambda: load_first_start_demo(services),
+                                              services.users)
+            self.first_start.done.connect(self._first_start_done)
+            self.stack.addWidget(self.first_start)
         self.stack.addWidget(self.sign_in)
         self.shell: Shell | None = None
         self.feed = ChangeFeed(services.listen, self)
@@ -91,6 +96,25 @@ class MainWindow(QMainWindow):
         self.db_timer.start()
         if self.demo:
             self.setWindowTitle("ReturnBench (DEMO DATA)")
+
+    def _first_start_done(self, outcome: str) -> None:
+        """Demo data loaded, or the first admin made: on to sign-in."""
+        self.demo = self.services.is_demo()
+        self.demo_banner.setVisible(self.demo)
+        if self.demo:
+            self.setWindowTitle("ReturnBench (DEMO DATA)")
+        self.sign_in.reload()
+        if outcome != "demo":
+            self.sign_in.select_user(outcome)
+            self.sign_in.banner.show_message(
+                Level.OK, "This warehouse is set up. Sign in with the admin's PIN, then add "
+                "the team in Settings, Users.")
+        self.stack.setCurrentWidget(self.sign_in)
+        if self.first_start is not None:
+            self.stack.removeWidget(self.first_start)
+            self.first_start.deleteLater()
+            self.first_start = None
+        self.sign_in.pin.setFocus()
 
     # --- the database coming and going -------------------------------------------
     def check_database(self) -> None:

@@ -438,9 +438,10 @@ class DecisionService:
 def with_grade(form: InspectionInput, grade: Grade) -> InspectionInput:
     """Grading: grade A means new with its tags, matching the order (its definition), so
     it answers those two; other grades leave them to the inspector."""
-    if grade is Grade.A:
+    if grade is Grade.A:  # new with tags: matching the order, and no damage
         return replace(form, grade=grade, tags_attached=True,
-                       matches_order=True if form.matches_order is None else form.matches_order)
+                       matches_order=True if form.matches_order is None else form.matches_order,
+                       damage_severity=form.damage_severity or DamageSeverity.NONE)
     return replace(form, grade=grade)
 
 
@@ -449,7 +450,8 @@ CLAIM_REASONS = frozenset({ReturnReason.QUALITY_DEFECT, ReturnReason.SHIPPING_DA
 
 def missing(form: InspectionInput, reason: ReturnReason | None = None) -> list[str]:
     """What the policy reads that the inspector has not answered yet. On a damage claim
-    the severity decides the claim, so it must be answered ("none" included)."""
+    the severity decides the claim, so it must be answered ("none" included) unless the
+    grade is A (new with tags: no damage, its definition)."""
     out = []
     if form.grade is None:
         out.append("the grade (1–5)")
@@ -458,7 +460,7 @@ def missing(form: InspectionInput, reason: ReturnReason | None = None) -> list[s
         return out
     if form.matches_order is None and form.grade is not Grade.A:
         out.append("whether it matches the order (M, or scan its tag)")
-    if form.damage_severity is None and reason in CLAIM_REASONS:
+    if form.damage_severity is None and reason in CLAIM_REASONS and form.grade is not Grade.A:
         out.append("the damage severity (S)")
     return out
 
@@ -466,7 +468,7 @@ def missing(form: InspectionInput, reason: ReturnReason | None = None) -> list[s
 def _severity(ins: InspectionInput, reason: ReturnReason, unit_no: int) -> DamageSeverity:
     if ins.damage_severity is not None:
         return ins.damage_severity
-    if reason in CLAIM_REASONS and ins.grade is not Grade.X:
+    if reason in CLAIM_REASONS and ins.grade not in (Grade.A, Grade.X):  # A: no damage
         raise BadInput(f"Item {unit_no} is a damage claim: set the damage severity (S: none, "
                        "minor, moderate, severe) before the policy decides it.")
     return DamageSeverity.NONE

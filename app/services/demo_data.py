@@ -36,6 +36,7 @@ from app.security import hash_pin_with_salt_from
 from app.services.uow import UnitOfWork
 from models import (
     AppMeta,
+    AuditEvent,
     Customer,
     Order,
     OrderLine,
@@ -48,6 +49,7 @@ from models import (
 )
 
 DEMO_META_KEY = "demo_data"
+MAX_DEMO_ORDERS = 200_000
 
 
 @dataclass(frozen=True)
@@ -62,9 +64,9 @@ class DemoUser:
 DEMO_USERS = (
     DemoUser("ines", "Ines Moreno", Role.INSPECTOR, "1111"),
     DemoUser("carl", "Carl Okafor", Role.CLAIMS, "2222"),
-    DemoUser("sam", "Sam Whitfield", Role.SUPERVISOR, "3333"),
-    DemoUser("maria", "Maria Chen", Role.MANAGER, "4444"),
-    DemoUser("adam", "Adam Novak", Role.ADMIN, "5555"),
+    DemoUser("sam", "Sam Whitfield", Role.SUPERVISOR, "333333"),
+    DemoUser("maria", "Maria Chen", Role.MANAGER, "444444"),
+    DemoUser("adam", "Adam Novak", Role.ADMIN, "555555"),
 )
 DEMO_STATIONS = ("BENCH-01", "BENCH-02", "CLAIMS-01", "MANAGER-01")
 
@@ -117,15 +119,21 @@ class DemoSummary:
 def load_demo_data(
     session_factory: sessionmaker[Session], *, orders: int, seed: int, today: dt.date
 ) -> DemoSummary:
-    """Fill an empty database. Refuses a database that already holds orders."""
+    """Fill a new, empty database with demo data (its published demo users included).
+    Refuses any database that holds anything: real people or data, or demo data already."""
     if orders < 1:
         raise BadInput("--orders must be at least 1")
+    if orders > MAX_DEMO_ORDERS:
+        raise BadInput(f"--orders: at most {MAX_DEMO_ORDERS:,}.")
     with UnitOfWork(session_factory) as uow:
         s = uow.session
-        if s.scalar(select(func.count()).select_from(Order)):
-            raise BadInput(
-                "This database already holds orders; demo data goes into an empty database only."
-            )
+        if s.get(AppMeta, DEMO_META_KEY) is not None:
+            raise BadInput("This database holds demo data already: demo data goes into a "
+                           "new, empty database (a new file, or a new PostgreSQL database).")
+        held = _holdings(s)
+        if held:
+            raise BadInput(f"This database is in use ({held}): demo data, with its published "
+                           "PINs, goes into a new, empty database only.")
         summary = _Generator(s, random.Random(seed), seed, today).run(orders)
         uow.commit()
         return summary
@@ -137,11 +145,18 @@ def is_demo_database(session_factory: sessionmaker[Session]) -> bool:
 
 
 def database_is_empty(session_factory: sessionmaker[Session]) -> bool:
+    """Nothing in it yet: no people, no orders, no returns, no catalogue, no history. Its
+    first start asks: explore with demo data, or set up this warehouse."""
     with UnitOfWork(session_factory) as uow:
-        s = uow.session
-        return not s.scalar(select(func.count()).select_from(Order)) and not s.scalar(
-            select(func.count()).select_from(User)
-        )
+        return not _holdings(uow.session) and uow.session.get(AppMeta, DEMO_META_KEY) is None
+
+
+def _holdings(s: Session) -> str:
+    """What the database holds, in words ("" when nothing)."""
+    counts = [(n, s.scalar(select(func.count()).select_from(model)) or 0)
+              for n, model in (("users", User), ("orders", Order), ("products", Product),
+                               ("returns", ReturnAuthorization), ("audit events", AuditEvent))]
+    return ", ".join(f"{c:,} {n}" for n, c in counts if c)
 
 
 class _Generator:

@@ -29,7 +29,7 @@ from app.domain.enums import DecisionStatus, Resolution
 from app.errors import EnvironmentFault
 from app.lifecycle import Op, check
 from app.permissions import Action, require
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.uow import UnitOfWork, retrying
 from models import (
     AppMeta,
@@ -80,9 +80,10 @@ class ExportService:
         self._clock = clock
         self._station = station
 
-    def export(self, outbox: Path, user: SignedInUser | None = None) -> ExportReport:
-        if user is not None:
-            require(user.role, Action.EXPORT_SETTLEMENTS)
+    def export(self, outbox: Path, user: SignedInUser) -> ExportReport:
+        """Decided refunds and exchanges to the outbox, each once, by `user` (named in
+        the batch and its audit entries)."""
+        require(user.role, Action.EXPORT_SETTLEMENTS)
         try:
             outbox.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
@@ -126,10 +127,11 @@ class ExportService:
                 .order_by(ExportBatch.id)))
 
     @retrying
-    def _claim(self, user: SignedInUser | None) -> tuple[int | None, int]:
+    def _claim(self, user: SignedInUser) -> tuple[int | None, int]:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.EXPORT_SETTLEMENTS)
             # One claim at a time: a second desk waits here, then finds nothing left.
             lock = s.execute(select(AppMeta).where(AppMeta.key == CLAIM_LOCK)
                              .with_for_update()).scalar_one_or_none()
@@ -140,7 +142,7 @@ class ExportService:
                 lock.value = str(int(lock.value) + 1)
             count = len(settle) + len(reverse)
             batch = ExportBatch(created_at=now, decisions=count, csv_name="",
-                                user=user.username if user else None)
+                                user=user.username)
             s.add(batch)
             s.flush()
             batch.csv_name = f"settlements-{batch.id:06d}.csv"

@@ -38,7 +38,7 @@ from app.importers.rmas import ParsedRma, parse_rmas
 from app.importers.shopify import BRAND_PREFIX, ParsedOrder, parse_orders
 from app.permissions import Action, require
 from app.policy.rules import Policy, load_policy
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.outcomes import live_units_elsewhere
 from app.services.uow import UnitOfWork, retrying
 from models import Customer, Order, OrderLine, Product, ReturnAuthorization, ReturnItem
@@ -96,15 +96,15 @@ class ImportService:
 
     # --- orders ----------------------------------------------------------------------
     @retrying
-    def import_orders(self, data: bytes, source: str, user: SignedInUser | None = None,
+    def import_orders(self, data: bytes, source: str, user: SignedInUser,
                       brand: Brand | None = None,
                       progress: Progress | None = None) -> ImportReport:
-        """`user` is None only for the command line (run by whoever runs the server)."""
-        if user is not None:
-            require(user.role, Action.IMPORT_DATA)
+        """Orders from a shop export, all or nothing, by `user` (named in the audit)."""
+        require(user.role, Action.IMPORT_DATA)
         orders, errors, rows = parse_orders(data, brand)
         with UnitOfWork(self._sf) as uow:  # rows that parsed are checked against the db too
             s = uow.session
+            require_current(s, user, Action.IMPORT_DATA)
             existing = self._existing_orders(s, [o.number for o in orders])
             fresh: list[ParsedOrder] = []
             unchanged = 0
@@ -133,7 +133,7 @@ class ImportService:
                                   sum(len(o.lines) for o in fresh), created_customers, ())
             if fresh:
                 audit.append(s, at=self._clock.now(), action="import.orders",
-                             actor=user.username if user else None, station=self._station,
+                             actor=user.username, station=self._station,
                              entity="file", entity_id=source[-40:],
                              payload={"sha256": hashlib.sha256(data).hexdigest(),
                                       "rows": rows, "orders": len(fresh),
@@ -211,13 +211,13 @@ class ImportService:
 
     # --- return authorizations -----------------------------------------------------------
     @retrying
-    def import_rmas(self, data: bytes, source: str, user: SignedInUser | None = None,
+    def import_rmas(self, data: bytes, source: str, user: SignedInUser,
                     progress: Progress | None = None) -> ImportReport:
-        if user is not None:
-            require(user.role, Action.IMPORT_DATA)
+        require(user.role, Action.IMPORT_DATA)
         rmas, errors, rows = parse_rmas(data)
         with UnitOfWork(self._sf) as uow:  # rows that parsed are checked against the db too
             s = uow.session
+            require_current(s, user, Action.IMPORT_DATA)
             stored = {r.number: r for chunk in _chunks([r.number for r in rmas])
                       for r in s.scalars(select(ReturnAuthorization).where(
                           ReturnAuthorization.number.in_(chunk))
@@ -282,7 +282,7 @@ class ImportService:
                     progress(done, len(fresh))
             if fresh:
                 audit.append(s, at=now, action="import.rmas",
-                             actor=user.username if user else None, station=self._station,
+                             actor=user.username, station=self._station,
                              entity="file", entity_id=source[-40:],
                              payload={"sha256": hashlib.sha256(data).hexdigest(),
                                       "rows": rows, "rmas": len(fresh),

@@ -23,7 +23,7 @@ from app.printing.labels import LabelData, build
 from app.printing.printers import Printer, PrinterUnavailable, printer_from_setting
 from app.printing.render import render_pdf, render_zpl
 from app.scanning.codes import item_plate
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.common import load_rma, rma_unit, station_row
 from app.services.labels_plan import labels_for
 from app.services.outcomes import current_decision
@@ -153,6 +153,24 @@ class PrintService:
         layout = build(kind, self.label_data(rma_number, unit_no), dpi)
         return render_pdf(layout, f"{kind} label {rma_number}/{unit_no}") if fmt == "pdf" \
             else render_zpl(layout)
+
+    def render_for(self, user: SignedInUser, rma_number: str, unit_no: int, kind: str,
+                   fmt: str, dpi: int = 203) -> bytes:
+        """A label written to a file by someone (the command line): allowed, and
+        recorded in the audit log with who, which label and its hash."""
+        import hashlib
+
+        require(user.role, Action.PRINT_LABELS)
+        data = self.render(rma_number, unit_no, kind, fmt, dpi)
+        with UnitOfWork(self._sf) as uow:
+            require_current(uow.session, user, Action.PRINT_LABELS)
+            audit.append(uow.session, at=self._clock.now(), action="label.written",
+                         actor=user.username, station=self._station, entity="rma",
+                         entity_id=rma_number,
+                         payload={"unit": unit_no, "kind": kind, "format": fmt, "dpi": dpi,
+                                  "sha256": hashlib.sha256(data).hexdigest()})
+            uow.commit()
+        return data
 
     # --- the queue ---------------------------------------------------------------
     def printer_spec(self) -> str:

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -17,12 +18,12 @@ from app.domain.enums import Role
 from app.errors import BadInput, NotFound
 from app.permissions import Action, require
 from app.security import hash_pin
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, check_pin_rule, require_current
 from app.services.uow import UnitOfWork
 from models import User
 
+SETUP_KEY = "warehouse_set_up"  # app_meta: when and where the first admin was made
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
-PIN_RE = re.compile(r"^\d{4,8}$")
 
 
 @dataclass(frozen=True)
@@ -44,6 +45,7 @@ class UserService:
     def list_users(self, admin: SignedInUser) -> list[UserRow]:
         require(admin.role, Action.MANAGE_USERS)
         with UnitOfWork(self._sf) as uow:
+            require_current(uow.session, admin, Action.MANAGE_USERS)
             return [UserRow(u.username, u.display_name, u.role, u.active, u.locked_until)
                     for u in uow.session.scalars(select(User).order_by(User.username))]
 
@@ -57,10 +59,11 @@ class UserService:
                            "underscore, starting with a letter.")
         if len(display_name.strip()) < 2:
             raise BadInput("Give the person's name as it should appear on screen.")
-        _check_pin(pin)
+        check_pin_rule(pin, role)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, admin, Action.MANAGE_USERS)
             if s.scalar(select(func.count()).select_from(User)
                         .where(User.username == username)):
                 raise BadInput(f"There is already a user {username}.")
@@ -70,6 +73,45 @@ class UserService:
             s.add(user)
             s.flush()
             self._audit(s, admin, "user.created", user, {"role": role.value})
+            uow.commit()
+            return UserRow(user.username, user.display_name, user.role, True, None)
+
+    def create_first_admin(self, username: str, display_name: str, pin: str) -> UserRow:
+        """Set up this warehouse: the first admin of a database with nobody in it (no demo
+        data either). Once; after that an admin adds users."""
+        from models import AppMeta
+        username = username.strip().lower()
+        if not USERNAME_RE.match(username):
+            raise BadInput("User name: 2-40 lower-case letters, digits, dot, dash or "
+                           "underscore, starting with a letter.")
+        if len(display_name.strip()) < 2:
+            raise BadInput("Give the admin's name as it should appear on screen.")
+        check_pin_rule(pin, Role.ADMIN)
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            if s.get(AppMeta, "demo_data") is not None:
+                raise BadInput("This database holds demo data: set up the warehouse in a "
+                               "new, empty database.")
+            # The marker row is the lock: two first starts at once set up one admin.
+            if s.get(AppMeta, SETUP_KEY) is not None or s.scalar(
+                    select(func.count()).select_from(User)):
+                raise BadInput("This database has users already: an admin signs in and adds "
+                               "users (Settings, Users).")
+            s.add(AppMeta(key=SETUP_KEY, value=f"{now.isoformat()} at {self._station}"))
+            try:
+                s.flush()
+            except IntegrityError as exc:
+                raise BadInput("Another station set this warehouse up just now: sign in "
+                               "with the admin it made.") from exc
+            user = User(username=username, display_name=display_name.strip(),
+                        role=Role.ADMIN, pin_hash=hash_pin(pin), active=True,
+                        failed_attempts=0, created_at=now)
+            s.add(user)
+            s.flush()
+            audit.append(s, at=now, action="user.created", actor=username,
+                         station=self._station, entity="user", entity_id=username,
+                         payload={"role": Role.ADMIN.value, "first_admin": True})
             uow.commit()
             return UserRow(user.username, user.display_name, user.role, True, None)
 
@@ -84,14 +126,21 @@ class UserService:
         self._change(admin, username, "user.role_changed", change)
 
     def reset_pin(self, admin: SignedInUser, username: str, pin: str) -> None:
-        _check_pin(pin)
-
+        """A new PIN; it also unlocks (and forgets the lockouts in a row)."""
         def change(_s: Session, user: User) -> dict[str, object]:
+            check_pin_rule(pin, user.role)
             user.pin_hash = hash_pin(pin)
-            user.failed_attempts = 0
-            user.locked_until = None
+            user.failed_attempts, user.lockouts, user.locked_until = 0, 0, None
             return {}
         self._change(admin, username, "user.pin_reset", change)
+
+    def unlock(self, admin: SignedInUser, username: str) -> None:
+        """Unlock a locked user now; the next lockout is 5 minutes again."""
+        def change(_s: Session, user: User) -> dict[str, object]:
+            was = user.locked_until
+            user.failed_attempts, user.lockouts, user.locked_until = 0, 0, None
+            return {"was_locked_until": was.isoformat() if was else None}
+        self._change(admin, username, "user.unlocked", change)
 
     def set_active(self, admin: SignedInUser, username: str, active: bool) -> None:
         def change(s: Session, user: User) -> dict[str, object]:
@@ -110,6 +159,7 @@ class UserService:
         require(admin.role, Action.MANAGE_USERS)
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, admin, Action.MANAGE_USERS)
             user = s.scalars(select(User).where(User.username == username)).one_or_none()
             if user is None:
                 raise NotFound(f"No user {username}.")
@@ -130,7 +180,3 @@ class UserService:
                      station=self._station, entity="user", entity_id=user.username,
                      payload=payload)
 
-
-def _check_pin(pin: str) -> None:
-    if not PIN_RE.match(pin):
-        raise BadInput("A PIN is 4 to 8 digits.")

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.enums import (
+    DamageSeverity,
     DecisionStatus,
     Grade,
     ReceptionStatus,
@@ -47,7 +48,8 @@ def set_price(sf: sessionmaker[Session], rma_number: str, price: str, tax: str) 
 
 
 # An inspection the policy sends back to the customer, so an exception asks for more.
-WORN = InspectionInput(matches_order=True, grade=Grade.D, worn=True)
+WORN = InspectionInput(matches_order=True, grade=Grade.D, worn=True,
+                       damage_severity=DamageSeverity.NONE)
 
 
 def ask_exception(sf: sessionmaker[Session], decisions: DecisionService, number: str,

@@ -62,7 +62,7 @@ def main() -> int:
                                 f"{area.horizontalScrollBar().maximum()} px")
 
     check("sign-in")
-    for username, pin in (("ines", "1111"), ("carl", "2222"), ("maria", "4444")):
+    for username, pin in (("ines", "1111"), ("carl", "2222"), ("maria", "444444")):
         user = services.auth.sign_in(username, pin)
         window.sign_in.signed_in.emit(user)
         shell = window.shell

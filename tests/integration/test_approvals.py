@@ -110,7 +110,7 @@ def test_override_at_the_bench_with_a_pin(approvals: ApprovalService,
     with pytest.raises(AuthenticationFailed, match="Wrong PIN"):
         approvals.answer_with_pin(approval_id, "maria", "0000", True, "ok")
     assert approvals.get(approval_id).status is ApprovalStatus.PENDING
-    view = approvals.answer_with_pin(approval_id, "maria", "4444", True, "VIP, approved")
+    view = approvals.answer_with_pin(approval_id, "maria", "444444", True, "VIP, approved")
     assert view.status is ApprovalStatus.APPROVED and view.answered_by == "Maria Chen"
 
 
@@ -128,7 +128,7 @@ def test_role_changes_keep_an_admin(demo: DemoSummary, session_factory: sessionm
     assert row.role is Role.INSPECTOR
     with pytest.raises(BadInput, match="already a user"):
         users.create_user(adam, "nina", "Nina B", Role.INSPECTOR, "2468")
-    with pytest.raises(BadInput, match="4 to 8 digits"):
+    with pytest.raises(BadInput, match="4 to 12 digits"):
         users.reset_pin(adam, "nina", "12")
     auth = AuthService(session_factory, clock, "BENCH-01")
     assert auth.sign_in("nina", "2468").role is Role.INSPECTOR

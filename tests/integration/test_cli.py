@@ -15,9 +15,14 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+MARIA = {"RETURNBENCH_USER": "maria", "RETURNBENCH_PIN": "444444"}  # a demo manager
+
+
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items()
+             if k not in ("RETURNBENCH_USER", "RETURNBENCH_PIN")}
     return subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=300, env={**os.environ, **(env or {})})
+                          text=True, timeout=300, env={**clean, **(env or {})})
 
 
 def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
@@ -106,7 +111,7 @@ def test_lookup_json_and_not_found(tmp_path: Path) -> None:
     assert "check digit wrong" in _one_line_error(misread)
     assert run("audit", "verify", "--db", url).returncode == 0
     again = run("demo-data", "--orders", "5", "--db", url)
-    assert again.returncode == 2 and "already holds orders" in _one_line_error(again)
+    assert again.returncode == 2 and "holds demo data already" in _one_line_error(again)
 
 
 def test_audit_verify_fails_on_a_tampered_log(tmp_path: Path) -> None:
@@ -126,17 +131,17 @@ def test_label_command_writes_pdf_and_zpl(tmp_path: Path) -> None:
         number = conn.execute("SELECT number FROM return_authorizations LIMIT 1").fetchone()[0]
     pdf = tmp_path / "label.pdf"
     done = run("label", number, "--kind", "item", "--format", "pdf", "-o", str(pdf),
-               "--db", url)
+               "--db", url, env=MARIA)
     assert done.returncode == 0, done.stderr
     assert pdf.read_bytes().startswith(b"%PDF") and json.loads(done.stdout)["format"] == "pdf"
     zpl = tmp_path / "label.zpl"
     done = run("label", number.lower(), "--item", "1", "--kind", "return", "--format", "zpl",
-               "--dpi", "300", "-o", str(zpl), "--db", url)
+               "--dpi", "300", "-o", str(zpl), "--db", url, env=MARIA)
     assert done.returncode == 0, done.stderr
     assert zpl.read_text().startswith("^XA") and "^XZ" in zpl.read_text()
     missing = run("label", "RMA-2026-999999-0", "--kind", "item", "--format", "pdf", "-o",
-                  str(pdf), "--db", url)
+                  str(pdf), "--db", url, env=MARIA)
     assert missing.returncode == 3 and "No return authorization" in _one_line_error(missing)
     no_item = run("label", number, "--item", "9", "--kind", "item", "--format", "pdf", "-o",
-                  str(pdf), "--db", url)
+                  str(pdf), "--db", url, env=MARIA)
     assert no_item.returncode == 3 and "has no item 9" in _one_line_error(no_item)

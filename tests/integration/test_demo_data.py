@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.domain.enums import Carrier, PriceTier, Role
+from app.clock import FixedClock
 from app.errors import BadInput
 from app.scanning import checksums
 from app.services.demo_data import DEMO_USERS, DemoSummary, load_demo_data
@@ -80,10 +81,43 @@ def test_one_user_per_role(demo: DemoSummary, session_factory: sessionmaker[Sess
     assert roles == sorted(Role) and len(DEMO_USERS) == len(Role)
 
 
-def test_refuses_a_database_that_has_orders(demo: DemoSummary,
-                                            session_factory: sessionmaker[Session]) -> None:
-    with pytest.raises(BadInput, match="already holds orders"):
+def test_refuses_a_database_that_holds_demo_data(demo: DemoSummary,
+                                                 session_factory: sessionmaker[Session]) -> None:
+    with pytest.raises(BadInput, match="holds demo data already"):
         load_demo_data(session_factory, orders=5, seed=1, today=DEMO_DAY)
+
+
+@pytest.mark.parametrize("what", ["a user", "an audit event"])
+def test_refuses_a_database_in_real_use(session_factory: sessionmaker[Session], what: str,
+                                        clock: FixedClock) -> None:
+    """Demo data (with its published PINs) never goes where someone set up real work:
+    one real user, or one line of history, is enough to refuse."""
+    from app.services.users import UserService
+    if what == "a user":
+        UserService(session_factory, clock, "BENCH").create_first_admin(
+            "jordan", "Jordan Reyes", "864213")
+    else:
+        from app import audit
+        with session_factory() as s:
+            audit.append(s, at=clock.now(), action="note", actor=None, station="BENCH",
+                         entity="x", entity_id="1")
+            s.commit()
+    with pytest.raises(BadInput, match="in use .*demo data, with its published PINs"):
+        load_demo_data(session_factory, orders=5, seed=1, today=DEMO_DAY)
+    with session_factory() as s:
+        assert s.scalar(select(func.count()).select_from(User)) == (1 if what == "a user"
+                                                                    else 0)
+
+
+def test_the_first_admin_is_made_once(session_factory: sessionmaker[Session],
+                                      clock: FixedClock) -> None:
+    from app.services.users import UserService
+    users = UserService(session_factory, clock, "BENCH")
+    with pytest.raises(BadInput, match="6 to 12 digits"):
+        users.create_first_admin("jordan", "Jordan Reyes", "1234")
+    users.create_first_admin("jordan", "Jordan Reyes", "864213")
+    with pytest.raises(BadInput, match="has users already"):
+        users.create_first_admin("kim", "Kim Lee", "864213")
 
 
 def _cli(*args: str, env_db: str) -> subprocess.CompletedProcess[str]:

@@ -24,6 +24,7 @@ from app.services.exports import CSV_COLUMNS, ExportService
 from models import Decision, ExportBatch
 from models.db import make_engine, make_session_factory
 from tests.conftest import NOW
+from tests.helpers.office import OfficeExports, office_user
 from tests.helpers.rmas import refundable
 from tests.integration.conftest import user_named
 
@@ -63,7 +64,7 @@ def test_each_decision_is_exported_once(demo: DemoSummary,
     with sf() as s:
         settled = [d.id for d in s.scalars(select(Decision)) if d.refund > 0 or d.credit > 0
                    or d.resolution.value in ("exchange", "replacement")]
-    service = ExportService(sf, clock, "OFFICE-1")
+    service = OfficeExports(ExportService(sf, clock, "OFFICE-1"), office_user(sf))
     outbox = tmp_path / "outbox"
     first = service.export(outbox)
     assert first.decisions == len(settled) >= 1 and set(decided) & set(settled)
@@ -100,7 +101,7 @@ def test_a_run_that_dies_after_claiming_is_finished_by_the_next(
         return real(path, data)
 
     monkeypatch.setattr(exports_module, "_write_atomic", disk_full)
-    service = ExportService(sf, clock, "OFFICE-1")
+    service = OfficeExports(ExportService(sf, clock, "OFFICE-1"), office_user(sf))
     with pytest.raises(EnvironmentFault, match="No space"):
         service.export(outbox)
     with sf() as s:
@@ -126,6 +127,7 @@ def test_two_desks_exporting_at_once_hand_over_each_decision_once(
         sfs = [make_session_factory(e) for e in engines]
         clock = FixedClock(NOW)
         _decide(sfs[0], clock, 6)
+        office = office_user(sfs[0])
         barrier = threading.Barrier(3)
         results: list[object] = [None] * 3
 
@@ -133,7 +135,7 @@ def test_two_desks_exporting_at_once_hand_over_each_decision_once(
             barrier.wait()
             try:
                 results[i] = ExportService(sfs[i], clock, f"OFFICE-{i}").export(
-                    tmp_path / f"outbox-{i}")
+                    tmp_path / f"outbox-{i}", office)
             except Exception as exc:  # noqa: BLE001 - inspected below
                 results[i] = exc
 

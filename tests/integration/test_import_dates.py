@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import FixedClock
 from app.scanning.codes import rma_number
-from app.services.imports import ImportService
 from models import Order, ReturnAuthorization
+from tests.helpers.office import OFFICE_ENV, OfficeImports, office_imports
 from tests.helpers.shopify import export_csv, order_rows
 from tests.integration.test_import_orders import _good_rows
 from tests.integration.test_import_rmas import _csv
@@ -25,8 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # June 3 in UTC), #1003 placed 2025-06-03.
 
 
-def _importer(session_factory: sessionmaker[Session], clock: FixedClock) -> ImportService:
-    importer = ImportService(session_factory, clock, "OFFICE-1")
+def _importer(session_factory: sessionmaker[Session], clock: FixedClock) -> OfficeImports:
+    importer = office_imports(session_factory, clock)
     assert importer.import_orders(export_csv(_good_rows()), "orders.csv").ok
     return importer
 
@@ -118,7 +118,7 @@ def test_the_same_day_is_possible_in_the_warehouse_time_zone(
 
 def test_an_order_placed_in_the_future_is_refused(
         session_factory: sessionmaker[Session], clock: FixedClock) -> None:
-    importer = ImportService(session_factory, clock, "OFFICE-1")
+    importer = office_imports(session_factory, clock)
     future = order_rows("#1008", {"Email": "f@example.com", "Shipping Zip": "10001",
                                   "Created at": "2026-04-15 10:31:00 -0700"},
                         [{"Lineitem quantity": "1", "Lineitem price": "99.00",
@@ -147,7 +147,10 @@ def test_cli_rejects_the_row_and_exits_2(tmp_path: Path) -> None:
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "main.py", *args, "--db", db], cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, env=OFFICE_ENV)
+
+    made = cli("create-admin", "olga", "--name", "Olga Office")  # a new, empty database
+    assert made.returncode == 0, made.stderr
 
     assert cli("import-orders", str(orders), "--format", "shopify").returncode == 0
     result = cli("import-rmas", str(rmas))

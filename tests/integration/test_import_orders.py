@@ -16,8 +16,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.clock import FixedClock
 from app.domain.enums import Brand, CustomerTier
 from app.errors import BadInput
-from app.services.imports import ImportService
 from models import Customer, Order, OrderLine
+from tests.helpers.office import OFFICE_ENV, OfficeImports, office_imports
 from tests.helpers.shopify import export_csv, order_rows
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -63,8 +63,8 @@ def _good_rows() -> list[dict[str, str]]:
 
 
 @pytest.fixture
-def importer(session_factory: sessionmaker[Session], clock: FixedClock) -> ImportService:
-    return ImportService(session_factory, clock, "OFFICE-1")
+def importer(session_factory: sessionmaker[Session], clock: FixedClock) -> OfficeImports:
+    return office_imports(session_factory, clock)
 
 
 def _count(sf: sessionmaker[Session], model: object) -> int:
@@ -72,7 +72,7 @@ def _count(sf: sessionmaker[Session], model: object) -> int:
         return int(s.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
 
 
-def test_a_shopify_export_imports_with_its_quirks(importer: ImportService,
+def test_a_shopify_export_imports_with_its_quirks(importer: OfficeImports,
                                                   session_factory: sessionmaker[Session]
                                                   ) -> None:
     data = export_csv(_good_rows(), bom=True)
@@ -109,7 +109,7 @@ def test_a_shopify_export_imports_with_its_quirks(importer: ImportService,
 
 
 def test_an_older_export_with_fewer_columns_in_another_order(
-        importer: ImportService, session_factory: sessionmaker[Session]) -> None:
+        importer: OfficeImports, session_factory: sessionmaker[Session]) -> None:
     columns = ("Lineitem sku", "Name", "Lineitem price", "Email", "Lineitem quantity",
                "Created at", "Shipping Zip")
     rows = order_rows("#2001", {"Email": "old@example.com",
@@ -128,7 +128,7 @@ def test_an_older_export_with_fewer_columns_in_another_order(
 
 
 def test_bad_rows_are_reported_by_line_and_nothing_is_imported(
-        importer: ImportService, session_factory: sessionmaker[Session]) -> None:
+        importer: OfficeImports, session_factory: sessionmaker[Session]) -> None:
     rows = [
         *_good_rows(),
         *order_rows("#1004", {"Email": "a@example.com", "Created at":
@@ -166,7 +166,7 @@ def test_bad_rows_are_reported_by_line_and_nothing_is_imported(
 
 
 def test_an_order_changed_since_it_was_imported_is_refused(
-        importer: ImportService, session_factory: sessionmaker[Session]) -> None:
+        importer: OfficeImports, session_factory: sessionmaker[Session]) -> None:
     assert importer.import_orders(export_csv(_good_rows()), "a.csv").ok
     rows = _good_rows()
     rows[0]["Subtotal"] = "300.00"
@@ -178,7 +178,7 @@ def test_an_order_changed_since_it_was_imported_is_refused(
         assert order.subtotal == Decimal("320.00")
 
 
-def test_not_a_shopify_export_is_refused_whole(importer: ImportService) -> None:
+def test_not_a_shopify_export_is_refused_whole(importer: OfficeImports) -> None:
     with pytest.raises(BadInput, match="no column Lineitem sku"):
         importer.import_orders(b"Name,Email,Lineitem quantity,Lineitem price\n#1,a@b.c,1,2\n",
                                "x.csv")
@@ -196,7 +196,10 @@ def test_cli_exit_codes_and_rejected_rows_on_stderr(tmp_path: Path) -> None:
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "main.py", *args, "--db", db], cwd=ROOT,
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, env=OFFICE_ENV)
+
+    made = cli("create-admin", "olga", "--name", "Olga Office")  # a new, empty database
+    assert made.returncode == 0, made.stderr
 
     result = cli("import-orders", str(bad), "--format", "shopify")
     assert result.returncode == 2

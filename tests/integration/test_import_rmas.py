@@ -14,9 +14,9 @@ from app.clock import FixedClock
 from app.domain.enums import Carrier, RequestedResolution, ReturnReason, RmaStatus
 from app.scanning.codes import rma_number
 from app.scanning.tracking import make_tracking_number
-from app.services.imports import ImportService
 from app.services.lookup import LookupService
 from models import Order, ReturnAuthorization, ReturnItem
+from tests.helpers.office import office_imports
 from tests.helpers.shopify import export_csv
 from tests.integration.test_import_orders import _good_rows
 
@@ -35,7 +35,7 @@ def _csv(rows: list[dict[str, str]]) -> bytes:
 
 def test_rmas_import_onto_orders_and_again_changes_nothing(
         session_factory: sessionmaker[Session], clock: FixedClock) -> None:
-    importer = ImportService(session_factory, clock, "OFFICE-1")
+    importer = office_imports(session_factory, clock)
     assert importer.import_orders(export_csv(_good_rows()), "orders.csv").ok
     ups = make_tracking_number(Carrier.UPS, random.Random(4))
     first, second = rma_number(2025, 501), rma_number(2025, 502)
@@ -48,7 +48,7 @@ def test_rmas_import_onto_orders_and_again_changes_nothing(
         {"RMA": second, "Order": "ST-01002", "SKU": "ST-BAL-2001-NAV-4", "Quantity": "2",
          "Reason": "changed_mind", "Delivered on": "2025-06-06"},
     ]
-    report = ImportService(session_factory, clock, "OFFICE-1").import_rmas(_csv(rows),
+    report = office_imports(session_factory, clock).import_rmas(_csv(rows),
                                                                           "rmas.csv")
     assert report.ok, report.errors
     assert (report.rows, report.new, report.lines) == (3, 2, 4)
@@ -78,7 +78,7 @@ def test_rmas_import_onto_orders_and_again_changes_nothing(
 
 def test_bad_rma_rows_are_named_and_nothing_is_written(
         session_factory: sessionmaker[Session], clock: FixedClock) -> None:
-    importer = ImportService(session_factory, clock, "OFFICE-1")
+    importer = office_imports(session_factory, clock)
     assert importer.import_orders(export_csv(_good_rows()), "orders.csv").ok
     good = rma_number(2025, 601)
     wrong_check = good[:-1] + str((int(good[-1]) + 1) % 10)
@@ -113,7 +113,7 @@ def test_bad_rma_rows_are_named_and_nothing_is_written(
 
 def test_a_second_rma_for_the_same_unit_is_refused_naming_the_first(
         session_factory: sessionmaker[Session], clock: FixedClock) -> None:
-    importer = ImportService(session_factory, clock, "OFFICE-1")
+    importer = office_imports(session_factory, clock)
     assert importer.import_orders(export_csv(_good_rows()), "orders.csv").ok
     first, second, third = rma_number(2025, 601), rma_number(2025, 602), rma_number(2025, 603)
     one = {"Order": "#1001", "SKU": "KP-EVG-1042-RED-10", "Reason": "sizing",

@@ -32,7 +32,7 @@ def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     services = bootstrap(load_settings(url, "BENCH-R"))
     load_demo_data(services.session_factory, orders=60, seed=4, today=NOW.date())
     services.dispose()
-    for user, pin in (("INES", "1111"), ("MARIA", "4444"), ("SAM", "3333")):
+    for user, pin in (("INES", "1111"), ("MARIA", "444444"), ("SAM", "333333")):
         monkeypatch.setenv(f"RETURNBENCH_PIN_{user}", pin)
     return url
 

@@ -22,7 +22,7 @@ def _check(url: str) -> None:
     services = bootstrap(load_settings(url, "SCALE-CHECK"),
                          FixedClock(gen_scale.NOW))
     try:
-        maria = services.auth.sign_in("maria", "4444")
+        maria = services.auth.sign_in("maria", "444444")
         carl = services.auth.sign_in("carl", "2222")
         pending = services.approvals.queue(maria)
         assert len(pending) >= 10 and all(v.status.value == "pending" for v in pending)

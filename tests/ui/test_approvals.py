@@ -29,7 +29,7 @@ def _request(services: Services, amount: str) -> tuple[int, str]:
 def test_manager_denies_with_a_note_in_two_keys(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
     approval_id, number = _request(services, "480.00")
     window = _window(qtbot, services)
-    _sign_in(qtbot, window, 3, "4444")  # Maria, manager
+    _sign_in(qtbot, window, 3, "444444")  # Maria, manager
     shell = window.shell
     assert shell is not None
     qtbot.waitUntil(lambda: shell.nav.currentRow() == 3, timeout=2000)  # lands on Approvals
@@ -87,7 +87,7 @@ def test_override_at_the_bench(qtbot, services: Services) -> None:  # type: igno
     qtbot.keyClicks(dialog.pin, "0000")
     qtbot.mouseClick(dialog.approve, Qt.MouseButton.LeftButton)
     assert "Wrong PIN" in dialog.banner.text() and dialog.isVisible()
-    qtbot.keyClicks(dialog.pin, "3333")
+    qtbot.keyClicks(dialog.pin, "333333")
     qtbot.keyClicks(dialog.note, "Packing damage, approved")
     with qtbot.waitSignal(dialog.finished, timeout=3000):
         qtbot.mouseClick(dialog.approve, Qt.MouseButton.LeftButton)
@@ -100,7 +100,7 @@ def test_override_at_the_bench(qtbot, services: Services) -> None:  # type: igno
 
 def test_admin_creates_a_user_in_settings(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
     window = _window(qtbot, services)
-    _sign_in(qtbot, window, 0, "5555")  # Adam, admin
+    _sign_in(qtbot, window, 0, "555555")  # Adam, admin
     shell = window.shell
     assert shell is not None and shell.settings_page.users is not None
     users = shell.settings_page.users
@@ -112,7 +112,7 @@ def test_admin_creates_a_user_in_settings(qtbot, services: Services) -> None:  #
     users.role.setCurrentIndex(1)  # claims
     qtbot.keyClicks(users.pin, "12")
     qtbot.mouseClick(users.create_button, Qt.MouseButton.LeftButton)
-    assert "4 to 8 digits" in users.banner.text()
+    assert "4 to 12 digits" in users.banner.text()
     users.pin.clear()
     qtbot.keyClicks(users.pin, "8642")
     qtbot.mouseClick(users.create_button, Qt.MouseButton.LeftButton)
@@ -137,7 +137,7 @@ def test_bench_sees_the_answer_to_its_request_on_sqlite(qtbot, services: Service
     approval_id, number = _request(services, "80.00")  # asked at TEST-BENCH
     office = bootstrap(load_settings(str(services.engine.url), "OFFICE-1"), clock)
     try:
-        sam = office.auth.sign_in("sam", "3333")
+        sam = office.auth.sign_in("sam", "333333")
         office.approvals.answer(approval_id, sam, approve=False, note="no proof of the call")
         qtbot.waitUntil(lambda: f"#{approval_id} denied by" in shell.notice.text(),
                         timeout=POLL_MS + 1000)

@@ -38,7 +38,7 @@ def test_request_and_answer_cross_benches_within_two_seconds(  # type: ignore[no
         shell = window.shell
         assert shell is not None and window.feed.live
         assert shell.answers_timer.interval() == SAFETY_POLL_MS
-        maria = office.auth.sign_in("maria", "4444")
+        maria = office.auth.sign_in("maria", "444444")
         page = ApprovalsPage(office.approvals,
                              AuthorizationLogService(office.session_factory, clock,
                                                      office.approvals,

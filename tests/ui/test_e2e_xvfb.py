@@ -169,7 +169,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
            "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"}
     app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--camera", str(camera)],
                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+                           stderr=subprocess.DEVNULL, text=True)
     try:
         _focus_window(display)
         _sign_in_as_ines(display)
@@ -282,7 +282,7 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
         _xdo(display, "key", "ctrl+q")  # Ines signs out; Maria signs in at this bench
         time.sleep(1.0)
         _xdo(display, "key", "m")  # Maria, by her first letter
-        _xdo(display, "type", "--delay", "5", "4444")
+        _xdo(display, "type", "--delay", "5", "444444")
         _xdo(display, "key", "Return")
         time.sleep(1.0)
         _xdo(display, "key", "F4")
@@ -307,7 +307,9 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
     exported = subprocess.run([sys.executable, "main.py", "export-settlements", "--outbox",
                                str(outbox), "--db", url], cwd=ROOT, capture_output=True,
                               text=True, env={**os.environ,
-                                              "RETURNBENCH_DATA_DIR": str(tmp_path / "data")})
+                                              "RETURNBENCH_DATA_DIR": str(tmp_path / "data"),
+                                              "RETURNBENCH_USER": "maria",
+                                              "RETURNBENCH_PIN": "444444"})
     assert exported.returncode == 0, exported.stderr
     import json
     records = [json.loads(p.read_text()) for p in outbox.glob("decision-*.json")]

@@ -16,7 +16,7 @@ from tests.ui.test_shell import _sign_in, _window
 def test_reports_import_and_export_from_the_keyboard(qtbot, services: Services,  # type: ignore[no-untyped-def]
                                                      tmp_path) -> None:
     window = _window(qtbot, services)
-    _sign_in(qtbot, window, 3, "4444")  # Maria, manager
+    _sign_in(qtbot, window, 3, "444444")  # Maria, manager
     shell = window.shell
     assert shell is not None
     qtbot.waitUntil(lambda: shell.nav.currentRow() == 3, timeout=2000)  # lands on Approvals

@@ -55,7 +55,7 @@ def test_a_burst_on_any_page_receives_the_parcel(qtbot, services: Services, page
                                                  delay_ms: int) -> None:
     number = _numbers(services, 1)[0]
     window = _window(qtbot, services)
-    _sign_in(qtbot, window, 3, "4444")  # Maria, manager: sees every page
+    _sign_in(qtbot, window, 3, "444444")  # Maria, manager: sees every page
     shell = window.shell
     assert shell is not None
     qtbot.waitUntil(lambda: shell.nav.currentRow() == 3, timeout=2000)  # lands on Approvals

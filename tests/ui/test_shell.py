@@ -39,7 +39,8 @@ def _an_rma(services: Services) -> tuple[str, str]:
 
 def test_sign_in_with_keyboard_opens_the_shell(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
     window = _window(qtbot, services)
-    assert window.demo_banner.isVisible() and "ines 1111" in window.demo_banner.text()
+    assert window.demo_banner.isVisible() and "DEMO DATA" in window.demo_banner.text()
+    assert "1111" not in window.demo_banner.text()  # the README is the one place for PINs
     assert window.station_label.text() == "Station: TEST-BENCH"
     assert "SQLite" in window.db_label.text()
     # Adam, Carl, Ines...: two downs select Ines.
@@ -87,7 +88,7 @@ def test_scan_finds_the_return_and_unknown_says_why(qtbot, services: Services) -
 
 def test_function_keys_move_between_places_and_sign_out(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
     window = _window(qtbot, services)
-    _sign_in(qtbot, window, 3, "4444")  # Maria, manager
+    _sign_in(qtbot, window, 3, "444444")  # Maria, manager
     shell = window.shell
     assert shell is not None
     qtbot.waitUntil(lambda: shell.nav.currentRow() == 3, timeout=2000)  # lands on Approvals

@@ -1,4 +1,5 @@
-"""Starting the real app (offscreen): first start fills demo data; bad databases are refused."""
+"""Starting the real app (offscreen): a first start loads nothing by itself; bad databases
+are refused."""
 
 from __future__ import annotations
 
@@ -18,22 +19,25 @@ def _start(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=300)
 
 
-def test_first_start_loads_demo_data_into_the_user_data_dir(tmp_path: Path) -> None:
+def test_first_start_leaves_the_database_empty_until_asked(tmp_path: Path) -> None:
+    """Nothing loads demo data by itself: the first start of an empty database opens on
+    the first-start screen (demo data or set up), and the database stays empty."""
     data_dir = tmp_path / "data"
     result = _start(data_dir=data_dir)
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("ready_ms=")
     db = data_dir / "returnbench.db"
     with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 2000
-        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 5
+        assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 0
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 0
         stations = [r[0] for r in conn.execute("SELECT name FROM stations")]
     assert "TEST-BENCH" in stations
-    # A second start keeps the data as it is.
-    again = _start(data_dir=data_dir)
+    # A database given with --db is treated the same.
+    other = tmp_path / "other.db"
+    again = _start("--db", f"sqlite:///{other}", data_dir=data_dir)
     assert again.returncode == 0, again.stderr
-    with sqlite3.connect(db) as conn:
-        assert conn.execute("SELECT count(*) FROM orders").fetchone()[0] == 2000
+    with sqlite3.connect(other) as conn:
+        assert conn.execute("SELECT count(*) FROM users").fetchone()[0] == 0
 
 
 def test_app_refuses_a_database_it_cannot_open(tmp_path: Path) -> None:

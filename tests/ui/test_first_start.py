@@ -1,0 +1,75 @@
+"""The first start of an empty database (issue 16): one screen; Enter explores with demo
+data, F2 sets up the warehouse with its first admin; nothing else loads demo data."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from PySide6.QtCore import Qt
+
+from app.bootstrap import Services, bootstrap
+from app.clock import FixedClock
+from app.config import load_settings
+from app.services.uow import UnitOfWork
+from models import AppMeta, Order, User
+from tests.ui.test_shell import _window
+
+
+@pytest.fixture
+def empty(tmp_path: Path, clock: FixedClock) -> Iterator[Services]:
+    services = bootstrap(load_settings(f"sqlite:///{tmp_path / 'new.db'}", "NEW-BENCH"),
+                         clock)
+    yield services
+    services.dispose()
+
+
+def _count(services: Services, model: type) -> int:
+    with UnitOfWork(services.session_factory) as uow:
+        return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
+
+
+def test_enter_explores_with_demo_data(qtbot, empty: Services) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, empty)
+    page = window.first_start
+    assert page is not None and window.stack.currentWidget() is page
+    assert not window.demo_banner.isVisible()
+    qtbot.keyClick(page, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.sign_in, timeout=60_000)
+    assert window.demo_banner.isVisible() and window.first_start is None
+    assert _count(empty, Order) > 0 and _count(empty, User) == 5
+    assert window.sign_in.users.count() == 5
+
+
+def test_setting_up_makes_one_admin_and_no_demo(qtbot, empty: Services) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, empty)
+    page = window.first_start
+    assert page is not None
+    qtbot.keyClick(page, Qt.Key.Key_F2)
+    assert page.username.hasFocus()
+    qtbot.keyClicks(page.username, "jordan")
+    qtbot.keyClicks(page.display_name, "Jordan Reyes")
+    qtbot.keyClicks(page.pin, "1234")  # too short for an admin
+    qtbot.keyClicks(page.pin_again, "1234")
+    qtbot.keyClick(page.pin_again, Qt.Key.Key_Return)
+    assert "6 to 12 digits" in page.banner.text() and _count(empty, User) == 0
+    qtbot.keyClicks(page.pin, "864213")
+    qtbot.keyClicks(page.pin_again, "864212")
+    qtbot.keyClick(page.pin_again, Qt.Key.Key_Return)
+    assert "differ" in page.banner.text() and _count(empty, User) == 0
+    qtbot.keyClicks(page.pin, "864213")
+    qtbot.keyClicks(page.pin_again, "864213")
+    qtbot.keyClick(page.pin_again, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.stack.currentWidget() is window.sign_in, timeout=5000)
+    assert not window.demo_banner.isVisible()
+    assert _count(empty, User) == 1 and _count(empty, Order) == 0
+    with UnitOfWork(empty.session_factory) as uow:
+        assert uow.session.get(AppMeta, "demo_data") is None
+    item = window.sign_in.users.currentItem()
+    assert item is not None and item.data(Qt.ItemDataRole.UserRole) == "jordan"
+    qtbot.keyClicks(window.sign_in.pin, "864213")
+    qtbot.keyClick(window.sign_in.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: window.shell is not None, timeout=3000)

@@ -1,0 +1,148 @@
+"""The first start of an empty database, in one screen: explore with demo data (the
+default: Enter), or set up this warehouse by creating its first admin. Nothing else ever
+loads demo data, so a database made for real work never holds the published demo PINs."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.errors import BadInput, ReturnBenchError
+from app.services.users import UserService
+from ui.banner import Banner, Level
+from ui.ops import BackgroundOp
+
+
+class FirstStartPage(QWidget):
+    done = Signal(str)  # "demo" or the first admin's user name
+
+    def __init__(self, load_demo: Callable[[], None], users: UserService,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("firstStart")
+        self._load_demo = load_demo
+        self._users = users
+        self._op: BackgroundOp[None] | None = None
+        self._setting_up = False  # the admin form is open
+        self._finished = False  # demo loaded or admin made: this page is done
+        outer = QVBoxLayout(self)
+        outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        box = QWidget()
+        box.setObjectName("signInBox")
+        box.setMaximumWidth(640)
+        layout = QVBoxLayout(box)
+        title = QLabel("ReturnBench: this database is empty")
+        title.setObjectName("title")
+        title.setWordWrap(True)
+        self.demo_button = QPushButton("Explore with demo data  (Enter)")
+        self.demo_button.setObjectName("primary")
+        self.demo_button.setDefault(True)
+        demo_words = QLabel("Made-up customers, orders and returns, and five demo users whose "
+                            "PINs are published in the README. For trying the app and "
+                            "training; never for real work.")
+        demo_words.setWordWrap(True)
+        self.setup_button = QPushButton("Set up this warehouse: create the first admin  (F2)")
+        setup_words = QLabel("For real work. Nobody else is in the database until this admin "
+                             "adds them in Settings, Users.")
+        setup_words.setWordWrap(True)
+        self.form = QWidget()
+        form = QFormLayout(self.form)
+        self.username = QLineEdit()
+        self.username.setObjectName("adminUsername")
+        self.username.setPlaceholderText("e.g. jordan")
+        self.display_name = QLineEdit()
+        self.display_name.setObjectName("adminName")
+        self.display_name.setPlaceholderText("e.g. Jordan Reyes")
+        self.pin = QLineEdit()
+        self.pin.setObjectName("adminPin")
+        self.pin.setEchoMode(QLineEdit.EchoMode.Password)
+        self.pin.setPlaceholderText("6 to 12 digits")
+        self.pin_again = QLineEdit()
+        self.pin_again.setObjectName("adminPinAgain")
+        self.pin_again.setEchoMode(QLineEdit.EchoMode.Password)
+        self.create_button = QPushButton("Create the admin  (Enter)")
+        self.create_button.setObjectName("primary")
+        form.addRow("User name", self.username)
+        form.addRow("Name on screen", self.display_name)
+        form.addRow("PIN", self.pin)
+        form.addRow("PIN again", self.pin_again)
+        form.addRow("", self.create_button)
+        self.form.setVisible(False)
+        self.banner = Banner()
+        for w in (title, self.demo_button, demo_words, self.setup_button, setup_words,
+                  self.form, self.banner):
+            layout.addWidget(w)
+        outer.addWidget(box)
+        self.demo_button.clicked.connect(self.explore)
+        self.setup_button.clicked.connect(self.show_setup)
+        self.create_button.clicked.connect(self.create_admin)
+        for field in (self.username, self.display_name, self.pin, self.pin_again):
+            field.returnPressed.connect(self.create_admin)
+
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        self.setFocus()
+
+    def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        if self._finished:
+            return  # the rest of the key that finished the page (its Enter)
+        if self._setting_up:
+            if event.key() == Qt.Key.Key_Escape:
+                self._setting_up = False
+                self.form.setVisible(False)
+                self.setFocus()
+                return
+        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.explore()
+            return
+        elif event.key() == Qt.Key.Key_F2:
+            self.show_setup()
+            return
+        super().keyPressEvent(event)
+
+    def show_setup(self) -> None:
+        self._setting_up = True
+        self.form.setVisible(True)
+        self.username.setFocus()
+
+    def explore(self) -> None:
+        if self._op is not None or self._finished:
+            return
+        self.banner.show_message(Level.WARN, "Loading demo data (a few seconds)…")
+        self.demo_button.setEnabled(False)
+        self.setup_button.setEnabled(False)
+        self._op = BackgroundOp(self._load_demo, lambda _r: self._finish("demo"),
+                                self._failed)
+        self._op.start()
+
+    def _failed(self, exc: BaseException) -> None:
+        self._op = None
+        self.demo_button.setEnabled(True)
+        self.setup_button.setEnabled(True)
+        self.banner.show_problem(exc)
+
+    def create_admin(self) -> None:
+        try:
+            if self.pin.text() != self.pin_again.text():
+                raise BadInput("The two PINs differ: type the same PIN twice.")
+            row = self._users.create_first_admin(self.username.text(),
+                                                 self.display_name.text(), self.pin.text())
+        except ReturnBenchError as exc:
+            self.pin.clear()
+            self.pin_again.clear()
+            self.banner.show_problem(exc)
+            return
+        self._finish(row.username)
+
+    def _finish(self, outcome: str) -> None:
+        self._finished = True
+        self.done.emit(outcome)
