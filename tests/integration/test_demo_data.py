@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.domain.enums import Carrier, PriceTier, Role
 from app.clock import FixedClock
+from app.domain.enums import Carrier, PriceTier, Role
 from app.errors import BadInput
 from app.scanning import checksums
 from app.services.demo_data import DEMO_USERS, DemoSummary, load_demo_data
@@ -102,7 +102,7 @@ def test_refuses_a_database_in_real_use(session_factory: sessionmaker[Session], 
             audit.append(s, at=clock.now(), action="note", actor=None, station="BENCH",
                          entity="x", entity_id="1")
             s.commit()
-    with pytest.raises(BadInput, match="in use .*demo data, with its published PINs"):
+    with pytest.raises(BadInput, match=r"in use .*demo data, with its published PINs"):
         load_demo_data(session_factory, orders=5, seed=1, today=DEMO_DAY)
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(User)) == (1 if what == "a user"
