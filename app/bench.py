@@ -184,8 +184,10 @@ class BenchSession:
             if unit not in same:  # the first of them still unanswered, else the first
                 unit = next((u for u in same if self.forms[u].matches_order is None), same[0])
             shown = self.edit(unit, matches_order=True)
-            return replace(shown, message=f"Tag {code.strip()} is item {unit}'s SKU: it matches "
-                           f"the order. {shown.message}".strip(), sound="good",
+            after = shown.message if shown.level == OK else ""  # another item's question
+            return replace(shown, level=OK if shown.level == WARN else shown.level,
+                           message=f"Tag {code.strip()} is item {unit}'s SKU: item {unit} "
+                           f"matches the order. {after}".strip(), sound="good",
                            data={**shown.data, "tag": unit, "matches": True})
         if self._s.receiving is None or unit not in ordered:
             return None
@@ -385,6 +387,7 @@ class BenchSession:
                 self._s.unsaved.forget(rma, unit)
         for unit in graded:
             self.forms.pop(unit, None)
+        self.refresh_parcel()  # the items' states moved
         jobs = self._print(rma, accepted.labels, request_key)
         return self._accepted_screen(accepted, jobs, after_outage)
 
@@ -485,6 +488,7 @@ class BenchSession:
         except ReturnBenchError as exc:
             return Screen(ERROR, user_message(exc), "bad")
         self.forms.pop(unit, None)
+        self.refresh_parcel()
         plan = [(unit, kind) for kind in labels_for(DecisionStatus.AWAITING_APPROVAL,
                                                     Resolution.HOLD, None)]
         printed = [problem or "Hold-shelf tag printed." for _u, _k, problem

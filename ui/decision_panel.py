@@ -59,6 +59,9 @@ class ReasonEdit(QLineEdit):
 EXCEPTION_OUTCOMES = tuple(o.value for o in ALLOWED_EXCEPTIONS)
 
 
+NOTHING_YET = "Enter: nothing to accept yet"
+
+
 class DecisionPanel(QWidget):
     accept_requested = Signal()
     exception_requested = Signal(str, str)  # reason, requested outcome
@@ -89,15 +92,19 @@ class DecisionPanel(QWidget):
         self.trace.setTextFormat(Qt.TextFormat.RichText)
         self.policy = QLabel()
         self.policy.setObjectName("policyLine")
-        buttons = QHBoxLayout()
-        self.accept_button = QPushButton("Accept  Enter")
+        # What Enter does sits right under the outcome, so it is on screen whenever the
+        # outcome is (at 1366x768 too); the reasons follow below it.
+        self.accept_button = QPushButton(NOTHING_YET)
         self.accept_button.setObjectName("primary")
         self.exception_button = QPushButton("Exception  E")
         self.override_hint = QLabel("Manager here? Ctrl+O approves at this bench.")
         self.override_hint.setObjectName("hint")
+        self.override_hint.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.exception_button)
+        buttons.addWidget(self.override_hint, 1)
         for b in (self.accept_button, self.exception_button):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-            buttons.addWidget(b)
         self.accept_button.clicked.connect(self.accept_requested)
         self.exception_button.clicked.connect(self.open_exception)
 
@@ -117,14 +124,15 @@ class DecisionPanel(QWidget):
         ex.addWidget(self.exception_reason)
         self.exception_box.hide()
 
-        for w in (self.outcome, self.money, self.destination, self.approval, why, self.trace,
-                  self.policy):
+        layout.addWidget(self.outcome)
+        layout.addWidget(self.accept_button)
+        layout.addLayout(buttons)
+        layout.addWidget(self.exception_box)
+        for w in (self.money, self.destination, self.approval, why, self.trace, self.policy):
             layout.addWidget(w)
         layout.addStretch(1)
-        layout.addWidget(self.exception_box)
-        layout.addWidget(self.override_hint)
-        layout.addLayout(buttons)
         self.view: DecisionView | None = None
+        self._enter_words = NOTHING_YET
         self.set_enabled(False)
 
     def set_enabled(self, enabled: bool) -> None:
@@ -133,7 +141,7 @@ class DecisionPanel(QWidget):
 
     def clear(self, message: str = "Grade the item (1–5)") -> None:
         self.view = None
-        self.accept_button.setText("Accept  Enter")
+        self.accept_button.setText(NOTHING_YET)
         self.outcome.setText(message)
         self.outcome.setProperty("state", "")
         self._repolish(self.outcome)
@@ -181,9 +189,9 @@ class DecisionPanel(QWidget):
                             f"({view.policy_sha256[:10]})")
         # The button says what Enter does.
         money_words = f" {format_money(amount)}" if amount else ""
-        self.accept_button.setText(
-            f"Enter: send for approval ({words.lower()}{money_words})" if waiting
-            else f"Enter: {words.lower()}{money_words}")
+        self._enter_words = (f"Enter: send for approval\n({words.lower()}{money_words})"
+                             if waiting else f"Enter: {words.lower()}{money_words}")
+        self.accept_button.setText(self._enter_words)
         self.set_enabled(True)
 
     def open_exception(self) -> None:
@@ -191,10 +199,14 @@ class DecisionPanel(QWidget):
             return
         self.exception_box.show()
         self.exception_reason.setFocus()
+        # While the exception is written, Enter sends it (not the policy's outcome).
+        self.accept_button.setText("Enter: send the exception for approval (Esc: back)")
 
     def close_exception(self) -> None:
         self.exception_reason.clear()
         self.exception_box.hide()
+        self.accept_button.setText(self._enter_words if self.view is not None
+                                   else NOTHING_YET)
 
     def exception_open(self) -> bool:
         return self.exception_box.isVisible()

@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QFormLayout,
     QLabel,
     QLineEdit,
@@ -19,7 +20,6 @@ from PySide6.QtWidgets import (
 from app.errors import BadInput, ReturnBenchError
 from app.services.users import UserService
 from ui.banner import Banner, Level
-from ui.ops import BackgroundOp
 
 
 class FirstStartPage(QWidget):
@@ -31,7 +31,6 @@ class FirstStartPage(QWidget):
         self.setObjectName("firstStart")
         self._load_demo = load_demo
         self._users = users
-        self._op: BackgroundOp[None] | None = None
         self._setting_up = False  # the admin form is open
         self._finished = False  # demo loaded or admin made: this page is done
         outer = QVBoxLayout(self)
@@ -115,20 +114,23 @@ class FirstStartPage(QWidget):
         self.username.setFocus()
 
     def explore(self) -> None:
-        if self._op is not None or self._finished:
+        """Load the demo (a few seconds, once, at the first start): the screen says so
+        first. Done on the UI thread: nothing else can happen at this bench meanwhile."""
+        if self._finished:
             return
         self.banner.show_message(Level.WARN, "Loading demo data (a few seconds)…")
         self.demo_button.setEnabled(False)
         self.setup_button.setEnabled(False)
-        self._op = BackgroundOp(self._load_demo, lambda _r: self._finish("demo"),
-                                self._failed)
-        self._op.start()
-
-    def _failed(self, exc: BaseException) -> None:
-        self._op = None
-        self.demo_button.setEnabled(True)
-        self.setup_button.setEnabled(True)
-        self.banner.show_problem(exc)
+        self.repaint()
+        QApplication.processEvents()
+        try:
+            self._load_demo()
+        except ReturnBenchError as exc:
+            self.demo_button.setEnabled(True)
+            self.setup_button.setEnabled(True)
+            self.banner.show_problem(exc)
+            return
+        self._finish("demo")
 
     def create_admin(self) -> None:
         try:

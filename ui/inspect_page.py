@@ -143,9 +143,10 @@ class InspectPage(QWidget):
         self.units = QListWidget()
         self.units.setObjectName("units")
         self.units.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        self.units.setMaximumHeight(110)
-        self.units.setMinimumHeight(80)
-        self.units.setWordWrap(True)
+        # One line per item (its state first, the description elided at the end), and
+        # room for up to four items before the list scrolls.
+        self.units.setWordWrap(False)
+        self.units.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.units.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.units.currentRowChanged.connect(self._unit_changed)
         left.addWidget(QLabel("Items (Tab: next)"))
@@ -235,6 +236,9 @@ class InspectPage(QWidget):
         self.units.clear()
         for it in view.items:
             self.units.addItem(self._unit_text(it))
+        row = max(self.units.sizeHintForRow(0), 24)
+        self.units.setFixedHeight(row * min(max(len(view.items), 1), 4)
+                                  + 2 * self.units.frameWidth() + 4)
         first_pending = next((r for r, it in enumerate(view.items) if it.unit_no in self.forms),
                              0)
         self.units.setCurrentRow(first_pending)
@@ -292,8 +296,8 @@ class InspectPage(QWidget):
         status = it.decision_status.value.replace("_", " ")
         if it.unit_no in self._held and it.decision_status is DecisionStatus.PENDING:
             status = f"held at {self._held[it.unit_no].station}"
-        return f"{it.unit_no}.  {what}  —  {it.reason.value.replace('_', ' ')}, wants {wants}" \
-               f"  [{status}]"
+        return f"{it.unit_no}.  [{status}]  {it.reason.value.replace('_', ' ')}, wants " \
+               f"{wants}  —  {what}"
 
     def current_unit(self) -> int | None:
         if self.view is None or self.units.currentRow() < 0:
@@ -566,8 +570,10 @@ class InspectPage(QWidget):
         if still:
             self.panel.clear(f"Answer {', '.join(still)}")
             return
+        # Another item still missing an answer does not hold this one's preview back.
+        ready = {u: f for u, f in graded.items() if not missing(f, self._reason(u))}
         try:
-            view = self._decisions.preview(self.view.rma_number or "", graded)
+            view = self._decisions.preview(self.view.rma_number or "", ready)
         except DatabaseUnavailable:
             # The banner already says what happened to the work; keep it in view.
             self.panel.clear("Waiting for the database")

@@ -229,7 +229,17 @@ class Shell(QWidget):
 
     def _go(self, row: int) -> None:
         self.pages.setCurrentIndex(row)
+        # The bench session holds the open parcel as it stands (after an answer given over
+        # the bench too): every page shows that one.
+        parcel = self.session.parcel
+        if parcel is not None and self.current is not None \
+                and parcel.rma_number == self.current.rma_number:
+            self.current = parcel
         if row == 0:
+            shown = self.receive.card.view
+            if parcel is not None and shown is not None and shown is not parcel \
+                    and shown.rma_number == parcel.rma_number and self.receive.card.isVisible():
+                self.receive.card.show_return(parcel)
             self.receive.focus_scan()
         elif self.pages.currentWidget() is self.inspect:
             view = self.current

@@ -109,11 +109,7 @@ class MainWindow(QMainWindow):
             self.sign_in.banner.show_message(
                 Level.OK, "This warehouse is set up. Sign in with the admin's PIN, then add "
                 "the team in Settings, Users.")
-        self.stack.setCurrentWidget(self.sign_in)
-        if self.first_start is not None:
-            self.stack.removeWidget(self.first_start)
-            self.first_start.deleteLater()
-            self.first_start = None
+        self.stack.setCurrentWidget(self.sign_in)  # the first-start page stays behind, done
         self.sign_in.pin.setFocus()
 
     # --- the database coming and going -------------------------------------------
