@@ -60,6 +60,7 @@ EXCEPTION_OUTCOMES = tuple(o.value for o in ALLOWED_EXCEPTIONS)
 
 
 NOTHING_YET = "Enter: nothing to accept yet"
+NB_HYPHEN = "\u2011"
 
 
 class DecisionPanel(QWidget):
@@ -143,7 +144,7 @@ class DecisionPanel(QWidget):
         self.view = None
         self.accept_button.setText(NOTHING_YET)
         self.outcome.setText(message)
-        self.outcome.setProperty("state", "")
+        self.outcome.setProperty("state", "todo")  # an instruction, not an outcome
         self._repolish(self.outcome)
         for label in (self.money, self.destination, self.approval, self.trace, self.policy):
             label.clear()
@@ -175,7 +176,9 @@ class DecisionPanel(QWidget):
         self.money.setText(money)
         self.destination.setText("Dress goes to: "
                                  + _DISPOSITION_WORDS.get(unit.disposition, unit.disposition)
-                                 + (f" — bin {unit.place}" if unit.place else ""))
+                                 # non-breaking hyphens: a bin is never split
+                                 + (f" — bin {unit.place.replace('-', NB_HYPHEN)}"
+                                    if unit.place else ""))
         if view.approval:
             self.approval.setText(f"⚠ Needs {view.approval.value} approval: "
                                   f"{view.approval_reason}")
@@ -189,8 +192,12 @@ class DecisionPanel(QWidget):
                             f"({view.policy_sha256[:10]})")
         # The button says what Enter does.
         money_words = f" {format_money(amount)}" if amount else ""
-        self._enter_words = (f"Enter: send for approval\n({words.lower()}{money_words})"
-                             if waiting else f"Enter: {words.lower()}{money_words}")
+        if unit.resolution is Resolution.HOLD:
+            self._enter_words = "Enter: to the hold shelf\n(a supervisor settles it)"
+        elif waiting:
+            self._enter_words = f"Enter: send for approval\n({words.lower()}{money_words})"
+        else:
+            self._enter_words = f"Enter: {words.lower()}{money_words}"
         self.accept_button.setText(self._enter_words)
         self.set_enabled(True)
 

@@ -414,7 +414,8 @@ class InspectPage(QWidget):
             return
         graded = with_grade(form, grade)
         self._edit(grade=graded.grade, tags_attached=graded.tags_attached,
-                   matches_order=graded.matches_order)
+                   matches_order=graded.matches_order,
+                   damage_severity=graded.damage_severity)
 
     def toggle(self, attr: str) -> None:
         unit = self.current_unit()
@@ -568,7 +569,7 @@ class InspectPage(QWidget):
             return
         still = missing(self.forms[unit], self._reason(unit))
         if still:
-            self.panel.clear(f"Answer {', '.join(still)}")
+            self.panel.clear("Still to answer: " + "; ".join(still) + ".")
             return
         # Another item still missing an answer does not hold this one's preview back.
         ready = {u: f for u, f in graded.items() if not missing(f, self._reason(u))}

@@ -75,8 +75,9 @@ class ReportsPage(QWidget):
         layout.addWidget(self.banner)
 
         bar = QHBoxLayout()
-        self.start = QDateEdit(QDate(today - dt.timedelta(days=DEFAULT_DAYS)))
-        self.end = QDateEdit(QDate(today))
+        first = today - dt.timedelta(days=DEFAULT_DAYS)
+        self.start = QDateEdit(QDate(first.year, first.month, first.day))
+        self.end = QDateEdit(QDate(today.year, today.month, today.day))
         for edit in (self.start, self.end):
             edit.setCalendarPopup(True)
             edit.setDisplayFormat("yyyy-MM-dd")
