@@ -84,7 +84,7 @@ class PrinterView(QWidget):
             self.banner.show_problem(exc)
             return
         fill(self.table, [(f"#{j.id}", j.created_at.astimezone().strftime("%b %d %H:%M"),
-                           j.title, f"{j.kind.value} ({j.format})",
+                           j.title, f"{j.label} ({j.format})",
                            j.printer.rsplit("/", 1)[-1], j.status.value, str(j.attempts),
                            j.last_error or "") for j in self.jobs])
 

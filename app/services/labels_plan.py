@@ -17,7 +17,10 @@ def labels_for(status: DecisionStatus | None, resolution: Resolution,
     if status is DecisionStatus.PENDING or resolution is Resolution.PHOTOS_REQUIRED:
         return []
     kinds = ["item"]
-    if resolution in (Resolution.EXCHANGE, Resolution.REPLACEMENT) and size_to:
+    # A replacement ships the same dress again (its own size unless another was asked):
+    # it gets its pick ticket like an exchange does.
+    if resolution is Resolution.REPLACEMENT or (resolution is Resolution.EXCHANGE
+                                                and size_to):
         kinds.append("exchange")
     if resolution is Resolution.RETURN_TO_CUSTOMER:
         kinds.append("return")

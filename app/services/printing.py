@@ -87,6 +87,11 @@ class JobView:
     created_at: dt.datetime
     sent_at: dt.datetime | None
     title: str
+    label: str = ""  # which label: item, tag, hold, exchange, return (from its title)
+
+
+LABEL_WORDS = {"item": "item label", "tag": "item tag", "hold": "hold-shelf tag",
+               "exchange": "pick ticket", "return": "return slip"}
 
 
 class PrintService:
@@ -116,9 +121,12 @@ class PrintService:
                 Inspection.return_item_id == item.id, Inspection.is_draft.is_(False))
                 .order_by(Inspection.id.desc()).limit(1)).first()
             decision = current_decision(s, item)
-            exchange_sku = None
+            exchange_sku, exchange_size = None, item.exchange_size
             if item.exchange_size and product is not None:
                 exchange_sku = line.sku.rsplit("-", 1)[0] + f"-{item.exchange_size}"
+            elif decision is not None and decision.resolution is Resolution.REPLACEMENT \
+                    and product is not None:  # the same dress again, in its own size
+                exchange_sku, exchange_size = line.sku, product.size
             ship_by = None
             if decision is not None and decision.exchange_ship_due_on:
                 ship_by = decision.exchange_ship_due_on.isoformat()
@@ -137,7 +145,7 @@ class PrintService:
                 grade=inspection.grade.value if inspection and inspection.grade else None,
                 disposition=decision.disposition.value if decision else None,
                 resolution=decision.resolution.value if decision else None,
-                reason=item.reason.value, exchange_size=item.exchange_size,
+                reason=item.reason.value, exchange_size=exchange_size,
                 exchange_sku=exchange_sku, ship_by=ship_by,
                 printed_on=self._clock.now().date().isoformat(),
                 approval_id=decision.approval_id if decision else None,
@@ -317,10 +325,14 @@ class PrintService:
                           AuditEvent.entity == "print_job",
                           AuditEvent.entity_id.in_([str(j.id) for j in jobs])))}
             uow.commit()
-            return [JobView(j.id, j.kind, j.format, j.printer, j.status, j.attempts,
-                            j.last_error, j.created_at, j.sent_at,
-                            _title_words(titles.get(str(j.id), "")))
-                    for j in jobs]
+            out = []
+            for j in jobs:
+                title = titles.get(str(j.id), "")
+                word = title.partition("-")[0]
+                out.append(JobView(j.id, j.kind, j.format, j.printer, j.status, j.attempts,
+                                   j.last_error, j.created_at, j.sent_at, _title_words(title),
+                                   LABEL_WORDS.get(word, j.kind.value.replace("_", " "))))
+            return out
 
     def _queue_and_send(self, kind: LabelKind, printer: Printer, payload: bytes, title: str,
                         user: SignedInUser, request_key: str | None = None) -> PrintOutcome:

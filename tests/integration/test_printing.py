@@ -176,6 +176,7 @@ def test_thermal_printer_on_tcp_9100_and_offline_queueing(
     assert [j.attempts for j in history] == [1, 2]
     # The history says which RMA and item each job was, so the right one is reprinted.
     assert [j.title for j in history] == [f"{exchange_rma} item 1"] * 2
+    assert [j.label for j in history] == ["return slip", "item label"]  # which label each
 
     printer = Listener(port)  # the printer comes back
     try:
@@ -196,3 +197,45 @@ def test_thermal_printer_on_tcp_9100_and_offline_queueing(
         assert printer.jobs[2] == printer.jobs[0]
     finally:
         printer.close()
+
+
+def test_a_replacement_gets_its_pick_ticket_in_its_own_size(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    """A claim's replacement ships the same dress again: the plan prints the item label
+    and a pick ticket for the same SKU, and the ticket decodes back to that SKU."""
+    from app.domain.enums import DamageCause, DamageSeverity, Grade, Resolution, ReturnReason
+    from app.services.decisions import DecisionService, InspectionInput
+    from app.services.labels_plan import labels_for
+    from tests.helpers.photos import scene
+    from tests.helpers.rmas import rma_where
+
+    assert labels_for(None, Resolution.REPLACEMENT, None) == ["item", "exchange"]
+    assert labels_for(None, Resolution.EXCHANGE, None) == ["item"]  # nothing to pick
+    number, _ = rma_where(session_factory, reason=ReturnReason.QUALITY_DEFECT,
+                          requested=RequestedResolution.REPLACEMENT)
+    from app.camera.photostore import PhotoStore
+    from app.services.inspection import InspectionService
+    with session_factory() as s:  # delivered last week: inside the claim window
+        rma = s.scalars(select(ReturnAuthorization)
+                        .where(ReturnAuthorization.number == number)).one()
+        rma.order.delivered_on = clock.now().date() - dt.timedelta(days=7)
+        rma.shipped_by_customer_on = None
+        s.commit()
+    ines = user_named(session_factory, "ines")
+    photos = InspectionService(session_factory, clock, "BENCH", PhotoStore(tmp_path / "p"))
+    form = InspectionInput(grade=Grade.C, matches_order=True,
+                           damage_severity=DamageSeverity.MODERATE,
+                           damage_cause=DamageCause.MANUFACTURING)
+    photos.save_draft(number, 1, form, ines)
+    for seed in (71, 72):
+        photos.add_photo(number, 1, scene(seed), ines)
+    decisions = DecisionService(session_factory, clock, "BENCH")
+    accepted = decisions.accept(number, {1: form}, ines)
+    assert accepted.view.units[0].resolution is Resolution.REPLACEMENT, accepted.view.trace
+    assert accepted.labels == ((1, "item"), (1, "exchange"))
+    service = _service(session_factory, clock, f"file:{tmp_path}")
+    data = service.label_data(number, 1)
+    assert data.exchange_sku == data.sku and data.exchange_size == data.size
+    pdf = service.render(number, 1, "exchange", "pdf", 203)
+    assert decode_pdf(pdf, 203, tmp_path) == sorted([data.sku, number])
