@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QFrame,
     QHBoxLayout,
     QLabel,
@@ -123,6 +125,9 @@ class Shell(QWidget):
                                    services.settings.data_dir / "outbox",
                                    services.clock.now().date())
         self.receive.found.connect(self._parcel_found)
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self)  # Esc dismisses the notice (eventFilter)
         self.receive.resume_requested.connect(lambda _rma: self.nav.setCurrentRow(1))
         self.inspect.finished.connect(self._inspection_finished)
         self.current: ReturnView | None = None
@@ -209,6 +214,8 @@ class Shell(QWidget):
         draft, and the banner says so)."""
         on_inspect = self.pages.currentWidget() is self.inspect
         screen = self.session.scan(code, self.inspect.current_unit() if on_inspect else None)
+        if "tag" not in screen.data:
+            self.notice.clear()  # a new parcel: the last one's news is old
         if "tag" in screen.data:  # the dress's own SKU tag answered "matches the order"
             if not on_inspect:
                 self.nav.setCurrentRow(1)
@@ -223,9 +230,24 @@ class Shell(QWidget):
         self.receive.show_scan(code, screen)
         self.receive.show_unfinished(self.session.unfinished())
 
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Esc anywhere in the shell also dismisses the notice at the top (an answer from
+        another bench), as its "Dismiss (Esc)" button promises; the page still gets the
+        key for its own use (closing a form, its own banner)."""
+        # A page's Esc shortcut takes the key before any KeyPress: look at its override.
+        if event.type() in (QEvent.Type.KeyPress, QEvent.Type.ShortcutOverride) \
+                and isinstance(event, QKeyEvent) \
+                and event.key() == Qt.Key.Key_Escape and self.notice.isVisible() \
+                and isinstance(watched, QWidget) and self.isAncestorOf(watched):
+            self.notice.clear()
+        return False
+
     def close_down(self) -> None:
         """Before the shell goes (sign-out, lock, close): stop listening for scans."""
         self.router.remove()
+        app = QApplication.instance()
+        if app is not None:
+            app.removeEventFilter(self)
 
     def _go(self, row: int) -> None:
         self.pages.setCurrentIndex(row)

@@ -116,3 +116,20 @@ def test_an_idle_station_locks_itself(qtbot, services: Services) -> None:  # typ
     assert window.stack.currentWidget() is window.sign_in
     assert "Locked after" in window.sign_in.banner.text()
     assert window.user_label.text() == "User: (signed out)"
+
+
+def test_esc_dismisses_the_notice_then_the_pages_banner(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    from ui.banner import Level
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "1111")
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    shell.notice.show_message(Level.OK, "Request #2 approved by Maria Chen.")
+    shell.receive.banner.show_message(Level.WARN, "Parcel already received.")
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_Escape)  # Receive: everything in view
+    assert not shell.notice.isVisible() and not shell.receive.banner.isVisible()
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F3)  # Claims: its Esc is not used
+    shell.notice.show_message(Level.OK, "Request #3 denied by Sam Whitfield.")
+    qtbot.keyClick(shell.pages.currentWidget(), Qt.Key.Key_Escape)
+    assert not shell.notice.isVisible()
