@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPaintEvent
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 BAR = QColor("#0b57d0")
@@ -40,8 +40,14 @@ class BarChart(QWidget):
         painter.setFont(bold)
         painter.setPen(text)
         width, height = self.width(), self.height()
+        plain_metrics = QFontMetricsF(self.font())
+        top = 26.0
+        fits = max(1, int((height - top) / (plain_metrics.height() + 2)))
+        # Rows that do not fit are named in the title (and all are in the tooltip).
+        title = self.title if len(self.data) <= fits \
+            else f"{self.title} (first {fits} of {len(self.data)})"
         painter.drawText(QRectF(0, 0, width, 22), Qt.AlignmentFlag.AlignLeft,
-                         painter.fontMetrics().elidedText(self.title,
+                         painter.fontMetrics().elidedText(title,
                                                           Qt.TextElideMode.ElideRight, width))
         painter.setFont(self.font())
         if not self.data:
@@ -49,8 +55,6 @@ class BarChart(QWidget):
                              Qt.AlignmentFlag.AlignCenter, "nothing in this range")
             return
         metrics = painter.fontMetrics()
-        top = 26.0
-        fits = max(1, int((height - top) / (metrics.height() + 2)))
         data = self.data[:fits]  # no overlapping rows when space is short (tooltip has all)
         label_w = min(width * 0.62, max(metrics.horizontalAdvance(lbl)
                                         for lbl, _v, _a in data) + 10)

@@ -119,7 +119,7 @@ class DecisionPanel(QWidget):
         self.exception_outcome.addItems([o.replace("_", " ") for o in EXCEPTION_OUTCOMES])
         self.exception_reason = ReasonEdit()
         self.exception_reason.setObjectName("exceptionReason")
-        self.exception_reason.setPlaceholderText("Reason in your words, then Enter (Esc cancels)")
+        self.exception_reason.setPlaceholderText("Why, in your words")
         self.exception_reason.submitted.connect(self._submit_exception)
         ex.addWidget(self.exception_outcome)
         ex.addWidget(self.exception_reason)
@@ -192,14 +192,16 @@ class DecisionPanel(QWidget):
                             f"({view.policy_sha256[:10]})")
         # The button says what Enter does.
         money_words = f" {format_money(amount)}" if amount else ""
-        if unit.resolution is Resolution.HOLD:
+        if unit.resolution is Resolution.PHOTOS_REQUIRED:
+            self._enter_words = "Take the claim's photos first (Space)"
+        elif unit.resolution is Resolution.HOLD:
             self._enter_words = "Enter: to the hold shelf\n(a supervisor settles it)"
         elif waiting:
             self._enter_words = f"Enter: send for approval\n({words.lower()}{money_words})"
         else:
             self._enter_words = f"Enter: {words.lower()}{money_words}"
         self.accept_button.setText(self._enter_words)
-        self.set_enabled(True)
+        self.set_enabled(unit.resolution is not Resolution.PHOTOS_REQUIRED)
 
     def open_exception(self) -> None:
         if self.view is None:
@@ -207,7 +209,7 @@ class DecisionPanel(QWidget):
         self.exception_box.show()
         self.exception_reason.setFocus()
         # While the exception is written, Enter sends it (not the policy's outcome).
-        self.accept_button.setText("Enter: send the exception for approval (Esc: back)")
+        self.accept_button.setText("Enter: send the exception\n(Esc: back)")
 
     def close_exception(self) -> None:
         self.exception_reason.clear()

@@ -50,6 +50,10 @@ class _Progress(QObject):
     changed = Signal(int, int)
 
 
+# Short words for the approval kinds (a chart label has little room).
+KIND_WORDS = {"refund_over_threshold": "refund over limit", "policy_exception": "exception",
+              "hold": "hold"}
+
 class ReportsPage(QWidget):
     refreshed = Signal()
     imported = Signal(object)  # ImportReport
@@ -133,6 +137,8 @@ class ReportsPage(QWidget):
                                    self.style_chart, self.throughput_chart,
                                    self.approval_chart)):
             grid.addWidget(chart, n // 3, n % 3)
+        for chart in (self.style_chart, self.throughput_chart):
+            chart.setMinimumHeight(250)  # room for its eight rows; the page scrolls
         layout.addLayout(grid, 1)
 
         self.can_view = allowed(user.role, Action.VIEW_REPORTS)
@@ -196,7 +202,7 @@ class ReportsPage(QWidget):
                                    for s in k.styles[:8]])
         self.throughput_chart.set_data([(f"{t.inspector} ({t.units})", t.per_hour)
                                         for t in k.throughput[:8]])
-        self.approval_chart.set_data([(kind.replace("_", " "), n)
+        self.approval_chart.set_data([(KIND_WORDS.get(kind, kind.replace("_", " ")), n)
                                       for kind, n in k.requests.items()])
 
     def save_pdf(self) -> Path | None:
