@@ -54,7 +54,9 @@ class UsersView(QWidget):
         self.change_role = QPushButton("Change role")
         self.reset_pin = QPushButton("Reset PIN (unlocks)")
         self.toggle_active = QPushButton("Deactivate / activate")
-        for b in (self.create_button, self.change_role, self.reset_pin, self.toggle_active):
+        self.unlock = QPushButton("Unlock")
+        for b in (self.create_button, self.change_role, self.reset_pin, self.unlock,
+                  self.toggle_active):
             buttons.addWidget(b)
         buttons.addStretch(1)
         self.create_button.clicked.connect(self._create)
@@ -64,6 +66,8 @@ class UsersView(QWidget):
         self.reset_pin.clicked.connect(lambda: self._act(
             lambda u: self._users.reset_pin(self._admin, u.username, self.pin.text()),
             "PIN reset"))
+        self.unlock.clicked.connect(lambda: self._act(
+            lambda u: self._users.unlock(self._admin, u.username), "unlocked"))
         self.toggle_active.clicked.connect(lambda: self._act(
             lambda u: self._users.set_active(self._admin, u.username, not u.active),
             "activation changed"))
