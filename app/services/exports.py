@@ -27,6 +27,7 @@ from app import audit
 from app.clock import Clock
 from app.domain.enums import DecisionStatus, Resolution
 from app.errors import EnvironmentFault
+from app.files import spreadsheet_safe
 from app.lifecycle import Op, check
 from app.permissions import Action, require
 from app.services.auth import SignedInUser, require_current
@@ -199,10 +200,11 @@ class ExportService:
                               + ".json"),
                     json.dumps(record, indent=2, sort_keys=True).encode()))
             table = io.StringIO()
-            writer = csv.DictWriter(table, fieldnames=CSV_COLUMNS, lineterminator="\n")
+            # RFC 4180 line ends: a cell holding \r or \n is quoted, never split in two.
+            writer = csv.DictWriter(table, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
             writer.writeheader()
             for record in records:
-                writer.writerow({k: record[k] for k in CSV_COLUMNS})
+                writer.writerow({k: spreadsheet_safe(record[k]) for k in CSV_COLUMNS})
             paths.append(_write_atomic(outbox / batch.csv_name, table.getvalue().encode()))
             batch.written_at = self._clock.now()
             audit.append(s, at=batch.written_at, action="export.written", actor=batch.user,

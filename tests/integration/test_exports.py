@@ -155,3 +155,40 @@ def test_two_desks_exporting_at_once_hand_over_each_decision_once(
     finally:
         for e in engines:
             e.dispose()
+
+
+FORMULAS = ["=cmd|' /C calc'!A0", "+SUM(1)", "-2+3", "@sum(1,2)", "\tHYPERLINK(1)",
+            "\r=1+1"]
+
+
+@pytest.mark.parametrize("formula", FORMULAS)
+def test_no_cell_of_the_settlements_csv_runs_in_a_spreadsheet(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path, formula: str) -> None:
+    """OWASP's CSV-injection rule on the file the back office opens: a customer's email and
+    a SKU that start like a formula are written with a leading apostrophe; money stays a
+    number."""
+    from models import Customer, OrderLine
+    sf = session_factory
+    [decided] = _decide(sf, clock, 1)
+    with sf() as s:
+        item = s.get(Decision, decided).item  # type: ignore[union-attr]
+        line = s.get(OrderLine, item.order_line_id)
+        assert line is not None
+        customer = s.get(Customer, line.order.customer_id)
+        assert customer is not None
+        customer.email, line.sku = formula, formula[:40]
+        s.commit()
+    outbox = tmp_path / "outbox"
+    OfficeExports(ExportService(sf, clock, "OFFICE-1"), office_user(sf)).export(outbox)
+    [path] = outbox.glob("settlements-*.csv")
+    with path.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    row = next(r for r in rows if int(r["decision_id"]) == decided)
+    assert row["customer_email"] == "'" + formula and row["sku"] == "'" + formula[:40]
+    for cells in rows:  # no cell anywhere starts like a formula, numbers aside
+        for name, cell in cells.items():
+            if cell[:1] in ("=", "+", "@", "\t", "\r") or (
+                    cell[:1] == "-" and not cell[1:].replace(".", "").isdigit()):
+                raise AssertionError(f"{name}: {cell!r}")
+    assert float(row["refund"]) > 0  # money is still a number
