@@ -76,7 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     aud = sub.add_parser("audit", help="audit log tools")
     aud_sub = aud.add_subparsers(dest="audit_command", metavar="ACTION", parser_class=_Parser)
-    verify = aud_sub.add_parser("verify", help="check the audit log's hash chain")
+    verify = aud_sub.add_parser("verify", help="check the audit log's hash chain, the rows' "
+                                "seals, and the chain against heads kept elsewhere")
+    verify.add_argument("--expect-head", metavar="SEQ:HASH", default=None,
+                        help="a head recorded elsewhere (e.g. printed on a document)")
+    verify.add_argument("--anchors", type=Path, metavar="DIR", default=None,
+                        help="a folder of export batches and authorization logs: the heads "
+                        "they carry")
     _add_db(verify)
 
     authlog = sub.add_parser("authlog", help="print the authorization log (PDF) for a range")
@@ -287,11 +293,22 @@ def _cmd_audit(services: Services, args: argparse.Namespace) -> int:
     if args.audit_command != "verify":
         raise UsageError("audit: choose an action: verify")
     from app import audit
+    from app.anchors import parse_head, read_anchors
     from app.services.uow import UnitOfWork
 
+    expect: list[tuple[str, int, str]] = []
+    if args.expect_head:
+        seq, digest = parse_head(args.expect_head)
+        expect.append(("the expected head", seq, digest))
+    if args.anchors is not None:
+        found = read_anchors(args.anchors)
+        if not found:
+            raise BadInput(f"--anchors {args.anchors}: no export batch or authorization log "
+                           "with an audit head in it")
+        expect += found
     with UnitOfWork(services.session_factory) as uow:
-        result = audit.verify(uow.session)
-    _print_json(result)
+        result = audit.verify(uow.session, expect)
+    _print_json({**dataclasses.asdict(result), "anchors": len(expect)})
     if not result.ok:
         print(f"error: audit log broken: {result.message}", file=sys.stderr)
         return 1

@@ -36,6 +36,9 @@ class AuthLogEntry:
     thumbnails: tuple[Path, ...] = ()
 
 
+HEAD_MARK = "returnbench audit head"
+
+
 @dataclass(frozen=True)
 class ChainHead:
     seq: int
@@ -52,6 +55,8 @@ def render_authorization_log(entries: list[AuthLogEntry], start: dt.date, end: d
     doc = SimpleDocTemplate(buffer, pagesize=LETTER, leftMargin=0.6 * inch,
                             rightMargin=0.6 * inch, topMargin=0.6 * inch,
                             bottomMargin=0.7 * inch, title="ReturnBench authorization log",
+                            # The chain's head, readable from the file itself (an anchor).
+                            subject=f"{HEAD_MARK} {chain.seq}:{chain.hash}",
                             author="ReturnBench")
     story: list[object] = [
         Paragraph("Authorization log", styles["Title"]),

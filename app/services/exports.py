@@ -206,6 +206,15 @@ class ExportService:
             for record in records:
                 writer.writerow({k: spreadsheet_safe(record[k]) for k in CSV_COLUMNS})
             paths.append(_write_atomic(outbox / batch.csv_name, table.getvalue().encode()))
+            # The audit chain's head as this batch leaves: an anchor outside the database
+            # (`audit verify --anchors OUTBOX` checks the chain against it).
+            seq, digest = audit.head(s)
+            paths.append(_write_atomic(
+                outbox / f"batch-{batch.id:06d}.json",
+                json.dumps({"batch": batch.id, "csv": batch.csv_name,
+                            "decisions": [r["decision_id"] for r in records],
+                            "audit_head": {"seq": seq, "hash": digest}},
+                           indent=2).encode()))
             batch.written_at = self._clock.now()
             audit.append(s, at=batch.written_at, action="export.written", actor=batch.user,
                          station=self._station, entity="export_batch", entity_id=batch.id,

@@ -16,6 +16,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.orm.exc import StaleDataError
 
+from app import audit
 from app.errors import Contention, DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -50,6 +51,7 @@ class UnitOfWork:
         return self._session
 
     def __enter__(self) -> Self:
+        audit.install()  # the chain and the row seals ride on every commit
         self._session = self._session_factory()
         return self
 

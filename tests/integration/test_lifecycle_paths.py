@@ -91,7 +91,8 @@ class Bench:
 
     def export(self) -> list[dict[str, Any]]:
         report = self.exports.export(self.outbox, self.maria)
-        return [json.loads(p.read_text()) for p in report.files if p.suffix == ".json"]
+        return [json.loads(p.read_text()) for p in report.files
+                if p.name.startswith("decision-")]  # not the batch manifest
 
     def jobs(self, station: str | None = None) -> list[tuple[str, PrintJobStatus]]:
         with self.sf() as s:
