@@ -163,9 +163,23 @@ def _date(text: str) -> dt.date:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date YYYY-MM-DD") from exc
 
 
+_VALUE_OPTIONS = ("--db", "--station", "--camera", "--printer")
+
+
 def is_command_line(argv: Sequence[str]) -> bool:
-    """True when argv names a command (or asks for help) rather than opening the app."""
-    return any(a in _HANDLERS or a in _PURE or a in ("-h", "--help") for a in argv)
+    """True when argv names a command, asks for help, or holds any word that is not an
+    option (a mistyped command is refused as a command, never opens a window)."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg in _VALUE_OPTIONS:
+            skip = True
+            continue
+        if arg in ("-h", "--help") or not arg.startswith("-"):
+            return True
+    return False
 
 
 def _add_db(p: argparse.ArgumentParser) -> None:

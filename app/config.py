@@ -9,7 +9,7 @@ from pathlib import Path
 
 import platformdirs
 
-from app.errors import DataDirUnwritable
+from app.errors import BadInput, DataDirUnwritable
 
 APP_NAME = "ReturnBench"
 DATA_DIR_ENV = "RETURNBENCH_DATA_DIR"
@@ -58,10 +58,14 @@ def default_db_url(data_dir: Path) -> str:
 def load_settings(db_url: str | None = None, station: str | None = None,
                   camera: str | None = None, printer: str | None = None) -> Settings:
     data_dir = default_data_dir()
+    name = (station or os.environ.get(STATION_ENV) or socket.gethostname()[:40]).strip()
+    if not name or len(name) > 40 or not name.isprintable():
+        raise BadInput(f"Station name {name[:60]!r}: 1 to 40 printable characters "
+                       "(--station or RETURNBENCH_STATION)")
     return Settings(
         data_dir=data_dir,
         db_url=db_url or os.environ.get(DB_ENV) or default_db_url(data_dir),
-        station=station or os.environ.get(STATION_ENV) or socket.gethostname()[:40],
+        station=name,
         photo_root=data_dir / "photos",
         camera=camera or os.environ.get(CAMERA_ENV) or None,
         printer=printer or os.environ.get(PRINTER_ENV) or None,

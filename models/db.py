@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.errors import BadInput, DatabaseUnavailable, SchemaTooNew
@@ -29,8 +29,9 @@ def make_engine(url: str) -> Engine:
     """An engine for `url`; SQLite gets WAL, foreign keys and a busy timeout."""
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise BadInput(f"Database URL {url!r} is not valid: {exc}") from exc
+        parsed.port  # noqa: B018 - a port that is not a number fails here, not at connect
+    except (ArgumentError, ValueError) as exc:
+        raise BadInput(f"Database URL {url[:200]!r} is not valid: {exc}") from exc
     if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() in (
         "",
         "psycopg2",
@@ -139,8 +140,13 @@ def check_connection(engine: Engine) -> None:
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
+            if engine.dialect.name == "sqlite":  # reads the file's header: is it SQLite?
+                conn.execute(text("PRAGMA schema_version"))
     except OperationalError as exc:
         raise DatabaseUnavailable(_operational_message(engine, exc)) from exc
+    except DatabaseError as exc:
+        raise BadInput(f"{engine.url.database or engine.url}: not a ReturnBench database "
+                       "(not an SQLite file); give another --db") from exc
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -18,6 +18,7 @@ import numpy as np
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from app.errors import BadInput, EnvironmentFault
+from app.files import image_size_problem
 
 THUMB_WIDTH = 320
 JPEG_QUALITY = 90
@@ -35,6 +36,9 @@ class StoredPhoto:
 
 
 def open_photo(data: bytes) -> Image.Image:
+    too_big = image_size_problem(data)
+    if too_big:
+        raise BadInput(f"This photo is too big to open: {too_big}.")
     try:
         opened = Image.open(io.BytesIO(data))
         opened.load()  # a truncated file fails here, not later

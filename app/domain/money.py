@@ -8,16 +8,23 @@ CENT = Decimal("0.01")
 ZERO = Decimal("0.00")
 
 
+# The largest amount anything here can be: more is a typo, or an attack on the parser.
+MAX_AMOUNT = Decimal("10000000")
+
+
 def money(value: str | int | Decimal) -> Decimal:
-    """Parse a money amount exactly (strings or Decimals, never floats)."""
+    """Parse a money amount exactly (strings or Decimals, never floats), at most
+    9,999,999.99 either way; anything else is a ValueError that names it."""
     if isinstance(value, float):  # pragma: no cover - guarded by type hints too
         raise TypeError("money must not be a float")
+    if isinstance(value, str) and len(value.strip()) > 20:
+        raise ValueError(f"not a money amount: {value.strip()[:20]!r}… (too long)")
     try:
         amount = Decimal(value)
     except (InvalidOperation, ValueError) as exc:
         raise ValueError(f"not a money amount: {value!r}") from exc
-    if not amount.is_finite():
-        raise ValueError(f"not a money amount: {value!r}")
+    if not amount.is_finite() or abs(amount) >= MAX_AMOUNT:
+        raise ValueError(f"not a money amount: {value!r} (at most 9,999,999.99)")
     return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 

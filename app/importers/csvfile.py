@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from app.errors import BadInput
 
 Getter = Callable[[str], str]
+MAX_BYTES = 50_000_000  # sizes are bounded before any work starts
+MAX_ROWS = 200_000
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,9 @@ def read_rows(data: bytes, required: tuple[str, ...], what: str,
               errors: list[RowError]) -> Iterator[tuple[int, Getter]]:
     """(line, get) for each non-blank row; a row the CSV reader cannot read ends the file
     with an error in `errors`."""
+    if len(data) > MAX_BYTES:
+        raise BadInput(f"The file is {len(data) // 1_000_000} MB; an import takes at most "
+                       f"{MAX_BYTES // 1_000_000} MB: split it.")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -50,6 +55,7 @@ def read_rows(data: bytes, required: tuple[str, ...], what: str,
         raise BadInput(f"Not {what}: no column " + ", ".join(missing)
                        + f" (found {', '.join(h.strip() for h in header[:8])}...).")
     start = 2  # the line the next row starts on
+    rows = 0
     while True:
         try:
             raw = next(reader)
@@ -61,6 +67,9 @@ def read_rows(data: bytes, required: tuple[str, ...], what: str,
         line, start = start, reader.line_num + 1
         if not any(cell.strip() for cell in raw):
             continue
+        rows += 1
+        if rows > MAX_ROWS:
+            raise BadInput(f"More than {MAX_ROWS:,} rows: split the file.")
 
         def get(name: str, raw: list[str] = raw) -> str:
             i = columns.get(column_key(name))

@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from app.domain.bounds import date_in_range
 from app.domain.enums import Carrier, RequestedResolution, ReturnReason
 from app.importers.csvfile import Getter, RowError, parse_rows
 from app.importers.shopify import parse_timestamp
@@ -48,6 +49,9 @@ class ParsedRma:
     units: list[ParsedUnit] = field(default_factory=list)
 
 
+MAX_UNITS = 50  # units of one SKU on one RMA row (checked before any is built)
+
+
 def _enum_value(text: str) -> str:
     return "_".join(text.strip().lower().replace("-", " ").split())
 
@@ -56,9 +60,13 @@ def _date(text: str, what: str) -> dt.date | None:
     if not text:
         return None
     try:
-        return dt.date.fromisoformat(text.strip()[:10])
+        day = dt.date.fromisoformat(text.strip()[:10])
     except ValueError:
-        raise ValueError(f"{what} {text!r} is not a date like 2026-05-11") from None
+        raise ValueError(f"{what} {text[:40]!r} is not a date like 2026-05-11") from None
+    problem = date_in_range(day)
+    if problem:
+        raise ValueError(f"{what} {problem}")
+    return day
 
 
 def parse_rmas(data: bytes) -> tuple[list[ParsedRma], list[RowError], int]:
@@ -90,9 +98,10 @@ def _row(get: Getter, line: int, rmas: dict[str, ParsedRma],
         raise ValueError(f"RMA {number}: requested {get('Requested')!r} is not one of "
                          + ", ".join(r.value for r in RequestedResolution)) from None
     quantity_text = get("Quantity") or "1"
-    if not quantity_text.isdigit() or int(quantity_text) < 1:
-        raise ValueError(f"RMA {number}: Quantity {quantity_text!r} is not a whole number "
-                         "of at least 1")
+    if not quantity_text.isdigit() or len(quantity_text) > 4 \
+            or not 1 <= int(quantity_text) <= MAX_UNITS:
+        raise ValueError(f"RMA {number}: Quantity {quantity_text[:20]!r} is not a whole "
+                         f"number from 1 to {MAX_UNITS}")
     size = get("Exchange size") or None
     if requested is RequestedResolution.EXCHANGE and not size:
         raise ValueError(f"RMA {number}: an exchange needs the Exchange size")

@@ -20,11 +20,13 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from app.domain.bounds import date_in_range
 from app.domain.enums import Brand, CustomerTier
 from app.domain.money import ZERO, money
 from app.importers.csvfile import Getter, RowError, parse_rows
 
 # The columns we read, as Shopify names them (matched without regard to case or spaces).
+MAX_QUANTITY = 50  # dresses on one order line; more is a typo (or an attack)
 REQUIRED = ("Name", "Email", "Lineitem quantity", "Lineitem price", "Lineitem sku")
 ORDER_LEVEL = ("Email", "Created at", "Subtotal", "Shipping", "Taxes", "Total", "Currency",
                "Billing Name", "Shipping Name", "Shipping Zip", "Billing Zip", "Phone",
@@ -66,12 +68,16 @@ class ParsedOrder:
 
 
 def parse_timestamp(text: str) -> dt.datetime:
-    text = text.strip()
+    text = text.strip()[:40]
     for fmt in _TIMESTAMP_FORMATS:
         try:
-            return dt.datetime.strptime(text, fmt).astimezone(dt.UTC)
-        except ValueError:
+            moment = dt.datetime.strptime(text, fmt).astimezone(dt.UTC)
+        except (ValueError, OverflowError):
             continue
+        problem = date_in_range(moment.date())
+        if problem:
+            raise ValueError(f"timestamp {problem}")
+        return moment
     raise ValueError(f"timestamp {text!r} is not like 2025-05-11 09:55:16 -0400 "
                      "(the offset is needed)")
 
@@ -99,7 +105,9 @@ def our_order_number(name: str, brand: Brand) -> str:
     the shape our scanners and labels know."""
     digits = "".join(_DIGITS.findall(name))
     if not digits:
-        raise ValueError(f"order Name {name!r} has no number in it")
+        raise ValueError(f"order Name {name[:40]!r} has no number in it")
+    if len(digits.lstrip("0")) > 9:
+        raise ValueError(f"order Name {name[:40]!r}: more than 9 digits is no order number")
     return f"{BRAND_PREFIX[brand]}-{int(digits):05d}"
 
 
@@ -154,13 +162,16 @@ def _order_row(get: Getter, name: str, line: int, brand: Brand | None,
     sku = get("Lineitem sku")
     if not sku:
         raise ValueError(f"order {name}: line item has no SKU (the bench needs it)")
-    try:
-        quantity = int(get("Lineitem quantity"))
-    except ValueError:
-        raise ValueError(f"order {name}: Lineitem quantity {get('Lineitem quantity')!r} "
-                         "is not a whole number") from None
+    text = get("Lineitem quantity")
+    if not text.isdigit() or len(text) > 4:
+        raise ValueError(f"order {name}: Lineitem quantity {text[:20]!r} is not a whole "
+                         f"number from 1 to {MAX_QUANTITY}")
+    quantity = int(text)
     if quantity < 1:
         raise ValueError(f"order {name}: Lineitem quantity must be at least 1")
+    if quantity > MAX_QUANTITY:
+        raise ValueError(f"order {name}: Lineitem quantity {quantity} is more than "
+                         f"{MAX_QUANTITY} dresses on one line: a typo?")
     price = parse_money(get("Lineitem price"), "Lineitem price")
     compare_at = parse_money(get("Lineitem compare at price"), "Lineitem compare at price")
     discount = parse_money(get("Lineitem discount"), "Lineitem discount")
@@ -196,6 +207,10 @@ def _order_row(get: Getter, name: str, line: int, brand: Brand | None,
             subtotal=parse_money(get("Subtotal"), "Subtotal"),
             shipping=parse_money(get("Shipping"), "Shipping"),
             taxes=parse_money(get("Taxes"), "Taxes"))
+        same = next((o for o in orders.values() if o.number == order.number), None)
+        if same is not None:  # "#3001" and "#30-01" both read as KP-03001
+            raise ValueError(f"order {name}: reads as {order.number}, like order "
+                             f"{same.source_name} (line {same.line}); rename one")
         orders[name] = order
         first_row[name] = {k: get(k) for k in ORDER_LEVEL}
     else:

@@ -15,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from app.domain.bounds import date_in_range
 from app.domain.enums import (
     CustomerTier,
     DamageCause,
@@ -140,9 +141,13 @@ class _Reader:
         if v is None:
             return None
         try:
-            return dt.date.fromisoformat(v)
+            day = dt.date.fromisoformat(v)
         except ValueError as exc:
             raise CaseError(f"{self._p(key)}: must be a date YYYY-MM-DD") from exc
+        problem = date_in_range(day)
+        if problem:
+            raise CaseError(f"{self._p(key)}: {problem}")
+        return day
 
     def moment(self, key: str, required: bool = True) -> dt.datetime | None:
         v = self.string(key, required)
@@ -154,6 +159,9 @@ class _Reader:
             raise CaseError(f"{self._p(key)}: must be an ISO 8601 date and time") from exc
         if parsed.tzinfo is None:
             raise CaseError(f"{self._p(key)}: needs a time zone offset (e.g. -07:00)")
+        problem = date_in_range(parsed.date())
+        if problem:
+            raise CaseError(f"{self._p(key)}: {problem}")
         return parsed
 
     def day(self, key: str, required: bool = True) -> dt.date | None:

@@ -39,9 +39,15 @@ def decision_to_json(decision: Decision) -> dict[str, Any]:
     }
 
 
+MAX_CASE_BYTES = 5_000_000
+
+
 def decide_file(case_path: Path, policy_ref: str | None) -> dict[str, Any]:
     """Read a case file, decide it under `policy_ref` (or the case's own policy)."""
     try:
+        if case_path.stat().st_size > MAX_CASE_BYTES:
+            raise CaseError(f"{case_path}: more than {MAX_CASE_BYTES // 1_000_000} MB: not a "
+                            "case file")
         data = json.loads(case_path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise BadInput(f"Case file {case_path} not found.") from exc
@@ -49,6 +55,10 @@ def decide_file(case_path: Path, policy_ref: str | None) -> dict[str, Any]:
         raise BadInput(f"Case file {case_path} cannot be read: {exc}") from exc
     except json.JSONDecodeError as exc:
         raise CaseError(f"{case_path}: not valid JSON (line {exc.lineno}: {exc.msg})") from exc
+    except RecursionError as exc:
+        raise CaseError(f"{case_path}: JSON nested too deep to be a case") from exc
+    except ValueError as exc:  # e.g. an integer of thousands of digits
+        raise CaseError(f"{case_path}: not a case: {str(exc)[:120]}") from exc
     case = parse_case(data)
     ref = policy_ref or case.policy
     if not ref:

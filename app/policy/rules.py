@@ -58,11 +58,16 @@ class Policy:
     text: str
 
 
+MAX_POLICY_NUMBER = 3660  # days or hours: ten years at most; more is a typo
+
+
 def _int(v: Any) -> int:
     if isinstance(v, bool) or not isinstance(v, int):
         raise ValueError("must be a whole number")
     if v < 0:
         raise ValueError("must not be negative")
+    if v > MAX_POLICY_NUMBER:
+        raise ValueError(f"{v} is more than {MAX_POLICY_NUMBER:,}: a typo?")
     return v
 
 
@@ -183,6 +188,19 @@ def _build(v: dict[str, dict[str, Any]], raw: bytes, source: str) -> Policy:
         tiers = frozenset(CustomerTier(t) for t in r["store_credit_tiers"])
     except ValueError as exc:
         raise PolicyError(f"{source}: refund.store_credit_tiers: {exc}") from exc
+    # Numbers that contradict each other: a due time shorter than its target, a range
+    # upside down. Refused like any other broken policy.
+    contradictions = [
+        (r["target_business_days"] > r["due_business_days"],
+         f"refund.target_business_days ({r['target_business_days']}) is later than "
+         f"refund.due_business_days ({r['due_business_days']})"),
+        (v["sla"].get("tier3_min_hours", 0) > v["sla"].get("tier3_max_hours", MAX_POLICY_NUMBER),
+         "sla.tier3_min_hours is more than sla.tier3_max_hours"),
+        (c["min_photos"] > 20, f"claim.min_photos ({c['min_photos']}) is more than 20"),
+    ]
+    for broken, words in contradictions:
+        if broken:
+            raise PolicyError(f"{source}: {words}")
     for key in p.get("assumed", []):
         section, _, name = key.partition(".")
         if name not in _SCHEMA.get(section, {}):

@@ -14,6 +14,7 @@ import numpy as np
 import zxingcpp
 
 from app.errors import BadInput
+from app.files import MAX_IMAGE_BYTES, image_size_problem
 from app.scanning.classify import ScanResult, classify
 
 # Our labels: DataMatrix and Code128; carriers: Code128 (UPS, FedEx, USPS, GS1-128),
@@ -38,7 +39,13 @@ def load_image(path: Path) -> np.ndarray[Any, Any]:
     """Read an image file in grey; a missing, corrupt or truncated file is refused."""
     if not path.is_file():
         raise BadInput(f"{path}: no such image file.")
+    if path.stat().st_size > MAX_IMAGE_BYTES:
+        raise BadInput(f"{path}: more than {MAX_IMAGE_BYTES // 1_000_000} MB: not a label "
+                       "picture.")
     data = np.fromfile(str(path), dtype=np.uint8)
+    too_big = image_size_problem(data.tobytes())
+    if too_big:
+        raise BadInput(f"{path}: too big to open: {too_big}.")
     image = cv2.imdecode(data, cv2.IMREAD_GRAYSCALE) if data.size else None
     if image is None:
         raise BadInput(f"{path}: not an image, or the file is damaged; take the picture again.")

@@ -143,7 +143,7 @@ def test_cli_rejects_the_row_and_exits_2(tmp_path: Path) -> None:
     orders.write_bytes(export_csv(_good_rows()))
     number = rma_number(2025, 731)
     rmas.write_bytes(_csv([{"RMA": number, "Order": "#1001", "SKU": "KP-EVG-1069-LIL-8",
-                            "Reason": "sizing", "Delivered on": "2999-01-01"}]))
+                            "Reason": "sizing", "Delivered on": "2099-01-01"}]))
 
     def cli(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run([sys.executable, "main.py", *args, "--db", db], cwd=ROOT,
@@ -156,5 +156,5 @@ def test_cli_rejects_the_row_and_exits_2(tmp_path: Path) -> None:
     result = cli("import-rmas", str(rmas))
     assert result.returncode == 2
     assert "nothing imported; 1 row rejected" in result.stdout
-    assert f"rejected line 2: RMA {number}: Delivered on 2999-01-01 is in the future" \
+    assert f"rejected line 2: RMA {number}: Delivered on 2099-01-01 is in the future" \
         in result.stderr

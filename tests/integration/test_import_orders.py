@@ -203,7 +203,8 @@ def test_cli_exit_codes_and_rejected_rows_on_stderr(tmp_path: Path) -> None:
 
     result = cli("import-orders", str(bad), "--format", "shopify")
     assert result.returncode == 2
-    assert "line 4: order #1001: Lineitem quantity must be at least 1" in result.stderr
+    assert "line 4: order #1001: Lineitem quantity '-1' is not a whole number from 1 to 50" \
+        in result.stderr
     assert "Traceback" not in result.stderr
     result = cli("import-orders", str(good), "--format", "shopify")
     assert result.returncode == 0, result.stderr
