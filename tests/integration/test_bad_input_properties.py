@@ -47,12 +47,12 @@ NASTY = st.one_of(
 def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
     if isinstance(value, dict):
         for k, v in value.items():
-            yield prefix + (k,)
-            yield from _paths(v, prefix + (k,))
+            yield (*prefix, k)
+            yield from _paths(v, (*prefix, k))
     elif isinstance(value, list):
         for i, v in enumerate(value):
-            yield prefix + (i,)
-            yield from _paths(v, prefix + (i,))
+            yield (*prefix, i)
+            yield from _paths(v, (*prefix, i))
 
 
 PATHS = list(_paths(EXAMPLE))
