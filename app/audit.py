@@ -151,11 +151,15 @@ def _write_pending(session: Session) -> None:
     pending = session.info.pop(_PENDING, None) or []
     sealed = session.info.pop(_SEALS, None) or {}
     now = dt.datetime.now(dt.UTC)
+    # A seal names who wrote the row: the transaction's own actor, when it has one.
+    actor = next((ev["actor"] for ev in pending if ev["actor"]), None)
+    station = next((ev["station"] for ev in pending if ev["station"]), None)
     for row in sealed.values():
         if row.id is None:
             continue
         pending.append({"at": pending[-1]["at"] if pending else now, "action": "row.sealed",
-                        "actor": None, "station": None, "entity": type(row).__tablename__,
+                        "actor": actor, "station": station,
+                        "entity": type(row).__tablename__,
                         "entity_id": str(row.id), "payload": {"sha256": row_digest(row)}})
     if not pending:
         return

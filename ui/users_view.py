@@ -61,7 +61,8 @@ class UsersView(QWidget):
         buttons.addStretch(1)
         self.create_button.clicked.connect(self._create)
         self.change_role.clicked.connect(lambda: self._act(
-            lambda u: self._users.set_role(self._admin, u.username, Role(self.role.currentData())),
+            lambda u: self._users.set_role(self._admin, u.username, Role(self.role.currentData()),
+                                           self.pin.text() or None),
             "role changed"))
         self.reset_pin.clicked.connect(lambda: self._act(
             lambda u: self._users.reset_pin(self._admin, u.username, self.pin.text()),

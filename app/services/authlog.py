@@ -16,7 +16,7 @@ from app.errors import BadInput
 from app.permissions import Action, require
 from app.policy.rules import Policy, load_policy
 from app.services.approvals import ApprovalService
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.uow import UnitOfWork
 from app.views import ApprovalView
 from models import Inspection, Photo, ReturnAuthorization, ReturnItem
@@ -33,7 +33,14 @@ class AuthorizationLogService:
         self._load_policy = policy_loader
 
     def render_for(self, user: SignedInUser, start: dt.date, end: dt.date) -> bytes:
+        """The log, printed by `user` (allowed now, as on file) and recorded as printed."""
         require(user.role, Action.PRINT_AUTHORIZATION_LOG)
+        with UnitOfWork(self._sf) as uow:
+            require_current(uow.session, user, Action.PRINT_AUTHORIZATION_LOG)
+            audit.append(uow.session, at=self._clock.now(), action="authlog.printed",
+                         actor=user.username, entity="authlog",
+                         entity_id=f"{start.isoformat()}..{end.isoformat()}")
+            uow.commit()
         return self.render(start, end, user.display_name)
 
     def render(self, start: dt.date, end: dt.date, printed_by: str = "command line") -> bytes:

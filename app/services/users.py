@@ -18,7 +18,7 @@ from app.domain.enums import Role
 from app.errors import BadInput, NotFound
 from app.permissions import Action, require
 from app.security import hash_pin
-from app.services.auth import SignedInUser, check_pin_rule, require_current
+from app.services.auth import PRIVILEGED, SignedInUser, check_pin_rule, require_current
 from app.services.uow import UnitOfWork
 from models import User
 
@@ -53,13 +53,7 @@ class UserService:
                     pin: str) -> UserRow:
         require(admin.role, Action.MANAGE_USERS)
         role = Role(role)
-        username = username.strip().lower()
-        if not USERNAME_RE.match(username):
-            raise BadInput("User name: 2-40 lower-case letters, digits, dot, dash or "
-                           "underscore, starting with a letter.")
-        if len(display_name.strip()) < 2:
-            raise BadInput("Give the person's name as it should appear on screen.")
-        check_pin_rule(pin, role)
+        username = _checked(username, display_name, pin, role)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -80,13 +74,7 @@ class UserService:
         """Set up this warehouse: the first admin of a database with nobody in it (no demo
         data either). Once; after that an admin adds users."""
         from models import AppMeta
-        username = username.strip().lower()
-        if not USERNAME_RE.match(username):
-            raise BadInput("User name: 2-40 lower-case letters, digits, dot, dash or "
-                           "underscore, starting with a letter.")
-        if len(display_name.strip()) < 2:
-            raise BadInput("Give the admin's name as it should appear on screen.")
-        check_pin_rule(pin, Role.ADMIN)
+        username = _checked(username, display_name, pin, Role.ADMIN)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -115,14 +103,25 @@ class UserService:
             uow.commit()
             return UserRow(user.username, user.display_name, user.role, True, None)
 
-    def set_role(self, admin: SignedInUser, username: str, role: Role) -> None:
+    def set_role(self, admin: SignedInUser, username: str, role: Role,
+                 pin: str | None = None) -> None:
+        """A new role. Raised to supervisor, manager or admin, the user needs a PIN of
+        six digits or more: the new PIN comes with the change (the old one may be
+        shorter; its hash cannot tell)."""
         role = Role(role)
 
         def change(s: Session, user: User) -> dict[str, object]:
             if user.role is Role.ADMIN and role is not Role.ADMIN:
                 self._keep_an_admin(s, user)
+            raised = role in PRIVILEGED and user.role not in PRIVILEGED
+            if raised and not pin:
+                raise BadInput(f"A {role.value} signs in with a PIN of 6 to 12 digits: give "
+                               f"{user.username} a new PIN with the change.")
+            if pin:
+                check_pin_rule(pin, role)
+                user.pin_hash = hash_pin(pin)
             before, user.role = user.role, role
-            return {"from": before.value, "to": role.value}
+            return {"from": before.value, "to": role.value, "new_pin": bool(pin)}
         self._change(admin, username, "user.role_changed", change)
 
     def reset_pin(self, admin: SignedInUser, username: str, pin: str) -> None:
@@ -180,3 +179,14 @@ class UserService:
                      station=self._station, entity="user", entity_id=user.username,
                      payload=payload)
 
+
+def _checked(username: str, display_name: str, pin: str, role: Role) -> str:
+    """A new user's name, screen name and PIN checked; the user name as stored."""
+    username = username.strip().lower()
+    if not USERNAME_RE.match(username):
+        raise BadInput("User name: 2-40 lower-case letters, digits, dot, dash or "
+                       "underscore, starting with a letter.")
+    if len(display_name.strip()) < 2:
+        raise BadInput("Give the person's name as it should appear on screen.")
+    check_pin_rule(pin, role)
+    return username

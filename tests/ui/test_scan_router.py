@@ -49,6 +49,20 @@ def _burst(qtbot, text: str, delay_ms: int, end: Qt.Key = Qt.Key.Key_Return) -> 
     qtbot.keyClick(_focus(), end, delay=half)
 
 
+def _inspecting(qtbot, services: Services, number: str):  # type: ignore[no-untyped-def]
+    """Ines signed in, the parcel scanned as a scanner sends it, Inspect open (F2)."""
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "1111")  # Ines
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    _burst(qtbot, number, 5)
+    qtbot.waitUntil(lambda: number in _receipts(services), timeout=3000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_F2)
+    qtbot.waitUntil(shell.inspect.hasFocus, timeout=2000)
+    return shell
+
+
 @pytest.mark.parametrize("delay_ms", [0, 5, 20])
 @pytest.mark.parametrize("page", list(PAGES))
 def test_a_burst_on_any_page_receives_the_parcel(qtbot, services: Services, page: str,  # type: ignore[no-untyped-def]
@@ -73,15 +87,7 @@ def test_a_scan_on_inspect_with_a_half_done_form_keeps_it_and_receives_the_next(
         qtbot, services: Services) -> None:
     first = _simple_refund_rma(services)
     nxt = next(n for n in _numbers(services, 3) if n != first)
-    window = _window(qtbot, services)
-    _sign_in(qtbot, window, 2, "1111")  # Ines
-    shell = window.shell
-    assert shell is not None
-    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
-    _burst(qtbot, first, 5)
-    qtbot.waitUntil(lambda: first in _receipts(services), timeout=3000)
-    qtbot.keyClick(_focus(), Qt.Key.Key_F2)
-    qtbot.waitUntil(shell.inspect.hasFocus, timeout=2000)
+    shell = _inspecting(qtbot, services, first)
     # A person grades B (a key, then a pause): a hotkey.
     qtbot.keyClick(shell.inspect, Qt.Key.Key_2)
     qtbot.wait(120)
@@ -134,15 +140,7 @@ def test_the_dress_tag_scanned_on_inspect_answers_matches_the_order(  # type: ig
         line = rma.items[0].order_line
         assert line is not None
         sku = line.sku
-    window = _window(qtbot, services)
-    _sign_in(qtbot, window, 2, "1111")  # Ines
-    shell = window.shell
-    assert shell is not None
-    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
-    _burst(qtbot, number, 5)
-    qtbot.waitUntil(lambda: number in _receipts(services), timeout=3000)
-    qtbot.keyClick(_focus(), Qt.Key.Key_F2)
-    qtbot.waitUntil(shell.inspect.hasFocus, timeout=2000)
+    shell = _inspecting(qtbot, services, number)
     qtbot.keyClick(shell.inspect, Qt.Key.Key_2)  # grade B: M is still to answer
     qtbot.wait(120)
     assert shell.inspect.forms[1].matches_order is None
