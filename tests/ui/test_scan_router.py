@@ -50,7 +50,8 @@ def _burst(qtbot, text: str, delay_ms: int, end: Qt.Key = Qt.Key.Key_Return) -> 
 
 
 def _inspecting(qtbot, services: Services, number: str):  # type: ignore[no-untyped-def]
-    """Ines signed in, the parcel scanned as a scanner sends it, Inspect open (F2)."""
+    """Ines signed in, the parcel scanned as a scanner sends it, Inspect open (F2). The
+    window and its shell: the caller keeps the window (the shell dies with it)."""
     window = _window(qtbot, services)
     _sign_in(qtbot, window, 2, "1111")  # Ines
     shell = window.shell
@@ -60,7 +61,7 @@ def _inspecting(qtbot, services: Services, number: str):  # type: ignore[no-unty
     qtbot.waitUntil(lambda: number in _receipts(services), timeout=3000)
     qtbot.keyClick(_focus(), Qt.Key.Key_F2)
     qtbot.waitUntil(shell.inspect.hasFocus, timeout=2000)
-    return shell
+    return window, shell
 
 
 @pytest.mark.parametrize("delay_ms", [0, 5, 20])
@@ -87,7 +88,7 @@ def test_a_scan_on_inspect_with_a_half_done_form_keeps_it_and_receives_the_next(
         qtbot, services: Services) -> None:
     first = _simple_refund_rma(services)
     nxt = next(n for n in _numbers(services, 3) if n != first)
-    shell = _inspecting(qtbot, services, first)
+    _window_kept, shell = _inspecting(qtbot, services, first)
     # A person grades B (a key, then a pause): a hotkey.
     qtbot.keyClick(shell.inspect, Qt.Key.Key_2)
     qtbot.wait(120)
@@ -140,7 +141,7 @@ def test_the_dress_tag_scanned_on_inspect_answers_matches_the_order(  # type: ig
         line = rma.items[0].order_line
         assert line is not None
         sku = line.sku
-    shell = _inspecting(qtbot, services, number)
+    _window_kept, shell = _inspecting(qtbot, services, number)
     qtbot.keyClick(shell.inspect, Qt.Key.Key_2)  # grade B: M is still to answer
     qtbot.wait(120)
     assert shell.inspect.forms[1].matches_order is None
