@@ -8,11 +8,23 @@ import re
 from dataclasses import dataclass
 
 from app.scanning import checksums
-from app.scanning.codes import ORDER_RE, RMA_RE, plate_check_ok, rma_check_ok
+from app.scanning.codes import (
+    ORDER_PREFIX,
+    ORDER_RE,
+    RMA_RE,
+    plate_check_ok,
+    rma_check_ok,
+)
 
 GS = "\x1d"
 AIM_RE = re.compile(r"^\][A-Za-z][0-9A-Za-z]")
 KINDS = ("rma", "order", "item", "ups", "fedex", "usps", "dhl", "sscc")
+
+
+# A shop order name: "#" and up to 8 digits, or up to 6 bare digits (longer bare digits
+# are carriers' tracking numbers).
+SHOP_NAME_RE = re.compile(r"^(#\d{1,8}|\d{1,6})$")
+SHOP_NAME = "shop order name"
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,12 @@ def classify(raw: str) -> ScanResult:
         found.append(Candidate("rma", text, False, "ReturnBench RMA"))
     elif text.startswith("IT-"):
         found.append(Candidate("item", text, plate_check_ok(text), "ReturnBench item label"))
+    elif SHOP_NAME_RE.match(text):
+        # The shop's own order name, as the packing slip prints it ("#7001", "7001"): our
+        # number in each brand (KP-07001, ST-07001); the lookup says when both exist.
+        seq = int(text.lstrip("#"))
+        found += [Candidate("order", f"{prefix}-{seq:05d}", True, SHOP_NAME)
+                  for prefix in ORDER_PREFIX.values()]
     found += _gs1(parts)
     found += _tracking(text)
     unique: dict[tuple[str, str], Candidate] = {}

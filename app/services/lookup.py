@@ -24,7 +24,7 @@ from app.domain.enums import (
 from app.errors import BadInput, NotFound
 from app.policy.calendar import local_date
 from app.policy.rules import Policy, load_policy
-from app.scanning.classify import Candidate, ScanResult, classify
+from app.scanning.classify import SHOP_NAME, Candidate, ScanResult, classify
 from app.services.uow import UnitOfWork
 from models import (
     Customer,
@@ -141,10 +141,9 @@ class LookupService:
         if problem:
             return LookupResult(scan, None, problem)
         with UnitOfWork(self._sf) as uow:
-            for candidate in scan.valid:
-                view = self._find(uow.session, candidate)
-                if view is not None:
-                    return LookupResult(scan, view, None)
+            _scan, _rma, view, problem = self.find_in(uow.session, raw)
+            if view is not None or problem:
+                return LookupResult(scan, view, problem)
         kinds = " / ".join(dict.fromkeys(KIND_WORDS[c.kind] for c in scan.valid))
         return LookupResult(scan, None, f"No return found for {kinds} {scan.text}: search by "
                             "customer name, email or order, or hold the parcel.")
@@ -162,13 +161,15 @@ class LookupService:
         if len(needle) < 3:
             raise BadInput("Type at least 3 letters of a name, email or order number.")
         pattern = f"%{needle.lower()}%"
+        # The shop's order name ("#7001") is our number in either shop (KP-07001).
+        shop = [c.value for c in classify(needle).valid if c.format == SHOP_NAME]
         with UnitOfWork(self._sf) as uow:
             rows = uow.session.execute(
                 select(Order, Customer, ReturnAuthorization.number)
                 .join(Customer, Order.customer_id == Customer.id)
                 .outerjoin(ReturnAuthorization, ReturnAuthorization.order_id == Order.id)
                 .where(or_(Customer.name.ilike(pattern), Customer.email.ilike(pattern),
-                           Order.number.ilike(pattern)))
+                           Order.number.ilike(pattern), Order.number.in_(shop)))
                 .order_by(ReturnAuthorization.number.is_(None), Order.placed_at.desc())
                 .limit(limit)).all()
             return [SearchHit(o.number, rma, c.name, c.email, o.placed_at.date())
@@ -183,6 +184,15 @@ class LookupService:
         problem = scan.problem()
         if problem:
             return scan, None, None, problem
+        shop_names = [c for c in scan.valid if c.format == SHOP_NAME]
+        if len(shop_names) > 1:
+            hits = [(c, f) for c in shop_names
+                    if (f := self._find_rows(session, c, lock)) is not None]
+            if len(hits) > 1:  # "#7001" in both shops: say which, choose none
+                names = " and ".join(f"{order.number} ({order.brand.value}, "
+                                     f"{order.customer.name})" for _c, (order, _r) in hits)
+                return scan, None, None, (f"{scan.text} names two orders: {names}. Scan the "
+                                          "return label, or type our order number.")
         for candidate in scan.valid:
             found = self._find_rows(session, candidate, lock)
             if found is not None:
