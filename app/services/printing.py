@@ -394,8 +394,12 @@ class PrintService:
             else:
                 job.status, job.last_error = PrintJobStatus.FAILED, error
                 message = error
+            # Sending is the queuing user's job going out (a retry included): name them.
+            queued_by = uow.session.scalar(select(AuditEvent.actor).where(
+                AuditEvent.action == "print.queued", AuditEvent.entity == "print_job",
+                AuditEvent.entity_id == str(job_id)).limit(1))
             audit.append(uow.session, at=now, action=f"print.{job.status.value}",
-                         actor=None, station=self._station, entity="print_job",
+                         actor=queued_by, station=self._station, entity="print_job",
                          entity_id=job_id, payload={"printer": printer.name,
                                                     "reference": reference, "error": error})
             uow.commit()
