@@ -1,4 +1,5 @@
-"""Cold start to a usable window (sign-in shown), offscreen, on an existing demo database.
+"""Cold start to a usable window (sign-in shown), offscreen, on an existing demo database
+(made with `demo-data` first; the very first start of an empty database is timed apart).
 
 Runs the real app N times as a new process and reports percentiles of (a) the time from
 exec to the window shown and (b) the whole process wall time, exit included; the baseline is
@@ -32,8 +33,15 @@ def main() -> None:
         first = subprocess.run([sys.executable, "main.py"], cwd=ROOT, env=env,
                                capture_output=True, text=True, check=True)
         first_wall = (time.perf_counter() - t0) * 1000
-        print(f"first start (creates the DB, loads 2,000 demo orders): wall {first_wall:.0f} ms,"
-              f" {first.stdout.strip()}")
+        print(f"first start (creates the DB, shows the first-start choice): wall "
+              f"{first_wall:.0f} ms, {first.stdout.strip()}")
+        t0 = time.perf_counter()
+        subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "2000", "--seed",
+                        "7", "--db", f"sqlite:///{tmp}/demo.db"], cwd=ROOT, env=env,
+                       capture_output=True, text=True, check=True)
+        print(f"demo-data (2,000 orders) into a new database: "
+              f"{(time.perf_counter() - t0) * 1000:.0f} ms")
+        env["RETURNBENCH_DB"] = f"sqlite:///{tmp}/demo.db"
         ready, wall, baseline = [], [], []
         for _ in range(RUNS):
             t0 = time.perf_counter()
