@@ -30,6 +30,7 @@ from app.domain.enums import (
     PhotoSlot,
     ReturnReason,
 )
+from app.domain.money import format_money
 from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from app.files import read_input
 from app.services.approvals import ApprovalService
@@ -43,7 +44,7 @@ from app.services.inspection import (
 from app.services.lookup import ReturnItemView, ReturnView
 from app.services.printing import PrintService
 from app.services.unsaved import UnsavedWork
-from app.views import PhotoView
+from app.views import ApprovalView, PhotoView
 from ui.banner import LEVELS, Banner, Level
 from ui.decision_panel import DecisionPanel
 from ui.override_dialog import OverrideDialog
@@ -609,12 +610,12 @@ class InspectPage(QWidget):
             level = Level.OK if answered.status.value == "approved" else Level.WARN
             self.banner.show_message(level, f"#{answered.id} {answered.status.value} by "
                                      f"{answered.answered_by}.")
-            self._rows_as_they_stand()
+            self._rows_as_they_stand(answered)
         self.setFocus()
 
-    def _rows_as_they_stand(self) -> None:
+    def _rows_as_they_stand(self, answered: ApprovalView) -> None:
         """The items' states after an answer given here: no row still reads "awaiting
-        approval" once it is answered."""
+        approval" once it is answered, and the panel says what the answer was."""
         view = self.session.refresh_parcel()
         if view is None or self.view is None or view.rma_number != self.view.rma_number:
             return
@@ -622,8 +623,11 @@ class InspectPage(QWidget):
         for row, it in enumerate(view.items):
             if it.unit_no not in self.forms \
                     and it.decision_status is not DecisionStatus.AWAITING_APPROVAL:
-                self._done_text[it.unit_no] = "Answered: now " \
-                    + it.decision_status.value.replace("_", " ") + "."
+                asked = (answered.requested_outcome or answered.kind.value).replace("_", " ")
+                self._done_text[it.unit_no] = (
+                    f"#{answered.id} {answered.status.value} by {answered.answered_by}: "
+                    f"{asked} {format_money(answered.amount)} asked; the item is now "
+                    + it.decision_status.value.replace("_", " ") + ".")
             if self.units.item(row) is not None:
                 self.units.item(row).setText(self._unit_text(it))
         self._sync_form()

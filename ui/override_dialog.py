@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.domain.enums import ApprovalLevel, Role
+from app.domain.enums import ApprovalKind, ApprovalLevel, Role
 from app.domain.money import format_money
 from app.errors import ReturnBenchError
 from app.services.approvals import (
@@ -43,9 +43,14 @@ class OverrideDialog(QDialog):
             f"<b>#{request.id} {request.kind.value.replace('_', ' ')}</b>: "
             f"{format_money(request.amount)} on {request.rma_number}"
             + (f" item {request.unit_no}" if request.unit_no else "")
-            + f"<br/>“{request.reason}” — {request.requested_by}<br/>"
-            f"Needs a <b>{request.level.value}</b>.")
+            # Only an exception's reason is the requester's words; the others are the
+            # policy's, accepted at the bench.
+            + (f"<br/>“{request.reason}” — {request.requested_by}<br/>"
+               if request.kind is ApprovalKind.POLICY_EXCEPTION else
+               f"<br/>Policy: {request.reason} (accepted by {request.requested_by})<br/>")
+            + f"Needs a <b>{request.level.value}</b>.")
         summary.setWordWrap(True)
+        self.setMinimumWidth(560)  # room for the reason when an error line shows too
         self.who = QComboBox()
         for person in people:
             if person.role in roles:

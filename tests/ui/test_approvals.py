@@ -95,7 +95,8 @@ def test_override_at_the_bench(qtbot, services: Services) -> None:  # type: igno
     assert window.user_label.text() == "User: Ines Moreno (inspector)"  # still signed in
     # The row says what the item is now, not "awaiting approval".
     assert "[decided]" in inspect.units.item(0).text(), inspect.units.item(0).text()
-    assert inspect.panel.outcome.text().startswith("Answered: now decided")
+    assert inspect.panel.outcome.text().startswith("#") and "approved by Sam Whitfield" in \
+        inspect.panel.outcome.text() and inspect.panel.outcome.text().endswith("now decided.")
 
 
 def test_admin_creates_a_user_in_settings(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
