@@ -167,12 +167,17 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
                               ).fetchone()[0]
     env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
            "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"}
-    app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--camera", str(camera)],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL, text=True)
-    try:
+    def start() -> subprocess.Popen[str]:
+        """The bench app, signed in as Ines."""
+        app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--camera",
+                                str(camera)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE, text=True)
         _focus_window(display)
         _sign_in_as_ines(display)
+        return app
+
+    app = start()
+    try:
         _xdo(display, "type", "--delay", "5", number)
         _xdo(display, "key", "Return")
         time.sleep(0.5)
@@ -192,7 +197,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
         assert _wait(draft, 15, "the draft with its photo") == ("C", 1)
     finally:
         app.kill()  # SIGKILL: no clean shutdown, nothing flushed on exit
-        app.wait(timeout=10)
+        app.communicate(timeout=10)
     with sqlite3.connect(db) as conn:
         form = conn.execute("SELECT checklist, damage_severity, damage_cause FROM inspections "
                             "WHERE is_draft = 1").fetchone()
@@ -201,12 +206,8 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
     assert (tmp_path / "data" / "photos" / sha[:2] / sha[2:4] / f"{sha}.jpg").exists()
     # The next start: after sign-in, Receive lists the unfinished inspection; Ctrl+1
     # resumes it on Inspect with its draft (W then marks the same draft worn).
-    app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--camera", str(camera)],
-                           cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.PIPE, text=True)
+    app = start()
     try:
-        _focus_window(display)
-        _sign_in_as_ines(display)
         _xdo(display, "key", "ctrl+1")
         time.sleep(0.8)
         _xdo(display, "key", "w")
