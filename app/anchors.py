@@ -9,8 +9,9 @@ import re
 from pathlib import Path
 
 from app.errors import BadInput
+from app.views import HEAD_MARK
 
-_PDF_HEAD = re.compile(rb"returnbench audit head (\d{1,12}):([0-9a-f]{64})")
+_PDF_HEAD = re.compile(re.escape(HEAD_MARK).encode() + rb" (\d{1,12}):([0-9a-f]{64})")
 _GIVEN = re.compile(r"(\d{1,12}):([0-9a-f]{64})")
 MAX_FILES = 100_000
 

@@ -109,9 +109,6 @@ def install() -> None:
         _installed = True
 
 
-_install = install
-
-
 def _collect_seals(session: Session, _context: object) -> None:
     """Remember the business rows this flush wrote; they are sealed at commit."""
     seals = session.info.setdefault(_SEALS, {})
@@ -133,7 +130,7 @@ def append(
 ) -> None:
     """Add one event to the caller's transaction. It is chained and written just before
     the transaction commits (see `_write_pending`), and vanishes with a rollback."""
-    _install()
+    install()
     session.info.setdefault(_PENDING, []).append({
         "at": at.astimezone(dt.UTC), "action": action, "actor": actor, "station": station,
         "entity": entity, "entity_id": None if entity_id is None else str(entity_id),
@@ -146,7 +143,7 @@ def _write_pending(session: Session) -> None:
     last moment, so benches committing at once queue on it only for the length of a
     commit, not of their whole transaction; two benches never extend the chain from the
     same entry."""
-    if session.info.get(_SEALS) or session.new or session.dirty:
+    if session.new or session.dirty or session.deleted:
         session.flush()  # ids for new rows; seals for what this transaction wrote
     pending = session.info.pop(_PENDING, None) or []
     sealed = session.info.pop(_SEALS, None) or {}

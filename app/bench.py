@@ -15,6 +15,7 @@ from typing import Any
 from app.clock import Clock
 from app.domain.enums import (
     ApprovalStatus,
+    DamageSeverity,
     DecisionStatus,
     PhotoSlot,
     PrintJobStatus,
@@ -401,6 +402,8 @@ class BenchSession:
         if todo:
             return Screen(WARN, "Not decided yet. Answer " + "; ".join(todo) + ", then Enter.",
                           "bad", data={"saved": False, "missing": todo})
+        if all(f.damage_severity in (None, DamageSeverity.NONE) for f in graded.values()):
+            return None  # no damage, no claim: no photos to wait for (and no preview)
         try:
             view = self._s.decisions.preview(self.parcel.rma_number, graded)
         except DatabaseUnavailable:

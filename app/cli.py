@@ -256,19 +256,14 @@ def _cmd_create_admin(services: Services, args: argparse.Namespace) -> int:
     from app.services.demo_data import database_is_empty
 
     display = args.name or args.username
-    if database_is_empty(services.session_factory):
-        pin = _read_pin(f"PIN for {args.username} (6 to 12 digits): ")
-        if pin != _read_pin("The same PIN again: "):
-            raise BadInput("The two PINs differ: nothing was created.")
-        row = services.users.create_first_admin(args.username, display, pin)
-        first = True
-    else:
-        admin = _operator(services, args, Action.MANAGE_USERS)
-        pin = _read_pin(f"PIN for the new admin {args.username} (6 to 12 digits): ")
-        if pin != _read_pin("The same PIN again: "):
-            raise BadInput("The two PINs differ: nothing was created.")
-        row = services.users.create_user(admin, args.username, display, Role.ADMIN, pin)
-        first = False
+    first = database_is_empty(services.session_factory)
+    # After the first admin, an admin signs in first (before the new PIN is asked).
+    admin = None if first else _operator(services, args, Action.MANAGE_USERS)
+    pin = _read_pin(f"PIN for the new admin {args.username} (6 to 12 digits): ")
+    if pin != _read_pin("The same PIN again: "):
+        raise BadInput("The two PINs differ: nothing was created.")
+    row = services.users.create_first_admin(args.username, display, pin) if admin is None \
+        else services.users.create_user(admin, args.username, display, Role.ADMIN, pin)
     _print_json({"created": row.username, "role": row.role.value, "first_admin": first})
     return 0
 

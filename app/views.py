@@ -18,6 +18,9 @@ from app.domain.enums import (
     Resolution,
 )
 
+# How a document carries the audit chain's head ("returnbench audit head SEQ:HASH"):
+# written into the authorization log's PDF, read back by `audit verify --anchors`.
+HEAD_MARK = "returnbench audit head"
 
 @dataclass(frozen=True)
 class PhotoView:

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench import Screen
 from app.bootstrap import Services
 from app.notify import RECONNECTED
 from app.permissions import home_place
@@ -196,6 +197,9 @@ class Shell(QWidget):
         if screen is None:
             return
         self.notice.show_message(LEVELS[screen.level], screen.message)
+        self._sound(screen)
+
+    def _sound(self, screen: Screen) -> None:
         if screen.sound == "good":
             self._sounds.good()
         else:
@@ -214,17 +218,13 @@ class Shell(QWidget):
         draft, and the banner says so)."""
         on_inspect = self.pages.currentWidget() is self.inspect
         screen = self.session.scan(code, self.inspect.current_unit() if on_inspect else None)
-        if "tag" not in screen.data:
-            self.notice.clear()  # a new parcel: the last one's news is old
         if "tag" in screen.data:  # the dress's own SKU tag answered "matches the order"
             if not on_inspect:
                 self.nav.setCurrentRow(1)
             self.inspect.show_tag(screen)
-            if screen.sound == "good":
-                self._sounds.good()
-            else:
-                self._sounds.bad()
+            self._sound(screen)
             return
+        self.notice.clear()  # a new parcel: the last one's news is old
         if self.nav.currentRow() != 0:
             self.nav.setCurrentRow(0)
         self.receive.show_scan(code, screen)

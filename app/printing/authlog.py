@@ -25,7 +25,7 @@ from reportlab.platypus import (
 )
 
 from app.domain.money import format_money
-from app.views import ApprovalView
+from app.views import HEAD_MARK, ApprovalView
 
 
 @dataclass(frozen=True)
@@ -34,9 +34,6 @@ class AuthLogEntry:
     audit_seq: int | None  # the audit entry of the answer (or of the request if pending)
     audit_hash: str | None
     thumbnails: tuple[Path, ...] = ()
-
-
-HEAD_MARK = "returnbench audit head"
 
 
 @dataclass(frozen=True)

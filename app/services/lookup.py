@@ -136,17 +136,9 @@ class LookupService:
 
     def lookup(self, raw: str) -> LookupResult:
         """Classify a scan and find its return; `problem` says in words why not."""
-        scan = classify(raw)
-        problem = scan.problem()
-        if problem:
-            return LookupResult(scan, None, problem)
         with UnitOfWork(self._sf) as uow:
-            _scan, _rma, view, problem = self.find_in(uow.session, raw)
-            if view is not None or problem:
-                return LookupResult(scan, view, problem)
-        kinds = " / ".join(dict.fromkeys(KIND_WORDS[c.kind] for c in scan.valid))
-        return LookupResult(scan, None, f"No return found for {kinds} {scan.text}: search by "
-                            "customer name, email or order, or hold the parcel.")
+            scan, _rma, view, problem = self.find_in(uow.session, raw)
+        return LookupResult(scan, view, problem)
 
     def find_return(self, raw: str) -> ReturnView:
         """The return (or order) a code names; NotFound says why not."""
@@ -184,16 +176,22 @@ class LookupService:
         problem = scan.problem()
         if problem:
             return scan, None, None, problem
+        # A shop's order name ("#7001") is tried in every shop at once: two hits are
+        # named and neither is chosen.
         shop_names = [c for c in scan.valid if c.format == SHOP_NAME]
-        if len(shop_names) > 1:
-            hits = [(c, f) for c in shop_names
-                    if (f := self._find_rows(session, c, lock)) is not None]
-            if len(hits) > 1:  # "#7001" in both shops: say which, choose none
-                names = " and ".join(f"{order.number} ({order.brand.value}, "
-                                     f"{order.customer.name})" for _c, (order, _r) in hits)
-                return scan, None, None, (f"{scan.text} names two orders: {names}. Scan the "
-                                          "return label, or type our order number.")
+        hits = [(c, f) for c in shop_names
+                if (f := self._find_rows(session, c, lock)) is not None]
+        if len(hits) > 1:
+            names = " and ".join(f"{order.number} ({order.brand.value}, "
+                                 f"{order.customer.name})" for _c, (order, _r) in hits)
+            return scan, None, None, (f"{scan.text} names two orders: {names}. Scan the "
+                                      "return label, or type our order number.")
+        if hits:
+            candidate, (order, rma) = hits[0]
+            return scan, rma, self._view(session, order, rma, candidate.kind), None
         for candidate in scan.valid:
+            if candidate.format == SHOP_NAME:
+                continue  # tried above
             found = self._find_rows(session, candidate, lock)
             if found is not None:
                 order, rma = found
@@ -209,12 +207,6 @@ class LookupService:
         return self._view(session, rma.order, rma, matched_by, receipt)
 
     # --- finding --------------------------------------------------------------------
-    def _find(self, session: Session, c: Candidate) -> ReturnView | None:
-        found = self._find_rows(session, c)
-        if found is None:
-            return None
-        return self._view(session, found[0], found[1], c.kind)
-
     def _find_rows(self, session: Session, c: Candidate, lock: bool = False
                    ) -> tuple[Order, ReturnAuthorization | None] | None:
         if c.kind == "order":

@@ -251,7 +251,8 @@ class PrintService:
                                         f"approval-{approval_id}/{unit_no}/{kind}",
                                         station=station)
             if station == self._station and fresh:
-                out.append(self._send(job_id, printer, f"{kind}-{number}-{unit_no}"))
+                out.append(self._send(job_id, printer, f"{kind}-{number}-{unit_no}",
+                                      user.username))
                 continue
             with UnitOfWork(self._sf) as uow:
                 job = uow.session.get(PrintJob, job_id)
@@ -289,7 +290,7 @@ class PrintService:
         printer = self._printer_factory(self.printer_spec())
         sent = 0
         for job_id in waiting:
-            if self._send(job_id, printer, None).status is not PrintJobStatus.SENT:
+            if self._send(job_id, printer, None, None).status is not PrintJobStatus.SENT:
                 break
             sent += 1
         return sent
@@ -343,7 +344,7 @@ class PrintService:
                 assert job is not None
                 if job.status is PrintJobStatus.SENT:
                     return PrintOutcome(job_id, job.status, f"Label sent to {job.printer}.")
-        return self._send(job_id, printer, title)
+        return self._send(job_id, printer, title, user.username)
 
     @retrying
     def _queue(self, kind: LabelKind, printer: Printer, payload: bytes, title: str,
@@ -370,7 +371,8 @@ class PrintService:
             uow.commit()
             return job.id, True
 
-    def _send(self, job_id: int, printer: Printer, title: str | None) -> PrintOutcome:
+    def _send(self, job_id: int, printer: Printer, title: str | None,
+              actor: str | None) -> PrintOutcome:
         """Send a stored job. A job is sent at most once per call; if the database goes
         away after the printer took it, the job stays queued and may print twice; a
         duplicate label is the lesser harm than a lost one."""
@@ -394,12 +396,14 @@ class PrintService:
             else:
                 job.status, job.last_error = PrintJobStatus.FAILED, error
                 message = error
-            # Sending is the queuing user's job going out (a retry included): name them.
-            queued_by = uow.session.scalar(select(AuditEvent.actor).where(
-                AuditEvent.action == "print.queued", AuditEvent.entity == "print_job",
-                AuditEvent.entity_id == str(job_id)).limit(1))
+            # Sending is the queuing user's job going out: the caller names them; a retry
+            # of the waiting queue (`actor` None) finds them in the job's queued entry.
+            if actor is None:
+                actor = uow.session.scalar(select(AuditEvent.actor).where(
+                    AuditEvent.action == "print.queued", AuditEvent.entity == "print_job",
+                    AuditEvent.entity_id == str(job_id)).limit(1))
             audit.append(uow.session, at=now, action=f"print.{job.status.value}",
-                         actor=queued_by, station=self._station, entity="print_job",
+                         actor=actor, station=self._station, entity="print_job",
                          entity_id=job_id, payload={"printer": printer.name,
                                                     "reference": reference, "error": error})
             uow.commit()

@@ -19,8 +19,9 @@ from app.errors import BadInput, NotFound
 from app.permissions import Action, require
 from app.security import hash_pin
 from app.services.auth import PRIVILEGED, SignedInUser, check_pin_rule, require_current
+from app.services.demo_data import DEMO_META_KEY
 from app.services.uow import UnitOfWork
-from models import User
+from models import AppMeta, User
 
 SETUP_KEY = "warehouse_set_up"  # app_meta: when and where the first admin was made
 USERNAME_RE = re.compile(r"^[a-z][a-z0-9._-]{1,39}$")
@@ -73,12 +74,11 @@ class UserService:
     def create_first_admin(self, username: str, display_name: str, pin: str) -> UserRow:
         """Set up this warehouse: the first admin of a database with nobody in it (no demo
         data either). Once; after that an admin adds users."""
-        from models import AppMeta
         username = _checked(username, display_name, pin, Role.ADMIN)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
-            if s.get(AppMeta, "demo_data") is not None:
+            if s.get(AppMeta, DEMO_META_KEY) is not None:
                 raise BadInput("This database holds demo data: set up the warehouse in a "
                                "new, empty database.")
             # The marker row is the lock: two first starts at once set up one admin.
