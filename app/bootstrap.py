@@ -9,27 +9,13 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.bench import BenchServices, BenchSession
-from app.camera.photostore import PhotoStore
 from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
 from app.notify import Handler, Listener, supports_notify
-from app.services.approvals import ApprovalService
-from app.services.auth import AuthService
-from app.services.authlog import AuthorizationLogService
-from app.services.claims import ClaimsService
-from app.services.decisions import DecisionService
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
-from app.services.exports import ExportService
-from app.services.holds import HoldService
-from app.services.imports import ImportService
-from app.services.inspection import InspectionService
-from app.services.lookup import LookupService
-from app.services.printing import PrintService
-from app.services.receiving import ReceivingService
-from app.services.reports import ReportService
 from app.services.unsaved import UnsavedWork
 from app.services.uow import UnitOfWork
-from app.services.users import UserService
+from app.wiring import StationServices, wire
 from models import Station
 from models.db import check_connection, describe, make_engine, make_session_factory, upgrade
 
@@ -40,25 +26,13 @@ FIRST_START_DEMO_SEED = 7
 
 
 @dataclass
-class Services:
+class Services(StationServices):
+    """This station's services, with the settings, database and clock they run on."""
+
     settings: Settings
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Clock
-    auth: AuthService
-    lookup: LookupService
-    decisions: DecisionService
-    receiving: ReceivingService
-    approvals: ApprovalService
-    users: UserService
-    printing: PrintService
-    inspection: InspectionService
-    claims: ClaimsService
-    holds: HoldService
-    imports: ImportService
-    exports: ExportService
-    reports: ReportService
-    authlog: AuthorizationLogService
 
     @property
     def database_label(self) -> str:
@@ -106,34 +80,10 @@ def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
     upgrade(engine)
     session_factory = make_session_factory(engine)
     clock = clock or SystemClock()
-    lookup = LookupService(session_factory, clock)
-    auth = AuthService(session_factory, clock, settings.station)
-    inspection = InspectionService(session_factory, clock, settings.station,
-                                   PhotoStore(settings.photo_root))
-    printing = PrintService(session_factory, clock, settings.station,
-                            settings.default_printer)
-    approvals = ApprovalService(session_factory, clock, settings.station, auth,
-                                printing=printing)
-    return Services(
-        settings=settings,
-        engine=engine,
-        session_factory=session_factory,
-        clock=clock,
-        auth=auth,
-        lookup=lookup,
-        decisions=DecisionService(session_factory, clock, settings.station),
-        receiving=ReceivingService(session_factory, clock, settings.station, lookup),
-        approvals=approvals,
-        users=UserService(session_factory, clock, settings.station),
-        printing=printing,
-        inspection=inspection,
-        claims=ClaimsService(session_factory, clock, settings.station, inspection),
-        holds=HoldService(session_factory, clock, settings.station),
-        imports=ImportService(session_factory, clock, settings.station),
-        exports=ExportService(session_factory, clock, settings.station),
-        reports=ReportService(session_factory, clock),
-        authlog=AuthorizationLogService(session_factory, clock, approvals, inspection.store),
-    )
+    station = wire(session_factory, clock, settings.station, settings.photo_root,
+                   settings.default_printer)
+    return Services(settings=settings, engine=engine, session_factory=session_factory,
+                    clock=clock, **station.as_fields())
 
 
 def register_station(session_factory: sessionmaker[Session], name: str, clock: Clock) -> None:

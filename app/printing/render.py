@@ -54,11 +54,18 @@ def render_pdf(layout: Layout, title: str = "ReturnBench label") -> bytes:
             grid = datamatrix_modules(el.data)
             m = el.module * dot
             for r, row in enumerate(grid):
-                for col, on in enumerate(row):
-                    if on:
-                        c.rect((el.x + col * el.module) * dot,
-                               page_h - (el.y + (r + 1) * el.module) * dot, m, m,
-                               stroke=0, fill=1)
+                col = 0
+                while col < len(row):  # each run of dark modules in a row: one rectangle
+                    if not row[col]:
+                        col += 1
+                        continue
+                    end = col
+                    while end < len(row) and row[end]:
+                        end += 1
+                    c.rect((el.x + col * el.module) * dot,
+                           page_h - (el.y + (r + 1) * el.module) * dot, m * (end - col), m,
+                           stroke=0, fill=1)
+                    col = end
     c.showPage()
     c.save()
     return buffer.getvalue()

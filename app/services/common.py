@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.errors import NotFound
 from models import Order, ReturnAuthorization, ReturnItem, Station
@@ -19,14 +19,32 @@ def station_row(session: Session, name: str) -> Station:
     return station
 
 
+class StationId:
+    """A station's row id, read once (stations are never removed). A row this
+    transaction creates is not remembered until a later call finds it committed."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self._id: int | None = None
+
+    def __call__(self, session: Session) -> int:
+        if self._id is None:
+            found = session.scalar(select(Station.id).where(Station.name == self.name))
+            if found is None:
+                return station_row(session, self.name).id
+            self._id = int(found)
+        return self._id
+
+
 
 
 def load_rma(session: Session, number: str, for_update: bool = False) -> ReturnAuthorization:
     """An RMA with its items, order lines and customer; locked for the transaction when
     `for_update` (two benches never change one return at once)."""
     stmt = (select(ReturnAuthorization).where(ReturnAuthorization.number == number.upper())
-            .options(selectinload(ReturnAuthorization.items).selectinload(ReturnItem.order_line),
-                     selectinload(ReturnAuthorization.order).selectinload(Order.customer)))
+            .options(selectinload(ReturnAuthorization.items).joinedload(ReturnItem.order_line),
+                     joinedload(ReturnAuthorization.order, innerjoin=True)
+                     .joinedload(Order.customer, innerjoin=True)))
     if for_update:
         stmt = stmt.with_for_update(of=ReturnAuthorization)
     rma = session.scalars(stmt).one_or_none()

@@ -9,8 +9,10 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, replace
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -48,6 +50,9 @@ from models import (
     User,
 )
 
+if TYPE_CHECKING:
+    from app.services.demo_history import HistoryPlaces, HistorySummary
+
 DEMO_META_KEY = "demo_data"
 MAX_DEMO_ORDERS = 200_000
 
@@ -68,7 +73,7 @@ DEMO_USERS = (
     DemoUser("maria", "Maria Chen", Role.MANAGER, "444444"),
     DemoUser("adam", "Adam Novak", Role.ADMIN, "555555"),
 )
-DEMO_STATIONS = ("BENCH-01", "BENCH-02", "CLAIMS-01", "MANAGER-01")
+DEMO_STATIONS = ("BENCH-01", "BENCH-02", "BENCH-03", "CLAIMS-01", "MANAGER-01")
 
 US_SIZES = tuple(str(s) for s in range(0, 27, 2))
 COLOURS = (
@@ -114,13 +119,18 @@ class DemoSummary:
     rmas: int
     return_items: int
     users: int
+    history: HistorySummary | None = None
 
 
 def load_demo_data(
-    session_factory: sessionmaker[Session], *, orders: int, seed: int, today: dt.date
+    session_factory: sessionmaker[Session], *, orders: int, seed: int, today: dt.date,
+    history: HistoryPlaces | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> DemoSummary:
     """Fill a new, empty database with demo data (its published demo users included).
-    Refuses any database that holds anything: real people or data, or demo data already."""
+    Refuses any database that holds anything: real people or data, or demo data already.
+    With `history`, the last 60 days of the bench's work are played on it through the
+    services (`today` is then the warehouse's local date: the walk ends at its start)."""
     if orders < 1:
         raise BadInput("--orders must be at least 1")
     if orders > MAX_DEMO_ORDERS:
@@ -136,7 +146,18 @@ def load_demo_data(
                            "PINs, goes into a new, empty database only.")
         summary = _Generator(s, random.Random(seed), seed, today).run(orders)
         uow.commit()
-        return summary
+    if history is not None:
+        from app.services.demo_history import build_history  # it plays the services
+
+        played = build_history(session_factory, seed=seed, today=today, places=history,
+                               progress=progress)
+        with UnitOfWork(session_factory) as uow:
+            meta = uow.session.get(AppMeta, DEMO_META_KEY)
+            assert meta is not None
+            meta.value = json.dumps({**json.loads(meta.value), "history": asdict(played)})
+            uow.commit()
+        summary = replace(summary, history=played)
+    return summary
 
 
 def is_demo_database(session_factory: sessionmaker[Session]) -> bool:

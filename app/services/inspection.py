@@ -29,7 +29,7 @@ from app.errors import BadInput
 from app.lifecycle import Op, check
 from app.permissions import Action, require
 from app.services.auth import SignedInUser
-from app.services.common import load_rma, rma_unit, station_row
+from app.services.common import StationId, load_rma, rma_unit, station_row
 from app.services.decisions import InspectionInput
 from app.services.holds import require_hold
 from app.services.uow import UnitOfWork, retrying
@@ -104,6 +104,7 @@ class InspectionService:
         self._sf = session_factory
         self._clock = clock
         self._station = station
+        self._station_id = StationId(station)
         self.store = store
 
     # --- drafts ------------------------------------------------------------------
@@ -187,7 +188,7 @@ class InspectionService:
                           exposure_score=quality.brightness,
                           perceptual_hash=stored.perceptual_hash, annotations=[],
                           quality_override=not quality.ok, taken_by_id=user.id,
-                          station_id=station_row(s, self._station).id, taken_at=now)
+                          station_id=self._station_id(s), taken_at=now)
             s.add(photo)
             s.flush()
             self._flag_reuse(s, draft, photo, rma_number)
@@ -218,7 +219,7 @@ class InspectionService:
             check(op, item.reception_status, item.decision_status,
                   f"Item {unit_no} of {rma.number}")
             # A change: only the bench holding the unit may make it.
-            require_hold(s, rma.number, item, user.id, station_row(s, self._station).id,
+            require_hold(s, rma.number, item, user.id, self._station_id(s),
                          self._clock.now())
         draft = s.scalars(select(Inspection).where(
             Inspection.return_item_id == item.id, Inspection.is_draft.is_(True))
@@ -228,7 +229,7 @@ class InspectionService:
                                tags_attached=True, matches_order=True,
                                damage_severity=DamageSeverity.NONE, damage_cause=None,
                                inspector_id=user.id,
-                               station_id=station_row(s, self._station).id,
+                               station_id=self._station_id(s),
                                started_at=self._clock.now(), is_draft=True)
             s.add(draft)
             s.flush()

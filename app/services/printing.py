@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from app import audit
 from app.clock import Clock
@@ -24,7 +24,7 @@ from app.printing.printers import Printer, PrinterUnavailable, printer_from_sett
 from app.printing.render import render_pdf, render_zpl
 from app.scanning.codes import item_plate
 from app.services.auth import SignedInUser, require_current
-from app.services.common import load_rma, rma_unit, station_row
+from app.services.common import StationId, load_rma, rma_unit, station_row
 from app.services.labels_plan import labels_for
 from app.services.outcomes import current_decision
 from app.services.uow import UnitOfWork, retrying
@@ -102,6 +102,7 @@ class PrintService:
         self._sf = session_factory
         self._clock = clock
         self._station = station
+        self._station_id = StationId(station)
         self._default_printer = default_printer
         self._printer_factory = printer_factory
         self._load_policy = policy_loader
@@ -116,7 +117,8 @@ class PrintService:
             if line is None:
                 raise BadInput(f"Item {unit_no} of {rma.number} is an extra item with no "
                                "order line: hold it; it gets no item label.")
-            product = s.get(Product, line.product_id) if line.product_id else None
+            product = s.get(Product, line.product_id, options=[joinedload(Product.style)]) \
+                if line.product_id else None
             inspection = s.scalars(select(Inspection).where(
                 Inspection.return_item_id == item.id, Inspection.is_draft.is_(False))
                 .order_by(Inspection.id.desc()).limit(1)).first()
@@ -242,17 +244,23 @@ class PrintService:
             target = s.scalars(select(Station).where(Station.name == station)).one_or_none()
             spec = (target.printer if target is not None and target.printer
                     else self._default_printer)
+            keys = {f"approval-{approval_id}/{u}/{k}": (u, k) for u, k in plan}
+            queued = {d.key: int(d.result["job"]) for d in s.scalars(
+                select(CompletedRequest).where(CompletedRequest.key.in_(keys)))} \
+                if keys else {}
         printer = self._printer_factory(spec)
         out = []
-        for unit_no, kind in plan:
-            payload = self.render(number, unit_no, kind, printer.format)
-            job_id, fresh = self._queue(KIND_OF[kind], printer, payload,
-                                        f"{kind}-{number}-{unit_no}", user,
-                                        f"approval-{approval_id}/{unit_no}/{kind}",
-                                        station=station)
+        for key, (unit_no, kind) in keys.items():
+            if key in queued:  # the other side of the answer queued it already
+                job_id, fresh, payload = queued[key], False, b""
+            else:
+                payload = self.render(number, unit_no, kind, printer.format)
+                job_id, fresh = self._queue(KIND_OF[kind], printer, payload,
+                                            f"{kind}-{number}-{unit_no}", user, key,
+                                            station=station)
             if station == self._station and fresh:
                 out.append(self._send(job_id, printer, f"{kind}-{number}-{unit_no}",
-                                      user.username))
+                                      user.username, payload))
                 continue
             with UnitOfWork(self._sf) as uow:
                 job = uow.session.get(PrintJob, job_id)
@@ -344,7 +352,8 @@ class PrintService:
                 assert job is not None
                 if job.status is PrintJobStatus.SENT:
                     return PrintOutcome(job_id, job.status, f"Label sent to {job.printer}.")
-        return self._send(job_id, printer, title, user.username)
+            return self._send(job_id, printer, title, user.username)
+        return self._send(job_id, printer, title, user.username, payload)
 
     @retrying
     def _queue(self, kind: LabelKind, printer: Printer, payload: bytes, title: str,
@@ -357,7 +366,8 @@ class PrintService:
                 return int(done.result["job"]), False
             job = PrintJob(kind=kind, format=printer.format, payload=payload,
                            printer=printer.name, status=PrintJobStatus.QUEUED, attempts=0,
-                           station_id=station_row(s, station or self._station).id,
+                           station_id=station_row(s, station).id if station
+                           else self._station_id(s),
                            created_at=now)
             s.add(job)
             s.flush()
@@ -372,14 +382,16 @@ class PrintService:
             return job.id, True
 
     def _send(self, job_id: int, printer: Printer, title: str | None,
-              actor: str | None) -> PrintOutcome:
-        """Send a stored job. A job is sent at most once per call; if the database goes
-        away after the printer took it, the job stays queued and may print twice; a
-        duplicate label is the lesser harm than a lost one."""
-        with UnitOfWork(self._sf) as uow:
-            job = uow.session.get(PrintJob, job_id)
-            assert job is not None
-            payload = job.payload
+              actor: str | None, payload: bytes | None = None) -> PrintOutcome:
+        """Send a stored job (its `payload` is read from it unless the caller has just
+        stored it). A job is sent at most once per call; if the database goes away after
+        the printer took it, the job stays queued and may print twice; a duplicate label
+        is the lesser harm than a lost one."""
+        if payload is None:
+            with UnitOfWork(self._sf) as uow:
+                job = uow.session.get(PrintJob, job_id)
+                assert job is not None
+                payload = job.payload
         try:
             reference = printer.send(payload, title or f"job-{job_id}")
             error = None

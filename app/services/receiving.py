@@ -25,7 +25,7 @@ from app.permissions import Action, require
 from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser
-from app.services.common import load_rma, rma_unit, station_row
+from app.services.common import StationId, load_rma, rma_unit
 from app.services.lookup import LookupService, ReceiptView, ReturnView
 from app.services.uow import UnitOfWork, retrying
 from models import Product, Receipt, ReturnAuthorization, ReturnItem
@@ -63,13 +63,7 @@ class ReceivingService:
         self._station = station
         self._lookup = lookup
         self._load_policy = policy_loader
-        self._station_row_id: int | None = None
-
-    def _station_id(self, s: Session) -> int:
-        """This station's row id, read once (stations are never removed)."""
-        if self._station_row_id is None:
-            self._station_row_id = station_row(s, self._station).id
-        return self._station_row_id
+        self._station_id = StationId(station)
 
     @retrying
     def scan(self, code: str, user: SignedInUser) -> ScanOutcome:
@@ -196,7 +190,7 @@ class ReceivingService:
             s = uow.session
             receipt = Receipt(rma_id=None, scanned_code=scanned_code.strip()[:80],
                               received_at=now, user_id=user.id,
-                              station_id=station_row(s, self._station).id,
+                              station_id=self._station_id(s),
                               note=note.strip() or "unmatched parcel, held for investigation")
             s.add(receipt)
             s.flush()

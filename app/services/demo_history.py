@@ -1,0 +1,504 @@
+"""Sixty days of the warehouse's work, played through the bench's own services.
+
+A clock walks the last 60 days; on each business day parcels arrive and are scanned in at
+three benches by the demo users, graded, photographed when damaged and decided through
+the bench session (the same one the window drives), so every row, label, approval and
+audit entry is one the app itself wrote. Managers answer requests, claims staff open
+carrier claims and close claims, and the settlements leave in export batches twice a
+week. The walk stops at the start of `today` in the warehouse's time zone, leaving the
+work a bench finds in the morning: parcels to receive, items half inspected, requests
+and claims waiting, a few past their due times.
+
+Everything comes from the seed and the day: the same seed on the same day gives the
+same database, photos and labels."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from functools import partial
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload, sessionmaker
+
+from app.bench import ERROR, BenchServices, BenchSession, Screen
+from app.clock import FixedClock
+from app.domain.enums import (
+    ApprovalKind,
+    ApprovalLevel,
+    ApprovalStatus,
+    DamageCause,
+    DamageSeverity,
+    Grade,
+    PhotoSlot,
+    Resolution,
+    ReturnReason,
+)
+from app.policy.calendar import is_business_day
+from app.policy.rules import load_policy
+from app.services.auth import SignedInUser
+from app.services.demo_photos import Mark, claim_photo
+from app.services.inspection import required_slots
+from app.services.uow import UnitOfWork
+from app.wiring import StationServices, wire
+from models import ReturnAuthorization, ReturnItem, User
+
+HISTORY_DAYS = 60
+BENCHES = ("BENCH-01", "BENCH-02", "BENCH-03")
+DESK = "MANAGER-01"
+CLAIMS_DESK = "CLAIMS-01"
+OPEN, CLOSE = dt.time(8, 0), dt.time(17, 0)
+EXPORT_WEEKDAYS = (1, 4)  # Tuesday and Friday afternoons
+CLAIM_REASONS = (ReturnReason.QUALITY_DEFECT, ReturnReason.SHIPPING_DAMAGE)
+
+EXCEPTION_REASONS = (
+    "Customer was told on the phone the dress could come back for a refund",
+    "Dress arrived after the prom date; goodwill refund agreed by customer service",
+    "Long-standing customer, first return in three years: store credit offered",
+    "Customer's tailor altered the hem before she saw the seam was open",
+    "Carrier delay pushed the return past the window by two days",
+)
+ANSWER_NOTES = {
+    True: ("Agreed, as customer service promised.", "Fine: goodwill for a loyal customer.",
+           "Checked the order history: approved.", "Approved."),
+    False: ("Worn to the event: the policy stands.", "Not covered: the window was clear.",
+            "No: the customer was told the policy in writing."),
+}
+CLAIM_NOTES = ("Customer refunded; carrier claim filed with photos.",
+               "Replacement shipped; seam defect reported to the supplier.",
+               "Repair credit issued; photos sent to the factory QA team.",
+               "Claim settled with the customer; dress to refurbishment.")
+GRADES_ORDINARY = ((Grade.A, 58), (Grade.B, 30), (Grade.C, 8), (Grade.D, 2), (Grade.X, 2))
+GRADES_NO_DAMAGE_FOUND = ((Grade.A, 45), (Grade.B, 43), (Grade.C, 12))
+DAMAGE_WHEN_CLAIMED = 0.11  # a claim reason whose dress really is damaged
+MARKS = ("makeup", "deodorant", "odour", "loose beads", "pulled thread")
+
+
+class HistoryFailed(RuntimeError):
+    """A step of the history did not go as the bench would: a bug, never bad input."""
+
+
+@dataclass(frozen=True)
+class HistoryPlaces:
+    """Where the history's files go: photos, printed labels (the file printer) and the
+    export batches."""
+
+    photos: Path
+    labels: Path
+    outbox: Path
+
+
+@dataclass
+class HistorySummary:
+    received: int = 0
+    decided: int = 0
+    photos: int = 0
+    labels: int = 0
+    approvals_answered: int = 0
+    exceptions: int = 0
+    carrier_claims: int = 0
+    claims_closed: int = 0
+    exports: int = 0
+    drafts_left: int = 0
+
+
+@dataclass(frozen=True)
+class _Unit:
+    unit_no: int
+    reason: ReturnReason
+    colour: str
+
+
+@dataclass(frozen=True)
+class _Parcel:
+    number: str
+    tracking: str | None
+    order: str
+    arrives: dt.date
+    units: tuple[_Unit, ...]
+
+
+@dataclass
+class _Bench:
+    name: str
+    services: StationServices
+    session: BenchSession
+    user: SignedInUser | None = None
+
+
+@dataclass(order=True)
+class _Event:
+    at: dt.datetime
+    seq: int
+    run: Callable[[], None] = field(compare=False)
+
+
+def build_history(session_factory: sessionmaker[Session], *, seed: int, today: dt.date,
+                  places: HistoryPlaces,
+                  progress: Callable[[int, int], None] | None = None) -> HistorySummary:
+    """Play the last `HISTORY_DAYS` days before `today` (a local date of the warehouse)
+    through the services. The database holds the plain demo data already."""
+    return _History(session_factory, seed, today, places, progress).run()
+
+
+class _History:
+    def __init__(self, session_factory: sessionmaker[Session], seed: int, today: dt.date,
+                 places: HistoryPlaces, progress: Callable[[int, int], None] | None) -> None:
+        self.sf = session_factory
+        self.rng = random.Random(f"demo-history:{seed}")
+        policy = load_policy("kissprom")
+        self.tz = policy.timezone
+        self.holidays = set(policy.holidays)
+        self.today = today
+        self.first = today - dt.timedelta(days=HISTORY_DAYS)
+        self.end = self._at(today, dt.time(0))
+        self.clock = FixedClock(self._at(self.first, OPEN))
+        self.places = places
+        self.progress = progress
+        self.summary = HistorySummary()
+        self.events: list[_Event] = []
+        self.seq = 0
+        printer = f"file:{places.labels}"
+        self.users = self._users()
+        self.benches = {name: self._bench(name, printer) for name in BENCHES}
+        self.desk = wire(session_factory, self.clock, DESK, places.photos, printer)
+        self.claims = wire(session_factory, self.clock, CLAIMS_DESK, places.photos, printer)
+        self.marks: dict[tuple[str, int], Mark] = {}
+        self.keys = 0
+
+    # --- time ----------------------------------------------------------------------
+    def _at(self, day: dt.date, time: dt.time) -> dt.datetime:
+        return dt.datetime.combine(day, time, tzinfo=self.tz).astimezone(dt.UTC)
+
+    def _open_day(self, day: dt.date) -> dt.date:
+        while not is_business_day(day, self.holidays):
+            day += dt.timedelta(days=1)
+        return day
+
+    def _work_time(self, day: dt.date, lo: float = 8.25, hi: float = 16.5) -> dt.datetime:
+        """A moment of the working day `day` (or the next one the warehouse is open)."""
+        hours = self.rng.uniform(lo, hi)
+        return self._at(self._open_day(day), OPEN) + dt.timedelta(hours=hours - 8)
+
+    def _later(self, at: dt.datetime, minutes: float) -> dt.datetime:
+        """`minutes` of working time after `at`: past closing, the rest of it runs on
+        from the next working morning."""
+        out = at + dt.timedelta(minutes=minutes)
+        local = out.astimezone(self.tz)
+        closing = self._at(local.date(), CLOSE)
+        if out <= closing and is_business_day(local.date(), self.holidays):
+            return out
+        spill = max(out - closing, dt.timedelta(minutes=5)) \
+            if is_business_day(local.date(), self.holidays) else dt.timedelta(minutes=20)
+        day = self._open_day(local.date() + dt.timedelta(days=1))
+        return self._at(day, OPEN) + min(spill, dt.timedelta(hours=8))
+
+    def _business_days_before_end(self, at: dt.datetime) -> int:
+        day, n = at.astimezone(self.tz).date(), 0
+        while day < self.today:
+            day += dt.timedelta(days=1)
+            n += is_business_day(day, self.holidays) and day < self.today
+        return n
+
+    def _schedule(self, at: dt.datetime, run: Callable[[], None]) -> None:
+        self.seq += 1
+        heapq.heappush(self.events, _Event(at, self.seq, run))
+
+    # --- who and where -------------------------------------------------------------
+    def _users(self) -> dict[str, SignedInUser]:
+        with UnitOfWork(self.sf) as uow:
+            return {u.username: SignedInUser(u.id, u.username, u.display_name, u.role)
+                    for u in uow.session.scalars(select(User))}
+
+    def _bench(self, name: str, printer: str) -> _Bench:
+        services = wire(self.sf, self.clock, name, self.places.photos, printer)
+        session = BenchSession(BenchServices(
+            services.auth, services.receiving, services.decisions, services.approvals,
+            services.inspection, services.printing, None, services.holds, self.clock))
+        return _Bench(name, services, session)
+
+    def _staff_day(self) -> None:
+        """Who works which bench: Ines at bench 1, Carl at bench 2 when the claims desk is
+        quiet, Sam (the supervisor) at bench 3 between answers. Maria, the only manager,
+        keeps off the bench: nobody could answer her own requests over $250."""
+        crew = {"BENCH-01": "ines", "BENCH-02": "carl", "BENCH-03": "sam"}
+        for name, bench in self.benches.items():
+            bench.user = self.users[crew[name]]
+            bench.session.use(bench.user)
+
+    def _bench_for(self) -> _Bench:
+        name = self.rng.choices(BENCHES, weights=(55, 30, 15))[0]
+        return self.benches[name]
+
+    # --- the walk ------------------------------------------------------------------
+    def run(self) -> HistorySummary:
+        parcels = self._parcels()
+        for parcel in parcels:
+            if parcel.arrives < self.today:
+                self._schedule(self._work_time(max(parcel.arrives, self.first), 8.25, 15.0),
+                               partial(self._receive, parcel))
+        day = self.first
+        while day < self.today:
+            if is_business_day(day, self.holidays):
+                self._schedule(self._at(day, dt.time(7, 55)),
+                               self._staff_day)
+                if day.weekday() in EXPORT_WEEKDAYS:
+                    self._schedule(self._at(day, dt.time(16, 30)), self._export)
+            day += dt.timedelta(days=1)
+        total = (self.end - self.clock.now()).total_seconds() or 1.0
+        start = self.clock.now()
+        while self.events and self.events[0].at < self.end:
+            event = heapq.heappop(self.events)
+            if event.at > self.clock.now():
+                self.clock.advance(event.at - self.clock.now())
+            event.run()
+            if self.progress is not None:
+                self.progress(int((self.clock.now() - start).total_seconds() * 1000 / total),
+                              1000)
+        for bench in self.benches.values():
+            bench.services.holds.release()
+        return self.summary
+
+    def _parcels(self) -> list[_Parcel]:
+        """The returns on their way, with the day each reaches the dock."""
+        with UnitOfWork(self.sf) as uow:
+            rmas = uow.session.scalars(
+                select(ReturnAuthorization).where(
+                    ReturnAuthorization.shipped_by_customer_on.is_not(None))
+                .options(selectinload(ReturnAuthorization.items)
+                         .selectinload(ReturnItem.order_line),
+                         selectinload(ReturnAuthorization.order))
+                .order_by(ReturnAuthorization.id)).all()
+            out = []
+            for rma in rmas:
+                assert rma.shipped_by_customer_on is not None
+                arrives = rma.shipped_by_customer_on + dt.timedelta(
+                    days=self.rng.randint(2, 5))
+                units = tuple(_Unit(it.unit_no, it.reason,
+                                    it.order_line.description.split(", ")[1]
+                                    if it.order_line is not None else "")
+                              for it in sorted(rma.items, key=lambda i: i.unit_no))
+                out.append(_Parcel(rma.number, rma.tracking_number, rma.order.number,
+                                   arrives, units))
+            return out
+
+    # --- the bench -----------------------------------------------------------------
+    def _expect(self, screen: Screen, doing: str) -> Screen:
+        if screen.level == ERROR:
+            raise HistoryFailed(f"{doing} at {self.clock.now():%Y-%m-%d %H:%M}: "
+                                f"{screen.message}")
+        return screen
+
+    def _receive(self, parcel: _Parcel) -> None:
+        bench = self._bench_for()
+        roll = self.rng.random()
+        code = (parcel.tracking if roll < 0.7 and parcel.tracking else
+                parcel.number if roll < 0.95 else parcel.order)
+        self._expect(bench.session.scan(code), f"Receiving {parcel.number}")
+        self.summary.received += 1
+        now = self.clock.now()
+        left = self._business_days_before_end(now)
+        if 4 <= left <= 7 and self.rng.random() < 0.07:
+            return  # forgotten on the shelf: past its inspection due date this morning
+        if self.rng.random() < 0.7:
+            self._inspect(parcel, bench)
+        else:  # later that day, or the next morning
+            self._schedule(self._later(now, self.rng.uniform(30, 420)),
+                           lambda: self._inspect(parcel, self.benches[bench.name]))
+
+    def _inspect(self, parcel: _Parcel, bench: _Bench, units: set[int] | None = None) -> None:
+        session = bench.session
+        view = bench.services.receiving.current_view(parcel.number)
+        self._expect(session.open_inspection(view), f"Opening {parcel.number}")
+        todo = [u for u in parcel.units if u.unit_no in session.forms
+                and (units is None or u.unit_no in units)]
+        if not todo:
+            return
+        # The last hour of the last day: the bench went home in the middle of it.
+        half_done = self._business_days_before_end(self.clock.now()) == 0 and \
+            self.clock.now() > self.end - dt.timedelta(hours=8, minutes=10) and \
+            self.rng.random() < 0.6
+        for unit in todo:
+            form = self._form(unit)
+            if half_done:
+                form = {k: v for k, v in form.items() if k in ("grade", "tags_attached")}
+            # The form as the inspector leaves it, saved as its draft (the window's
+            # preview after each key is for the eyes: nobody reads it here).
+            session.forms[unit.unit_no] = replace(session.forms[unit.unit_no], **form)
+            self._expect(session.save_draft(unit.unit_no), f"Grading {parcel.number}")
+            if not half_done:
+                self._photos(parcel, unit, bench)
+            self.clock.advance(dt.timedelta(seconds=self.rng.randint(40, 150)))
+        if half_done:
+            self.summary.drafts_left += len(todo)
+            return
+        self.keys += 1
+        screen = self._expect(session.accept(request_key=f"demo-{self.keys:06d}"),
+                              f"Deciding {parcel.number}")
+        if not screen.data.get("saved"):
+            raise HistoryFailed(f"Deciding {parcel.number}: {screen.message}")
+        self.summary.decided += len(screen.data["units"])
+        self.summary.labels += sum(1 for line in screen.printed if "printed" in line)
+        for approval in screen.data["approvals"]:
+            self._plan_answer(int(approval))
+        for unit_no, resolution in screen.data["units"].items():
+            if resolution == Resolution.RETURN_TO_CUSTOMER.value and self.rng.random() < 0.3:
+                self._ask_exception(parcel, bench, int(unit_no))
+        self._plan_claims(parcel, screen)
+
+    def _form(self, unit: _Unit) -> dict[str, Any]:
+        rng = self.rng
+        claimed = unit.reason in CLAIM_REASONS
+        damaged = claimed and rng.random() < DAMAGE_WHEN_CLAIMED
+        if damaged:
+            severity = rng.choices((DamageSeverity.MINOR, DamageSeverity.MODERATE,
+                                    DamageSeverity.SEVERE), weights=(45, 40, 15))[0]
+            cause = (DamageCause.SHIPPING if unit.reason is ReturnReason.SHIPPING_DAMAGE
+                     else DamageCause.MANUFACTURING)
+            grade = Grade.D if severity is DamageSeverity.SEVERE else Grade.C
+            return {"grade": grade, "matches_order": True, "tags_attached": rng.random() < 0.6,
+                    "damage_severity": severity, "damage_cause": cause,
+                    "notes": "Stain on the skirt" if rng.random() < 0.5
+                    else "Tear along the side seam"}
+        table = GRADES_NO_DAMAGE_FOUND if claimed else GRADES_ORDINARY
+        grade = rng.choices([g for g, _ in table], weights=[w for _, w in table])[0]
+        form: dict[str, Any] = {"grade": grade}
+        if grade is Grade.A:
+            form.update(tags_attached=True, matches_order=True,
+                        damage_severity=DamageSeverity.NONE)
+        elif grade is Grade.B:
+            form.update(tags_attached=rng.random() < 0.5, matches_order=True,
+                        damage_severity=DamageSeverity.NONE)
+        elif grade in (Grade.C, Grade.D):
+            form.update(worn=True, matches_order=True, damage_severity=DamageSeverity.NONE,
+                        altered=grade is Grade.D and rng.random() < 0.5,
+                        marks=frozenset(rng.sample(MARKS, rng.randint(1, 2))))
+        else:
+            form.update(matches_order=False, notes="Not the dress on the order")
+        return form
+
+    def _photos(self, parcel: _Parcel, unit: _Unit, bench: _Bench) -> None:
+        form = bench.session.forms.get(unit.unit_no)
+        if form is None:
+            return
+        kind = "stain" if (form.notes or "").startswith("Stain") else "tear"
+        for slot in required_slots(unit.reason, form):
+            image, mark = claim_photo(self.rng, slot, unit.colour, kind, parcel.number)
+            screen = self._expect(bench.session.add_photo(unit.unit_no, image, slot),
+                                  f"Photo of {parcel.number}")
+            if screen.data.get("rejected"):
+                raise HistoryFailed(f"Photo of {parcel.number} refused: {screen.message}")
+            self.summary.photos += 1
+            if mark is not None and slot is PhotoSlot.DAMAGE_CLOSEUP:
+                self.marks[(parcel.number, unit.unit_no)] = mark
+
+    def _ask_exception(self, parcel: _Parcel, bench: _Bench, unit_no: int) -> None:
+        outcome = self.rng.choice((Resolution.REFUND, Resolution.STORE_CREDIT))
+        screen = self._expect(bench.session.request_exception(
+            unit_no, self.rng.choice(EXCEPTION_REASONS), outcome.value),
+            f"Exception on {parcel.number}")
+        self.summary.exceptions += 1
+        self._plan_answer(int(screen.data["approval"]))
+
+    # --- the managers' desk --------------------------------------------------------
+    def _plan_answer(self, approval_id: int) -> None:
+        view = self.desk.approvals.get(approval_id)
+        now = self.clock.now()
+        left = self._business_days_before_end(now)
+        if left <= 1 and self.rng.random() < 0.55:
+            return  # still in the queue this morning
+        minutes = self.rng.uniform(15, 100) if self.rng.random() < 0.8 \
+            else self.rng.uniform(130, 600)  # a busy afternoon: past its 2 hours
+        self._schedule(self._later(now, minutes), lambda: self._answer(view.id))
+
+    def _answer(self, approval_id: int) -> None:
+        view = self.desk.approvals.get(approval_id)
+        if view.status is not ApprovalStatus.PENDING:
+            return
+        approver = self.users["maria" if view.level is ApprovalLevel.MANAGER
+                               or view.requested_by == "sam" else "sam"]
+        if view.requested_by == approver.username:
+            approver = self.users["maria"]
+        kind = view.kind
+        approve_odds = {ApprovalKind.REFUND_OVER_THRESHOLD: 0.9,
+                        ApprovalKind.POLICY_EXCEPTION: 0.6, ApprovalKind.HOLD: 0.3}[kind]
+        approve = self.rng.random() < approve_odds
+        alternative = None
+        if not approve and kind is ApprovalKind.REFUND_OVER_THRESHOLD:
+            alternative = "store_credit"
+        elif not approve and kind is ApprovalKind.HOLD:
+            alternative = self.rng.choice(("return_to_customer", "quarantine"))
+        note = self.rng.choice(ANSWER_NOTES[approve]) if kind is not ApprovalKind.HOLD \
+            else ("Checked against the order photos: it is ours." if approve
+                  else "Not a dress we sold: back to the sender.")
+        answered = self.desk.approvals.answer(approval_id, approver, approve, note,
+                                              alternative)
+        self.summary.approvals_answered += 1
+        # The answer queued the final labels for the bench that asked; its next look
+        # for answers sends them (the window does it every few seconds).
+        if answered.station in self.benches:
+            self.benches[answered.station].services.printing.retry_queued()
+        if approve and kind is ApprovalKind.HOLD and view.unit_no is not None:
+            parcel = self._parcel_of(view.rma_number)
+            bench = self.benches.get(answered.station) or self.benches[BENCHES[0]]
+            self._schedule(self._later(self.clock.now(), self.rng.uniform(10, 90)),
+                           lambda: self._inspect(parcel, bench))
+
+    def _parcel_of(self, rma_number: str) -> _Parcel:
+        with UnitOfWork(self.sf) as uow:
+            rma = uow.session.scalars(select(ReturnAuthorization).where(
+                ReturnAuthorization.number == rma_number)).one()
+            return _Parcel(rma.number, rma.tracking_number, rma.order.number,
+                           self.today, tuple(
+                               _Unit(it.unit_no, it.reason, "") for it in rma.items))
+
+    # --- the claims desk -----------------------------------------------------------
+    def _plan_claims(self, parcel: _Parcel, screen: Screen) -> None:
+        claims = {u.unit_no for u in parcel.units
+                  if u.reason in (*CLAIM_REASONS, ReturnReason.WRONG_ITEM_SENT)}
+        if not claims.intersection(int(u) for u in screen.data.get("units", {})):
+            return
+        for decision_id in screen.data.get("decisions", []):
+            claim = self.claims.claims.get(int(decision_id))
+            if claim.due_on is None:
+                continue
+            now = self.clock.now()
+            self._schedule(self._later(now, self.rng.uniform(40, 200)),
+                           partial(self._review_claim, claim.decision_id))
+
+    def _review_claim(self, decision_id: int) -> None:
+        carl = self.users["carl"]
+        claim = self.claims.claims.get(decision_id)
+        mark = self.marks.get((claim.rma_number, claim.unit_no))
+        closeup = next((p for p in claim.photos if p.slot is PhotoSlot.DAMAGE_CLOSEUP), None)
+        if mark is not None and closeup is not None:
+            self.claims.claims.annotate(closeup.id, [
+                {"type": "circle", "x1": max(0.0, mark.x - mark.r),
+                 "y1": max(0.0, mark.y - mark.r * 4 / 3), "x2": min(1.0, mark.x + mark.r),
+                 "y2": min(1.0, mark.y + mark.r * 4 / 3)},
+                {"type": "label", "x1": min(0.95, mark.x + mark.r), "y1": mark.y,
+                 "x2": min(1.0, mark.x + mark.r + 0.05), "y2": mark.y,
+                 "text": mark.kind}], carl)
+        if claim.cause == DamageCause.SHIPPING.value:
+            self.claims.claims.open_carrier_claim(decision_id, carl)
+            self.summary.carrier_claims += 1
+        if self._business_days_before_end(self.clock.now()) <= 3:
+            return  # still open on the desk
+        self._schedule(self._later(self.clock.now(), self.rng.uniform(300, 1100)),
+                       lambda: self._close_claim(decision_id))
+
+    def _close_claim(self, decision_id: int) -> None:
+        self.claims.claims.resolve(decision_id, self.rng.choice(CLAIM_NOTES),
+                                   self.users["carl"])
+        self.summary.claims_closed += 1
+
+    # --- the office ----------------------------------------------------------------
+    def _export(self) -> None:
+        report = self.desk.exports.export(self.places.outbox, self.users["maria"])
+        self.summary.exports += len(report.batches)
+

@@ -1,0 +1,74 @@
+"""One station's services on a database: built by the composition root for the station
+this app runs at, and by the demo history for each bench it plays."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.camera.photostore import PhotoStore
+from app.clock import Clock
+from app.services.approvals import ApprovalService
+from app.services.auth import AuthService
+from app.services.authlog import AuthorizationLogService
+from app.services.claims import ClaimsService
+from app.services.decisions import DecisionService
+from app.services.exports import ExportService
+from app.services.holds import HoldService
+from app.services.imports import ImportService
+from app.services.inspection import InspectionService
+from app.services.lookup import LookupService
+from app.services.printing import PrintService
+from app.services.receiving import ReceivingService
+from app.services.reports import ReportService
+from app.services.users import UserService
+
+
+@dataclass
+class StationServices:
+    auth: AuthService
+    lookup: LookupService
+    decisions: DecisionService
+    receiving: ReceivingService
+    approvals: ApprovalService
+    users: UserService
+    printing: PrintService
+    inspection: InspectionService
+    claims: ClaimsService
+    holds: HoldService
+    imports: ImportService
+    exports: ExportService
+    reports: ReportService
+    authlog: AuthorizationLogService
+
+    def as_fields(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,
+         photo_root: Path, printer: str) -> StationServices:
+    """The services of one station (its name is in every audit entry and print job)."""
+    lookup = LookupService(session_factory, clock)
+    auth = AuthService(session_factory, clock, station)
+    inspection = InspectionService(session_factory, clock, station, PhotoStore(photo_root))
+    printing = PrintService(session_factory, clock, station, printer)
+    approvals = ApprovalService(session_factory, clock, station, auth, printing=printing)
+    return StationServices(
+        auth=auth,
+        lookup=lookup,
+        decisions=DecisionService(session_factory, clock, station),
+        receiving=ReceivingService(session_factory, clock, station, lookup),
+        approvals=approvals,
+        users=UserService(session_factory, clock, station),
+        printing=printing,
+        inspection=inspection,
+        claims=ClaimsService(session_factory, clock, station, inspection),
+        holds=HoldService(session_factory, clock, station),
+        imports=ImportService(session_factory, clock, station),
+        exports=ExportService(session_factory, clock, station),
+        reports=ReportService(session_factory, clock),
+        authlog=AuthorizationLogService(session_factory, clock, approvals, inspection.store),
+    )
