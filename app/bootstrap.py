@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from sqlalchemy import Engine, select
@@ -13,6 +15,7 @@ from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
 from app.notify import Handler, Listener, supports_notify
 from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
+from app.services.demo_history import HistoryPlaces
 from app.services.unsaved import UnsavedWork
 from app.services.uow import UnitOfWork
 from app.wiring import StationServices, wire
@@ -104,8 +107,23 @@ def needs_first_start(services: Services) -> bool:
     return database_is_empty(services.session_factory)
 
 
-def load_first_start_demo(services: Services) -> None:
-    """The first-start screen's "explore with demo data" (refused unless empty)."""
+def demo_places(settings: Settings) -> HistoryPlaces:
+    """Where the demo history's photos, labels and export batches go: this station's
+    photo folder, and folders in its data folder (never a real printer)."""
+    return HistoryPlaces(photos=settings.photo_root, labels=settings.data_dir / "labels",
+                         outbox=settings.data_dir / "outbox")
+
+
+def warehouse_today(services: Services) -> dt.date:
+    """Today in the warehouse's time zone (the demo history ends at its start)."""
+    return services.clock.now().astimezone(services.reports.tz).date()
+
+
+def load_first_start_demo(services: Services,
+                          progress: Callable[[int, int], None] | None = None) -> None:
+    """The first-start screen's "explore with demo data" (refused unless empty): the
+    orders and returns, and 60 days of the bench's work up to this morning."""
     log.info("empty database: loading demo data, as asked at first start")
     load_demo_data(services.session_factory, orders=FIRST_START_DEMO_ORDERS,
-                   seed=FIRST_START_DEMO_SEED, today=services.clock.now().date())
+                   seed=FIRST_START_DEMO_SEED, today=warehouse_today(services),
+                   history=demo_places(services.settings), progress=progress)

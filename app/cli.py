@@ -55,7 +55,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--orders", type=int, default=2000)
     demo.add_argument("--seed", type=int, default=7)
     demo.add_argument("--today", type=dt.date.fromisoformat, default=None,
-                      help="reference day, YYYY-MM-DD (default: today)")
+                      help="reference day, YYYY-MM-DD (default: today in the warehouse)")
+    demo.add_argument("--plain", action="store_true",
+                      help="orders and returns only: no 60 days of bench history")
     _add_db(demo)
 
     lookup = sub.add_parser("lookup", help="find the return for an RMA, order or tracking number")
@@ -269,11 +271,13 @@ def _cmd_create_admin(services: Services, args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(services: Services, args: argparse.Namespace) -> int:
+    from app.bootstrap import demo_places, warehouse_today
     from app.services.demo_data import load_demo_data
 
-    today = args.today or services.clock.now().date()
+    today = args.today or warehouse_today(services)
     summary = load_demo_data(services.session_factory, orders=args.orders, seed=args.seed,
-                             today=today)
+                             today=today,
+                             history=None if args.plain else demo_places(services.settings))
     _print_json(summary)
     return 0
 

@@ -4,28 +4,38 @@ loads demo data, so a database made for real work never holds the published demo
 
 from __future__ import annotations
 
+import logging
+import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QApplication,
     QFormLayout,
     QLabel,
     QLineEdit,
+    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
-from app.errors import BadInput, ReturnBenchError
+from app.errors import BadInput, ReturnBenchError, user_message
 from app.services.users import UserService
 from ui.banner import Banner, Level
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[int, int], None]
 
 
 class FirstStartPage(QWidget):
     done = Signal(str)  # "demo" or the first admin's user name
+    # From the loading thread to the screen: (done, of) while it works, then "" when it
+    # finished or the reason it did not.
+    _progressed = Signal(int, int)
+    _loaded = Signal(str)
 
-    def __init__(self, load_demo: Callable[[], None], users: UserService,
+    def __init__(self, load_demo: Callable[[Progress], None], users: UserService,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("firstStart")
@@ -33,6 +43,7 @@ class FirstStartPage(QWidget):
         self._users = users
         self._setting_up = False  # the admin form is open
         self._finished = False  # demo loaded or admin made: this page is done
+        self._loading: threading.Thread | None = None
         outer = QVBoxLayout(self)
         outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box = QWidget()
@@ -45,9 +56,10 @@ class FirstStartPage(QWidget):
         self.demo_button = QPushButton("Explore with demo data  (Enter)")
         self.demo_button.setObjectName("primary")
         self.demo_button.setDefault(True)
-        demo_words = QLabel("Made-up customers, orders and returns, and five demo users whose "
-                            "PINs are published in the README. For trying the app and "
-                            "training; never for real work.")
+        demo_words = QLabel("Made-up customers, orders and returns, 60 days of the bench's "
+                            "work (decisions, photos, approvals, claims, reports), and five "
+                            "demo users whose PINs are published in the README. For trying "
+                            "the app and training; never for real work.")
         demo_words.setWordWrap(True)
         self.setup_button = QPushButton("Set up this warehouse: create the first admin  (F2)")
         setup_words = QLabel("For real work. Nobody else is in the database until this admin "
@@ -77,13 +89,20 @@ class FirstStartPage(QWidget):
         form.addRow("", self.create_button)
         self.form.setVisible(False)
         self.banner = Banner()
+        self.progress = QProgressBar()
+        self.progress.setObjectName("demoProgress")
+        self.progress.setRange(0, 100)
+        self.progress.setTextVisible(False)
+        self.progress.setVisible(False)
         for w in (title, self.demo_button, demo_words, self.setup_button, setup_words,
-                  self.form, self.banner):
+                  self.form, self.banner, self.progress):
             layout.addWidget(w)
         outer.addWidget(box)
         self.demo_button.clicked.connect(self.explore)
         self.setup_button.clicked.connect(self.show_setup)
         self.create_button.clicked.connect(self.create_admin)
+        self._progressed.connect(self._show_progress)
+        self._loaded.connect(self._demo_loaded)
         for field in (self.username, self.display_name, self.pin, self.pin_again):
             field.returnPressed.connect(self.create_admin)
 
@@ -92,8 +111,8 @@ class FirstStartPage(QWidget):
         self.setFocus()
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        if self._finished:
-            return  # the rest of the key that finished the page (its Enter)
+        if self._finished or self._loading is not None:
+            return  # the rest of the key that finished the page (its Enter), or loading
         if self._setting_up:
             if event.key() == Qt.Key.Key_Escape:
                 self._setting_up = False
@@ -114,21 +133,46 @@ class FirstStartPage(QWidget):
         self.username.setFocus()
 
     def explore(self) -> None:
-        """Load the demo (a few seconds, once, at the first start): the screen says so
-        first. Done on the UI thread: nothing else can happen at this bench meanwhile."""
-        if self._finished:
+        """Load the demo and play its 60 days of history (some seconds, once, at the
+        first start) on a thread of its own: the screen shows how far it is and stays
+        drawn; its keys wait until it is done."""
+        if self._finished or self._loading is not None:
             return
-        self.banner.show_message(Level.WARN, "Loading demo data (a few seconds)…")
+        self.banner.show_message(Level.WARN, "Loading demo data: 60 days of returns at "
+                                 "three benches (about 15 seconds)…")
         self.demo_button.setEnabled(False)
         self.setup_button.setEnabled(False)
-        self.repaint()
-        QApplication.processEvents()
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self._loading = threading.Thread(target=self._load, name="demo-data", daemon=True)
+        self._loading.start()
+
+    def _load(self) -> None:
+        """On the loading thread: the screen hears of it only through signals."""
         try:
-            self._load_demo()
+            self._load_demo(self._progressed.emit)
         except ReturnBenchError as exc:
+            self._loaded.emit(user_message(exc))
+        except Exception as exc:  # a bug: logged, and the screen says it in words
+            log.exception("loading the demo data failed")
+            self._loaded.emit(f"Loading the demo data failed ({exc}). Start again with a new, "
+                              "empty database.")
+        else:
+            self._loaded.emit("")
+
+    def _show_progress(self, done: int, of: int) -> None:
+        self.progress.setMaximum(of)
+        self.progress.setValue(done)
+
+    def _demo_loaded(self, problem: str) -> None:
+        if self._loading is not None:
+            self._loading.join()
+        self._loading = None
+        self.progress.setVisible(False)
+        if problem:
             self.demo_button.setEnabled(True)
             self.setup_button.setEnabled(True)
-            self.banner.show_problem(exc)
+            self.banner.show_message(Level.ERROR, problem)
             return
         self._finish("demo")
 

@@ -69,7 +69,8 @@ class MainWindow(QMainWindow):
         self.sign_in.signed_in.connect(self._open_shell)
         self.first_start: FirstStartPage | None = None
         if needs_first_start(services):
-            self.first_start = FirstStartPage(lambda: load_first_start_demo(services),
+            self.first_start = FirstStartPage(
+                lambda progress: load_first_start_demo(services, progress),
                                               services.users)
             self.first_start.done.connect(self._first_start_done)
             self.stack.addWidget(self.first_start)

@@ -27,7 +27,7 @@ def render_pdf(layout: Layout, title: str = "ReturnBench label") -> bytes:
     page_h = layout.height_in * PT_PER_INCH
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=(layout.width_in * PT_PER_INCH, page_h),
-                      pageCompression=1)
+                      pageCompression=1, invariant=1)  # same label, same bytes
     c.setTitle(title)
     c.setAuthor("ReturnBench")
     for el in layout.elements:

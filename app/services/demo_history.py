@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from functools import partial
 import random
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from app.bench import ERROR, BenchServices, BenchSession, Screen
+from app.camera.photostore import dhash, hamming, image_from_array
 from app.clock import FixedClock
 from app.domain.enums import (
     ApprovalKind,
@@ -43,7 +44,7 @@ from app.policy.calendar import is_business_day
 from app.policy.rules import load_policy
 from app.services.auth import SignedInUser
 from app.services.demo_photos import Mark, claim_photo
-from app.services.inspection import required_slots
+from app.services.inspection import REUSE_BITS, required_slots
 from app.services.uow import UnitOfWork
 from app.wiring import StationServices, wire
 from models import ReturnAuthorization, ReturnItem, User
@@ -53,7 +54,8 @@ BENCHES = ("BENCH-01", "BENCH-02", "BENCH-03")
 DESK = "MANAGER-01"
 CLAIMS_DESK = "CLAIMS-01"
 OPEN, CLOSE = dt.time(8, 0), dt.time(17, 0)
-EXPORT_WEEKDAYS = (1, 4)  # Tuesday and Friday afternoons
+EXPORT_WEEKDAYS = (1, 4)  # Tuesday and Friday mornings
+EXPORT_AT = dt.time(10, 30)
 CLAIM_REASONS = (ReturnReason.QUALITY_DEFECT, ReturnReason.SHIPPING_DAMAGE)
 
 EXCEPTION_REASONS = (
@@ -75,7 +77,10 @@ CLAIM_NOTES = ("Customer refunded; carrier claim filed with photos.",
                "Claim settled with the customer; dress to refurbishment.")
 GRADES_ORDINARY = ((Grade.A, 58), (Grade.B, 30), (Grade.C, 8), (Grade.D, 2), (Grade.X, 2))
 GRADES_NO_DAMAGE_FOUND = ((Grade.A, 45), (Grade.B, 43), (Grade.C, 12))
-DAMAGE_WHEN_CLAIMED = 0.11  # a claim reason whose dress really is damaged
+# How often a claim's dress really is damaged (the rest: no damage found), so the damage
+# rate stays under 3% of inspections: one shipping-damage claim in five, one quality claim
+# in fourteen.
+DAMAGE_EVERY = {ReturnReason.SHIPPING_DAMAGE: 5, ReturnReason.QUALITY_DEFECT: 14}
 MARKS = ("makeup", "deodorant", "odour", "loose beads", "pulled thread")
 
 
@@ -170,6 +175,8 @@ class _History:
         self.claims = wire(session_factory, self.clock, CLAIMS_DESK, places.photos, printer)
         self.marks: dict[tuple[str, int], Mark] = {}
         self.keys = 0
+        self.claimed = dict.fromkeys(DAMAGE_EVERY, 0)
+        self.hashes: list[str] = []
 
     # --- time ----------------------------------------------------------------------
     def _at(self, day: dt.date, time: dt.time) -> dt.datetime:
@@ -248,18 +255,19 @@ class _History:
                 self._schedule(self._at(day, dt.time(7, 55)),
                                self._staff_day)
                 if day.weekday() in EXPORT_WEEKDAYS:
-                    self._schedule(self._at(day, dt.time(16, 30)), self._export)
+                    self._schedule(self._at(day, EXPORT_AT), self._export)
             day += dt.timedelta(days=1)
-        total = (self.end - self.clock.now()).total_seconds() or 1.0
-        start = self.clock.now()
+        start, told = self.clock.now(), -1
+        total = (self.end - start).total_seconds() or 1.0
         while self.events and self.events[0].at < self.end:
             event = heapq.heappop(self.events)
             if event.at > self.clock.now():
                 self.clock.advance(event.at - self.clock.now())
             event.run()
-            if self.progress is not None:
-                self.progress(int((self.clock.now() - start).total_seconds() * 1000 / total),
-                              1000)
+            done = int((self.clock.now() - start).total_seconds() * 100 / total)
+            if self.progress is not None and done != told:  # each percent once
+                self.progress(done, 100)
+                told = done
         for bench in self.benches.values():
             bench.services.holds.release()
         return self.summary
@@ -305,6 +313,8 @@ class _History:
         left = self._business_days_before_end(now)
         if 4 <= left <= 7 and self.rng.random() < 0.07:
             return  # forgotten on the shelf: past its inspection due date this morning
+        if left == 0 and now.astimezone(self.tz).hour >= 13:
+            return  # the afternoon's parcels wait on the shelf for the morning
         if self.rng.random() < 0.7:
             self._inspect(parcel, bench)
         else:  # later that day, or the next morning
@@ -319,10 +329,9 @@ class _History:
                 and (units is None or u.unit_no in units)]
         if not todo:
             return
-        # The last hour of the last day: the bench went home in the middle of it.
+        # The last afternoon: a few parcels are left half inspected for the morning.
         half_done = self._business_days_before_end(self.clock.now()) == 0 and \
-            self.clock.now() > self.end - dt.timedelta(hours=8, minutes=10) and \
-            self.rng.random() < 0.6
+            self.clock.now().astimezone(self.tz).hour >= 11 and self.rng.random() < 0.6
         for unit in todo:
             form = self._form(unit)
             if half_done:
@@ -347,14 +356,27 @@ class _History:
         for approval in screen.data["approvals"]:
             self._plan_answer(int(approval))
         for unit_no, resolution in screen.data["units"].items():
-            if resolution == Resolution.RETURN_TO_CUSTOMER.value and self.rng.random() < 0.3:
-                self._ask_exception(parcel, bench, int(unit_no))
+            if screen.data["approvals"]:
+                break  # the parcel waits for its answer first
+            if resolution == Resolution.RETURN_TO_CUSTOMER.value and self.rng.random() < 0.5:
+                self._ask_exception(parcel, bench, int(unit_no),
+                                    self.rng.choice((Resolution.REFUND,
+                                                     Resolution.STORE_CREDIT)),
+                                    self.rng.choice(EXCEPTION_REASONS))
+            elif resolution == Resolution.EXCHANGE.value and self.rng.random() < 0.12:
+                self._ask_exception(parcel, bench, int(unit_no), Resolution.ALTERATION_CREDIT,
+                                    "Customer prefers to have it tailored: alteration "
+                                    "credit instead of the exchange")
         self._plan_claims(parcel, screen)
 
     def _form(self, unit: _Unit) -> dict[str, Any]:
         rng = self.rng
         claimed = unit.reason in CLAIM_REASONS
-        damaged = claimed and rng.random() < DAMAGE_WHEN_CLAIMED
+        damaged = False
+        if claimed:
+            self.claimed[unit.reason] += 1
+            every = DAMAGE_EVERY[unit.reason]
+            damaged = self.claimed[unit.reason] % every == every // 2
         if damaged:
             severity = rng.choices((DamageSeverity.MINOR, DamageSeverity.MODERATE,
                                     DamageSeverity.SEVERE), weights=(45, 40, 15))[0]
@@ -388,7 +410,7 @@ class _History:
             return
         kind = "stain" if (form.notes or "").startswith("Stain") else "tear"
         for slot in required_slots(unit.reason, form):
-            image, mark = claim_photo(self.rng, slot, unit.colour, kind, parcel.number)
+            image, mark = self._distinct_photo(slot, unit.colour, kind, parcel.number)
             screen = self._expect(bench.session.add_photo(unit.unit_no, image, slot),
                                   f"Photo of {parcel.number}")
             if screen.data.get("rejected"):
@@ -397,11 +419,22 @@ class _History:
             if mark is not None and slot is PhotoSlot.DAMAGE_CLOSEUP:
                 self.marks[(parcel.number, unit.unit_no)] = mark
 
-    def _ask_exception(self, parcel: _Parcel, bench: _Bench, unit_no: int) -> None:
-        outcome = self.rng.choice((Resolution.REFUND, Resolution.STORE_CREDIT))
-        screen = self._expect(bench.session.request_exception(
-            unit_no, self.rng.choice(EXCEPTION_REASONS), outcome.value),
-            f"Exception on {parcel.number}")
+    def _distinct_photo(self, slot: PhotoSlot, colour: str, kind: str, rma_number: str
+                        ) -> tuple[Any, Mark | None]:
+        """A picture unlike every other one taken so far: different dresses and boxes
+        never look alike to the claims desk's reuse check."""
+        for _ in range(50):
+            image, mark = claim_photo(self.rng, slot, colour, kind, rma_number)
+            digest = dhash(image_from_array(image))
+            if all(hamming(digest, seen) > 2 * REUSE_BITS for seen in self.hashes):
+                self.hashes.append(digest)
+                return image, mark
+        raise HistoryFailed("Could not draw a photo unlike the others.")
+
+    def _ask_exception(self, parcel: _Parcel, bench: _Bench, unit_no: int,
+                       outcome: Resolution, reason: str) -> None:
+        screen = self._expect(bench.session.request_exception(unit_no, reason, outcome.value),
+                              f"Exception on {parcel.number}")
         self.summary.exceptions += 1
         self._plan_answer(int(screen.data["approval"]))
 
@@ -410,7 +443,7 @@ class _History:
         view = self.desk.approvals.get(approval_id)
         now = self.clock.now()
         left = self._business_days_before_end(now)
-        if left <= 1 and self.rng.random() < 0.55:
+        if left <= 1 and self.rng.random() < 0.8:
             return  # still in the queue this morning
         minutes = self.rng.uniform(15, 100) if self.rng.random() < 0.8 \
             else self.rng.uniform(130, 600)  # a busy afternoon: past its 2 hours
@@ -420,10 +453,9 @@ class _History:
         view = self.desk.approvals.get(approval_id)
         if view.status is not ApprovalStatus.PENDING:
             return
-        approver = self.users["maria" if view.level is ApprovalLevel.MANAGER
-                               or view.requested_by == "sam" else "sam"]
-        if view.requested_by == approver.username:
-            approver = self.users["maria"]
+        sam = self.users["sam"]
+        approver = self.users["maria"] if view.level is ApprovalLevel.MANAGER \
+            or view.requested_by == sam.display_name else sam  # never one's own
         kind = view.kind
         approve_odds = {ApprovalKind.REFUND_OVER_THRESHOLD: 0.9,
                         ApprovalKind.POLICY_EXCEPTION: 0.6, ApprovalKind.HOLD: 0.3}[kind]

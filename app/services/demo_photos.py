@@ -40,8 +40,17 @@ def _mat(rng: random.Random) -> np.ndarray[Any, Any]:
     """A bench mat: a soft gradient with woven texture (a sharp picture has detail)."""
     base = np.array([rng.randint(150, 190), rng.randint(150, 185), rng.randint(140, 175)],
                     dtype=np.float32)
-    ys = np.linspace(-18, 18, HEIGHT, dtype=np.float32)[:, None, None]
-    img = np.broadcast_to(base, (HEIGHT, WIDTH, 3)) + ys
+    # Light falls from a different side in each picture (a difference-hash sees it).
+    gx, gy = rng.uniform(-45, 45), rng.uniform(-45, 45)
+    ys = np.linspace(-gy, gy, HEIGHT, dtype=np.float32)[:, None, None]
+    xs = np.linspace(-gx, gx, WIDTH, dtype=np.float32)[None, :, None]
+    img = np.broadcast_to(base, (HEIGHT, WIDTH, 3)) + ys + xs
+    for _ in range(rng.randint(2, 4)):  # shadows and folds of the mat
+        cx, cy = rng.randint(0, WIDTH), rng.randint(0, HEIGHT)
+        ax, ay = rng.randint(60, 260), rng.randint(60, 260)
+        blob = np.zeros((HEIGHT, WIDTH), dtype=np.uint8)
+        cv2.ellipse(blob, (cx, cy), (ax, ay), rng.randint(0, 180), 0, 360, 255, -1)
+        img = img + (blob.astype(np.float32)[:, :, None] / 255.0) * rng.uniform(-40, 40)
     np_rng = np.random.default_rng(rng.getrandbits(32))
     img = img + np_rng.normal(0, 9, (HEIGHT, WIDTH, 1)).astype(np.float32)
     step = rng.randint(14, 26)
@@ -56,7 +65,7 @@ def _dress(img: np.ndarray[Any, Any], rng: random.Random, colour: tuple[int, int
     """A gown's outline (bodice, waist, flared skirt), shaded, with a few folds; returns
     its bounding box."""
     scale = rng.uniform(1.25, 1.6) if close else rng.uniform(0.8, 1.0)
-    cx = WIDTH // 2 + rng.randint(-120, 120)
+    cx = WIDTH // 2 + rng.randint(-200, 200)
     top = rng.randint(-200, -80) if close else rng.randint(30, 90)
     h = int(600 * scale)
     bodice_w, waist_w = int(rng.randint(120, 170) * scale), int(rng.randint(80, 110) * scale)
@@ -104,8 +113,8 @@ def _damage(img: np.ndarray[Any, Any], rng: random.Random, box: tuple[int, int, 
 
 def _box(img: np.ndarray[Any, Any], rng: random.Random, rma_number: str) -> None:
     """The parcel: a crushed brown box and its shipping label with bars."""
-    x0, y0 = rng.randint(80, 200), rng.randint(80, 160)
-    x1, y1 = x0 + rng.randint(520, 640), y0 + rng.randint(400, 480)
+    x0, y0 = rng.randint(20, 300), rng.randint(20, 200)
+    x1, y1 = x0 + rng.randint(420, 640), y0 + rng.randint(320, 480)
     brown = (rng.randint(60, 80), rng.randint(110, 130), rng.randint(160, 180))
     corner = rng.randint(40, 110)  # the crushed corner
     cv2.fillPoly(img, [np.array([(x0, y0), (x1 - corner, y0), (x1, y0 + corner), (x1, y1),

@@ -72,7 +72,8 @@ def _wait(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
 
 def _demo_db(url: str) -> None:
     made = subprocess.run([sys.executable, "main.py", "demo-data", "--orders", "60", "--seed",
-                           "4", "--db", url], cwd=ROOT, capture_output=True, text=True)
+                           "4", "--plain", "--db", url], cwd=ROOT, capture_output=True,
+                          text=True)
     assert made.returncode == 0, made.stderr
 
 

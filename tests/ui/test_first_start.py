@@ -15,7 +15,7 @@ from app.bootstrap import Services, bootstrap
 from app.clock import FixedClock
 from app.config import load_settings
 from app.services.uow import UnitOfWork
-from models import AppMeta, Order, User
+from models import AppMeta, Approval, Decision, Order, User
 from tests.ui.test_shell import _window
 
 
@@ -32,15 +32,22 @@ def _count(services: Services, model: type) -> int:
         return int(uow.session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def test_enter_explores_with_demo_data(qtbot, empty: Services) -> None:  # type: ignore[no-untyped-def]
+def test_enter_explores_with_demo_data(qtbot, empty: Services, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    # The first start's own path (thread, progress, history), on fewer orders than the
+    # real 2,000 so the test stays quick; the full size is the benchmark's.
+    monkeypatch.setattr("app.bootstrap.FIRST_START_DEMO_ORDERS", 150)
     window = _window(qtbot, empty)
     page = window.first_start
     assert page is not None and window.stack.currentWidget() is page
     assert not window.demo_banner.isVisible()
     qtbot.keyClick(page, Qt.Key.Key_Return)
+    assert page.progress.isVisible() and "Loading demo data" in page.banner.text()
+    assert not page.demo_button.isEnabled()
+    qtbot.keyClick(page, Qt.Key.Key_Return)  # a second Enter while it loads: ignored
     qtbot.waitUntil(lambda: window.stack.currentWidget() is window.sign_in, timeout=60_000)
     assert window.demo_banner.isVisible()
-    assert _count(empty, Order) > 0 and _count(empty, User) == 5
+    assert _count(empty, Order) == 150 and _count(empty, User) == 5
+    assert _count(empty, Decision) > 0 and _count(empty, Approval) > 0  # its history
     assert window.sign_in.users.count() == 5
 
 
