@@ -109,9 +109,10 @@ def needs_first_start(services: Services) -> bool:
 
 def demo_places(settings: Settings) -> HistoryPlaces:
     """Where the demo history's photos, labels and export batches go: this station's
-    photo folder, and folders in its data folder (never a real printer)."""
+    photo folder, and folders in its data folder (never a real printer). This station is
+    the history's first bench."""
     return HistoryPlaces(photos=settings.photo_root, labels=settings.data_dir / "labels",
-                         outbox=settings.data_dir / "outbox")
+                         outbox=settings.data_dir / "outbox", station=settings.station)
 
 
 def warehouse_today(services: Services) -> dt.date:

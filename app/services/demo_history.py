@@ -77,10 +77,10 @@ CLAIM_NOTES = ("Customer refunded; carrier claim filed with photos.",
                "Claim settled with the customer; dress to refurbishment.")
 GRADES_ORDINARY = ((Grade.A, 58), (Grade.B, 30), (Grade.C, 8), (Grade.D, 2), (Grade.X, 2))
 GRADES_NO_DAMAGE_FOUND = ((Grade.A, 45), (Grade.B, 43), (Grade.C, 12))
-# How often a claim's dress really is damaged (the rest: no damage found), so the damage
-# rate stays under 3% of inspections: one shipping-damage claim in five, one quality claim
-# in fourteen.
-DAMAGE_EVERY = {ReturnReason.SHIPPING_DAMAGE: 5, ReturnReason.QUALITY_DEFECT: 14}
+# The share of dresses found really damaged (the other claims: no damage found), kept
+# under 3% of inspections; they are spread over the weeks and over what the customers
+# asked for, so every claim outcome (refund, replacement, repair credit) shows.
+DAMAGE_SHARE = 0.024
 MARKS = ("makeup", "deodorant", "odour", "loose beads", "pulled thread")
 
 
@@ -90,12 +90,14 @@ class HistoryFailed(RuntimeError):
 
 @dataclass(frozen=True)
 class HistoryPlaces:
-    """Where the history's files go: photos, printed labels (the file printer) and the
-    export batches."""
+    """Where the history's files go (photos, printed labels: the file printer, and the
+    export batches), and the station that made it: it is the first of the three benches,
+    so its own print history, half-done parcels and answers are there when it opens."""
 
     photos: Path
     labels: Path
     outbox: Path
+    station: str = BENCHES[0]
 
 
 @dataclass
@@ -117,6 +119,7 @@ class _Unit:
     unit_no: int
     reason: ReturnReason
     colour: str
+    requested: str = ""
 
 
 @dataclass(frozen=True)
@@ -170,12 +173,15 @@ class _History:
         self.seq = 0
         printer = f"file:{places.labels}"
         self.users = self._users()
-        self.benches = {name: self._bench(name, printer) for name in BENCHES}
+        names = [places.station, *[b for b in BENCHES if b != places.station][:2]]
+        self.home = places.station
+        self.benches = {name: self._bench(name, printer) for name in names}
         self.desk = wire(session_factory, self.clock, DESK, places.photos, printer)
         self.claims = wire(session_factory, self.clock, CLAIMS_DESK, places.photos, printer)
         self.marks: dict[tuple[str, int], Mark] = {}
         self.keys = 0
-        self.claimed = dict.fromkeys(DAMAGE_EVERY, 0)
+        self.damaged: set[tuple[str, int]] = set()
+        self.shelf: list[_Parcel] = []
         self.hashes: list[str] = []
 
     # --- time ----------------------------------------------------------------------
@@ -230,17 +236,15 @@ class _History:
         return _Bench(name, services, session)
 
     def _staff_day(self) -> None:
-        """Who works which bench: Ines at bench 1, Carl at bench 2 when the claims desk is
-        quiet, Sam (the supervisor) at bench 3 between answers. Maria, the only manager,
-        keeps off the bench: nobody could answer her own requests over $250."""
-        crew = {"BENCH-01": "ines", "BENCH-02": "carl", "BENCH-03": "sam"}
-        for name, bench in self.benches.items():
-            bench.user = self.users[crew[name]]
+        """Who works which bench: Ines at the first, Carl at the second when the claims
+        desk is quiet, Sam (the supervisor) at the third between answers. Maria, the only
+        manager, keeps off the bench: nobody could answer her own requests over $250."""
+        for bench, who in zip(self.benches.values(), ("ines", "carl", "sam"), strict=True):
+            bench.user = self.users[who]
             bench.session.use(bench.user)
 
     def _bench_for(self) -> _Bench:
-        name = self.rng.choices(BENCHES, weights=(55, 30, 15))[0]
-        return self.benches[name]
+        return self.rng.choices(list(self.benches.values()), weights=(55, 30, 15))[0]
 
     # --- the walk ------------------------------------------------------------------
     def run(self) -> HistorySummary:
@@ -249,14 +253,17 @@ class _History:
             if parcel.arrives < self.today:
                 self._schedule(self._work_time(max(parcel.arrives, self.first), 8.25, 15.0),
                                partial(self._receive, parcel))
-        day = self.first
+        day, last = self.first, self.first
         while day < self.today:
             if is_business_day(day, self.holidays):
-                self._schedule(self._at(day, dt.time(7, 55)),
-                               self._staff_day)
+                self._schedule(self._at(day, dt.time(7, 55)), self._staff_day)
                 if day.weekday() in EXPORT_WEEKDAYS:
                     self._schedule(self._at(day, EXPORT_AT), self._export)
+                last = day
             day += dt.timedelta(days=1)
+        # The last afternoon, this station starts on two parcels from the shelf and
+        # leaves them half inspected: the morning's "pick up where you left off".
+        self._schedule(self._at(last, dt.time(16, 40)), self._end_of_day)
         start, told = self.clock.now(), -1
         total = (self.end - start).total_seconds() or 1.0
         while self.events and self.events[0].at < self.end:
@@ -289,11 +296,32 @@ class _History:
                     days=self.rng.randint(2, 5))
                 units = tuple(_Unit(it.unit_no, it.reason,
                                     it.order_line.description.split(", ")[1]
-                                    if it.order_line is not None else "")
+                                    if it.order_line is not None else "",
+                                    it.requested.value)
                               for it in sorted(rma.items, key=lambda i: i.unit_no))
                 out.append(_Parcel(rma.number, rma.tracking_number, rma.order.number,
                                    arrives, units))
+            self.damaged = self._damaged([p for p in out if p.arrives < self.today])
             return out
+
+    def _damaged(self, arriving: list[_Parcel]) -> set[tuple[str, int]]:
+        """Which claimed dresses really are damaged: DAMAGE_SHARE of the units arriving,
+        taken in turn from each (reason, request) kind, each kind's in arrival order
+        spread over the weeks."""
+        kinds: dict[tuple[ReturnReason, str], list[tuple[str, int]]] = {}
+        for parcel in sorted(arriving, key=lambda p: (p.arrives, p.number)):
+            for unit in parcel.units:
+                if unit.reason in CLAIM_REASONS:
+                    kinds.setdefault((unit.reason, unit.requested), []).append(
+                        (parcel.number, unit.unit_no))
+        want = max(3, int(DAMAGE_SHARE * sum(len(p.units) for p in arriving)))
+        queues = [v[self.rng.randrange(len(v))::3] or v for _k, v in sorted(kinds.items())]
+        out: set[tuple[str, int]] = set()
+        while len(out) < want and any(queues):
+            for queue in queues:
+                if queue and len(out) < want:
+                    out.add(queue.pop(0))
+        return out
 
     # --- the bench -----------------------------------------------------------------
     def _expect(self, screen: Screen, doing: str) -> Screen:
@@ -314,14 +342,18 @@ class _History:
         if 4 <= left <= 7 and self.rng.random() < 0.07:
             return  # forgotten on the shelf: past its inspection due date this morning
         if left == 0 and now.astimezone(self.tz).hour >= 13:
-            return  # the afternoon's parcels wait on the shelf for the morning
+            self.shelf.append(parcel)  # the afternoon's parcels wait for the morning
+            return
         if self.rng.random() < 0.7:
             self._inspect(parcel, bench)
         else:  # later that day, or the next morning
             self._schedule(self._later(now, self.rng.uniform(30, 420)),
                            lambda: self._inspect(parcel, self.benches[bench.name]))
 
-    def _inspect(self, parcel: _Parcel, bench: _Bench, units: set[int] | None = None) -> None:
+    def _inspect(self, parcel: _Parcel, bench: _Bench, units: set[int] | None = None,
+                 half_done: bool = False) -> None:
+        """Open the parcel, grade each item (photos for the damaged), Enter; or, at the
+        end of the last day (`half_done`), grade and leave it for the morning."""
         session = bench.session
         view = bench.services.receiving.current_view(parcel.number)
         self._expect(session.open_inspection(view), f"Opening {parcel.number}")
@@ -329,11 +361,8 @@ class _History:
                 and (units is None or u.unit_no in units)]
         if not todo:
             return
-        # The last afternoon: a few parcels are left half inspected for the morning.
-        half_done = self._business_days_before_end(self.clock.now()) == 0 and \
-            self.clock.now().astimezone(self.tz).hour >= 11 and self.rng.random() < 0.6
         for unit in todo:
-            form = self._form(unit)
+            form = self._form(unit, (parcel.number, unit.unit_no) in self.damaged)
             if half_done:
                 form = {k: v for k, v in form.items() if k in ("grade", "tags_attached")}
             # The form as the inspector leaves it, saved as its draft (the window's
@@ -369,14 +398,14 @@ class _History:
                                     "credit instead of the exchange")
         self._plan_claims(parcel, screen)
 
-    def _form(self, unit: _Unit) -> dict[str, Any]:
+    def _end_of_day(self) -> None:
+        home = self.benches[self.home]
+        for parcel in self.shelf[:2]:
+            self._inspect(parcel, home, half_done=True)
+
+    def _form(self, unit: _Unit, damaged: bool) -> dict[str, Any]:
         rng = self.rng
         claimed = unit.reason in CLAIM_REASONS
-        damaged = False
-        if claimed:
-            self.claimed[unit.reason] += 1
-            every = DAMAGE_EVERY[unit.reason]
-            damaged = self.claimed[unit.reason] % every == every // 2
         if damaged:
             severity = rng.choices((DamageSeverity.MINOR, DamageSeverity.MODERATE,
                                     DamageSeverity.SEVERE), weights=(45, 40, 15))[0]
@@ -477,7 +506,7 @@ class _History:
             self.benches[answered.station].services.printing.retry_queued()
         if approve and kind is ApprovalKind.HOLD and view.unit_no is not None:
             parcel = self._parcel_of(view.rma_number)
-            bench = self.benches.get(answered.station) or self.benches[BENCHES[0]]
+            bench = self.benches.get(answered.station) or self.benches[self.home]
             self._schedule(self._later(self.clock.now(), self.rng.uniform(10, 90)),
                            lambda: self._inspect(parcel, bench))
 
