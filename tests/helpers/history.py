@@ -31,8 +31,8 @@ MORNING = dt.datetime(2026, 12, 2, 15, 30, tzinfo=dt.UTC)
 DB_NAME = "returnbench.db"
 
 
-def _settings(data_dir: Path, station: str = "TEST-BENCH") -> Settings:
-    base = load_settings(f"sqlite:///{data_dir / DB_NAME}", station)
+def _settings(data_dir: Path, station: str = "TEST-BENCH", url: str | None = None) -> Settings:
+    base = load_settings(url or f"sqlite:///{data_dir / DB_NAME}", station)
     return dataclasses.replace(base, data_dir=data_dir, photo_root=data_dir / "photos")
 
 
@@ -59,9 +59,11 @@ def shared_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return data
 
 
-def open_history(data: Path, clock: Clock | None = None,
-                 station: str = "TEST-BENCH") -> Services:
-    return bootstrap(_settings(data, station), clock or FixedClock(MORNING))
+def open_history(data: Path, clock: Clock | None = None, station: str = "TEST-BENCH",
+                 url: str | None = None) -> Services:
+    """Services on the history in `data` (or on the database at `url`, with `data` as its
+    data folder)."""
+    return bootstrap(_settings(data, station, url), clock or FixedClock(MORNING))
 
 
 def copy_history(tmp_path_factory: pytest.TempPathFactory, into: Path) -> Path:

@@ -6,6 +6,7 @@ agree with the rows and are plausible for the seeds."""
 from __future__ import annotations
 
 import datetime as dt
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,7 +16,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import audit
-from app.bootstrap import Services
+from app.bootstrap import Services, demo_places
 from app.camera.quality import assess
 from app.domain.enums import (
     ApprovalKind,
@@ -30,6 +31,7 @@ from app.domain.enums import (
 from app.policy.calendar import is_business_day
 from app.policy.rules import load_policy
 from app.services.auth import SignedInUser
+from app.services.demo_data import load_demo_data
 from app.services.reports import REASON_GROUP
 from app.services.uow import UnitOfWork
 from models import (
@@ -198,3 +200,25 @@ def test_kpis_agree_with_the_tables_and_are_plausible(history: Services) -> None
     # Every chart of the Reports page has something to draw.
     assert k.styles and k.throughput and k.turnaround_minutes
     assert sum(k.backlog.values()) > 0 and sum(k.exceptions.values()) > 0
+
+
+
+@pytest.mark.postgres
+def test_the_history_plays_on_postgresql_too(pg_server, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """The same walk on a real PostgreSQL server (several benches' database): the same
+    services, row locks and audit chain; a smaller shop, so it stays quick."""
+    name = f"rb_{uuid.uuid4().hex[:12]}"
+    services = open_history(tmp_path, url=pg_server.create_database(name))
+    try:
+        summary = load_demo_data(services.session_factory, orders=250, seed=7,
+                                 today=HISTORY_DAY, history=demo_places(services.settings))
+        assert summary.history is not None and summary.history.decided > 20
+        assert summary.history.approvals_answered > 0 and summary.history.exports >= 2
+        with UnitOfWork(services.session_factory) as uow:
+            result = audit.verify(uow.session)
+            assert result.ok, result.message
+            assert (uow.session.scalar(select(func.count()).select_from(Decision)) or 0) \
+                >= summary.history.decided
+    finally:
+        services.dispose()
+        pg_server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
