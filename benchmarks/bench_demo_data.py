@@ -50,16 +50,26 @@ def baseline_sqlite(path: Path, rows: int) -> float:
         return time.perf_counter() - t0
 
 
+def machine_speed() -> float:
+    """A fixed pure-Python loop, ms: this shared machine's speed varies by nearly 2x from
+    one minute to the next (about 400 ms fast, 750 ms slow), so it is printed with the
+    times it explains."""
+    t0 = time.perf_counter()
+    sum(i * i for i in range(10**7))
+    return (time.perf_counter() - t0) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=2000)
     parser.add_argument("--pg", help="an empty PostgreSQL database URL")
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    full, plain, base = [], [], []
+    full, plain, base, speed = [], [], [], []
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for i in range(args.runs):  # interleaved, so a slow minute hits both alike
+            speed.append(machine_speed())
             plain.append(run_once(f"sqlite:///{root / f'plain{i}.db'}", args.orders, None))
             full.append(run_once(f"sqlite:///{root / f'full{i}.db'}", args.orders,
                                  root / f"files{i}"))
@@ -71,6 +81,8 @@ def main() -> None:
           f"history costs {med(full) / med(plain):.1f}x the plain demo")
     print(f"  baseline, {args.orders} bare order rows by executemany: "
           f"{med(base) * 1000:.1f} ms")
+    print(f"  machine speed during the runs (fixed Python loop): "
+          f"{', '.join(f'{v:.0f}' for v in speed)} ms")
     if args.pg:
         with tempfile.TemporaryDirectory() as tmp:
             pg_time = run_once(args.pg, args.orders, Path(tmp))

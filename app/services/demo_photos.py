@@ -40,19 +40,23 @@ def _mat(rng: random.Random) -> np.ndarray[Any, Any]:
     """A bench mat: a soft gradient with woven texture (a sharp picture has detail)."""
     base = np.array([rng.randint(150, 190), rng.randint(150, 185), rng.randint(140, 175)],
                     dtype=np.float32)
-    # Light falls from a different side in each picture (a difference-hash sees it).
+    # Light falls from a different side in each picture (a difference-hash sees it),
+    # with a few soft shadows; drawn small and scaled up, as soft light is.
+    sw, sh = WIDTH // 8, HEIGHT // 8
     gx, gy = rng.uniform(-45, 45), rng.uniform(-45, 45)
-    ys = np.linspace(-gy, gy, HEIGHT, dtype=np.float32)[:, None, None]
-    xs = np.linspace(-gx, gx, WIDTH, dtype=np.float32)[None, :, None]
-    img = np.broadcast_to(base, (HEIGHT, WIDTH, 3)) + ys + xs
+    light: np.ndarray[Any, Any] = (np.linspace(-gy, gy, sh, dtype=np.float32)[:, None]
+                                   + np.linspace(-gx, gx, sw, dtype=np.float32)[None, :])
     for _ in range(rng.randint(2, 4)):  # shadows and folds of the mat
-        cx, cy = rng.randint(0, WIDTH), rng.randint(0, HEIGHT)
-        ax, ay = rng.randint(60, 260), rng.randint(60, 260)
-        blob = np.zeros((HEIGHT, WIDTH), dtype=np.uint8)
-        cv2.ellipse(blob, (cx, cy), (ax, ay), rng.randint(0, 180), 0, 360, 255, -1)
-        img = img + (blob.astype(np.float32)[:, :, None] / 255.0) * rng.uniform(-40, 40)
+        blob = np.zeros((sh, sw), dtype=np.float32)
+        cv2.ellipse(blob, (rng.randint(0, sw), rng.randint(0, sh)),
+                    (rng.randint(8, 32), rng.randint(8, 32)), rng.randint(0, 180), 0, 360,
+                    rng.uniform(-40, 40), -1)
+        light += blob
+    soft: np.ndarray[Any, Any] = cv2.resize(cv2.GaussianBlur(light, (7, 7), 0),
+                                            (WIDTH, HEIGHT), interpolation=cv2.INTER_CUBIC)
     np_rng = np.random.default_rng(rng.getrandbits(32))
-    img = img + np_rng.normal(0, 9, (HEIGHT, WIDTH, 1)).astype(np.float32)
+    light = soft + np_rng.standard_normal((HEIGHT, WIDTH), dtype=np.float32) * 9
+    img = base[None, None, :] + light[:, :, None]
     step = rng.randint(14, 26)
     img[::step, :, :] -= 14
     img[:, ::step, :] -= 14

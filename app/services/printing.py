@@ -110,59 +110,65 @@ class PrintService:
     # --- what goes on a label ----------------------------------------------------
     def label_data(self, rma_number: str, unit_no: int) -> LabelData:
         with UnitOfWork(self._sf) as uow:
-            s = uow.session
-            rma = load_rma(s, rma_number)
-            item = rma_unit(rma, unit_no)
-            line = item.order_line
-            if line is None:
-                raise BadInput(f"Item {unit_no} of {rma.number} is an extra item with no "
-                               "order line: hold it; it gets no item label.")
-            product = s.get(Product, line.product_id, options=[joinedload(Product.style)]) \
-                if line.product_id else None
-            inspection = s.scalars(select(Inspection).where(
-                Inspection.return_item_id == item.id, Inspection.is_draft.is_(False))
-                .order_by(Inspection.id.desc()).limit(1)).first()
-            decision = current_decision(s, item)
-            exchange_sku, exchange_size = None, item.exchange_size
-            if item.exchange_size and product is not None:
-                exchange_sku = line.sku.rsplit("-", 1)[0] + f"-{item.exchange_size}"
-            elif decision is not None and decision.resolution is Resolution.REPLACEMENT \
-                    and product is not None:  # the same dress again, in its own size
-                exchange_sku, exchange_size = line.sku, product.size
-            ship_by = None
-            if decision is not None and decision.exchange_ship_due_on:
-                ship_by = decision.exchange_ship_due_on.isoformat()
-            elif item.received_at is not None and item.exchange_size:
-                policy = self._load_policy(rma.order.brand.value)
-                ship_by = hours_later_local_date(item.received_at, policy.exchange_ship_hours,
-                                                 policy.timezone).isoformat()
-            style = product.style.name if product is not None else line.description
-            final_hold = (decision is not None and decision.resolution is Resolution.HOLD
-                          and item.decision_status is DecisionStatus.DECIDED)
-            return LabelData(
-                plate=item_plate(rma.id, item.unit_no), rma_number=rma.number,
-                order_number=rma.order.number, customer=rma.order.customer.name,
-                sku=line.sku, style=style, colour=product.colour if product else "",
-                size=product.size if product else "",
-                grade=inspection.grade.value if inspection and inspection.grade else None,
-                disposition=decision.disposition.value if decision else None,
-                resolution=decision.resolution.value if decision else None,
-                reason=item.reason.value, exchange_size=exchange_size,
-                exchange_sku=exchange_sku, ship_by=ship_by,
-                printed_on=self._clock.now().date().isoformat(),
-                approval_id=decision.approval_id if decision else None,
-                unit_no=item.unit_no,
-                place=place_for(rma.order.brand.value, "quarantine" if final_hold
-                                else decision.disposition.value if decision else None),
-                bin_override="QUARANTINE" if final_hold else None)
+            return self._label_data(uow.session, rma_number, unit_no)
+
+    def _label_data(self, s: Session, rma_number: str, unit_no: int) -> LabelData:
+        rma = load_rma(s, rma_number)
+        item = rma_unit(rma, unit_no)
+        line = item.order_line
+        if line is None:
+            raise BadInput(f"Item {unit_no} of {rma.number} is an extra item with no "
+                           "order line: hold it; it gets no item label.")
+        product = s.get(Product, line.product_id, options=[joinedload(Product.style)]) \
+            if line.product_id else None
+        inspection = s.scalars(select(Inspection).where(
+            Inspection.return_item_id == item.id, Inspection.is_draft.is_(False))
+            .order_by(Inspection.id.desc()).limit(1)).first()
+        decision = current_decision(s, item)
+        exchange_sku, exchange_size = None, item.exchange_size
+        if item.exchange_size and product is not None:
+            exchange_sku = line.sku.rsplit("-", 1)[0] + f"-{item.exchange_size}"
+        elif decision is not None and decision.resolution is Resolution.REPLACEMENT \
+                and product is not None:  # the same dress again, in its own size
+            exchange_sku, exchange_size = line.sku, product.size
+        ship_by = None
+        if decision is not None and decision.exchange_ship_due_on:
+            ship_by = decision.exchange_ship_due_on.isoformat()
+        elif item.received_at is not None and item.exchange_size:
+            policy = self._load_policy(rma.order.brand.value)
+            ship_by = hours_later_local_date(item.received_at, policy.exchange_ship_hours,
+                                             policy.timezone).isoformat()
+        style = product.style.name if product is not None else line.description
+        final_hold = (decision is not None and decision.resolution is Resolution.HOLD
+                      and item.decision_status is DecisionStatus.DECIDED)
+        return LabelData(
+            plate=item_plate(rma.id, item.unit_no), rma_number=rma.number,
+            order_number=rma.order.number, customer=rma.order.customer.name,
+            sku=line.sku, style=style, colour=product.colour if product else "",
+            size=product.size if product else "",
+            grade=inspection.grade.value if inspection and inspection.grade else None,
+            disposition=decision.disposition.value if decision else None,
+            resolution=decision.resolution.value if decision else None,
+            reason=item.reason.value, exchange_size=exchange_size,
+            exchange_sku=exchange_sku, ship_by=ship_by,
+            printed_on=self._clock.now().date().isoformat(),
+            approval_id=decision.approval_id if decision else None,
+            unit_no=item.unit_no,
+            place=place_for(rma.order.brand.value, "quarantine" if final_hold
+                            else decision.disposition.value if decision else None),
+            bin_override="QUARANTINE" if final_hold else None)
 
     def render(self, rma_number: str, unit_no: int, kind: str, fmt: str,
                dpi: int = 203) -> bytes:
         if fmt not in ("pdf", "zpl"):
             raise BadInput(f"Label format {fmt!r}: choose pdf or zpl.")
-        layout = build(kind, self.label_data(rma_number, unit_no), dpi)
-        return render_pdf(layout, f"{kind} label {rma_number}/{unit_no}") if fmt == "pdf" \
-            else render_zpl(layout)
+        return self._render(kind, self.label_data(rma_number, unit_no), fmt, dpi)
+
+    @staticmethod
+    def _render(kind: str, data: LabelData, fmt: str, dpi: int = 203) -> bytes:
+        layout = build(kind, data, dpi)
+        return render_pdf(layout, f"{kind} label {data.rma_number}/{data.unit_no}") \
+            if fmt == "pdf" else render_zpl(layout)
 
     def render_for(self, user: SignedInUser, rma_number: str, unit_no: int, kind: str,
                    fmt: str, dpi: int = 203) -> bytes:
@@ -209,8 +215,13 @@ class PrintService:
         the connection dropped) finds the job stored the first time and does not queue
         the label again."""
         require(user.role, Action.PRINT_LABELS)
-        printer = self._printer_factory(self.printer_spec())
-        payload = self.render(rma_number, unit_no, kind, printer.format)
+        with UnitOfWork(self._sf) as uow:  # the printer and the label's words, in one read
+            station = station_row(uow.session, self._station)
+            spec = station.printer or self._default_printer
+            data = self._label_data(uow.session, rma_number, unit_no)
+            uow.commit()
+        printer = self._printer_factory(spec)
+        payload = self._render(kind, data, printer.format)
         title = f"{kind}-{rma_number}-{unit_no}"
         return self._queue_and_send(KIND_OF[kind], printer, payload, title, user,
                                     request_key)
