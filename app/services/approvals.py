@@ -27,7 +27,7 @@ from app.notify import publish
 from app.permissions import APPROVE_ACTION, Action, require
 from app.policy.rules import Policy, load_policy
 from app.services.auth import AuthService, SignedInUser
-from app.services.common import station_row
+from app.services.common import StationId
 from app.services.outcomes import (
     DENIAL_ALTERNATIVES,
     FREE,
@@ -86,6 +86,7 @@ class ApprovalService:
         self._sf = session_factory
         self._clock = clock
         self._station = station
+        self._station_id = StationId(station)
         self._auth = auth
         self._load_policy = policy_loader
 
@@ -167,8 +168,8 @@ class ApprovalService:
             approval.answered_by_id = approver.id
             approval.answered_at = now
             approval.note = note.strip() or None
-            station = station_row(s, self._station)
-            ctx = _Answer(s, approval, approver, policy, rma, station.id, now,
+            station_id = self._station_id(s)
+            ctx = _Answer(s, approval, approver, policy, rma, station_id, now,
                           self._station, note.strip())
             finals = ctx.settle(waiting, approve, alternative)
             audit.append(s, at=now, action=f"approval.{approval.status.value}",

@@ -38,7 +38,7 @@ from app.policy.engine import decide
 from app.policy.rules import Policy, load_policy, parse_policy
 from app.printing.bins import place_for
 from app.services.auth import SignedInUser
-from app.services.common import load_rma, rma_unit, station_row
+from app.services.common import StationId, load_rma, rma_unit
 from app.services.dates import date_problem, held_for_dates
 from app.services.holds import release_items, require_hold
 from app.services.labels_plan import labels_for
@@ -132,6 +132,7 @@ class DecisionService:
         self._sf = session_factory
         self._clock = clock
         self._station = station
+        self._station_id = StationId(station)
         self._load_policy = policy_loader
 
     # --- preview -----------------------------------------------------------------
@@ -171,9 +172,9 @@ class DecisionService:
             case, units = self._case(rma, inspections)
             policy = self._load_policy(rma.order.brand.value)
             decision = _decide(case, policy)
-            station = station_row(s, self._station)
+            station_id = self._station_id(s)
             rows = self._store(s, rma, units, inspections, case, decision, policy, user,
-                               station.id, now)
+                               station_id, now)
             approvals = []
             waiting = [r for r in rows if r.resolution is not Resolution.PHOTOS_REQUIRED]
             if decision.approval is not None and waiting:
@@ -182,7 +183,7 @@ class DecisionService:
                 approval = open_approval(
                     s, rma, waiting, kind, decision.approval,
                     decision.refund_total + decision.credit_total,
-                    decision.approval_reason or "", user.id, user.username, station.id,
+                    decision.approval_reason or "", user.id, user.username, station_id,
                     self._station, now)
                 approvals.append(approval.id)
             audit.append(s, at=now, action="decision.accepted", actor=user.username,
@@ -318,8 +319,8 @@ class DecisionService:
             item = rma_unit(rma, unit_no)
             name = unit_name(rma, item)
             check(Op.REQUEST_EXCEPTION, item.reception_status, item.decision_status, name)
-            station = station_row(s, self._station)
-            require_hold(s, rma.number, item, user.id, station.id, now)
+            station_id = self._station_id(s)
+            require_hold(s, rma.number, item, user.id, station_id, now)
             policy = self._load_policy(rma.order.brand.value)
             standing = current_decision(s, item)
             if item.decision_status is DecisionStatus.PENDING:
@@ -332,7 +333,7 @@ class DecisionService:
                     raise NotAllowed(f"{name}: the claim needs its photos before anything "
                                      "is decided, an exception included: take them first.")
                 standing = self._store(s, rma, units, {unit_no: inspection}, case,
-                                       decision, policy, user, station.id, now)[0]
+                                       decision, policy, user, station_id, now)[0]
             assert standing is not None
             if outcome is standing.resolution:
                 raise BadInput(f"{name} is already {outcome.value.replace('_', ' ')} by "
@@ -350,7 +351,7 @@ class DecisionService:
                      else ApprovalLevel.SUPERVISOR)
             approval = open_approval(
                 s, rma, [standing], ApprovalKind.POLICY_EXCEPTION, level, amount,
-                reason.strip(), user.id, user.username, station.id, self._station, now,
+                reason.strip(), user.id, user.username, station_id, self._station, now,
                 item=item, requested_outcome=outcome.value)
             item.decision_status = DecisionStatus.AWAITING_APPROVAL
             release_items(s, [item.id])

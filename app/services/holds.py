@@ -21,7 +21,7 @@ from app.domain.enums import DecisionStatus
 from app.errors import ItemHeld
 from app.permissions import Action, require
 from app.services.auth import SignedInUser
-from app.services.common import load_rma, station_row
+from app.services.common import StationId, load_rma
 from app.services.uow import UnitOfWork, retrying
 from models import ItemHold, ReturnItem, Station, User
 
@@ -100,6 +100,7 @@ class HoldService:
         self._sf = session_factory
         self._clock = clock
         self._station = station
+        self._station_id = StationId(station)
         self.ttl = ttl
 
     @retrying
@@ -114,12 +115,12 @@ class HoldService:
             rma = load_rma(s, rma_number, for_update=True)
             wanted = set(units) if units is not None else {
                 it.unit_no for it in rma.items if it.decision_status is DecisionStatus.PENDING}
-            station = station_row(s, self._station)
+            station_id = self._station_id(s)
             held, blocked = [], []
             for item in rma.items:
                 if item.unit_no not in wanted:
                     continue
-                other = claim(s, item, user.id, station.id, now, self.ttl)
+                other = claim(s, item, user.id, station_id, now, self.ttl)
                 if other is None:
                     held.append(item.unit_no)
                 else:
@@ -135,12 +136,12 @@ class HoldService:
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             rma = load_rma(s, rma_number, for_update=True)
-            station = station_row(s, self._station)
+            station_id = self._station_id(s)
             ids = {it.id: it.unit_no for it in rma.items}
             held, blocked = [], []
             for hold in s.scalars(select(ItemHold).where(
                     ItemHold.return_item_id.in_(ids))).all():
-                if hold.station_id == station.id:
+                if hold.station_id == station_id:
                     hold.expires_at = now + dt.timedelta(seconds=self.ttl)
                     hold.user_id = user.id
                     held.append(ids[hold.return_item_id])

@@ -29,7 +29,7 @@ from app.errors import BadInput
 from app.lifecycle import Op, check
 from app.permissions import Action, require
 from app.services.auth import SignedInUser
-from app.services.common import StationId, load_rma, rma_unit, station_row
+from app.services.common import StationId, load_rma, rma_unit
 from app.services.decisions import InspectionInput
 from app.services.holds import require_hold
 from app.services.uow import UnitOfWork, retrying
@@ -149,13 +149,13 @@ class InspectionService:
         the next parcel): newest first, so the bench can resume each with one key."""
         with UnitOfWork(self._sf) as uow:
             s = uow.session
-            station = station_row(s, self._station)
+            station_id = self._station_id(s)
             rows = s.execute(
                 select(ReturnAuthorization.number, ReturnItem.unit_no, Inspection.grade,
                        Inspection.started_at)
                 .join(ReturnItem, Inspection.return_item_id == ReturnItem.id)
                 .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
-                .where(Inspection.is_draft.is_(True), Inspection.station_id == station.id,
+                .where(Inspection.is_draft.is_(True), Inspection.station_id == station_id,
                        ReturnItem.decision_status == DecisionStatus.PENDING)
                 .order_by(Inspection.started_at.desc()).limit(limit)).all()
             uow.commit()
