@@ -355,7 +355,9 @@ class _History:
         """Open the parcel, grade each item (photos for the damaged), Enter; or, at the
         end of the last day (`half_done`), grade and leave it for the morning."""
         session = bench.session
-        view = bench.services.receiving.current_view(parcel.number)
+        view = session.parcel if session.parcel is not None \
+            and session.parcel.rma_number == parcel.number \
+            else bench.services.receiving.current_view(parcel.number)  # just scanned: as is
         self._expect(session.open_inspection(view), f"Opening {parcel.number}")
         todo = [u for u in parcel.units if u.unit_no in session.forms
                 and (units is None or u.unit_no in units)]
@@ -469,14 +471,13 @@ class _History:
 
     # --- the managers' desk --------------------------------------------------------
     def _plan_answer(self, approval_id: int) -> None:
-        view = self.desk.approvals.get(approval_id)
         now = self.clock.now()
         left = self._business_days_before_end(now)
         if left <= 1 and self.rng.random() < 0.8:
             return  # still in the queue this morning
         minutes = self.rng.uniform(15, 100) if self.rng.random() < 0.8 \
             else self.rng.uniform(130, 600)  # a busy afternoon: past its 2 hours
-        self._schedule(self._later(now, minutes), lambda: self._answer(view.id))
+        self._schedule(self._later(now, minutes), partial(self._answer, approval_id))
 
     def _answer(self, approval_id: int) -> None:
         view = self.desk.approvals.get(approval_id)
