@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.bench import BenchServices, BenchSession
 from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
+from app.demo_history import HistoryPlaces, load_demo
 from app.notify import Handler, Listener, supports_notify
-from app.services.demo_data import database_is_empty, is_demo_database, load_demo_data
-from app.services.demo_history import HistoryPlaces
+from app.services.demo_data import database_is_empty, is_demo_database
 from app.services.unsaved import UnsavedWork
 from app.services.uow import UnitOfWork
 from app.wiring import StationServices, wire
@@ -125,6 +125,6 @@ def load_first_start_demo(services: Services,
     """The first-start screen's "explore with demo data" (refused unless empty): the
     orders and returns, and 60 days of the bench's work up to this morning."""
     log.info("empty database: loading demo data, as asked at first start")
-    load_demo_data(services.session_factory, orders=FIRST_START_DEMO_ORDERS,
-                   seed=FIRST_START_DEMO_SEED, today=warehouse_today(services),
-                   history=demo_places(services.settings), progress=progress)
+    load_demo(services.session_factory, orders=FIRST_START_DEMO_ORDERS,
+              seed=FIRST_START_DEMO_SEED, today=warehouse_today(services),
+              places=demo_places(services.settings), progress=progress)

@@ -272,12 +272,11 @@ def _cmd_create_admin(services: Services, args: argparse.Namespace) -> int:
 
 def _cmd_demo_data(services: Services, args: argparse.Namespace) -> int:
     from app.bootstrap import demo_places, warehouse_today
-    from app.services.demo_data import load_demo_data
+    from app.demo_history import load_demo
 
     today = args.today or warehouse_today(services)
-    summary = load_demo_data(services.session_factory, orders=args.orders, seed=args.seed,
-                             today=today,
-                             history=None if args.plain else demo_places(services.settings))
+    summary = load_demo(services.session_factory, orders=args.orders, seed=args.seed,
+                        today=today, places=None if args.plain else demo_places(services.settings))
     _print_json(summary)
     return 0
 

@@ -20,8 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from app.services.demo_data import load_demo_data
-from app.services.demo_history import HistoryPlaces
+from app.demo_history import HistoryPlaces, load_demo
 from models.db import make_engine, make_session_factory, upgrade
 
 DAY = dt.date(2026, 12, 2)
@@ -33,8 +32,7 @@ def run_once(url: str, orders: int, history: Path | None) -> float:
     places = None if history is None else HistoryPlaces(
         history / "photos", history / "labels", history / "outbox", "BENCH-01")
     t0 = time.perf_counter()
-    load_demo_data(make_session_factory(engine), orders=orders, seed=7, today=DAY,
-                   history=places)
+    load_demo(make_session_factory(engine), orders=orders, seed=7, today=DAY, places=places)
     elapsed = time.perf_counter() - t0
     engine.dispose()
     return elapsed

@@ -9,10 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
-from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -49,9 +47,6 @@ from models import (
     Style,
     User,
 )
-
-if TYPE_CHECKING:
-    from app.services.demo_history import HistoryPlaces, HistorySummary
 
 DEMO_META_KEY = "demo_data"
 MAX_DEMO_ORDERS = 200_000
@@ -119,18 +114,15 @@ class DemoSummary:
     rmas: int
     return_items: int
     users: int
-    history: HistorySummary | None = None
+    history: dict[str, int] | None = None  # what the 60 days of history hold, if played
 
 
 def load_demo_data(
-    session_factory: sessionmaker[Session], *, orders: int, seed: int, today: dt.date,
-    history: HistoryPlaces | None = None,
-    progress: Callable[[int, int], None] | None = None,
+    session_factory: sessionmaker[Session], *, orders: int, seed: int, today: dt.date
 ) -> DemoSummary:
     """Fill a new, empty database with demo data (its published demo users included).
     Refuses any database that holds anything: real people or data, or demo data already.
-    With `history`, the last 60 days of the bench's work are played on it through the
-    services (`today` is then the warehouse's local date: the walk ends at its start)."""
+    The 60 days of history on top are played by `app.demo_history`."""
     if orders < 1:
         raise BadInput("--orders must be at least 1")
     if orders > MAX_DEMO_ORDERS:
@@ -146,18 +138,17 @@ def load_demo_data(
                            "PINs, goes into a new, empty database only.")
         summary = _Generator(s, random.Random(seed), seed, today).run(orders)
         uow.commit()
-    if history is not None:
-        from app.services.demo_history import build_history  # it plays the services
+        return summary
 
-        played = build_history(session_factory, seed=seed, today=today, places=history,
-                               progress=progress)
-        with UnitOfWork(session_factory) as uow:
-            meta = uow.session.get(AppMeta, DEMO_META_KEY)
-            assert meta is not None
-            meta.value = json.dumps({**json.loads(meta.value), "history": asdict(played)})
-            uow.commit()
-        summary = replace(summary, history=played)
-    return summary
+
+def record_history(session_factory: sessionmaker[Session], played: dict[str, int]) -> None:
+    """Note on the demo marker that its history was played, and what it holds."""
+    with UnitOfWork(session_factory) as uow:
+        meta = uow.session.get(AppMeta, DEMO_META_KEY)
+        if meta is None:
+            raise BadInput("No demo data here to add a history to.")
+        meta.value = json.dumps({**json.loads(meta.value), "history": played})
+        uow.commit()
 
 
 def is_demo_database(session_factory: sessionmaker[Session]) -> bool:

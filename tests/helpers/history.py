@@ -23,7 +23,7 @@ from app.bootstrap import (
 )
 from app.clock import Clock, FixedClock
 from app.config import Settings, load_settings
-from app.services.demo_data import load_demo_data
+from app.demo_history import load_demo
 
 HISTORY_DAY = dt.date(2026, 12, 2)  # a Wednesday: the walk ends as Tuesday closes
 # The next morning at the warehouse (07:30 in Los Angeles): what a first start sees.
@@ -50,9 +50,9 @@ def shared_history(tmp_path_factory: pytest.TempPathFactory) -> Path:
             settings = _settings(data)
             services = bootstrap(settings, FixedClock(MORNING))
             try:
-                load_demo_data(services.session_factory, orders=FIRST_START_DEMO_ORDERS,
-                               seed=FIRST_START_DEMO_SEED, today=HISTORY_DAY,
-                               history=demo_places(settings))
+                load_demo(services.session_factory, orders=FIRST_START_DEMO_ORDERS,
+                          seed=FIRST_START_DEMO_SEED, today=HISTORY_DAY,
+                          places=demo_places(settings))
             finally:
                 services.dispose()
             (data / "built").touch()

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from app import audit
 from app.bootstrap import Services, demo_places
 from app.camera.quality import assess
+from app.demo_history import load_demo
 from app.domain.enums import (
     ApprovalKind,
     ApprovalStatus,
@@ -31,7 +32,6 @@ from app.domain.enums import (
 from app.policy.calendar import is_business_day
 from app.policy.rules import load_policy
 from app.services.auth import SignedInUser
-from app.services.demo_data import load_demo_data
 from app.services.reports import REASON_GROUP
 from app.services.uow import UnitOfWork
 from models import (
@@ -210,15 +210,16 @@ def test_the_history_plays_on_postgresql_too(pg_server, tmp_path: Path) -> None:
     name = f"rb_{uuid.uuid4().hex[:12]}"
     services = open_history(tmp_path, url=pg_server.create_database(name))
     try:
-        summary = load_demo_data(services.session_factory, orders=250, seed=7,
-                                 today=HISTORY_DAY, history=demo_places(services.settings))
-        assert summary.history is not None and summary.history.decided > 20
-        assert summary.history.approvals_answered > 0 and summary.history.exports >= 2
+        summary = load_demo(services.session_factory, orders=250, seed=7,
+                            today=HISTORY_DAY, places=demo_places(services.settings))
+        played = summary.history
+        assert played is not None and played["decided"] > 20
+        assert played["approvals_answered"] > 0 and played["exports"] >= 2
         with UnitOfWork(services.session_factory) as uow:
             result = audit.verify(uow.session)
             assert result.ok, result.message
             assert (uow.session.scalar(select(func.count()).select_from(Decision)) or 0) \
-                >= summary.history.decided
+                >= played["decided"]
     finally:
         services.dispose()
         pg_server.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

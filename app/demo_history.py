@@ -18,7 +18,7 @@ import datetime as dt
 import heapq
 import random
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, selectinload, sessionmaker
 from app.bench import ERROR, BenchServices, BenchSession, Screen
 from app.camera.photostore import dhash, hamming, image_from_array
 from app.clock import FixedClock
+from app.demo_photos import Mark, claim_photo
 from app.domain.enums import (
     ApprovalKind,
     ApprovalLevel,
@@ -43,7 +44,7 @@ from app.domain.enums import (
 from app.policy.calendar import is_business_day
 from app.policy.rules import load_policy
 from app.services.auth import SignedInUser
-from app.services.demo_photos import Mark, claim_photo
+from app.services.demo_data import DemoSummary, load_demo_data, record_history
 from app.services.inspection import REUSE_BITS, required_slots
 from app.services.uow import UnitOfWork
 from app.wiring import StationServices, wire
@@ -144,6 +145,20 @@ class _Event:
     at: dt.datetime
     seq: int
     run: Callable[[], None] = field(compare=False)
+
+
+def load_demo(session_factory: sessionmaker[Session], *, orders: int, seed: int,
+              today: dt.date, places: HistoryPlaces | None,
+              progress: Callable[[int, int], None] | None = None) -> DemoSummary:
+    """Demo data into a new, empty database, and (with `places`) its 60 days of history
+    up to the start of `today`, a local date of the warehouse."""
+    summary = load_demo_data(session_factory, orders=orders, seed=seed, today=today)
+    if places is None:
+        return summary
+    played = asdict(build_history(session_factory, seed=seed, today=today, places=places,
+                                  progress=progress))
+    record_history(session_factory, played)
+    return replace(summary, history=played)
 
 
 def build_history(session_factory: sessionmaker[Session], *, seed: int, today: dt.date,
