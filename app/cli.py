@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
     lookup.add_argument("code")
     _add_db(lookup)
 
+    where = sub.add_parser("where", help="where an item (IT-…), tote (TO-…) or location is, "
+                           "and its moves")
+    where.add_argument("code")
+    _add_db(where)
+
     dec = sub.add_parser("decide", help="the policy decision for a case (POLICY.md contract)")
     dec.add_argument("case", type=Path, metavar="CASE.json")
     dec.add_argument("--policy", metavar="ID|PATH", help="policy id or TOML file "
@@ -281,6 +286,17 @@ def _cmd_demo_data(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_where(services: Services, args: argparse.Namespace) -> int:
+    """Exit 0 with the story of the code; 3 when nothing has that code; 2 when it is no
+    code of ours."""
+    found = services.putaway.where(args.code)
+    _print_json({"kind": found.kind, "code": found.code, "now": found.now,
+                 **found.details,
+                 "moves": [{"at": m.at.isoformat(), "item": m.item, "from": m.from_place,
+                            "to": m.to_place, "by": m.by} for m in found.moves]})
+    return 0
+
+
 def _cmd_lookup(services: Services, args: argparse.Namespace) -> int:
     """Exit 0 when the code is recognised (a known format with a valid check digit),
     whether or not a return matches; 3 when it is not."""
@@ -493,6 +509,7 @@ _PURE: dict[str, Callable[[argparse.Namespace], int]] = {"decide": _cmd_decide,
 _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "demo-data": _cmd_demo_data,
     "lookup": _cmd_lookup,
+    "where": _cmd_where,
     "audit": _cmd_audit,
     "authlog": _cmd_authlog,
     "label": _cmd_label,

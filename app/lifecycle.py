@@ -33,6 +33,7 @@ class Op(StrEnum):
     RESOLVE_HOLD = "resolve_hold"          # grade X / mismatch / dates: ours, or not
     SETTLE = "settle"                      # the export hands the money to the shop
     REVERSE = "reverse"                    # a settled decision superseded: reversal out
+    PUT_AWAY = "put_away"                  # into a tote, to a location: decided dresses
 
 
 ANY_RECEPTION = frozenset(R)
@@ -76,6 +77,7 @@ TABLE: dict[Op, Transition] = {
     Op.RESOLVE_HOLD: _t(ANY_RECEPTION, {D.AWAITING_APPROVAL}, {D.PENDING, D.DECIDED}),
     Op.SETTLE: _t(ANY_RECEPTION, {D.DECIDED}, {D.COMPLETED}),
     Op.REVERSE: _t(ANY_RECEPTION, {D.DECIDED, D.COMPLETED}, {D.DECIDED, D.COMPLETED}),
+    Op.PUT_AWAY: _t(PRESENT, {D.DECIDED, D.COMPLETED}, {D.DECIDED, D.COMPLETED}),
 }
 
 # What to tell the bench, by the state that refuses the operation.
@@ -102,7 +104,7 @@ _DOING = {
     Op.INSPECT: "change its inspection", Op.PHOTO: "add a photo", Op.ACCEPT: "decide it",
     Op.REQUEST_EXCEPTION: "ask for an exception", Op.APPROVE: "approve it",
     Op.DENY: "deny it", Op.RESOLVE_HOLD: "resolve its hold", Op.SETTLE: "export it",
-    Op.REVERSE: "reverse its settlement",
+    Op.REVERSE: "reverse its settlement", Op.PUT_AWAY: "put it away",
 }
 
 

@@ -22,6 +22,7 @@ from app.services.imports import ImportService
 from app.services.inspection import InspectionService
 from app.services.lookup import LookupService
 from app.services.printing import PrintService
+from app.services.putaway import PutAwayService
 from app.services.receiving import ReceivingService
 from app.services.reports import ReportService
 from app.services.users import UserService
@@ -43,6 +44,7 @@ class StationServices:
     exports: ExportService
     reports: ReportService
     authlog: AuthorizationLogService
+    putaway: PutAwayService
 
     def as_fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -71,4 +73,5 @@ def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,
         exports=ExportService(session_factory, clock, station),
         reports=ReportService(session_factory, clock),
         authlog=AuthorizationLogService(session_factory, clock, approvals, inspection.store),
+        putaway=PutAwayService(session_factory, clock, station),
     )

@@ -15,6 +15,7 @@ from models.operations import (
 )
 from models.orders import Customer, Order, OrderLine
 from models.people import Station, User
+from models.putaway import ItemMove, Location, Tote
 from models.returns import (
     Approval,
     Decision,
@@ -39,6 +40,8 @@ __all__ = [
     "ExportedDecision",
     "Inspection",
     "ItemHold",
+    "ItemMove",
+    "Location",
     "Order",
     "OrderLine",
     "Photo",
@@ -51,5 +54,6 @@ __all__ = [
     "Settlement",
     "Station",
     "Style",
+    "Tote",
     "User",
 ]

@@ -83,6 +83,11 @@ class ReturnItem(Base):
     # Which of the order line's units this is (1..quantity), taken when the unit's money
     # is first decided: one unit bought is settled once across all its RMAs.
     line_unit: Mapped[int | None] = mapped_column(Integer)
+    # Where the dress is after the bench: in a tote, at a location (or both: a tote put
+    # away), and when it first reached a restock location (its size sellable again).
+    tote_id: Mapped[int | None] = mapped_column(ForeignKey("totes.id"), index=True)
+    location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"), index=True)
+    restocked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

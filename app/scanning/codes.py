@@ -41,3 +41,25 @@ def item_plate(rma_id: int, unit_no: int) -> str:
 def plate_check_ok(plate: str) -> bool:
     m = PLATE_RE.match(plate)
     return bool(m) and luhn(m["rma"] + m["unit"]) == int(m["check"])  # type: ignore[index]
+
+
+TOTE_RE = re.compile(r"^TO-(?P<seq>\d{6})-(?P<check>\d)$")
+
+
+def tote_code(seq: int) -> str:
+    """A tote's licence plate, `TO-000123-4`: sequence and a Luhn digit."""
+    body = f"{seq:06d}"
+    return f"TO-{body}-{luhn(body)}"
+
+
+def tote_check_ok(code: str) -> bool:
+    m = TOTE_RE.match(code)
+    return bool(m) and luhn(m["seq"]) == int(m["check"])  # type: ignore[index]
+
+
+def plate_ids(plate: str) -> tuple[int, int] | None:
+    """(RMA row id, unit number) of a well-formed item plate, else None."""
+    m = PLATE_RE.match(plate)
+    if not m or luhn(m["rma"] + m["unit"]) != int(m["check"]):
+        return None
+    return int(m["rma"]), int(m["unit"])

@@ -1,0 +1,458 @@
+"""After the bench: totes and put-away, so every dress is found again.
+
+At the bench, after Enter, the screen names the tote for the dress's disposition and brand
+and the inspector scans it (`into_tote`): a wrong tote is refused with the right one named;
+an empty tote takes the first dress's disposition and brand. A full tote closes (Ctrl+T
+or by itself at capacity). At put-away a stocker scans a tote, then a location: the tote's
+dresses move with it (`put_away`); an item's own plate moves only it (`move_item`). Every
+move is one transaction with its audit entry; a restock dress counts as sellable stock of
+its size again the first time it reaches a restock location. `where` tells the story of an
+item, a tote or a location."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app import audit
+from app.clock import Clock
+from app.domain.enums import DecisionStatus
+from app.errors import BadInput, NotFound
+from app.lifecycle import Op, check
+from app.locations import LocationMap, load_locations
+from app.permissions import Action, require
+from app.scanning.codes import plate_ids, tote_check_ok, tote_code
+from app.services.auth import SignedInUser
+from app.services.common import StationId, load_rma, rma_unit
+from app.services.outcomes import current_decision, unit_name
+from app.services.uow import UnitOfWork, retrying
+from models import (
+    ItemMove,
+    Location,
+    OrderLine,
+    Product,
+    ReturnAuthorization,
+    ReturnItem,
+    Tote,
+    User,
+)
+
+MAX_TOTES_AT_ONCE = 200
+FINAL = (DecisionStatus.DECIDED, DecisionStatus.COMPLETED)
+
+
+@dataclass(frozen=True)
+class ToteView:
+    code: str
+    status: str
+    disposition: str | None
+    brand: str | None
+    items: int
+    capacity: int
+    location: str | None
+
+    @property
+    def full(self) -> bool:
+        return self.items >= self.capacity
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A dress into a tote: the tote now, and whether it just filled (and closed)."""
+
+    tote: ToteView
+    closed_now: bool
+    message: str
+
+
+@dataclass(frozen=True)
+class Moved:
+    code: str  # the tote or item moved
+    location: str
+    items: int
+    restocked: int  # dresses whose size is sellable again
+    message: str
+
+
+@dataclass(frozen=True)
+class MoveView:
+    at: dt.datetime
+    item: str
+    from_place: str
+    to_place: str
+    by: str
+
+
+@dataclass(frozen=True)
+class Whereabouts:
+    kind: str  # item, tote or location
+    code: str
+    now: str  # where it is (or for a location: what it holds)
+    details: dict[str, Any]
+    moves: tuple[MoveView, ...]
+
+
+class PutAwayService:
+    def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
+                 locations: LocationMap | None = None) -> None:
+        self._sf = session_factory
+        self._clock = clock
+        self._station = station
+        self._station_id = StationId(station)
+        self._map = locations
+
+    @property
+    def map(self) -> LocationMap:
+        if self._map is None:
+            self._map = load_locations()
+        return self._map
+
+    # --- locations and totes ---------------------------------------------------------
+    def _sync_locations(self, s: Session) -> dict[str, Location]:
+        """The map's locations as rows (added or updated from the file; a location taken
+        off the map is kept, inactive, for its history)."""
+        rows = {loc.code: loc for loc in s.scalars(select(Location))}
+        listed = set()
+        for spec in self.map.locations:
+            listed.add(spec.code)
+            row = rows.get(spec.code)
+            if row is None:
+                row = Location(code=spec.code, name=spec.name, kind=spec.kind,
+                               takes=list(spec.takes), capacity=spec.capacity, active=True)
+                s.add(row)
+                rows[spec.code] = row
+            elif (row.name, row.kind, list(row.takes), row.capacity, row.active) != \
+                    (spec.name, spec.kind, list(spec.takes), spec.capacity, True):
+                row.name, row.kind, row.takes = spec.name, spec.kind, list(spec.takes)
+                row.capacity, row.active = spec.capacity, True
+        for code, row in rows.items():
+            if code not in listed and row.active:
+                row.active = False
+        s.flush()
+        return rows
+
+    @retrying
+    def make_totes(self, count: int, user: SignedInUser) -> list[str]:
+        """New totes (their plates print in a batch)."""
+        require(user.role, Action.PRINT_LABELS)
+        if not 1 <= count <= MAX_TOTES_AT_ONCE:
+            raise BadInput(f"Totes are made 1 to {MAX_TOTES_AT_ONCE} at a time.")
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            first = int(s.scalar(select(func.count()).select_from(Tote)) or 0) + 1
+            codes = [tote_code(first + i) for i in range(count)]
+            s.add_all(Tote(code=c, status="open", capacity=self.map.tote_capacity,
+                           created_at=now) for c in codes)
+            audit.append(s, at=now, action="tote.made", actor=user.username,
+                         station=self._station, entity="tote", entity_id=codes[0],
+                         payload={"codes": codes})
+            uow.commit()
+            return codes
+
+    def _tote(self, s: Session, code: str, lock: bool = False) -> Tote:
+        text = code.strip().upper()
+        if not tote_check_ok(text):
+            raise BadInput(f"{code.strip()!r} is not a tote plate (TO-000123-4): scan the "
+                           "tote's label again.")
+        stmt = select(Tote).where(Tote.code == text)
+        if lock:
+            stmt = stmt.with_for_update()
+        tote = s.scalars(stmt).one_or_none()
+        if tote is None:
+            raise NotFound(f"No tote {text} in this warehouse: make its plate first.")
+        return tote
+
+    @staticmethod
+    def _count(s: Session, tote: Tote) -> int:
+        return int(s.scalar(select(func.count()).select_from(ReturnItem).where(
+            ReturnItem.tote_id == tote.id)) or 0)
+
+    def _view(self, s: Session, tote: Tote) -> ToteView:
+        where = s.get(Location, tote.location_id) if tote.location_id else None
+        return ToteView(tote.code, tote.status, tote.disposition, tote.brand,
+                        self._count(s, tote), tote.capacity, where.code if where else None)
+
+    def tote(self, code: str) -> ToteView:
+        with UnitOfWork(self._sf) as uow:
+            return self._view(uow.session, self._tote(uow.session, code))
+
+    def tote_for(self, rma_number: str, unit_no: int) -> ToteView | None:
+        """The open tote a decided dress goes into (its disposition and brand, room left),
+        or None: any empty tote then."""
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            disposition, brand, _item = self._destination(s, rma_number, unit_no)
+            return self._open_tote(s, disposition, brand)
+
+    def _open_tote(self, s: Session, disposition: str, brand: str) -> ToteView | None:
+        for tote in s.scalars(select(Tote).where(
+                Tote.status == "open", Tote.disposition == disposition, Tote.brand == brand)
+                .order_by(Tote.id)):
+            view = self._view(s, tote)
+            if not view.full:
+                return view
+        return None
+
+    def _destination(self, s: Session, rma_number: str, unit_no: int
+                     ) -> tuple[str, str, ReturnItem]:
+        rma = load_rma(s, rma_number)
+        item = rma_unit(rma, unit_no)
+        check(Op.PUT_AWAY, item.reception_status, item.decision_status, unit_name(rma, item))
+        decision = current_decision(s, item)
+        if decision is None:
+            raise BadInput(f"{unit_name(rma, item)} has no decision: decide it first.")
+        return decision.disposition.value, rma.order.brand.value, item
+
+    # --- at the bench: a dress into its tote ---------------------------------------
+    @retrying
+    def into_tote(self, rma_number: str, unit_no: int, code: str,
+                  user: SignedInUser) -> Placed:
+        require(user.role, Action.DECIDE)
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            tote = self._tote(s, code, lock=True)
+            rma = load_rma(s, rma_number, for_update=True)
+            disposition, brand, item = self._destination(s, rma.number, unit_no)
+            if item.tote_id == tote.id:
+                return Placed(self._view(s, tote), False,
+                              f"Item {unit_no} is in tote {tote.code} already.")
+            if tote.status != "open":
+                raise BadInput(f"Tote {tote.code} is closed: use another tote.")
+            words = disposition.replace("_", " ")
+            if tote.disposition is not None and (tote.disposition, tote.brand) != \
+                    (disposition, brand):
+                right = self._open_tote(s, disposition, brand)
+                raise BadInput(
+                    f"Wrong tote: {tote.code} holds {tote.disposition.replace('_', ' ')} "
+                    f"({tote.brand}); this dress is {words} ({brand}): "
+                    + (f"put it in {right.code}." if right else "scan an empty tote."))
+            count = self._count(s, tote)
+            if count >= tote.capacity:
+                raise BadInput(f"Tote {tote.code} is full ({count} dresses): close it "
+                               "(Ctrl+T) and scan an empty tote.")
+            tote.disposition, tote.brand = disposition, brand
+            s.add(ItemMove(return_item_id=item.id, at=now, user_id=user.id,
+                           station_id=self._station_id(s), from_tote_id=item.tote_id,
+                           to_tote_id=tote.id, from_location_id=item.location_id,
+                           to_location_id=None))
+            item.tote_id, item.location_id = tote.id, None
+            closed_now = count + 1 >= tote.capacity
+            if closed_now:
+                tote.status, tote.closed_at = "closed", now
+            audit.append(s, at=now, action="item.into_tote", actor=user.username,
+                         station=self._station, entity="tote", entity_id=tote.code,
+                         payload={"rma": rma.number, "unit": unit_no,
+                                  "disposition": disposition, "brand": brand,
+                                  "closed": closed_now})
+            view = self._view(s, tote)
+            uow.commit()
+        full = " It is full now: closed; its manifest prints." if closed_now else ""
+        return Placed(view, closed_now, f"Item {unit_no} into tote {view.code} "
+                      f"({words}, {view.items}/{view.capacity}).{full}")
+
+    @retrying
+    def close_tote(self, code: str, user: SignedInUser) -> ToteView:
+        require(user.role, Action.DECIDE)
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            tote = self._tote(s, code, lock=True)
+            if tote.status == "closed":
+                return self._view(s, tote)
+            if self._count(s, tote) == 0:
+                raise BadInput(f"Tote {tote.code} is empty: nothing to close.")
+            tote.status, tote.closed_at = "closed", now
+            audit.append(s, at=now, action="tote.closed", actor=user.username,
+                         station=self._station, entity="tote", entity_id=tote.code,
+                         payload={"items": self._count(s, tote)})
+            view = self._view(s, tote)
+            uow.commit()
+            return view
+
+    # --- put-away ------------------------------------------------------------------
+    def _location(self, s: Session, code: str) -> Location:
+        rows = self._sync_locations(s)
+        text = code.strip().upper()
+        row = rows.get(text)
+        if row is None or not row.active:
+            raise NotFound(f"No location {text} on the location map: scan the shelf's "
+                           "label again.")
+        return row
+
+    def _arrive(self, s: Session, items: list[ReturnItem], where: Location,
+                now: dt.datetime) -> int:
+        """Dresses reaching `where`: a restock location makes each restock dress's size
+        sellable again, once."""
+        if where.kind != "restock":
+            return 0
+        restocked = 0
+        for item in items:
+            if item.restocked_at is not None or item.order_line_id is None:
+                continue
+            line = s.get(OrderLine, item.order_line_id)
+            product = s.get(Product, line.product_id, with_for_update=True) \
+                if line is not None and line.product_id else None
+            if product is None:
+                continue
+            product.stock += 1
+            item.restocked_at = now
+            restocked += 1
+        return restocked
+
+    def _room(self, s: Session, where: Location, adding: int) -> None:
+        there = int(s.scalar(select(func.count()).select_from(ReturnItem).where(
+            ReturnItem.location_id == where.id)) or 0)
+        if there + adding > where.capacity:
+            raise BadInput(f"{where.code} ({where.name}) is full: {there} of "
+                           f"{where.capacity} dresses. Use another location.")
+
+    @retrying
+    def put_away(self, tote_code: str, location_code: str, user: SignedInUser) -> Moved:
+        """A tote to a location: its dresses move with it, in one transaction."""
+        require(user.role, Action.DECIDE)
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            tote = self._tote(s, tote_code, lock=True)
+            where = self._location(s, location_code)
+            items = list(s.scalars(select(ReturnItem).where(ReturnItem.tote_id == tote.id)
+                                   .order_by(ReturnItem.id).with_for_update()))
+            if not items:
+                raise BadInput(f"Tote {tote.code} is empty: nothing to put away.")
+            if tote.location_id == where.id:
+                return Moved(tote.code, where.code, len(items), 0,
+                             f"Tote {tote.code} is at {where.code} already.")
+            if tote.disposition not in where.takes:
+                raise BadInput(f"{where.code} ({where.name}) does not take "
+                               f"{(tote.disposition or '').replace('_', ' ')}: it takes "
+                               f"{', '.join(t.replace('_', ' ') for t in where.takes)}.")
+            self._room(s, where, len(items))
+            station_id = self._station_id(s)
+            for item in items:
+                s.add(ItemMove(return_item_id=item.id, at=now, user_id=user.id,
+                               station_id=station_id, from_tote_id=tote.id,
+                               to_tote_id=tote.id, from_location_id=tote.location_id,
+                               to_location_id=where.id))
+                item.location_id = where.id
+            if tote.status == "open":
+                tote.status, tote.closed_at = "closed", now  # it left the bench
+            tote.location_id = where.id
+            restocked = self._arrive(s, items, where, now)
+            audit.append(s, at=now, action="tote.put_away", actor=user.username,
+                         station=self._station, entity="tote", entity_id=tote.code,
+                         payload={"location": where.code, "items": len(items),
+                                  "restocked": restocked})
+            uow.commit()
+        sellable = f"; {restocked} size(s) sellable again" if restocked else ""
+        return Moved(tote.code, where.code, len(items), restocked,
+                     f"Tote {tote.code} put away at {where.code}: {len(items)} "
+                     f"dress{'es' if len(items) != 1 else ''}{sellable}.")
+
+    @retrying
+    def move_item(self, plate: str, location_code: str, user: SignedInUser) -> Moved:
+        """One dress, by its item plate, to a location (out of its tote)."""
+        require(user.role, Action.DECIDE)
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            item = self._item(s, plate, lock=True)
+            rma = s.get(ReturnAuthorization, item.rma_id)
+            assert rma is not None
+            disposition, _brand, item = self._destination(s, rma.number, item.unit_no)
+            where = self._location(s, location_code)
+            if item.location_id == where.id and item.tote_id is None:
+                return Moved(plate, where.code, 1, 0, f"{plate} is at {where.code} already.")
+            if disposition not in where.takes:
+                raise BadInput(f"{where.code} ({where.name}) does not take "
+                               f"{disposition.replace('_', ' ')}.")
+            self._room(s, where, 1)
+            s.add(ItemMove(return_item_id=item.id, at=now, user_id=user.id,
+                           station_id=self._station_id(s), from_tote_id=item.tote_id,
+                           to_tote_id=None, from_location_id=item.location_id,
+                           to_location_id=where.id))
+            item.tote_id, item.location_id = None, where.id
+            restocked = self._arrive(s, [item], where, now)
+            audit.append(s, at=now, action="item.moved", actor=user.username,
+                         station=self._station, entity="rma", entity_id=rma.number,
+                         payload={"unit": item.unit_no, "location": where.code,
+                                  "restocked": restocked})
+            uow.commit()
+        return Moved(plate, where.code, 1, restocked,
+                     f"{plate} put away at {where.code}"
+                     + ("; its size is sellable again." if restocked else "."))
+
+    def _item(self, s: Session, plate: str, lock: bool = False) -> ReturnItem:
+        ids = plate_ids(plate.strip().upper())
+        if ids is None:
+            raise BadInput(f"{plate.strip()!r} is not an item plate (IT-…): scan the "
+                           "dress's label again.")
+        stmt = select(ReturnItem).where(ReturnItem.rma_id == ids[0],
+                                        ReturnItem.unit_no == ids[1])
+        if lock:
+            stmt = stmt.with_for_update()
+        item = s.scalars(stmt).one_or_none()
+        if item is None:
+            raise NotFound(f"No dress {plate.strip().upper()} here.")
+        return item
+
+    # --- where is it ---------------------------------------------------------------
+    def where(self, code: str) -> Whereabouts:
+        text = code.strip().upper()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            if text.startswith("IT-"):
+                item = self._item(s, text)
+                moves = self._moves(s, ItemMove.return_item_id == item.id)
+                return Whereabouts("item", text, self._place(s, item.tote_id,
+                                                             item.location_id),
+                                   {"restocked_at": item.restocked_at}, moves)
+            if text.startswith("TO-"):
+                tote = self._tote(s, text)
+                view = self._view(s, tote)
+                moves = self._moves(s, (ItemMove.to_tote_id == tote.id)
+                                    | (ItemMove.from_tote_id == tote.id))
+                return Whereabouts("tote", text, view.location or "at the bench",
+                                   {"status": view.status, "disposition": view.disposition,
+                                    "brand": view.brand, "items": view.items,
+                                    "capacity": view.capacity}, moves)
+            where = self._location(s, text)
+            held = int(s.scalar(select(func.count()).select_from(ReturnItem).where(
+                ReturnItem.location_id == where.id)) or 0)
+            totes = list(s.scalars(select(Tote.code).where(Tote.location_id == where.id)))
+            moves = self._moves(s, ItemMove.to_location_id == where.id, limit=50)
+            return Whereabouts("location", where.code, f"{held} of {where.capacity} dresses",
+                               {"name": where.name, "location_kind": where.kind,
+                                "takes": list(where.takes), "totes": totes}, moves)
+
+    def _place(self, s: Session, tote_id: int | None, location_id: int | None) -> str:
+        tote = s.get(Tote, tote_id) if tote_id else None
+        where = s.get(Location, location_id) if location_id else None
+        if tote and where:
+            return f"in tote {tote.code} at {where.code}"
+        if tote:
+            return f"in tote {tote.code} (not put away yet)"
+        if where:
+            return f"at {where.code}"
+        return "at the bench (in no tote yet)"
+
+    def _moves(self, s: Session, condition: Any, limit: int = 200) -> tuple[MoveView, ...]:
+        rows = s.scalars(select(ItemMove).where(condition).order_by(ItemMove.id.desc())
+                         .limit(limit)).all()
+        out = []
+        for m in reversed(rows):
+            item = s.get(ReturnItem, m.return_item_id)
+            rma = s.get(ReturnAuthorization, item.rma_id) if item else None
+            user = s.get(User, m.user_id)
+            plate = f"{rma.number}/{item.unit_no}" if rma and item else "?"
+            out.append(MoveView(m.at, plate,
+                                self._place(s, m.from_tote_id, m.from_location_id),
+                                self._place(s, m.to_tote_id, m.to_location_id),
+                                user.username if user else "?"))
+        return tuple(out)
+
