@@ -39,8 +39,7 @@ def item_plate(rma_id: int, unit_no: int) -> str:
 
 
 def plate_check_ok(plate: str) -> bool:
-    m = PLATE_RE.match(plate)
-    return bool(m) and luhn(m["rma"] + m["unit"]) == int(m["check"])  # type: ignore[index]
+    return plate_ids(plate) is not None
 
 
 TOTE_RE = re.compile(r"^TO-(?P<seq>\d{6})-(?P<check>\d)$")

@@ -191,10 +191,13 @@ class PrintService:
     # --- the queue ---------------------------------------------------------------
     def printer_spec(self) -> str:
         with UnitOfWork(self._sf) as uow:
-            station = station_row(uow.session, self._station)
-            spec = station.printer or self._default_printer
+            spec = self._printer_spec(uow.session)
             uow.commit()
             return spec
+
+    def _printer_spec(self, s: Session) -> str:
+        """This station's printer setting, inside the caller's transaction."""
+        return station_row(s, self._station).printer or self._default_printer
 
     def set_printer(self, spec: str, user: SignedInUser) -> str:
         require(user.role, Action.CHANGE_SETTINGS)
@@ -216,8 +219,7 @@ class PrintService:
         the label again."""
         require(user.role, Action.PRINT_LABELS)
         with UnitOfWork(self._sf) as uow:  # the printer and the label's words, in one read
-            station = station_row(uow.session, self._station)
-            spec = station.printer or self._default_printer
+            spec = self._printer_spec(uow.session)
             data = self._label_data(uow.session, rma_number, unit_no)
             uow.commit()
         printer = self._printer_factory(spec)
@@ -377,8 +379,8 @@ class PrintService:
                 return int(done.result["job"]), False
             job = PrintJob(kind=kind, format=printer.format, payload=payload,
                            printer=printer.name, status=PrintJobStatus.QUEUED, attempts=0,
-                           station_id=station_row(s, station).id if station
-                           else self._station_id(s),
+                           station_id=self._station_id(s) if station in (None, self._station)
+                           else station_row(s, station).id,
                            created_at=now)
             s.add(job)
             s.flush()
