@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.bench import BenchServices, BenchSession
+from app.bench import BenchSession
 from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
 from app.demo_history import HistoryPlaces, load_demo
@@ -66,9 +66,7 @@ class Services(StationServices):
 
     def bench_session(self) -> BenchSession:
         """A bench's session on these services (one per signed-in bench)."""
-        return BenchSession(BenchServices(self.auth, self.receiving, self.decisions,
-                                          self.approvals, self.inspection, self.printing,
-                                          self.unsaved, self.holds, self.clock))
+        return self.session_for(self.clock, self.unsaved)
 
     def dispose(self) -> None:
         self.engine.dispose()

@@ -26,7 +26,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from app.bench import ERROR, BenchServices, BenchSession, Screen
+from app.bench import ERROR, BenchSession, Screen
 from app.camera.photostore import dhash, hamming, image_from_array
 from app.clock import FixedClock
 from app.demo_photos import Mark, claim_photo
@@ -245,10 +245,7 @@ class _History:
 
     def _bench(self, name: str, printer: str) -> _Bench:
         services = wire(self.sf, self.clock, name, self.places.photos, printer)
-        session = BenchSession(BenchServices(
-            services.auth, services.receiving, services.decisions, services.approvals,
-            services.inspection, services.printing, None, services.holds, self.clock))
-        return _Bench(name, services, session)
+        return _Bench(name, services, services.session_for(self.clock))
 
     def _staff_day(self) -> None:
         """Who works which bench: Ines at the first, Carl at the second when the claims

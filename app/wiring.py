@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.bench import BenchServices, BenchSession
 from app.camera.photostore import PhotoStore
 from app.clock import Clock
 from app.services.approvals import ApprovalService
@@ -25,6 +26,7 @@ from app.services.printing import PrintService
 from app.services.putaway import PutAwayService
 from app.services.receiving import ReceivingService
 from app.services.reports import ReportService
+from app.services.unsaved import UnsavedWork
 from app.services.users import UserService
 
 
@@ -48,6 +50,12 @@ class StationServices:
 
     def as_fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def session_for(self, clock: Clock, unsaved: UnsavedWork | None = None) -> BenchSession:
+        """A bench's session on these services (one per signed-in bench)."""
+        return BenchSession(BenchServices(self.auth, self.receiving, self.decisions,
+                                          self.approvals, self.inspection, self.printing,
+                                          unsaved, self.holds, clock))
 
 
 def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,

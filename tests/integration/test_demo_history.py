@@ -31,7 +31,6 @@ from app.domain.enums import (
 )
 from app.policy.calendar import is_business_day
 from app.policy.rules import load_policy
-from app.services.auth import SignedInUser
 from app.services.reports import REASON_GROUP
 from app.services.uow import UnitOfWork
 from models import (
@@ -51,6 +50,7 @@ from models import (
     User,
 )
 from tests.helpers.history import HISTORY_DAY, open_history, shared_history
+from tests.integration.conftest import user_named
 
 
 @pytest.fixture(scope="module")
@@ -58,12 +58,6 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Services]:
     services = open_history(shared_history(tmp_path_factory))
     yield services
     services.dispose()
-
-
-def _user(services: Services, username: str) -> SignedInUser:
-    with UnitOfWork(services.session_factory) as uow:
-        u = uow.session.scalars(select(User).where(User.username == username)).one()
-        return SignedInUser(u.id, u.username, u.display_name, u.role)
 
 
 def test_every_outcome_with_its_paperwork(history: Services) -> None:
@@ -115,7 +109,7 @@ def test_every_outcome_with_its_paperwork(history: Services) -> None:
 
 
 def test_this_morning_has_work_waiting(history: Services) -> None:
-    maria, carl = _user(history, "maria"), _user(history, "carl")
+    maria, carl = (user_named(history.session_factory, n) for n in ("maria", "carl"))
     waiting = history.approvals.queue(maria)
     assert 5 <= len(waiting) <= 20
     assert any(a.overdue for a in waiting)  # past the 2-hour escalation
@@ -153,7 +147,7 @@ def test_the_audit_chain_verifies(history: Services) -> None:
 
 
 def test_kpis_agree_with_the_tables_and_are_plausible(history: Services) -> None:
-    maria = _user(history, "maria")
+    maria = user_named(history.session_factory, "maria")
     start, end = HISTORY_DAY - dt.timedelta(days=30), HISTORY_DAY
     k = history.reports.kpis(start, end, maria, today=HISTORY_DAY)
     tz = history.reports.tz

@@ -12,7 +12,6 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.bench import BenchServices, BenchSession
 from app.clock import FixedClock
 from app.domain.enums import Grade, RequestedResolution, ReturnReason
 from app.errors import BadInput, NotFound
@@ -45,9 +44,7 @@ def _decide(sf: sessionmaker[Session], services: StationServices, clock: FixedCl
             ReturnAuthorization.number == number)).one()
         rma.shipped_by_customer_on = rma.order.delivered_on
         s.commit()
-    session = BenchSession(BenchServices(
-        services.auth, services.receiving, services.decisions, services.approvals,
-        services.inspection, services.printing, None, services.holds, clock))
+    session = services.session_for(clock)
     session.use(user)
     assert session.scan(number).level != "error"
     session.open_inspection()
