@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -104,6 +105,7 @@ class PutAwayService:
         self._station = station
         self._station_id = StationId(station)
         self._map = locations
+        self._synced: str | None = None  # the map's digest once its rows are in the table
 
     @property
     def map(self) -> LocationMap:
@@ -112,7 +114,7 @@ class PutAwayService:
         return self._map
 
     # --- locations and totes ---------------------------------------------------------
-    def _sync_locations(self, s: Session) -> dict[str, Location]:
+    def _sync_locations(self, s: Session) -> None:
         """The map's locations as rows (added or updated from the file; a location taken
         off the map is kept, inactive, for its history)."""
         rows = {loc.code: loc for loc in s.scalars(select(Location))}
@@ -133,7 +135,6 @@ class PutAwayService:
             if code not in listed and row.active:
                 row.active = False
         s.flush()
-        return rows
 
     @retrying
     def make_totes(self, count: int, user: SignedInUser) -> list[str]:
@@ -276,10 +277,25 @@ class PutAwayService:
             return view
 
     # --- put-away ------------------------------------------------------------------
+    def _ensure_locations(self) -> None:
+        """The map's rows in the table, written once per map content (in their own
+        transaction, so a refused scan does not undo them); not on every scan."""
+        if self._synced == self.map.sha256:
+            return
+        for attempt in (1, 2):
+            try:
+                with UnitOfWork(self._sf) as uow:
+                    self._sync_locations(uow.session)
+                    uow.commit()
+                break
+            except IntegrityError:  # another bench added them at the same moment
+                if attempt == 2:
+                    raise
+        self._synced = self.map.sha256
+
     def _location(self, s: Session, code: str) -> Location:
-        rows = self._sync_locations(s)
         text = code.strip().upper()
-        row = rows.get(text)
+        row = s.scalars(select(Location).where(Location.code == text)).one_or_none()
         if row is None or not row.active:
             raise NotFound(f"No location {text} on the location map: scan the shelf's "
                            "label again.")
@@ -305,7 +321,12 @@ class PutAwayService:
             restocked += 1
         return restocked
 
-    def _room(self, s: Session, where: Location, adding: int) -> None:
+    def _fits(self, s: Session, where: Location, disposition: str, adding: int) -> None:
+        """Refuse a location that does not take the disposition, or has no room."""
+        if disposition not in where.takes:
+            raise BadInput(f"{where.code} ({where.name}) does not take "
+                           f"{disposition.replace('_', ' ')}: it takes "
+                           f"{', '.join(t.replace('_', ' ') for t in where.takes)}.")
         there = int(s.scalar(select(func.count()).select_from(ReturnItem).where(
             ReturnItem.location_id == where.id)) or 0)
         if there + adding > where.capacity:
@@ -316,6 +337,7 @@ class PutAwayService:
     def put_away(self, tote_code: str, location_code: str, user: SignedInUser) -> Moved:
         """A tote to a location: its dresses move with it, in one transaction."""
         require(user.role, Action.DECIDE)
+        self._ensure_locations()
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -328,11 +350,7 @@ class PutAwayService:
             if tote.location_id == where.id:
                 return Moved(tote.code, where.code, len(items), 0,
                              f"Tote {tote.code} is at {where.code} already.")
-            if tote.disposition not in where.takes:
-                raise BadInput(f"{where.code} ({where.name}) does not take "
-                               f"{(tote.disposition or '').replace('_', ' ')}: it takes "
-                               f"{', '.join(t.replace('_', ' ') for t in where.takes)}.")
-            self._room(s, where, len(items))
+            self._fits(s, where, tote.disposition or "", len(items))
             station_id = self._station_id(s)
             for item in items:
                 s.add(ItemMove(return_item_id=item.id, at=now, user_id=user.id,
@@ -358,6 +376,7 @@ class PutAwayService:
     def move_item(self, plate: str, location_code: str, user: SignedInUser) -> Moved:
         """One dress, by its item plate, to a location (out of its tote)."""
         require(user.role, Action.DECIDE)
+        self._ensure_locations()
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -368,10 +387,7 @@ class PutAwayService:
             where = self._location(s, location_code)
             if item.location_id == where.id and item.tote_id is None:
                 return Moved(plate, where.code, 1, 0, f"{plate} is at {where.code} already.")
-            if disposition not in where.takes:
-                raise BadInput(f"{where.code} ({where.name}) does not take "
-                               f"{disposition.replace('_', ' ')}.")
-            self._room(s, where, 1)
+            self._fits(s, where, disposition, 1)
             s.add(ItemMove(return_item_id=item.id, at=now, user_id=user.id,
                            station_id=self._station_id(s), from_tote_id=item.tote_id,
                            to_tote_id=None, from_location_id=item.location_id,
@@ -404,6 +420,7 @@ class PutAwayService:
     # --- where is it ---------------------------------------------------------------
     def where(self, code: str) -> Whereabouts:
         text = code.strip().upper()
+        self._ensure_locations()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             if text.startswith("IT-"):
