@@ -177,6 +177,8 @@ class FirstStartPage(QWidget):
         self._finish("demo")
 
     def create_admin(self) -> None:
+        if self._finished or self._loading is not None:
+            return  # the demo is loading (or the page is done): no admin beside it
         try:
             if self.pin.text() != self.pin_again.text():
                 raise BadInput("The two PINs differ: type the same PIN twice.")
