@@ -360,10 +360,9 @@ class _History:
             self._inspect(parcel, bench)
         else:  # later that day, or the next morning
             self._schedule(self._later(now, self.rng.uniform(30, 420)),
-                           lambda: self._inspect(parcel, self.benches[bench.name]))
+                           partial(self._inspect, parcel, bench))
 
-    def _inspect(self, parcel: _Parcel, bench: _Bench, units: set[int] | None = None,
-                 half_done: bool = False) -> None:
+    def _inspect(self, parcel: _Parcel, bench: _Bench, half_done: bool = False) -> None:
         """Open the parcel, grade each item (photos for the damaged), Enter; or, at the
         end of the last day (`half_done`), grade and leave it for the morning."""
         session = bench.session
@@ -371,8 +370,7 @@ class _History:
             and session.parcel.rma_number == parcel.number \
             else bench.services.receiving.current_view(parcel.number)  # just scanned: as is
         self._expect(session.open_inspection(view), f"Opening {parcel.number}")
-        todo = [u for u in parcel.units if u.unit_no in session.forms
-                and (units is None or u.unit_no in units)]
+        todo = [u for u in parcel.units if u.unit_no in session.forms]
         if not todo:
             return
         for unit in todo:
@@ -521,7 +519,7 @@ class _History:
             parcel = self._parcel_of(view.rma_number)
             bench = self.benches.get(answered.station) or self.benches[self.home]
             self._schedule(self._later(self.clock.now(), self.rng.uniform(10, 90)),
-                           lambda: self._inspect(parcel, bench))
+                           partial(self._inspect, parcel, bench))
 
     def _parcel_of(self, rma_number: str) -> _Parcel:
         with UnitOfWork(self.sf) as uow:
