@@ -89,7 +89,9 @@ def ensure_data_dir(settings: Settings) -> None:
     """Create the data dir and prove it is writable, with a message that says what to do."""
     try:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        probe = settings.data_dir / ".write-test"
+        # A probe of this process's own: two apps starting on one folder at once must
+        # not remove each other's.
+        probe = settings.data_dir / f".write-test-{os.getpid()}"
         probe.write_text("ok")
         probe.unlink()
     except OSError as exc:
