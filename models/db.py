@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, create_engine, event, inspect, text
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DatabaseError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.errors import BadInput, DatabaseUnavailable, SchemaTooNew
+from app.errors import BadInput, DatabaseUnavailable, EnvironmentFault, SchemaTooNew
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -94,7 +96,7 @@ def upgrade(engine: Engine) -> None:
 
         cfg = alembic_config()
         script = ScriptDirectory.from_config(cfg)
-        with engine.begin() as conn:
+        with engine.connect() as conn, _migrating(conn):
             current = MigrationContext.configure(conn).get_current_revision()
             if current is not None and _unknown_revision(script, current):
                 raise SchemaTooNew(
@@ -111,8 +113,43 @@ def upgrade(engine: Engine) -> None:
             cfg.attributes["connection"] = conn
             log.info("upgrading schema from %s to %s", current, script.get_current_head())
             command.upgrade(cfg, "head")
+            if conn.dialect.name == "sqlite":
+                broken = conn.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                if broken:  # rolled back with the rest: the database stays as it was
+                    raise EnvironmentFault(
+                        f"Upgrading {describe(engine)} would leave {len(broken)} broken "
+                        f"references (first: {tuple(broken[0])}); nothing was changed.")
     except OperationalError as exc:
         raise DatabaseUnavailable(_operational_message(engine, exc)) from exc
+
+
+@contextmanager
+def _migrating(conn: Connection) -> Iterator[None]:
+    """One transaction for the whole upgrade, DDL included, so a failed one leaves the
+    database as it was. On SQLite that takes two things the driver does not do by itself:
+    a BEGIN it issues before CREATE and ALTER too (its own only covers INSERT, UPDATE and
+    DELETE), and foreign keys off while Alembic's batch mode rebuilds a table (dropping
+    the old one fails as soon as rows point at it; `foreign_key_check` runs before the
+    commit instead). Both are put back whatever happened."""
+    if conn.dialect.name != "sqlite":
+        with conn.begin():
+            yield
+        return
+    dbapi = conn.connection.dbapi_connection
+    assert dbapi is not None
+    conn.exec_driver_sql("PRAGMA foreign_keys=OFF")  # only works outside a transaction
+    conn.commit()
+    before = dbapi.isolation_level
+    dbapi.isolation_level = None
+    try:
+        with conn.begin():
+            if not dbapi.in_transaction:
+                conn.exec_driver_sql("BEGIN")
+            yield
+    finally:
+        dbapi.isolation_level = before
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
 
 
 def _current_revision(engine: Engine) -> str | None:
