@@ -17,6 +17,7 @@ from app.domain.enums import (
     ApprovalStatus,
     DamageSeverity,
     DecisionStatus,
+    LabelKind,
     PhotoSlot,
     PrintJobStatus,
     ReceptionStatus,
@@ -24,6 +25,7 @@ from app.domain.enums import (
 )
 from app.domain.money import format_money
 from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
+from app.printing.labels import tote_manifest
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import (
@@ -37,6 +39,7 @@ from app.services.inspection import InspectionService, PhotoRejected, required_s
 from app.services.labels_plan import labels_for
 from app.services.lookup import ReturnView
 from app.services.printing import PrintService
+from app.services.putaway import PutAwayService, ToteView
 from app.services.receiving import ReceivingService
 from app.services.unsaved import UnsavedWork
 from app.views import PhotoView
@@ -77,6 +80,22 @@ class Screen:
         return out
 
 
+@dataclass(frozen=True)
+class ToteDue:
+    """A decided dress waiting to be scanned into its tote at this bench."""
+
+    rma: str
+    unit: int
+    disposition: str
+    brand: str
+    tote: str | None  # the open tote it goes into; None: any empty tote
+
+    def words(self) -> str:
+        what = f"{self.disposition.replace('_', ' ')}, {self.brand}"
+        return f"item {self.unit} ({what}) into tote " + (
+            f"{self.tote}" if self.tote else "any EMPTY tote")
+
+
 @dataclass
 class BenchServices:
     """The services one bench uses (built once, by the composition root)."""
@@ -90,6 +109,7 @@ class BenchServices:
     unsaved: UnsavedWork | None = None
     holds: HoldService | None = None
     clock: Clock | None = None
+    putaway: PutAwayService | None = None
 
     def clock_now(self) -> dt.datetime:
         return self.clock.now() if self.clock is not None else dt.datetime.now(dt.UTC)
@@ -111,6 +131,9 @@ class BenchSession:
         # The open parcel's photos by unit, and the units another bench holds.
         self.photos: dict[int, list[PhotoView]] = {}
         self.blocked: dict[int, Holder] = {}
+        # Decided dresses still to be scanned into their totes, and the tote last used.
+        self.tote_due: list[ToteDue] = []
+        self.last_tote: str | None = None
 
     # --- who ---------------------------------------------------------------------
     def sign_in(self, username: str, pin: str) -> Screen:
@@ -127,6 +150,7 @@ class BenchSession:
 
     def sign_out(self) -> None:
         self.user, self.parcel, self.forms = None, None, {}
+        self.tote_due, self.last_tote = [], None
 
     def _who(self) -> SignedInUser:
         if self.user is None:
@@ -143,10 +167,12 @@ class BenchSession:
             user = self._who()
         except ReturnBenchError as exc:
             return Screen(ERROR, user_message(exc), "bad")
+        if code.strip().upper().startswith("TO-"):
+            return self.tote_scan(code)
         tag = self.tag_scan(code, unit)
         if tag is not None:
             return tag
-        kept = self._kept_forms(code)
+        kept = self._kept_forms(code) + self._totes_waiting()
         if self._s.receiving is None:
             return Screen(ERROR, "This screen cannot receive parcels.", "bad")
         try:
@@ -390,6 +416,8 @@ class BenchSession:
             self.forms.pop(unit, None)
         self.refresh_parcel()  # the items' states moved
         jobs = self._print(rma, accepted.labels, request_key)
+        if accepted.view.approval is None:
+            self._add_totes_due(rma, [u.unit_no for u in accepted.view.units])
         return self._accepted_screen(accepted, jobs, after_outage)
 
     def _not_ready(self, graded: dict[int, InspectionInput]) -> Screen | None:
@@ -469,9 +497,12 @@ class BenchSession:
         approval = (f" Waiting for {view.approval.value} approval (request "
                     f"#{accepted.approval_ids[0]})."
                     if view.approval is not None and accepted.approval_ids else "")
-        return Screen(level, f"{saved}Accepted: {'; '.join(parts)}.{approval}{tail}",
+        due = [d for d in self.tote_due if d.rma == view.rma_number]
+        totes = f" Now scan {'; '.join(d.words() for d in due)}." if due else ""
+        return Screen(level, f"{saved}Accepted: {'; '.join(parts)}.{approval}{tail}{totes}",
                       "good" if not failed else "bad", printed=printed,
                       data={"saved": True, "decisions": list(accepted.decision_ids),
+                            "totes_due": [d.words() for d in due],
                             "approvals": list(accepted.approval_ids),
                             "units": {u.unit_no: u.resolution.value for u in view.units},
                             "all_done": not self.forms})
@@ -501,6 +532,119 @@ class BenchSession:
                       f"the hold shelf. {' '.join(printed)}".strip(), printed=tuple(printed),
                       data={"approval": approval_id, "amount": str(amount),
                             "all_done": not self.forms})
+
+    # --- totes: after Enter, each decided dress into the tote for its place ---------
+    def _add_totes_due(self, rma: str, units: list[int]) -> None:
+        """The totes the dresses just decided go into (by disposition and brand)."""
+        if self._s.putaway is None:
+            return
+        for unit in units:
+            if any(d.rma == rma and d.unit == unit for d in self.tote_due):
+                continue
+            try:
+                goes = self._s.putaway.destination(rma, unit)
+            except ReturnBenchError:
+                continue  # an extra item or no decision: nothing goes into a tote
+            self.tote_due.append(ToteDue(rma, unit, goes.disposition, goes.brand,
+                                         goes.tote.code if goes.tote else None))
+
+    def _totes_waiting(self) -> str:
+        if not self.tote_due:
+            return ""
+        first = self.tote_due[0]
+        more = f" (+{len(self.tote_due) - 1} more)" if len(self.tote_due) > 1 else ""
+        return (f"{first.rma} {first.words()} was not scanned{more}: scan the tote when the "
+                "dress is in it. ")
+
+    def tote_scan(self, code: str) -> Screen:
+        """A tote's plate scanned at the bench: the waiting dress that belongs in it goes
+        in (a wrong tote buzzes and names the right one); with nothing waiting, the tote's
+        state (and Ctrl+T closes it)."""
+        ps = self._s.putaway
+        if ps is None:
+            return Screen(ERROR, "This bench does not put dresses into totes.", "bad")
+        try:
+            user = self._who()
+            tote = ps.tote(code)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad", data={"tote": code.strip()})
+        if not self.tote_due:
+            if tote.status == "open":
+                self.last_tote = tote.code
+            return Screen(WARN, f"{self._tote_words(tote)} No dress waits for a tote at "
+                          "this bench" + (": Ctrl+T closes it." if tote.status == "open"
+                                          else "."), data={"tote": tote.code})
+        due = self._due_for(tote)
+        try:
+            placed = ps.into_tote(due.rma, due.unit, tote.code, user)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad",
+                          data={"tote": tote.code, "wrong": True})
+        self.tote_due.remove(due)
+        self.last_tote = None if placed.closed_now else placed.tote.code
+        printed: tuple[str, ...] = ()
+        if placed.closed_now:
+            printed = (self._print_manifest(placed.tote.code),)
+        nxt = f" Next: {self.tote_due[0].rma} {self.tote_due[0].words()}." \
+            if self.tote_due else ""
+        level = WARN if printed and "printed" not in printed[0] else OK
+        return Screen(level, f"{due.rma} {placed.message}{' ' + printed[0] if printed else ''}"
+                      f"{nxt}", "good", printed=printed,
+                      data={"tote": placed.tote.code, "placed": [due.rma, due.unit],
+                            "closed": placed.closed_now})
+
+    def _due_for(self, tote: ToteView) -> ToteDue:
+        """The waiting dress a scanned tote is for: the one it was named for, else one of
+        its disposition and brand, else (an empty tote) one waiting for any empty tote,
+        else the first (the service then says which tote is right)."""
+        for test in (lambda d: d.tote == tote.code,
+                     lambda d: (d.disposition, d.brand) == (tote.disposition, tote.brand),
+                     lambda d: tote.disposition is None and d.tote is None):
+            found = next((d for d in self.tote_due if test(d)), None)
+            if found is not None:
+                return found
+        return self.tote_due[0]
+
+    @staticmethod
+    def _tote_words(tote: ToteView) -> str:
+        what = (f"{tote.disposition.replace('_', ' ')}, {tote.brand}" if tote.disposition
+                else "empty")
+        where = f", at {tote.location}" if tote.location else ""
+        return f"Tote {tote.code}: {tote.status}, {what}, {tote.items}/{tote.capacity}{where}."
+
+    def close_tote(self) -> Screen:
+        """Ctrl+T: close the tote this bench is filling; its manifest prints."""
+        ps = self._s.putaway
+        if ps is None:
+            return Screen(ERROR, "This bench does not put dresses into totes.", "bad")
+        if self.last_tote is None:
+            return Screen(WARN, "Scan the tote to close first (its plate), then Ctrl+T.",
+                          "bad")
+        try:
+            self._who()
+            tote = ps.close_tote(self.last_tote, self._who())
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        self.last_tote = None
+        printed = self._print_manifest(tote.code)
+        return Screen(OK if "printed" in printed else WARN,
+                      f"Tote {tote.code} closed: {tote.items} dress"
+                      f"{'es' if tote.items != 1 else ''}. {printed} Put it on the "
+                      "put-away cart.", "good", printed=(printed,),
+                      data={"tote": tote.code, "closed": True})
+
+    def _print_manifest(self, code: str) -> str:
+        assert self._s.putaway is not None
+        try:
+            user = self._who()
+            data = self._s.putaway.manifest(code, user.username)
+            job = self._s.printing.print_layout(
+                LabelKind.MANIFEST, lambda dpi: tote_manifest(data, dpi),
+                f"manifest-{code}", user)
+        except ReturnBenchError as exc:
+            return f"Manifest not printed: {user_message(exc)}"
+        return "Manifest printed." if job.status is PrintJobStatus.SENT \
+            else f"Manifest not printed yet: {job.message}"
 
     # --- photos and the database coming back -----------------------------------------
     def add_photo(self, unit: int, image: Any, slot: PhotoSlot, override: bool = False

@@ -55,7 +55,7 @@ class StationServices:
         """A bench's session on these services (one per signed-in bench)."""
         return BenchSession(BenchServices(self.auth, self.receiving, self.decisions,
                                           self.approvals, self.inspection, self.printing,
-                                          unsaved, self.holds, clock))
+                                          unsaved, self.holds, clock, self.putaway))
 
 
 def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,

@@ -15,7 +15,7 @@ from models.operations import (
 )
 from models.orders import Customer, Order, OrderLine
 from models.people import Station, User
-from models.putaway import ItemMove, Location, Tote
+from models.putaway import ItemMove, Location, Lot, Tote
 from models.returns import (
     Approval,
     Decision,
@@ -42,6 +42,7 @@ __all__ = [
     "ItemHold",
     "ItemMove",
     "Location",
+    "Lot",
     "Order",
     "OrderLine",
     "Photo",

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.enums import Brand, PriceTier
 from models.base import Base
-from models.types import enum_column, intpk, money_col, str40, str120
+from models.types import MoneyCents, enum_column, intpk, money_col, str40, str120
 
 
 class Style(Base):
@@ -37,5 +39,7 @@ class Product(Base):
     colour: Mapped[str] = mapped_column(String(30))
     size: Mapped[str] = mapped_column(String(4))
     stock: Mapped[int] = mapped_column(Integer, default=0)
+    # What one unit cost us (the catalogue CSV import: SKU, Cost); lot manifests total it.
+    cost: Mapped[Decimal | None] = mapped_column(MoneyCents)
 
     style: Mapped[Style] = relationship(back_populates="products")

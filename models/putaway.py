@@ -4,12 +4,13 @@ every move of a dress, recorded (who, when, from, to)."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
-from models.types import UTCDateTime, intpk, str40, str120, utc_ts
+from models.types import MoneyCents, UTCDateTime, intpk, str40, str120, utc_ts
 
 
 class Location(Base):
@@ -41,6 +42,29 @@ class Tote(Base):
     location_id: Mapped[int | None] = mapped_column(ForeignKey("locations.id"))
     created_at: Mapped[utc_ts]
     closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    lot_id: Mapped[int | None] = mapped_column(ForeignKey("lots.id"), index=True)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Lot(Base):
+    """An outbound lot, `LOT-000012-3`: a liquidation, donation or return-to-vendor pallet
+    that collects closed totes; closed once, with its buyer (or charity, or vendor), its
+    price and its manifest."""
+
+    __tablename__ = "lots"
+
+    id: Mapped[intpk]
+    code: Mapped[str40] = mapped_column(unique=True)
+    kind: Mapped[str] = mapped_column(String(12))  # liquidation, donation, rtv
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)
+    party: Mapped[str | None] = mapped_column(String(120))  # buyer, charity or vendor
+    price: Mapped[Decimal | None] = mapped_column(MoneyCents)  # what the buyer pays
+    created_at: Mapped[utc_ts]
+    created_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    closed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     version: Mapped[int] = mapped_column(Integer, default=1)
 
     __mapper_args__ = {"version_id_col": version}

@@ -154,6 +154,8 @@ class LabelKind(StrEnum):
     RETURN = "return"
     CARRIER_CLAIM = "carrier_claim"
     AUTHORIZATION_LOG = "authorization_log"
+    TOTE = "tote"  # a tote's plate
+    MANIFEST = "manifest"  # a tote's or a lot's manifest
 
 
 class CarrierClaimStatus(StrEnum):

@@ -54,6 +54,11 @@ class Policy:
     alteration_min_subtotal: Decimal
     alteration_amount: Decimal
     extra_sla_hours: dict[str, int]
+    # After the bench: business days a dress spends in steaming or refurbishment before it
+    # is expected back on a shelf, and the outlet price as a share of the MSRP.
+    steam_days: int
+    refurbish_days: int
+    outlet_percent: int
     source: str
     text: str
 
@@ -109,7 +114,12 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], bool]]] = {
             "tier1_hours": (_int, False), "tier2_hours": (_int, False),
             "tier3_min_hours": (_int, False), "tier3_max_hours": (_int, False)},
     "alteration_credit": {"min_order_subtotal": (_money, True), "amount": (_money, True)},
+    "prep": {"steam_days": (_int, False), "refurbish_days": (_int, False)},
+    "outlet": {"price_percent": (_int, False)},
 }
+OPTIONAL_SECTIONS = ("prep", "outlet")  # the defaults below apply without them
+PREP_DEFAULTS = {"steam_days": 2, "refurbish_days": 7}
+OUTLET_DEFAULT_PERCENT = 40
 
 
 def load_policy(ref: str | Path) -> Policy:
@@ -153,7 +163,7 @@ def parse_policy(raw: bytes, source: str) -> Policy:
         if section not in _SCHEMA:
             raise PolicyError(f"{source}: [{section}]: unknown section")
     for section, keys in _SCHEMA.items():
-        table = data.get(section)
+        table = data.get(section, {} if section in OPTIONAL_SECTIONS else None)
         if not isinstance(table, dict):
             raise PolicyError(f"{source}: [{section}]: missing section")
         values[section] = {}
@@ -197,6 +207,8 @@ def _build(v: dict[str, dict[str, Any]], raw: bytes, source: str) -> Policy:
         (v["sla"].get("tier3_min_hours", 0) > v["sla"].get("tier3_max_hours", MAX_POLICY_NUMBER),
          "sla.tier3_min_hours is more than sla.tier3_max_hours"),
         (c["min_photos"] > 20, f"claim.min_photos ({c['min_photos']}) is more than 20"),
+        (v["outlet"].get("price_percent", OUTLET_DEFAULT_PERCENT) > 100,
+         "outlet.price_percent is more than 100"),
     ]
     for broken, words in contradictions:
         if broken:
@@ -230,6 +242,9 @@ def _build(v: dict[str, dict[str, Any]], raw: bytes, source: str) -> Policy:
         alteration_amount=v["alteration_credit"]["amount"],
         extra_sla_hours={k: val for k, val in v["sla"].items()
                          if k.startswith("tier")},
+        steam_days=v["prep"].get("steam_days", PREP_DEFAULTS["steam_days"]),
+        refurbish_days=v["prep"].get("refurbish_days", PREP_DEFAULTS["refurbish_days"]),
+        outlet_percent=v["outlet"].get("price_percent", OUTLET_DEFAULT_PERCENT),
         source=source,
         text=raw.decode("utf-8"),
     )

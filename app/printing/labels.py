@@ -268,3 +268,80 @@ def _hold(d: LabelData, dpi: int) -> Layout:
     p.text(30, 960, 30, d.plate, bold=True)
     p.text(30, 1140, 22, f"Order {d.order_number} · printed {d.printed_on}")
     return p.layout(4, 6)
+
+
+@dataclass(frozen=True)
+class ManifestLine:
+    plate: str
+    sku: str
+    size: str
+    grade: str
+
+
+@dataclass(frozen=True)
+class ToteManifestData:
+    code: str
+    disposition: str
+    brand: str
+    lines: tuple[ManifestLine, ...]
+    goes_to: str  # the locations that take it, e.g. "R-A-01 or R-B-01"
+    closed_on: str
+    closed_by: str
+
+
+def _check_dpi(dpi: int) -> None:
+    if dpi not in MODULES:
+        raise BadInput(f"Labels print at 203 or 300 dpi, not {dpi}.")
+
+
+def tote_plate(code: str, dpi: int = 203) -> Layout:
+    """A tote's licence plate (4x6 in, stuck on the tote's end): the code big enough to
+    read across the aisle, as Code128 for the scanner and DataMatrix for the camera."""
+    _check_dpi(dpi)
+    p = _Pen(dpi)
+    p.text(30, 30, 40, "TOTE", bold=True)
+    p.datamatrix(600, 24, code)
+    p.box(20, 200, 772, 260, 6)
+    p.text(40, 250, _fit_height(code, 150, 730), code, bold=True)
+    p.code128(30, 540, 260, code, 750)
+    p.text(30, 830, 30, code, bold=True)
+    p.text(30, 900, 26, "Scan at the bench after Enter; at put-away, then the shelf.")
+    p.text(30, 1140, 22, "ReturnBench tote plate")
+    return p.layout(4, 6)
+
+
+def tote_manifest(m: ToteManifestData, dpi: int = 203) -> Layout:
+    """A closed tote's manifest (4x6 in, on top of the dresses): what it holds, where it
+    goes, one line per dress (plate, SKU, size, grade); the tote's code as Code128."""
+    _check_dpi(dpi)
+    p = _Pen(dpi)
+    p.text(30, 30, 34, "TOTE MANIFEST", bold=True)
+    p.text(30, 80, 40, m.code, bold=True)
+    p.datamatrix(600, 24, m.code)
+    p.box(20, 150, 772, 150, 5)
+    head = f"{m.disposition.replace('_', ' ').upper()} · {m.brand}"
+    p.fit(40, 170, 730, head, 44, smallest=24, bold=True, lines=1)
+    p.fit(40, 240, 730, f"{len(m.lines)} dress{'es' if len(m.lines) != 1 else ''} · to "
+          f"{m.goes_to}", 28, smallest=18, lines=1)
+    y = 330
+    p.text(30, y, 22, "Plate", bold=True)
+    p.text(330, y, 22, "SKU", bold=True)
+    p.text(640, y, 22, "Size", bold=True)
+    p.text(730, y, 22, "Gr.", bold=True)
+    # 16 lines at full size; a bigger tote in smaller type, 28 lines at most, then a
+    # count of the rest (`main.py where` lists every one).
+    step, h = (34, 22) if len(m.lines) <= 16 else (20, 14)
+    shown = m.lines if len(m.lines) <= 28 else m.lines[:27]
+    for n, line in enumerate(shown):
+        row = y + 40 + n * step
+        p.text(30, row, h, line.plate)
+        p.fit(330, row, 300, line.sku, h, smallest=min(14, h), lines=1)
+        p.text(640, row, h, line.size)
+        p.text(730, row, h, line.grade)
+    if len(shown) < len(m.lines):
+        p.text(30, y + 40 + len(shown) * step, h,
+               f"... and {len(m.lines) - len(shown)} more: main.py where {m.code}", True)
+    p.code128(30, 950, 130, m.code, 750)
+    p.text(30, 1100, 22, f"closed {m.closed_on} by {m.closed_by}")
+    p.text(30, 1140, 22, "ReturnBench tote manifest")
+    return p.layout(4, 6)

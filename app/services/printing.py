@@ -20,6 +20,7 @@ from app.policy.calendar import hours_later_local_date
 from app.policy.rules import Policy, load_policy
 from app.printing.bins import place_for
 from app.printing.labels import LabelData, build
+from app.printing.layout import Layout
 from app.printing.printers import Printer, PrinterUnavailable, printer_from_setting
 from app.printing.render import render_pdf, render_zpl
 from app.scanning.codes import item_plate
@@ -227,6 +228,17 @@ class PrintService:
         title = f"{kind}-{rma_number}-{unit_no}"
         return self._queue_and_send(KIND_OF[kind], printer, payload, title, user,
                                     request_key)
+
+    def print_layout(self, kind: LabelKind, layout_at: Callable[[int], Layout], title: str,
+                     user: SignedInUser, request_key: str | None = None) -> PrintOutcome:
+        """A label that is no return's (a tote's plate, a tote's manifest): laid out at
+        the printer's resolution, queued and sent like any label."""
+        require(user.role, Action.PRINT_LABELS)
+        printer = self._printer_factory(self.printer_spec())
+        layout = layout_at(203)
+        payload = render_pdf(layout, title) if printer.format == "pdf" \
+            else render_zpl(layout)
+        return self._queue_and_send(kind, printer, payload, title, user, request_key)
 
     def queue_answer_labels(self, approval_id: int, station: str,
                             user: SignedInUser) -> list[PrintOutcome]:

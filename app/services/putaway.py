@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,14 +27,18 @@ from app.errors import BadInput, NotFound
 from app.lifecycle import Op, check
 from app.locations import LocationMap, load_locations
 from app.permissions import Action, require
-from app.scanning.codes import plate_ids, tote_check_ok, tote_code
+from app.printing.labels import ManifestLine, ToteManifestData
+from app.scanning.codes import item_plate, plate_ids, tote_check_ok, tote_code
 from app.services.auth import SignedInUser
 from app.services.common import StationId, load_rma, rma_unit
 from app.services.outcomes import current_decision, unit_name
 from app.services.uow import UnitOfWork, retrying
 from models import (
+    Decision,
+    Inspection,
     ItemMove,
     Location,
+    Order,
     OrderLine,
     Product,
     ReturnAuthorization,
@@ -43,6 +48,67 @@ from models import (
 )
 
 MAX_TOTES_AT_ONCE = 200
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """One dress after the bench, as manifests and reports list it."""
+
+    item_id: int
+    plate: str
+    rma: str
+    unit_no: int
+    tote: str | None
+    location: str | None
+    location_kind: str | None
+    sku: str
+    description: str
+    size: str
+    grade: str
+    disposition: str
+    brand: str
+    msrp: Decimal
+    cost: Decimal | None
+    refunded: Decimal  # refund and credit given for it
+    restocked_at: dt.datetime | None
+    moved_at: dt.datetime | None  # its last move
+
+
+def item_lines(s: Session, condition: Any) -> list[ItemLine]:
+    """The decided dresses matching `condition` (on ReturnItem, Tote or Location), in one
+    query: their last inspection's grade, current decision, tote, place and last move."""
+    graded = (select(Inspection.return_item_id, func.max(Inspection.id).label("id"))
+              .where(Inspection.is_draft.is_(False)).group_by(Inspection.return_item_id)
+              .subquery())
+    decided = (select(Decision.return_item_id, func.max(Decision.id).label("id"))
+               .where(Decision.superseded.is_(False)).group_by(Decision.return_item_id)
+               .subquery())
+    moved = (select(ItemMove.return_item_id, func.max(ItemMove.at).label("at"))
+             .group_by(ItemMove.return_item_id).subquery())
+    rows = s.execute(
+        select(ReturnItem, ReturnAuthorization.id, ReturnAuthorization.number, Order.brand,
+               OrderLine.sku, OrderLine.description, OrderLine.msrp, Product.size,
+               Product.cost, Inspection.grade, Decision.disposition, Decision.refund,
+               Decision.credit, Tote.code, Location.code, Location.kind, moved.c.at)
+        .join(ReturnAuthorization, ReturnAuthorization.id == ReturnItem.rma_id)
+        .join(Order, Order.id == ReturnAuthorization.order_id)
+        .join(decided, decided.c.return_item_id == ReturnItem.id)
+        .join(Decision, Decision.id == decided.c.id)
+        .outerjoin(OrderLine, OrderLine.id == ReturnItem.order_line_id)
+        .outerjoin(Product, Product.id == OrderLine.product_id)
+        .outerjoin(graded, graded.c.return_item_id == ReturnItem.id)
+        .outerjoin(Inspection, Inspection.id == graded.c.id)
+        .outerjoin(Tote, Tote.id == ReturnItem.tote_id)
+        .outerjoin(Location, Location.id == ReturnItem.location_id)
+        .outerjoin(moved, moved.c.return_item_id == ReturnItem.id)
+        .where(condition).order_by(ReturnItem.id)).all()
+    return [ItemLine(item.id, item_plate(rma_id, item.unit_no), number, item.unit_no, tote,
+                     where, kind, sku or "", description or "extra item", size or "",
+                     grade.value if grade else "-", disposition.value, brand.value,
+                     msrp or Decimal("0.00"), cost, refund + credit, item.restocked_at,
+                     moved_at)
+            for (item, rma_id, number, brand, sku, description, msrp, size, cost, grade,
+                 disposition, refund, credit, tote, where, kind, moved_at) in rows]
 FINAL = (DecisionStatus.DECIDED, DecisionStatus.COMPLETED)
 
 
@@ -59,6 +125,13 @@ class ToteView:
     @property
     def full(self) -> bool:
         return self.items >= self.capacity
+
+
+@dataclass(frozen=True)
+class Destination:
+    disposition: str
+    brand: str
+    tote: ToteView | None  # the open tote for it; None: any empty tote
 
 
 @dataclass(frozen=True)
@@ -185,10 +258,14 @@ class PutAwayService:
     def tote_for(self, rma_number: str, unit_no: int) -> ToteView | None:
         """The open tote a decided dress goes into (its disposition and brand, room left),
         or None: any empty tote then."""
+        return self.destination(rma_number, unit_no).tote
+
+    def destination(self, rma_number: str, unit_no: int) -> Destination:
+        """Where a decided dress goes: its disposition, brand and open tote (or None)."""
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             disposition, brand, _item = self._destination(s, rma_number, unit_no)
-            return self._open_tote(s, disposition, brand)
+            return Destination(disposition, brand, self._open_tote(s, disposition, brand))
 
     def _open_tote(self, s: Session, disposition: str, brand: str) -> ToteView | None:
         for tote in s.scalars(select(Tote).where(
@@ -275,6 +352,22 @@ class PutAwayService:
             view = self._view(s, tote)
             uow.commit()
             return view
+
+    def manifest(self, code: str, by: str) -> ToteManifestData:
+        """What a tote holds, for its manifest (printed when it closes)."""
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            tote = self._tote(s, code)
+            lines = item_lines(s, ReturnItem.tote_id == tote.id)
+            if not lines:
+                raise BadInput(f"Tote {tote.code} is empty: no manifest to print.")
+            goes = [loc.code for loc in self.map.locations
+                    if (tote.disposition or "") in loc.takes]
+            return ToteManifestData(
+                tote.code, tote.disposition or "", tote.brand or "",
+                tuple(ManifestLine(it.plate, it.sku, it.size, it.grade) for it in lines),
+                " or ".join(goes[:3]) or "see the location map",
+                (tote.closed_at or self._clock.now()).date().isoformat(), by)
 
     # --- put-away ------------------------------------------------------------------
     def _ensure_locations(self) -> None:
@@ -447,29 +540,43 @@ class PutAwayService:
                                {"name": where.name, "location_kind": where.kind,
                                 "takes": list(where.takes), "totes": totes}, moves)
 
-    def _place(self, s: Session, tote_id: int | None, location_id: int | None) -> str:
-        tote = s.get(Tote, tote_id) if tote_id else None
-        where = s.get(Location, location_id) if location_id else None
+    def _place(self, s: Session, tote_id: int | None, location_id: int | None,
+               names: dict[tuple[str, int], str] | None = None) -> str:
+        tote = self._name(s, Tote, tote_id, names)
+        where = self._name(s, Location, location_id, names)
         if tote and where:
-            return f"in tote {tote.code} at {where.code}"
+            return f"in tote {tote} at {where}"
         if tote:
-            return f"in tote {tote.code} (not put away yet)"
+            return f"in tote {tote} (not put away yet)"
         if where:
-            return f"at {where.code}"
+            return f"at {where}"
         return "at the bench (in no tote yet)"
 
-    def _moves(self, s: Session, condition: Any, limit: int = 200) -> tuple[MoveView, ...]:
-        rows = s.scalars(select(ItemMove).where(condition).order_by(ItemMove.id.desc())
-                         .limit(limit)).all()
-        out = []
-        for m in reversed(rows):
-            item = s.get(ReturnItem, m.return_item_id)
-            rma = s.get(ReturnAuthorization, item.rma_id) if item else None
-            user = s.get(User, m.user_id)
-            plate = f"{rma.number}/{item.unit_no}" if rma and item else "?"
-            out.append(MoveView(m.at, plate,
-                                self._place(s, m.from_tote_id, m.from_location_id),
-                                self._place(s, m.to_tote_id, m.to_location_id),
-                                user.username if user else "?"))
-        return tuple(out)
+    @staticmethod
+    def _name(s: Session, model: type[Tote] | type[Location], row_id: int | None,
+              names: dict[tuple[str, int], str] | None) -> str | None:
+        if row_id is None:
+            return None
+        key = (model.__tablename__, row_id)
+        if names is not None and key in names:
+            return names[key]
+        code = s.scalar(select(model.code).where(model.id == row_id)) or "?"
+        if names is not None:
+            names[key] = code
+        return code
 
+    def _moves(self, s: Session, condition: Any, limit: int = 200) -> tuple[MoveView, ...]:
+        """The newest `limit` moves matching `condition`, oldest first: one query for the
+        moves with their RMA, unit and user; tote and location codes read once each."""
+        rows = s.execute(
+            select(ItemMove, ReturnAuthorization.number, ReturnItem.unit_no, User.username)
+            .join(ReturnItem, ReturnItem.id == ItemMove.return_item_id)
+            .join(ReturnAuthorization, ReturnAuthorization.id == ReturnItem.rma_id)
+            .join(User, User.id == ItemMove.user_id)
+            .where(condition).order_by(ItemMove.id.desc()).limit(limit)).all()
+        names: dict[tuple[str, int], str] = {}
+        return tuple(
+            MoveView(m.at, f"{number}/{unit_no}",
+                     self._place(s, m.from_tote_id, m.from_location_id, names),
+                     self._place(s, m.to_tote_id, m.to_location_id, names), username)
+            for m, number, unit_no, username in reversed(rows))

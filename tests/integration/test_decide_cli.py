@@ -30,7 +30,7 @@ def test_contract_example_gives_the_documented_decision() -> None:
     assert out["approval"] is None and out["carrier_claim"] is False
     assert out["due"] == {"inspection": "2026-04-20", "refund": "2026-04-22",
                           "exchange_ship": None, "claim_resolution": None}
-    assert out["policy"]["id"] == "kissprom" and out["policy"]["version"] == "1"
+    assert out["policy"]["id"] == "kissprom" and out["policy"]["version"] == "2"
     assert out["trace"][0] == {"rule": "refund_window",
                                "reason": "shipped 7 days after delivery (limit 14)"}
 

@@ -180,6 +180,6 @@ def test_old_decision_is_re_explained_under_its_own_policy(
         is Resolution.RETURN_TO_CUSTOMER
     explained = new_service.explain(accepted.decision_ids[0])
     assert explained.contract == original
-    assert explained.policy_version == "1"
+    assert explained.policy_version == "2"
     with session_factory() as s:
         assert s.scalar(select(func.count()).select_from(PolicyVersion)) == 1

@@ -6,18 +6,13 @@ job queued until it is back."""
 from __future__ import annotations
 
 import datetime as dt
-import io
 import socket
 import subprocess
 import threading
 import time
-import uuid
 from pathlib import Path
 
 import pytest
-import zplkit
-import zxingcpp
-from PIL import Image
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -29,22 +24,8 @@ from app.services.printing import PrintService
 from models import ReturnAuthorization, ReturnItem
 from tests.conftest import IN_CI
 from tests.helpers.cups import CupsUnavailable, ensure_queue, wait_for_output
+from tests.helpers.readback import decode_pdf, decode_zpl
 from tests.integration.conftest import user_named
-
-
-def decode_pdf(pdf: bytes, dpi: int, tmp: Path) -> list[str]:
-    path = tmp / f"{uuid.uuid4().hex}.pdf"
-    path.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", str(dpi), "-singlefile", str(path),
-                    str(path.with_suffix(""))], check=True)
-    image = Image.open(path.with_suffix(".png"))
-    return sorted(r.text for r in zxingcpp.read_barcodes(image))
-
-
-def decode_zpl(zpl: bytes, dpi: int, width: int, height: int) -> list[str]:
-    doc = zplkit.render(zpl, zplkit.Options(dpi=dpi, width=width, height=height))
-    image = Image.open(io.BytesIO(doc.labels[0].png()))
-    return sorted(r.text for r in zxingcpp.read_barcodes(image))
 
 
 @pytest.fixture

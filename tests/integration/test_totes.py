@@ -10,48 +10,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
 
-from app.clock import FixedClock
-from app.domain.enums import Grade, RequestedResolution, ReturnReason
 from app.errors import BadInput, NotFound
 from app.locations import load_locations
 from app.scanning.codes import item_plate
-from app.services.auth import SignedInUser
-from app.services.decisions import InspectionInput, with_grade
 from app.services.putaway import PutAwayService
 from app.services.uow import UnitOfWork
-from app.wiring import StationServices, wire
 from models import AuditEvent, ItemMove, OrderLine, Product, ReturnAuthorization, ReturnItem
-from tests.helpers.rmas import rma_where, set_price
+from tests.helpers.rmas import rma_where
+from tests.helpers.totes import bench as _bench
+from tests.helpers.totes import decide_one as _decide
 from tests.integration.conftest import user_named
-
-
-def _bench(sf: sessionmaker[Session], clock: FixedClock, tmp_path: Path,
-           station: str = "TEST-BENCH") -> StationServices:
-    return wire(sf, clock, station, tmp_path / "photos", f"file:{tmp_path / 'labels'}")
-
-
-def _decide(sf: sessionmaker[Session], services: StationServices, clock: FixedClock,
-            user: SignedInUser, skip: int, brand: str = "kissprom",
-            grade: Grade = Grade.A) -> str:
-    """A one-dress return scanned, graded and decided at the bench (refund, restock)."""
-    number, _item = rma_where(sf, skip=skip, brand=brand, reason=ReturnReason.SIZING,
-                              requested=RequestedResolution.REFUND, exchange_size=None)
-    set_price(sf, number, "120.00", "9.90")
-    with sf() as s:  # shipped back on its delivery day: inside every window
-        rma = s.scalars(select(ReturnAuthorization).where(
-            ReturnAuthorization.number == number)).one()
-        rma.shipped_by_customer_on = rma.order.delivered_on
-        s.commit()
-    session = services.session_for(clock)
-    session.use(user)
-    assert session.scan(number).level != "error"
-    session.open_inspection()
-    session.forms[1] = with_grade(InspectionInput(), grade)
-    done = session.accept()
-    assert done.data.get("saved"), done.message
-    return number
 
 
 def test_dresses_go_into_their_totes(session_factory, demo, clock, tmp_path) -> None:  # type: ignore[no-untyped-def]

@@ -28,7 +28,7 @@ def test_both_brands_load_with_their_numbers() -> None:
 
 def test_policy_by_path(tmp_path: Path) -> None:
     f = tmp_path / "custom.toml"
-    f.write_text(KP.replace('version = "1"', 'version = "2-test"'))
+    f.write_text(KP.replace('version = "2"', 'version = "2-test"'))
     assert load_policy(f).version == "2-test"
 
 

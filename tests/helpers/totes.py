@@ -1,0 +1,47 @@
+"""Decided dresses for the tote and put-away tests: a one-dress return scanned, graded
+and decided at a bench through its session, as an inspector would."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.bench import BenchSession
+from app.clock import FixedClock
+from app.domain.enums import Grade, RequestedResolution, ReturnReason
+from app.services.auth import SignedInUser
+from app.services.decisions import InspectionInput, with_grade
+from app.wiring import StationServices, wire
+from models import ReturnAuthorization
+from tests.helpers.rmas import rma_where, set_price
+
+
+def bench(sf: sessionmaker[Session], clock: FixedClock, tmp_path: Path,
+          station: str = "TEST-BENCH") -> StationServices:
+    return wire(sf, clock, station, tmp_path / "photos", f"file:{tmp_path / 'labels'}")
+
+
+def decide_one(sf: sessionmaker[Session], services: StationServices, clock: FixedClock,
+               user: SignedInUser, skip: int, brand: str = "kissprom",
+               grade: Grade = Grade.A, session: BenchSession | None = None) -> str:
+    """A one-dress return scanned, graded and decided at the bench (refund; restock for
+    grade A), through `session` (a fresh one by default)."""
+    number, _item = rma_where(sf, skip=skip, brand=brand, reason=ReturnReason.SIZING,
+                              requested=RequestedResolution.REFUND, exchange_size=None)
+    set_price(sf, number, "120.00", "9.90")
+    with sf() as s:  # shipped back on its delivery day: inside every window
+        rma = s.scalars(select(ReturnAuthorization).where(
+            ReturnAuthorization.number == number)).one()
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        s.commit()
+    if session is None:
+        session = services.session_for(clock)
+        session.use(user)
+    assert session.scan(number).level != "error"
+    session.open_inspection()
+    session.forms[1] = with_grade(InspectionInput(), grade)
+    done = session.accept()
+    assert done.data.get("saved"), done.message
+    return number
