@@ -25,7 +25,7 @@ from app.domain.enums import (
 )
 from app.domain.money import format_money
 from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
-from app.printing.labels import tote_manifest
+from app.printing.labels import tote_manifest, tote_plate
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
 from app.services.decisions import (
@@ -92,8 +92,8 @@ class ToteDue:
 
     def words(self) -> str:
         what = f"{self.disposition.replace('_', ' ')}, {self.brand}"
-        return f"item {self.unit} ({what}) into tote " + (
-            f"{self.tote}" if self.tote else "any EMPTY tote")
+        return f"item {self.unit} ({what}) into " + (
+            f"tote {self.tote}" if self.tote else "any EMPTY tote")
 
 
 @dataclass
@@ -134,6 +134,8 @@ class BenchSession:
         # Decided dresses still to be scanned into their totes, and the tote last used.
         self.tote_due: list[ToteDue] = []
         self.last_tote: str | None = None
+        # At put-away: the tote or dress picked up, waiting for its location's scan.
+        self.carrying: str | None = None
 
     # --- who ---------------------------------------------------------------------
     def sign_in(self, username: str, pin: str) -> Screen:
@@ -498,7 +500,7 @@ class BenchSession:
                     f"#{accepted.approval_ids[0]})."
                     if view.approval is not None and accepted.approval_ids else "")
         due = [d for d in self.tote_due if d.rma == view.rma_number]
-        totes = f" Now scan {'; '.join(d.words() for d in due)}." if due else ""
+        totes = f" Now scan its tote: {'; '.join(d.words() for d in due)}." if due else ""
         return Screen(level, f"{saved}Accepted: {'; '.join(parts)}.{approval}{tail}{totes}",
                       "good" if not failed else "bad", printed=printed,
                       data={"saved": True, "decisions": list(accepted.decision_ids),
@@ -588,7 +590,7 @@ class BenchSession:
         nxt = f" Next: {self.tote_due[0].rma} {self.tote_due[0].words()}." \
             if self.tote_due else ""
         level = WARN if printed and "printed" not in printed[0] else OK
-        return Screen(level, f"{due.rma} {placed.message}{' ' + printed[0] if printed else ''}"
+        return Screen(level, f"{due.rma}: {placed.message}{' ' + printed[0] if printed else ''}"
                       f"{nxt}", "good", printed=printed,
                       data={"tote": placed.tote.code, "placed": [due.rma, due.unit],
                             "closed": placed.closed_now})
@@ -633,13 +635,92 @@ class BenchSession:
                       "put-away cart.", "good", printed=(printed,),
                       data={"tote": tote.code, "closed": True})
 
+    # --- put-away: a tote (or one dress), then the shelf -----------------------------
+    def putaway_scan(self, code: str) -> Screen:
+        """At put-away: a tote's plate or a dress's plate picks it up (the screen names
+        where it may go); then a location's code puts it there. A location scanned with
+        nothing picked up shows what it holds."""
+        ps = self._s.putaway
+        if ps is None:
+            return Screen(ERROR, "Put-away is not set up at this station.", "bad")
+        text = code.strip().upper()
+        try:
+            user = self._who()
+            if text.startswith(("TO-", "IT-")):
+                return self._pick_up(ps, text)
+            if self.carrying is None:
+                found = ps.where(text)
+                return Screen(WARN, f"{found.code} ({found.details['name']}) holds "
+                              f"{found.now}. Scan a tote or a dress first, then the shelf.",
+                              data={"where": found})
+            carrying = self.carrying
+            moved = (ps.put_away(carrying, text, user) if carrying.startswith("TO-")
+                     else ps.move_item(carrying, text, user))
+        except ReturnBenchError as exc:
+            held = f" Still holding {self.carrying}: scan its shelf." if self.carrying \
+                else ""
+            return Screen(ERROR, user_message(exc) + held, "bad",
+                          data={"carrying": self.carrying})
+        self.carrying = None
+        try:
+            now = ps.where(carrying)
+        except ReturnBenchError:
+            now = None
+        return Screen(OK, moved.message, "good",
+                      data={"moved": moved, "carrying": None, "where": now})
+
+    def _pick_up(self, ps: PutAwayService, text: str) -> Screen:
+        found = ps.where(text)
+        goes = ps.goes_to(text)
+        if found.kind == "tote" and not found.details["items"]:
+            return Screen(ERROR, f"Tote {text} is empty: nothing to put away.", "bad",
+                          data={"where": found})
+        self.carrying = text
+        where = (f"Scan the shelf: {', '.join(goes[:3])}." if goes else
+                 "No location on the map has room for it: ask a supervisor.")
+        if found.kind == "tote":
+            d = found.details
+            what = (f"Tote {text}: {d['items']} dress{'es' if d['items'] != 1 else ''}, "
+                    f"{str(d['disposition']).replace('_', ' ')} ({d['brand']}), now "
+                    f"{found.now}.")
+        else:
+            what = f"Dress {text}: {found.now}."
+        return Screen(OK if goes else WARN, f"{what} {where}", "good" if goes else "bad",
+                      data={"where": found, "goes_to": list(goes), "carrying": text})
+
+    def print_totes(self, count: int) -> Screen:
+        """New tote plates, printed as one batch (a page each)."""
+        ps = self._s.putaway
+        if ps is None:
+            return Screen(ERROR, "Totes are not set up at this station.", "bad")
+        try:
+            user = self._who()
+            codes = ps.make_totes(count, user)
+            job = self._s.printing.print_layout(
+                LabelKind.TOTE, lambda dpi: [tote_plate(c, dpi) for c in codes],
+                f"totes-{codes[0]}-{codes[-1]}", user)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        sent = job.status is PrintJobStatus.SENT
+        span = codes[0] if len(codes) == 1 else f"{codes[0]} to {codes[-1]}"
+        return Screen(OK if sent else WARN, f"{len(codes)} tote plate"
+                      f"{'s' if len(codes) != 1 else ''} {span}: "
+                      + ("printed." if sent else f"not printed yet: {job.message}"),
+                      "good" if sent else "bad", data={"totes": codes})
+
+    def drop(self) -> Screen:
+        """Esc at put-away: put down what was picked up (nothing moves)."""
+        held, self.carrying = self.carrying, None
+        return Screen(OK, f"{held} put down: nothing moved. Scan a tote or a dress."
+                      if held else "Scan a tote or a dress, then its shelf.")
+
     def _print_manifest(self, code: str) -> str:
         assert self._s.putaway is not None
         try:
             user = self._who()
             data = self._s.putaway.manifest(code, user.username)
             job = self._s.printing.print_layout(
-                LabelKind.MANIFEST, lambda dpi: tote_manifest(data, dpi),
+                LabelKind.MANIFEST, lambda dpi: [tote_manifest(data, dpi)],
                 f"manifest-{code}", user)
         except ReturnBenchError as exc:
             return f"Manifest not printed: {user_message(exc)}"

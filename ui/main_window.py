@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QFrame,
@@ -29,12 +29,14 @@ from ui.claims_page import ClaimsPage
 from ui.feed import ChangeFeed
 from ui.inspect_page import InspectPage
 from ui.keys import shortcut
+from ui.putaway_page import PutAwayPage
 from ui.receive_page import ReceivePage
 from ui.reports_page import ReportsPage
 from ui.scan_router import ScanRouter
 from ui.settings_page import SettingsPage
 from ui.sounds import Sounds
 
+NARROW = 720  # px: below it the window is a handheld's, and the places list hides
 # The places, each with its function key.
 PLACES = (
     ("Receive", "F1"),
@@ -43,6 +45,7 @@ PLACES = (
     ("Approvals", "F4"),
     ("Reports", "F5"),
     ("Settings", "F6"),
+    ("Put-away", "F8"),
 )
 
 
@@ -96,6 +99,7 @@ class Shell(QWidget):
         side.addWidget(self.nav, 1)
         side.addWidget(who)
         side.addWidget(self.sign_out)
+        self.side_widgets = (self.nav, who, self.sign_out)
         body.addLayout(side)
 
         self.pages = Places()
@@ -125,6 +129,7 @@ class Shell(QWidget):
                                    services.settings.data_dir / "documents",
                                    services.settings.data_dir / "outbox",
                                    services.clock.now().date())
+        self.putaway = PutAwayPage(self.session, sounds)
         self.receive.found.connect(self._parcel_found)
         app = QApplication.instance()
         assert app is not None
@@ -143,6 +148,8 @@ class Shell(QWidget):
                 page = self.approvals
             elif name == "Claims":
                 page = self.claims
+            elif name == "Put-away":
+                page = self.putaway
             else:
                 page = self.reports
             self.pages.add_place(page)
@@ -165,7 +172,16 @@ class Shell(QWidget):
         for row, (_name, key) in enumerate(PLACES):
             shortcut(self, key, lambda r=row: self.nav.setCurrentRow(r), app_wide)
         shortcut(self, "Ctrl+Q", self.sign_out_requested.emit, app_wide)
+        shortcut(self, "Ctrl+T", self.close_tote, app_wide)
         self.nav.setCurrentRow(0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        """A handheld-sized window (under NARROW px): the places list, name and Sign out
+        give their width to the page; the function keys and Ctrl+Q still work."""
+        narrow = event.size().width() < NARROW
+        for widget in self.side_widgets:
+            widget.setVisible(not narrow)
+        super().resizeEvent(event)
 
     def land(self) -> None:
         """Open the signed-in role's own place (claims staff on Claims, supervisors and
@@ -205,6 +221,18 @@ class Shell(QWidget):
         else:
             self._sounds.bad()
 
+    def close_tote(self) -> None:
+        """Ctrl+T: close the tote this bench is filling (its manifest prints)."""
+        self._show_here(screen=self.session.close_tote())
+
+    def _show_here(self, screen: Screen) -> None:
+        """A tote's news on the page in front of the inspector (it replaces the "now scan
+        its tote" there), else at the top."""
+        banner = getattr(self.pages.currentWidget(), "banner", None)
+        (banner if isinstance(banner, Banner) else self.notice).show_message(
+            LEVELS[screen.level], screen.message)
+        self._sound(screen)
+
     def _inspection_finished(self, message: str, needs_attention: bool) -> None:
         self.receive.show_unfinished(self.session.unfinished())
         self.nav.setCurrentRow(0)
@@ -216,8 +244,14 @@ class Shell(QWidget):
     def handle_scan(self, code: str) -> None:
         """A scan from any page: the parcel opens on Receive (a half-done form stays a
         draft, and the banner says so)."""
+        if self.pages.currentWidget() is self.putaway:
+            self.putaway.handle_scan(code)
+            return
         on_inspect = self.pages.currentWidget() is self.inspect
         screen = self.session.scan(code, self.inspect.current_unit() if on_inspect else None)
+        if "tote" in screen.data:  # a tote's plate: the waiting dress went in, or why not
+            self._show_here(screen)
+            return
         if "tag" in screen.data:  # the dress's own SKU tag answered "matches the order"
             if not on_inspect:
                 self.nav.setCurrentRow(1)
@@ -257,7 +291,9 @@ class Shell(QWidget):
         if parcel is not None and self.current is not None \
                 and parcel.rma_number == self.current.rma_number:
             self.current = parcel
-        if row == 0:
+        if self.pages.currentWidget() is self.putaway:
+            self.putaway.focus_scan()
+        elif row == 0:
             shown = self.receive.card.view
             if parcel is not None and shown is not None and shown is not parcel \
                     and shown.rma_number == parcel.rma_number and self.receive.card.isVisible():

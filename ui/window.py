@@ -60,6 +60,7 @@ class MainWindow(QMainWindow):
             "in the README.")
         self.demo_banner.setObjectName("demoBanner")
         self.demo_banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.demo_banner.setWordWrap(True)  # a handheld's narrow window reads it all
         self.demo_banner.setVisible(self.demo)
         self.stack = QStackedWidget()
         column.addWidget(self.demo_banner)

@@ -305,7 +305,8 @@ def tote_plate(code: str, dpi: int = 203) -> Layout:
     p.text(40, 250, _fit_height(code, 150, 730), code, bold=True)
     p.code128(30, 540, 260, code, 750)
     p.text(30, 830, 30, code, bold=True)
-    p.text(30, 900, 26, "Scan at the bench after Enter; at put-away, then the shelf.")
+    p.fit(30, 900, 750, "Scan at the bench after Enter; at put-away, scan it, then the "
+          "shelf.", 26, smallest=20, lines=2)
     p.text(30, 1140, 22, "ReturnBench tote plate")
     return p.layout(4, 6)
 

@@ -4,6 +4,8 @@ and ZPL II (Zebra-compatible thermal printers at 203 or 300 dpi)."""
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
+from typing import Any
 
 from app.printing.layout import (
     Box,
@@ -21,15 +23,31 @@ PT_PER_INCH = 72.0
 def render_pdf(layout: Layout, title: str = "ReturnBench label") -> bytes:
     """One page the label's size; dots become points at 72/dpi, so whole dots stay whole
     on a printer of the same resolution."""
+    return render_pdf_pages([layout], title)
+
+
+def render_pdf_pages(layouts: Sequence[Layout], title: str = "ReturnBench labels") -> bytes:
+    """A batch of labels, one page each (a batch of tote plates is one print job)."""
     from reportlab.pdfgen import canvas  # loaded on first print, not at start-up
 
-    dot = PT_PER_INCH / layout.dpi
-    page_h = layout.height_in * PT_PER_INCH
     buffer = io.BytesIO()
-    c = canvas.Canvas(buffer, pagesize=(layout.width_in * PT_PER_INCH, page_h),
+    first = layouts[0]
+    c = canvas.Canvas(buffer, pagesize=(first.width_in * PT_PER_INCH,
+                                        first.height_in * PT_PER_INCH),
                       pageCompression=1, invariant=1)  # same label, same bytes
     c.setTitle(title)
     c.setAuthor("ReturnBench")
+    for layout in layouts:
+        c.setPageSize((layout.width_in * PT_PER_INCH, layout.height_in * PT_PER_INCH))
+        _draw(c, layout)
+        c.showPage()
+    c.save()
+    return buffer.getvalue()
+
+
+def _draw(c: Any, layout: Layout) -> None:
+    dot = PT_PER_INCH / layout.dpi
+    page_h = layout.height_in * PT_PER_INCH
     for el in layout.elements:
         if isinstance(el, Text):
             size = el.height * dot / 0.72  # cap height ~72% of the font size
@@ -66,14 +84,16 @@ def render_pdf(layout: Layout, title: str = "ReturnBench label") -> bytes:
                            page_h - (el.y + (r + 1) * el.module) * dot, m * (end - col), m,
                            stroke=0, fill=1)
                     col = end
-    c.showPage()
-    c.save()
-    return buffer.getvalue()
 
 
 def _zpl_text(text: str) -> str:
     # ^FH lets us escape the characters ZPL reserves (^ and ~) as hex.
     return text.replace("_", "_5F").replace("^", "_5E").replace("~", "_7E")
+
+
+def render_zpl_pages(layouts: Sequence[Layout]) -> bytes:
+    """A batch of labels in one ZPL job (one ^XA...^XZ format each)."""
+    return b"".join(render_zpl(layout) for layout in layouts)
 
 
 def render_zpl(layout: Layout) -> bytes:

@@ -5,7 +5,7 @@ printed again from the history."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
@@ -22,7 +22,7 @@ from app.printing.bins import place_for
 from app.printing.labels import LabelData, build
 from app.printing.layout import Layout
 from app.printing.printers import Printer, PrinterUnavailable, printer_from_setting
-from app.printing.render import render_pdf, render_zpl
+from app.printing.render import render_pdf, render_pdf_pages, render_zpl, render_zpl_pages
 from app.scanning.codes import item_plate
 from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma, rma_unit, station_row
@@ -229,15 +229,16 @@ class PrintService:
         return self._queue_and_send(KIND_OF[kind], printer, payload, title, user,
                                     request_key)
 
-    def print_layout(self, kind: LabelKind, layout_at: Callable[[int], Layout], title: str,
-                     user: SignedInUser, request_key: str | None = None) -> PrintOutcome:
-        """A label that is no return's (a tote's plate, a tote's manifest): laid out at
-        the printer's resolution, queued and sent like any label."""
+    def print_layout(self, kind: LabelKind, pages_at: Callable[[int], Sequence[Layout]],
+                     title: str, user: SignedInUser, request_key: str | None = None
+                     ) -> PrintOutcome:
+        """Labels that are no return's (a batch of tote plates, a tote's manifest): laid
+        out at the printer's resolution, queued and sent as one job like any label."""
         require(user.role, Action.PRINT_LABELS)
         printer = self._printer_factory(self.printer_spec())
-        layout = layout_at(203)
-        payload = render_pdf(layout, title) if printer.format == "pdf" \
-            else render_zpl(layout)
+        pages = pages_at(203)
+        payload = render_pdf_pages(pages, title) if printer.format == "pdf" \
+            else render_zpl_pages(pages)
         return self._queue_and_send(kind, printer, payload, title, user, request_key)
 
     def queue_answer_labels(self, approval_id: int, station: str,

@@ -27,6 +27,8 @@ from app.errors import BadInput, NotFound
 from app.lifecycle import Op, check
 from app.locations import LocationMap, load_locations
 from app.permissions import Action, require
+from app.policy.calendar import add_business_days, local_date
+from app.policy.rules import load_policy
 from app.printing.labels import ManifestLine, ToteManifestData
 from app.scanning.codes import item_plate, plate_ids, tote_check_ok, tote_code
 from app.services.auth import SignedInUser
@@ -72,6 +74,20 @@ class ItemLine:
     refunded: Decimal  # refund and credit given for it
     restocked_at: dt.datetime | None
     moved_at: dt.datetime | None  # its last move
+
+
+PREP_KINDS = ("steam", "refurbish")
+
+
+def expected_back(line: ItemLine) -> dt.date | None:
+    """When a dress in steaming or refurbishment is expected back on a shelf: the day it
+    arrived there plus the brand policy's prep days (business days); None elsewhere."""
+    if line.location_kind not in PREP_KINDS or line.moved_at is None:
+        return None
+    policy = load_policy(line.brand)
+    days = policy.steam_days if line.location_kind == "steam" else policy.refurbish_days
+    return add_business_days(local_date(line.moved_at, policy.timezone), days,
+                             policy.holidays)
 
 
 def item_lines(s: Session, condition: Any) -> list[ItemLine]:
@@ -426,6 +442,32 @@ class PutAwayService:
             raise BadInput(f"{where.code} ({where.name}) is full: {there} of "
                            f"{where.capacity} dresses. Use another location.")
 
+    def goes_to(self, code: str) -> tuple[str, ...]:
+        """The locations a tote or a dress (by its plate) may go to now: those taking its
+        disposition with room for it, the emptiest first."""
+        self._ensure_locations()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            text = code.strip().upper()
+            if text.startswith("TO-"):
+                tote = self._tote(s, text)
+                disposition, adding = tote.disposition or "", self._count(s, tote)
+            else:
+                item = self._item(s, text)
+                rma = s.get(ReturnAuthorization, item.rma_id)
+                assert rma is not None
+                disposition, _brand, _item = self._destination(s, rma.number, item.unit_no)
+                adding = 1
+            takes = [loc for loc in s.scalars(select(Location).where(
+                Location.active.is_(True))) if disposition in loc.takes]
+            held = dict(s.execute(
+                select(ReturnItem.location_id, func.count())
+                .where(ReturnItem.location_id.in_([loc.id for loc in takes]))
+                .group_by(ReturnItem.location_id)).tuples().all()) if takes else {}
+            room = [(held.get(loc.id, 0) / max(loc.capacity, 1), loc.code) for loc in takes
+                    if held.get(loc.id, 0) + adding <= loc.capacity]
+            return tuple(code for _fill, code in sorted(room))
+
     @retrying
     def put_away(self, tote_code: str, location_code: str, user: SignedInUser) -> Moved:
         """A tote to a location: its dresses move with it, in one transaction."""
@@ -519,9 +561,12 @@ class PutAwayService:
             if text.startswith("IT-"):
                 item = self._item(s, text)
                 moves = self._moves(s, ItemMove.return_item_id == item.id)
+                lines = item_lines(s, ReturnItem.id == item.id)
+                back = expected_back(lines[0]) if lines else None
                 return Whereabouts("item", text, self._place(s, item.tote_id,
                                                              item.location_id),
-                                   {"restocked_at": item.restocked_at}, moves)
+                                   {"restocked_at": item.restocked_at,
+                                    "expected_back": back}, moves)
             if text.startswith("TO-"):
                 tote = self._tote(s, text)
                 view = self._view(s, tote)
