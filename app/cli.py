@@ -141,6 +141,31 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(imp_rma)
     _add_user(imp_rma)
 
+    costs = sub.add_parser("import-costs",
+                           help="import what each SKU cost (CSV: SKU, Cost), all or nothing")
+    costs.add_argument("file", type=Path, metavar="FILE")
+    _add_db(costs)
+    _add_user(costs)
+
+    totes = sub.add_parser("totes", help="make N new totes and print their plates (one job)")
+    totes.add_argument("count", type=int)
+    _add_db(totes)
+    _add_user(totes)
+
+    lot = sub.add_parser("lot", help="outbound lots: open, add a tote, close (manifest "
+                         "PDF and CSV), show")
+    lot.add_argument("action", choices=("open", "add", "close", "show"))
+    lot.add_argument("codes", nargs="*", metavar="ARG",
+                     help="open KIND (liquidation, donation, rtv); add LOT TOTE...; "
+                     "close LOT; show LOT")
+    lot.add_argument("--party", default="", help="close: the buyer, charity or vendor")
+    lot.add_argument("--price", default=None, help="close: the price the buyer pays")
+    lot.add_argument("--out", type=Path, default=None, metavar="DIR",
+                     help="close/show: folder for the manifest PDF and CSV (default: data "
+                     "folder/outbox)")
+    _add_db(lot)
+    _add_user(lot)
+
     exp = sub.add_parser("export-settlements",
                          help="write decided refunds and exchanges to the outbox, each once")
     exp.add_argument("--outbox", type=Path, default=None, metavar="DIR",
@@ -425,6 +450,68 @@ def _cmd_import_rmas(services: Services, args: argparse.Namespace) -> int:
                                                       user))
 
 
+def _cmd_import_costs(services: Services, args: argparse.Namespace) -> int:
+    from app.permissions import Action
+
+    user = _operator(services, args, Action.IMPORT_DATA)
+    return _print_import(services.imports.import_costs(read_input(args.file), args.file.name,
+                                                       user))
+
+
+def _cmd_totes(services: Services, args: argparse.Namespace) -> int:
+    from app.permissions import Action
+
+    user = _operator(services, args, Action.PRINT_LABELS)
+    session = services.session_for(services.clock)
+    session.use(user)
+    screen = session.print_totes(args.count)
+    print(screen.message, file=sys.stderr if screen.level == "error" else sys.stdout)
+    if screen.level == "error":
+        return 2
+    _print_json({"totes": screen.data["totes"]})
+    return 0
+
+
+def _cmd_lot(services: Services, args: argparse.Namespace) -> int:
+    from app.permissions import Action
+
+    need = {"open": 1, "close": 1, "show": 1}.get(args.action)
+    if (need is not None and len(args.codes) != need) or \
+            (args.action == "add" and len(args.codes) < 2):
+        raise UsageError(f"lot {args.action}: see python main.py lot --help for its "
+                         "arguments")
+    if args.action == "show":
+        view = services.lots.lot(args.codes[0])
+        print(view.words())
+        out: dict[str, object] = {"lot": view.code, "kind": view.kind,
+                                  "status": view.status, "totes": list(view.totes),
+                                  "items": view.items}
+        if args.out is not None and view.status == "closed":
+            pdf, csv_path = services.lots.write_documents(
+                services.lots.manifest(view.code), args.out)
+            out.update(manifest=str(pdf), csv=str(csv_path))
+        _print_json(out)
+        return 0
+    user = _operator(services, args, Action.CLOSE_LOTS if args.action == "close"
+                     else Action.DECIDE)
+    if args.action == "open":
+        view = services.lots.open_lot(args.codes[0], user)
+    elif args.action == "add":
+        for tote in args.codes[1:]:
+            view = services.lots.add_tote(args.codes[0], tote, user)
+    else:
+        folder = args.out or services.settings.data_dir / "outbox"
+        pdf, csv_path = services.lots.write_documents(
+            services.lots.close_lot(args.codes[0], args.party, args.price, user), folder)
+        print(services.lots.lot(args.codes[0]).words())
+        _print_json({"lot": args.codes[0], "manifest": str(pdf), "csv": str(csv_path)})
+        return 0
+    print(view.words())
+    _print_json({"lot": view.code, "status": view.status, "totes": list(view.totes),
+                 "items": view.items})
+    return 0
+
+
 def _cmd_export(services: Services, args: argparse.Namespace) -> int:
     from app.permissions import Action
 
@@ -510,6 +597,9 @@ _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "demo-data": _cmd_demo_data,
     "lookup": _cmd_lookup,
     "where": _cmd_where,
+    "import-costs": _cmd_import_costs,
+    "totes": _cmd_totes,
+    "lot": _cmd_lot,
     "audit": _cmd_audit,
     "authlog": _cmd_authlog,
     "label": _cmd_label,

@@ -34,6 +34,7 @@ class LocationMap:
     locations: tuple[LocationSpec, ...]
     tote_capacity: int
     sha256: str
+    warehouse: str = "ReturnBench returns warehouse"  # the donor on donation manifests
 
     def get(self, code: str) -> LocationSpec | None:
         return next((loc for loc in self.locations if loc.code == code.strip().upper()), None)
@@ -58,6 +59,12 @@ def load_locations(path: Path = LOCATIONS_FILE) -> LocationMap:
     tote_capacity = totes.get("capacity", 12) if isinstance(totes, dict) else None
     if not isinstance(tote_capacity, int) or not 1 <= tote_capacity <= 50:
         raise BadInput(f"{path}: [totes] capacity: a whole number of dresses, 1 to 50.")
+    house = data.get("warehouse", {})
+    warehouse = house.get("name", "ReturnBench returns warehouse") \
+        if isinstance(house, dict) else None
+    if not isinstance(warehouse, str) or not warehouse.strip() or len(warehouse) > 120:
+        raise BadInput(f"{path}: [warehouse] name: 1-120 characters (the donor named on "
+                       "donation manifests).")
     rows = data.get("location")
     if not isinstance(rows, list) or not rows:
         raise BadInput(f"{path}: no [[location]] entries: list the places on the floor.")
@@ -91,6 +98,6 @@ def load_locations(path: Path = LOCATIONS_FILE) -> LocationMap:
             raise BadInput(f"{where} ({code}): capacity: a whole number of dresses, 1 to "
                            f"{MAX_CAPACITY:,}")
         out.append(LocationSpec(code, name.strip(), kind, tuple(takes), capacity))
-    result = LocationMap(tuple(out), tote_capacity, digest)
+    result = LocationMap(tuple(out), tote_capacity, digest, warehouse.strip())
     _cache[digest] = result
     return result

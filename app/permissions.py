@@ -24,6 +24,7 @@ class Action(StrEnum):
     IMPORT_DATA = "import orders and returns"
     EXPORT_SETTLEMENTS = "export decided refunds and exchanges to the shop"
     VIEW_REPORTS = "see the returns reports"
+    CLOSE_LOTS = "close outbound lots (buyer, charity or vendor, and price)"
 
 
 _BENCH = {Action.RECEIVE, Action.DECIDE, Action.REQUEST_EXCEPTION, Action.PRINT_LABELS}
@@ -38,7 +39,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.MANAGER: frozenset(_BENCH | _SUPERVISE | {Action.APPROVE_MANAGER,
                                                    Action.REVIEW_CLAIMS, Action.VIEW_REPORTS,
                                                    Action.IMPORT_DATA,
-                                                   Action.EXPORT_SETTLEMENTS}),
+                                                   Action.EXPORT_SETTLEMENTS,
+                                                   Action.CLOSE_LOTS}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.VERIFY_AUDIT, Action.VIEW_APPROVALS,
                            Action.PRINT_AUTHORIZATION_LOG, Action.CHANGE_SETTINGS,
                            Action.IMPORT_DATA, Action.VIEW_REPORTS}),

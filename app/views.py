@@ -147,3 +147,72 @@ class Kpis:
             return None
         ordered = sorted(self.turnaround_minutes)
         return ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))]
+
+
+@dataclass(frozen=True)
+class ItemLine:
+    """One dress after the bench, as manifests and reports list it."""
+
+    item_id: int
+    plate: str
+    rma: str
+    unit_no: int
+    tote: str | None
+    location: str | None
+    location_kind: str | None
+    sku: str
+    description: str
+    size: str
+    grade: str
+    disposition: str
+    brand: str
+    msrp: Decimal
+    cost: Decimal | None
+    refunded: Decimal  # refund and credit given for it
+    restocked_at: dt.datetime | None
+    moved_at: dt.datetime | None  # its last move
+
+
+# Outbound lots: what each kind is called, and who takes the goods.
+# Which tote dispositions each kind of lot takes.
+KIND_WORDS = {"liquidation": "liquidation", "donation": "donation",
+              "rtv": "return to vendor"}
+PARTY_WORDS = {"liquidation": "buyer", "donation": "charity", "rtv": "vendor"}
+
+
+@dataclass(frozen=True)
+class LotView:
+    code: str
+    kind: str
+    status: str
+    party: str | None
+    price: Decimal | None
+    totes: tuple[str, ...]
+    items: int
+    created_at: dt.datetime
+    closed_at: dt.datetime | None
+    closed_by: str | None
+
+    def words(self) -> str:
+        party = f", {PARTY_WORDS[self.kind]} {self.party}" if self.party else ""
+        return (f"Lot {self.code} ({KIND_WORDS[self.kind]}, {self.status}): "
+                f"{len(self.totes)} tote{'s' if len(self.totes) != 1 else ''}, {self.items} "
+                f"dress{'es' if self.items != 1 else ''}{party}.")
+
+
+@dataclass(frozen=True)
+class LotLine:
+    item: ItemLine
+    fair_value: Decimal  # the outlet price: MSRP x the brand's outlet percent
+
+
+@dataclass(frozen=True)
+class LotManifest:
+    lot: LotView
+    lines: tuple[LotLine, ...]
+    donor: str
+    msrp_total: Decimal
+    cost_total: Decimal
+    costed: int  # lines with a catalogue cost
+    fair_value_total: Decimal
+    refunded_total: Decimal

@@ -22,6 +22,7 @@ from app.services.holds import HoldService
 from app.services.imports import ImportService
 from app.services.inspection import InspectionService
 from app.services.lookup import LookupService
+from app.services.lots import LotService
 from app.services.printing import PrintService
 from app.services.putaway import PutAwayService
 from app.services.receiving import ReceivingService
@@ -47,6 +48,7 @@ class StationServices:
     reports: ReportService
     authlog: AuthorizationLogService
     putaway: PutAwayService
+    lots: LotService
 
     def as_fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -82,4 +84,5 @@ def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,
         reports=ReportService(session_factory, clock),
         authlog=AuthorizationLogService(session_factory, clock, approvals, inspection.store),
         putaway=PutAwayService(session_factory, clock, station),
+        lots=LotService(session_factory, clock, station),
     )

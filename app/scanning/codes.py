@@ -56,6 +56,20 @@ def tote_check_ok(code: str) -> bool:
     return bool(m) and luhn(m["seq"]) == int(m["check"])  # type: ignore[index]
 
 
+LOT_RE = re.compile(r"^LOT-(?P<seq>\d{6})-(?P<check>\d)$")
+
+
+def lot_code(seq: int) -> str:
+    """An outbound lot's (pallet's) code, `LOT-000012-3`: sequence and a Luhn digit."""
+    body = f"{seq:06d}"
+    return f"LOT-{body}-{luhn(body)}"
+
+
+def lot_check_ok(code: str) -> bool:
+    m = LOT_RE.match(code)
+    return bool(m) and luhn(m["seq"]) == int(m["check"])  # type: ignore[index]
+
+
 def plate_ids(plate: str) -> tuple[int, int] | None:
     """(RMA row id, unit number) of a well-formed item plate, else None."""
     m = PLATE_RE.match(plate)

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -33,7 +34,8 @@ from app.domain.enums import (
     ReceptionStatus,
     RmaStatus,
 )
-from app.importers.csvfile import RowError
+from app.domain.money import money
+from app.importers.csvfile import Getter, RowError, parse_rows
 from app.importers.rmas import ParsedRma, parse_rmas
 from app.importers.shopify import BRAND_PREFIX, ParsedOrder, parse_orders
 from app.permissions import Action, require
@@ -68,6 +70,9 @@ class ImportReport:
             return (f"{self.source}: nothing imported; {len(self.errors)} row"
                     f"{'s' if len(self.errors) != 1 else ''} rejected (fix them and import "
                     "the file again).")
+        if self.kind == "costs":
+            return (f"{self.source}: {self.rows} rows; {self.new} SKU costs set or changed; "
+                    f"{self.unchanged} already as in the file.")
         what = "orders" if self.kind == "orders" else "returns"
         items = "lines" if self.kind == "orders" else "items"
         extra = f", {self.customers_new} new customers" if self.kind == "orders" else ""
@@ -93,6 +98,56 @@ class ImportService:
         if brand not in cache:
             cache[brand] = self._load_policy(brand.value).timezone
         return cache[brand]
+
+    # --- costs -----------------------------------------------------------------------
+    @retrying
+    def import_costs(self, data: bytes, source: str, user: SignedInUser) -> ImportReport:
+        """What each SKU cost us, from a catalogue CSV with columns `SKU, Cost`; all or
+        nothing (a bad row is named by its line and nothing changes)."""
+        require(user.role, Action.IMPORT_DATA)
+        costs: dict[str, tuple[int, Decimal]] = {}
+
+        def row(line: int, get: Getter) -> None:
+            sku, text = get("SKU").upper(), get("Cost").replace("$", "").replace(",", "")
+            if not sku:
+                raise ValueError("no SKU")
+            try:
+                cost = money(text)
+            except (ValueError, ArithmeticError) as exc:
+                raise ValueError(f"SKU {sku}: cost {get('Cost')!r} is not an amount such "
+                                 "as 42.50") from exc
+            if cost < 0 or cost > Decimal("100000"):
+                raise ValueError(f"SKU {sku}: cost {cost} is out of range (0 to 100,000)")
+            if sku in costs and costs[sku][1] != cost:
+                raise ValueError(f"SKU {sku} is on line {costs[sku][0]} already with cost "
+                                 f"{costs[sku][1]}")
+            costs[sku] = (line, cost)
+
+        errors, rows = parse_rows(data, ("SKU", "Cost"), "a cost catalogue (SKU, Cost)", row)
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            require_current(s, user, Action.IMPORT_DATA)
+            products = {}
+            for chunk in _chunks(sorted(costs)):
+                products.update({p.sku: p for p in s.scalars(
+                    select(Product).where(Product.sku.in_(chunk)))})
+            errors += [RowError(line, f"SKU {sku} is not in the catalogue")
+                       for sku, (line, _cost) in costs.items() if sku not in products]
+            if errors:
+                return ImportReport("costs", source, rows, 0, 0, 0, 0, _by_line(errors))
+            changed = 0
+            for sku, (_line, cost) in costs.items():
+                if products[sku].cost != cost:
+                    products[sku].cost = cost
+                    changed += 1
+            if changed:
+                audit.append(s, at=self._clock.now(), action="import.costs",
+                             actor=user.username, station=self._station, entity="file",
+                             entity_id=source[-40:],
+                             payload={"sha256": hashlib.sha256(data).hexdigest(),
+                                      "rows": rows, "changed": changed})
+            uow.commit()
+            return ImportReport("costs", source, rows, changed, len(costs) - changed, 0, 0, ())
 
     # --- orders ----------------------------------------------------------------------
     @retrying

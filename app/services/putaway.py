@@ -35,6 +35,7 @@ from app.services.auth import SignedInUser
 from app.services.common import StationId, load_rma, rma_unit
 from app.services.outcomes import current_decision, unit_name
 from app.services.uow import UnitOfWork, retrying
+from app.views import ItemLine
 from models import (
     Decision,
     Inspection,
@@ -50,30 +51,6 @@ from models import (
 )
 
 MAX_TOTES_AT_ONCE = 200
-
-
-@dataclass(frozen=True)
-class ItemLine:
-    """One dress after the bench, as manifests and reports list it."""
-
-    item_id: int
-    plate: str
-    rma: str
-    unit_no: int
-    tote: str | None
-    location: str | None
-    location_kind: str | None
-    sku: str
-    description: str
-    size: str
-    grade: str
-    disposition: str
-    brand: str
-    msrp: Decimal
-    cost: Decimal | None
-    refunded: Decimal  # refund and credit given for it
-    restocked_at: dt.datetime | None
-    moved_at: dt.datetime | None  # its last move
 
 
 PREP_KINDS = ("steam", "refurbish")
@@ -463,7 +440,7 @@ class PutAwayService:
             held = dict(s.execute(
                 select(ReturnItem.location_id, func.count())
                 .where(ReturnItem.location_id.in_([loc.id for loc in takes]))
-                .group_by(ReturnItem.location_id)).tuples().all()) if takes else {}
+                .group_by(ReturnItem.location_id)).all()) if takes else {}
             room = [(held.get(loc.id, 0) / max(loc.capacity, 1), loc.code) for loc in takes
                     if held.get(loc.id, 0) + adding <= loc.capacity]
             return tuple(code for _fill, code in sorted(room))

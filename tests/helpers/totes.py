@@ -3,6 +3,7 @@ and decided at a bench through its session, as an inspector would."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from sqlalchemy import select
@@ -41,7 +42,46 @@ def decide_one(sf: sessionmaker[Session], services: StationServices, clock: Fixe
         session.use(user)
     assert session.scan(number).level != "error"
     session.open_inspection()
-    session.forms[1] = with_grade(InspectionInput(), grade)
+    form = with_grade(InspectionInput(), grade)
+    if form.matches_order is None:  # a damaged dress: the inspector checked the tag too
+        form = replace(form, matches_order=True)
+    session.forms[1] = form
     done = session.accept()
     assert done.data.get("saved"), done.message
+    return number
+
+
+def decide_damaged(sf: sessionmaker[Session], services: StationServices, clock: FixedClock,
+                   user: SignedInUser, skip: int) -> str:
+    """A one-dress quality-defect claim, severely damaged (grade D), with its photos:
+    refunded, and the dress goes to liquidation."""
+    import random
+
+    from app.demo_photos import claim_photo
+    from app.domain.enums import DamageCause, DamageSeverity
+    from app.services.inspection import required_slots
+
+    number, _item = rma_where(sf, skip=skip, reason=ReturnReason.QUALITY_DEFECT,
+                              requested=RequestedResolution.REFUND, exchange_size=None)
+    set_price(sf, number, "120.00", "9.90")
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization).where(
+            ReturnAuthorization.number == number)).one()
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        s.commit()
+    session = services.session_for(clock)
+    session.use(user)
+    assert session.scan(number).level != "error"
+    session.open_inspection()
+    form = replace(with_grade(InspectionInput(), Grade.D), matches_order=True,
+                   damage_severity=DamageSeverity.SEVERE,
+                   damage_cause=DamageCause.MANUFACTURING)
+    session.forms[1] = form
+    rng = random.Random(f"damaged-{skip}")
+    for slot in required_slots(ReturnReason.QUALITY_DEFECT, form):
+        image, _mark = claim_photo(rng, slot, "navy", "stain", number)
+        kept = session.add_photo(1, image, slot)
+        assert not kept.data.get("rejected"), kept.message
+    done = session.accept()
+    assert done.data.get("saved") and not done.data.get("approvals"), done.message
     return number
