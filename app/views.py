@@ -216,3 +216,47 @@ class LotManifest:
     costed: int  # lines with a catalogue cost
     fair_value_total: Decimal
     refunded_total: Decimal
+
+
+@dataclass(frozen=True)
+class LocationDwell:
+    code: str
+    kind: str
+    dresses: int
+    median_days: float
+    max_days: float
+
+
+@dataclass(frozen=True)
+class Stale:
+    plate: str
+    rma: str
+    place: str
+    days: float
+    disposition: str
+
+
+@dataclass(frozen=True)
+class Recovery:
+    disposition: str
+    dresses: int
+    recovered: Decimal  # resale, outlet or lot price brought back (expected where noted)
+    refunded: Decimal   # refund and credit given for the same dresses
+    pending: int        # dresses whose value is not realised yet (not on a shelf, lot open)
+
+    @property
+    def ratio(self) -> float | None:
+        return float(self.recovered / self.refunded) if self.refunded else None
+
+
+@dataclass(frozen=True)
+class AfterBench:
+    """Where decided dresses are and what they bring back: dwell per location, what has
+    not moved in `stale_days`, recovery value by disposition, what is due back from prep."""
+
+    as_of: dt.datetime
+    stale_days: int
+    dwell: tuple[LocationDwell, ...]
+    stale: tuple[Stale, ...]
+    recovery: tuple[Recovery, ...]
+    due_back: tuple[tuple[str, str, dt.date], ...]  # plate, location, expected back

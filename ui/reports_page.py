@@ -8,6 +8,7 @@ Ctrl+E export settlements. Slow work runs off the UI thread."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -35,13 +36,14 @@ from app.services.auth import SignedInUser
 from app.services.exports import ExportReport, ExportService
 from app.services.imports import ImportReport, ImportService
 from app.services.reports import ReportService
-from app.views import Kpis
+from app.views import AfterBench, Kpis
 from ui.banner import Banner, Level
 from ui.charts import BarChart
 from ui.documents import save_document
 from ui.ops import BackgroundOp
 
 DEFAULT_DAYS = 30
+STALE_DAYS = 14  # after the bench: a dress not moved for longer is flagged
 
 
 class _Progress(QObject):
@@ -69,6 +71,7 @@ class ReportsPage(QWidget):
         self._documents = documents
         self.outbox = outbox
         self.kpis: Kpis | None = None
+        self.after: AfterBench | None = None
         self._op: BackgroundOp[Any] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
@@ -133,9 +136,15 @@ class ReportsPage(QWidget):
         self.throughput_chart = BarChart("Units per hour",
                                          lambda v: f"{v:.1f}")
         self.approval_chart = BarChart("Approval requests")
+        # After the bench: where dresses wait, what has not moved, what they bring back.
+        self.dwell_chart = BarChart("Dwell per location (median days)", lambda v: f"{v:.1f}")
+        self.stale_chart = BarChart(f"Not moved in {STALE_DAYS} days")
+        self.recovery_chart = BarChart("Recovered / refunded, by disposition",
+                                       lambda v: f"{v:.0f}%")
         for n, chart in enumerate((self.reason_chart, self.grade_chart, self.backlog_chart,
                                    self.style_chart, self.throughput_chart,
-                                   self.approval_chart)):
+                                   self.approval_chart, self.dwell_chart, self.stale_chart,
+                                   self.recovery_chart)):
             grid.addWidget(chart, n // 3, n % 3)
         for chart in (self.style_chart, self.throughput_chart):
             chart.setMinimumHeight(250)  # room for its eight rows; the page scrolls
@@ -173,7 +182,24 @@ class ReportsPage(QWidget):
             self.banner.show_problem(exc)
             return
         self._show(self.kpis)
+        try:
+            self.after = self._reports.after_bench(self._user, STALE_DAYS)
+        except ReturnBenchError as exc:
+            self.banner.show_problem(exc)
+        else:
+            self._show_after(self.after)
         self.refreshed.emit()
+
+    def _show_after(self, a: AfterBench) -> None:
+        self.dwell_chart.set_data([(f"{d.code} ({d.dresses})", d.median_days)
+                                   for d in a.dwell[:8]],
+                                  alert=lambda _l, v: v > STALE_DAYS)
+        places = Counter(st.place for st in a.stale)
+        self.stale_chart.set_data(places.most_common(8), alert=lambda _l, v: v > 0)
+        self.recovery_chart.set_data(
+            [(f"{r.disposition.replace('_', ' ')}: {format_money(r.recovered)} of "
+              f"{format_money(r.refunded)}" + (f", {r.pending} pending" if r.pending else ""),
+              100 * (r.ratio or 0.0)) for r in a.recovery])
 
     def _show(self, k: Kpis) -> None:
         median, p90 = k.turnaround_median, k.turnaround_p90

@@ -14,12 +14,23 @@ Definitions (each figure says what it counts):
 - throughput: units decided per inspector in the range, per active hour (each day from
   the inspector's first to last decision, at least half an hour).
 - approvals: requests made in the range by kind and outcome, and the time to answer.
+
+After the bench (`after_bench`, as of now, over dresses in a tote or at a location):
+- dwell per location: days since each dress there last moved; median and longest.
+- not moved: dresses whose last move is more than N days ago (default 14).
+- recovery by disposition: what the dresses bring back against what was refunded for
+  them: restock at MSRP once on a restock shelf; refurbish at the outlet price (MSRP x
+  the brand's outlet percent); liquidation and return-to-vendor lots at the lot's price
+  shared equally over its dresses once closed; donation and return to customer bring
+  nothing. Dresses whose value is not realised yet are counted as pending.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import statistics
 from collections import Counter, defaultdict
+from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -43,17 +54,28 @@ from app.permissions import Action, require
 from app.policy.rules import load_policy
 from app.services.auth import SignedInUser
 from app.services.uow import UnitOfWork
-from app.views import Kpis, StyleRate, Throughput
+from app.views import (
+    AfterBench,
+    ItemLine,
+    Kpis,
+    LocationDwell,
+    Recovery,
+    Stale,
+    StyleRate,
+    Throughput,
+)
 from models import (
     Approval,
     Decision,
     ExportedDecision,
     Inspection,
+    Lot,
     Order,
     OrderLine,
     Product,
     ReturnItem,
     Style,
+    Tote,
     User,
 )
 
@@ -89,6 +111,73 @@ class ReportService:
         if self._tz is None:
             self._tz = load_policy("kissprom").timezone
         return self._tz
+
+    def after_bench(self, user: SignedInUser | None = None, stale_days: int = 14
+                    ) -> AfterBench:
+        from app.services.lots import fair_value
+        from app.services.putaway import expected_back, item_lines
+
+        if user is not None:
+            require(user.role, Action.VIEW_REPORTS)
+        if not 1 <= stale_days <= 365:
+            raise BadInput("Not moved in: 1 to 365 days.")
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            lines = item_lines(s, ReturnItem.tote_id.is_not(None)
+                               | ReturnItem.location_id.is_not(None))
+            lots = {code: (kind, status, price, lot_id) for code, kind, status, price, lot_id
+                    in s.execute(select(Tote.code, Lot.kind, Lot.status, Lot.price, Lot.id)
+                                 .join(Lot, Lot.id == Tote.lot_id))}
+        per_lot = Counter(lots[ln.tote][3] for ln in lines if ln.tote in lots)
+
+        def days(line: ItemLine) -> float:
+            return (now - line.moved_at).total_seconds() / 86400 if line.moved_at else 0.0
+
+        by_place: dict[tuple[str, str], list[float]] = defaultdict(list)
+        stale, due = [], []
+        for ln in lines:
+            if ln.location:
+                by_place[(ln.location, ln.location_kind or "")].append(days(ln))
+            if days(ln) > stale_days and not (ln.tote in lots and lots[ln.tote][1] == "closed"):
+                place = ln.location or f"tote {ln.tote} (not put away)"
+                stale.append(Stale(ln.plate, ln.rma, place, days(ln), ln.disposition))
+            back = expected_back(ln)
+            if back is not None and ln.location:
+                due.append((ln.plate, ln.location, back))
+        dwell = tuple(LocationDwell(code, kind, len(v), statistics.median(v), max(v))
+                      for (code, kind), v in sorted(by_place.items()))
+        money: dict[str, list[Any]] = defaultdict(lambda: [0, ZERO, ZERO, 0])
+        for ln in lines:
+            row = money[ln.disposition]
+            row[0] += 1
+            row[2] += ln.refunded
+            value, pending = self._recovered(ln, lots, per_lot, fair_value)
+            row[1] += value
+            row[3] += pending
+        recovery = tuple(Recovery(d, n, value, refunded, pending)
+                         for d, (n, value, refunded, pending) in sorted(money.items()))
+        return AfterBench(now, stale_days, dwell,
+                          tuple(sorted(stale, key=lambda x: -x.days)), recovery,
+                          tuple(sorted(due, key=lambda x: x[2])))
+
+    @staticmethod
+    def _recovered(ln: ItemLine, lots: dict[str, tuple[str, str, Any, int]],
+                   per_lot: Counter[int], fair_value: Any) -> tuple[Any, int]:
+        """(value brought back, 1 when not realised yet) for one dress."""
+        if ln.disposition in ("restock", "prep_and_restock"):
+            return (ln.msrp, 0) if ln.restocked_at is not None else (ZERO, 1)
+        if ln.disposition == "refurbish" and ln.tote not in lots:
+            return (fair_value(ln), 0) if ln.location_kind in ("outlet", "restock") \
+                else (ZERO, 1)
+        if ln.tote in lots:
+            kind, status, price, lot_id = lots[ln.tote]
+            if status != "closed":
+                return ZERO, 1
+            if kind == "donation" or price is None:
+                return ZERO, 0
+            return (price / per_lot[lot_id]).quantize(Decimal("0.01")), 0
+        return ZERO, 0 if ln.disposition == "return_to_customer" else 1
 
     def _day(self, d: dt.date) -> dt.datetime:
         return dt.datetime.combine(d, dt.time(0), tzinfo=self.tz)

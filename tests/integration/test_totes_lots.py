@@ -18,7 +18,7 @@ from sqlalchemy import select
 from app.domain.enums import Grade
 from app.errors import BadInput
 from app.services.uow import UnitOfWork
-from models import AuditEvent, OrderLine, Product, Tote
+from models import AuditEvent, OrderLine, Product, ReturnAuthorization, ReturnItem, Tote
 from tests.helpers.readback import decode_pdf, pdf_words
 from tests.helpers.totes import bench, decide_damaged, decide_one
 from tests.integration.conftest import user_named
@@ -163,3 +163,46 @@ def test_lots_from_the_command_line(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "NOT-A-SKU is not in the catalogue" in bad.stderr
     shown = run("lot", "show", code, *db, env=data)
     assert shown.returncode == 0 and '"status": "open"' in shown.stdout
+
+
+def test_after_the_bench_report(session_factory, demo, clock, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    """Dwell per location, what has not moved, and recovery by disposition against the
+    refunds, computed by hand from the same dresses."""
+    import datetime as dt
+
+    sf = session_factory
+    services = bench(sf, clock, tmp_path)
+    ines, maria = user_named(sf, "ines"), user_named(sf, "maria")
+    tote, _numbers = _liquidation_tote(sf, services, clock, ines, (0, 1))
+    (shelf_tote, idle_tote) = services.putaway.make_totes(2, ines)
+    shelved = []
+    for skip, into in ((2, shelf_tote), (3, shelf_tote), (4, idle_tote)):
+        number = decide_one(sf, services, clock, ines, skip)
+        services.putaway.into_tote(number, 1, into, ines)
+        shelved += [number] if into == shelf_tote else []
+    services.putaway.close_tote(shelf_tote, ines)
+    services.putaway.put_away(shelf_tote, "R-A-01", ines)
+    lot = services.lots.open_lot("liquidation", ines)
+    services.lots.add_tote(lot.code, tote, ines)
+    services.lots.close_lot(lot.code, "Rack Room Resale", "90.00", maria)
+    clock.advance(dt.timedelta(days=20))
+
+    report = services.reports.after_bench(maria, stale_days=14)
+    rows = {r.disposition: r for r in report.recovery}
+    lines = services.lots.manifest(lot.code).lines
+    assert rows["liquidate"].dresses == 2 and rows["liquidate"].pending == 0
+    assert rows["liquidate"].recovered == Decimal("90.00")  # 45.00 a dress
+    assert rows["liquidate"].refunded == sum(ln.item.refunded for ln in lines)
+    restock = rows["restock"]
+    assert (restock.dresses, restock.pending) == (3, 1)  # one tote never left the bench
+    with UnitOfWork(sf) as uow:  # two dresses on the shelf, at their MSRP
+        msrp = sum(uow.session.scalars(
+            select(OrderLine.msrp).join(ReturnItem, ReturnItem.order_line_id == OrderLine.id)
+            .join(ReturnAuthorization, ReturnAuthorization.id == ReturnItem.rma_id)
+            .where(ReturnAuthorization.number.in_(shelved))))
+    assert restock.recovered == msrp
+    (dwell,) = report.dwell
+    assert (dwell.code, dwell.dresses) == ("R-A-01", 2) and 19.9 < dwell.median_days < 20.1
+    # Not moved in 14 days: the shelf's two and the forgotten tote; not the shipped lot.
+    assert len(report.stale) == 3
+    assert any("not put away" in st.place for st in report.stale)
