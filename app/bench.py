@@ -10,6 +10,7 @@ import datetime as dt
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from app.clock import Clock
@@ -38,6 +39,7 @@ from app.services.holds import Holder, HoldService
 from app.services.inspection import InspectionService, PhotoRejected, required_slots
 from app.services.labels_plan import labels_for
 from app.services.lookup import ReturnView
+from app.services.lots import LotService
 from app.services.printing import PrintService
 from app.services.putaway import PutAwayService, ToteView
 from app.services.receiving import ReceivingService
@@ -110,6 +112,7 @@ class BenchServices:
     holds: HoldService | None = None
     clock: Clock | None = None
     putaway: PutAwayService | None = None
+    lots: LotService | None = None
 
     def clock_now(self) -> dt.datetime:
         return self.clock.now() if self.clock is not None else dt.datetime.now(dt.UTC)
@@ -134,8 +137,10 @@ class BenchSession:
         # Decided dresses still to be scanned into their totes, and the tote last used.
         self.tote_due: list[ToteDue] = []
         self.last_tote: str | None = None
-        # At put-away: the tote or dress picked up, waiting for its location's scan.
+        # At put-away: the tote or dress picked up, waiting for its location's scan; the
+        # outbound lot (pallet) being loaded, which the next totes scanned go onto.
         self.carrying: str | None = None
+        self.loading_lot: str | None = None
 
     # --- who ---------------------------------------------------------------------
     def sign_in(self, username: str, pin: str) -> Screen:
@@ -644,6 +649,8 @@ class BenchSession:
         if ps is None:
             return Screen(ERROR, "Put-away is not set up at this station.", "bad")
         text = code.strip().upper()
+        if text.startswith("LOT-") or (self.loading_lot and text.startswith("TO-")):
+            return self._load_lot(text)
         try:
             user = self._who()
             if text.startswith(("TO-", "IT-")):
@@ -709,10 +716,68 @@ class BenchSession:
                       "good" if sent else "bad", data={"totes": codes})
 
     def drop(self) -> Screen:
-        """Esc at put-away: put down what was picked up (nothing moves)."""
+        """Esc at put-away: put down what was picked up (nothing moves), or stop loading
+        the lot."""
         held, self.carrying = self.carrying, None
+        lot, self.loading_lot = self.loading_lot, None
+        if lot and not held:
+            return Screen(OK, f"Done loading lot {lot}. Scan a tote or a dress, then its "
+                          "shelf.")
         return Screen(OK, f"{held} put down: nothing moved. Scan a tote or a dress."
                       if held else "Scan a tote or a dress, then its shelf.")
+
+    # --- outbound lots: totes onto a pallet; a manager closes it ----------------------
+    def _load_lot(self, code: str) -> Screen:
+        """A lot's code starts loading it; each tote scanned next goes onto it."""
+        if self._s.lots is None:
+            return Screen(ERROR, "Outbound lots are not set up at this station.", "bad")
+        try:
+            user = self._who()
+            if code.startswith("LOT-"):
+                view = self._s.lots.lot(code)
+                if view.status != "open":
+                    return Screen(ERROR, f"{view.words()} It is closed: open a new lot.",
+                                  "bad", data={"lot": view})
+                self.loading_lot, self.carrying = view.code, None
+                return Screen(OK, f"{view.words()} Scan the totes to put on it; Esc when "
+                              "done.", "good", data={"lot": view})
+            assert self.loading_lot is not None
+            view = self._s.lots.add_tote(self.loading_lot, code, user)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, f"{user_message(exc)} Still loading lot {self.loading_lot}."
+                          if self.loading_lot else user_message(exc), "bad")
+        return Screen(OK, f"Tote {code} on lot {view.code}: {view.items} dresses in "
+                      f"{len(view.totes)} totes.", "good", data={"lot": view})
+
+    def open_lot(self, kind: str) -> Screen:
+        if self._s.lots is None:
+            return Screen(ERROR, "Outbound lots are not set up at this station.", "bad")
+        try:
+            view = self._s.lots.open_lot(kind, self._who())
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        self.loading_lot, self.carrying = view.code, None
+        return Screen(OK, f"{view.words()} Write {view.code} on the pallet's sheet and "
+                      "scan the totes to put on it.", "good", data={"lot": view})
+
+    def close_lot(self, party: str, price: str | None, folder: Path) -> Screen:
+        """A manager closes the lot being loaded: its buyer (charity, vendor) and price;
+        the manifest PDF and CSV are written to `folder`."""
+        if self._s.lots is None or self.loading_lot is None:
+            return Screen(WARN, "Scan the lot's code first (LOT-...), then close it.", "bad")
+        try:
+            manifest = self._s.lots.close_lot(self.loading_lot, party, price, self._who())
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        self.loading_lot = None
+        try:
+            pdf, csv_path = self._s.lots.write_documents(manifest, folder)
+        except ReturnBenchError as exc:
+            return Screen(WARN, f"{manifest.lot.words()} {user_message(exc)}", "bad",
+                          data={"lot": manifest.lot})
+        return Screen(OK, f"{manifest.lot.words()} Manifest {pdf.name} and {csv_path.name} "
+                      f"are in {folder}.", "good",
+                      data={"lot": manifest.lot, "manifest": pdf, "csv": csv_path})
 
     def _print_manifest(self, code: str) -> str:
         assert self._s.putaway is not None

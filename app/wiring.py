@@ -57,7 +57,8 @@ class StationServices:
         """A bench's session on these services (one per signed-in bench)."""
         return BenchSession(BenchServices(self.auth, self.receiving, self.decisions,
                                           self.approvals, self.inspection, self.printing,
-                                          unsaved, self.holds, clock, self.putaway))
+                                          unsaved, self.holds, clock, self.putaway,
+                                          self.lots))
 
 
 def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,

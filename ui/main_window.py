@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 from app.bench import Screen
 from app.bootstrap import Services
 from app.notify import RECONNECTED
-from app.permissions import home_place
+from app.permissions import Action, allowed, home_place
 from app.services.auth import SignedInUser
 from app.services.lookup import ReturnView
 from ui.approvals_page import ApprovalsPage
@@ -129,7 +129,8 @@ class Shell(QWidget):
                                    services.settings.data_dir / "documents",
                                    services.settings.data_dir / "outbox",
                                    services.clock.now().date())
-        self.putaway = PutAwayPage(self.session, sounds)
+        self.putaway = PutAwayPage(self.session, sounds, services.settings.data_dir / "outbox",
+                                   allowed(user.role, Action.CLOSE_LOTS))
         self.receive.found.connect(self._parcel_found)
         app = QApplication.instance()
         assert app is not None

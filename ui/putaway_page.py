@@ -4,11 +4,15 @@ page renders what the bench session says and forwards scans and keys."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QComboBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QPushButton,
     QSpinBox,
     QVBoxLayout,
@@ -17,6 +21,7 @@ from PySide6.QtWidgets import (
 
 from app.bench import BenchSession, Screen
 from app.services.putaway import Whereabouts
+from app.views import KIND_WORDS
 from ui.banner import LEVELS, Banner
 from ui.keys import shortcut
 from ui.receive_page import ScanField
@@ -27,11 +32,12 @@ IDLE = "Scan a tote (or one dress), then its shelf."
 
 
 class PutAwayPage(QWidget):
-    def __init__(self, session: BenchSession, sounds: Sounds,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, session: BenchSession, sounds: Sounds, outbox: Path,
+                 can_close_lots: bool = False, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self._sounds = sounds
+        self.outbox = outbox
         layout = QVBoxLayout(self)
         title = QLabel("Put-away")
         title.setObjectName("headline")
@@ -68,13 +74,46 @@ class PutAwayPage(QWidget):
         plates.addWidget(self.plate_count)
         plates.addWidget(self.print_button, 1)
         layout.addLayout(plates)
-        hint = QLabel("Esc: put down what you picked up, nothing moves.")
+        lots = QHBoxLayout()
+        self.lot_kind = QComboBox()
+        for kind, words in KIND_WORDS.items():
+            self.lot_kind.addItem(words.capitalize(), kind)
+        self.lot_kind.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
+        self.new_lot = QPushButton("New lot  Ctrl+L")
+        self.new_lot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.new_lot.clicked.connect(self.open_lot)
+        lots.addWidget(self.lot_kind)
+        lots.addWidget(self.new_lot, 1)
+        layout.addLayout(lots)
+        # A manager closes the lot being loaded: who takes it, and the price.
+        self.closing = QWidget()
+        close_row = QHBoxLayout(self.closing)
+        close_row.setContentsMargins(0, 0, 0, 0)
+        self.party = QLineEdit()
+        self.party.setPlaceholderText("Buyer, charity or vendor")
+        self.price = QLineEdit()
+        self.price.setPlaceholderText("Price")
+        self.price.setMaximumWidth(110)
+        self.close_lot_button = QPushButton("Close lot  Ctrl+Shift+L")
+        self.close_lot_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.close_lot_button.clicked.connect(self.close_lot)
+        close_row.addWidget(self.party, 1)
+        close_row.addWidget(self.price)
+        close_row.addWidget(self.close_lot_button)
+        self.closing.setVisible(can_close_lots)
+        layout.addWidget(self.closing)
+        hint = QLabel("Esc: put down what you picked up, nothing moves. A lot's code "
+                      "(LOT-...) starts loading it: the totes scanned next go onto it.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         layout.addWidget(hint)
         shortcut(self, "Ctrl+P", self.print_plates,
                  Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut(self, "Esc", self.drop, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        shortcut(self, "Ctrl+L", self.open_lot, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        if can_close_lots:
+            shortcut(self, "Ctrl+Shift+L", self.close_lot,
+                     Qt.ShortcutContext.WidgetWithChildrenShortcut)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """On a handheld's width the moves show the dress and where it went only."""
@@ -105,7 +144,10 @@ class PutAwayPage(QWidget):
             self._sounds.bad()
         carrying = self.session.carrying
         goes = screen.data.get("goes_to") or []
-        if carrying:
+        if self.session.loading_lot:
+            self.step.setText(f"Loading lot {self.session.loading_lot}: scan its totes.")
+            self.goes.setText("")
+        elif carrying:
             self.step.setText(f"Holding {carrying}: now scan its shelf.")
             self.goes.setText("Goes to  " + "  or  ".join(goes[:3]) if goes else "")
         else:
@@ -129,6 +171,19 @@ class PutAwayPage(QWidget):
 
     def drop(self) -> None:
         self.show_screen(self.session.drop())
+        self.focus_scan()
+
+    def open_lot(self) -> None:
+        self.show_screen(self.session.open_lot(str(self.lot_kind.currentData())))
+        self.focus_scan()
+
+    def close_lot(self) -> None:
+        screen = self.session.close_lot(self.party.text(), self.price.text() or None,
+                                        self.outbox)
+        self.show_screen(screen)
+        if screen.level == "ok":
+            self.party.clear()
+            self.price.clear()
         self.focus_scan()
 
     def print_plates(self) -> None:

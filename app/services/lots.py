@@ -21,10 +21,11 @@ from app.permissions import Action, require
 from app.policy.rules import load_policy
 from app.scanning.codes import lot_check_ok, lot_code
 from app.services.auth import SignedInUser, require_current
+from app.services.common import StationId
 from app.services.putaway import item_lines
 from app.services.uow import UnitOfWork, retrying
 from app.views import KIND_WORDS, PARTY_WORDS, ItemLine, LotLine, LotManifest, LotView
-from models import Lot, ReturnItem, Tote, User
+from models import ItemMove, Lot, ReturnItem, Tote, User
 
 # Which tote dispositions each kind of lot takes.
 LOT_TAKES = {"liquidation": ("liquidate",), "donation": ("liquidate",),
@@ -46,6 +47,7 @@ class LotService:
         self._clock = clock
         self._station = station
         self._map = locations
+        self._station_id = StationId(station)
 
     @property
     def donor(self) -> str:
@@ -184,9 +186,18 @@ class LotService:
                 raise BadInput(f"Lot {lot.code} has no totes: add totes before closing it.")
             lot.status, lot.party, lot.price = "closed", who, amount
             lot.closed_at, lot.closed_by_id = now, user.id
-            for tote in s.scalars(select(Tote).where(Tote.lot_id == lot.id)):
-                tote.status = "shipped"
             manifest = self._manifest(s, lot)
+            # The pallet leaves: its totes are shipped, its dresses leave their location
+            # (one move each, so `where` tells it), and the shelf space is free again.
+            station_id = self._station_id(s)
+            for tote in s.scalars(select(Tote).where(Tote.lot_id == lot.id)):
+                for item in s.scalars(select(ReturnItem).where(ReturnItem.tote_id == tote.id)):
+                    s.add(ItemMove(return_item_id=item.id, at=now, user_id=user.id,
+                                   station_id=station_id, from_tote_id=tote.id,
+                                   to_tote_id=tote.id, from_location_id=item.location_id,
+                                   to_location_id=None))
+                    item.location_id = None
+                tote.status, tote.location_id = "shipped", None
             audit.append(s, at=now, action="lot.closed", actor=user.username,
                          station=self._station, entity="lot", entity_id=lot.code,
                          payload={"kind": lot.kind, "party": who,

@@ -41,6 +41,7 @@ from models import (
     Inspection,
     ItemMove,
     Location,
+    Lot,
     Order,
     OrderLine,
     Product,
@@ -540,8 +541,12 @@ class PutAwayService:
                 moves = self._moves(s, ItemMove.return_item_id == item.id)
                 lines = item_lines(s, ReturnItem.id == item.id)
                 back = expected_back(lines[0]) if lines else None
-                return Whereabouts("item", text, self._place(s, item.tote_id,
-                                                             item.location_id),
+                now = self._place(s, item.tote_id, item.location_id)
+                tote = s.get(Tote, item.tote_id) if item.tote_id else None
+                if tote is not None and tote.status == "shipped":
+                    lot = s.get(Lot, tote.lot_id) if tote.lot_id else None
+                    now = f"shipped in tote {tote.code} on lot {lot.code if lot else '?'}"
+                return Whereabouts("item", text, now,
                                    {"restocked_at": item.restocked_at,
                                     "expected_back": back}, moves)
             if text.startswith("TO-"):
@@ -549,7 +554,11 @@ class PutAwayService:
                 view = self._view(s, tote)
                 moves = self._moves(s, (ItemMove.to_tote_id == tote.id)
                                     | (ItemMove.from_tote_id == tote.id))
-                return Whereabouts("tote", text, view.location or "at the bench",
+                now = view.location or "at the bench"
+                if tote.status == "shipped":
+                    lot = s.get(Lot, tote.lot_id) if tote.lot_id else None
+                    now = f"shipped on lot {lot.code if lot else '?'}"
+                return Whereabouts("tote", text, now,
                                    {"status": view.status, "disposition": view.disposition,
                                     "brand": view.brand, "items": view.items,
                                     "capacity": view.capacity}, moves)

@@ -81,6 +81,9 @@ def test_a_liquidation_lot_closes_once_with_its_manifest(session_factory, demo, 
         closed = s.scalars(select(AuditEvent.payload).where(
             AuditEvent.action == "lot.closed")).one()
         assert closed["price"] == "1200.00"
+    assert services.putaway.where(tote).now == f"shipped on lot {lot.code}"
+    shipped = services.putaway.where(manifest.lines[0].item.plate)
+    assert shipped.now == f"shipped in tote {tote} on lot {lot.code}"
     with pytest.raises(BadInput, match="closes once"):
         services.lots.close_lot(lot.code, "Someone else", "1.00", maria)
 
