@@ -46,6 +46,7 @@ from app.policy.rules import load_policy
 from app.services.auth import SignedInUser
 from app.services.demo_data import DemoSummary, load_demo_data, record_history
 from app.services.inspection import REUSE_BITS, required_slots
+from app.services.putaway import expected_back
 from app.services.uow import UnitOfWork
 from app.wiring import StationServices, wire
 from models import ReturnAuthorization, ReturnItem, User
@@ -57,6 +58,16 @@ CLAIMS_DESK = "CLAIMS-01"
 OPEN, CLOSE = dt.time(8, 0), dt.time(17, 0)
 EXPORT_WEEKDAYS = (1, 4)  # Tuesday and Friday mornings
 EXPORT_AT = dt.time(10, 30)
+STOCKER = "HANDHELD-01"  # the put-away handheld
+PUT_AWAY_AT = (dt.time(11, 30), dt.time(16, 15))  # rounds; the second closes the totes
+LOTS_AT = dt.time(14, 0)  # Thursdays: the week's liquidate totes onto a lot
+LOT_KINDS = ("rtv", "liquidation", "donation")
+# Where each disposition's totes go first (a location kind on the map); a steamed or
+# refurbished dress moves on when its prep days are over.
+FIRST_STOP = {"restock": "restock", "prep_and_restock": "steam", "refurbish": "refurbish",
+              "liquidate": "liquidation", "return_to_customer": "outbound",
+              "hold": "quarantine"}
+AFTER_PREP = {"steam": "restock", "refurbish": "outlet"}
 CLAIM_REASONS = (ReturnReason.QUALITY_DEFECT, ReturnReason.SHIPPING_DAMAGE)
 
 EXCEPTION_REASONS = (
@@ -113,6 +124,11 @@ class HistorySummary:
     claims_closed: int = 0
     exports: int = 0
     drafts_left: int = 0
+    totes: int = 0
+    into_totes: int = 0
+    put_away: int = 0
+    prep_done: int = 0
+    lots: int = 0
 
 
 @dataclass(frozen=True)
@@ -193,6 +209,10 @@ class _History:
         self.benches = {name: self._bench(name, printer) for name in names}
         self.desk = wire(session_factory, self.clock, DESK, places.photos, printer)
         self.claims = wire(session_factory, self.clock, CLAIMS_DESK, places.photos, printer)
+        self.stocker = wire(session_factory, self.clock, STOCKER, places.photos, printer)
+        self.stock = self.stocker.session_for(self.clock)
+        self.free_totes: list[str] = []
+        self.lot_kinds = 0
         self.marks: dict[tuple[str, int], Mark] = {}
         self.keys = 0
         self.damaged: set[tuple[str, int]] = set()
@@ -271,6 +291,10 @@ class _History:
                 self._schedule(self._at(day, dt.time(7, 55)), self._staff_day)
                 if day.weekday() in EXPORT_WEEKDAYS:
                     self._schedule(self._at(day, EXPORT_AT), self._export)
+                for n, at in enumerate(PUT_AWAY_AT):
+                    self._schedule(self._at(day, at), partial(self._put_away, n == 1))
+                if day.weekday() == 3:
+                    self._schedule(self._at(day, LOTS_AT), self._lot)
                 last = day
             day += dt.timedelta(days=1)
         # The last afternoon, this station starts on two parcels from the shelf and
@@ -393,6 +417,7 @@ class _History:
         if not screen.data.get("saved"):
             raise HistoryFailed(f"Deciding {parcel.number}: {screen.message}")
         self.summary.decided += len(screen.data["units"])
+        self._into_totes(bench)
         self.summary.labels += sum(1 for line in screen.printed if "printed" in line)
         for approval in screen.data["approvals"]:
             self._plan_answer(int(approval))
@@ -568,6 +593,86 @@ class _History:
         self.claims.claims.resolve(decision_id, self.rng.choice(CLAIM_NOTES),
                                    self.users["carl"])
         self.summary.claims_closed += 1
+
+    # --- after the bench: totes, put-away, prep, lots ---------------------------------
+    def _free_tote(self, bench: _Bench) -> str:
+        if not self.free_totes:
+            screen = self._expect(bench.session.print_totes(24), "Printing tote plates")
+            self.free_totes = list(screen.data["totes"])
+            self.summary.totes += len(self.free_totes)
+        return self.free_totes.pop(0)
+
+    def _into_totes(self, bench: _Bench) -> None:
+        """Each decided dress into its tote, scanned at the bench right after Enter."""
+        session = bench.session
+        while session.tote_due:
+            due = session.tote_due[0]
+            open_tote = bench.services.putaway.tote_for(due.rma, due.unit)
+            code = open_tote.code if open_tote is not None else self._free_tote(bench)
+            screen = self._expect(session.tote_scan(code), f"Tote for {due.rma}")
+            if "placed" not in screen.data:
+                raise HistoryFailed(f"Tote for {due.rma}: {screen.message}")
+            self.summary.into_totes += 1
+
+    def _put_away(self, closing: bool) -> None:
+        """A put-away round on the handheld: closed totes to their first stop (at the
+        day's last round, the benches' open totes are closed first), and dresses whose
+        steaming or refurbishment is done on to the shelf or the outlet rail."""
+        carl = self.users["carl"]
+        self.stock.use(carl)
+        putaway = self.stocker.putaway
+        if closing:
+            for tote in putaway.totes("open"):
+                self.stock.last_tote = tote.code
+                self._expect(self.stock.close_tote(), f"Closing tote {tote.code}")
+        kinds = {loc.code: loc.kind for loc in putaway.map.locations}
+        for tote in putaway.totes("closed", placed=False, on_lot=False):
+            self._move(tote.code, FIRST_STOP.get(tote.disposition or "", ""), kinds)
+        today = self.clock.now().astimezone(self.tz).date()
+        for prep, onward in AFTER_PREP.items():
+            for code in (c for c, k in kinds.items() if k == prep):
+                for line in putaway.held_at(code):
+                    back = expected_back(line)
+                    if back is not None and back <= today:
+                        self._move(line.plate, onward, kinds)
+                        self.summary.prep_done += 1
+
+    def _move(self, code: str, kind: str, kinds: dict[str, str]) -> None:
+        picked = self._expect(self.stock.putaway_scan(code), f"Picking up {code}")
+        shelf = next((c for c in picked.data.get("goes_to", []) if kinds.get(c) == kind),
+                     None)
+        if shelf is None:
+            self.stock.drop()
+            return  # no room there today: it waits for the next round
+        moved = self._expect(self.stock.putaway_scan(shelf), f"Putting {code} at {shelf}")
+        if "moved" not in moved.data:
+            raise HistoryFailed(f"Putting {code} at {shelf}: {moved.message}")
+        self.summary.put_away += 1
+
+    def _lot(self) -> None:
+        """Thursdays: the week's liquidate totes onto a lot (liquidation, donation and
+        return to vendor in turn; the vendor takes the refurbish totes too), closed by
+        Maria with its buyer and price."""
+        kind = LOT_KINDS[self.lot_kinds % len(LOT_KINDS)]
+        self.lot_kinds += 1  # one kind a week, in turn
+        takes = ("liquidate", "refurbish") if kind == "rtv" else ("liquidate",)
+        totes = [t for t in self.stocker.putaway.totes("closed", placed=True, on_lot=False)
+                 if t.disposition in takes]
+        if not totes:
+            return
+        carl, maria = self.users["carl"], self.users["maria"]
+        self.stock.use(carl)
+        opened = self._expect(self.stock.open_lot(kind), "Opening a lot")
+        for tote in totes:
+            self._expect(self.stock.putaway_scan(tote.code), f"Lot tote {tote.code}")
+        dresses = opened.data["lot"].items + sum(t.items for t in totes)
+        party, price = {"liquidation": ("Rack Room Resale", f"{15 * dresses}.00"),
+                        "donation": ("Dress for Success", None),
+                        "rtv": ("Kiss Prom supplier QA", f"{40 * dresses}.00")}[kind]
+        self.stock.use(maria)
+        self._expect(self.stock.close_lot(party, price, self.places.outbox), "Closing a lot")
+        self.stock.use(carl)
+        self.summary.lots += 1
 
     # --- the office ----------------------------------------------------------------
     def _export(self) -> None:

@@ -115,6 +115,7 @@ class ToteView:
     items: int
     capacity: int
     location: str | None
+    lot: str | None = None
 
     @property
     def full(self) -> bool:
@@ -242,8 +243,33 @@ class PutAwayService:
 
     def _view(self, s: Session, tote: Tote) -> ToteView:
         where = s.get(Location, tote.location_id) if tote.location_id else None
+        lot = s.get(Lot, tote.lot_id) if tote.lot_id else None
         return ToteView(tote.code, tote.status, tote.disposition, tote.brand,
-                        self._count(s, tote), tote.capacity, where.code if where else None)
+                        self._count(s, tote), tote.capacity, where.code if where else None,
+                        lot.code if lot else None)
+
+    def totes(self, status: str, placed: bool | None = None,
+              on_lot: bool | None = None) -> list[ToteView]:
+        """The totes in one state (open, closed, shipped) that hold dresses, oldest
+        first; `placed`: only those put away (True) or not yet (False); `on_lot`: only
+        those on an outbound lot (True) or not (False)."""
+        stmt = select(Tote).where(Tote.status == status, Tote.id.in_(
+            select(ReturnItem.tote_id).where(ReturnItem.tote_id.is_not(None))))
+        if placed is not None:
+            stmt = stmt.where(Tote.location_id.is_not(None) if placed
+                              else Tote.location_id.is_(None))
+        if on_lot is not None:
+            stmt = stmt.where(Tote.lot_id.is_not(None) if on_lot else Tote.lot_id.is_(None))
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            return [self._view(s, tote) for tote in s.scalars(stmt.order_by(Tote.id))]
+
+    def held_at(self, location_code: str) -> list[ItemLine]:
+        """The dresses at a location now, with when each arrived."""
+        self._ensure_locations()
+        with UnitOfWork(self._sf) as uow:
+            where = self._location(uow.session, location_code)
+            return item_lines(uow.session, ReturnItem.location_id == where.id)
 
     def tote(self, code: str) -> ToteView:
         with UnitOfWork(self._sf) as uow:
