@@ -555,6 +555,15 @@ class BenchSession:
             self.tote_due.append(ToteDue(rma, unit, goes.disposition, goes.brand,
                                          goes.tote.code if goes.tote else None))
 
+    def _totes_after_answer(self, rma: str, unit_no: int | None) -> None:
+        units = [unit_no] if unit_no is not None else []
+        if unit_no is None and self._s.receiving is not None:
+            try:
+                units = [it.unit_no for it in self._s.receiving.current_view(rma).items]
+            except ReturnBenchError:
+                return
+        self._add_totes_due(rma, units)
+
     def _totes_waiting(self) -> str:
         if not self.tote_due:
             return ""
@@ -881,6 +890,8 @@ class BenchSession:
             printed = self._s.printing.retry_queued()
         except ReturnBenchError:
             printed = 0
+        for answer in fresh:  # the answered dresses now have their place: their totes
+            self._totes_after_answer(answer.rma_number, answer.unit_no)
         latest = fresh[-1]
         approved = latest.status is ApprovalStatus.APPROVED
         units = f" item {latest.unit_no}" if latest.unit_no else ""

@@ -5,16 +5,19 @@ the printed manifest and tote plates decode back (Code128 and DataMatrix, PDF an
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from sqlalchemy import select
 
-from app.domain.enums import Grade, LabelKind, PrintJobStatus
+from app.domain.enums import Grade, LabelKind, PrintJobStatus, RequestedResolution, ReturnReason
 from app.printing.labels import tote_plate
 from app.printing.render import render_zpl
+from app.services.decisions import InspectionInput, with_grade
 from app.services.uow import UnitOfWork
-from models import PrintJob, ReturnItem, Tote
+from models import PrintJob, ReturnAuthorization, ReturnItem, Tote
 from tests.helpers.readback import decode_pdf, decode_zpl, pdf_words
+from tests.helpers.rmas import rma_where, set_price
 from tests.helpers.totes import bench, decide_one
 from tests.integration.conftest import user_named
 
@@ -107,3 +110,37 @@ def test_tote_plates_decode_back(tmp_path: Path) -> None:
         layout = tote_plate(code, dpi)
         assert decode_pdf(render_pdf(layout), dpi, tmp_path) == [code, code]
         assert decode_zpl(render_zpl(layout), dpi, 4 * dpi, 6 * dpi) == [code, code]
+
+
+def test_a_dress_answered_later_gets_its_tote(session_factory, demo, clock,  # type: ignore[no-untyped-def]
+                                               tmp_path: Path) -> None:
+    """A refund over $250 waits on the hold shelf with no tote; once the manager's answer
+    reaches the bench, the dress is named for its tote like any other."""
+    sf = session_factory
+    services = bench(sf, clock, tmp_path)
+    ines, maria = user_named(sf, "ines"), user_named(sf, "maria")
+    session = services.session_for(clock)
+    session.use(ines)
+    assert session.check_answers() is None  # answers from now on
+    number = decide_one(sf, services, clock, ines, 0, session=session)
+    (tote,) = services.putaway.make_totes(1, ines)
+    assert session.scan(tote).data.get("placed") == [number, 1]
+    # A second dress, priced over the $250 a manager approves: it waits instead.
+    big, _item = rma_where(sf, skip=1, reason=ReturnReason.SIZING,
+                           requested=RequestedResolution.REFUND, exchange_size=None)
+    set_price(sf, big, "400.00", "33.00")
+    with sf() as s:
+        rma = s.scalars(select(ReturnAuthorization).where(
+            ReturnAuthorization.number == big)).one()
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        s.commit()
+    assert session.scan(big).level != "error"
+    session.open_inspection()
+    session.forms[1] = with_grade(InspectionInput(), Grade.A)
+    waiting = session.accept()
+    assert waiting.data["approvals"] and not session.tote_due
+    clock.advance(dt.timedelta(minutes=5))
+    services.approvals.answer(int(waiting.data["approvals"][0]), maria, True, "ok")
+    told = session.check_answers()
+    assert told is not None and "approved" in told.message
+    assert [(d.rma, d.unit) for d in session.tote_due] == [(big, 1)]

@@ -368,3 +368,81 @@ def test_a_scan_on_inspect_is_a_scan_not_hotkeys(display: str, tmp_path: Path) -
     finally:
         err = _stop(app)
     assert "Traceback" not in err
+
+
+def test_a_dress_into_its_tote_and_onto_its_shelf(display: str, tmp_path: Path) -> None:
+    """Issue 18 with real X key events: tote plates printed at put-away (Ctrl+P), a
+    parcel scanned, graded (1) and decided (Enter), its tote's plate scanned as a wedge
+    scanner types it, the tote closed (Ctrl+T, its manifest prints), then at put-away
+    (F8) the tote scanned and a shelf that takes it: the dress is there, each move
+    recorded."""
+    db = tmp_path / "bench.db"
+    url = f"sqlite:///{db}"
+    _demo_db(url)
+    with sqlite3.connect(db) as conn:
+        (number,) = conn.execute(  # one dress under the $250 a manager approves
+            "SELECT r.number FROM return_authorizations r JOIN return_items i ON "
+            "i.rma_id = r.id JOIN order_lines ol ON ol.id = i.order_line_id "
+            "GROUP BY r.id HAVING count(*) = 1 AND max(ol.unit_price_paid) < 20000 "
+            "ORDER BY r.id LIMIT 1").fetchone()
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"}
+    app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--station", "E2E-BENCH",
+                            "--printer", f"file:{tmp_path / 'labels'}"],
+                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                           text=True)
+
+    def one(sql: str) -> tuple[object, ...]:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(sql).fetchone()  # type: ignore[no-any-return]
+
+    def scan(code: str) -> None:
+        _xdo(display, "type", "--delay", "5", code)
+        _xdo(display, "key", "Return")
+
+    try:
+        _focus_window(display)
+        _sign_in_as_ines(display)
+        _xdo(display, "key", "F8")
+        time.sleep(0.5)
+        _xdo(display, "key", "ctrl+p")
+        _wait(lambda: one("SELECT count(*) FROM totes")[0] == 10, 10, "ten tote plates")
+        (tote,) = one("SELECT code FROM totes ORDER BY id LIMIT 1")
+        _xdo(display, "key", "F1")
+        time.sleep(0.5)
+        scan(number)
+        _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1, 10, "the receipt")
+        _xdo(display, "key", "F2")
+        time.sleep(1.0)
+        _xdo(display, "key", "1")
+        time.sleep(0.5)
+        _xdo(display, "key", "Return")
+        _wait(lambda: one("SELECT count(*) FROM decisions")[0] == 1, 10, "the decision")
+        (disposition,) = one("SELECT disposition FROM decisions")
+        scan(str(tote))  # on Receive, where the bench went back after Enter
+        _wait(lambda: one("SELECT tote_id FROM return_items i JOIN return_authorizations r "
+                          f"ON r.id = i.rma_id WHERE r.number = '{number}'")[0], 10,
+              "the dress in its tote")
+        _xdo(display, "key", "ctrl+t")
+        _wait(lambda: one("SELECT count(*) FROM print_jobs WHERE kind = 'manifest' AND "
+                          "status = 'sent'")[0] == 1, 10, "the manifest")
+        assert one(f"SELECT status FROM totes WHERE code = '{tote}'")[0] == "closed"
+        _xdo(display, "key", "F8")
+        time.sleep(0.5)
+        scan(str(tote))
+        _wait(lambda: one("SELECT count(*) FROM locations") != (0,), 10, "the location map")
+        with sqlite3.connect(db) as conn:
+            shelf = next(code for code, takes in conn.execute(
+                "SELECT code, takes FROM locations ORDER BY id")
+                if f'"{disposition}"' in takes)
+        time.sleep(0.3)
+        scan(shelf)
+        _wait(lambda: one("SELECT count(*) FROM item_moves")[0] == 2, 10, "the put-away")
+        assert one("SELECT l.code FROM return_items i JOIN locations l ON "
+                   "l.id = i.location_id")[0] == shelf
+        assert one("SELECT count(*) FROM audit_events WHERE action = 'tote.put_away'")[0] == 1
+        subprocess.run(["import", "-window", "root", str(tmp_path / "put-away.png")],
+                       env={**os.environ, "DISPLAY": display}, check=False, timeout=30)
+    finally:
+        err = _stop(app)
+    assert "Traceback" not in err
