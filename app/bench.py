@@ -148,12 +148,27 @@ class BenchSession:
             self.user = self._s.auth.sign_in(username, pin)
         except ReturnBenchError as exc:
             return Screen(ERROR, user_message(exc), "bad")
+        self.restore_totes_due()
         return Screen(OK, f"Signed in: {self.user.display_name} ({self.user.role.value}).",
                       place="receive")
 
     def use(self, user: SignedInUser) -> None:
         """The window signed the user in already."""
         self.user = user
+        self.restore_totes_due()
+
+    def restore_totes_due(self) -> None:
+        """The dresses this station decided today that are still in no tote (the bench
+        restarted, or the last inspector signed out before scanning them)."""
+        if self._s.putaway is None:
+            return
+        since = self._s.clock_now() - dt.timedelta(hours=16)
+        try:
+            waiting = self._s.putaway.waiting_for_totes(since)
+        except ReturnBenchError:
+            return  # the database is away: the list comes back when it does
+        for rma, unit in waiting:
+            self._add_totes_due(rma, [unit])
 
     def sign_out(self) -> None:
         self.user, self.parcel, self.forms = None, None, {}

@@ -190,6 +190,13 @@ class Shell(QWidget):
         row = {"receive": 0, "inspect": 1, "claims": 2, "approvals": 3, "reports": 4,
                "settings": 5}[home_place(self.user.role)]
         self.receive.show_unfinished(self.session.unfinished())
+        if self.session.tote_due:  # decided here, never scanned into a tote
+            first = self.session.tote_due[0]
+            n = len(self.session.tote_due)
+            self.notice.show_message(
+                Level.WARN, f"{n} dress{'es' if n != 1 else ''} decided at this bench "
+                f"{'are' if n != 1 else 'is'} in no tote yet: {first.rma} {first.words()}. "
+                "Scan the tote when the dress is in it.")
         self.nav.setCurrentRow(row)
         if row == 0:
             self.receive.focus_scan()

@@ -275,6 +275,23 @@ class PutAwayService:
         with UnitOfWork(self._sf) as uow:
             return self._view(uow.session, self._tote(uow.session, code))
 
+    def waiting_for_totes(self, since: dt.datetime) -> list[tuple[str, int]]:
+        """Dresses decided at this station since `since` that are in no tote and on no
+        shelf: (rma, unit), oldest first. A bench that restarts (or a power cut) picks
+        them up again, so no dress is left without its tote."""
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            station_id = self._station_id(s)
+            return [(number, unit) for number, unit in s.execute(
+                select(ReturnAuthorization.number, ReturnItem.unit_no)
+                .join(ReturnItem, ReturnItem.rma_id == ReturnAuthorization.id)
+                .join(Decision, Decision.return_item_id == ReturnItem.id)
+                .where(Decision.superseded.is_(False), Decision.station_id == station_id,
+                       Decision.decided_at >= since, ReturnItem.tote_id.is_(None),
+                       ReturnItem.location_id.is_(None), ReturnItem.order_line_id.is_not(None),
+                       ReturnItem.decision_status.in_(FINAL))
+                .order_by(Decision.decided_at, ReturnItem.id))]
+
     def tote_for(self, rma_number: str, unit_no: int) -> ToteView | None:
         """The open tote a decided dress goes into (its disposition and brand, room left),
         or None: any empty tote then."""

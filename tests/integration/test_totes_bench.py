@@ -144,3 +144,29 @@ def test_a_dress_answered_later_gets_its_tote(session_factory, demo, clock,  # t
     told = session.check_answers()
     assert told is not None and "approved" in told.message
     assert [(d.rma, d.unit) for d in session.tote_due] == [(big, 1)]
+
+
+def test_a_restarted_bench_still_knows_which_dresses_need_a_tote(  # type: ignore[no-untyped-def]
+        session_factory, demo, clock, tmp_path: Path) -> None:
+    """Decided, then the bench dies before the tote is scanned (kill -9, power): the new
+    session, and the next inspector signing in, are told again; scanning the tote then
+    places it."""
+    sf = session_factory
+    services = bench(sf, clock, tmp_path)
+    ines, carl = user_named(sf, "ines"), user_named(sf, "carl")
+    session = services.session_for(clock)
+    session.use(ines)
+    number = decide_one(sf, services, clock, ines, 0, session=session)
+    del session  # gone without a word
+    restarted = services.session_for(clock)
+    restarted.use(carl)
+    assert [(d.rma, d.unit) for d in restarted.tote_due] == [(number, 1)]
+    (tote,) = services.putaway.make_totes(1, carl)
+    assert restarted.scan(tote).data["placed"] == [number, 1]
+    again = services.session_for(clock)
+    again.use(ines)
+    assert again.tote_due == []  # in its tote now: nothing to tell
+    # Another station's decisions are not this bench's to tote.
+    other = bench(sf, clock, tmp_path, station="OTHER-BENCH").session_for(clock)
+    other.use(ines)
+    assert other.tote_due == []
