@@ -86,7 +86,7 @@ class PutAwayPage(QWidget):
         lots.addWidget(self.new_lot, 1)
         layout.addLayout(lots)
         # A manager closes the lot being loaded: who takes it, and the price.
-        self.closing = QWidget()
+        self.closing = QWidget(self)
         close_row = QHBoxLayout(self.closing)
         close_row.setContentsMargins(0, 0, 0, 0)
         self.party = QLineEdit()
@@ -100,8 +100,8 @@ class PutAwayPage(QWidget):
         close_row.addWidget(self.party, 1)
         close_row.addWidget(self.price)
         close_row.addWidget(self.close_lot_button)
+        layout.addWidget(self.closing)  # parented first: shown alone it is a window
         self.closing.setVisible(can_close_lots)
-        layout.addWidget(self.closing)
         hint = QLabel("Esc: put down what you picked up, nothing moves. A lot's code "
                       "(LOT-...) starts loading it: the totes scanned next go onto it.")
         hint.setObjectName("hint")
