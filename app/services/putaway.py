@@ -608,11 +608,16 @@ class PutAwayService:
             where = self._location(s, text)
             held = int(s.scalar(select(func.count()).select_from(ReturnItem).where(
                 ReturnItem.location_id == where.id)) or 0)
-            totes = list(s.scalars(select(Tote.code).where(Tote.location_id == where.id)))
+            # The newest 50 totes there (a busy aisle holds thousands), and how many.
+            totes = list(s.scalars(select(Tote.code).where(Tote.location_id == where.id)
+                                   .order_by(Tote.id.desc()).limit(50)))
+            tote_count = int(s.scalar(select(func.count()).select_from(Tote).where(
+                Tote.location_id == where.id)) or 0)
             moves = self._moves(s, ItemMove.to_location_id == where.id, limit=50)
             return Whereabouts("location", where.code, f"{held} of {where.capacity} dresses",
                                {"name": where.name, "location_kind": where.kind,
-                                "takes": list(where.takes), "totes": totes}, moves)
+                                "takes": list(where.takes), "totes": totes,
+                                "tote_count": tote_count}, moves)
 
     def _place(self, s: Session, tote_id: int | None, location_id: int | None,
                names: dict[tuple[str, int], str] | None = None) -> str:
