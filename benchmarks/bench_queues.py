@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import Engine, text
-from stats import pct
+from stats import line, pct
 
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
@@ -41,16 +41,6 @@ def measure(fn: Callable[[], object], runs: int) -> list[float]:
         fn()
         out.append((time.perf_counter() - t0) * 1000)
     return out
-
-
-def line(name: str, values: list[float], goal: float | None = None,
-         base: list[float] | None = None) -> str:
-    text_ = f"  {name:<44}{pct(values, 50):>9.2f}{pct(values, 95):>9.2f}"
-    if goal is not None:
-        text_ += f"   {'met' if pct(values, 95) < goal else 'MISSED'} (< {goal:.0f} ms)"
-    if base is not None:
-        text_ += f"   x{pct(values, 95) / max(pct(base, 95), 1e-6):.1f} of bare SQL"
-    return text_
 
 
 def bare(engine: Engine, sql: str) -> Callable[[], object]:

@@ -9,3 +9,16 @@ def pct(values: list[float], p: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return float(ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))])
+
+
+def line(name: str, values: list[float], goal: float | None = None,
+         base: list[float] | None = None, width: int = 44, count: bool = False) -> str:
+    """One result row: p50 and p95 in ms, against a goal (met or MISSED) and as a ratio
+    of a baseline's p95 measured in the same run."""
+    text = f"  {name:<{width}}" + (f"{len(values):>6}" if count else "") \
+        + f"{pct(values, 50):>9.2f}{pct(values, 95):>9.2f}"
+    if goal is not None:
+        text += f"   {'met' if pct(values, 95) < goal else 'MISSED'} (< {goal:.0f} ms)"
+    if base is not None:
+        text += f"   x{pct(values, 95) / max(pct(base, 95), 1e-6):.1f} of bare SQL"
+    return text

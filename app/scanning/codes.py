@@ -42,32 +42,36 @@ def plate_check_ok(plate: str) -> bool:
     return plate_ids(plate) is not None
 
 
+def _sequence_code(prefix: str, seq: int) -> str:
+    body = f"{seq:06d}"
+    return f"{prefix}-{body}-{luhn(body)}"
+
+
+def _sequence_ok(pattern: re.Pattern[str], code: str) -> bool:
+    m = pattern.match(code)
+    return bool(m) and luhn(m["seq"]) == int(m["check"])  # type: ignore[index]
+
+
 TOTE_RE = re.compile(r"^TO-(?P<seq>\d{6})-(?P<check>\d)$")
+LOT_RE = re.compile(r"^LOT-(?P<seq>\d{6})-(?P<check>\d)$")
 
 
 def tote_code(seq: int) -> str:
     """A tote's licence plate, `TO-000123-4`: sequence and a Luhn digit."""
-    body = f"{seq:06d}"
-    return f"TO-{body}-{luhn(body)}"
+    return _sequence_code("TO", seq)
 
 
 def tote_check_ok(code: str) -> bool:
-    m = TOTE_RE.match(code)
-    return bool(m) and luhn(m["seq"]) == int(m["check"])  # type: ignore[index]
-
-
-LOT_RE = re.compile(r"^LOT-(?P<seq>\d{6})-(?P<check>\d)$")
+    return _sequence_ok(TOTE_RE, code)
 
 
 def lot_code(seq: int) -> str:
     """An outbound lot's (pallet's) code, `LOT-000012-3`: sequence and a Luhn digit."""
-    body = f"{seq:06d}"
-    return f"LOT-{body}-{luhn(body)}"
+    return _sequence_code("LOT", seq)
 
 
 def lot_check_ok(code: str) -> bool:
-    m = LOT_RE.match(code)
-    return bool(m) and luhn(m["seq"]) == int(m["check"])  # type: ignore[index]
+    return _sequence_ok(LOT_RE, code)
 
 
 def plate_ids(plate: str) -> tuple[int, int] | None:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from app.errors import NotFound
+from app.errors import BadInput, NotFound
 from models import Order, ReturnAuthorization, ReturnItem, Station
 
 
@@ -58,3 +61,20 @@ def rma_unit(rma: ReturnAuthorization, unit_no: int) -> ReturnItem:
     if item is None:
         raise NotFound(f"{rma.number} has no item {unit_no}.")
     return item
+
+
+def by_code(session: Session, model: Any, code: str, check: Callable[[str], bool],
+            misread: str, missing: str, lock: bool = False) -> Any:
+    """The row of `model` with this scanned `code` (a tote, a lot): a code whose check
+    digit fails is refused as `misread` (it names what was read), an unknown one as
+    `missing` (it names the code); locked for the transaction when `lock`."""
+    text = code.strip().upper()
+    if not check(text):
+        raise BadInput(misread.format(code=code.strip()))
+    stmt = select(model).where(model.code == text)
+    if lock:
+        stmt = stmt.with_for_update()
+    row = session.scalars(stmt).one_or_none()
+    if row is None:
+        raise NotFound(missing.format(code=text))
+    return row

@@ -21,7 +21,7 @@ from app.permissions import Action, require
 from app.policy.rules import load_policy
 from app.scanning.codes import lot_check_ok, lot_code
 from app.services.auth import SignedInUser, require_current
-from app.services.common import StationId
+from app.services.common import StationId, by_code
 from app.services.putaway import item_lines
 from app.services.uow import UnitOfWork, retrying
 from app.views import KIND_WORDS, PARTY_WORDS, ItemLine, LotLine, LotManifest, LotView
@@ -57,16 +57,9 @@ class LotService:
         return self._map.warehouse
 
     def _lot(self, s: Session, code: str, lock: bool = False) -> Lot:
-        text = code.strip().upper()
-        if not lot_check_ok(text):
-            raise BadInput(f"{code.strip()!r} is not a lot code (LOT-000012-3): scan the "
-                           "pallet's label again.")
-        stmt = select(Lot).where(Lot.code == text)
-        if lock:
-            stmt = stmt.with_for_update()
-        lot = s.scalars(stmt).one_or_none()
-        if lot is None:
-            raise NotFound(f"No lot {text}: open one first.")
+        lot: Lot = by_code(s, Lot, code, lot_check_ok,
+                           "{code!r} is not a lot code (LOT-000012-3): scan the pallet's "
+                           "label again.", "No lot {code}: open one first.", lock)
         return lot
 
     def _view(self, s: Session, lot: Lot) -> LotView:

@@ -32,7 +32,7 @@ from app.policy.rules import load_policy
 from app.printing.labels import ManifestLine, ToteManifestData
 from app.scanning.codes import item_plate, plate_ids, tote_check_ok, tote_code
 from app.services.auth import SignedInUser
-from app.services.common import StationId, load_rma, rma_unit
+from app.services.common import StationId, by_code, load_rma, rma_unit
 from app.services.outcomes import current_decision, unit_name
 from app.services.uow import UnitOfWork, retrying
 from app.views import ItemLine
@@ -70,31 +70,32 @@ def expected_back(line: ItemLine) -> dt.date | None:
 
 def item_lines(s: Session, condition: Any) -> list[ItemLine]:
     """The decided dresses matching `condition` (on ReturnItem, Tote or Location), in one
-    query: their last inspection's grade, current decision, tote, place and last move."""
-    graded = (select(Inspection.return_item_id, func.max(Inspection.id).label("id"))
-              .where(Inspection.is_draft.is_(False)).group_by(Inspection.return_item_id)
-              .subquery())
-    decided = (select(Decision.return_item_id, func.max(Decision.id).label("id"))
-               .where(Decision.superseded.is_(False)).group_by(Decision.return_item_id)
-               .subquery())
-    moved = (select(ItemMove.return_item_id, func.max(ItemMove.at).label("at"))
-             .group_by(ItemMove.return_item_id).subquery())
+    query: their last inspection's grade, current decision, tote, place and last move.
+    Each of those is looked up per dress through its index (correlated), so a tote's
+    twelve dresses cost twelve index probes, not a pass over every inspection."""
+    graded = (select(Inspection.id).where(Inspection.return_item_id == ReturnItem.id,
+                                          Inspection.is_draft.is_(False))
+              .order_by(Inspection.id.desc()).limit(1).correlate(ReturnItem)
+              .scalar_subquery())
+    decided = (select(Decision.id).where(Decision.return_item_id == ReturnItem.id,
+                                         Decision.superseded.is_(False))
+               .order_by(Decision.id.desc()).limit(1).correlate(ReturnItem)
+               .scalar_subquery())
+    moved_at = (select(func.max(ItemMove.at)).where(ItemMove.return_item_id == ReturnItem.id)
+                .correlate(ReturnItem).scalar_subquery())
     rows = s.execute(
         select(ReturnItem, ReturnAuthorization.id, ReturnAuthorization.number, Order.brand,
                OrderLine.sku, OrderLine.description, OrderLine.msrp, Product.size,
                Product.cost, Inspection.grade, Decision.disposition, Decision.refund,
-               Decision.credit, Tote.code, Location.code, Location.kind, moved.c.at)
+               Decision.credit, Tote.code, Location.code, Location.kind, moved_at)
         .join(ReturnAuthorization, ReturnAuthorization.id == ReturnItem.rma_id)
         .join(Order, Order.id == ReturnAuthorization.order_id)
-        .join(decided, decided.c.return_item_id == ReturnItem.id)
-        .join(Decision, Decision.id == decided.c.id)
+        .join(Decision, Decision.id == decided)
         .outerjoin(OrderLine, OrderLine.id == ReturnItem.order_line_id)
         .outerjoin(Product, Product.id == OrderLine.product_id)
-        .outerjoin(graded, graded.c.return_item_id == ReturnItem.id)
-        .outerjoin(Inspection, Inspection.id == graded.c.id)
+        .outerjoin(Inspection, Inspection.id == graded)
         .outerjoin(Tote, Tote.id == ReturnItem.tote_id)
         .outerjoin(Location, Location.id == ReturnItem.location_id)
-        .outerjoin(moved, moved.c.return_item_id == ReturnItem.id)
         .where(condition).order_by(ReturnItem.id)).all()
     return [ItemLine(item.id, item_plate(rma_id, item.unit_no), number, item.unit_no, tote,
                      where, kind, sku or "", description or "extra item", size or "",
@@ -103,6 +104,8 @@ def item_lines(s: Session, condition: Any) -> list[ItemLine]:
                      moved_at)
             for (item, rma_id, number, brand, sku, description, msrp, size, cost, grade,
                  disposition, refund, credit, tote, where, kind, moved_at) in rows]
+
+
 FINAL = (DecisionStatus.DECIDED, DecisionStatus.COMPLETED)
 
 
@@ -224,16 +227,10 @@ class PutAwayService:
             return codes
 
     def _tote(self, s: Session, code: str, lock: bool = False) -> Tote:
-        text = code.strip().upper()
-        if not tote_check_ok(text):
-            raise BadInput(f"{code.strip()!r} is not a tote plate (TO-000123-4): scan the "
-                           "tote's label again.")
-        stmt = select(Tote).where(Tote.code == text)
-        if lock:
-            stmt = stmt.with_for_update()
-        tote = s.scalars(stmt).one_or_none()
-        if tote is None:
-            raise NotFound(f"No tote {text} in this warehouse: make its plate first.")
+        tote: Tote = by_code(s, Tote, code, tote_check_ok,
+                             "{code!r} is not a tote plate (TO-000123-4): scan the tote's "
+                             "label again.",
+                             "No tote {code} in this warehouse: make its plate first.", lock)
         return tote
 
     @staticmethod

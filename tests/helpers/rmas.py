@@ -64,11 +64,12 @@ def ask_exception(sf: sessionmaker[Session], decisions: DecisionService, number:
 
 
 def refundable(sf: sessionmaker[Session], skip: int = 0, price: str = "120.00",
-               tax: str = "9.90") -> str:
-    """A one-unit sizing refund RMA, priced, shipped back on its delivery day (inside every
-    window), for tests that need a plain refund."""
-    number, _ = rma_where(sf, skip=skip, reason=ReturnReason.SIZING,
-                          requested=RequestedResolution.REFUND)
+               tax: str = "9.90", reason: ReturnReason = ReturnReason.SIZING,
+               **want: object) -> str:
+    """A one-unit refund RMA (sizing unless `reason` says otherwise; `want`: more fields,
+    and its brand), priced, shipped back on its delivery day (inside every window)."""
+    number, _ = rma_where(sf, skip=skip, reason=reason,
+                          requested=RequestedResolution.REFUND, **want)
     set_price(sf, number, price, tax)
     with sf() as s:
         rma = s.scalars(select(ReturnAuthorization).where(

@@ -6,17 +6,15 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.bench import BenchSession
 from app.clock import FixedClock
-from app.domain.enums import Grade, RequestedResolution, ReturnReason
+from app.domain.enums import Grade, ReturnReason
 from app.services.auth import SignedInUser
 from app.services.decisions import InspectionInput, with_grade
 from app.wiring import StationServices, wire
-from models import ReturnAuthorization
-from tests.helpers.rmas import rma_where, set_price
+from tests.helpers.rmas import refundable
 
 
 def bench(sf: sessionmaker[Session], clock: FixedClock, tmp_path: Path,
@@ -24,22 +22,28 @@ def bench(sf: sessionmaker[Session], clock: FixedClock, tmp_path: Path,
     return wire(sf, clock, station, tmp_path / "photos", f"file:{tmp_path / 'labels'}")
 
 
+def ready_return(sf: sessionmaker[Session], skip: int, reason: ReturnReason,
+                 brand: str = "kissprom", price: str = "120.00", tax: str = "9.90") -> str:
+    """A one-dress demo return asking for a refund (no exchange size), at `price`,
+    shipped back on its delivery day."""
+    return refundable(sf, skip, price, tax, reason, brand=brand, exchange_size=None)
+
+
+def signed_in(services: StationServices, clock: FixedClock,
+              user: SignedInUser) -> BenchSession:
+    session = services.session_for(clock)
+    session.use(user)
+    return session
+
+
 def decide_one(sf: sessionmaker[Session], services: StationServices, clock: FixedClock,
                user: SignedInUser, skip: int, brand: str = "kissprom",
                grade: Grade = Grade.A, session: BenchSession | None = None) -> str:
     """A one-dress return scanned, graded and decided at the bench (refund; restock for
     grade A), through `session` (a fresh one by default)."""
-    number, _item = rma_where(sf, skip=skip, brand=brand, reason=ReturnReason.SIZING,
-                              requested=RequestedResolution.REFUND, exchange_size=None)
-    set_price(sf, number, "120.00", "9.90")
-    with sf() as s:  # shipped back on its delivery day: inside every window
-        rma = s.scalars(select(ReturnAuthorization).where(
-            ReturnAuthorization.number == number)).one()
-        rma.shipped_by_customer_on = rma.order.delivered_on
-        s.commit()
+    number = ready_return(sf, skip, ReturnReason.SIZING, brand)
     if session is None:
-        session = services.session_for(clock)
-        session.use(user)
+        session = signed_in(services, clock, user)
     assert session.scan(number).level != "error"
     session.open_inspection()
     form = with_grade(InspectionInput(), grade)
@@ -61,16 +65,8 @@ def decide_damaged(sf: sessionmaker[Session], services: StationServices, clock: 
     from app.domain.enums import DamageCause, DamageSeverity
     from app.services.inspection import required_slots
 
-    number, _item = rma_where(sf, skip=skip, reason=ReturnReason.QUALITY_DEFECT,
-                              requested=RequestedResolution.REFUND, exchange_size=None)
-    set_price(sf, number, "120.00", "9.90")
-    with sf() as s:
-        rma = s.scalars(select(ReturnAuthorization).where(
-            ReturnAuthorization.number == number)).one()
-        rma.shipped_by_customer_on = rma.order.delivered_on
-        s.commit()
-    session = services.session_for(clock)
-    session.use(user)
+    number = ready_return(sf, skip, ReturnReason.QUALITY_DEFECT)
+    session = signed_in(services, clock, user)
     assert session.scan(number).level != "error"
     session.open_inspection()
     form = replace(with_grade(InspectionInput(), Grade.D), matches_order=True,

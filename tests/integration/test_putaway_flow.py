@@ -16,7 +16,7 @@ from app.policy.rules import load_policy
 from app.scanning.codes import item_plate
 from app.services.uow import UnitOfWork
 from models import OrderLine, Product, ReturnAuthorization, ReturnItem
-from tests.helpers.totes import bench, decide_one
+from tests.helpers.totes import bench, decide_one, signed_in
 from tests.integration.conftest import user_named
 
 
@@ -39,8 +39,7 @@ def test_a_put_away_round(session_factory, demo, clock, tmp_path: Path) -> None:
     sf = session_factory
     services = bench(sf, clock, tmp_path)
     ines = user_named(sf, "ines")
-    session = services.session_for(clock)
-    session.use(ines)
+    session = signed_in(services, clock, ines)
     (restock, steam) = services.putaway.make_totes(2, ines)
     a = decide_one(sf, services, clock, ines, 0, session=session)
     b = decide_one(sf, services, clock, ines, 1, session=session)

@@ -10,15 +10,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from app.domain.enums import Grade, LabelKind, PrintJobStatus, RequestedResolution, ReturnReason
+from app.domain.enums import Grade, LabelKind, PrintJobStatus, ReturnReason
 from app.printing.labels import tote_plate
 from app.printing.render import render_zpl
 from app.services.decisions import InspectionInput, with_grade
 from app.services.uow import UnitOfWork
-from models import PrintJob, ReturnAuthorization, ReturnItem, Tote
+from models import PrintJob, ReturnItem, Tote
 from tests.helpers.readback import decode_pdf, decode_zpl, pdf_words
-from tests.helpers.rmas import rma_where, set_price
-from tests.helpers.totes import bench, decide_one
+from tests.helpers.totes import bench, decide_one, ready_return, signed_in
 from tests.integration.conftest import user_named
 
 
@@ -26,8 +25,7 @@ def test_a_bench_day_of_totes(session_factory, demo, clock, tmp_path: Path) -> N
     sf = session_factory
     services = bench(sf, clock, tmp_path)
     ines = user_named(sf, "ines")
-    session = services.session_for(clock)
-    session.use(ines)
+    session = signed_in(services, clock, ines)
     kiss, other = services.putaway.make_totes(2, ines)
 
     first = decide_one(sf, services, clock, ines, 0, session=session)
@@ -87,8 +85,7 @@ def test_a_full_tote_closes_itself_and_prints(session_factory, demo, clock,  # t
     sf = session_factory
     services = bench(sf, clock, tmp_path)
     ines = user_named(sf, "ines")
-    session = services.session_for(clock)
-    session.use(ines)
+    session = signed_in(services, clock, ines)
     services.putaway._map = services.putaway.map.__class__(
         services.putaway.map.locations, 2, "two-per-tote")  # a tote of two dresses
     (tote,) = services.putaway.make_totes(1, ines)
@@ -119,21 +116,13 @@ def test_a_dress_answered_later_gets_its_tote(session_factory, demo, clock,  # t
     sf = session_factory
     services = bench(sf, clock, tmp_path)
     ines, maria = user_named(sf, "ines"), user_named(sf, "maria")
-    session = services.session_for(clock)
-    session.use(ines)
+    session = signed_in(services, clock, ines)
     assert session.check_answers() is None  # answers from now on
     number = decide_one(sf, services, clock, ines, 0, session=session)
     (tote,) = services.putaway.make_totes(1, ines)
     assert session.scan(tote).data.get("placed") == [number, 1]
     # A second dress, priced over the $250 a manager approves: it waits instead.
-    big, _item = rma_where(sf, skip=1, reason=ReturnReason.SIZING,
-                           requested=RequestedResolution.REFUND, exchange_size=None)
-    set_price(sf, big, "400.00", "33.00")
-    with sf() as s:
-        rma = s.scalars(select(ReturnAuthorization).where(
-            ReturnAuthorization.number == big)).one()
-        rma.shipped_by_customer_on = rma.order.delivered_on
-        s.commit()
+    big = ready_return(sf, 1, ReturnReason.SIZING, price="400.00", tax="33.00")
     assert session.scan(big).level != "error"
     session.open_inspection()
     session.forms[1] = with_grade(InspectionInput(), Grade.A)
@@ -154,8 +143,7 @@ def test_a_restarted_bench_still_knows_which_dresses_need_a_tote(  # type: ignor
     sf = session_factory
     services = bench(sf, clock, tmp_path)
     ines, carl = user_named(sf, "ines"), user_named(sf, "carl")
-    session = services.session_for(clock)
-    session.use(ines)
+    session = signed_in(services, clock, ines)
     number = decide_one(sf, services, clock, ines, 0, session=session)
     del session  # gone without a word
     restarted = services.session_for(clock)

@@ -92,6 +92,17 @@ def _sign_in_as_ines(display: str) -> None:
     time.sleep(1.0)
 
 
+def _start_bench(display: str, tmp_path: Path, url: str) -> subprocess.Popen[str]:
+    """The app on `display` at station E2E-BENCH, labels printed to a folder, scanner
+    bursts detected at a 30 ms gap."""
+    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
+           "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"}
+    return subprocess.Popen([sys.executable, "main.py", "--db", url, "--station",
+                             "E2E-BENCH", "--printer", f"file:{tmp_path / 'labels'}"],
+                            cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+
+
 def _stop(app: subprocess.Popen[str]) -> str:
     """End the app; its standard error."""
     app.terminate()
@@ -332,12 +343,7 @@ def test_a_scan_on_inspect_is_a_scan_not_hotkeys(display: str, tmp_path: Path) -
         first, second = (r[0] for r in conn.execute(
             "SELECT number FROM return_authorizations WHERE number LIKE '%5%' "
             "ORDER BY id LIMIT 2").fetchall())
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
-           "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"}
-    app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--station", "E2E-BENCH",
-                            "--printer", f"file:{tmp_path / 'labels'}"],
-                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+    app = _start_bench(display, tmp_path, url)
 
     def one(sql: str) -> tuple[object, ...]:
         with sqlite3.connect(db) as conn:
@@ -385,12 +391,7 @@ def test_a_dress_into_its_tote_and_onto_its_shelf(display: str, tmp_path: Path) 
             "i.rma_id = r.id JOIN order_lines ol ON ol.id = i.order_line_id "
             "GROUP BY r.id HAVING count(*) = 1 AND max(ol.unit_price_paid) < 20000 "
             "ORDER BY r.id LIMIT 1").fetchone()
-    env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
-           "RETURNBENCH_DATA_DIR": str(tmp_path / "data"), "RETURNBENCH_SCAN_GAP_MS": "30"}
-    app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--station", "E2E-BENCH",
-                            "--printer", f"file:{tmp_path / 'labels'}"],
-                           cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                           text=True)
+    app = _start_bench(display, tmp_path, url)
 
     def one(sql: str) -> tuple[object, ...]:
         with sqlite3.connect(db) as conn:
