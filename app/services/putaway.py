@@ -434,13 +434,20 @@ class PutAwayService:
         sellable again, once."""
         if where.kind != "restock":
             return 0
+        due = [item for item in items
+               if item.restocked_at is None and item.order_line_id is not None]
+        if not due:
+            return 0
+        # Each dress's product, in one query, locked (two benches restocking one size at
+        # once both count); products in id order, so two benches never wait on each other.
+        products = {line_id: product for line_id, product in s.execute(
+            select(OrderLine.id, Product).join(Product, Product.id == OrderLine.product_id)
+            .where(OrderLine.id.in_({item.order_line_id for item in due}))
+            .order_by(Product.id)
+            .with_for_update(of=Product))}
         restocked = 0
-        for item in items:
-            if item.restocked_at is not None or item.order_line_id is None:
-                continue
-            line = s.get(OrderLine, item.order_line_id)
-            product = s.get(Product, line.product_id, with_for_update=True) \
-                if line is not None and line.product_id else None
+        for item in due:  # two units of one order line: its size twice
+            product = products.get(item.order_line_id or 0)
             if product is None:
                 continue
             product.stock += 1
