@@ -59,7 +59,7 @@ OPEN, CLOSE = dt.time(8, 0), dt.time(17, 0)
 EXPORT_WEEKDAYS = (1, 4)  # Tuesday and Friday mornings
 EXPORT_AT = dt.time(10, 30)
 STOCKER = "HANDHELD-01"  # the put-away handheld
-PUT_AWAY_AT = (dt.time(11, 30), dt.time(16, 15))  # rounds; the second closes the totes
+PUT_AWAY_AT = dt.time(16, 15)  # the day's put-away round; on Fridays it closes the totes
 LOTS_AT = dt.time(14, 0)  # Thursdays: the week's liquidate totes onto a lot
 LOT_KINDS = ("rtv", "liquidation", "donation")
 # Where each disposition's totes go first (a location kind on the map); a steamed or
@@ -291,8 +291,8 @@ class _History:
                 self._schedule(self._at(day, dt.time(7, 55)), self._staff_day)
                 if day.weekday() in EXPORT_WEEKDAYS:
                     self._schedule(self._at(day, EXPORT_AT), self._export)
-                for n, at in enumerate(PUT_AWAY_AT):
-                    self._schedule(self._at(day, at), partial(self._put_away, n == 1))
+                self._schedule(self._at(day, PUT_AWAY_AT),
+                               partial(self._put_away, day.weekday() == 4))
                 if day.weekday() == 3:
                     self._schedule(self._at(day, LOTS_AT), self._lot)
                 last = day
@@ -607,16 +607,18 @@ class _History:
         session = bench.session
         while session.tote_due:
             due = session.tote_due[0]
-            open_tote = bench.services.putaway.tote_for(due.rma, due.unit)
-            code = open_tote.code if open_tote is not None else self._free_tote(bench)
-            screen = self._expect(session.tote_scan(code), f"Tote for {due.rma}")
+            screen = session.tote_scan(due.tote or self._free_tote(bench))
+            if "placed" not in screen.data:  # the tote named at Enter filled meanwhile
+                open_tote = bench.services.putaway.tote_for(due.rma, due.unit)
+                code = open_tote.code if open_tote is not None else self._free_tote(bench)
+                screen = self._expect(session.tote_scan(code), f"Tote for {due.rma}")
             if "placed" not in screen.data:
                 raise HistoryFailed(f"Tote for {due.rma}: {screen.message}")
             self.summary.into_totes += 1
 
     def _put_away(self, closing: bool) -> None:
-        """A put-away round on the handheld: closed totes to their first stop (at the
-        day's last round, the benches' open totes are closed first), and dresses whose
+        """The day's put-away round on the handheld: closed totes (full ones; on Fridays
+        the benches' open totes are closed first) to their first stop, and dresses whose
         steaming or refurbishment is done on to the shelf or the outlet rail."""
         carl = self.users["carl"]
         self.stock.use(carl)

@@ -302,13 +302,18 @@ class PutAwayService:
             return Destination(disposition, brand, self._open_tote(s, disposition, brand))
 
     def _open_tote(self, s: Session, disposition: str, brand: str) -> ToteView | None:
-        for tote in s.scalars(select(Tote).where(
-                Tote.status == "open", Tote.disposition == disposition, Tote.brand == brand)
-                .order_by(Tote.id)):
-            view = self._view(s, tote)
-            if not view.full:
-                return view
-        return None
+        """The oldest open tote of this disposition and brand with room left (one query:
+        the open totes with their dress counts)."""
+        held = (select(func.count()).where(ReturnItem.tote_id == Tote.id)
+                .correlate(Tote).scalar_subquery())
+        row = s.execute(select(Tote, held).where(
+            Tote.status == "open", Tote.disposition == disposition, Tote.brand == brand,
+            held < Tote.capacity).order_by(Tote.id).limit(1)).first()
+        if row is None:
+            return None
+        tote, items = row
+        return ToteView(tote.code, tote.status, tote.disposition, tote.brand, int(items),
+                        tote.capacity, None)
 
     def _destination(self, s: Session, rma_number: str, unit_no: int
                      ) -> tuple[str, str, ReturnItem]:
