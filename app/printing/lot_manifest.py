@@ -29,6 +29,10 @@ def _money(value: object) -> str:
     return format_money(value) if value is not None else "-"  # type: ignore[arg-type]
 
 
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'es' if word.endswith('s') else 's'}" if n != 1 else f"1 {word}"
+
+
 def render_lot_manifest(m: LotManifest, printed_at: dt.datetime) -> bytes:
     lot = m.lot
     styles = getSampleStyleSheet()
@@ -67,9 +71,10 @@ def render_lot_manifest(m: LotManifest, printed_at: dt.datetime) -> bytes:
         row += [format_money(ln.fair_value)] if donation else \
             [format_money(it.msrp), _money(it.cost)]
         rows.append(row)
-    total = ["Total", f"{len(lot.totes)} totes", f"{len(m.lines)} dresses", "", "", ""]
+    total = ["Total", _count(len(lot.totes), "tote"), _count(len(m.lines), "dress"), "", "",
+             ""]
     total += [format_money(m.fair_value_total)] if donation else \
-        [format_money(m.msrp_total), format_money(m.cost_total)]
+        [format_money(m.msrp_total), format_money(m.cost_total) if m.costed else "-"]
     rows.append(list(total))
     widths = [1.25, 0.95, 1.35, 2.0, 0.45, 0.5] + ([1.0] if donation else [0.75, 0.75])
     table = Table(rows, colWidths=[w * inch for w in widths], repeatRows=1)
@@ -89,8 +94,9 @@ def render_lot_manifest(m: LotManifest, printed_at: dt.datetime) -> bytes:
                 f"{escape(m.donor)} to {escape(lot.party or '-')}; no goods or services "
                 "were received in exchange.")
     else:
-        costed = "" if m.costed == len(m.lines) else \
-            f" ({len(m.lines) - m.costed} dresses have no catalogue cost)"
+        missing = len(m.lines) - m.costed
+        costed = "" if not missing else \
+            f" ({_count(missing, 'dress')} without a catalogue cost)"
         note = (f"MSRP {format_money(m.msrp_total)}, cost {format_money(m.cost_total)}"
                 f"{costed}; refunded to customers {format_money(m.refunded_total)}.")
     story.append(Paragraph(note, styles["BodyText"]))

@@ -230,10 +230,13 @@ class _Generator:
                               silhouette=sil_name, msrp=money(msrp), price_tier=tier,
                               clearance=rng.random() < 0.12)
                 styles.append(style)
+                # What a dress cost us (the catalogue import's SKU, Cost): about a third
+                # of its MSRP; lot manifests total it.
+                cost = money((msrp * Decimal("0.34")).quantize(Decimal("0.01")))
                 for col_code, col_name in rng.sample(COLOURS, rng.randint(3, 5)):
                     for size in US_SIZES:
                         products.append(Product(sku=f"{code}-{col_code}-{size}", style=style,
-                                                colour=col_name, size=size,
+                                                colour=col_name, size=size, cost=cost,
                                                 stock=rng.choice((0, 0, 1, 2, 3, 5, 8, 12))))
         self.s.add_all(styles)
         self.s.add_all(products)
