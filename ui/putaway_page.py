@@ -163,8 +163,8 @@ class PutAwayPage(QWidget):
         due = f", expected back {back.isoformat()}" if back else ""
         self.history_title.setText(f"{kind} {found.code}: {found.now}{due}. Moves, newest "
                                    "last:")
-        fill(self.moves, [(m.at.strftime("%m-%d %H:%M"), m.item, m.from_place, m.to_place,
-                           m.by) for m in found.moves])
+        fill(self.moves, [(m.at.astimezone().strftime("%b %d %H:%M"), m.item, m.from_place,
+                           m.to_place, m.by) for m in found.moves])
         restretch(self.moves, 3)
         if self.moves.rowCount():
             self.moves.scrollToBottom()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,8 @@ from ui.ops import BackgroundOp
 
 DEFAULT_DAYS = 30
 STALE_DAYS = 14  # after the bench: a dress not moved for longer is flagged
+SHORT = {"restock": "restock", "prep_and_restock": "steam, restock", "refurbish": "refurbish",
+         "liquidate": "liquidate", "return_to_customer": "to customer", "hold": "hold"}
 
 
 class _Progress(QObject):
@@ -137,10 +140,9 @@ class ReportsPage(QWidget):
                                          lambda v: f"{v:.1f}")
         self.approval_chart = BarChart("Approval requests")
         # After the bench: where dresses wait, what has not moved, what they bring back.
-        self.dwell_chart = BarChart("Dwell per location (median days)", lambda v: f"{v:.1f}")
+        self.dwell_chart = BarChart("Dwell, median days", lambda v: f"{v:.1f}")
         self.stale_chart = BarChart(f"Not moved in {STALE_DAYS} days")
-        self.recovery_chart = BarChart("Recovered / refunded, by disposition",
-                                       lambda v: f"{v:.0f}%")
+        self.recovery_chart = BarChart("Recovered vs refunded", lambda v: f"{v:.0f}%")
         for n, chart in enumerate((self.reason_chart, self.grade_chart, self.backlog_chart,
                                    self.style_chart, self.throughput_chart,
                                    self.approval_chart, self.dwell_chart, self.stale_chart,
@@ -149,6 +151,11 @@ class ReportsPage(QWidget):
         for chart in (self.style_chart, self.throughput_chart):
             chart.setMinimumHeight(250)  # room for its eight rows; the page scrolls
         layout.addLayout(grid, 1)
+        self.after_line = QLabel("")
+        self.after_line.setObjectName("tiles")
+        self.after_line.setTextFormat(Qt.TextFormat.RichText)
+        self.after_line.setWordWrap(True)
+        layout.addWidget(self.after_line)
 
         self.can_view = allowed(user.role, Action.VIEW_REPORTS)
         self.import_button.setVisible(allowed(user.role, Action.IMPORT_DATA))
@@ -193,13 +200,28 @@ class ReportsPage(QWidget):
     def _show_after(self, a: AfterBench) -> None:
         self.dwell_chart.set_data([(f"{d.code} ({d.dresses})", d.median_days)
                                    for d in a.dwell[:8]],
-                                  alert=lambda _l, v: v > STALE_DAYS)
+                                  alert=lambda label, v: v > STALE_DAYS
+                                  and label.split()[0] in self._waiting_places(a))
         places = Counter(st.place for st in a.stale)
         self.stale_chart.set_data(places.most_common(8), alert=lambda _l, v: v > 0)
         self.recovery_chart.set_data(
-            [(f"{r.disposition.replace('_', ' ')}: {format_money(r.recovered)} of "
-              f"{format_money(r.refunded)}" + (f", {r.pending} pending" if r.pending else ""),
-              100 * (r.ratio or 0.0)) for r in a.recovery])
+            [(SHORT.get(r.disposition, r.disposition), 100 * (r.ratio or 0.0))
+             for r in a.recovery])
+        recovered = sum((r.recovered for r in a.recovery), Decimal("0"))
+        refunded = sum((r.refunded for r in a.recovery), Decimal("0"))
+        pending = sum(r.pending for r in a.recovery)
+        due = f" · {len(a.due_back)} due back from prep, first {a.due_back[0][2]:%b %d}" \
+            if a.due_back else ""
+        self.after_line.setText(
+            f"After the bench: recovered <b>{format_money(recovered)}</b> of "
+            f"{format_money(refunded)} refunded for the same dresses · {pending} not "
+            f"realised yet · <b>{len(a.stale)}</b> not moved in {STALE_DAYS} days "
+            f"(outside the restock shelves){due}")
+
+    @staticmethod
+    def _waiting_places(a: AfterBench) -> set[str]:
+        """Locations where a dress waits for something (not a restock shelf)."""
+        return {d.code for d in a.dwell if d.kind != "restock"}
 
     def _show(self, k: Kpis) -> None:
         median, p90 = k.turnaround_median, k.turnaround_p90

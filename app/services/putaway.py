@@ -482,14 +482,15 @@ class PutAwayService:
             if text.startswith("TO-"):
                 tote = self._tote(s, text)
                 disposition, adding = tote.disposition or "", self._count(s, tote)
+                here = tote.location_id
             else:
                 item = self._item(s, text)
                 rma = s.get(ReturnAuthorization, item.rma_id)
                 assert rma is not None
                 disposition, _brand, _item = self._destination(s, rma.number, item.unit_no)
-                adding = 1
+                adding, here = 1, item.location_id if item.tote_id is None else None
             takes = [loc for loc in s.scalars(select(Location).where(
-                Location.active.is_(True))) if disposition in loc.takes]
+                Location.active.is_(True))) if disposition in loc.takes and loc.id != here]
             held = dict(s.execute(
                 select(ReturnItem.location_id, func.count())
                 .where(ReturnItem.location_id.in_([loc.id for loc in takes]))

@@ -17,7 +17,8 @@ Definitions (each figure says what it counts):
 
 After the bench (`after_bench`, as of now, over dresses in a tote or at a location):
 - dwell per location: days since each dress there last moved; median and longest.
-- not moved: dresses whose last move is more than N days ago (default 14).
+- not moved: dresses whose last move is more than N days ago (default 14), except those
+  on a restock shelf (sellable stock) and those shipped on a lot.
 - recovery by disposition: what the dresses bring back against what was refunded for
   them: restock at MSRP once on a restock shelf; refurbish at the outlet price (MSRP x
   the brand's outlet percent); liquidation and return-to-vendor lots at the lot's price
@@ -139,7 +140,9 @@ class ReportService:
         for ln in lines:
             if ln.location:
                 by_place[(ln.location, ln.location_kind or "")].append(days(ln))
-            if days(ln) > stale_days and not (ln.tote in lots and lots[ln.tote][1] == "closed"):
+            shipped = ln.tote in lots and lots[ln.tote][1] == "closed"
+            stocked = ln.location_kind == "restock"  # on a shelf: sellable stock now
+            if days(ln) > stale_days and not shipped and not stocked:
                 place = ln.location or f"tote {ln.tote} (not put away)"
                 stale.append(Stale(ln.plate, ln.rma, place, days(ln), ln.disposition))
             back = expected_back(ln)
