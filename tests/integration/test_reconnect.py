@@ -15,9 +15,10 @@ from app.domain.enums import Grade, RequestedResolution, ReturnReason
 from app.errors import DatabaseUnavailable
 from app.notify import RECONNECTED
 from app.services.decisions import InspectionInput
-from models import CompletedRequest, Decision, PrintJob
+from models import CompletedRequest, Decision, ItemMove, PrintJob
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.rmas import ask_exception, rma_where, set_price
+from tests.helpers.totes import decide_one, signed_in
 
 GRADE_A = InspectionInput(grade=Grade.A)
 pytestmark = pytest.mark.postgres
@@ -91,3 +92,27 @@ def test_listener_reconnects_after_a_restart(own_server: PostgresServer,
         assert events[-1] == ("approval.requested", {"id": approval, "station": "BENCH-A"})
     finally:
         listener.stop()
+
+
+def test_put_away_while_the_server_is_down_keeps_the_tote_in_hand(
+        own_server: PostgresServer, bench: Services) -> None:
+    """A stocker holding a tote when the server stops: the shelf scan is refused in
+    words, the tote stays in hand and nothing moved; once it is back the same scan puts
+    it away, once."""
+    sf = bench.session_factory
+    ines = bench.auth.sign_in("ines", "1111")
+    session = signed_in(bench, bench.clock, ines)  # type: ignore[arg-type]
+    decide_one(sf, bench, bench.clock, ines, 0, grade=Grade.A, session=session)  # type: ignore[arg-type]
+    (tote,) = bench.putaway.make_totes(1, ines)
+    assert session.scan(tote).data.get("placed")
+    assert session.putaway_scan(tote).data["carrying"] == tote
+    own_server.stop("fast")
+    refused = session.putaway_scan("R-A-01")
+    assert refused.level == "error" and "not saved" in refused.message
+    assert "Still holding" in refused.message
+    assert session.carrying == tote
+    own_server.start()
+    bench.ping()
+    moved = session.putaway_scan("R-A-01")
+    assert moved.level == "ok", moved.message
+    assert _count(bench, ItemMove) == 2  # into the tote, then to the shelf
