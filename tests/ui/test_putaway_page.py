@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 
 from app.bootstrap import Services
 from app.services.uow import UnitOfWork
-from models import Lot, ReturnItem
+from models import Lot, ReturnAuthorization, ReturnItem, Tote
 from tests.helpers.totes import decide_one
 from tests.integration.conftest import user_named
 from tests.ui.test_scan_router import _burst, _focus
@@ -58,3 +58,36 @@ def test_a_tote_put_away_with_scans_on_a_handheld_window(qtbot, services: Servic
     qtbot.waitUntil(lambda: "no totes" in page.banner.text(), timeout=2000)
     with UnitOfWork(sf) as uow:
         assert uow.session.scalars(select(Lot.status)).one() == "open"
+
+
+@pytest.mark.parametrize("page", ["Receive", "Inspect", "Claims", "Approvals", "Reports",
+                                  "Settings"])
+def test_a_tote_scanned_on_any_page_takes_the_waiting_dress(qtbot, services: Services,  # type: ignore[no-untyped-def]
+                                                            page: str) -> None:
+    """After Enter the inspector may be on any page when the tote's plate is scanned: the
+    burst is a tote scan there too (the dress goes in, the page in front says so), never
+    the page's hotkeys and never a parcel search."""
+    from tests.ui.test_scan_router import PAGES
+
+    keys = {**PAGES, "Reports": Qt.Key.Key_F5}
+    sf = services.session_factory
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 3, "444444")  # Maria: every page
+    shell = window.shell
+    assert shell is not None
+    maria = user_named(sf, "maria")
+    number = decide_one(sf, services, services.clock, maria, 0,  # type: ignore[arg-type]
+                        session=shell.session)
+    (tote,) = services.putaway.make_totes(1, maria)
+    qtbot.keyClick(_focus(), keys[page])
+    qtbot.wait(50)
+    _burst(qtbot, tote, 5)
+    qtbot.waitUntil(lambda: not shell.session.tote_due, timeout=3000)
+    with UnitOfWork(sf) as uow:
+        assert uow.session.scalars(select(Tote.code).join(
+            ReturnItem, ReturnItem.tote_id == Tote.id).join(
+            ReturnAuthorization, ReturnAuthorization.id == ReturnItem.rma_id).where(
+            ReturnAuthorization.number == number)).one() == tote
+    shown = shell.pages.currentWidget()
+    banner = getattr(shown, "banner", None) or shell.notice
+    assert f"{number}: Item 1 into tote {tote}" in banner.text()
