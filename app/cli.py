@@ -166,6 +166,15 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db(lot)
     _add_user(lot)
 
+    qa = sub.add_parser("qa", help="grading QA: the blind re-grade queue, a re-grade, "
+                        "agreement figures")
+    qa.add_argument("action", choices=("queue", "regrade", "agreement"))
+    qa.add_argument("args", nargs="*", metavar="ARG", help="regrade SAMPLE_ID GRADE")
+    qa.add_argument("--from", dest="start", type=_date, default=None)
+    qa.add_argument("--to", dest="end", type=_date, default=None)
+    _add_db(qa)
+    _add_user(qa)
+
     exp = sub.add_parser("export-settlements",
                          help="write decided refunds and exchanges to the outbox, each once")
     exp.add_argument("--outbox", type=Path, default=None, metavar="DIR",
@@ -512,6 +521,44 @@ def _cmd_lot(services: Services, args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_qa(services: Services, args: argparse.Namespace) -> int:
+    import datetime as dt
+    from dataclasses import asdict
+
+    from app.permissions import Action
+
+    if args.action == "queue":
+        user = _operator(services, args, Action.REGRADE)
+        _print_json({"queue": [{**asdict(b), "due_on": b.due_on.isoformat()}
+                               for b in services.qa.queue(user)]})
+        return 0
+    if args.action == "regrade":
+        if len(args.args) != 2 or not args.args[0].isdigit():
+            raise UsageError("qa regrade SAMPLE_ID GRADE (A, B, C, D or X)")
+        user = _operator(services, args, Action.REGRADE)
+        done = services.qa.regrade(int(args.args[0]), args.args[1], user)
+        print(done.message)
+        _print_json({"sample": done.sample_id, "agreed": done.agreed,
+                     "outcome_after": done.outcome_after,
+                     "money_delta": str(done.money_delta)})
+        return 0
+    user = _operator(services, args, Action.VIEW_REPORTS)
+    end = args.end or services.clock.now().date()
+    start = args.start or end - dt.timedelta(days=30)
+    tz = services.reports.tz
+    overall, per, moved = services.qa.agreement(
+        dt.datetime.combine(start, dt.time(0), tzinfo=tz),
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tzinfo=tz), user)
+    print(f"Overall: {overall.words()}; money the disagreements moved: {moved}")
+    for name, found in per.items():
+        print(f"  {name}: {found.words()}")
+    _print_json({"pairs": overall.pairs, "agreed": overall.agreed, "kappa": overall.kappa,
+                 "inspectors": {n: {"pairs": a.pairs, "agreed": a.agreed, "kappa": a.kappa}
+                                for n, a in per.items()},
+                 "money_moved": str(moved)})
+    return 0
+
+
 def _cmd_export(services: Services, args: argparse.Namespace) -> int:
     from app.permissions import Action
 
@@ -600,6 +647,7 @@ _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "import-costs": _cmd_import_costs,
     "totes": _cmd_totes,
     "lot": _cmd_lot,
+    "qa": _cmd_qa,
     "audit": _cmd_audit,
     "authlog": _cmd_authlog,
     "label": _cmd_label,

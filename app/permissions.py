@@ -25,11 +25,12 @@ class Action(StrEnum):
     EXPORT_SETTLEMENTS = "export decided refunds and exchanges to the shop"
     VIEW_REPORTS = "see the returns reports"
     CLOSE_LOTS = "close outbound lots (buyer, charity or vendor, and price)"
+    REGRADE = "re-grade QA samples blind"
 
 
 _BENCH = {Action.RECEIVE, Action.DECIDE, Action.REQUEST_EXCEPTION, Action.PRINT_LABELS}
 _SUPERVISE = {Action.VIEW_APPROVALS, Action.APPROVE_SUPERVISOR, Action.PRINT_AUTHORIZATION_LOG,
-              Action.VERIFY_AUDIT, Action.CHANGE_SETTINGS}
+              Action.VERIFY_AUDIT, Action.CHANGE_SETTINGS, Action.REGRADE}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.INSPECTOR: frozenset(_BENCH),

@@ -25,6 +25,7 @@ from app.services.lookup import LookupService
 from app.services.lots import LotService
 from app.services.printing import PrintService
 from app.services.putaway import PutAwayService
+from app.services.qa import QaService
 from app.services.receiving import ReceivingService
 from app.services.reports import ReportService
 from app.services.unsaved import UnsavedWork
@@ -49,6 +50,7 @@ class StationServices:
     authlog: AuthorizationLogService
     putaway: PutAwayService
     lots: LotService
+    qa: QaService
 
     def as_fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -69,10 +71,11 @@ def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,
     inspection = InspectionService(session_factory, clock, station, PhotoStore(photo_root))
     printing = PrintService(session_factory, clock, station, printer)
     approvals = ApprovalService(session_factory, clock, station, auth, printing=printing)
+    qa = QaService(session_factory, clock, station)
     return StationServices(
         auth=auth,
         lookup=lookup,
-        decisions=DecisionService(session_factory, clock, station),
+        decisions=DecisionService(session_factory, clock, station, qa=qa),
         receiving=ReceivingService(session_factory, clock, station, lookup),
         approvals=approvals,
         users=UserService(session_factory, clock, station),
@@ -86,4 +89,5 @@ def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,
         authlog=AuthorizationLogService(session_factory, clock, approvals, inspection.store),
         putaway=PutAwayService(session_factory, clock, station),
         lots=LotService(session_factory, clock, station),
+        qa=qa,
     )

@@ -16,6 +16,7 @@ from models.operations import (
 from models.orders import Customer, Order, OrderLine
 from models.people import Station, User
 from models.putaway import ItemMove, Location, Lot, Tote
+from models.qa import QaSample
 from models.returns import (
     Approval,
     Decision,
@@ -49,6 +50,7 @@ __all__ = [
     "PolicyVersion",
     "PrintJob",
     "Product",
+    "QaSample",
     "Receipt",
     "ReturnAuthorization",
     "ReturnItem",

@@ -191,7 +191,7 @@ class Decision(Base):
     case: Mapped[dict[str, Any]] = mapped_column(JSON)
     trace: Mapped[list[Any]] = mapped_column(JSON)
     decided_at: Mapped[utc_ts]
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
     # The approval this decision waits for (empty once answered or when none is needed).

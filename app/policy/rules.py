@@ -59,6 +59,12 @@ class Policy:
     steam_days: int
     refurbish_days: int
     outlet_percent: int
+    # Grading QA: the share of decisions re-graded blind, raised for an inspector's first
+    # working days and for items over a value.
+    qa_share_percent: int
+    qa_raised_percent: int
+    qa_new_inspector_days: int
+    qa_high_value: Decimal
     source: str
     text: str
 
@@ -116,8 +122,12 @@ _SCHEMA: dict[str, dict[str, tuple[Callable[[Any], Any], bool]]] = {
     "alteration_credit": {"min_order_subtotal": (_money, True), "amount": (_money, True)},
     "prep": {"steam_days": (_int, False), "refurbish_days": (_int, False)},
     "outlet": {"price_percent": (_int, False)},
+    "qa": {"share_percent": (_int, False), "raised_percent": (_int, False),
+           "new_inspector_days": (_int, False), "high_value": (_money, False)},
 }
-OPTIONAL_SECTIONS = ("prep", "outlet")  # the defaults below apply without them
+OPTIONAL_SECTIONS = ("prep", "outlet", "qa")  # the defaults below apply without them
+QA_DEFAULTS = {"share_percent": 5, "raised_percent": 20, "new_inspector_days": 10,
+               "high_value": Decimal("250.00")}
 PREP_DEFAULTS = {"steam_days": 2, "refurbish_days": 7}
 OUTLET_DEFAULT_PERCENT = 40
 
@@ -209,6 +219,8 @@ def _build(v: dict[str, dict[str, Any]], raw: bytes, source: str) -> Policy:
         (c["min_photos"] > 20, f"claim.min_photos ({c['min_photos']}) is more than 20"),
         (v["outlet"].get("price_percent", OUTLET_DEFAULT_PERCENT) > 100,
          "outlet.price_percent is more than 100"),
+        (v["qa"].get("share_percent", 0) > 100 or v["qa"].get("raised_percent", 0) > 100,
+         "qa.share_percent and qa.raised_percent are at most 100"),
     ]
     for broken, words in contradictions:
         if broken:
@@ -245,6 +257,11 @@ def _build(v: dict[str, dict[str, Any]], raw: bytes, source: str) -> Policy:
         steam_days=v["prep"].get("steam_days", PREP_DEFAULTS["steam_days"]),
         refurbish_days=v["prep"].get("refurbish_days", PREP_DEFAULTS["refurbish_days"]),
         outlet_percent=v["outlet"].get("price_percent", OUTLET_DEFAULT_PERCENT),
+        qa_share_percent=v["qa"].get("share_percent", QA_DEFAULTS["share_percent"]),
+        qa_raised_percent=v["qa"].get("raised_percent", QA_DEFAULTS["raised_percent"]),
+        qa_new_inspector_days=v["qa"].get("new_inspector_days",
+                                          QA_DEFAULTS["new_inspector_days"]),
+        qa_high_value=v["qa"].get("high_value", QA_DEFAULTS["high_value"]),
         source=source,
         text=raw.decode("utf-8"),
     )

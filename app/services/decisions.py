@@ -52,6 +52,7 @@ from app.services.outcomes import (
     take_unit_bought,
     unit_name,
 )
+from app.services.qa import QaService
 from app.services.uow import UnitOfWork, retrying
 from models import (
     CompletedRequest,
@@ -128,12 +129,14 @@ class AcceptedDecision:
 
 class DecisionService:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
-                 policy_loader: Callable[[str], Policy] = load_policy) -> None:
+                 policy_loader: Callable[[str], Policy] = load_policy,
+                 qa: QaService | None = None) -> None:
         self._sf = session_factory
         self._clock = clock
         self._station = station
         self._station_id = StationId(station)
         self._load_policy = policy_loader
+        self._qa = qa  # sets decided units aside for a blind re-grade
 
     # --- preview -----------------------------------------------------------------
     def preview(self, rma_number: str, inspections: Mapping[int, InspectionInput]
@@ -190,6 +193,13 @@ class DecisionService:
                          station=self._station, entity="rma", entity_id=rma.number,
                          payload={"decision": decision_to_json(decision),
                                   "units": list(units)})
+            if self._qa is not None:  # a share of what was decided, for a blind re-grade
+                for row in rows:
+                    if row.item.decision_status in (DecisionStatus.DECIDED,
+                                                    DecisionStatus.AWAITING_APPROVAL):
+                        self._qa.maybe_sample(s, rma, row.item, row,
+                                              inspections[row.item.unit_no].grade, user,
+                                              policy, now)
             release_items(s, (by_unit[u].id for u in units
                               if by_unit[u].decision_status is not DecisionStatus.PENDING))
             if request_key is not None:
