@@ -153,9 +153,13 @@ class BenchSession:
                       place="receive")
 
     def use(self, user: SignedInUser) -> None:
-        """The window signed the user in already."""
+        """The window signed the user in already. A new user at this bench is told the
+        dresses still in no tote (the same user again, as Inspect does on each parcel,
+        needs no second look)."""
+        changed = self.user is None or self.user.id != user.id
         self.user = user
-        self.restore_totes_due()
+        if changed:
+            self.restore_totes_due()
 
     def restore_totes_due(self) -> None:
         """The dresses this station decided today that are still in no tote (the bench
@@ -652,7 +656,6 @@ class BenchSession:
             return Screen(WARN, "Scan the tote to close first (its plate), then Ctrl+T.",
                           "bad")
         try:
-            self._who()
             tote = ps.close_tote(self.last_tote, self._who())
         except ReturnBenchError as exc:
             return Screen(ERROR, user_message(exc), "bad")

@@ -20,6 +20,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from stats import machine_speed
+
 from app.demo_history import HistoryPlaces, load_demo
 from models.db import make_engine, make_session_factory, upgrade
 
@@ -46,15 +48,6 @@ def baseline_sqlite(path: Path, rows: int) -> float:
                          ((f"KP-{i}", i) for i in range(rows)))
         conn.commit()
         return time.perf_counter() - t0
-
-
-def machine_speed() -> float:
-    """A fixed pure-Python loop, ms: this shared machine's speed varies by nearly 2x from
-    one minute to the next (about 400 ms fast, 750 ms slow), so it is printed with the
-    times it explains."""
-    t0 = time.perf_counter()
-    sum(i * i for i in range(10**7))
-    return (time.perf_counter() - t0) * 1000
 
 
 def main() -> None:

@@ -127,18 +127,11 @@ def main() -> None:
     parser.add_argument("--rmas", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=50)
     args = parser.parse_args()
-    server = None
-    url = args.db
-    if url is None:
-        if not args.temp_server:
-            parser.error("give --db URL (filled by gen_scale.py) or --temp-server")
-        from gen_scale import generate
+    if args.db is None and not args.temp_server:
+        parser.error("give --db URL (filled by gen_scale.py) or --temp-server")
+    from gen_scale import scale_database
 
-        from tests.helpers.postgres import start_server
-
-        server = start_server()
-        url = server.create_database("scale")
-        generate(url, args.rmas, seed=1, history=True)
+    url, server = scale_database(args.db, args.rmas, "scale")
     services = bootstrap(load_settings(url, "BENCH-QUEUES"))
     try:
         run(services, args.runs)

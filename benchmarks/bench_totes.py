@@ -30,6 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import Engine, text
 from stats import line as stats_line
+from stats import machine_speed
 
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
@@ -62,12 +63,6 @@ kind = "refurbish"
 takes = ["refurbish"]
 capacity = 100000
 """
-
-
-def machine_speed() -> float:
-    t0 = time.perf_counter()
-    sum(i * i for i in range(2_000_000))
-    return (time.perf_counter() - t0) * 1000
 
 
 def timed(samples: list[float], fn: Callable[[], object]) -> object:
@@ -214,20 +209,11 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=40, help="totes filled and put away")
     args = parser.parse_args()
     print(f"machine speed: fixed Python loop {machine_speed():.0f} ms")
-    server = None
-    url = args.db
-    if url is None:
-        if not args.temp_server:
-            parser.error("give --db URL (filled by gen_scale.py) or --temp-server")
-        from gen_scale import generate
+    if args.db is None and not args.temp_server:
+        parser.error("give --db URL (filled by gen_scale.py) or --temp-server")
+    from gen_scale import scale_database
 
-        from tests.helpers.postgres import start_server
-
-        server = start_server()
-        url = server.create_database("totes")
-        t0 = time.perf_counter()
-        generate(url, args.rmas, seed=1, history=True)
-        print(f"generated {args.rmas:,} returns in {time.perf_counter() - t0:.0f} s")
+    url, server = scale_database(args.db, args.rmas, "totes")  # it prints the fill time
     services = bootstrap(load_settings(url, "BENCH-TOTES"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "locations.toml"

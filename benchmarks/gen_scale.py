@@ -250,6 +250,21 @@ def generate(url: str, n: int, seed: int, history: bool = False) -> None:
     engine.dispose()
 
 
+def scale_database(url: str | None, rmas: int, name: str) -> tuple[str, Any]:
+    """The database a scale benchmark runs on: `url` as given (filled by this script
+    before), or, without one, a throwaway PostgreSQL server with a database `name` filled
+    with `rmas` returns and their history. Returns (url, the server to destroy after, or
+    None)."""
+    if url is not None:
+        return url, None
+    from tests.helpers.postgres import start_server
+
+    server = start_server()
+    url = server.create_database(name)
+    generate(url, rmas, seed=1, history=True)
+    return url, server
+
+
 def _sqlite_value(value: object) -> object:
     # As SQLAlchemy's SQLite types store them: naive UTC text, ISO dates, 0/1.
     if isinstance(value, dt.datetime):

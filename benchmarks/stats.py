@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import time
+
 
 def pct(values: list[float], p: float) -> float:
     if not values:
@@ -22,3 +24,12 @@ def line(name: str, values: list[float], goal: float | None = None,
     if base is not None:
         text += f"   x{pct(values, 95) / max(pct(base, 95), 1e-6):.1f} of bare SQL"
     return text
+
+
+def machine_speed() -> float:
+    """A fixed pure-Python loop, ms: this shared machine's speed varies by nearly 2x from
+    one minute to the next (about 400 ms fast, 750 ms slow), so it is printed with the
+    times it explains."""
+    t0 = time.perf_counter()
+    sum(i * i for i in range(10**7))
+    return (time.perf_counter() - t0) * 1000

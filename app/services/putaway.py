@@ -592,7 +592,8 @@ class PutAwayService:
             if text.startswith("IT-"):
                 item = self._item(s, text)
                 moves = self._moves(s, ItemMove.return_item_id == item.id)
-                lines = item_lines(s, ReturnItem.id == item.id)
+                # Only a dress at a location can be in steaming or refurbishment.
+                lines = item_lines(s, ReturnItem.id == item.id) if item.location_id else []
                 back = expected_back(lines[0]) if lines else None
                 now = self._place(s, item.tote_id, item.location_id)
                 tote = s.get(Tote, item.tote_id) if item.tote_id else None
