@@ -298,7 +298,8 @@ class PutAwayService:
         """Where a decided dress goes: its disposition, brand and open tote (or None)."""
         with UnitOfWork(self._sf) as uow:
             s = uow.session
-            disposition, brand, _item = self._destination(s, rma_number, unit_no)
+            disposition, brand, _item = self._destination(s, load_rma(s, rma_number),
+                                                          unit_no)
             return Destination(disposition, brand, self._open_tote(s, disposition, brand))
 
     def _open_tote(self, s: Session, disposition: str, brand: str) -> ToteView | None:
@@ -315,9 +316,10 @@ class PutAwayService:
         return ToteView(tote.code, tote.status, tote.disposition, tote.brand, int(items),
                         tote.capacity, None)
 
-    def _destination(self, s: Session, rma_number: str, unit_no: int
+    @staticmethod
+    def _destination(s: Session, rma: ReturnAuthorization, unit_no: int
                      ) -> tuple[str, str, ReturnItem]:
-        rma = load_rma(s, rma_number)
+        """A decided unit's disposition, brand and row (the RMA loaded by the caller)."""
         item = rma_unit(rma, unit_no)
         check(Op.PUT_AWAY, item.reception_status, item.decision_status, unit_name(rma, item))
         decision = current_decision(s, item)
@@ -335,7 +337,7 @@ class PutAwayService:
             s = uow.session
             tote = self._tote(s, code, lock=True)
             rma = load_rma(s, rma_number, for_update=True)
-            disposition, brand, item = self._destination(s, rma.number, unit_no)
+            disposition, brand, item = self._destination(s, rma, unit_no)
             if item.tote_id == tote.id:
                 return Placed(self._view(s, tote), False,
                               f"Item {unit_no} is in tote {tote.code} already.")
@@ -382,12 +384,13 @@ class PutAwayService:
             tote = self._tote(s, code, lock=True)
             if tote.status == "closed":
                 return self._view(s, tote)
-            if self._count(s, tote) == 0:
+            held = self._count(s, tote)
+            if held == 0:
                 raise BadInput(f"Tote {tote.code} is empty: nothing to close.")
             tote.status, tote.closed_at = "closed", now
             audit.append(s, at=now, action="tote.closed", actor=user.username,
                          station=self._station, entity="tote", entity_id=tote.code,
-                         payload={"items": self._count(s, tote)})
+                         payload={"items": held})
             view = self._view(s, tote)
             uow.commit()
             return view
@@ -487,7 +490,7 @@ class PutAwayService:
                 item = self._item(s, text)
                 rma = s.get(ReturnAuthorization, item.rma_id)
                 assert rma is not None
-                disposition, _brand, _item = self._destination(s, rma.number, item.unit_no)
+                disposition, _brand, _item = self._destination(s, rma, item.unit_no)
                 adding, here = 1, item.location_id if item.tote_id is None else None
             takes = [loc for loc in s.scalars(select(Location).where(
                 Location.active.is_(True))) if disposition in loc.takes and loc.id != here]
@@ -549,7 +552,7 @@ class PutAwayService:
             item = self._item(s, plate, lock=True)
             rma = s.get(ReturnAuthorization, item.rma_id)
             assert rma is not None
-            disposition, _brand, item = self._destination(s, rma.number, item.unit_no)
+            disposition, _brand, item = self._destination(s, rma, item.unit_no)
             where = self._location(s, location_code)
             if item.location_id == where.id and item.tote_id is None:
                 return Moved(plate, where.code, 1, 0, f"{plate} is at {where.code} already.")
