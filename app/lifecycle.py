@@ -34,6 +34,7 @@ class Op(StrEnum):
     SETTLE = "settle"                      # the export hands the money to the shop
     REVERSE = "reverse"                    # a settled decision superseded: reversal out
     PUT_AWAY = "put_away"                  # into a tote, to a location: decided dresses
+    REGRADE = "regrade"                    # a blind QA re-grade that changes the decision
 
 
 ANY_RECEPTION = frozenset(R)
@@ -78,6 +79,8 @@ TABLE: dict[Op, Transition] = {
     Op.SETTLE: _t(ANY_RECEPTION, {D.DECIDED}, {D.COMPLETED}),
     Op.REVERSE: _t(ANY_RECEPTION, {D.DECIDED, D.COMPLETED}, {D.DECIDED, D.COMPLETED}),
     Op.PUT_AWAY: _t(PRESENT, {D.DECIDED, D.COMPLETED}, {D.DECIDED, D.COMPLETED}),
+    Op.REGRADE: _t(ANY_RECEPTION, {D.DECIDED, D.COMPLETED},
+                   {D.DECIDED, D.AWAITING_APPROVAL}),
 }
 
 # What to tell the bench, by the state that refuses the operation.
@@ -105,6 +108,7 @@ _DOING = {
     Op.REQUEST_EXCEPTION: "ask for an exception", Op.APPROVE: "approve it",
     Op.DENY: "deny it", Op.RESOLVE_HOLD: "resolve its hold", Op.SETTLE: "export it",
     Op.REVERSE: "reverse its settlement", Op.PUT_AWAY: "put it away",
+    Op.REGRADE: "change its decision by the re-grade",
 }
 
 

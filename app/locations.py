@@ -15,8 +15,8 @@ from app.errors import BadInput
 LOCATIONS_FILE = Path(__file__).resolve().parents[1] / "resources" / "locations" / \
     "locations.toml"
 KINDS = ("restock", "steam", "refurbish", "outlet", "liquidation", "donation", "quarantine",
-         "outbound")
-DISPOSITIONS = (*(d.value for d in Disposition), "quarantine")
+         "outbound", "qa")
+DISPOSITIONS = (*(d.value for d in Disposition), "quarantine", "qa")  # qa: blind re-grade
 MAX_CAPACITY = 100_000
 
 

@@ -3,6 +3,7 @@ this app runs at, and by the demo history for each bench it plays."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.bench import BenchServices, BenchSession
 from app.camera.photostore import PhotoStore
 from app.clock import Clock
+from app.policy.rules import Policy, load_policy
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService
 from app.services.authlog import AuthorizationLogService
@@ -64,7 +66,8 @@ class StationServices:
 
 
 def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,
-         photo_root: Path, printer: str) -> StationServices:
+         photo_root: Path, printer: str,
+         policy_loader: Callable[[str], Policy] = load_policy) -> StationServices:
     """The services of one station (its name is in every audit entry and print job)."""
     lookup = LookupService(session_factory, clock)
     auth = AuthService(session_factory, clock, station)
@@ -75,7 +78,7 @@ def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,
     return StationServices(
         auth=auth,
         lookup=lookup,
-        decisions=DecisionService(session_factory, clock, station, qa=qa),
+        decisions=DecisionService(session_factory, clock, station, policy_loader, qa=qa),
         receiving=ReceivingService(session_factory, clock, station, lookup),
         approvals=approvals,
         users=UserService(session_factory, clock, station),

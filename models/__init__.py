@@ -16,7 +16,7 @@ from models.operations import (
 from models.orders import Customer, Order, OrderLine
 from models.people import Station, User
 from models.putaway import ItemMove, Location, Lot, Tote
-from models.qa import QaSample
+from models.qa import CalibrationAnswer, CalibrationItem, CalibrationRound, QaSample
 from models.returns import (
     Approval,
     Decision,
@@ -33,6 +33,9 @@ __all__ = [
     "Approval",
     "AuditEvent",
     "Base",
+    "CalibrationAnswer",
+    "CalibrationItem",
+    "CalibrationRound",
     "CarrierClaim",
     "CompletedRequest",
     "Customer",

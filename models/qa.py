@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -35,3 +36,46 @@ class QaSample(Base):
     agreed: Mapped[bool | None] = mapped_column(Boolean)
     outcome_after: Mapped[str | None] = mapped_column(String(30))  # the re-grade's outcome
     money_delta: Mapped[Decimal | None] = mapped_column(MoneyCents)  # re-grade minus first
+    # When the second grade changes the decision: the decision that took its place, or
+    # the approval it waits for (money going up); and when the first inspector was told.
+    approval_id: Mapped[int | None] = mapped_column(ForeignKey("approvals.id"), index=True)
+    new_decision_id: Mapped[int | None] = mapped_column(ForeignKey("decisions.id"))
+    told_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+
+
+class CalibrationItem(Base):
+    """A reference dress kept by managers: a unit on file (its photos and description)
+    and the grade the team agreed it is."""
+
+    __tablename__ = "calibration_items"
+
+    id: Mapped[intpk]
+    return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), unique=True)
+    agreed_grade: Mapped[str] = mapped_column(String(1))
+    note: Mapped[str | None] = mapped_column(Text)
+    added_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    added_at: Mapped[utc_ts]
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class CalibrationRound(Base):
+    """One person grading the whole set, in an order drawn for them."""
+
+    __tablename__ = "calibration_rounds"
+
+    id: Mapped[intpk]
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    started_at: Mapped[utc_ts]
+    finished_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    order: Mapped[list[Any]] = mapped_column(JSON, default=list)  # calibration item ids
+
+
+class CalibrationAnswer(Base):
+    __tablename__ = "calibration_answers"
+    __table_args__ = (UniqueConstraint("round_id", "item_id"),)
+
+    id: Mapped[intpk]
+    round_id: Mapped[int] = mapped_column(ForeignKey("calibration_rounds.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("calibration_items.id"))
+    grade: Mapped[str] = mapped_column(String(1))
+    answered_at: Mapped[utc_ts]

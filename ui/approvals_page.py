@@ -183,7 +183,7 @@ class ApprovalsPage(QWidget):
                if v.requested_outcome else "")
             + f"; {v.rma_number}" + (f" item {v.unit_no}" if v.unit_no else "")
             + (f"<br/>“{v.reason}” — {v.requested_by}, {v.station}<br/>"
-               if v.kind is ApprovalKind.POLICY_EXCEPTION else
+               if v.kind in (ApprovalKind.POLICY_EXCEPTION, ApprovalKind.QA_REGRADE) else
                f"<br/>Policy: {v.reason} (accepted by {v.requested_by}, {v.station})<br/>")
             + f"Photos on file: {v.photos}<br/><i>{approve_meaning(v.kind)}</i>"
             + (f"<ul>{trace}</ul>" if trace else ""))

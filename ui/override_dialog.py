@@ -46,7 +46,7 @@ class OverrideDialog(QDialog):
             # Only an exception's reason is the requester's words; the others are the
             # policy's, accepted at the bench.
             + (f"<br/>“{request.reason}” — {request.requested_by}<br/>"
-               if request.kind is ApprovalKind.POLICY_EXCEPTION else
+               if request.kind in (ApprovalKind.POLICY_EXCEPTION, ApprovalKind.QA_REGRADE) else
                f"<br/>Policy: {request.reason} (accepted by {request.requested_by})<br/>")
             + f"Needs a <b>{request.level.value}</b>.")
         summary.setWordWrap(True)

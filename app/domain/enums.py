@@ -131,6 +131,7 @@ class ApprovalKind(StrEnum):
     REFUND_OVER_THRESHOLD = "refund_over_threshold"
     POLICY_EXCEPTION = "policy_exception"
     HOLD = "hold"
+    QA_REGRADE = "qa_regrade"  # a blind re-grade that would pay more
 
 
 class Role(StrEnum):

@@ -44,6 +44,7 @@ class LabelData:
     unit_no: int | None = None
     bin_override: str | None = None  # e.g. QUARANTINE for a hold a supervisor closed
     place: str | None = None  # the bin's place on the floor, from the bin map (R-A-03)
+    qa: bool = False  # set aside for a blind re-grade: the label shows no grade or outcome
 
     @property
     def bin(self) -> str:
@@ -178,11 +179,13 @@ def _item(d: LabelData, dpi: int) -> Layout:
     big = d.place or d.bin
     p.text(40, 222, 30, f"BIN · {d.bin}" if d.place else "BIN", bold=True)
     p.text(40, 270, _fit_height(big, 96, 730), big, bold=True)
-    rows = [("SKU", d.sku), ("Style", d.style), ("Colour", d.colour), ("Size", f"US {d.size}"),
-            ("Grade", d.grade or "not inspected"),
-            ("Goes to", (d.bin_override or d.disposition or "inspection").replace("_", " ")
-             .lower()),
-            ("Outcome", (d.resolution or "pending").replace("_", " "))]
+    rows = [("SKU", d.sku), ("Style", d.style), ("Colour", d.colour), ("Size", f"US {d.size}")]
+    rows += [("Grade", "blind re-grade"), ("Goes to", "QA rack, tote for QA"),
+             ("Outcome", "after the re-grade")] if d.qa else [
+        ("Grade", d.grade or "not inspected"),
+        ("Goes to", (d.bin_override or d.disposition or "inspection").replace("_", " ")
+         .lower()),
+        ("Outcome", (d.resolution or "pending").replace("_", " "))]
     y = 420.0
     for label, value in rows:  # a long style name takes three lines, a SKU two
         p.text(30, y, 26, label, bold=True)

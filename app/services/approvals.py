@@ -41,6 +41,7 @@ from app.services.outcomes import (
     was_settled,
 )
 from app.services.printing import PrintService
+from app.services.qa import apply_regrade, redecide
 from app.services.uow import UnitOfWork, retrying
 from app.views import ApprovalView
 from models import (
@@ -49,6 +50,7 @@ from models import (
     Decision,
     Order,
     Photo,
+    QaSample,
     ReturnAuthorization,
     ReturnItem,
     Station,
@@ -74,6 +76,8 @@ def approve_meaning(kind: ApprovalKind) -> str:
         return "Approve = ours after all: back to the bench to decide as usual"
     if kind is ApprovalKind.POLICY_EXCEPTION:
         return "Approve = the requested outcome replaces the policy's decision"
+    if kind is ApprovalKind.QA_REGRADE:
+        return "Approve = the blind re-grade's decision replaces the first inspector's"
     return "Approve = the refund stands and is exported"
 
 
@@ -276,7 +280,7 @@ class _Answer:
 
     def _alternative(self, kind: ApprovalKind, approve: bool, alternative: str | None
                      ) -> Resolution | str | None:
-        if approve or kind is ApprovalKind.POLICY_EXCEPTION:
+        if approve or kind in (ApprovalKind.POLICY_EXCEPTION, ApprovalKind.QA_REGRADE):
             return None
         if kind is ApprovalKind.HOLD:
             if alternative not in ("return_to_customer", "quarantine"):
@@ -304,6 +308,28 @@ class _Answer:
         answer made, whose trace carries the one it replaced."""
         if not self.pointed:  # a request about several units points at the first
             self.approval.decision_id, self.pointed = decision.id, True
+
+    def _regrade(self, item: ReturnItem, decision: Decision, approve: bool
+                 ) -> DecisionStatus:
+        """A blind re-grade that pays more: approved, the re-grade's decision (decided
+        again under the first decision's policy) replaces the first; denied, the first
+        stands."""
+        s = self.s
+        sample = s.scalars(select(QaSample).where(
+            QaSample.approval_id == self.approval.id)).one()
+        if approve:
+            outcome, case, policy = redecide(s, decision, sample.second_grade or "")
+            new = apply_regrade(s, self.rma, item, decision, sample, policy, case, outcome,
+                                self._step("qa_regrade", f"{self.approval.reason}; "
+                                           "approved"),
+                                self.approver.id, self.station_id, self.now)
+            self._final(new)
+            return DecisionStatus.DECIDED
+        decision.approval_id = None
+        decision.trace = [*decision.trace, self._step(
+            "qa_regrade_denied", "The re-grade's decision denied; the first stands,")]
+        return DecisionStatus.COMPLETED if was_settled(s, decision) \
+            else DecisionStatus.DECIDED
 
     def _one(self, item: ReturnItem, decision: Decision, approve: bool,
              alt: Resolution | str | None) -> DecisionStatus:
@@ -338,6 +364,8 @@ class _Answer:
                 return DecisionStatus.AWAITING_APPROVAL
             return DecisionStatus.COMPLETED if was_settled(s, decision) \
                 else DecisionStatus.DECIDED
+        if kind is ApprovalKind.QA_REGRADE:
+            return self._regrade(item, decision, approve)
         if kind is ApprovalKind.HOLD:
             if approve:  # ours after all: back to the bench, decided as usual
                 decision.superseded, decision.approval_id = True, None

@@ -4,7 +4,7 @@ an exception, and re-explain a stored decision under the policy it was made with
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from typing import Any
@@ -61,6 +61,7 @@ from models import (
     Photo,
     PolicyVersion,
     Product,
+    QaSample,
     ReturnAuthorization,
     ReturnItem,
 )
@@ -125,6 +126,9 @@ class AcceptedDecision:
     # What to print now, by the lifecycle: (unit, label kind). A unit waiting for an
     # answer gets the hold-shelf tag; its final label prints when it is answered.
     labels: tuple[tuple[int, str], ...] = ()
+    # Units set aside for a blind QA re-grade: their label says QA, they go to the QA
+    # rack, and their money waits for the re-grade.
+    qa_units: tuple[int, ...] = ()
 
 
 class DecisionService:
@@ -193,13 +197,15 @@ class DecisionService:
                          station=self._station, entity="rma", entity_id=rma.number,
                          payload={"decision": decision_to_json(decision),
                                   "units": list(units)})
+            qa_units: list[int] = []
             if self._qa is not None:  # a share of what was decided, for a blind re-grade
                 for row in rows:
                     if row.item.decision_status in (DecisionStatus.DECIDED,
-                                                    DecisionStatus.AWAITING_APPROVAL):
-                        self._qa.maybe_sample(s, rma, row.item, row,
-                                              inspections[row.item.unit_no].grade, user,
-                                              policy, now)
+                                                    DecisionStatus.AWAITING_APPROVAL) \
+                            and self._qa.maybe_sample(s, rma, row.item, row,
+                                                      inspections[row.item.unit_no].grade,
+                                                      user, policy, now) is not None:
+                        qa_units.append(row.item.unit_no)
             release_items(s, (by_unit[u].id for u in units
                               if by_unit[u].decision_status is not DecisionStatus.PENDING))
             if request_key is not None:
@@ -210,7 +216,8 @@ class DecisionService:
             view = _view(rma.number, units, decision, case)
             return AcceptedDecision(view, tuple(r.id for r in rows), tuple(approvals),
                                     _labels(view, {u: by_unit[u].decision_status
-                                                   for u in units}))
+                                                   for u in units}, qa_units),
+                                    tuple(qa_units))
 
     def _store(self, s: Session, rma: ReturnAuthorization, units: tuple[int, ...],
                inspections: Mapping[int, InspectionInput], case: dict[str, Any],
@@ -292,9 +299,12 @@ class DecisionService:
         decision = _decide(row.case, policy)
         view = _view(row.item.rma.number, units, decision, row.case)
         statuses = {it.unit_no: it.decision_status for it in row.item.rma.items}
+        qa_units = tuple(sorted(s.scalars(
+            select(ReturnItem.unit_no).join(QaSample, QaSample.return_item_id == ReturnItem.id)
+            .where(QaSample.decision_id.in_(decision_ids)))))
         return AcceptedDecision(view, decision_ids,
                                 tuple(int(i) for i in done.result["approvals"]),
-                                _labels(view, statuses))
+                                _labels(view, statuses, qa_units), qa_units)
 
     # --- exceptions --------------------------------------------------------------
     @retrying
@@ -546,12 +556,12 @@ def _unit_case(case: dict[str, Any], unit_no: int) -> dict[str, Any]:
     return {**case, "unit_no": unit_no}
 
 
-def _labels(view: DecisionView, statuses: Mapping[int, DecisionStatus]
-            ) -> tuple[tuple[int, str], ...]:
+def _labels(view: DecisionView, statuses: Mapping[int, DecisionStatus],
+            qa_units: Sequence[int] = ()) -> tuple[tuple[int, str], ...]:
     out: list[tuple[int, str]] = []
     for u in view.units:
         out += [(u.unit_no, k) for k in labels_for(statuses.get(u.unit_no), u.resolution,
-                                                   u.size_to)]
+                                                   u.size_to, u.unit_no in qa_units)]
     return tuple(out)
 
 

@@ -40,6 +40,7 @@ from models import (
     ExportedDecision,
     Order,
     OrderLine,
+    QaSample,
     ReturnAuthorization,
     ReturnItem,
     Settlement,
@@ -103,12 +104,15 @@ class ExportService:
     # --- steps -----------------------------------------------------------------------
     def _candidates(self, s: Session) -> tuple[list[int], list[int]]:
         """Decisions to settle (final, not yet out) and decisions to reverse (settled,
-        then superseded by an approved exception)."""
+        then superseded by an approved exception). A unit set aside for a blind QA
+        re-grade waits for it (issue 19): the re-grade may change its money."""
         exported = select(ExportedDecision.decision_id)
+        qa_waiting = select(QaSample.return_item_id).where(QaSample.status == "waiting")
         settle = list(s.scalars(
             select(Decision.id).join(ReturnItem, Decision.return_item_id == ReturnItem.id)
             .where(Decision.superseded.is_(False), Decision.resolution.in_(SETTLED),
-                   ReturnItem.decision_status.in_(READY), Decision.id.not_in(exported))
+                   ReturnItem.decision_status.in_(READY), Decision.id.not_in(exported),
+                   ReturnItem.id.not_in(qa_waiting))
             .order_by(Decision.id)))
         reversed_ = select(Settlement.decision_id).where(Settlement.kind == "reversal")
         reverse = list(s.scalars(

@@ -32,6 +32,7 @@ from models import (
     Approval,
     Decision,
     OrderLine,
+    QaSample,
     ReturnAuthorization,
     ReturnItem,
     Settlement,
@@ -60,6 +61,14 @@ def current_decision(s: Session, item: ReturnItem) -> Decision | None:
     return s.scalars(select(Decision).where(
         Decision.return_item_id == item.id, Decision.superseded.is_(False))
         .order_by(Decision.id.desc()).limit(1)).first()
+
+
+def qa_waiting(s: Session, item_id: int) -> bool:
+    """The unit is set aside for a blind QA re-grade not yet done: its label says QA,
+    it goes to the QA rack, its money waits."""
+    return s.scalar(select(QaSample.id).where(QaSample.return_item_id == item_id,
+                                              QaSample.status == "waiting").limit(1)) \
+        is not None
 
 
 def was_settled(s: Session, decision: Decision) -> bool:

@@ -27,7 +27,7 @@ from app.scanning.codes import item_plate
 from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma, rma_unit, station_row
 from app.services.labels_plan import labels_for
-from app.services.outcomes import current_decision
+from app.services.outcomes import current_decision, qa_waiting
 from app.services.uow import UnitOfWork, retrying
 from models import (
     Approval,
@@ -142,6 +142,16 @@ class PrintService:
         style = product.style.name if product is not None else line.description
         final_hold = (decision is not None and decision.resolution is Resolution.HOLD
                       and item.decision_status is DecisionStatus.DECIDED)
+        if qa_waiting(s, item.id):  # blind: nothing of the first grade or decision
+            return LabelData(
+                plate=item_plate(rma.id, item.unit_no), rma_number=rma.number,
+                order_number=rma.order.number, customer=rma.order.customer.name,
+                sku=line.sku, style=style, colour=product.colour if product else "",
+                size=product.size if product else "", grade=None, disposition=None,
+                resolution=None, reason=item.reason.value, exchange_size=None,
+                exchange_sku=None, ship_by=None,
+                printed_on=self._clock.now().date().isoformat(), unit_no=item.unit_no,
+                bin_override="QA", place="QA", qa=True)
         return LabelData(
             plate=item_plate(rma.id, item.unit_no), rma_number=rma.number,
             order_number=rma.order.number, customer=rma.order.customer.name,

@@ -33,7 +33,7 @@ from app.printing.labels import ManifestLine, ToteManifestData
 from app.scanning.codes import item_plate, plate_ids, tote_check_ok, tote_code
 from app.services.auth import SignedInUser
 from app.services.common import StationId, by_code, load_rma, rma_unit
-from app.services.outcomes import current_decision, unit_name
+from app.services.outcomes import current_decision, qa_waiting, unit_name
 from app.services.uow import UnitOfWork, retrying
 from app.views import ItemLine
 from models import (
@@ -54,6 +54,7 @@ from models import (
 MAX_TOTES_AT_ONCE = 200
 
 
+QA = "qa"  # the tote and rack a dress waits in for its blind re-grade
 PREP_KINDS = ("steam", "refurbish")
 
 
@@ -325,6 +326,8 @@ class PutAwayService:
         decision = current_decision(s, item)
         if decision is None:
             raise BadInput(f"{unit_name(rma, item)} has no decision: decide it first.")
+        if qa_waiting(s, item.id):  # set aside for a blind re-grade: the QA rack first
+            return QA, rma.order.brand.value, item
         return decision.disposition.value, rma.order.brand.value, item
 
     # --- at the bench: a dress into its tote ---------------------------------------

@@ -22,13 +22,24 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import audit
 from app.clock import Clock
 from app.domain.agreement import Agreement, agreement, sample_rate, sampled
-from app.domain.enums import Grade
+from app.domain.enums import ApprovalKind, ApprovalLevel, DecisionStatus, Grade
 from app.errors import BadInput, Conflict, NotFound
+from app.lifecycle import NotAllowed, Op, check, check_target
 from app.permissions import Action, require
 from app.policy.calendar import add_business_days, is_business_day, local_date
+from app.policy.engine import ItemDecision
 from app.policy.rules import Policy, parse_policy
 from app.scanning.codes import item_plate
 from app.services.auth import SignedInUser
+from app.services.common import StationId, load_rma
+from app.services.outcomes import (
+    FREE,
+    current_decision,
+    open_approval,
+    supersede,
+    take_unit_bought,
+    unit_name,
+)
 from app.services.uow import UnitOfWork, retrying
 from models import (
     Decision,
@@ -70,6 +81,70 @@ class Regraded:
     outcome_after: str
     money_delta: Decimal  # what the second grade gives minus what the first gave
     message: str
+    effect: str = "none"  # none, superseded (at once) or approval (money goes up)
+    rma: str = ""
+    unit_no: int = 0
+
+
+@dataclass(frozen=True)
+class RegradeNews:
+    """What the first inspector is told at sign-in about a re-grade of their work."""
+
+    sample_id: int
+    rma: str
+    unit_no: int
+    first_grade: str
+    second_grade: str
+    by: str
+    outcome_after: str
+    money_delta: Decimal
+    waits_for_approval: bool
+
+    @property
+    def sentence(self) -> str:
+        return (f"{self.rma} item {self.unit_no}: you graded {self.first_grade}, "
+                f"{self.by} re-graded it {self.second_grade} blind: now "
+                f"{self.outcome_after}"
+                + (" (waiting for an approval)" if self.waits_for_approval else "") + ".")
+
+
+def redecide(s: Session, decision: Decision, grade: str
+             ) -> tuple[ItemDecision, dict[str, Any], Policy]:
+    """The stored case decided again under its archived policy with the unit's grade
+    replaced: (the unit's outcome, the new case, that policy)."""
+    from app.services.decisions import _decide  # the one way a case is decided
+
+    archived = s.get(PolicyVersion, decision.policy_sha256)
+    if archived is None:
+        raise NotFound("The decision's policy version is not archived.")
+    policy = parse_policy(archived.content.encode("utf-8"),
+                          f"archived {archived.policy_id} v{archived.version}")
+    case: dict[str, Any] = {**decision.case}
+    unit = case.get("unit_no")
+    case["items"] = [
+        {**it, "inspection": {**it["inspection"], "grade": grade}}
+        if it.get("unit_no") == unit else it for it in case["items"]]
+    units = [it.get("unit_no") for it in case["items"]]
+    return _decide(case, policy).items[units.index(unit)], case, policy
+
+
+def apply_regrade(s: Session, rma: ReturnAuthorization, item: ReturnItem, old: Decision,
+                  sample: QaSample, policy: Policy, case: dict[str, Any],
+                  outcome: ItemDecision, step: dict[str, Any], user_id: int,
+                  station_id: int | None, now: dt.datetime) -> Decision:
+    """The re-grade's decision in place of `old` (its case carries the second grade);
+    the unit is decided again (a settled one is reversed and settled anew by the
+    export)."""
+    new = supersede(s, old, outcome.resolution,
+                    (outcome.refund, outcome.restocking_fee, outcome.credit), step,
+                    user_id, station_id, now, policy)
+    new.case, new.disposition = case, outcome.disposition
+    if outcome.resolution not in FREE:
+        take_unit_bought(s, rma, item)
+    item.decision_status = DecisionStatus.DECIDED
+    check_target(Op.REGRADE, item.decision_status)
+    sample.new_decision_id = new.id
+    return new
 
 
 def sample_for(policy: Policy, key: str, new_inspector: bool, price: Decimal
@@ -90,6 +165,7 @@ class QaService:
         self._sf = session_factory
         self._clock = clock
         self._station = station
+        self._station_id = StationId(station)
         self._first_days: dict[int, dt.date] = {}  # inspector: first day they decided
 
     # --- at accept (inside its transaction) -------------------------------------------
@@ -154,9 +230,17 @@ class QaService:
 
     # --- the re-grade -------------------------------------------------------------------
     @retrying
-    def regrade(self, sample_id: int, grade: str, user: SignedInUser) -> Regraded:
+    def regrade(self, sample_id: int, grade: str, user: SignedInUser,
+                note: str = "") -> Regraded:
         """Record the blind second grade, once, by someone other than the first
-        inspector; what the policy would have decided with it, and the money it moves."""
+        inspector, with what the policy decides with it and the money that moves.
+
+        When the second grade changes the decision (its outcome, money or where the
+        dress goes), the supervisor's decision supersedes the first through the
+        lifecycle: at once when the money does not go up and the policy asks no
+        approval for it; otherwise as a request (kind qa_regrade) that another
+        supervisor, or a manager over the policy's limits, answers. The first inspector
+        is told at their next sign-in (`news`)."""
         require(user.role, Action.REGRADE)
         second = grade.strip().upper()
         if second not in GRADES:
@@ -171,48 +255,99 @@ class QaService:
                 raise Conflict("A re-grade is by someone else than the first inspector.")
             if sample.status != "waiting":
                 raise Conflict(f"QA sample #{sample_id} was re-graded already.")
-            decision = s.get(Decision, sample.decision_id)
+            item = s.get(ReturnItem, sample.return_item_id)
+            assert item is not None
+            rma = load_rma(s, item.rma.number, for_update=True)
+            name = unit_name(rma, item)
+            if item.decision_status is DecisionStatus.AWAITING_APPROVAL:
+                raise NotAllowed(f"{name} waits for a supervisor's or manager's answer: "
+                                 "re-grade it once that is answered (Approvals, F4).")
+            decision = current_decision(s, item)
             assert decision is not None
-            before, after, delta = self._outcomes(s, decision, second)
+            outcome, case, policy = redecide(s, decision, second)
+            before, after = decision.resolution.value, outcome.resolution.value
+            delta = outcome.refund + outcome.credit - decision.refund - decision.credit
             sample.status, sample.second_grade = "regraded", second
             sample.regraded_by_id, sample.regraded_at = user.id, now
             sample.agreed = second == sample.first_grade
             sample.outcome_after, sample.money_delta = after, delta
+            changed = (after != before or delta != 0
+                       or outcome.disposition != decision.disposition)
+            effect = "none"
+            if changed:
+                check(Op.REGRADE, item.reception_status, item.decision_status, name)
+                text = (f"Blind QA re-grade by {user.display_name}: grade {second} instead "
+                        f"of {sample.first_grade}, so {after.replace('_', ' ')} "
+                        f"({outcome.disposition.value.replace('_', ' ')})"
+                        + (f" instead of {before.replace('_', ' ')}" if after != before
+                           else "") + (f". {note.strip()}" if note.strip() else ""))
+                station_id = self._station_id(s)
+                if delta > 0 or outcome.approval is not None:
+                    total = outcome.refund + outcome.credit
+                    level = (ApprovalLevel.MANAGER
+                             if total > policy.refund_threshold
+                             or delta > policy.supervisor_limit
+                             or outcome.approval is ApprovalLevel.MANAGER
+                             else ApprovalLevel.SUPERVISOR)
+                    approval = open_approval(
+                        s, rma, [decision], ApprovalKind.QA_REGRADE, level, total, text,
+                        user.id, user.username, station_id, self._station, now, item=item,
+                        requested_outcome=after)
+                    item.decision_status = DecisionStatus.AWAITING_APPROVAL
+                    check_target(Op.REGRADE, item.decision_status)
+                    sample.approval_id, effect = approval.id, "approval"
+                else:
+                    new = apply_regrade(s, rma, item, decision, sample, policy, case,
+                                        outcome, {"rule": "qa_regrade", "reason": text},
+                                        user.id, station_id, now)
+                    sample.new_decision_id, effect = new.id, "superseded"
             audit.append(s, at=now, action="qa.regraded", actor=user.username,
                          station=self._station, entity="qa_sample", entity_id=sample.id,
                          payload={"second_grade": second, "agreed": sample.agreed,
-                                  "outcome_after": after, "money_delta": str(delta)})
+                                  "outcome_after": after, "money_delta": str(delta),
+                                  "effect": effect})
             first = sample.first_grade
             uow.commit()
-        words = ("Same grade: agreed." if first == second else
-                 f"First grade {first}, yours {second}: "
-                 + (f"the outcome would be {after.replace('_', ' ')} instead of "
-                    f"{before.replace('_', ' ')} ({'+' if delta >= 0 else ''}{delta})."
-                    if after != before or delta else "same outcome, same money."))
+        if first == second and not changed:
+            words = "Same grade: agreed. The decision stands."
+        else:
+            words = (f"First grade {first}, yours {second}: " + (
+                "same outcome, same money; the decision stands." if not changed else
+                f"{after.replace('_', ' ')} instead of {before.replace('_', ' ')} "
+                f"({'+' if delta >= 0 else ''}{delta}). " + (
+                    "It waits for an approval (the money goes up)." if effect == "approval"
+                    else "Your decision replaces the first.")))
         return Regraded(sample_id, first, second, first == second, before, after, delta,
-                        words)
+                        words, effect, rma.number, item.unit_no)
 
-    @staticmethod
-    def _outcomes(s: Session, decision: Decision, grade: str) -> tuple[str, str, Decimal]:
-        """(outcome as decided, outcome with `grade`, money difference): the stored case
-        decided again under the policy it was decided by, with the grade replaced."""
-        from app.services.decisions import _decide  # the one way a case is decided
-
-        archived = s.get(PolicyVersion, decision.policy_sha256)
-        if archived is None:
-            raise NotFound("The decision's policy version is not archived.")
-        policy = parse_policy(archived.content.encode("utf-8"),
-                              f"archived {archived.policy_id} v{archived.version}")
-        case: dict[str, Any] = {**decision.case}
-        unit = case.get("unit_no")
-        case["items"] = [
-            {**it, "inspection": {**it["inspection"], "grade": grade}}
-            if it.get("unit_no") == unit else it for it in case["items"]]
-        units = [it.get("unit_no") for it in case["items"]]
-        outcome = _decide(case, policy).items[units.index(unit)]
-        first_money = decision.refund + decision.credit
-        return (decision.resolution.value, outcome.resolution.value,
-                outcome.refund + outcome.credit - first_money)
+    # --- the first inspector is told ---------------------------------------------------
+    def news(self, user: SignedInUser) -> list[RegradeNews]:
+        """Re-grades of this inspector's work that changed the decision and that they
+        have not been shown: each once (marked told in the same call)."""
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            rows = s.execute(
+                select(QaSample, ReturnAuthorization.number, ReturnItem.unit_no,
+                       User.display_name)
+                .join(ReturnItem, ReturnItem.id == QaSample.return_item_id)
+                .join(ReturnAuthorization, ReturnAuthorization.id == ReturnItem.rma_id)
+                .join(User, User.id == QaSample.regraded_by_id)
+                .where(QaSample.inspector_id == user.id, QaSample.status == "regraded",
+                       QaSample.told_at.is_(None),
+                       (QaSample.new_decision_id.is_not(None))
+                       | (QaSample.approval_id.is_not(None)))
+                .order_by(QaSample.regraded_at)).all()
+            out = [RegradeNews(sample.id, number, unit, sample.first_grade,
+                               sample.second_grade or "", by,
+                               (sample.outcome_after or "").replace("_", " "),
+                               sample.money_delta or Decimal("0.00"),
+                               sample.approval_id is not None)
+                   for sample, number, unit, by in rows]
+            for sample, *_ in rows:
+                sample.told_at = now
+            uow.commit()
+        return out
 
     # --- agreement ----------------------------------------------------------------------
     def agreement(self, start: dt.datetime, end: dt.datetime, user: SignedInUser

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.bench import BenchSession
 from app.clock import FixedClock
 from app.domain.enums import Grade, ReturnReason
+from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser
 from app.services.decisions import InspectionInput, with_grade
 from app.wiring import StationServices, wire
@@ -18,8 +19,17 @@ from tests.helpers.rmas import refundable
 
 
 def bench(sf: sessionmaker[Session], clock: FixedClock, tmp_path: Path,
-          station: str = "TEST-BENCH") -> StationServices:
-    return wire(sf, clock, station, tmp_path / "photos", f"file:{tmp_path / 'labels'}")
+          station: str = "TEST-BENCH", qa_percent: int | None = 0) -> StationServices:
+    """A station's services. The QA sample's rates are set to `qa_percent` (none by
+    default, so a test of something else sees no dress set aside for a re-grade; 100:
+    every dress), or the policy's own with None."""
+    def loader(brand: str) -> Policy:
+        policy = load_policy(brand)
+        return policy if qa_percent is None else replace(
+            policy, qa_share_percent=qa_percent, qa_raised_percent=qa_percent)
+
+    return wire(sf, clock, station, tmp_path / "photos", f"file:{tmp_path / 'labels'}",
+                loader)
 
 
 def ready_return(sf: sessionmaker[Session], skip: int, reason: ReturnReason,

@@ -30,7 +30,7 @@ def test_the_sample_is_taken_at_accept_at_the_rate(session_factory, demo, clock,
     """Ines decides 15 dresses on her first day: a new inspector, sampled at the raised
     rate (20%); exactly the units whose keys the hash puts under it."""
     sf = session_factory
-    services = bench(sf, clock, tmp_path)
+    services = bench(sf, clock, tmp_path, qa_percent=None)  # the policy's own rates
     ines = user_named(sf, "ines")
     session = signed_in(services, clock, ines)
     decided = [decide_one(sf, services, clock, ines, skip, session=session)
@@ -50,17 +50,10 @@ def test_the_sample_is_taken_at_accept_at_the_rate(session_factory, demo, clock,
     assert {r.due_on for r in rows} <= {add_business_days(today, 1, policy.holidays)}
 
 
-def _all_sampled(services) -> None:  # type: ignore[no-untyped-def]
-    """Every decision sampled (the policy's rates at 100%)."""
-    services.decisions._load_policy = lambda brand: dataclasses.replace(
-        load_policy(brand), qa_share_percent=100, qa_raised_percent=100)
-
-
 def test_the_queue_is_blind_and_a_regrade_counts_once(session_factory, demo, clock,  # type: ignore[no-untyped-def]
                                                       tmp_path: Path) -> None:
     sf = session_factory
-    services = bench(sf, clock, tmp_path)
-    _all_sampled(services)
+    services = bench(sf, clock, tmp_path, qa_percent=100)  # every dress sampled
     ines, sam, maria = (user_named(sf, n) for n in ("ines", "sam", "maria"))
     session = signed_in(services, clock, ines)
     number = decide_one(sf, services, clock, ines, 0, session=session)
