@@ -26,9 +26,11 @@ from app.domain.enums import (
 )
 from app.domain.money import format_money
 from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
+from app.permissions import Action, allowed
 from app.printing.labels import tote_manifest, tote_plate
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser
+from app.services.calibration import CalibrationCard, CalibrationService
 from app.services.decisions import (
     AcceptedDecision,
     DecisionService,
@@ -42,6 +44,7 @@ from app.services.lookup import ReturnView
 from app.services.lots import LotService
 from app.services.printing import PrintService
 from app.services.putaway import PutAwayService, ToteView
+from app.services.qa import BlindItem, QaService, RegradeNews
 from app.services.receiving import ReceivingService
 from app.services.unsaved import UnsavedWork
 from app.views import PhotoView
@@ -93,7 +96,8 @@ class ToteDue:
     tote: str | None  # the open tote it goes into; None: any empty tote
 
     def words(self) -> str:
-        what = f"{self.disposition.replace('_', ' ')}, {self.brand}"
+        what = ("QA, blind re-grade" if self.disposition == "qa"
+                else self.disposition.replace('_', ' ')) + f", {self.brand}"
         return f"item {self.unit} ({what}) into " + (
             f"tote {self.tote}" if self.tote else "any EMPTY tote")
 
@@ -113,6 +117,7 @@ class BenchServices:
     clock: Clock | None = None
     putaway: PutAwayService | None = None
     lots: LotService | None = None
+    qa: QaService | None = None
 
     def clock_now(self) -> dt.datetime:
         return self.clock.now() if self.clock is not None else dt.datetime.now(dt.UTC)
@@ -173,6 +178,16 @@ class BenchSession:
             return  # the database is away: the list comes back when it does
         for rma, unit in waiting:
             self._add_totes_due(rma, [unit])
+
+    def qa_news(self) -> list[RegradeNews]:
+        """Blind re-grades that changed this inspector's decisions, not yet shown to
+        them (each is shown once: at the sign-in after it)."""
+        if self._s.qa is None or self.user is None:
+            return []
+        try:
+            return self._s.qa.news(self.user)
+        except ReturnBenchError:
+            return []  # the database is away: the news waits for the next sign-in
 
     def sign_out(self) -> None:
         self.user, self.parcel, self.forms = None, None, {}
@@ -510,6 +525,11 @@ class BenchSession:
                 parts.append(f"item {u.unit_no}: {words} {format_money(money)} proposed, "
                              f"waiting for a {view.approval.value if view.approval else ''}; "
                              "dress to the hold shelf")
+            elif u.unit_no in accepted.qa_units:  # set aside for a blind re-grade
+                parts.append(f"item {u.unit_no}: {words}"
+                             + (f" {format_money(money)}" if money else "")
+                             + ", a QA sample: its label says QA, the dress goes to the "
+                             "QA tote, the money waits for the re-grade")
             else:
                 parts.append(f"item {u.unit_no}: {words}"
                              + (f" {format_money(money)}" if money else "")
@@ -531,6 +551,7 @@ class BenchSession:
                             "totes_due": [d.words() for d in due],
                             "approvals": list(accepted.approval_ids),
                             "units": {u.unit_no: u.resolution.value for u in view.units},
+                            "qa": list(accepted.qa_units),
                             "all_done": not self.forms})
 
     def request_exception(self, unit: int, reason: str, outcome: str) -> Screen:
@@ -945,3 +966,136 @@ class BenchSession:
                       + (f" {sent} final label{'s' if sent != 1 else ''} printed at "
                          f"{view.station}." if sent else "") + problem,
                       "good", data={"approval": view.id, "status": view.status.value})
+
+
+GRADE_BY_KEY = {"1": "A", "2": "B", "3": "C", "4": "D", "5": "X"}
+
+
+class QaDesk:
+    """Grading QA at a bench (issue 19): a supervisor scans a dress from the QA rack and
+    re-grades it blind (grade key, then Enter records it and prints the dress's own
+    labels); anyone who grades can take a calibration round over the reference dresses.
+    The page only shows what this says and forwards keys and scans."""
+
+    def __init__(self, qa: QaService, calibration: CalibrationService,
+                 printing: PrintService, user: SignedInUser) -> None:
+        self._qa, self._cal, self._printing = qa, calibration, printing
+        self.user = user
+        self.picked: BlindItem | None = None
+        self.round_id: int | None = None
+        self.card: CalibrationCard | None = None
+        self.chosen: str | None = None  # the grade pressed, waiting for Enter
+
+    @property
+    def can_regrade(self) -> bool:
+        return allowed(self.user.role, Action.REGRADE)
+
+    def queue(self) -> list[BlindItem]:
+        return self._qa.queue(self.user) if self.can_regrade else []
+
+    # --- the re-grade ---------------------------------------------------------------
+    def scan(self, code: str) -> Screen:
+        """A dress's plate (or its RMA number) picks its sample from the queue."""
+        text = code.strip().upper()
+        if not self.can_regrade:
+            return Screen(ERROR, "Re-grading QA samples is for supervisors and managers.",
+                          "bad")
+        try:
+            queue = self._qa.queue(self.user)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        found = next((b for b in queue if text in (b.plate.upper(), b.rma.upper())), None)
+        if found is None:
+            return Screen(ERROR, f"{code.strip()} is not waiting for a re-grade by you (not "
+                          "sampled, re-graded already, or your own inspection). Scan a "
+                          "dress from the QA rack.", "bad")
+        return self.pick(found)
+
+    def pick(self, item: BlindItem) -> Screen:
+        self.picked, self.card, self.chosen = item, None, None
+        return Screen(OK, f"{item.rma} item {item.unit_no}: {item.description}, US "
+                      f"{item.size}. Grade it (1 A, 2 B, 3 C, 4 D, 5 X), then Enter.",
+                      data={"sample": item.sample_id})
+
+    def press(self, key: str) -> Screen:
+        """A grade key: chosen, not yet recorded (Enter records it)."""
+        grade = GRADE_BY_KEY.get(key, key.upper())
+        if grade not in GRADE_BY_KEY.values():
+            return Screen(ERROR, "Grades are 1 A, 2 B, 3 C, 4 D, 5 X.", "bad")
+        if self.picked is None and self.card is None:
+            return Screen(ERROR, "Scan a dress from the QA rack first (or Ctrl+K for a "
+                          "calibration round).", "bad")
+        self.chosen = grade
+        return Screen(OK, f"Grade {grade}: Enter records it, another key changes it.",
+                      data={"chosen": grade})
+
+    def enter(self) -> Screen:
+        if self.chosen is None:
+            return Screen(ERROR, "Press the grade first (1 A, 2 B, 3 C, 4 D, 5 X).", "bad")
+        if self.card is not None:
+            return self._answer_card(self.chosen)
+        if self.picked is None:
+            return Screen(ERROR, "Scan a dress from the QA rack first.", "bad")
+        picked, grade = self.picked, self.chosen
+        try:
+            done = self._qa.regrade(picked.sample_id, grade, self.user)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        self.picked, self.chosen = None, None
+        printed = []
+        for kind in done.labels:
+            try:
+                printed.append(self._printing.print_label(
+                    done.rma, done.unit_no, kind, self.user,
+                    request_key=f"qa-{done.sample_id}/{kind}").message)
+            except ReturnBenchError as exc:
+                printed.append(f"{kind} label not printed: {user_message(exc)}")
+        level = OK if done.agreed or done.effect == "none" else WARN
+        return Screen(level, f"{done.rma} item {done.unit_no}: {done.message} "
+                      "Put its new label on and take it where the label says.",
+                      "good", printed=tuple(printed),
+                      data={"regraded": done.sample_id, "effect": done.effect})
+
+    # --- a calibration round --------------------------------------------------------
+    def calibration(self) -> Screen:
+        """Resume this person's unfinished round, or start one."""
+        try:
+            self.round_id = self._cal.open_round(self.user) or \
+                self._cal.start_round(self.user)
+            self.card = self._cal.card(self.round_id, self.user)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        self.picked, self.chosen = None, None
+        return self._card_screen()
+
+    def _card_screen(self) -> Screen:
+        card = self.card
+        if card is None:
+            return self._finished()
+        return Screen(OK, f"Calibration {card.position} of {card.total}: {card.description}"
+                      f", US {card.size}, returned for {card.reason.replace('_', ' ')}. "
+                      "Grade it from the photos (1 A, 2 B, 3 C, 4 D, 5 X), then Enter.",
+                      data={"card": card.item_id})
+
+    def _answer_card(self, grade: str) -> Screen:
+        assert self.card is not None and self.round_id is not None
+        try:
+            self._cal.answer(self.round_id, self.card.item_id, grade, self.user)
+            self.card = self._cal.card(self.round_id, self.user)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        self.chosen = None
+        return self._card_screen()
+
+    def _finished(self) -> Screen:
+        assert self.round_id is not None
+        score = self._cal.score(self.round_id, self.user)
+        self.round_id = None
+        return Screen(OK, f"Calibration round done. {score.words()}", "good",
+                      data={"score": score})
+
+    def leave(self) -> Screen:
+        """Esc: put down the picked dress or the round (a round resumes with Ctrl+K)."""
+        self.picked, self.card, self.chosen, self.round_id = None, None, None, None
+        return Screen(OK, "Scan a dress from the QA rack, or Ctrl+K for a calibration "
+                      "round.")

@@ -167,9 +167,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_user(lot)
 
     qa = sub.add_parser("qa", help="grading QA: the blind re-grade queue, a re-grade, "
-                        "agreement figures")
-    qa.add_argument("action", choices=("queue", "regrade", "agreement"))
-    qa.add_argument("args", nargs="*", metavar="ARG", help="regrade SAMPLE_ID GRADE")
+                        "agreement figures, the calibration set and its rounds")
+    qa.add_argument("action", choices=("queue", "regrade", "agreement", "reference",
+                                       "references", "rounds"))
+    qa.add_argument("args", nargs="*", metavar="ARG",
+                    help="regrade SAMPLE_ID GRADE; reference RMA UNIT GRADE")
+    qa.add_argument("--note", default="", help="reference: what the team agreed and why")
     qa.add_argument("--from", dest="start", type=_date, default=None)
     qa.add_argument("--to", dest="end", type=_date, default=None)
     _add_db(qa)
@@ -542,7 +545,24 @@ def _cmd_qa(services: Services, args: argparse.Namespace) -> int:
                      "outcome_after": done.outcome_after,
                      "money_delta": str(done.money_delta)})
         return 0
+    if args.action == "reference":
+        if len(args.args) != 3 or not args.args[1].isdigit():
+            raise UsageError("qa reference RMA UNIT GRADE [--note TEXT]")
+        user = _operator(services, args, Action.MANAGE_CALIBRATION)
+        ref = services.calibration.add(args.args[0], int(args.args[1]), args.args[2], user,
+                                       args.note)
+        print(f"Reference dress #{ref.id}: {ref.rma} item {ref.unit_no}, grade "
+              f"{ref.agreed_grade} ({ref.photos} photos).")
+        return 0
+    if args.action == "references":
+        user = _operator(services, args, Action.MANAGE_CALIBRATION)
+        _print_json({"references": [asdict(r) for r in services.calibration.items(user)]})
+        return 0
     user = _operator(services, args, Action.VIEW_REPORTS)
+    if args.action == "rounds":
+        for score in services.calibration.rounds(user):
+            print(score.words())
+        return 0
     end = args.end or services.clock.now().date()
     start = args.start or end - dt.timedelta(days=30)
     tz = services.reports.tz

@@ -49,7 +49,15 @@ from app.services.inspection import REUSE_BITS, required_slots
 from app.services.putaway import expected_back
 from app.services.uow import UnitOfWork
 from app.wiring import StationServices, wire
-from models import ReturnAuthorization, ReturnItem, User
+from models import (
+    CalibrationItem,
+    Inspection,
+    Photo,
+    QaSample,
+    ReturnAuthorization,
+    ReturnItem,
+    User,
+)
 
 HISTORY_DAYS = 60
 BENCHES = ("BENCH-01", "BENCH-02", "BENCH-03")
@@ -66,7 +74,8 @@ LOT_KINDS = ("rtv", "liquidation", "donation")
 # refurbished dress moves on when its prep days are over.
 FIRST_STOP = {"restock": "restock", "prep_and_restock": "steam", "refurbish": "refurbish",
               "liquidate": "liquidation", "return_to_customer": "outbound",
-              "hold": "quarantine"}
+              "hold": "quarantine", "qa": "qa"}
+QA_AT = dt.time(11, 0)  # the supervisor's daily round of blind re-grades at the QA rack
 AFTER_PREP = {"steam": "restock", "refurbish": "outlet"}
 CLAIM_REASONS = (ReturnReason.QUALITY_DEFECT, ReturnReason.SHIPPING_DAMAGE)
 
@@ -129,6 +138,8 @@ class HistorySummary:
     put_away: int = 0
     prep_done: int = 0
     lots: int = 0
+    regraded: int = 0
+    calibration_rounds: int = 0
 
 
 @dataclass(frozen=True)
@@ -295,11 +306,13 @@ class _History:
                                partial(self._put_away, day.weekday() == 4))
                 if day.weekday() == 3:
                     self._schedule(self._at(day, LOTS_AT), self._lot)
+                self._schedule(self._at(day, QA_AT), self._qa_round)
                 last = day
             day += dt.timedelta(days=1)
         # The last afternoon, this station starts on two parcels from the shelf and
         # leaves them half inspected: the morning's "pick up where you left off".
         self._schedule(self._at(last, dt.time(16, 40)), self._end_of_day)
+        self._schedule(self._at(last, dt.time(15, 30)), self._calibration)
         start, told = self.clock.now(), -1
         total = (self.end - start).total_seconds() or 1.0
         while self.events and self.events[0].at < self.end:
@@ -523,7 +536,8 @@ class _History:
             or view.requested_by == sam.display_name else sam  # never one's own
         kind = view.kind
         approve_odds = {ApprovalKind.REFUND_OVER_THRESHOLD: 0.9,
-                        ApprovalKind.POLICY_EXCEPTION: 0.6, ApprovalKind.HOLD: 0.3}[kind]
+                        ApprovalKind.POLICY_EXCEPTION: 0.6, ApprovalKind.HOLD: 0.3,
+                        ApprovalKind.QA_REGRADE: 0.7}[kind]
         approve = self.rng.random() < approve_odds
         alternative = None
         if not approve and kind is ApprovalKind.REFUND_OVER_THRESHOLD:
@@ -630,6 +644,10 @@ class _History:
         kinds = {loc.code: loc.kind for loc in putaway.map.locations}
         for tote in putaway.totes("closed", placed=False, on_lot=False):
             self._move(tote.code, FIRST_STOP.get(tote.disposition or "", ""), kinds)
+        for code in (c for c, k in kinds.items() if k == "qa"):  # re-graded: onward
+            for line in putaway.held_at(code):
+                if line.disposition in FIRST_STOP and line.disposition != "qa":
+                    self._move(line.plate, FIRST_STOP[line.disposition], kinds)
         today = self.clock.now().astimezone(self.tz).date()
         for prep, onward in AFTER_PREP.items():
             for code in (c for c, k in kinds.items() if k == prep):
@@ -638,6 +656,87 @@ class _History:
                     if back is not None and back <= today:
                         self._move(line.plate, onward, kinds)
                         self.summary.prep_done += 1
+
+    # --- grading QA ------------------------------------------------------------------
+    def _qa_round(self) -> None:
+        """Late morning: Sam re-grades blind what is waiting at the QA rack (Maria takes
+        Sam's own); most agree, some are a grade apart, as real re-grades are. A
+        re-grade that pays more waits for an answer like any request. The re-graded
+        dresses leave the rack with the afternoon's put-away round."""
+        sam, maria = self.users["sam"], self.users["maria"]
+        desks = {who.id: self.desk.qa_desk(who) for who in (sam, maria)}
+        with UnitOfWork(self.sf) as uow:  # the true grade, which the demo knows
+            firsts = dict(uow.session.execute(select(QaSample.id, QaSample.first_grade)
+                                              .where(QaSample.status == "waiting")).all())
+        for desk in desks.values():
+            for item in desk.queue():
+                first = firsts.get(item.sample_id)
+                if first is None:
+                    continue
+                second = first
+                if first != "X" and self.rng.random() < 0.22:  # a grade apart
+                    step = self.rng.choice((-1, 1))
+                    second = "ABCD"[min(3, max(0, "ABCD".index(first) + step))]
+                desk.pick(item)
+                desk.press({"A": "1", "B": "2", "C": "3", "D": "4", "X": "5"}[second])
+                screen = desk.enter()
+                if "regraded" not in screen.data:
+                    if "waits for" in screen.message:
+                        continue  # waiting for an answer first: a later round takes it
+                    raise HistoryFailed(f"Re-grade of {item.rma}: {screen.message}")
+                self.summary.regraded += 1
+                firsts.pop(item.sample_id, None)
+                if screen.data.get("effect") == "approval":
+                    request = self.desk.approvals.pending_for_rma(item.rma)
+                    for view in request:
+                        self._plan_answer(view.id)
+
+    def _calibration(self) -> None:
+        """The calibration set: Maria keeps six reference dresses (claims with their
+        photos, at the grade the team agreed); Ines and Carl each took a round."""
+        maria = self.users["maria"]
+        with UnitOfWork(self.sf) as uow:
+            rows = uow.session.execute(
+                select(ReturnAuthorization.number, ReturnItem.unit_no, Inspection.grade)
+                .join(ReturnItem, ReturnItem.rma_id == ReturnAuthorization.id)
+                .join(Inspection, Inspection.return_item_id == ReturnItem.id)
+                .join(Photo, Photo.inspection_id == Inspection.id)
+                .where(Inspection.is_draft.is_(False), Inspection.grade.is_not(None))
+                .group_by(ReturnAuthorization.number, ReturnItem.unit_no, Inspection.grade)
+                .order_by(ReturnAuthorization.number).limit(40)).all()
+        by_grade: dict[str, list[tuple[str, int]]] = {}
+        for number, unit, graded in rows:
+            if graded is not None:
+                by_grade.setdefault(graded.value, []).append((number, unit))
+        chosen: list[tuple[tuple[str, int], str]] = []
+        for depth in range(6):  # each grade in turn, so the set spans what there is
+            chosen += [(refs[depth], g) for g, refs in sorted(by_grade.items())
+                       if depth < len(refs)]
+        chosen = chosen[:6]
+        if len(chosen) < 3:
+            return
+        calibration = self.desk.calibration
+        for (number, unit), agreed_grade in chosen:
+            calibration.add(number, unit, agreed_grade, maria, "Agreed at the Monday huddle")
+        for who, skill in (("ines", 0.8), ("carl", 0.65)):
+            user = self.users[who]
+            round_id = calibration.start_round(user)
+            while (card := calibration.card(round_id, user)) is not None:
+                agreed = next(g for (n, u), g in chosen
+                              if (n, u) == self._reference(card.item_id))
+                given = agreed if self.rng.random() < skill or agreed == "X" else \
+                    "ABCD"[min(3, max(0, "ABCD".index(agreed) + self.rng.choice((-1, 1))))]
+                calibration.answer(round_id, card.item_id, given, user)
+            self.summary.calibration_rounds += 1
+
+    def _reference(self, item_id: int) -> tuple[str, int]:
+        with UnitOfWork(self.sf) as uow:
+            row = uow.session.execute(
+                select(ReturnAuthorization.number, ReturnItem.unit_no)
+                .join(ReturnItem, ReturnItem.rma_id == ReturnAuthorization.id)
+                .join(CalibrationItem, CalibrationItem.return_item_id == ReturnItem.id)
+                .where(CalibrationItem.id == item_id)).one()
+            return row[0], row[1]
 
     def _move(self, code: str, kind: str, kinds: dict[str, str]) -> None:
         picked = self._expect(self.stock.putaway_scan(code), f"Picking up {code}")

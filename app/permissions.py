@@ -26,6 +26,7 @@ class Action(StrEnum):
     VIEW_REPORTS = "see the returns reports"
     CLOSE_LOTS = "close outbound lots (buyer, charity or vendor, and price)"
     REGRADE = "re-grade QA samples blind"
+    MANAGE_CALIBRATION = "keep the calibration set of reference dresses"
 
 
 _BENCH = {Action.RECEIVE, Action.DECIDE, Action.REQUEST_EXCEPTION, Action.PRINT_LABELS}
@@ -41,7 +42,8 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
                                                    Action.REVIEW_CLAIMS, Action.VIEW_REPORTS,
                                                    Action.IMPORT_DATA,
                                                    Action.EXPORT_SETTLEMENTS,
-                                                   Action.CLOSE_LOTS}),
+                                                   Action.CLOSE_LOTS,
+                                                   Action.MANAGE_CALIBRATION}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.VERIFY_AUDIT, Action.VIEW_APPROVALS,
                            Action.PRINT_AUTHORIZATION_LOG, Action.CHANGE_SETTINGS,
                            Action.IMPORT_DATA, Action.VIEW_REPORTS}),

@@ -10,13 +10,14 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.bench import BenchServices, BenchSession
+from app.bench import BenchServices, BenchSession, QaDesk
 from app.camera.photostore import PhotoStore
 from app.clock import Clock
 from app.policy.rules import Policy, load_policy
 from app.services.approvals import ApprovalService
-from app.services.auth import AuthService
+from app.services.auth import AuthService, SignedInUser
 from app.services.authlog import AuthorizationLogService
+from app.services.calibration import CalibrationService
 from app.services.claims import ClaimsService
 from app.services.decisions import DecisionService
 from app.services.exports import ExportService
@@ -53,6 +54,7 @@ class StationServices:
     putaway: PutAwayService
     lots: LotService
     qa: QaService
+    calibration: CalibrationService
 
     def as_fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -62,7 +64,11 @@ class StationServices:
         return BenchSession(BenchServices(self.auth, self.receiving, self.decisions,
                                           self.approvals, self.inspection, self.printing,
                                           unsaved, self.holds, clock, self.putaway,
-                                          self.lots))
+                                          self.lots, self.qa))
+
+    def qa_desk(self, user: SignedInUser) -> QaDesk:
+        """The QA screen's workflow for `user` (re-grades, calibration rounds)."""
+        return QaDesk(self.qa, self.calibration, self.printing, user)
 
 
 def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,
@@ -93,4 +99,5 @@ def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,
         putaway=PutAwayService(session_factory, clock, station),
         lots=LotService(session_factory, clock, station),
         qa=qa,
+        calibration=CalibrationService(session_factory, clock, station, inspection),
     )

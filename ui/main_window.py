@@ -30,6 +30,7 @@ from ui.feed import ChangeFeed
 from ui.inspect_page import InspectPage
 from ui.keys import shortcut
 from ui.putaway_page import PutAwayPage
+from ui.qa_page import QaPage
 from ui.receive_page import ReceivePage
 from ui.reports_page import ReportsPage
 from ui.scan_router import ScanRouter
@@ -46,6 +47,7 @@ PLACES = (
     ("Reports", "F5"),
     ("Settings", "F6"),
     ("Put-away", "F8"),
+    ("QA", "F9"),
 )
 
 
@@ -131,6 +133,7 @@ class Shell(QWidget):
                                    services.clock.now().date())
         self.putaway = PutAwayPage(self.session, sounds, services.settings.data_dir / "outbox",
                                    allowed(user.role, Action.CLOSE_LOTS))
+        self.qa = QaPage(services.qa_desk(user), sounds, services.clock.now().date())
         self.receive.found.connect(self._parcel_found)
         app = QApplication.instance()
         assert app is not None
@@ -151,6 +154,8 @@ class Shell(QWidget):
                 page = self.claims
             elif name == "Put-away":
                 page = self.putaway
+            elif name == "QA":
+                page = self.qa
             else:
                 page = self.reports
             self.pages.add_place(page)
@@ -190,7 +195,13 @@ class Shell(QWidget):
         row = {"receive": 0, "inspect": 1, "claims": 2, "approvals": 3, "reports": 4,
                "settings": 5}[home_place(self.user.role)]
         self.receive.show_unfinished(self.session.unfinished())
-        if self.session.tote_due:  # decided here, never scanned into a tote
+        news = self.session.qa_news()  # blind re-grades that changed this one's decisions
+        if news:
+            self.notice.show_message(
+                Level.WARN, f"{len(news)} of your decision{'s' if len(news) != 1 else ''} "
+                "changed by a blind QA re-grade: " + " ".join(n.sentence for n in news[:3])
+                + (f" (and {len(news) - 3} more)" if len(news) > 3 else ""))
+        elif self.session.tote_due:  # decided here, never scanned into a tote
             first = self.session.tote_due[0]
             n = len(self.session.tote_due)
             self.notice.show_message(
@@ -255,6 +266,10 @@ class Shell(QWidget):
         if self.pages.currentWidget() is self.putaway:
             self.putaway.handle_scan(code)
             return
+        if self.pages.currentWidget() is self.qa and self.qa.desk.can_regrade \
+                and not code.strip().upper().startswith("TO-"):
+            self.qa.handle_scan(code)  # a dress from the QA rack
+            return
         on_inspect = self.pages.currentWidget() is self.inspect
         screen = self.session.scan(code, self.inspect.current_unit() if on_inspect else None)
         if "tote" in screen.data:  # a tote's plate: the waiting dress went in, or why not
@@ -301,6 +316,8 @@ class Shell(QWidget):
             self.current = parcel
         if self.pages.currentWidget() is self.putaway:
             self.putaway.focus_scan()
+        elif self.pages.currentWidget() is self.qa:
+            self.qa.focus_scan()
         elif row == 0:
             shown = self.receive.card.view
             if parcel is not None and shown is not None and shown is not parcel \

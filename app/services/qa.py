@@ -32,6 +32,7 @@ from app.policy.rules import Policy, parse_policy
 from app.scanning.codes import item_plate
 from app.services.auth import SignedInUser
 from app.services.common import StationId, load_rma
+from app.services.labels_plan import labels_for
 from app.services.outcomes import (
     FREE,
     current_decision,
@@ -84,6 +85,7 @@ class Regraded:
     effect: str = "none"  # none, superseded (at once) or approval (money goes up)
     rma: str = ""
     unit_no: int = 0
+    labels: tuple[str, ...] = ()  # to print now: the dress's own labels replace "QA"
 
 
 @dataclass(frozen=True)
@@ -265,14 +267,23 @@ class QaService:
             decision = current_decision(s, item)
             assert decision is not None
             outcome, case, policy = redecide(s, decision, second)
+            # What the policy gave the first grade: an answer or an exception may have
+            # changed the decision since, and only the grade is being checked here.
+            baseline, _case, _policy = redecide(s, decision, sample.first_grade)
             before, after = decision.resolution.value, outcome.resolution.value
             delta = outcome.refund + outcome.credit - decision.refund - decision.credit
             sample.status, sample.second_grade = "regraded", second
             sample.regraded_by_id, sample.regraded_at = user.id, now
             sample.agreed = second == sample.first_grade
             sample.outcome_after, sample.money_delta = after, delta
-            changed = (after != before or delta != 0
-                       or outcome.disposition != decision.disposition)
+            changed = second != sample.first_grade and (
+                (outcome.resolution, outcome.refund, outcome.credit, outcome.disposition)
+                != (baseline.resolution, baseline.refund, baseline.credit,
+                    baseline.disposition))
+            # A decision someone answered or excepted is not overwritten without a
+            # person's say: the re-grade's outcome goes to them as a request.
+            answered = (decision.resolution, decision.refund, decision.credit) != (
+                baseline.resolution, baseline.refund, baseline.credit)
             effect = "none"
             if changed:
                 check(Op.REGRADE, item.reception_status, item.decision_status, name)
@@ -282,7 +293,7 @@ class QaService:
                         + (f" instead of {before.replace('_', ' ')}" if after != before
                            else "") + (f". {note.strip()}" if note.strip() else ""))
                 station_id = self._station_id(s)
-                if delta > 0 or outcome.approval is not None:
+                if delta > 0 or outcome.approval is not None or answered:
                     total = outcome.refund + outcome.credit
                     level = (ApprovalLevel.MANAGER
                              if total > policy.refund_threshold
@@ -301,6 +312,10 @@ class QaService:
                                         outcome, {"rule": "qa_regrade", "reason": text},
                                         user.id, station_id, now)
                     sample.new_decision_id, effect = new.id, "superseded"
+            standing = current_decision(s, item)
+            assert standing is not None
+            labels = tuple(labels_for(item.decision_status, standing.resolution,
+                                      item.exchange_size))
             audit.append(s, at=now, action="qa.regraded", actor=user.username,
                          station=self._station, entity="qa_sample", entity_id=sample.id,
                          payload={"second_grade": second, "agreed": sample.agreed,
@@ -315,10 +330,11 @@ class QaService:
                 "same outcome, same money; the decision stands." if not changed else
                 f"{after.replace('_', ' ')} instead of {before.replace('_', ' ')} "
                 f"({'+' if delta >= 0 else ''}{delta}). " + (
-                    "It waits for an approval (the money goes up)." if effect == "approval"
+                    "It waits for an approval (the money goes up, or the decision was "
+                    "an answered request)." if effect == "approval"
                     else "Your decision replaces the first.")))
         return Regraded(sample_id, first, second, first == second, before, after, delta,
-                        words, effect, rma.number, item.unit_no)
+                        words, effect, rma.number, item.unit_no, labels)
 
     # --- the first inspector is told ---------------------------------------------------
     def news(self, user: SignedInUser) -> list[RegradeNews]:
