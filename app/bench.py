@@ -1013,8 +1013,8 @@ class QaDesk:
 
     def pick(self, item: BlindItem) -> Screen:
         self.picked, self.card, self.chosen = item, None, None
-        return Screen(OK, f"{item.rma} item {item.unit_no}: {item.description}, US "
-                      f"{item.size}. Grade it (1 A, 2 B, 3 C, 4 D, 5 X), then Enter.",
+        return Screen(OK, f"{item.rma} item {item.unit_no} picked up. Grade it (1 A, 2 B, "
+                      "3 C, 4 D, 5 X), then Enter.",
                       data={"sample": item.sample_id})
 
     def press(self, key: str) -> Screen:
@@ -1045,9 +1045,11 @@ class QaDesk:
         printed = []
         for kind in done.labels:
             try:
-                printed.append(self._printing.print_label(
-                    done.rma, done.unit_no, kind, self.user,
-                    request_key=f"qa-{done.sample_id}/{kind}").message)
+                job = self._printing.print_label(done.rma, done.unit_no, kind, self.user,
+                                                 request_key=f"qa-{done.sample_id}/{kind}")
+                printed.append(f"{kind.capitalize()} label "
+                               + ("printed." if job.status is PrintJobStatus.SENT
+                                  else f"not printed: {job.message}"))
             except ReturnBenchError as exc:
                 printed.append(f"{kind} label not printed: {user_message(exc)}")
         level = OK if done.agreed or done.effect == "none" else WARN
@@ -1072,8 +1074,7 @@ class QaDesk:
         card = self.card
         if card is None:
             return self._finished()
-        return Screen(OK, f"Calibration {card.position} of {card.total}: {card.description}"
-                      f", US {card.size}, returned for {card.reason.replace('_', ' ')}. "
+        return Screen(OK, f"Calibration: reference dress {card.position} of {card.total}. "
                       "Grade it from the photos (1 A, 2 B, 3 C, 4 D, 5 X), then Enter.",
                       data={"card": card.item_id})
 

@@ -25,7 +25,7 @@ from ui.tables import fill, read_only_table, restretch
 IDLE_SUPERVISOR = ("Scan a dress from the QA rack to re-grade it blind, or Ctrl+K for a "
                    "calibration round.")
 IDLE = "Ctrl+K: a calibration round over the reference dresses (graded from photos)."
-PHOTO_PX = 230
+PHOTO_PX = 270
 
 
 class QaPage(QWidget):
@@ -52,8 +52,8 @@ class QaPage(QWidget):
                                      "Enter")
         self.scan.setClearButtonEnabled(True)
         self.scan.scanned.connect(self._typed)
+        layout.addWidget(self.scan)  # parented first: shown alone it is a window
         self.scan.setVisible(desk.can_regrade)
-        layout.addWidget(self.scan)
         # The dress being graded: what it is, the customer's words, its photos.
         self.dress = QLabel("")
         self.dress.setObjectName("bigPlace")
@@ -65,7 +65,7 @@ class QaPage(QWidget):
         self.photo_row = QHBoxLayout()
         self.photo_labels: list[QLabel] = []
         for _ in range(4):
-            photo = QLabel()
+            photo = QLabel(self)
             photo.setFixedSize(PHOTO_PX, PHOTO_PX)
             photo.setAlignment(Qt.AlignmentFlag.AlignCenter)
             photo.setVisible(False)
@@ -78,11 +78,11 @@ class QaPage(QWidget):
         layout.addWidget(self.queue_title)
         self.queue = read_only_table(("Due", "RMA", "Item", "SKU", "Dress", "Size",
                                       "Reason", "Customer said"), stretch=4)
+        layout.addWidget(self.queue, 1)  # parented before any setVisible
         self.queue.setVisible(desk.can_regrade)
-        layout.addWidget(self.queue, 1)
         self.score = read_only_table(("Dress", "Agreed grade", "Your grade"), stretch=0)
-        self.score.setVisible(False)
         layout.addWidget(self.score, 1)
+        self.score.setVisible(False)
         hint = QLabel("1 A · 2 B · 3 C · 4 D · 5 X, then Enter records it. Esc puts the "
                       "dress or the round down (a round resumes where it stopped).")
         hint.setObjectName("hint")
@@ -104,7 +104,9 @@ class QaPage(QWidget):
             self.banner.show_message(LEVELS["error"], user_message(exc))
             return
         late = sum(1 for b in self._items if b.due_on < self._today)
+        self.queue.setVisible(bool(self._items) and self.desk.card is None)
         self.queue_title.setText(
+            "Nothing waits for a re-grade." if not self._items else
             f"Waiting for a re-grade: {len(self._items)}"
             + (f", {late} overdue (in red)" if late else "") + ". Oldest due first.")
         fill(self.queue, [(b.due_on.strftime("%b %d"), b.rma, str(b.unit_no), b.sku,
@@ -135,8 +137,8 @@ class QaPage(QWidget):
         if card is not None:
             self._show_card(card)
         elif picked is not None:
-            self.dress.setText(f"{picked.rma} item {picked.unit_no}: {picked.description}, "
-                               f"US {picked.size}. Returned for "
+            self.dress.setText(f"{picked.rma} item {picked.unit_no}: "
+                               f"{_dress(picked.description, picked.size)}. Returned for "
                                f"{picked.reason.replace('_', ' ')}"
                                + (f": “{picked.customer_comment}”"
                                   if picked.customer_comment else "."))
@@ -152,12 +154,14 @@ class QaPage(QWidget):
             self._show_score(score)
         else:
             self.score.setVisible(False)
-        self.queue.setVisible(self.desk.can_regrade and card is None)
         self.refresh()
+        self.queue.setVisible(self.desk.can_regrade and card is None
+                              and not self.score.isVisible() and bool(self._items))
+        self.scan.setVisible(self.desk.can_regrade and card is None)
 
     def _show_card(self, card: CalibrationCard) -> None:
         self.dress.setText(f"Reference dress {card.position} of {card.total}: "
-                           f"{card.description}, US {card.size}. Returned for "
+                           f"{_dress(card.description, card.size)}. Returned for "
                            f"{card.reason.replace('_', ' ')}"
                            + (f": “{card.customer_comment}”" if card.customer_comment
                               else "."))
@@ -214,3 +218,9 @@ class QaPage(QWidget):
     def leave(self) -> None:
         self.show_screen(self.desk.leave())
         self.focus_scan()
+
+
+def _dress(description: str, size: str) -> str:
+    """The dress in words, its size once (the description often names it already)."""
+    return description if not size or f"US {size}" in description else \
+        f"{description}, US {size}"

@@ -53,7 +53,8 @@ def wilson(successes: int, n: int) -> tuple[float, float] | None:
 def quadratic_kappa(pairs: Sequence[tuple[str, str]]) -> float | None:
     """Cohen's kappa with quadratic weights over A-D: 1 - sum(w*observed) /
     sum(w*expected), w = (i-j)^2/(k-1)^2. None when it is undefined (no pairs, or every
-    grade in one category so chance agreement is total)."""
+    grade in one category so chance agreement is total, or one side using a single
+    grade: kappa would be 0 whatever the other said, which says nothing)."""
     scale = [(ORDERED.index(a), ORDERED.index(b)) for a, b in pairs
              if a in ORDERED and b in ORDERED]
     n = len(scale)
@@ -61,6 +62,8 @@ def quadratic_kappa(pairs: Sequence[tuple[str, str]]) -> float | None:
         return None
     k = len(ORDERED)
     rows, cols = Counter(i for i, _ in scale), Counter(j for _, j in scale)
+    if len(rows) < 2 or len(cols) < 2:
+        return None
     observed = Counter(scale)
     w = [[(i - j) ** 2 / (k - 1) ** 2 for j in range(k)] for i in range(k)]
     disagree = sum(w[i][j] * c for (i, j), c in observed.items()) / n
@@ -107,10 +110,11 @@ class Agreement:
             return "no re-grades yet"
         rate = f"{self.rate:.0%}" if self.rate is not None else "-"
         ci = f" ({self.rate_ci[0]:.0%}-{self.rate_ci[1]:.0%})" if self.rate_ci else ""
-        kappa = f"{self.kappa:.2f}" if self.kappa is not None else "undefined"
+        kappa = f"{self.kappa:.2f}" if self.kappa is not None else \
+            "undefined (one grade on a side)"
         kci = f" ({self.kappa_ci[0]:.2f} to {self.kappa_ci[1]:.2f})" if self.kappa_ci else ""
-        return (f"{self.agreed} of {self.pairs} alike, {rate}{ci}; kappa {kappa}{kci}; "
-                f"X apart: {self.x_agreed} of {self.x_pairs}")
+        x = f"; X apart: {self.x_agreed} of {self.x_pairs}" if self.x_pairs else ""
+        return f"{self.agreed} of {self.pairs} alike, {rate}{ci}; kappa {kappa}{kci}{x}"
 
 
 def agreement(pairs: Sequence[tuple[str, str]], bootstrap: bool = True) -> Agreement:

@@ -323,16 +323,21 @@ class QaService:
                                   "effect": effect})
             first = sample.first_grade
             uow.commit()
+        goes = outcome.disposition.value.replace("_", " ")
         if first == second and not changed:
             words = "Same grade: agreed. The decision stands."
+        elif not changed:
+            words = (f"First grade {first}, yours {second}: same outcome, same money; the "
+                     "decision stands.")
         else:
-            words = (f"First grade {first}, yours {second}: " + (
-                "same outcome, same money; the decision stands." if not changed else
-                f"{after.replace('_', ' ')} instead of {before.replace('_', ' ')} "
-                f"({'+' if delta >= 0 else ''}{delta}). " + (
-                    "It waits for an approval (the money goes up, or the decision was "
-                    "an answered request)." if effect == "approval"
-                    else "Your decision replaces the first.")))
+            words = (f"First grade {first}, yours {second}: "
+                     + (f"{after.replace('_', ' ')} instead of {before.replace('_', ' ')}"
+                        if after != before else f"still {after.replace('_', ' ')}")
+                     + (f" ({'+' if delta > 0 else '-'}${abs(delta)})" if delta else "")
+                     + f", dress to {goes}. "
+                     + ("It waits for an approval (the money goes up, or the decision was "
+                        "an answered request)." if effect == "approval"
+                        else "Your decision replaces the first."))
         return Regraded(sample_id, first, second, first == second, before, after, delta,
                         words, effect, rma.number, item.unit_no, labels)
 

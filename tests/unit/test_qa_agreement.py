@@ -55,6 +55,8 @@ def test_kappa_edges_and_x_apart() -> None:
     assert quadratic_kappa([("A", "A"), ("B", "B"), ("C", "C"), ("D", "D")]) == 1.0
     assert quadratic_kappa([("A", "A")] * 5) is None  # one category: chance is total
     assert quadratic_kappa([]) is None
+    # One side used a single grade: kappa would be 0 whatever the other said.
+    assert quadratic_kappa([("C", "C"), ("C", "B"), ("C", "D")]) is None
     # Opposite ends every time: as far from agreement as the scale goes.
     assert quadratic_kappa([("A", "D"), ("D", "A")]) == pytest.approx(-1.0)
     # X is not on the scale: it does not move kappa, and is counted apart.
