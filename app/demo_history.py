@@ -201,6 +201,9 @@ class _History:
                  places: HistoryPlaces, progress: Callable[[int, int], None] | None) -> None:
         self.sf = session_factory
         self.rng = random.Random(f"demo-history:{seed}")
+        # Grading QA draws from its own stream, so the rest of the history is the same
+        # with or without it.
+        self.qa_rng = random.Random(f"demo-qa:{seed}")
         policy = load_policy("kissprom")
         self.tz = policy.timezone
         self.holidays = set(policy.holidays)
@@ -531,8 +534,10 @@ class _History:
         view = self.desk.approvals.get(approval_id)
         if view.status is not ApprovalStatus.PENDING:
             return
-        sam = self.users["sam"]
-        approver = self.users["maria"] if view.level is ApprovalLevel.MANAGER \
+        sam, maria = self.users["sam"], self.users["maria"]
+        if view.level is ApprovalLevel.MANAGER and view.requested_by == maria.display_name:
+            return  # Maria's own re-grade over the limit: it waits for a second manager
+        approver = maria if view.level is ApprovalLevel.MANAGER \
             or view.requested_by == sam.display_name else sam  # never one's own
         kind = view.kind
         approve_odds = {ApprovalKind.REFUND_OVER_THRESHOLD: 0.9,
@@ -674,8 +679,8 @@ class _History:
                 if first is None:
                     continue
                 second = first
-                if first != "X" and self.rng.random() < 0.22:  # a grade apart
-                    step = self.rng.choice((-1, 1))
+                if first != "X" and self.qa_rng.random() < 0.22:  # a grade apart
+                    step = self.qa_rng.choice((-1, 1))
                     second = "ABCD"[min(3, max(0, "ABCD".index(first) + step))]
                 desk.pick(item)
                 desk.press({"A": "1", "B": "2", "C": "3", "D": "4", "X": "5"}[second])
@@ -724,8 +729,8 @@ class _History:
             while (card := calibration.card(round_id, user)) is not None:
                 agreed = next(g for (n, u), g in chosen
                               if (n, u) == self._reference(card.item_id))
-                given = agreed if self.rng.random() < skill or agreed == "X" else \
-                    "ABCD"[min(3, max(0, "ABCD".index(agreed) + self.rng.choice((-1, 1))))]
+                given = agreed if self.qa_rng.random() < skill or agreed == "X" else \
+                    "ABCD"[min(3, max(0, "ABCD".index(agreed) + self.qa_rng.choice((-1, 1))))]
                 calibration.answer(round_id, card.item_id, given, user)
             self.summary.calibration_rounds += 1
 

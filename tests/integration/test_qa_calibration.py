@@ -17,7 +17,7 @@ from tests.helpers.totes import bench, decide_damaged, decide_one
 from tests.integration.conftest import user_named
 
 
-def _reference_set(sf, services, clock, maria, ines):  # type: ignore[no-untyped-def]
+def _reference_set(sf, services, clock, maria, ines) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """Four damaged dresses with photos, at agreed grades D, C, D, B."""
     numbers = [decide_damaged(sf, services, clock, ines, skip) for skip in range(4)]
     for number, grade in zip(numbers, "DCDB", strict=True):
@@ -45,7 +45,8 @@ def test_a_calibration_round_is_blind_drawn_and_scored(  # type: ignore[no-untyp
     round_id = services.calibration.start_round(carl)
     names = {f.name for f in dataclasses.fields(CalibrationCard)}
     assert not names & {"agreed_grade", "grade", "note", "rma"}
-    seen, given = [], {}
+    seen: list[int] = []
+    given: dict[int, str] = {}
     answers = iter("DCCA")  # two alike (D, C), then C for D and A for B
     while (card := services.calibration.card(round_id, carl)) is not None:
         assert card.photos and card.position == len(seen) + 1 and card.total == 4
