@@ -524,7 +524,9 @@ class BenchSession:
             if waiting and u.resolution is not Resolution.HOLD:
                 parts.append(f"item {u.unit_no}: {words} {format_money(money)} proposed, "
                              f"waiting for a {view.approval.value if view.approval else ''}; "
-                             "dress to the hold shelf")
+                             "dress to the hold shelf"
+                             + ("; a QA sample: after the answer its label says QA"
+                                if u.unit_no in accepted.qa_units else ""))
             elif u.unit_no in accepted.qa_units:  # set aside for a blind re-grade
                 parts.append(f"item {u.unit_no}: {words}"
                              + (f" {format_money(money)}" if money else "")

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from app.domain.agreement import Agreement
 from app.domain.enums import (
     ApprovalKind,
     ApprovalLevel,
@@ -260,3 +261,38 @@ class AfterBench:
     stale: tuple[Stale, ...]
     recovery: tuple[Recovery, ...]
     due_back: tuple[tuple[str, str, dt.date], ...]  # plate, location, expected back
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One re-grade that differed from the first grade (for the weekly review)."""
+
+    rma: str
+    unit_no: int
+    inspector: str
+    regraded_by: str
+    first_grade: str
+    second_grade: str
+    outcome_after: str
+    money_delta: Decimal
+    effect: str  # superseded, waiting for an approval, or none (same outcome)
+    at: dt.datetime
+
+
+@dataclass(frozen=True)
+class QaReview:
+    """Grading agreement over a period: overall and per inspector (agreement with its
+    interval, quadratic kappa with its interval, X apart, the confusion matrix), the
+    money the disagreements moved, agreement by week, the disagreements themselves,
+    what still waits, and the calibration rounds finished in the period."""
+
+    start: dt.date
+    end: dt.date  # exclusive
+    overall: Agreement
+    inspectors: dict[str, Agreement]
+    money_moved: Decimal
+    weeks: tuple[tuple[dt.date, Agreement], ...]  # Monday of each week
+    disagreements: tuple[Disagreement, ...]
+    waiting: int
+    overdue: int
+    calibration: tuple[tuple[str, dt.datetime, Agreement], ...]  # who, when, score

@@ -57,7 +57,7 @@ class _Progress(QObject):
 
 # Short words for the approval kinds (a chart label has little room).
 KIND_WORDS = {"refund_over_threshold": "refund over limit", "policy_exception": "exception",
-              "hold": "hold"}
+              "hold": "hold", "qa_regrade": "QA re-grade"}
 
 class ReportsPage(QWidget):
     refreshed = Signal()

@@ -203,7 +203,8 @@ def _tag(d: LabelData, dpi: int) -> Layout:
     p.fit(12, 10, 430, top, 30, smallest=16, bold=True, lines=1)
     p.datamatrix(12, 60, d.plate)
     used = p.fit(190, 60, 255, d.sku, 18, smallest=16, lines=2)
-    p.fit(190, 60 + used + 8, 255, f"US {d.size} · grade {d.grade or '-'}", 18,
+    p.fit(190, 60 + used + 8, 255,
+          f"US {d.size} · " + ("QA re-grade" if d.qa else f"grade {d.grade or '-'}"), 18,
           smallest=14, lines=1)
     p.fit(12, 150, 430, d.plate, 22, smallest=16, bold=True, lines=1)
     p.fit(12, 195, 430, d.rma_number, 18, smallest=14, lines=1)

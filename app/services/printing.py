@@ -142,16 +142,8 @@ class PrintService:
         style = product.style.name if product is not None else line.description
         final_hold = (decision is not None and decision.resolution is Resolution.HOLD
                       and item.decision_status is DecisionStatus.DECIDED)
-        if qa_waiting(s, item.id):  # blind: nothing of the first grade or decision
-            return LabelData(
-                plate=item_plate(rma.id, item.unit_no), rma_number=rma.number,
-                order_number=rma.order.number, customer=rma.order.customer.name,
-                sku=line.sku, style=style, colour=product.colour if product else "",
-                size=product.size if product else "", grade=None, disposition=None,
-                resolution=None, reason=item.reason.value, exchange_size=None,
-                exchange_sku=None, ship_by=None,
-                printed_on=self._clock.now().date().isoformat(), unit_no=item.unit_no,
-                bin_override="QA", place="QA", qa=True)
+        # Set aside for a blind re-grade: the item label and tag show no grade or outcome.
+        qa = qa_waiting(s, item.id)
         return LabelData(
             plate=item_plate(rma.id, item.unit_no), rma_number=rma.number,
             order_number=rma.order.number, customer=rma.order.customer.name,
@@ -165,9 +157,10 @@ class PrintService:
             printed_on=self._clock.now().date().isoformat(),
             approval_id=decision.approval_id if decision else None,
             unit_no=item.unit_no,
-            place=place_for(rma.order.brand.value, "quarantine" if final_hold
-                            else decision.disposition.value if decision else None),
-            bin_override="QUARANTINE" if final_hold else None)
+            place="QA" if qa else place_for(
+                rma.order.brand.value, "quarantine" if final_hold
+                else decision.disposition.value if decision else None),
+            bin_override="QA" if qa else "QUARANTINE" if final_hold else None, qa=qa)
 
     def render(self, rma_number: str, unit_no: int, kind: str, fmt: str,
                dpi: int = 203) -> bytes:
@@ -275,7 +268,8 @@ class PrintService:
                 if d is None or not touched or it.order_line_id is None:
                     continue
                 plan += [(it.unit_no, k) for k in labels_for(
-                    it.decision_status, d.resolution, it.exchange_size)]
+                    it.decision_status, d.resolution, it.exchange_size,
+                    qa_waiting(s, it.id))]
             number = rma.number
             target = s.scalars(select(Station).where(Station.name == station)).one_or_none()
             spec = (target.printer if target is not None and target.printer

@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app import audit
 from app.clock import Clock
@@ -28,7 +28,7 @@ from app.lifecycle import NotAllowed, Op, check, check_target
 from app.permissions import Action, require
 from app.policy.calendar import add_business_days, is_business_day, local_date
 from app.policy.engine import ItemDecision
-from app.policy.rules import Policy, parse_policy
+from app.policy.rules import Policy, load_policy, parse_policy
 from app.scanning.codes import item_plate
 from app.services.auth import SignedInUser
 from app.services.common import StationId, load_rma
@@ -42,6 +42,7 @@ from app.services.outcomes import (
     unit_name,
 )
 from app.services.uow import UnitOfWork, retrying
+from app.views import Disagreement, QaReview
 from models import (
     Decision,
     OrderLine,
@@ -369,6 +370,61 @@ class QaService:
                 sample.told_at = now
             uow.commit()
         return out
+
+    # --- the weekly review -------------------------------------------------------------
+    def review(self, start: dt.date, end: dt.date, user: SignedInUser,
+               calibration: list[tuple[str, dt.datetime, Agreement]] | None = None
+               ) -> QaReview:
+        """Agreement of the re-grades made on days [start, end) in the warehouse's time
+        zone: overall, per inspector, by week (Mondays), the disagreements and the money
+        they moved; what waits now and how much of it is overdue."""
+        require(user.role, Action.VIEW_REPORTS)
+        tz = load_policy("kissprom").timezone
+        lo = dt.datetime.combine(start, dt.time(0), tzinfo=tz)
+        hi = dt.datetime.combine(end, dt.time(0), tzinfo=tz)
+        first, second = aliased(User), aliased(User)
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            rows = s.execute(
+                select(QaSample, first.display_name, second.display_name,
+                       ReturnAuthorization.number, ReturnItem.unit_no)
+                .join(first, first.id == QaSample.inspector_id)
+                .join(second, second.id == QaSample.regraded_by_id)
+                .join(ReturnItem, ReturnItem.id == QaSample.return_item_id)
+                .join(ReturnAuthorization, ReturnAuthorization.id == ReturnItem.rma_id)
+                .where(QaSample.status == "regraded", QaSample.regraded_at >= lo,
+                       QaSample.regraded_at < hi)
+                .order_by(QaSample.regraded_at)).all()
+            today = local_date(self._clock.now(), tz)
+            waiting = s.execute(select(func.count(), func.count().filter(
+                QaSample.due_on < today)).where(QaSample.status == "waiting")).one()
+        pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+        weeks: dict[dt.date, list[tuple[str, str]]] = defaultdict(list)
+        moved = Decimal("0.00")
+        differ = []
+        for sample, inspector, by, number, unit in rows:
+            pair = (sample.first_grade, sample.second_grade or "")
+            pairs[inspector].append(pair)
+            at = sample.regraded_at
+            assert at is not None  # re-graded: when is on file
+            day = local_date(at, tz)
+            weeks[day - dt.timedelta(days=day.weekday())].append(pair)
+            moved += abs(sample.money_delta or Decimal("0.00"))
+            if not sample.agreed:
+                effect = ("superseded" if sample.new_decision_id is not None
+                          else "waiting for an approval" if sample.approval_id is not None
+                          else "same outcome")
+                differ.append(Disagreement(
+                    number, unit, inspector, by, sample.first_grade,
+                    sample.second_grade or "", sample.outcome_after or "",
+                    sample.money_delta or Decimal("0.00"), effect, at))
+        everyone = [p for ps in pairs.values() for p in ps]
+        return QaReview(start, end, agreement(everyone),
+                        {n: agreement(p) for n, p in sorted(pairs.items())}, moved,
+                        tuple((w, agreement(p, bootstrap=False))
+                              for w, p in sorted(weeks.items())),
+                        tuple(differ), int(waiting[0]), int(waiting[1]),
+                        tuple(calibration or ()))
 
     # --- agreement ----------------------------------------------------------------------
     def agreement(self, start: dt.datetime, end: dt.datetime, user: SignedInUser

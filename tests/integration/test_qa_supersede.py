@@ -149,3 +149,38 @@ def test_no_regrade_while_an_answer_is_awaited(  # type: ignore[no-untyped-def]
     _item, _d, sample = _unit(sf, number)
     with pytest.raises(NotAllowed, match="waits for"):
         services.qa.regrade(sample.id, "B", sam)
+
+
+def test_a_sampled_dress_waiting_for_a_manager_gets_its_qa_label_after_the_answer(  # type: ignore[no-untyped-def]
+        session_factory, demo, clock, tmp_path: Path) -> None:
+    """Over $250: the dress waits for Maria with its hold tag; her answer prints the blind
+    QA label (not the exchange ticket or a label that shows the outcome), and the re-grade
+    can only come after the answer."""
+    from dataclasses import replace as dc_replace
+
+    from app.domain.enums import ReturnReason
+    from app.services.decisions import InspectionInput, with_grade
+    from app.lifecycle import NotAllowed
+    from tests.helpers.totes import ready_return
+
+    sf = session_factory
+    services = bench(sf, clock, tmp_path, qa_percent=100)
+    ines, sam, maria = (user_named(sf, n) for n in ("ines", "sam", "maria"))
+    number = ready_return(sf, 0, ReturnReason.SIZING, price="320.00", tax="26.40")
+    session = signed_in(services, clock, ines)
+    assert session.scan(number).level != "error"
+    session.open_inspection()
+    session.forms[1] = dc_replace(with_grade(InspectionInput(), Grade.A))
+    done = session.accept()
+    assert done.data.get("saved") and done.data["approvals"], done.message
+    assert done.data["qa"] == [1] and "QA sample" in done.message
+    _item, _d, sample = _unit(sf, number)
+    with pytest.raises(NotAllowed, match="waits for"):
+        services.qa.regrade(sample.id, "B", sam)
+    services.approvals.answer(done.data["approvals"][0], maria, True)
+    jobs = services.printing.queue_answer_labels(done.data["approvals"][0], "TEST-BENCH",
+                                                 maria)
+    assert [j.message.split()[0] for j in jobs] == ["item"]
+    label = pdf_words(services.printing.render(number, 1, "item", "pdf"), tmp_path)
+    assert "blind re-grade" in label and "refund" not in label.lower()
+    assert services.qa.regrade(sample.id, "A", sam).agreed

@@ -202,7 +202,8 @@ def test_kpis_match_the_hand_count(world: sessionmaker[Session], clock: FixedClo
     assert [(t.inspector, t.units, t.active_hours) for t in k.throughput] == [
         ("Bo", 1, 0.5), ("Ines", 2, 1.5)]
     assert k.throughput[1].per_hour == pytest.approx(4 / 3)
-    assert k.requests == {"refund_over_threshold": 1, "policy_exception": 2, "hold": 0}
+    assert k.requests == {"refund_over_threshold": 1, "policy_exception": 2, "hold": 0,
+                          "qa_regrade": 0}
     assert k.exceptions == {"pending": 1, "approved": 0, "denied": 1, "cancelled": 0}
     assert k.turnaround_minutes == (30.0, 120.0)
     assert (k.turnaround_median, k.turnaround_p90) == (75.0, 120.0)

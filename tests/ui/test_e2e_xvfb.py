@@ -420,6 +420,8 @@ def test_a_dress_into_its_tote_and_onto_its_shelf(display: str, tmp_path: Path) 
         _xdo(display, "key", "Return")
         _wait(lambda: one("SELECT count(*) FROM decisions")[0] == 1, 10, "the decision")
         (disposition,) = one("SELECT disposition FROM decisions")
+        if one("SELECT count(*) FROM qa_samples")[0]:  # set aside for a blind re-grade
+            disposition = "qa"
         scan(str(tote))  # on Receive, where the bench went back after Enter
         _wait(lambda: one("SELECT tote_id FROM return_items i JOIN return_authorizations r "
                           f"ON r.id = i.rma_id WHERE r.number = '{number}'")[0], 10,
