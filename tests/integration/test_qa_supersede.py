@@ -159,8 +159,8 @@ def test_a_sampled_dress_waiting_for_a_manager_gets_its_qa_label_after_the_answe
     from dataclasses import replace as dc_replace
 
     from app.domain.enums import ReturnReason
-    from app.services.decisions import InspectionInput, with_grade
     from app.lifecycle import NotAllowed
+    from app.services.decisions import InspectionInput, with_grade
     from tests.helpers.totes import ready_return
 
     sf = session_factory
