@@ -130,7 +130,8 @@ class Shell(QWidget):
         self.reports = ReportsPage(services.reports, services.imports, services.exports, user,
                                    services.settings.data_dir / "documents",
                                    services.settings.data_dir / "outbox",
-                                   services.clock.now().date())
+                                   services.clock.now().date(),
+                                   qa=services.qa, calibration=services.calibration)
         self.putaway = PutAwayPage(self.session, sounds, services.settings.data_dir / "outbox",
                                    allowed(user.role, Action.CLOSE_LOTS))
         self.qa = QaPage(services.qa_desk(user), sounds, services.clock.now().date())

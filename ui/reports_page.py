@@ -33,11 +33,14 @@ from app.errors import ReturnBenchError
 from app.files import read_input
 from app.permissions import Action, allowed
 from app.printing.kpi_report import render_kpi_report
+from app.printing.qa_review import render_qa_review
 from app.services.auth import SignedInUser
+from app.services.calibration import CalibrationService
 from app.services.exports import ExportReport, ExportService
 from app.services.imports import ImportReport, ImportService
+from app.services.qa import QaService
 from app.services.reports import ReportService
-from app.views import AfterBench, Kpis
+from app.views import AfterBench, Kpis, QaReview
 from ui.banner import Banner, Level
 from ui.charts import BarChart
 from ui.documents import save_document
@@ -45,6 +48,7 @@ from ui.ops import BackgroundOp
 
 DEFAULT_DAYS = 30
 STALE_DAYS = 14  # after the bench: a dress not moved for longer is flagged
+AGREEMENT_ALERT = 80  # % of re-grades alike under which an inspector is shown in red
 SHORT = {"restock": "restock", "prep_and_restock": "steam, restock", "refurbish": "refurbish",
          "liquidate": "liquidate", "return_to_customer": "to customer", "hold": "hold"}
 
@@ -65,9 +69,14 @@ class ReportsPage(QWidget):
 
     def __init__(self, reports: ReportService, imports: ImportService,
                  exports: ExportService, user: SignedInUser, documents: Path, outbox: Path,
-                 today: dt.date, parent: QWidget | None = None) -> None:
+                 today: dt.date, parent: QWidget | None = None,
+                 qa: QaService | None = None,
+                 calibration: CalibrationService | None = None) -> None:
         super().__init__(parent)
         self._reports = reports
+        self._qa = qa
+        self._calibration = calibration
+        self.review: QaReview | None = None
         self._imports = imports
         self._exports = exports
         self._user = user
@@ -93,6 +102,7 @@ class ReportsPage(QWidget):
             edit.setDisplayFormat("yyyy-MM-dd")
         self.refresh_button = QPushButton("Refresh  Ctrl+Enter")
         self.pdf_button = QPushButton("PDF  Ctrl+P")
+        self.qa_pdf_button = QPushButton("Grading review PDF\nCtrl+Shift+P")
         self.import_button = QPushButton("Import Shopify orders…  Ctrl+I")
         self.import_rmas_button = QPushButton("Import RMAs…  Ctrl+Shift+I")
         self.export_button = QPushButton("Export settlements  Ctrl+E")
@@ -112,6 +122,7 @@ class ReportsPage(QWidget):
         layout.addLayout(office)
         self.refresh_button.clicked.connect(self.refresh)
         self.pdf_button.clicked.connect(self.save_pdf)
+        self.qa_pdf_button.clicked.connect(self.save_qa_pdf)
         self.import_button.clicked.connect(lambda: self.import_file("orders"))
         self.import_rmas_button.clicked.connect(lambda: self.import_file("rmas"))
         self.export_button.clicked.connect(self.export_settlements)
@@ -143,10 +154,16 @@ class ReportsPage(QWidget):
         self.dwell_chart = BarChart("Dwell, median days", lambda v: f"{v:.1f}")
         self.stale_chart = BarChart(f"Not moved in {STALE_DAYS} days")
         self.recovery_chart = BarChart("Recovered vs refunded", lambda v: f"{v:.0f}%")
+        # Grading QA: blind re-grades alike, per inspector; kappa by week.
+        self.agreement_chart = BarChart("Re-grades alike, by inspector",
+                                        lambda v: f"{v:.0f}%")
+        self.kappa_chart = BarChart("Grading kappa by week", lambda v: f"{v / 100:.2f}")
+        self.calibration_chart = BarChart("Calibration rounds alike", lambda v: f"{v:.0f}%")
         for n, chart in enumerate((self.reason_chart, self.grade_chart, self.backlog_chart,
                                    self.style_chart, self.throughput_chart,
                                    self.approval_chart, self.dwell_chart, self.stale_chart,
-                                   self.recovery_chart)):
+                                   self.recovery_chart, self.agreement_chart,
+                                   self.kappa_chart, self.calibration_chart)):
             grid.addWidget(chart, n // 3, n % 3)
         for chart in (self.style_chart, self.throughput_chart):
             chart.setMinimumHeight(250)  # room for its eight rows; the page scrolls
@@ -156,13 +173,23 @@ class ReportsPage(QWidget):
         self.after_line.setTextFormat(Qt.TextFormat.RichText)
         self.after_line.setWordWrap(True)
         layout.addWidget(self.after_line)
+        self.qa_line = QLabel("")
+        self.qa_line.setObjectName("tiles")
+        self.qa_line.setTextFormat(Qt.TextFormat.RichText)
+        self.qa_line.setWordWrap(True)
+        qa_row = QHBoxLayout()  # the grading line and its weekly review PDF
+        qa_row.addWidget(self.qa_line, 1)
+        self.qa_pdf_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        qa_row.addWidget(self.qa_pdf_button)
+        layout.addLayout(qa_row)
 
         self.can_view = allowed(user.role, Action.VIEW_REPORTS)
         self.import_button.setVisible(allowed(user.role, Action.IMPORT_DATA))
         self.import_rmas_button.setVisible(allowed(user.role, Action.IMPORT_DATA))
         self.export_button.setVisible(allowed(user.role, Action.EXPORT_SETTLEMENTS))
         if not self.can_view:
-            for w in (self.refresh_button, self.pdf_button, self.start, self.end):
+            for w in (self.refresh_button, self.pdf_button, self.qa_pdf_button, self.start,
+                      self.end):
                 w.setEnabled(False)
             self.tiles.setText("Reports are for supervisors, managers and admins.")
 
@@ -195,7 +222,56 @@ class ReportsPage(QWidget):
             self.banner.show_problem(exc)
         else:
             self._show_after(self.after)
+        self._show_review(start, end)
         self.refreshed.emit()
+
+    def _show_review(self, start: dt.date, end: dt.date) -> None:
+        """Grading QA over the same days: agreement per inspector, kappa by week, the
+        calibration rounds, and what the disagreements moved."""
+        if self._qa is None:
+            return
+        try:
+            rounds = self._calibration.rounds(self._user) if self._calibration else []
+            self.review = self._qa.review(start, end, self._user, [
+                (r.who, r.finished_at, r.agreement) for r in rounds
+                if r.finished_at is not None])
+        except ReturnBenchError as exc:
+            self.banner.show_problem(exc)
+            return
+        r = self.review
+        self.agreement_chart.set_data(
+            [(f"{name} ({a.pairs})", 100 * (a.rate or 0.0))
+             for name, a in r.inspectors.items()],
+            alert=lambda _label, v: v < AGREEMENT_ALERT)
+        self.kappa_chart.set_data(
+            [(f"{monday:%b %d} ({a.pairs}" + (", undefined)" if a.kappa is None else ")"),
+              100 * max(a.kappa or 0.0, 0.0)) for monday, a in r.weeks[-8:]])
+        self.calibration_chart.set_data(
+            [(f"{who} {at.astimezone():%b %d}", 100 * (a.rate or 0.0))
+             for who, at, a in r.calibration[:8]],
+            alert=lambda _label, v: v < AGREEMENT_ALERT)
+        self.qa_line.setText(
+            f"Grading QA: <b>{r.overall.words()}</b> · disagreements moved "
+            f"<b>{format_money(r.money_moved)}</b> · {r.waiting} waiting for a re-grade"
+            + (f", <b>{r.overdue} overdue</b>" if r.overdue else "")
+            )
+
+    def save_qa_pdf(self) -> Path | None:
+        if self.review is None:
+            self.refresh()
+        if self.review is None:
+            return None
+        r = self.review
+        name = (f"grading-review-{r.start:%Y%m%d}-"
+                f"{r.end - dt.timedelta(days=1):%Y%m%d}.pdf")
+        try:
+            path = save_document(self._documents, name,
+                                 render_qa_review(r, dt.datetime.now().astimezone()))
+        except ReturnBenchError as exc:
+            self.banner.show_problem(exc)
+            return None
+        self.banner.show_message(Level.OK, f"Grading review saved: {path}")
+        return path
 
     def _show_after(self, a: AfterBench) -> None:
         self.dwell_chart.set_data([(f"{d.code} ({d.dresses})", d.median_days)
@@ -343,6 +419,8 @@ class ReportsPage(QWidget):
         key = event.key()
         if ctrl and key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.refresh()
+        elif ctrl and shift and key == Qt.Key.Key_P:
+            self.save_qa_pdf()
         elif ctrl and key == Qt.Key.Key_P:
             self.save_pdf()
         elif ctrl and key == Qt.Key.Key_I:

@@ -6,6 +6,7 @@ inspector can be checked before their first day at the bench."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from dataclasses import dataclass
 
@@ -79,6 +80,7 @@ class RoundScore:
     agreement: Agreement
     # (description, agreed grade, their grade) per dress, once the round is done
     answers: tuple[tuple[str, str, str], ...]
+    finished_at: dt.datetime | None = None
 
     def words(self) -> str:
         return (f"{self.who}: {self.answered} of {self.total} graded; "
@@ -271,7 +273,7 @@ class CalibrationService:
             return RoundScore(round_id, who, finished, len(rows), len(row.order),
                               agreement(pairs) if finished else agreement([]),
                               tuple((d or "", agreed, given) for given, agreed, d in rows)
-                              if finished else ())
+                              if finished else (), row.finished_at)
 
     def rounds(self, user: SignedInUser) -> list[RoundScore]:
         """Every finished round, newest first (for managers and supervisors)."""

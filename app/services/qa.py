@@ -398,26 +398,26 @@ class QaService:
             today = local_date(self._clock.now(), tz)
             waiting = s.execute(select(func.count(), func.count().filter(
                 QaSample.due_on < today)).where(QaSample.status == "waiting")).one()
-        pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
-        weeks: dict[dt.date, list[tuple[str, str]]] = defaultdict(list)
-        moved = Decimal("0.00")
-        differ = []
-        for sample, inspector, by, number, unit in rows:
-            pair = (sample.first_grade, sample.second_grade or "")
-            pairs[inspector].append(pair)
-            at = sample.regraded_at
-            assert at is not None  # re-graded: when is on file
-            day = local_date(at, tz)
-            weeks[day - dt.timedelta(days=day.weekday())].append(pair)
-            moved += abs(sample.money_delta or Decimal("0.00"))
-            if not sample.agreed:
-                effect = ("superseded" if sample.new_decision_id is not None
-                          else "waiting for an approval" if sample.approval_id is not None
-                          else "same outcome")
-                differ.append(Disagreement(
-                    number, unit, inspector, by, sample.first_grade,
-                    sample.second_grade or "", sample.outcome_after or "",
-                    sample.money_delta or Decimal("0.00"), effect, at))
+            pairs: dict[str, list[tuple[str, str]]] = defaultdict(list)
+            weeks: dict[dt.date, list[tuple[str, str]]] = defaultdict(list)
+            moved = Decimal("0.00")
+            differ = []
+            for sample, inspector, by, number, unit in rows:
+                pair = (sample.first_grade, sample.second_grade or "")
+                pairs[inspector].append(pair)
+                at = sample.regraded_at
+                assert at is not None  # re-graded: when is on file
+                day = local_date(at, tz)
+                weeks[day - dt.timedelta(days=day.weekday())].append(pair)
+                moved += abs(sample.money_delta or Decimal("0.00"))
+                if not sample.agreed:
+                    effect = ("superseded" if sample.new_decision_id is not None
+                              else "waiting for an approval" if sample.approval_id is not None
+                              else "same outcome")
+                    differ.append(Disagreement(
+                        number, unit, inspector, by, sample.first_grade,
+                        sample.second_grade or "", sample.outcome_after or "",
+                        sample.money_delta or Decimal("0.00"), effect, at))
         everyone = [p for ps in pairs.values() for p in ps]
         return QaReview(start, end, agreement(everyone),
                         {n: agreement(p) for n, p in sorted(pairs.items())}, moved,
