@@ -199,8 +199,9 @@ class Shell(QWidget):
         news = self.session.qa_news()  # blind re-grades that changed this one's decisions
         if news:
             self.notice.show_message(
-                Level.WARN, f"{len(news)} of your decision{'s' if len(news) != 1 else ''} "
-                "changed by a blind QA re-grade: " + " ".join(n.sentence for n in news[:3])
+                Level.WARN, f"{len(news)} of your decisions "
+                f"{'was' if len(news) == 1 else 'were'} changed by a blind QA re-grade: "
+                + " ".join(n.sentence for n in news[:3])
                 + (f" (and {len(news) - 3} more)" if len(news) > 3 else ""))
         elif self.session.tote_due:  # decided here, never scanned into a tote
             first = self.session.tote_due[0]

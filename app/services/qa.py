@@ -108,6 +108,8 @@ class RegradeNews:
         return (f"{self.rma} item {self.unit_no}: you graded {self.first_grade}, "
                 f"{self.by} re-graded it {self.second_grade} blind: now "
                 f"{self.outcome_after}"
+                + (f" ({'+' if self.money_delta > 0 else '-'}${abs(self.money_delta)})"
+                   if self.money_delta else "")
                 + (" (waiting for an approval)" if self.waits_for_approval else "") + ".")
 
 
