@@ -987,6 +987,7 @@ class QaDesk:
         self.round_id: int | None = None
         self.card: CalibrationCard | None = None
         self.chosen: str | None = None  # the grade pressed, waiting for Enter
+        self.reference: str | None = None  # a manager's scanned dress, for the set
 
     @property
     def can_regrade(self) -> bool:
@@ -994,6 +995,16 @@ class QaDesk:
 
     def queue(self) -> list[BlindItem]:
         return self._qa.queue(self.user) if self.can_regrade else []
+
+    @property
+    def keeps_references(self) -> bool:
+        return allowed(self.user.role, Action.MANAGE_CALIBRATION)
+
+    def references(self) -> int:
+        """How many reference dresses the calibration set holds (for managers)."""
+        if not self.keeps_references:
+            return 0
+        return sum(1 for r in self._cal.items(self.user) if r.active)
 
     # --- the re-grade ---------------------------------------------------------------
     def scan(self, code: str) -> Screen:
@@ -1007,6 +1018,12 @@ class QaDesk:
         except ReturnBenchError as exc:
             return Screen(ERROR, user_message(exc), "bad")
         found = next((b for b in queue if text in (b.plate.upper(), b.rma.upper())), None)
+        if found is None and self.keeps_references and text.startswith("IT-"):
+            self.reference, self.picked, self.card, self.chosen = text, None, None, None
+            return Screen(WARN, f"{text} is not waiting for a re-grade. To keep it in the "
+                          "calibration set as a reference dress: press its agreed grade "
+                          "(1 A, 2 B, 3 C, 4 D, 5 X), then Enter. Esc: leave it.",
+                          data={"reference": text})
         if found is None:
             return Screen(ERROR, f"{code.strip()} is not waiting for a re-grade by you (not "
                           "sampled, re-graded already, or your own inspection). Scan a "
@@ -1014,7 +1031,7 @@ class QaDesk:
         return self.pick(found)
 
     def pick(self, item: BlindItem) -> Screen:
-        self.picked, self.card, self.chosen = item, None, None
+        self.picked, self.card, self.chosen, self.reference = item, None, None, None
         return Screen(OK, f"{item.rma} item {item.unit_no} picked up. Grade it (1 A, 2 B, "
                       "3 C, 4 D, 5 X), then Enter.",
                       data={"sample": item.sample_id})
@@ -1024,7 +1041,7 @@ class QaDesk:
         grade = GRADE_BY_KEY.get(key, key.upper())
         if grade not in GRADE_BY_KEY.values():
             return Screen(ERROR, "Grades are 1 A, 2 B, 3 C, 4 D, 5 X.", "bad")
-        if self.picked is None and self.card is None:
+        if self.picked is None and self.card is None and self.reference is None:
             return Screen(ERROR, "Scan a dress from the QA rack first (or Ctrl+K for a "
                           "calibration round).", "bad")
         self.chosen = grade
@@ -1036,6 +1053,8 @@ class QaDesk:
             return Screen(ERROR, "Press the grade first (1 A, 2 B, 3 C, 4 D, 5 X).", "bad")
         if self.card is not None:
             return self._answer_card(self.chosen)
+        if self.reference is not None:
+            return self._keep_reference(self.reference, self.chosen)
         if self.picked is None:
             return Screen(ERROR, "Scan a dress from the QA rack first.", "bad")
         picked, grade = self.picked, self.chosen
@@ -1059,6 +1078,16 @@ class QaDesk:
                       "Put its new label on and take it where the label says.",
                       "good", printed=tuple(printed),
                       data={"regraded": done.sample_id, "effect": done.effect})
+
+    def _keep_reference(self, plate: str, grade: str) -> Screen:
+        try:
+            ref = self._cal.add_plate(plate, grade, self.user)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, user_message(exc), "bad")
+        self.reference, self.chosen = None, None
+        return Screen(OK, f"{ref.rma} item {ref.unit_no} is a reference dress now, agreed "
+                      f"grade {ref.agreed_grade} ({ref.photos} photos). The calibration set "
+                      f"holds {self.references()}.", "good", data={"kept": ref.id})
 
     # --- a calibration round --------------------------------------------------------
     def calibration(self) -> Screen:
@@ -1100,5 +1129,6 @@ class QaDesk:
     def leave(self) -> Screen:
         """Esc: put down the picked dress or the round (a round resumes with Ctrl+K)."""
         self.picked, self.card, self.chosen, self.round_id = None, None, None, None
+        self.reference = None
         return Screen(OK, "Scan a dress from the QA rack, or Ctrl+K for a calibration "
                       "round.")

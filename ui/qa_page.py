@@ -105,10 +105,18 @@ class QaPage(QWidget):
             return
         late = sum(1 for b in self._items if b.due_on < self._today)
         self.queue.setVisible(bool(self._items) and self.desk.card is None)
+        kept = ""
+        if self.desk.keeps_references:  # managers keep the calibration set from here
+            try:
+                kept = (f" Calibration set: {self.desk.references()} reference dresses "
+                        "(scan a dress not waiting to add one).")
+            except ReturnBenchError:
+                kept = ""
         self.queue_title.setText(
-            "Nothing waits for a re-grade." if not self._items else
-            f"Waiting for a re-grade: {len(self._items)}"
-            + (f", {late} overdue (in red)" if late else "") + ". Oldest due first.")
+            ("Nothing waits for a re-grade." if not self._items else
+             f"Waiting for a re-grade: {len(self._items)}"
+             + (f", {late} overdue (in red)" if late else "") + ". Oldest due first.")
+            + kept)
         fill(self.queue, [(b.due_on.strftime("%b %d"), b.rma, str(b.unit_no), b.sku,
                            b.description, b.size, b.reason.replace("_", " "),
                            b.customer_comment or "") for b in self._items],
@@ -144,6 +152,11 @@ class QaPage(QWidget):
                                   if picked.customer_comment else "."))
             self.step.setText("Look the dress over and grade it: 1 A, 2 B, 3 C, 4 D, 5 X; "
                               "then Enter.")
+            self._photos(())
+        elif self.desk.reference is not None:
+            self.dress.setText(f"{self.desk.reference}: for the calibration set?")
+            self.step.setText("Its agreed grade (1 A, 2 B, 3 C, 4 D, 5 X), then Enter keeps "
+                              "it as a reference dress.")
             self._photos(())
         else:
             self.dress.setText("")
@@ -194,7 +207,7 @@ class QaPage(QWidget):
         """A scanner's burst (routed here while this page shows) or a typed plate."""
         self.scan.setText(code.strip())
         self.show_screen(self.desk.scan(code))
-        if self.desk.picked is not None:
+        if self.desk.picked is not None or self.desk.reference is not None:
             self.setFocus()  # the grade keys now grade
         else:
             self.focus_scan()

@@ -19,6 +19,7 @@ from app.domain.agreement import Agreement, agreement
 from app.domain.enums import Grade
 from app.errors import BadInput, Conflict, NotFound, PermissionDenied
 from app.permissions import Action, require
+from app.scanning.codes import plate_ids
 from app.services.auth import SignedInUser
 from app.services.common import load_rma, rma_unit
 from app.services.inspection import InspectionService
@@ -126,6 +127,20 @@ class CalibrationService:
             uow.commit()
             item_id = row.id
         return next(i for i in self.items(user) if i.id == item_id)
+
+    def add_plate(self, plate: str, grade: str, user: SignedInUser, note: str = ""
+                  ) -> ReferenceItem:
+        """The dress whose plate was scanned into the set (see `add`)."""
+        ids = plate_ids(plate.strip().upper())
+        if ids is None:
+            raise BadInput(f"{plate.strip()!r} is not a dress's plate (IT-...): scan the "
+                           "dress's label.")
+        with UnitOfWork(self._sf) as uow:
+            number = uow.session.scalar(select(ReturnAuthorization.number).where(
+                ReturnAuthorization.id == ids[0]))
+        if number is None:
+            raise NotFound(f"No dress {plate.strip().upper()} here.")
+        return self.add(number, ids[1], grade, user, note)
 
     @retrying
     def retire(self, item_id: int, user: SignedInUser) -> None:

@@ -103,3 +103,72 @@ def test_an_inspector_takes_no_regrades_but_a_calibration_round(  # type: ignore
     assert not page.scan.isVisible() and not page.queue.isVisible()
     qtbot.keyClick(_focus(), Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "at least 3" in page.banner.text(), timeout=2000)
+
+
+def test_a_manager_keeps_reference_dresses_and_an_inspector_takes_a_round(  # type: ignore[no-untyped-def]
+        qtbot, services: Services, tmp_path: Path) -> None:
+    """Maria scans three dresses with photos at the QA page and keeps each at its agreed
+    grade (key, Enter); Ines then takes the calibration round with Ctrl+K, one grade key
+    and Enter per reference dress, and sees her score and the agreed grades."""
+    from models import CalibrationAnswer, CalibrationItem
+    import dataclasses
+
+    from app.policy.rules import Policy, load_policy
+    from app.wiring import wire
+    from tests.helpers.totes import decide_damaged
+
+    sf = services.session_factory
+    ines = user_named(sf, "ines")
+    # Another bench on the same photo share (the photos are on the warehouse's share).
+    def unsampled(brand: str) -> Policy:
+        return dataclasses.replace(load_policy(brand), qa_share_percent=0,
+                                   qa_raised_percent=0)
+
+    other = wire(sf, services.clock, "BENCH-02", services.settings.photo_root,
+                 f"file:{tmp_path / 'labels'}", unsampled)
+    numbers = [decide_damaged(sf, other, services.clock, ines, skip)  # type: ignore[arg-type]
+               for skip in range(3)]
+    with UnitOfWork(sf) as uow:
+        plates = [item_plate(uow.session.scalars(select(ReturnAuthorization.id).where(
+            ReturnAuthorization.number == n)).one(), 1) for n in numbers]
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 3, "444444")  # Maria, manager
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_F9)
+    page = shell.qa
+    qtbot.waitUntil(lambda: shell.pages.currentWidget() is page, timeout=2000)
+    for plate, key in zip(plates, (Qt.Key.Key_4, Qt.Key.Key_3, Qt.Key.Key_4), strict=True):
+        _burst(qtbot, plate, 5)
+        qtbot.waitUntil(lambda: "calibration set as a reference" in page.banner.text(),
+                        timeout=3000)
+        qtbot.keyClick(_focus(), key)
+        qtbot.keyClick(_focus(), Qt.Key.Key_Return)
+        qtbot.waitUntil(lambda: "is a reference dress now" in page.banner.text(),
+                        timeout=3000)
+    with UnitOfWork(sf) as uow:
+        assert sorted(uow.session.scalars(select(CalibrationItem.agreed_grade))) == \
+            ["C", "D", "D"]
+    qtbot.keyClick(_focus(), Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: window.shell is None, timeout=3000)
+    _sign_in(qtbot, window, 2, "1111")  # Ines
+    qtbot.waitUntil(lambda: window.shell is not None, timeout=3000)
+    shell = window.shell
+    assert shell is not None
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_F9)
+    page = shell.qa
+    qtbot.waitUntil(lambda: shell.pages.currentWidget() is page, timeout=2000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    for n in (1, 2, 3):
+        qtbot.waitUntil(lambda n=n: f"reference dress {n} of 3" in page.banner.text(),
+                        timeout=3000)
+        assert any(label.isVisible() for label in page.photo_labels)  # graded from photos
+        assert "agreed" not in _texts(page).lower()  # blind until the round is done
+        qtbot.keyClick(_focus(), Qt.Key.Key_4)
+        qtbot.keyClick(_focus(), Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "Calibration round done" in page.banner.text(), timeout=3000)
+    assert "2 of 3 alike" in page.banner.text() and page.score.isVisible()
+    with UnitOfWork(sf) as uow:
+        assert len(uow.session.scalars(select(CalibrationAnswer.id)).all()) == 3
