@@ -110,11 +110,11 @@ def test_a_manager_keeps_reference_dresses_and_an_inspector_takes_a_round(  # ty
     """Maria scans three dresses with photos at the QA page and keeps each at its agreed
     grade (key, Enter); Ines then takes the calibration round with Ctrl+K, one grade key
     and Enter per reference dress, and sees her score and the agreed grades."""
-    from models import CalibrationAnswer, CalibrationItem
     import dataclasses
 
     from app.policy.rules import Policy, load_policy
     from app.wiring import wire
+    from models import CalibrationAnswer, CalibrationItem
     from tests.helpers.totes import decide_damaged
 
     sf = services.session_factory
