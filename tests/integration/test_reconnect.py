@@ -116,3 +116,42 @@ def test_put_away_while_the_server_is_down_keeps_the_tote_in_hand(
     moved = session.putaway_scan("R-A-01")
     assert moved.level == "ok", moved.message
     assert _count(bench, ItemMove) == 2  # into the tote, then to the shelf
+
+
+def test_a_regrade_while_the_server_is_down_waits_in_hand(
+        own_server: PostgresServer, bench: Services) -> None:
+    """Sam has a sampled dress picked up and its grade pressed when the server stops:
+    Enter is refused in words, the dress and the grade stay in hand and nothing is
+    recorded; once it is back the same Enter records the re-grade, once."""
+    from app.domain.agreement import sampled
+    from app.scanning.codes import item_plate
+    from models import AuditEvent, QaSample, ReturnAuthorization
+    from tests.helpers.totes import ready_return
+
+    sf = bench.session_factory
+    ines = bench.auth.sign_in("ines", "1111")
+    sam = bench.auth.sign_in("sam", "333333")
+    # Ines is new: 20% are sampled; the first dress the sample takes.
+    skip = next(k for k in range(60)
+                if sampled(f"{ready_return(sf, k, ReturnReason.SIZING)}/1", 0.20))
+    number = decide_one(sf, bench, bench.clock, ines, skip,  # type: ignore[arg-type]
+                        session=signed_in(bench, bench.clock, ines))  # type: ignore[arg-type]
+    with sf() as s:
+        rma_id = s.scalars(select(ReturnAuthorization.id).where(
+            ReturnAuthorization.number == number)).one()
+    desk = bench.qa_desk(sam)
+    assert "picked up" in desk.scan(item_plate(rma_id, 1)).message
+    desk.press("3")
+    own_server.stop("fast")
+    refused = desk.enter()
+    assert refused.level == "error" and "database" in refused.message.lower()
+    assert desk.picked is not None and desk.chosen == "C"
+    own_server.start()
+    bench.ping()
+    done = desk.enter()
+    assert done.data.get("regraded"), done.message
+    assert desk.enter().level == "error"  # nothing in hand any more: nothing twice
+    with sf() as s:
+        assert s.scalars(select(QaSample.status)).one() == "regraded"
+        assert s.scalar(select(func.count()).select_from(AuditEvent).where(
+            AuditEvent.action == "qa.regraded")) == 1
