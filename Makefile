@@ -46,7 +46,7 @@ test: system-deps $(DEV_STAMP)
 	$(VENV)/bin/lint-imports
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n 2
 
 lint: $(DEV_STAMP)
 	$(VENV)/bin/ruff check .
