@@ -996,6 +996,10 @@ class QaDesk:
     def queue(self) -> list[BlindItem]:
         return self._qa.queue(self.user) if self.can_regrade else []
 
+    def waiting(self) -> tuple[int, int]:
+        """(dresses waiting for this user's re-grade, of which overdue)."""
+        return self._qa.waiting(self.user) if self.can_regrade else (0, 0)
+
     @property
     def keeps_references(self) -> bool:
         return allowed(self.user.role, Action.MANAGE_CALIBRATION)

@@ -100,10 +100,10 @@ class QaPage(QWidget):
             return
         try:
             self._items = self.desk.queue()
+            total, late = self.desk.waiting()
         except ReturnBenchError as exc:  # the database away: say so, keep going
             self.banner.show_message(LEVELS["error"], user_message(exc))
             return
-        late = sum(1 for b in self._items if b.due_on < self._today)
         self.queue.setVisible(bool(self._items) and self.desk.card is None)
         kept = ""
         if self.desk.keeps_references:  # managers keep the calibration set from here
@@ -113,9 +113,11 @@ class QaPage(QWidget):
             except ReturnBenchError:
                 kept = ""
         self.queue_title.setText(
-            ("Nothing waits for a re-grade." if not self._items else
-             f"Waiting for a re-grade: {len(self._items)}"
-             + (f", {late} overdue (in red)" if late else "") + ". Oldest due first.")
+            ("Nothing waits for a re-grade." if not total else
+             f"Waiting for a re-grade: {total}"
+             + (f", {late} overdue (in red)" if late else "") + ". Oldest due first"
+             + (f" (the first {len(self._items)} shown)." if total > len(self._items)
+                else "."))
             + kept)
         fill(self.queue, [(b.due_on.strftime("%b %d"), b.rma, str(b.unit_no), b.sku,
                            b.description, b.size, b.reason.replace("_", " "),

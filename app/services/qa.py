@@ -214,12 +214,14 @@ class QaService:
         return row
 
     # --- the supervisor's blind queue ---------------------------------------------------
-    def queue(self, user: SignedInUser) -> list[BlindItem]:
-        """Samples waiting for their re-grade, oldest due first; never the user's own."""
+    def queue(self, user: SignedInUser, limit: int = 200) -> list[BlindItem]:
+        """Samples waiting for their re-grade, oldest due first (the first `limit`: a
+        supervisor works from the top); never the user's own."""
         require(user.role, Action.REGRADE)
         with UnitOfWork(self._sf) as uow:
             rows = uow.session.execute(
-                select(QaSample.id, QaSample.due_on, ReturnItem, ReturnAuthorization.id,
+                select(QaSample.id, QaSample.due_on, ReturnItem.unit_no, ReturnItem.reason,
+                       ReturnItem.customer_comment, ReturnAuthorization.id,
                        ReturnAuthorization.number, OrderLine.sku, OrderLine.description,
                        Product.size)
                 .join(ReturnItem, ReturnItem.id == QaSample.return_item_id)
@@ -227,11 +229,22 @@ class QaService:
                 .outerjoin(OrderLine, OrderLine.id == ReturnItem.order_line_id)
                 .outerjoin(Product, Product.id == OrderLine.product_id)
                 .where(QaSample.status == "waiting", QaSample.inspector_id != user.id)
-                .order_by(QaSample.due_on, QaSample.id)).all()
-            return [BlindItem(sid, item_plate(rma_id, item.unit_no), number, item.unit_no,
-                              sku or "", description or "", size or "", item.reason.value,
-                              item.customer_comment, due)
-                    for sid, due, item, rma_id, number, sku, description, size in rows]
+                .order_by(QaSample.due_on, QaSample.id).limit(limit)).all()
+            return [BlindItem(sid, item_plate(rma_id, unit), number, unit, sku or "",
+                              description or "", size or "", reason.value, comment, due)
+                    for sid, due, unit, reason, comment, rma_id, number, sku, description,
+                    size in rows]
+
+    def waiting(self, user: SignedInUser) -> tuple[int, int]:
+        """(samples waiting for a re-grade by this user, of which overdue)."""
+        require(user.role, Action.REGRADE)
+        today = local_date(self._clock.now(), load_policy("kissprom").timezone)
+        with UnitOfWork(self._sf) as uow:
+            total, late = uow.session.execute(
+                select(func.count(), func.count().filter(QaSample.due_on < today))
+                .where(QaSample.status == "waiting",
+                       QaSample.inspector_id != user.id)).one()
+        return int(total), int(late)
 
     # --- the re-grade -------------------------------------------------------------------
     @retrying
@@ -387,8 +400,11 @@ class QaService:
         first, second = aliased(User), aliased(User)
         with UnitOfWork(self._sf) as uow:
             s = uow.session
-            rows = s.execute(
-                select(QaSample, first.display_name, second.display_name,
+            rows = s.execute(  # plain columns: a month of re-grades is thousands of rows
+                select(QaSample.first_grade, QaSample.second_grade, QaSample.regraded_at,
+                       QaSample.money_delta, QaSample.agreed, QaSample.new_decision_id,
+                       QaSample.approval_id, QaSample.outcome_after,
+                       first.display_name, second.display_name,
                        ReturnAuthorization.number, ReturnItem.unit_no)
                 .join(first, first.id == QaSample.inspector_id)
                 .join(second, second.id == QaSample.regraded_by_id)
@@ -404,22 +420,21 @@ class QaService:
             weeks: dict[dt.date, list[tuple[str, str]]] = defaultdict(list)
             moved = Decimal("0.00")
             differ = []
-            for sample, inspector, by, number, unit in rows:
-                pair = (sample.first_grade, sample.second_grade or "")
+            for (first_grade, second_grade, at, delta, agreed, new_decision, asked,
+                 outcome, inspector, by, number, unit) in rows:
+                pair = (first_grade, second_grade or "")
                 pairs[inspector].append(pair)
-                at = sample.regraded_at
                 assert at is not None  # re-graded: when is on file
                 day = local_date(at, tz)
                 weeks[day - dt.timedelta(days=day.weekday())].append(pair)
-                moved += abs(sample.money_delta or Decimal("0.00"))
-                if not sample.agreed:
-                    effect = ("superseded" if sample.new_decision_id is not None
-                              else "waiting for an approval" if sample.approval_id is not None
+                moved += abs(delta or Decimal("0.00"))
+                if not agreed:
+                    effect = ("superseded" if new_decision is not None
+                              else "waiting for an approval" if asked is not None
                               else "same outcome")
                     differ.append(Disagreement(
-                        number, unit, inspector, by, sample.first_grade,
-                        sample.second_grade or "", sample.outcome_after or "",
-                        sample.money_delta or Decimal("0.00"), effect, at))
+                        number, unit, inspector, by, first_grade, second_grade or "",
+                        outcome or "", delta or Decimal("0.00"), effect, at))
         everyone = [p for ps in pairs.values() for p in ps]
         return QaReview(start, end, agreement(everyone),
                         {n: agreement(p) for n, p in sorted(pairs.items())}, moved,
