@@ -6,7 +6,18 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
@@ -19,6 +30,10 @@ class QaSample(Base):
     grade would have changed the outcome (and the money)."""
 
     __tablename__ = "qa_samples"
+    # The QA queue: what waits, oldest due first, read from the top.
+    __table_args__ = (Index("ix_qa_samples_waiting_due", "due_on", "id",
+                            postgresql_where=text("status = 'waiting'"),
+                            sqlite_where=text("status = 'waiting'")),)
 
     id: Mapped[intpk]
     return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), index=True)

@@ -39,6 +39,10 @@ def upgrade() -> None:
         batch.create_foreign_key(batch.f('fk_qa_samples_new_decision_id_decisions'),
                                  'decisions', ['new_decision_id'], ['id'])
         batch.create_index(batch.f('ix_qa_samples_approval_id'), ['approval_id'])
+    # The QA queue: what waits, oldest due first, read from the top.
+    op.create_index('ix_qa_samples_waiting_due', 'qa_samples', ['due_on', 'id'],
+                    postgresql_where=sa.text("status = 'waiting'"),
+                    sqlite_where=sa.text("status = 'waiting'"))
     op.create_table(
         'calibration_items',
         sa.Column('id', sa.Integer(), nullable=False),
@@ -89,6 +93,7 @@ def downgrade() -> None:
     op.drop_index(op.f('ix_calibration_rounds_user_id'), table_name='calibration_rounds')
     op.drop_table('calibration_rounds')
     op.drop_table('calibration_items')
+    op.drop_index('ix_qa_samples_waiting_due', table_name='qa_samples')
     with op.batch_alter_table('qa_samples') as batch:
         batch.drop_index(batch.f('ix_qa_samples_approval_id'))
         batch.drop_constraint(batch.f('fk_qa_samples_new_decision_id_decisions'),
