@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -264,13 +265,17 @@ class ReportsPage(QWidget):
         r = self.review
         name = (f"grading-review-{r.start:%Y%m%d}-"
                 f"{r.end - dt.timedelta(days=1):%Y%m%d}.pdf")
+        return self._save(name, lambda: render_qa_review(r, dt.datetime.now().astimezone()),
+                          "Grading review saved")
+
+    def _save(self, name: str, render: Callable[[], bytes], saved: str) -> Path | None:
+        """A PDF into the documents folder, said in the banner (or why not)."""
         try:
-            path = save_document(self._documents, name,
-                                 render_qa_review(r, dt.datetime.now().astimezone()))
+            path = save_document(self._documents, name, render())
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return None
-        self.banner.show_message(Level.OK, f"Grading review saved: {path}")
+        self.banner.show_message(Level.OK, f"{saved}: {path}")
         return path
 
     def _show_after(self, a: AfterBench) -> None:
@@ -336,14 +341,8 @@ class ReportsPage(QWidget):
             return None
         k = self.kpis
         name = f"returns-report-{k.start:%Y%m%d}-{k.end - dt.timedelta(days=1):%Y%m%d}.pdf"
-        try:
-            path = save_document(self._documents, name,
-                                 render_kpi_report(k, dt.datetime.now().astimezone()))
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return None
-        self.banner.show_message(Level.OK, f"Report saved: {path}")
-        return path
+        return self._save(name, lambda: render_kpi_report(k, dt.datetime.now().astimezone()),
+                          "Report saved")
 
     # --- import and export -----------------------------------------------------------
     def import_file(self, kind: str, path: str | None = None) -> None:

@@ -24,6 +24,19 @@ APART = "X"
 Z95 = 1.959964
 
 
+GRADES = (*ORDERED, APART)
+
+
+def grade_letter(text: str) -> str:
+    """A grade as typed or pressed (a, ' B '), or BadInput naming the five."""
+    from app.errors import BadInput
+
+    letter = text.strip().upper()
+    if letter not in GRADES:
+        raise BadInput(f"Grade {text!r}: one of {', '.join(GRADES)}.")
+    return letter
+
+
 def sampled(key: str, rate: float) -> bool:
     """Whether the unit with this key is in a sample of `rate` (0 to 1)."""
     if rate <= 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 from reportlab.graphics.charts.barcharts import HorizontalBarChart
 from reportlab.graphics.shapes import Drawing, String
@@ -53,14 +54,20 @@ def bar_chart(title: str, data: list[tuple[str, float]], width: float = 6.8 * in
     return drawing
 
 
-def render_kpi_report(k: Kpis, printed_at: dt.datetime) -> bytes:
+def letter_document(buffer: io.BytesIO, title: str
+                    ) -> tuple[SimpleDocTemplate, Any, ParagraphStyle]:
+    """A US Letter report with the reports' margins: (document, styles, body style)."""
     styles = getSampleStyleSheet()
     body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=9.5, leading=12)
-    buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=LETTER, leftMargin=0.6 * inch,
                             rightMargin=0.6 * inch, topMargin=0.6 * inch,
-                            bottomMargin=0.6 * inch, title="ReturnBench returns report",
-                            author="ReturnBench")
+                            bottomMargin=0.6 * inch, title=title, author="ReturnBench")
+    return doc, styles, body
+
+
+def render_kpi_report(k: Kpis, printed_at: dt.datetime) -> bytes:
+    buffer = io.BytesIO()
+    doc, styles, body = letter_document(buffer, "ReturnBench returns report")
     last = k.end - dt.timedelta(days=1)
     median = k.turnaround_median
     p90 = k.turnaround_p90

@@ -9,13 +9,10 @@ import datetime as dt
 import io
 
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import LETTER
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import inch
 from reportlab.platypus import (
     KeepTogether,
     Paragraph,
-    SimpleDocTemplate,
     Spacer,
     Table,
     TableStyle,
@@ -23,7 +20,7 @@ from reportlab.platypus import (
 
 from app.domain.agreement import Agreement
 from app.domain.money import format_money
-from app.printing.kpi_report import bar_chart
+from app.printing.kpi_report import bar_chart, letter_document
 from app.views import QaReview
 
 GRADES = ("A", "B", "C", "D", "X")
@@ -57,13 +54,8 @@ def _table(rows: list[list[str]], widths: list[float]) -> Table:
 
 
 def render_qa_review(r: QaReview, printed_at: dt.datetime) -> bytes:
-    styles = getSampleStyleSheet()
-    body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=9.5, leading=12)
     buffer = io.BytesIO()
-    doc = SimpleDocTemplate(buffer, pagesize=LETTER, leftMargin=0.6 * inch,
-                            rightMargin=0.6 * inch, topMargin=0.6 * inch,
-                            bottomMargin=0.6 * inch, title="ReturnBench grading review",
-                            author="ReturnBench")
+    doc, styles, body = letter_document(buffer, "ReturnBench grading review")
     last = r.end - dt.timedelta(days=1)
     o = r.overall
     summary = _table([

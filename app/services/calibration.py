@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
 from app.clock import Clock
-from app.domain.agreement import Agreement, agreement
-from app.domain.enums import Grade
+from app.domain.agreement import Agreement, agreement, grade_letter
 from app.errors import BadInput, Conflict, NotFound, PermissionDenied
 from app.permissions import Action, require
 from app.scanning.codes import plate_ids
@@ -36,7 +35,6 @@ from models import (
     User,
 )
 
-GRADES = tuple(g.value for g in Grade)
 MIN_ITEMS = 3  # fewer says nothing about how someone grades
 
 
@@ -102,9 +100,7 @@ class CalibrationService:
             note: str = "") -> ReferenceItem:
         """A unit on file (with its photos) into the set, with the agreed grade."""
         require(user.role, Action.MANAGE_CALIBRATION)
-        agreed = grade.strip().upper()
-        if agreed not in GRADES:
-            raise BadInput(f"Grade {grade!r}: one of {', '.join(GRADES)}.")
+        agreed = grade_letter(grade)
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             item = rma_unit(load_rma(s, rma_number), unit_no)
@@ -236,9 +232,7 @@ class CalibrationService:
     def answer(self, round_id: int, item_id: int, grade: str, user: SignedInUser
                ) -> RoundScore:
         """One grade in the round, once per dress; the round finishes with the last."""
-        given = grade.strip().upper()
-        if given not in GRADES:
-            raise BadInput(f"Grade {grade!r}: one of {', '.join(GRADES)}.")
+        given = grade_letter(grade)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session

@@ -21,9 +21,9 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from app import audit
 from app.clock import Clock
-from app.domain.agreement import Agreement, agreement, sample_rate, sampled
+from app.domain.agreement import Agreement, agreement, grade_letter, sample_rate, sampled
 from app.domain.enums import ApprovalKind, ApprovalLevel, DecisionStatus, Grade
-from app.errors import BadInput, Conflict, NotFound
+from app.errors import Conflict, NotFound
 from app.lifecycle import NotAllowed, Op, check, check_target
 from app.permissions import Action, require
 from app.policy.calendar import add_business_days, is_business_day, local_date
@@ -53,8 +53,6 @@ from models import (
     ReturnItem,
     User,
 )
-
-GRADES = tuple(g.value for g in Grade)
 
 
 @dataclass(frozen=True)
@@ -260,9 +258,7 @@ class QaService:
         supervisor, or a manager over the policy's limits, answers. The first inspector
         is told at their next sign-in (`news`)."""
         require(user.role, Action.REGRADE)
-        second = grade.strip().upper()
-        if second not in GRADES:
-            raise BadInput(f"Grade {grade!r}: one of {', '.join(GRADES)}.")
+        second = grade_letter(grade)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
