@@ -24,6 +24,7 @@ from tests.helpers.totes import bench, decide_one, signed_in
 from tests.integration.conftest import user_named
 from tests.ui.test_scan_router import _burst, _focus
 from tests.ui.test_shell import _sign_in, _window
+from ui.qa_page import QaPage
 
 pytestmark = pytest.mark.scanner
 
@@ -37,6 +38,18 @@ def _texts(page) -> str:  # type: ignore[no-untyped-def]
     return " ".join(words)
 
 
+def _qa_page(qtbot, window, who: int, pin: str) -> QaPage:  # type: ignore[no-untyped-def]
+    """`who` signed in (a letter of "acims"), the QA place open with F9."""
+    _sign_in(qtbot, window, who, pin)
+    qtbot.waitUntil(lambda: window.shell is not None, timeout=3000)
+    shell = window.shell
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3000)
+    qtbot.keyClick(_focus(), Qt.Key.Key_F9)
+    qtbot.waitUntil(lambda: shell.pages.currentWidget() is shell.qa, timeout=2000)
+    page: QaPage = shell.qa
+    return page
+
+
 def test_a_blind_regrade_in_the_window(qtbot, services: Services, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     sf = services.session_factory
     ines = user_named(sf, "ines")
@@ -48,13 +61,9 @@ def test_a_blind_regrade_in_the_window(qtbot, services: Services, tmp_path: Path
             ReturnAuthorization.number == number)).one()
         plate, rma_id = item_plate(rma.id, 1), rma.id
     window = _window(qtbot, services)
-    _sign_in(qtbot, window, 4, "333333")  # Sam, supervisor
+    page = _qa_page(qtbot, window, 4, "333333")  # Sam, supervisor
     shell = window.shell
     assert shell is not None
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3000)
-    qtbot.keyClick(_focus(), Qt.Key.Key_F9)
-    qtbot.waitUntil(lambda: shell.pages.currentWidget() is shell.qa, timeout=2000)
-    page = shell.qa
     qtbot.waitUntil(lambda: "Waiting for a re-grade: 1" in page.queue_title.text(),
                     timeout=2000)
     _burst(qtbot, plate, 5)
@@ -93,13 +102,9 @@ def test_a_blind_regrade_in_the_window(qtbot, services: Services, tmp_path: Path
 def test_an_inspector_takes_no_regrades_but_a_calibration_round(  # type: ignore[no-untyped-def]
         qtbot, services: Services) -> None:
     window = _window(qtbot, services)
-    _sign_in(qtbot, window, 2, "1111")  # Ines, inspector
+    page = _qa_page(qtbot, window, 2, "1111")  # Ines, inspector
     shell = window.shell
     assert shell is not None
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3000)
-    qtbot.keyClick(_focus(), Qt.Key.Key_F9)
-    page = shell.qa
-    qtbot.waitUntil(lambda: shell.pages.currentWidget() is page, timeout=2000)
     assert not page.scan.isVisible() and not page.queue.isVisible()
     qtbot.keyClick(_focus(), Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: "at least 3" in page.banner.text(), timeout=2000)
@@ -132,13 +137,9 @@ def test_a_manager_keeps_reference_dresses_and_an_inspector_takes_a_round(  # ty
         plates = [item_plate(uow.session.scalars(select(ReturnAuthorization.id).where(
             ReturnAuthorization.number == n)).one(), 1) for n in numbers]
     window = _window(qtbot, services)
-    _sign_in(qtbot, window, 3, "444444")  # Maria, manager
+    page = _qa_page(qtbot, window, 3, "444444")  # Maria, manager
     shell = window.shell
     assert shell is not None
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3000)
-    qtbot.keyClick(_focus(), Qt.Key.Key_F9)
-    page = shell.qa
-    qtbot.waitUntil(lambda: shell.pages.currentWidget() is page, timeout=2000)
     for plate, key in zip(plates, (Qt.Key.Key_4, Qt.Key.Key_3, Qt.Key.Key_4), strict=True):
         _burst(qtbot, plate, 5)
         qtbot.waitUntil(lambda: "calibration set as a reference" in page.banner.text(),
@@ -152,14 +153,7 @@ def test_a_manager_keeps_reference_dresses_and_an_inspector_takes_a_round(  # ty
             ["C", "D", "D"]
     qtbot.keyClick(_focus(), Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
     qtbot.waitUntil(lambda: window.shell is None, timeout=3000)
-    _sign_in(qtbot, window, 2, "1111")  # Ines
-    qtbot.waitUntil(lambda: window.shell is not None, timeout=3000)
-    shell = window.shell
-    assert shell is not None
-    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=3000)
-    qtbot.keyClick(_focus(), Qt.Key.Key_F9)
-    page = shell.qa
-    qtbot.waitUntil(lambda: shell.pages.currentWidget() is page, timeout=2000)
+    page = _qa_page(qtbot, window, 2, "1111")  # Ines
     qtbot.keyClick(_focus(), Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
     for n in (1, 2, 3):
         qtbot.waitUntil(lambda n=n: f"reference dress {n} of 3" in page.banner.text(),
