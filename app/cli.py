@@ -169,9 +169,9 @@ def build_parser() -> argparse.ArgumentParser:
     qa = sub.add_parser("qa", help="grading QA: the blind re-grade queue, a re-grade, "
                         "agreement figures, the calibration set and its rounds")
     qa.add_argument("action", choices=("queue", "regrade", "agreement", "reference",
-                                       "references", "rounds"))
+                                       "references", "retire", "rounds"))
     qa.add_argument("args", nargs="*", metavar="ARG",
-                    help="regrade SAMPLE_ID GRADE; reference RMA UNIT GRADE")
+                    help="regrade SAMPLE_ID GRADE; reference RMA UNIT GRADE; retire ID")
     qa.add_argument("--note", default="", help="reference: what the team agreed and why")
     qa.add_argument("--from", dest="start", type=_date, default=None)
     qa.add_argument("--to", dest="end", type=_date, default=None)
@@ -553,6 +553,13 @@ def _cmd_qa(services: Services, args: argparse.Namespace) -> int:
                                        args.note)
         print(f"Reference dress #{ref.id}: {ref.rma} item {ref.unit_no}, grade "
               f"{ref.agreed_grade} ({ref.photos} photos).")
+        return 0
+    if args.action == "retire":
+        if len(args.args) != 1 or not args.args[0].isdigit():
+            raise UsageError("qa retire REFERENCE_ID (from qa references)")
+        user = _operator(services, args, Action.MANAGE_CALIBRATION)
+        services.calibration.retire(int(args.args[0]), user)
+        print(f"Reference dress #{args.args[0]} retired: rounds from now leave it out.")
         return 0
     if args.action == "references":
         user = _operator(services, args, Action.MANAGE_CALIBRATION)

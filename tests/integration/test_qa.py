@@ -109,3 +109,16 @@ def test_qa_from_the_command_line(tmp_path: Path) -> None:
     assert bad.returncode == 2 and "qa regrade SAMPLE_ID GRADE" in _one_line_error(bad)
     figures = run("qa", "agreement", *db, env={**data, **MARIA})
     assert figures.returncode == 0 and "no re-grades yet" in figures.stdout
+    # The calibration set: a dress with no photos is refused in one line; an unknown
+    # reference cannot be retired.
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "qa.db") as conn:
+        (first,) = conn.execute("SELECT number FROM return_authorizations ORDER BY id "
+                                "LIMIT 1").fetchone()
+    no_photos = run("qa", "reference", first, "1", "B", *db, env={**data, **MARIA})
+    assert no_photos.returncode != 0 and "no photos" in _one_line_error(no_photos)
+    unknown = run("qa", "retire", "42", *db, env={**data, **MARIA})
+    assert unknown.returncode != 0 and "No reference dress #42" in _one_line_error(unknown)
+    listed = run("qa", "references", *db, env={**data, **MARIA})
+    assert listed.returncode == 0 and '"references": []' in listed.stdout
