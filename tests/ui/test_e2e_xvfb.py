@@ -84,12 +84,24 @@ def _focus_window(display: str) -> None:
     _xdo(display, "windowfocus", "--sync", wid)
 
 
-def _sign_in_as_ines(display: str) -> None:
+def _sign_ins(db: Path) -> int:
+    with sqlite3.connect(db) as conn:
+        return int(conn.execute("SELECT count(*) FROM audit_events WHERE action = "
+                                "'user.signed_in' AND actor = 'ines'").fetchone()[0])
+
+
+def _sign_in_as_ines(display: str, db: Path | None = None) -> None:
     """Ines by her first letter (nobody is picked at first, and this station's recent
-    users move to the top, so arrows land on different names) and her PIN."""
+    users move to the top, so arrows land on different names) and her PIN. With the
+    bench's SQLite file, waits until the sign-in is on record (a loaded machine may take
+    longer than the pause)."""
+    before = _sign_ins(db) if db is not None else 0
     _xdo(display, "type", "--delay", "5", "i1111")
     _xdo(display, "key", "Return")
     time.sleep(1.0)
+    if db is not None:
+        _wait(lambda: _sign_ins(db) > before, 30, "Ines signed in")
+        time.sleep(0.3)
 
 
 def _start_bench(display: str, tmp_path: Path, url: str) -> subprocess.Popen[str]:
@@ -185,18 +197,32 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
                                 str(camera)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
         _focus_window(display)
-        _sign_in_as_ines(display)
+        _sign_in_as_ines(display, db)
         return app
+
+    def received() -> bool:
+        with sqlite3.connect(db) as conn:
+            return bool(conn.execute(
+                "SELECT count(*) FROM receipts rc JOIN return_authorizations r "
+                "ON r.id = rc.rma_id WHERE r.number = ?", (number,)).fetchone()[0])
+
+    def graded() -> bool:
+        with sqlite3.connect(db) as conn:
+            row = conn.execute("SELECT damage_cause FROM inspections WHERE is_draft = 1"
+                               ).fetchone()
+        return bool(row and row[0] == "shipping")
 
     app = start()
     try:
         _xdo(display, "type", "--delay", "5", number)
         _xdo(display, "key", "Return")
-        time.sleep(0.5)
+        _wait(received, 20, "the parcel received")
+        time.sleep(0.3)
         _xdo(display, "key", "F2")
-        time.sleep(0.5)
+        time.sleep(1.0)
         _xdo(display, "key", "3", "s", "s", "c")  # grade C, damage unset > none > minor,
         #                                            cause shipping
+        _wait(graded, 20, "the draft graded")
         _xdo(display, "key", "space")  # a photo from the camera
 
         def draft() -> tuple[str, int] | None:
@@ -221,7 +247,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
     app = start()
     try:
         _xdo(display, "key", "ctrl+1")
-        time.sleep(0.8)
+        time.sleep(1.5)
         _xdo(display, "key", "w")
 
         def resumed() -> bool:
