@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from app.clock import Clock
 from app.domain.enums import (
@@ -25,7 +25,7 @@ from app.domain.enums import (
     Resolution,
 )
 from app.domain.money import format_money
-from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
+from app.errors import DatabaseUnavailable, NeedsServer, ReturnBenchError, user_message
 from app.permissions import Action, allowed
 from app.printing.labels import tote_manifest, tote_plate
 from app.services.approvals import ApprovalService
@@ -39,6 +39,7 @@ from app.services.decisions import (
 )
 from app.services.holds import Holder, HoldService
 from app.services.inspection import InspectionService, PhotoRejected, required_slots
+from app.services.journal import OfflineStatus, ReplayReport
 from app.services.labels_plan import labels_for
 from app.services.lookup import ReturnView
 from app.services.lots import LotService
@@ -123,9 +124,28 @@ class BenchServices:
         return self.clock.now() if self.clock is not None else dt.datetime.now(dt.UTC)
 
 
+T = TypeVar("T")
+
+
+class OfflinePort(Protocol):
+    """What the session needs of an offline mode (app/offline.py): the same services on
+    the bench's local copy, each action journaled, and the replay when the server is
+    back."""
+
+    offline: bool
+
+    def local(self) -> BenchServices: ...
+
+    def reconcile(self) -> ReplayReport: ...
+
+    def status(self) -> OfflineStatus: ...
+
+
 class BenchSession:
-    def __init__(self, services: BenchServices) -> None:
+    def __init__(self, services: BenchServices, offline: OfflinePort | None = None) -> None:
         self._s = services
+        self._online = services
+        self.offline_port = offline
         self.user: SignedInUser | None = None
         self.parcel: ReturnView | None = None
         # The forms being filled, by unit, for the open parcel (saved as drafts as they go).
@@ -146,6 +166,85 @@ class BenchSession:
         # outbound lot (pallet) being loaded, which the next totes scanned go onto.
         self.carrying: str | None = None
         self.loading_lot: str | None = None
+
+    # --- offline: the server away, the local copy and the journal -------------------
+    @property
+    def is_offline(self) -> bool:
+        return self._s is not self._online
+
+    def _go_offline(self) -> bool:
+        """Work on the local copy from now on (False: this bench has no offline mode or
+        no copy yet, and keeps the old way: forms kept in `unsaved/`)."""
+        port = self.offline_port
+        if port is None:
+            return False
+        if self.is_offline:
+            return True
+        try:
+            local = port.local()
+        except ReturnBenchError:
+            return False
+        port.offline = True
+        self._s = local
+        return True
+
+    def _try(self, call: Callable[[BenchServices], T]) -> T:
+        """A service call; the server away, the same call on the local copy."""
+        try:
+            return call(self._s)
+        except DatabaseUnavailable:
+            if self.is_offline or not self._go_offline():
+                raise
+            return call(self._s)
+
+    def start_offline(self) -> None:
+        """The bench started without its server: on the local copy from the start."""
+        self._go_offline()
+
+    def offline_status(self) -> OfflineStatus | None:
+        if self.offline_port is None:
+            return None
+        try:
+            return self.offline_port.status()
+        except ReturnBenchError:
+            return None
+
+    def go_online(self) -> Screen | None:
+        """The server answers: replay the journal (in order, once each); back on the
+        server's services when all of it went through. None: nothing to do."""
+        port = self.offline_port
+        if port is None or (not self.is_offline and not port.status().waiting):
+            return None
+        try:
+            report = port.reconcile()
+        except DatabaseUnavailable as exc:
+            return Screen(WARN, f"Still offline: {user_message(exc)}")
+        if report.left:
+            return Screen(WARN, f"Syncing stopped, the server went away again: "
+                          f"{report.words()}. It resumes by itself.")
+        self._s = self._online
+        port.offline = False
+        self.refresh_parcel()
+        self.restore_totes_due()  # the dresses decided offline go into their totes now
+        words = f"Back online: {report.words()}."
+        if report.conflicts:
+            return Screen(WARN, words + " A supervisor settles those under Approvals "
+                          "(needs a look).", "bad", data={"synced": report.applied,
+                                                          "conflicts": report.conflicts})
+        return Screen(OK, words, data={"synced": report.applied, "conflicts": 0})
+
+    def _needs_server(self, what: str) -> Screen | None:
+        """Offline, what needs the server says so (None: the bench is online)."""
+        if not self.is_offline:
+            return None
+        return Screen(WARN, f"OFFLINE: {what} need the server; they wait until the bench "
+                      "is back online (the status bar says when). Keep the dresses by "
+                      "the bench: their labels say PROVISIONAL.", "bad",
+                      data={"needs_server": True})
+
+    def _offline_words(self) -> str:
+        return "OFFLINE (kept on this bench, synced when the server is back): " \
+            if self.is_offline else ""
 
     # --- who ---------------------------------------------------------------------
     def sign_in(self, username: str, pin: str) -> Screen:
@@ -217,10 +316,14 @@ class BenchSession:
         if self._s.receiving is None:
             return Screen(ERROR, "This screen cannot receive parcels.", "bad")
         try:
-            outcome = self._s.receiving.scan(code.strip(), user)
+            outcome = self._try(lambda s: s.receiving.scan(code.strip(), user)
+                                if s.receiving is not None else None)
         except ReturnBenchError as exc:
             return Screen(ERROR, kept + user_message(exc), "bad", place="receive",
                           data={"found": False})
+        if outcome is None:
+            return Screen(ERROR, "This screen cannot receive parcels.", "bad")
+        kept = self._offline_words() + kept
         if outcome.view is None:
             return Screen(ERROR, kept + outcome.message, "bad", place="receive",
                           data={"found": False})
@@ -287,7 +390,9 @@ class BenchSession:
         if self.parcel is None or not self.parcel.rma_number or self._s.receiving is None:
             return self.parcel
         try:
-            self.parcel = self._s.receiving.current_view(self.parcel.rma_number)
+            rma = self.parcel.rma_number
+            self.parcel = self._try(lambda s: s.receiving.current_view(rma)
+                                    if s.receiving is not None else self.parcel)
         except ReturnBenchError:
             pass  # the rows say what they said; the banner tells the answer
         return self.parcel
@@ -310,8 +415,10 @@ class BenchSession:
         if self.parcel is None or not self.parcel.rma_number or self._s.receiving is None:
             return Screen(WARN, "Scan a parcel first.")
         try:
-            view = self._s.receiving.set_reception(self.parcel.rma_number, unit, status,
-                                                   self._who())
+            rma, who = self.parcel.rma_number, self._who()
+            view = self._try(lambda s: s.receiving.set_reception(rma, unit, status, who)
+                             if s.receiving is not None else None)
+            assert view is not None
         except ReturnBenchError as exc:
             return Screen(ERROR, user_message(exc), "bad")
         self.parcel = view
@@ -333,16 +440,20 @@ class BenchSession:
         if self._s.holds is not None and self.forms and self.user is not None:
             try:
                 result = self._s.holds.acquire(view.rma_number, self.user, set(self.forms))
+            except DatabaseUnavailable:
+                self._go_offline()  # another bench's hold is not checked offline
+                result = None
             except ReturnBenchError as exc:
                 problems.append("Could not check whether another bench has this return: "
                                 f"{user_message(exc)}")
             else:
-                for holder in result.blocked:
+                for holder in result.blocked if result is not None else ():
                     self.forms.pop(holder.unit_no, None)
                     self.blocked[holder.unit_no] = holder
         restored = 0
         try:
-            drafts = self._s.inspection.drafts(view.rma_number)
+            number = view.rma_number
+            drafts = self._try(lambda s: s.inspection.drafts(number))
         except ReturnBenchError as exc:
             drafts = {}
             problems.append(user_message(exc))
@@ -383,7 +494,8 @@ class BenchSession:
         if self.parcel is None or not self.parcel.rma_number or not graded:
             return Screen(OK, "")
         try:
-            view = self._s.decisions.preview(self.parcel.rma_number, graded)
+            rma = self.parcel.rma_number
+            view = self._try(lambda s: s.decisions.preview(rma, graded))
         except ReturnBenchError as exc:
             return Screen(WARN, user_message(exc))
         units = "; ".join(
@@ -398,7 +510,8 @@ class BenchSession:
         assert self.parcel is not None and self.parcel.rma_number
         rma, form = self.parcel.rma_number, self.forms[unit]
         try:
-            self._s.inspection.save_draft(rma, unit, form, self._who())
+            who = self._who()
+            self._try(lambda s: s.inspection.save_draft(rma, unit, form, who))
         except DatabaseUnavailable:
             if self._s.unsaved is not None:
                 self._s.unsaved.keep(rma, unit, form)
@@ -434,8 +547,12 @@ class BenchSession:
                 and self.pending_accept[1] == graded else uuid.uuid4().hex
         rma = self.parcel.rma_number
         try:
-            accepted = self._s.decisions.accept(rma, graded, self._who(),
-                                                request_key=request_key)
+            who, key = self._who(), request_key
+            accepted = self._try(lambda s: s.decisions.accept(rma, graded, who,
+                                                              request_key=key))
+        except NeedsServer as exc:  # offline, and this decision needs a person's answer
+            return Screen(WARN, user_message(exc), "bad", data={"saved": False,
+                                                                "needs_server": True})
         except DatabaseUnavailable:
             self.pending_accept = (request_key, graded)
             if self._s.unsaved is not None:
@@ -459,7 +576,12 @@ class BenchSession:
         jobs = self._print(rma, accepted.labels, request_key)
         if accepted.view.approval is None:
             self._add_totes_due(rma, [u.unit_no for u in accepted.view.units])
-        return self._accepted_screen(accepted, jobs, after_outage)
+        screen = self._accepted_screen(accepted, jobs, after_outage)
+        if self.is_offline:
+            return replace(screen, message=self._offline_words() + screen.message
+                           + " The labels say PROVISIONAL until the bench syncs.",
+                           data={**screen.data, "offline": True})
+        return screen
 
     def _not_ready(self, graded: dict[int, InspectionInput]) -> Screen | None:
         """Enter acts only when nothing is missing: every answer the policy reads, and a
@@ -474,7 +596,8 @@ class BenchSession:
         if all(f.damage_severity in (None, DamageSeverity.NONE) for f in graded.values()):
             return None  # no damage, no claim: no photos to wait for (and no preview)
         try:
-            view = self._s.decisions.preview(self.parcel.rma_number, graded)
+            rma = self.parcel.rma_number
+            view = self._try(lambda s: s.decisions.preview(rma, graded))
         except DatabaseUnavailable:
             return None  # accept keeps the forms until the database is back
         except ReturnBenchError as exc:
@@ -620,7 +743,8 @@ class BenchSession:
         state (and Ctrl+T closes it)."""
         ps = self._s.putaway
         if ps is None:
-            return Screen(ERROR, "This bench does not put dresses into totes.", "bad")
+            return self._needs_server("Totes") or Screen(
+                ERROR, "This bench does not put dresses into totes.", "bad")
         try:
             user = self._who()
             tote = ps.tote(code)
@@ -674,7 +798,8 @@ class BenchSession:
         """Ctrl+T: close the tote this bench is filling; its manifest prints."""
         ps = self._s.putaway
         if ps is None:
-            return Screen(ERROR, "This bench does not put dresses into totes.", "bad")
+            return self._needs_server("Totes") or Screen(
+                ERROR, "This bench does not put dresses into totes.", "bad")
         if self.last_tote is None:
             return Screen(WARN, "Scan the tote to close first (its plate), then Ctrl+T.",
                           "bad")
@@ -697,7 +822,8 @@ class BenchSession:
         nothing picked up shows what it holds."""
         ps = self._s.putaway
         if ps is None:
-            return Screen(ERROR, "Put-away is not set up at this station.", "bad")
+            return self._needs_server("Put-away moves") or Screen(
+                ERROR, "Put-away is not set up at this station.", "bad")
         text = code.strip().upper()
         if text.startswith("LOT-") or (self.loading_lot and text.startswith("TO-")):
             return self._load_lot(text)
@@ -780,7 +906,8 @@ class BenchSession:
     def _load_lot(self, code: str) -> Screen:
         """A lot's code starts loading it; each tote scanned next goes onto it."""
         if self._s.lots is None:
-            return Screen(ERROR, "Outbound lots are not set up at this station.", "bad")
+            return self._needs_server("Outbound lots") or Screen(
+                ERROR, "Outbound lots are not set up at this station.", "bad")
         try:
             user = self._who()
             if code.startswith("LOT-"):
@@ -801,7 +928,8 @@ class BenchSession:
 
     def open_lot(self, kind: str) -> Screen:
         if self._s.lots is None:
-            return Screen(ERROR, "Outbound lots are not set up at this station.", "bad")
+            return self._needs_server("Outbound lots") or Screen(
+                ERROR, "Outbound lots are not set up at this station.", "bad")
         try:
             view = self._s.lots.open_lot(kind, self._who())
         except ReturnBenchError as exc:
@@ -852,7 +980,9 @@ class BenchSession:
             return Screen(WARN, "Scan a parcel first.")
         rma = self.parcel.rma_number
         try:
-            photo = self._s.inspection.add_photo(rma, unit, image, self._who(), slot, override)
+            who = self._who()
+            photo = self._try(lambda s: s.inspection.add_photo(rma, unit, image, who, slot,
+                                                               override))
         except PhotoRejected as exc:
             return Screen(WARN, exc.message, "bad", data={"rejected": True})
         except DatabaseUnavailable:
@@ -880,6 +1010,11 @@ class BenchSession:
         """The database answers again: save the photos and forms kept on this bench, then
         the decision that waited (once: it carries its request key)."""
         out: list[Screen] = []
+        synced = self.go_online()
+        if synced is not None:
+            out.append(synced)
+            if self.is_offline:
+                return out
         while self.pending_photos and self.user is not None:
             rma, unit, image, slot, override = self.pending_photos[0]
             try:

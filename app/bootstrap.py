@@ -14,7 +14,10 @@ from app.bench import BenchSession
 from app.clock import Clock, SystemClock
 from app.config import Settings, ensure_data_dir
 from app.demo_history import HistoryPlaces, load_demo
+from app.errors import DatabaseUnavailable
 from app.notify import Handler, Listener, supports_notify
+from app.offline import OfflineBench
+from app.services.auth import AuthService
 from app.services.demo_data import database_is_empty, is_demo_database
 from app.services.unsaved import UnsavedWork
 from app.services.uow import UnitOfWork
@@ -36,6 +39,9 @@ class Services(StationServices):
     engine: Engine
     session_factory: sessionmaker[Session]
     clock: Clock
+    # Built when the server did not answer at start but the bench has a local copy.
+    started_offline: bool = False
+    _offline_bench: OfflineBench | None = None
 
     @property
     def database_label(self) -> str:
@@ -64,27 +70,62 @@ class Services(StationServices):
         """The app's start: record that this station is in use."""
         register_station(self.session_factory, self.settings.station, self.clock)
 
+    @property
+    def offline_bench(self) -> OfflineBench:
+        """This bench's offline mode: its journal and local copy in the data folder."""
+        if self._offline_bench is None:
+            s = self.settings
+            self._offline_bench = OfflineBench(
+                self.session_factory, self.clock, s.station, s.data_dir / "offline",
+                s.photo_root, s.default_printer, server=self)
+            self._offline_bench.offline = self.started_offline
+        return self._offline_bench
+
     def bench_session(self) -> BenchSession:
-        """A bench's session on these services (one per signed-in bench)."""
-        return self.session_for(self.clock, self.unsaved)
+        """A bench's session on these services (one per signed-in bench), going on
+        offline on the bench's local copy when the server is unreachable."""
+        session = self.session_for(self.clock, self.unsaved, self.offline_bench)
+        if self.started_offline:
+            session.start_offline()
+        return session
+
+    def sign_in_auth(self) -> AuthService:
+        """Sign-in: the server's, or the local copy's while the bench works offline."""
+        if self.started_offline or (self._offline_bench is not None
+                                    and self._offline_bench.offline):
+            return self.offline_bench.auth()
+        return self.auth
 
     def dispose(self) -> None:
+        if self._offline_bench is not None:
+            self._offline_bench.close()
         self.engine.dispose()
 
 
-def bootstrap(settings: Settings, clock: Clock | None = None) -> Services:
-    """Open (and upgrade) the database and build the services on it."""
+def bootstrap(settings: Settings, clock: Clock | None = None,
+              allow_offline: bool = False) -> Services:
+    """Open (and upgrade) the database and build the services on it. `allow_offline`
+    (the bench app): the server away at start, a bench with a local copy starts offline."""
     if settings.uses_default_db:
         ensure_data_dir(settings)
     engine = make_engine(settings.db_url)
-    check_connection(engine)
-    upgrade(engine)
+    offline = False
+    try:
+        check_connection(engine)
+    except DatabaseUnavailable:
+        # A bench with a local copy starts offline (its journal replays when the server
+        # answers); without one, the server is needed to start.
+        if not (allow_offline and (settings.data_dir / "offline" / "copy.db").exists()):
+            raise
+        offline = True
+    if not offline:
+        upgrade(engine)
     session_factory = make_session_factory(engine)
     clock = clock or SystemClock()
     station = wire(session_factory, clock, settings.station, settings.photo_root,
                    settings.default_printer)
     return Services(settings=settings, engine=engine, session_factory=session_factory,
-                    clock=clock, **station.as_fields())
+                    clock=clock, started_offline=offline, **station.as_fields())
 
 
 def register_station(session_factory: sessionmaker[Session], name: str, clock: Clock) -> None:

@@ -54,6 +54,11 @@ class Conflict(ReturnBenchError):
     """Another bench has the thing, or changed it at the same moment."""
 
 
+class NeedsServer(ReturnBenchError):
+    """The bench is working offline and this needs the server (an approval, another
+    bench's hold, an export): it waits until the server answers."""
+
+
 class ItemHeld(Conflict):
     """Another bench is working on this item."""
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.bench import BenchServices, BenchSession, QaDesk
+from app.bench import BenchServices, BenchSession, OfflinePort, QaDesk
 from app.camera.photostore import PhotoStore
 from app.clock import Clock
 from app.policy.rules import Policy, load_policy
@@ -59,12 +59,15 @@ class StationServices:
     def as_fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
 
-    def session_for(self, clock: Clock, unsaved: UnsavedWork | None = None) -> BenchSession:
-        """A bench's session on these services (one per signed-in bench)."""
+    def session_for(self, clock: Clock, unsaved: UnsavedWork | None = None,
+                    offline: OfflinePort | None = None) -> BenchSession:
+        """A bench's session on these services (one per signed-in bench); with an
+        offline mode, it goes on working on the bench's local copy when the server is
+        unreachable."""
         return BenchSession(BenchServices(self.auth, self.receiving, self.decisions,
                                           self.approvals, self.inspection, self.printing,
                                           unsaved, self.holds, clock, self.putaway,
-                                          self.lots, self.qa))
+                                          self.lots, self.qa), offline)
 
     def qa_desk(self, user: SignedInUser) -> QaDesk:
         """The QA screen's workflow for `user` (re-grades, calibration rounds)."""

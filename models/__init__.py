@@ -2,6 +2,7 @@
 
 from models.base import Base
 from models.catalog import Product, Style
+from models.offline import OfflineConflict
 from models.operations import (
     AppMeta,
     AuditEvent,
@@ -47,6 +48,7 @@ __all__ = [
     "ItemMove",
     "Location",
     "Lot",
+    "OfflineConflict",
     "Order",
     "OrderLine",
     "Photo",

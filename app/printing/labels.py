@@ -45,6 +45,8 @@ class LabelData:
     bin_override: str | None = None  # e.g. QUARANTINE for a hold a supervisor closed
     place: str | None = None  # the bin's place on the floor, from the bin map (R-A-03)
     qa: bool = False  # set aside for a blind re-grade: the label shows no grade or outcome
+    # Printed by a bench working offline: what it says is checked when the bench syncs.
+    provisional: bool = False
 
     @property
     def bin(self) -> str:
@@ -171,6 +173,8 @@ def _item(d: LabelData, dpi: int) -> Layout:
     p = _Pen(dpi)
     p.text(30, 30, 34, "RETURNED ITEM", bold=True)
     p.text(30, 80, 26, d.rma_number)
+    if d.provisional:
+        p.text(30, 130, 30, "PROVISIONAL · offline", bold=True)
     p.datamatrix(600, 24, d.plate)
     p.box(20, 200, 772, 190, 6)
     # The place in the biggest type that fits the box ("R-A-03"), what it is above it;
@@ -207,7 +211,8 @@ def _tag(d: LabelData, dpi: int) -> Layout:
           f"US {d.size} · " + ("QA re-grade" if d.qa else f"grade {d.grade or '-'}"), 18,
           smallest=14, lines=1)
     p.fit(12, 150, 430, d.plate, 22, smallest=16, bold=True, lines=1)
-    p.fit(12, 195, 430, d.rma_number, 18, smallest=14, lines=1)
+    p.fit(12, 195, 430, d.rma_number + (" · PROVISIONAL" if d.provisional else ""), 18,
+          smallest=14, lines=1)
     return p.layout(2.25, 1.25)
 
 
@@ -228,7 +233,9 @@ def _exchange(d: LabelData, dpi: int) -> Layout:
           lines=1)
     p.datamatrix(30, 820, d.rma_number)
     p.text(260, 840, 30, d.rma_number, bold=True)
-    p.text(30, 1140, 22, f"printed {d.printed_on}")
+    p.text(30, 1140, 22, f"printed {d.printed_on}" + (" · PROVISIONAL (offline): ship after "
+                                                      "the bench syncs" if d.provisional
+                                                      else ""))
     return p.layout(4, 6)
 
 

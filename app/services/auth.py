@@ -53,6 +53,11 @@ class UserChoice:
     role: Role
 
 
+# A local copy's PIN hash for a user who has not signed in at this bench lately (see
+# app/services/local_copy.py): no PIN opens it.
+OFFLINE_NO_PIN = "!offline"
+
+
 class AuthService:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str) -> None:
         self._sf = session_factory
@@ -115,6 +120,11 @@ class AuthService:
                 user.role
             if user.locked_until is not None and user.locked_until > now:
                 raise AuthenticationFailed(_locked_words(display, user.locked_until, now))
+        if pin_hash.startswith(OFFLINE_NO_PIN):
+            raise AuthenticationFailed(
+                f"The server is away: this bench signs in offline only those who signed "
+                f"in here online in the last 12 hours, and {display} did not. Use a bench "
+                "that is online, or wait for the server.")
         # The hash is checked outside any transaction: it takes a while, on purpose.
         right = pin_format_ok(pin) and verify_pin(pin_hash, pin)
         with UnitOfWork(self._sf) as uow:

@@ -28,7 +28,7 @@ from app.domain.enums import (
     Resolution,
     ReturnReason,
 )
-from app.errors import BadInput, NotFound
+from app.errors import BadInput, Conflict, NeedsServer, NotFound
 from app.lifecycle import NotAllowed, Op, check, check_target
 from app.permissions import Action, require
 from app.policy.case import parse_case
@@ -134,8 +134,10 @@ class AcceptedDecision:
 class DecisionService:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
                  policy_loader: Callable[[str], Policy] = load_policy,
-                 qa: QaService | None = None) -> None:
+                 qa: QaService | None = None, offline: bool = False) -> None:
         self._sf = session_factory
+        # On a bench's local copy (the server away): what needs a person's answer waits.
+        self._offline = offline
         self._clock = clock
         self._station = station
         self._station_id = StationId(station)
@@ -155,14 +157,21 @@ class DecisionService:
     # --- accept ------------------------------------------------------------------
     @retrying
     def accept(self, rma_number: str, inspections: Mapping[int, InspectionInput],
-               user: SignedInUser, request_key: str | None = None) -> AcceptedDecision:
+               user: SignedInUser, request_key: str | None = None,
+               expect: Mapping[str, Any] | None = None) -> AcceptedDecision:
         """Store the inspections and the decision (with its policy), open the approval it
         needs, and move each unit on by the lifecycle table. One transaction.
 
         A unit whose dates on file cannot be (delivered after this receipt, say) is not
         refused, since the dress is here: it is held for a supervisor with the reason.
         With a `request_key` (the bench makes one per Enter), running it again after a
-        lost connection returns the decision already stored instead of a second one."""
+        lost connection returns the decision already stored instead of a second one.
+
+        `expect` (an offline bench's replay): the decision the bench made and showed,
+        from `outcome_of`; when the server would decide otherwise now (the policy moved,
+        the RMA changed), nothing is stored and Conflict says what differs. Offline (on
+        the local copy) a decision that needs an approval is refused: it waits for the
+        server."""
         require(user.role, Action.DECIDE)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
@@ -179,6 +188,14 @@ class DecisionService:
             case, units = self._case(rma, inspections)
             policy = self._load_policy(rma.order.brand.value)
             decision = _decide(case, policy)
+            if self._offline and decision.approval is not None:
+                raise NeedsServer(
+                    f"This decision needs {decision.approval.value} approval, and the "
+                    "server is away: the item stays graded here (a draft); press Enter "
+                    "again when the bench is back online.")
+            if expect is not None and (now_is := outcome_of(
+                    _view(rma.number, units, decision, case))) != expect:
+                raise Conflict(differences(expect, now_is))
             station_id = self._station_id(s)
             rows = self._store(s, rma, units, inspections, case, decision, policy, user,
                                station_id, now)
@@ -319,6 +336,9 @@ class DecisionService:
         stays until the exception is approved; a supervisor answers up to the policy's
         limit, an operations manager above it."""
         require(user.role, Action.REQUEST_EXCEPTION)
+        if self._offline:
+            raise NeedsServer("An exception needs a supervisor's answer, and the server is "
+                              "away: ask for it (E) when the bench is back online.")
         if len(reason.strip()) < 10:
             raise BadInput("Write the reason for the exception (at least a few words).")
         try:
@@ -548,6 +568,33 @@ def _decide(case: dict[str, Any], policy: Policy) -> PolicyDecision:
     problem = date_problem(case, policy)
     return held_for_dates(case, policy, problem) if problem \
         else decide(parse_case(case), policy)
+
+
+def outcome_of(view: DecisionView) -> dict[str, Any]:
+    """What a decision settled, in the terms an offline replay compares: the policy
+    version and each unit's outcome and money (JSON-safe)."""
+    return {"policy": f"{view.policy_id} {view.policy_version}",
+            "units": {str(u.unit_no): {"resolution": u.resolution.value,
+                                       "refund": str(u.refund), "credit": str(u.credit)}
+                      for u in view.units}}
+
+
+def differences(bench: Mapping[str, Any], server: Mapping[str, Any]) -> str:
+    """The sentence for a replay the server decides otherwise."""
+    out = []
+    if bench.get("policy") != server.get("policy"):
+        out.append(f"the policy moved from {bench.get('policy')} to {server.get('policy')}")
+    for unit, mine in sorted(bench.get("units", {}).items()):
+        theirs = server.get("units", {}).get(unit)
+        if theirs is None:
+            out.append(f"item {unit} is no longer to be decided")
+        elif theirs != mine:
+            out.append(f"item {unit}: {mine['resolution'].replace('_', ' ')} "
+                       f"{mine['refund']}/{mine['credit']} at the bench, now "
+                       f"{theirs['resolution'].replace('_', ' ')} "
+                       f"{theirs['refund']}/{theirs['credit']}")
+    return ("The server decides otherwise now: " + "; ".join(out or ["the items differ"])
+            + ".")
 
 
 def _unit_case(case: dict[str, Any], unit_no: int) -> dict[str, Any]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -34,7 +35,7 @@ from app.services.decisions import InspectionInput
 from app.services.holds import require_hold
 from app.services.uow import UnitOfWork, retrying
 from app.views import PhotoView
-from models import Inspection, Order, Photo, ReturnAuthorization, ReturnItem
+from models import CompletedRequest, Inspection, Order, Photo, ReturnAuthorization, ReturnItem
 
 REUSE_BITS = 6  # dHash distance at or under which two photos are "the same picture"
 
@@ -177,17 +178,47 @@ class InspectionService:
             raise PhotoRejected(f"Photo not kept: {'; '.join(quality.problems)}. Retake it "
                                 "(Space), or keep it anyway (Ctrl+K).", quality)
         stored = self.store.store_image(pil)
+        return self._record(rma_number, unit_no, user, slot, stored.sha256, stored.byte_size,
+                            stored.width, stored.height, stored.perceptual_hash,
+                            quality.focus, quality.brightness, not quality.ok)
+
+    @retrying
+    def attach_stored(self, rma_number: str, unit_no: int, user: SignedInUser,
+                      meta: Mapping[str, Any], request_key: str) -> PhotoView:
+        """A photo already in the photo store (taken by this bench while the server was
+        away) recorded on the unit's draft, once per `request_key`: `meta` is the photo
+        row the bench kept (sha256, size, slot, its quality scores)."""
+        require(user.role, Action.DECIDE)
+        sha = str(meta["sha256"])
+        if not self.store.path_for(sha).exists():
+            raise BadInput(f"The photo {sha[:12]} taken offline is not in the photo store "
+                           f"({self.store.root}): it cannot be recorded.")
+        with UnitOfWork(self._sf) as uow:
+            done = uow.session.get(CompletedRequest, request_key)
+            if done is not None:
+                photo = uow.session.get(Photo, int(done.result["photo"]))
+                assert photo is not None
+                return self._view(photo)
+        return self._record(rma_number, unit_no, user, PhotoSlot(meta["slot"]), sha,
+                            int(meta["byte_size"]), int(meta["width"]), int(meta["height"]),
+                            str(meta["perceptual_hash"]), float(meta["focus_score"]),
+                            float(meta["exposure_score"]), bool(meta["quality_override"]),
+                            request_key)
+
+    def _record(self, rma_number: str, unit_no: int, user: SignedInUser, slot: PhotoSlot,
+                sha: str, size: int, width: int, height: int, phash: str, focus: float,
+                brightness: float, override: bool, request_key: str | None = None
+                ) -> PhotoView:
+        """The photo row on the unit's draft (made if need be), audited, one transaction."""
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             draft = self._draft(s, rma_number, unit_no, user, create=True, op=Op.PHOTO)
             assert draft is not None
-            photo = Photo(inspection_id=draft.id, sha256=stored.sha256, slot=slot,
-                          byte_size=stored.byte_size, width=stored.width,
-                          height=stored.height, focus_score=quality.focus,
-                          exposure_score=quality.brightness,
-                          perceptual_hash=stored.perceptual_hash, annotations=[],
-                          quality_override=not quality.ok, taken_by_id=user.id,
+            photo = Photo(inspection_id=draft.id, sha256=sha, slot=slot, byte_size=size,
+                          width=width, height=height, focus_score=focus,
+                          exposure_score=brightness, perceptual_hash=phash, annotations=[],
+                          quality_override=override, taken_by_id=user.id,
                           station_id=self._station_id(s), taken_at=now)
             s.add(photo)
             s.flush()
@@ -196,9 +227,12 @@ class InspectionService:
             audit.append(s, at=now, action="photo.added", actor=user.username,
                          station=self._station, entity="photo", entity_id=photo.id,
                          payload={"rma": rma_number, "unit_no": unit_no,
-                                  "sha256": stored.sha256, "slot": slot.value,
-                                  "override": not quality.ok,
+                                  "sha256": sha, "slot": slot.value,
+                                  "override": override,
                                   "reused_on": list(view.reused_on)})
+            if request_key is not None:
+                s.add(CompletedRequest(key=request_key, kind="photo.attach", at=now,
+                                       result={"photo": photo.id}))
             uow.commit()
             return view
 

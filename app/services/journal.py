@@ -75,6 +75,30 @@ class ReplayReport:
         return text + (f" ({self.stopped})" if self.stopped else "")
 
 
+@dataclass(frozen=True)
+class OfflineStatus:
+    offline: bool
+    waiting: int                     # journal entries not yet on the server
+    oldest: dt.datetime | None       # when the oldest of them happened
+    conflicts: int                   # this bench's entries the server refused
+    copy_made: dt.datetime | None    # the local copy's age
+
+    def words(self, now: dt.datetime) -> str:
+        parts = ["OFFLINE" if self.offline else "Online"]
+        if self.waiting:
+            parts.append(f"{self.waiting} to sync (oldest "
+                         f"{self.oldest.astimezone():%H:%M})" if self.oldest else "")
+        if self.conflicts:
+            parts.append(f"{self.conflicts} need a look")
+        if self.copy_made is None:
+            parts.append("no local copy")
+        else:
+            minutes = int((now - self.copy_made).total_seconds() // 60)
+            parts.append(f"local copy {minutes} min old" if minutes < 120
+                         else f"local copy {minutes // 60} h old")
+        return " · ".join(p for p in parts if p)
+
+
 def _iso(at: dt.datetime) -> str:
     if at.tzinfo is None:
         raise ValueError("naive datetime: the journal keeps aware times")
@@ -177,11 +201,15 @@ class Journal:
 
 
 def replay(journal: Journal, apply: Callable[[Entry], dict[str, Any] | None],
-           now: Callable[[], dt.datetime]) -> ReplayReport:
+           now: Callable[[], dt.datetime],
+           on_conflict: Callable[[Entry, str], dict[str, Any] | None] | None = None
+           ) -> ReplayReport:
     """Send what waits, in order, through `apply` (the same services the bench calls
     online, with the entry's request key). The server refusing an entry because the
     world moved (Conflict, or any refusal in words) marks it a conflict and replay goes
-    on; the server away again stops replay where it is, to resume there."""
+    on; the server away again stops replay where it is, to resume there. `on_conflict`
+    puts a refused entry on the server's "needs a look" list (its answer, the server's
+    version, is kept with the entry) before the entry is marked."""
     applied = conflicts = 0
     for entry in journal.pending():
         try:
@@ -189,7 +217,13 @@ def replay(journal: Journal, apply: Callable[[Entry], dict[str, Any] | None],
         except DatabaseUnavailable as exc:
             return ReplayReport(applied, conflicts, len(journal.pending()), str(exc))
         except (Conflict, ReturnBenchError) as exc:
-            journal.mark_conflict(entry.seq, now(), str(exc))
+            theirs = None
+            if on_conflict is not None:
+                try:
+                    theirs = on_conflict(entry, str(exc))
+                except DatabaseUnavailable as away:
+                    return ReplayReport(applied, conflicts, len(journal.pending()), str(away))
+            journal.mark_conflict(entry.seq, now(), str(exc), theirs)
             conflicts += 1
             continue
         journal.mark_applied(entry.seq, now(), result)

@@ -3,7 +3,8 @@ its server is unreachable, in a SQLite file of the app's own schema on the bench
 so the same services (lookup, sign-in) read it unchanged.
 
 What it holds: the catalogue (styles, products), the returns still to be received or
-decided that were issued in the last `days` days with their orders, lines and customers,
+decided that were issued in the last `days` days (120: a return window and
+more) and are not closed or cancelled with their orders, lines and customers,
 the stations, the location map and the archived policies; every user's name and role,
 but the PIN hash only of those who signed in at this bench online in the last 12 hours
 (an offline sign-in cannot be used to guess anyone else's PIN). It is written to a new
@@ -23,8 +24,9 @@ from sqlalchemy import Table, delete, insert, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import Clock
-from app.domain.enums import DecisionStatus
+from app.domain.enums import DecisionStatus, RmaStatus
 from app.errors import EnvironmentFault
+from app.services.auth import OFFLINE_NO_PIN
 from app.services.uow import UnitOfWork
 from models import (
     AppMeta,
@@ -45,7 +47,7 @@ from models.db import make_engine, make_session_factory, upgrade
 
 REFRESHED = "local_copy.refreshed_at"
 PIN_HOURS = 12
-NO_PIN = "!offline: signed in at this bench online in the last 12 hours only"
+NO_PIN = OFFLINE_NO_PIN + ": signed in at this bench online in the last 12 hours only"
 # Parents before children: the order rows are written in (and deleted in reverse).
 TABLES: tuple[Table, ...] = tuple(m.__table__ for m in (  # type: ignore[misc]
     Station, User, Style, Product, Customer, Order, OrderLine, ReturnAuthorization,
@@ -67,7 +69,7 @@ class CopyReport:
 
 class LocalCopy:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
-                 path: Path, days: int = 45) -> None:
+                 path: Path, days: int = 120) -> None:
         self._sf = session_factory
         self._clock = clock
         self._station = station
@@ -83,7 +85,8 @@ class LocalCopy:
             rma_ids = select(ReturnItem.rma_id).where(
                 ReturnItem.decision_status == DecisionStatus.PENDING).join(
                 ReturnAuthorization, ReturnAuthorization.id == ReturnItem.rma_id).where(
-                ReturnAuthorization.created_at >= now - dt.timedelta(days=self._days))
+                ReturnAuthorization.created_at >= now - dt.timedelta(days=self._days),
+                ReturnAuthorization.status.not_in((RmaStatus.CLOSED, RmaStatus.CANCELLED)))
             rmas = s.execute(select(ReturnAuthorization.__table__).where(
                 ReturnAuthorization.id.in_(rma_ids))).mappings().all()
             order_ids = {r["order_id"] for r in rmas}

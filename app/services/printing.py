@@ -107,6 +107,8 @@ class PrintService:
         self._default_printer = default_printer
         self._printer_factory = printer_factory
         self._load_policy = policy_loader
+        # On an offline bench's local copy: labels say PROVISIONAL (checked at sync).
+        self.provisional = False
 
     # --- what goes on a label ----------------------------------------------------
     def label_data(self, rma_number: str, unit_no: int) -> LabelData:
@@ -160,7 +162,8 @@ class PrintService:
             place="QA" if qa else place_for(
                 rma.order.brand.value, "quarantine" if final_hold
                 else decision.disposition.value if decision else None),
-            bin_override="QA" if qa else "QUARANTINE" if final_hold else None, qa=qa)
+            bin_override="QA" if qa else "QUARANTINE" if final_hold else None, qa=qa,
+            provisional=self.provisional)
 
     def render(self, rma_number: str, unit_no: int, kind: str, fmt: str,
                dpi: int = 203) -> bytes:
