@@ -34,6 +34,7 @@ from app.services.calibration import CalibrationCard, CalibrationService
 from app.services.decisions import (
     AcceptedDecision,
     DecisionService,
+    DecisionView,
     InspectionInput,
     missing,
 )
@@ -228,8 +229,8 @@ class BenchSession:
         self.restore_totes_due()  # the dresses decided offline go into their totes now
         words = f"Back online: {report.words()}."
         if report.conflicts:
-            return Screen(WARN, words + " A supervisor settles those under Approvals "
-                          "(needs a look).", "bad", data={"synced": report.applied,
+            return Screen(WARN, words + " A supervisor settles those under Needs a look "
+                          "(F10).", "bad", data={"synced": report.applied,
                                                           "conflicts": report.conflicts})
         return Screen(OK, words, data={"synced": report.applied, "conflicts": 0})
 
@@ -487,6 +488,17 @@ class BenchSession:
         if saved.level != OK:
             return saved
         return self.preview()
+
+    def decision_preview(self, graded: dict[int, InspectionInput]) -> DecisionView:
+        """The policy's decision for `graded` now, not stored (the decision panel)."""
+        assert self.parcel is not None and self.parcel.rma_number
+        rma = self.parcel.rma_number
+        return self._try(lambda s: s.decisions.preview(rma, graded))
+
+    def current_view(self, rma_number: str) -> ReturnView | None:
+        """The return as on file now (the server's, or the local copy's offline)."""
+        return self._try(lambda s: s.receiving.current_view(rma_number)
+                         if s.receiving is not None else None)
 
     def preview(self) -> Screen:
         """The decision the policy would make now for the graded units (not stored)."""

@@ -16,7 +16,7 @@ from app.config import Settings, ensure_data_dir
 from app.demo_history import HistoryPlaces, load_demo
 from app.errors import DatabaseUnavailable
 from app.notify import Handler, Listener, supports_notify
-from app.offline import OfflineBench
+from app.offline import BenchAuth, OfflineBench
 from app.services.auth import AuthService
 from app.services.demo_data import database_is_empty, is_demo_database
 from app.services.unsaved import UnsavedWork
@@ -48,6 +48,8 @@ class Services(StationServices):
         return describe(self.engine)
 
     def is_demo(self) -> bool:
+        if self.started_offline:  # the local copy says what the server is
+            return is_demo_database(self.offline_bench.copy.session_factory())
         return is_demo_database(self.session_factory)
 
     def ping(self) -> None:
@@ -85,16 +87,15 @@ class Services(StationServices):
         """A bench's session on these services (one per signed-in bench), going on
         offline on the bench's local copy when the server is unreachable."""
         session = self.session_for(self.clock, self.unsaved, self.offline_bench)
-        if self.started_offline:
+        if self.offline_bench.offline:
             session.start_offline()
         return session
 
-    def sign_in_auth(self) -> AuthService:
-        """Sign-in: the server's, or the local copy's while the bench works offline."""
-        if self.started_offline or (self._offline_bench is not None
-                                    and self._offline_bench.offline):
-            return self.offline_bench.auth()
-        return self.auth
+    @property
+    def bench_auth(self) -> AuthService:
+        """Sign-in at the bench: the server's, the local copy's while it is away."""
+        return BenchAuth(self.session_factory, self.clock, self.settings.station,
+                         self.offline_bench)
 
     def dispose(self) -> None:
         if self._offline_bench is not None:
@@ -143,6 +144,8 @@ def register_station(session_factory: sessionmaker[Session], name: str, clock: C
 def needs_first_start(services: Services) -> bool:
     """An empty database: its first start asks whether to explore with demo data or to
     set up this warehouse. Nothing loads demo data without being asked."""
+    if services.started_offline:
+        return False
     return database_is_empty(services.session_factory)
 
 

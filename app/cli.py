@@ -192,6 +192,15 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
     _add_db(rep)
     _add_user(rep)
+    off = sub.add_parser("offline", help="this bench's offline mode: its journal and local "
+                         "copy (status, refresh, sync), and every bench's offline work the "
+                         "server refused (conflicts, settle)")
+    off.add_argument("action", choices=("status", "refresh", "sync", "conflicts", "settle"))
+    off.add_argument("args", nargs="*", metavar="ARG", help="settle CONFLICT_ID server|bench")
+    off.add_argument("--note", default="", help="settle: why")
+    _add_db(off)
+    _add_user(off)
+
     rep_script = sub.add_parser("replay", help="run a script of bench inputs through the "
                                 "bench session (JSON lines out); see README")
     rep_script.add_argument("script", type=Path, metavar="SCRIPT")
@@ -247,7 +256,11 @@ def run(argv: Sequence[str]) -> int:
             raise UsageError("no command given (see --help)")
         from app.bootstrap import bootstrap
 
-        services = bootstrap(load_settings(args.db, args.station, args.camera, args.printer))
+        # A script of bench inputs runs like a bench: offline on its local copy when
+        # the server is away; so does the offline journal's status.
+        services = bootstrap(load_settings(args.db, args.station, args.camera, args.printer),
+                             allow_offline=args.command == "replay" or (
+                                 args.command == "offline" and args.action == "status"))
         try:
             return handler(services, args)
         finally:
@@ -621,11 +634,54 @@ def _cmd_replay(services: Services, args: argparse.Namespace) -> int:
     session = services.bench_session()
 
     def photo(rma: str, unit: int, image: bytes, slot: PhotoSlot) -> str:
-        assert session.user is not None
-        view = services.inspection.add_photo(rma, unit, image, session.user, slot)
-        return f"Photo #{view.id} kept for item {unit} ({slot.value.replace('_', ' ')})."
+        """Through the session: offline, on the local copy and into the journal."""
+        shown = session.add_photo(unit, image, slot)
+        if shown.level == "error" or shown.data.get("rejected"):
+            raise ReturnBenchError(shown.message)
+        return shown.message
 
     return Replay(session, args.script.parent, sys.stdin, photo).run(script)
+
+
+def _cmd_offline(services: Services, args: argparse.Namespace) -> int:
+    """Exit 0 when done; sync exits 1 when entries need a look or still wait."""
+    from app.permissions import Action
+
+    bench = services.offline_bench
+    if args.action == "status":
+        st = bench.status()
+        _print_json({"offline": st.offline, "waiting": st.waiting,
+                     "oldest": st.oldest.isoformat() if st.oldest else None,
+                     "conflicts": st.conflicts,
+                     "copy_made": st.copy_made.isoformat() if st.copy_made else None,
+                     "words": st.words(services.clock.now())})
+        return 0
+    if args.action == "refresh":
+        made = bench.refresh()
+        if made is None:
+            raise UsageError("the journal holds work the server has not taken: run "
+                             "'offline sync' first")
+        _print_json({"rmas": made.rmas, "pins": list(made.users_with_pin),
+                     "path": str(made.path), "words": made.words()})
+        return 0
+    if args.action == "sync":
+        report = bench.reconcile()
+        _print_json({"applied": report.applied, "conflicts": report.conflicts,
+                     "left": report.left, "stopped": report.stopped,
+                     "words": report.words()})
+        return 1 if report.conflicts or report.left else 0
+    if args.action == "conflicts":
+        _print_json([{"id": c.id, "station": c.station, "user": c.username, "kind": c.kind,
+                      "rma": c.rma_number, "happened_at": c.happened_at.isoformat(),
+                      "reason": c.reason, "bench": c.bench_lines(),
+                      "server": c.server_lines()} for c in bench.sync.conflicts()])
+        return 0
+    if len(args.args) != 2 or not args.args[0].isdigit():
+        raise UsageError("offline settle CONFLICT_ID server|bench")
+    user = _operator(services, args, Action.SETTLE_OFFLINE)
+    done = bench.sync.settle(int(args.args[0]), user, args.args[1], args.note)
+    _print_json({"id": done.id, "settlement": done.settlement, "by": done.settled_by})
+    return 0
 
 
 def _cmd_decide(args: argparse.Namespace) -> int:
@@ -675,6 +731,7 @@ _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "totes": _cmd_totes,
     "lot": _cmd_lot,
     "qa": _cmd_qa,
+    "offline": _cmd_offline,
     "audit": _cmd_audit,
     "authlog": _cmd_authlog,
     "label": _cmd_label,

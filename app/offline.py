@@ -25,9 +25,9 @@ from app.bench import BenchServices
 from app.camera.photostore import PhotoStore
 from app.clock import Clock
 from app.domain.enums import PhotoSlot, ReceptionStatus
-from app.errors import BadInput, Conflict
+from app.errors import BadInput, Conflict, DatabaseUnavailable, ReturnBenchError
 from app.policy.rules import Policy, load_policy
-from app.services.auth import AuthService, SignedInUser
+from app.services.auth import AuthService, SignedInUser, UserChoice
 from app.services.decisions import (
     AcceptedDecision,
     DecisionService,
@@ -143,6 +143,57 @@ class _Auth(AuthService):
         return user
 
 
+class BenchAuth(AuthService):
+    """Sign-in at a bench: on the server; on the local copy while the server is away
+    (then only those who signed in at this bench online in the last 12 hours)."""
+
+    def __init__(self, server_sf: sessionmaker[Session], clock: Clock, station: str,
+                 offline: OfflineBench) -> None:
+        super().__init__(server_sf, clock, station)
+        self._offline = offline
+
+    def _local(self) -> AuthService | None:
+        """The local copy's sign-in, once the server is known to be away."""
+        if self._offline.offline:
+            return self._offline.auth()
+        return None
+
+    def _fall_back(self, exc: DatabaseUnavailable) -> AuthService:
+        try:
+            auth = self._offline.auth()
+        except ReturnBenchError:
+            raise exc from None  # no local copy: the server is needed
+        self._offline.offline = True
+        return auth
+
+    def users(self) -> list[UserChoice]:
+        local = self._local()
+        if local is not None:
+            return local.users()
+        try:
+            return super().users()
+        except DatabaseUnavailable as exc:
+            return self._fall_back(exc).users()
+
+    def badge_user(self, code: str) -> UserChoice:
+        local = self._local()
+        if local is not None:
+            return local.badge_user(code)
+        try:
+            return super().badge_user(code)
+        except DatabaseUnavailable as exc:
+            return self._fall_back(exc).badge_user(code)
+
+    def sign_in(self, username: str, pin: str) -> SignedInUser:
+        local = self._local()
+        if local is not None:
+            return local.sign_in(username, pin)
+        try:
+            return super().sign_in(username, pin)
+        except DatabaseUnavailable as exc:
+            return self._fall_back(exc).sign_in(username, pin)
+
+
 class OfflineBench:
     """One bench's offline mode: the journal, the local copy, the services on the copy,
     and the replay through the server's services."""
@@ -167,7 +218,7 @@ class OfflineBench:
         self._replay = wire(server_sf, self._pinned, station, photo_root, printer,
                             policy_loader)
         self.sync = OfflineSyncService(server_sf, clock, (server or self._replay).inspection)
-        self._lock = threading.Lock()  # one replay or refresh at a time
+        self._lock = threading.RLock()  # one replay, refresh or opening at a time
         self.offline = False
 
     # --- journal ----------------------------------------------------------------------
@@ -180,6 +231,10 @@ class OfflineBench:
     def local(self) -> BenchServices:
         """The bench's services on its local copy, each action journaled (built once;
         EnvironmentFault when the bench has no copy yet)."""
+        with self._lock:
+            return self._open_local()
+
+    def _open_local(self) -> BenchServices:
         if self._local is None:
             sf = self.copy.session_factory()
             keep: Keep = self.keep

@@ -23,7 +23,7 @@ import json
 import os
 import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -140,11 +140,9 @@ class Replay:
             except OSError as exc:
                 raise BadInput(f"Cannot read the photo {path}: {exc.strerror}.") from exc
             unit = self._unit(data)
+            # Through the session, which counts it on the unit's form.
             message = self._photo(s.parcel.rma_number, unit, image,
                                   PhotoSlot(data.get("slot", "other")))
-            kept = s.forms.get(unit)
-            if kept is not None:
-                s.forms[unit] = replace(kept, photos=kept.photos + 1)
             return Screen("ok", message, "good")
         if "accept" in data:
             self._ensure_inspecting()

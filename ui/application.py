@@ -30,8 +30,10 @@ def load_theme(app: QApplication, name: str = "light") -> None:
 
 def start_services(argv: list[str]) -> Services:
     args = build_parser().parse_args(argv)
-    services = bootstrap(load_settings(args.db, args.station, args.camera, args.printer))
-    services.start_station()
+    services = bootstrap(load_settings(args.db, args.station, args.camera, args.printer),
+                         allow_offline=True)
+    if not services.started_offline:
+        services.start_station()
     return services
 
 

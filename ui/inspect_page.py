@@ -575,7 +575,7 @@ class InspectPage(QWidget):
         # Another item still missing an answer does not hold this one's preview back.
         ready = {u: f for u, f in graded.items() if not missing(f, self._reason(u))}
         try:
-            view = self._decisions.preview(self.view.rma_number or "", ready)
+            view = self.session.decision_preview(ready)
         except DatabaseUnavailable:
             # The banner already says what happened to the work; keep it in view.
             self.panel.clear("Waiting for the database")

@@ -29,6 +29,7 @@ from ui.claims_page import ClaimsPage
 from ui.feed import ChangeFeed
 from ui.inspect_page import InspectPage
 from ui.keys import shortcut
+from ui.offline_page import NeedsLookPage
 from ui.putaway_page import PutAwayPage
 from ui.qa_page import QaPage
 from ui.receive_page import ReceivePage
@@ -48,6 +49,7 @@ PLACES = (
     ("Settings", "F6"),
     ("Put-away", "F8"),
     ("QA", "F9"),
+    ("Needs a look", "F10"),
 )
 
 
@@ -135,6 +137,7 @@ class Shell(QWidget):
         self.putaway = PutAwayPage(self.session, sounds, services.settings.data_dir / "outbox",
                                    allowed(user.role, Action.CLOSE_LOTS))
         self.qa = QaPage(services.qa_desk(user), sounds, services.clock.now().date())
+        self.needs_look = NeedsLookPage(services.offline_bench.sync, user)
         self.receive.found.connect(self._parcel_found)
         app = QApplication.instance()
         assert app is not None
@@ -157,6 +160,8 @@ class Shell(QWidget):
                 page = self.putaway
             elif name == "QA":
                 page = self.qa
+            elif name == "Needs a look":
+                page = self.needs_look
             else:
                 page = self.reports
             self.pages.add_place(page)

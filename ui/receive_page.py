@@ -401,9 +401,14 @@ class ReceivePage(QWidget):
         """Back from Inspect: say what was decided and refresh the parcel shown."""
         self.banner.show_message(Level.WARN if needs_attention else Level.OK, message)
         if self.card.view is not None:
-            code = self.card.view.rma_number or self.card.view.order_number
             try:
-                self.card.show_return(self._lookup.find_return(code))
+                if self.card.view.rma_number and self.session is not None:
+                    fresh = self.session.current_view(self.card.view.rma_number)
+                else:
+                    code = self.card.view.rma_number or self.card.view.order_number
+                    fresh = self._lookup.find_return(code)
+                if fresh is not None:
+                    self.card.show_return(fresh)
             except ReturnBenchError as exc:
                 self.banner.show_problem(exc)
         self.focus_scan()

@@ -17,8 +17,9 @@ from PySide6.QtWidgets import (
 )
 
 from app.bootstrap import Services, load_first_start_demo, needs_first_start
-from app.errors import ReturnBenchError
+from app.errors import ReturnBenchError, user_message
 from app.services.auth import SignedInUser
+from app.services.journal import OfflineStatus
 from ui.banner import Level
 from ui.feed import ChangeFeed
 from ui.first_start import FirstStartPage
@@ -31,8 +32,12 @@ IDLE_LOCK_ENV = "RETURNBENCH_IDLE_LOCK_SECONDS"
 DEFAULT_IDLE_LOCK_SECONDS = 600.0
 DB_CHECK_MS = 5000  # while the database answers
 DB_RETRY_MS = 2000  # while it is away
+COPY_REFRESH_MS = 10 * 60 * 1000  # the offline copy, while the server answers
 _INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel,
                  QEvent.Type.TouchBegin}
+
+
+_NONE = OfflineStatus(False, 0, None, 0, None)
 
 
 class MainWindow(QMainWindow):
@@ -66,7 +71,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.demo_banner)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.sign_in = SignInPage(services.auth, services.settings.station)
+        self.sign_in = SignInPage(services.bench_auth, services.settings.station)
         self.sign_in.signed_in.connect(self._open_shell)
         self.first_start: FirstStartPage | None = None
         if needs_first_start(services):
@@ -82,11 +87,12 @@ class MainWindow(QMainWindow):
         self.station_label = QLabel(f"Station: {services.settings.station}")
         self.user_label = QLabel("User: (signed out)")
         self.db_label = QLabel(f"Database: {services.database_label}")
+        self.offline_label = QLabel("")  # the offline journal and the local copy's age
         self.printer_label = QLabel("Printer: …")
         self.camera_label = QLabel("Camera: none" if not services.settings.camera
                                    else "Camera: off (F7)")
         for label in (self.station_label, self.user_label, self.printer_label,
-                      self.camera_label, self.db_label):
+                      self.camera_label, self.offline_label, self.db_label):
             label.setObjectName("statusItem")
             bar.addPermanentWidget(label)
         # Is the database there? Checked off the UI thread; faster while it is away.
@@ -96,6 +102,19 @@ class MainWindow(QMainWindow):
         self.db_timer.setInterval(DB_CHECK_MS)
         self.db_timer.timeout.connect(self.check_database)
         self.db_timer.start()
+        # The local copy a bench works on when the server is away, made while it answers.
+        self._copy_op: BackgroundOp[object] | None = None
+        self.copy_timer = QTimer(self)
+        self.copy_timer.setInterval(COPY_REFRESH_MS)
+        self.copy_timer.timeout.connect(self.refresh_copy)
+        self.copy_timer.start()
+        if services.started_offline:
+            self.database_down_since = dt.datetime.now().astimezone()
+            self.db_timer.setInterval(DB_RETRY_MS)
+            self._database_is(ConnectionError("the server did not answer at start"))
+        else:
+            QTimer.singleShot(3000, self.refresh_copy)
+        self._show_offline()
         if self.demo:
             self.setWindowTitle("ReturnBench (DEMO DATA)")
 
@@ -139,6 +158,45 @@ class MainWindow(QMainWindow):
             on = self.shell is not None and self.shell.receive.camera_worker is not None
             self.camera_label.setText("Camera: on" if on else "Camera: off (F7)")
 
+    # --- offline: the local copy and the journal ---------------------------------------
+    def refresh_copy(self) -> None:
+        """A new local copy, off the UI thread (not while offline or while the journal
+        holds work the server has not taken: the copy holds it too)."""
+        if self._copy_op is not None or self.database_down_since is not None:
+            return
+        offline = self.services.offline_bench
+
+        def done(_report: object) -> None:
+            self._copy_op = None
+            self._show_offline()
+
+        def failed(exc: BaseException) -> None:
+            self._copy_op = None
+            self.offline_label.setText("Local copy: not made (" + user_message(exc)[:60]
+                                       + ")")
+
+        self._copy_op = BackgroundOp(offline.refresh, done, failed)
+        self._copy_op.start()
+
+    def _show_offline(self) -> None:
+        """OFFLINE, what waits to sync and since when, the local copy's age."""
+        session = self.shell.session if self.shell is not None else None
+        try:
+            status = session.offline_status() if session is not None \
+                else self.services.offline_bench.status()
+        except ReturnBenchError:
+            status = None
+        if status is None:
+            self.offline_label.setText("")
+            return
+        offline = status.offline or (session is not None and session.is_offline)
+        text = status.words(dt.datetime.now(dt.UTC))
+        self.offline_label.setText(("⚠ " if offline else "") + text)
+        self.offline_label.setProperty("level", "error" if offline else
+                                       "warn" if status.waiting or status.conflicts else "")
+        self.offline_label.style().unpolish(self.offline_label)
+        self.offline_label.style().polish(self.offline_label)
+
     def _database_is(self, problem: BaseException | None) -> None:
         self._db_check = None
         if problem is None:
@@ -149,8 +207,13 @@ class MainWindow(QMainWindow):
                 self.database_down_since = dt.datetime.now().astimezone()
                 self.db_timer.setInterval(DB_RETRY_MS)
             since = self.database_down_since.strftime("%H:%M:%S")
-            self.db_label.setText(f"⚠ DATABASE UNREACHABLE since {since}: reconnecting. "
-                                  "Work is kept on this bench.")
+            offline = self.services.offline_bench.offline or (
+                self.shell is not None and self.shell.session.is_offline)
+            self.db_label.setText(
+                f"⚠ OFFLINE since {since}: working on this bench's copy, synced when the "
+                "server is back." if offline else
+                f"⚠ DATABASE UNREACHABLE since {since}: reconnecting. "
+                "Work is kept on this bench.")
             self.db_label.setProperty("level", "error")
         elif self.database_down_since is not None:
             away = dt.datetime.now().astimezone() - self.database_down_since
@@ -163,8 +226,30 @@ class MainWindow(QMainWindow):
                 15_000)
             if self.shell is not None:
                 self.shell.database_back()
+            else:
+                self._sync_signed_out()
+        elif self.shell is not None and (self.shell.session.is_offline or (
+                self.shell.session.offline_status() or _NONE).waiting):
+            # Offline after a failed call the checks never saw: the server answers now.
+            self.shell.database_back()
+        self._show_offline()
         self.db_label.style().unpolish(self.db_label)
         self.db_label.style().polish(self.db_label)
+
+    def _sync_signed_out(self) -> None:
+        """Back online with nobody signed in: replay what this bench kept."""
+        offline = self.services.offline_bench
+        if not offline.offline and not offline.status().waiting:
+            return
+        try:
+            report = offline.reconcile()
+        except ReturnBenchError as exc:
+            self.sign_in.banner.show_problem(exc)
+            return
+        self.sign_in.banner.show_message(
+            Level.WARN if report.conflicts or report.left else Level.OK,
+            f"Back online: {report.words()}.")
+        self.sign_in.reload()
 
     def _open_shell(self, user: SignedInUser) -> None:
         self.shell = Shell(self.services, user, self.sounds, self.feed)
@@ -173,6 +258,8 @@ class MainWindow(QMainWindow):
         self.stack.setCurrentWidget(self.shell)
         self.user_label.setText(f"User: {user.display_name} ({user.role.value})")
         self.shell.land()
+        if self.database_down_since is None:  # the copy learns who signed in here
+            self.refresh_copy()
         if self.services.settings.camera:
             self.shell.receive.start_camera()
 

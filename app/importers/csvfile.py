@@ -78,6 +78,12 @@ def read_rows(data: bytes, required: tuple[str, ...], what: str,
         yield line, get
 
 
+def one_line(text: str) -> str:
+    """A message quoting a row's bytes, on one printable line: control characters (a
+    record separator, a form feed, a newline in a quoted cell) shown escaped."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
 def parse_rows(data: bytes, required: tuple[str, ...], what: str,
                handle: Callable[[int, Getter], None]) -> tuple[list[RowError], int]:
     """Hand each row to `handle(line, get)`; a ValueError it raises rejects that row with
@@ -89,5 +95,5 @@ def parse_rows(data: bytes, required: tuple[str, ...], what: str,
         try:
             handle(line, get)
         except ValueError as exc:
-            errors.append(RowError(line, str(exc)))
+            errors.append(RowError(line, one_line(str(exc))))
     return errors, rows

@@ -27,6 +27,7 @@ from app.clock import Clock
 from app.domain.enums import DecisionStatus, RmaStatus
 from app.errors import EnvironmentFault
 from app.services.auth import OFFLINE_NO_PIN
+from app.services.demo_data import DEMO_META_KEY
 from app.services.uow import UnitOfWork
 from models import (
     AppMeta,
@@ -114,17 +115,20 @@ class LocalCopy:
                 AuditEvent.action == "user.signed_in", AuditEvent.station == self._station,
                 AuditEvent.at >= now - dt.timedelta(hours=PIN_HOURS))))
             users = [dict(u) for u in s.execute(select(User.__table__)).mappings().all()]
+            # A demo server's copy says so (the window's DEMO banner, offline too).
+            meta = [dict(m) for m in s.execute(select(AppMeta.__table__).where(
+                AppMeta.key == DEMO_META_KEY)).mappings().all()]
         for u in users:  # names and roles for everyone; a PIN only for who was here
             if u["username"] not in recent:
                 u["pin_hash"] = NO_PIN
         rows["users"] = users
-        self._write(rows, now)
+        self._write(rows, now, meta)
         return CopyReport(now, len(rmas),
                           tuple(sorted(u["username"] for u in users
                                        if u["pin_hash"] != NO_PIN)), self.path)
 
-    def _write(self, rows: dict[str, Sequence[Any]], now: dt.datetime
-               ) -> None:
+    def _write(self, rows: dict[str, Sequence[Any]], now: dt.datetime,
+               meta: Sequence[dict[str, Any]] = ()) -> None:
         fresh = self.path.with_suffix(".new")
         fresh.unlink(missing_ok=True)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -138,8 +142,10 @@ class LocalCopy:
                     data = [dict(r) for r in rows[table.name]]
                     if data:
                         conn.execute(table.insert(), data)
-                conn.execute(delete(AppMeta).where(AppMeta.key == REFRESHED))
-                conn.execute(insert(AppMeta), [{"key": REFRESHED, "value": now.isoformat()}])
+                conn.execute(delete(AppMeta).where(AppMeta.key.in_(
+                    [REFRESHED, *(m["key"] for m in meta)])))
+                conn.execute(insert(AppMeta), [{"key": REFRESHED, "value": now.isoformat()},
+                                               *meta])
         finally:
             engine.dispose()
         os.replace(fresh, self.path)  # the old copy or the new one, never half

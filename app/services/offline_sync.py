@@ -55,6 +55,46 @@ class ConflictView:
     settlement: str | None
     note: str | None
 
+    def bench_lines(self) -> list[str]:
+        """What the bench did, offline, line by line."""
+        b = self.bench
+        when = f"{self.happened_at.astimezone():%b %d %H:%M} by {self.username} at " \
+            f"{self.station}"
+        out = [f"{self.kind.replace('_', ' ')} {b.get('rma', '')}, {when}"]
+        for unit, form in sorted(_forms(b).items()):
+            out.append(f"item {unit}: grade {form.grade.value if form.grade else '-'}"
+                       + (f", damage {form.damage_severity.value}" if form.damage_severity
+                          else "") + (", worn" if form.worn else "")
+                       + (", tags on" if form.tags_attached else ""))
+        for unit, outcome in sorted(b.get("expect", {}).get("units", {}).items()):
+            out.append(f"item {unit} decided: {outcome['resolution'].replace('_', ' ')}, "
+                       f"refund {outcome['refund']}, credit {outcome['credit']}")
+        if "policy" in b.get("expect", {}):
+            out.append(f"policy {b['expect']['policy']}")
+        if self.kind == "mark":
+            out.append(f"item {b.get('unit')} marked {b.get('status')}")
+        if self.kind == "photo":
+            out.append(f"item {b.get('unit')} photo {b.get('photo', {}).get('slot')}")
+        return out
+
+    def server_lines(self) -> list[str]:
+        """What the server has for the same return now."""
+        sv = self.server
+        if not sv:
+            return ["nothing on the server for this entry"]
+        if not sv.get("found", True):
+            return [f"{sv.get('rma')}: no such return on the server"]
+        out = [f"{sv.get('rma')}: {str(sv.get('status', '')).replace('_', ' ')}"]
+        for unit, u in sorted(sv.get("units", {}).items()):
+            line = f"item {unit}: {u['reception']}, {u['decision'].replace('_', ' ')}"
+            if "resolution" in u:
+                when = dt.datetime.fromisoformat(u["decided_at"]).astimezone()
+                line += (f"; {u['resolution'].replace('_', ' ')}, refund {u['refund']}, "
+                         f"credit {u['credit']}, by {u['decided_by']} at {u['station']} "
+                         f"{when:%b %d %H:%M} ({u['policy']})")
+            out.append(line)
+        return out
+
     def words(self) -> str:
         what = self.kind.replace("_", " ")
         return (f"#{self.id} {self.rma_number or ''} {what} by {self.username} at "
