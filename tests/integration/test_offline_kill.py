@@ -105,7 +105,7 @@ def test_kill_minus_9_offline_then_during_replay(setup: Setup) -> None:
 
     setup.proxy.cut()
     script = setup.data.parent / "day.jsonl"
-    steps = [{"sign_in": "ines"}]
+    steps: list[dict[str, object]] = [{"sign_in": "ines"}]
     for number in numbers:
         steps += [{"scan": number}, {"grade": "A"}, {"accept": True}]
     script.write_text("\n".join(json.dumps(s) for s in steps) + "\n")
