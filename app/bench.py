@@ -134,6 +134,7 @@ class OfflinePort(Protocol):
     back."""
 
     offline: bool
+    set_aside: list[tuple[str, int]]
 
     def local(self) -> BenchServices: ...
 
@@ -228,11 +229,29 @@ class BenchSession:
         self.refresh_parcel()
         self.restore_totes_due()  # the dresses decided offline go into their totes now
         words = f"Back online: {report.words()}."
+        qa = self._relabel_set_aside(port)
+        if qa:
+            words += f" {qa}"
         if report.conflicts:
             return Screen(WARN, words + " A supervisor settles those under Needs a look "
                           "(F10).", "bad", data={"synced": report.applied,
                                                           "conflicts": report.conflicts})
         return Screen(OK, words, data={"synced": report.applied, "conflicts": 0})
+
+    def _relabel_set_aside(self, port: OfflinePort) -> str:
+        """Dresses decided offline that the server set aside for a blind re-grade at
+        sync: their item labels again (they say QA now), once each."""
+        aside, port.set_aside = list(port.set_aside), []
+        if not aside or self.user is None:
+            return ""
+        for rma, unit in aside:
+            self._print(rma, [(unit, "item")], f"qa-sync/{rma}")
+        names = ", ".join(f"{rma} item {unit}" for rma, unit in aside[:3])
+        more = f" and {len(aside) - 3} more" if len(aside) > 3 else ""
+        return (f"{len(aside)} dress{'es' if len(aside) != 1 else ''} decided offline "
+                f"{'were' if len(aside) != 1 else 'was'} set aside for a blind QA re-grade "
+                f"({names}{more}): the new label says QA; put "
+                f"{'them' if len(aside) != 1 else 'it'} in the QA tote.")
 
     def _needs_server(self, what: str) -> Screen | None:
         """Offline, what needs the server says so (None: the bench is online)."""

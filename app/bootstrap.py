@@ -91,6 +91,15 @@ class Services(StationServices):
             session.start_offline()
         return session
 
+    def back_online(self) -> None:
+        """The server answers after a start without it: upgrade its schema as a start
+        would, and record that this station is in use."""
+        if not self.started_offline:
+            return
+        upgrade(self.engine)
+        self.started_offline = False
+        self.start_station()
+
     @property
     def bench_auth(self) -> AuthService:
         """Sign-in at the bench: the server's, the local copy's while it is away."""

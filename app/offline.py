@@ -220,6 +220,9 @@ class OfflineBench:
         self.sync = OfflineSyncService(server_sf, clock, (server or self._replay).inspection)
         self._lock = threading.RLock()  # one replay, refresh or opening at a time
         self.offline = False
+        # Dresses decided offline that the server set aside for a blind QA re-grade at
+        # replay (rma, unit): their labels print again, saying QA.
+        self.set_aside: list[tuple[str, int]] = []
 
     # --- journal ----------------------------------------------------------------------
     def keep(self, kind: str, payload: dict[str, Any], user: SignedInUser,
@@ -334,6 +337,7 @@ class OfflineBench:
                                                 request_key=entry.key, expect=p["expect"])
                 result = {"decisions": list(accepted.decision_ids),
                           "qa": list(accepted.qa_units)}
+                self.set_aside += [(p["rma"], int(u)) for u in accepted.qa_units]
             else:
                 raise BadInput(f"Unknown journal entry kind {entry.kind!r}.")
         finally:

@@ -32,7 +32,9 @@ IDLE_LOCK_ENV = "RETURNBENCH_IDLE_LOCK_SECONDS"
 DEFAULT_IDLE_LOCK_SECONDS = 600.0
 DB_CHECK_MS = 5000  # while the database answers
 DB_RETRY_MS = 2000  # while it is away
-COPY_REFRESH_MS = 10 * 60 * 1000  # the offline copy, while the server answers
+# The offline copy, remade while the server answers: every N minutes (0: never, for
+# tests of other things).
+COPY_MINUTES_ENV = "RETURNBENCH_OFFLINE_COPY_MINUTES"
 _INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type.Wheel,
                  QEvent.Type.TouchBegin}
 
@@ -104,10 +106,12 @@ class MainWindow(QMainWindow):
         self.db_timer.start()
         # The local copy a bench works on when the server is away, made while it answers.
         self._copy_op: BackgroundOp[object] | None = None
+        self.copy_minutes = float(os.environ.get(COPY_MINUTES_ENV, "10") or 0)
         self.copy_timer = QTimer(self)
-        self.copy_timer.setInterval(COPY_REFRESH_MS)
+        self.copy_timer.setInterval(int(max(self.copy_minutes, 0.1) * 60_000))
         self.copy_timer.timeout.connect(self.refresh_copy)
-        self.copy_timer.start()
+        if self.copy_minutes > 0:
+            self.copy_timer.start()
         if services.started_offline:
             self.database_down_since = dt.datetime.now().astimezone()
             self.db_timer.setInterval(DB_RETRY_MS)
@@ -162,7 +166,8 @@ class MainWindow(QMainWindow):
     def refresh_copy(self) -> None:
         """A new local copy, off the UI thread (not while offline or while the journal
         holds work the server has not taken: the copy holds it too)."""
-        if self._copy_op is not None or self.database_down_since is not None:
+        if self._copy_op is not None or self.database_down_since is not None \
+                or self.copy_minutes <= 0:
             return
         offline = self.services.offline_bench
 
@@ -216,6 +221,10 @@ class MainWindow(QMainWindow):
                 "Work is kept on this bench.")
             self.db_label.setProperty("level", "error")
         elif self.database_down_since is not None:
+            try:
+                self.services.back_online()
+            except ReturnBenchError as exc:
+                self.statusBar().showMessage(user_message(exc), 15_000)
             away = dt.datetime.now().astimezone() - self.database_down_since
             self.database_down_since = None
             self.db_timer.setInterval(DB_CHECK_MS)

@@ -26,7 +26,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from app.errors import BadInput, Conflict, DatabaseUnavailable, ReturnBenchError
+from app.errors import (
+    BadInput,
+    Conflict,
+    DatabaseUnavailable,
+    EnvironmentFault,
+    ReturnBenchError,
+)
 
 PENDING, APPLIED, CONFLICT = "pending", "applied", "conflict"
 SCHEMA = """
@@ -110,6 +116,7 @@ class Journal:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.Lock()
+        self._closed = False
         try:
             self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -121,11 +128,19 @@ class Journal:
                 from exc
 
     def close(self) -> None:
-        self._db.close()
+        with self._lock:
+            self._closed = True
+            self._db.close()
+
+    def _open(self) -> None:
+        if self._closed:
+            raise EnvironmentFault(f"The offline journal {self.path} is closed (the bench "
+                                   "is shutting down).")
 
     @contextmanager
     def _tx(self) -> Iterator[sqlite3.Connection]:
         with self._lock:
+            self._open()
             self._db.execute("BEGIN IMMEDIATE")
             try:
                 yield self._db
@@ -168,6 +183,7 @@ class Journal:
     # --- reading ----------------------------------------------------------------------
     def _entries(self, where: str, args: tuple[Any, ...] = ()) -> list[Entry]:
         with self._lock:
+            self._open()
             rows = self._db.execute(
                 "SELECT seq, key, kind, station, username, at, payload, state, synced_at, "
                 f"result, problem FROM entries {where}", args).fetchall()
@@ -194,6 +210,7 @@ class Journal:
     def status(self) -> tuple[int, dt.datetime | None]:
         """(entries waiting, when the oldest of them happened): the status bar's words."""
         with self._lock:
+            self._open()
             count, oldest = self._db.execute(
                 "SELECT count(*), min(at) FROM entries WHERE state = ?",
                 (PENDING,)).fetchone()

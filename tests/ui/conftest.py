@@ -24,6 +24,9 @@ def _scanner_gap(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     tests run it at its default 30 ms."""
     if request.node.get_closest_marker("scanner") is None:
         monkeypatch.setenv("RETURNBENCH_SCAN_GAP_MS", "0")
+    # The window's background copy for the offline bench is made only where a test
+    # asks for it (tests/ui/test_offline_e2e_xvfb.py).
+    monkeypatch.setenv("RETURNBENCH_OFFLINE_COPY_MINUTES", "0")
 
 
 @pytest.fixture
