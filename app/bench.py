@@ -263,8 +263,7 @@ class BenchSession:
                       data={"needs_server": True})
 
     def _offline_words(self) -> str:
-        return "OFFLINE (kept on this bench, synced when the server is back): " \
-            if self.is_offline else ""
+        return "OFFLINE, kept on this bench: " if self.is_offline else ""
 
     # --- who ---------------------------------------------------------------------
     def sign_in(self, username: str, pin: str) -> Screen:

@@ -223,6 +223,8 @@ class OfflineBench:
         # Dresses decided offline that the server set aside for a blind QA re-grade at
         # replay (rma, unit): their labels print again, saying QA.
         self.set_aside: list[tuple[str, int]] = []
+        # This bench's refused entries still unsettled, as the server last said.
+        self._still_open = 0
 
     # --- journal ----------------------------------------------------------------------
     def keep(self, kind: str, payload: dict[str, Any], user: SignedInUser,
@@ -275,8 +277,17 @@ class OfflineBench:
         return self.local().auth
 
     def status(self) -> OfflineStatus:
+        """What waits to sync, and of this bench's refused entries those still to be
+        settled (all of them while the server is away)."""
         waiting, oldest = self.journal.status()
-        return OfflineStatus(self.offline, waiting, oldest, len(self.journal.conflicts()),
+        refused = [e.key for e in self.journal.conflicts()]
+        if refused and not self.offline:
+            try:
+                self._still_open = len(self.sync.still_open(refused))
+            except ReturnBenchError:
+                pass  # the last count the server gave
+        return OfflineStatus(self.offline, waiting, oldest,
+                             min(self._still_open, len(refused)) if refused else 0,
                              self.copy.refreshed_at())
 
     # --- while online -----------------------------------------------------------------
@@ -298,6 +309,7 @@ class OfflineBench:
             later = _superseded_drafts(pending)
             report = replay(self.journal, lambda e: self._apply(e, later), self._clock.now,
                             self._conflict)
+            self._still_open += report.conflicts
             if not report.left:
                 self.offline = False
             return report

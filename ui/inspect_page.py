@@ -395,17 +395,24 @@ class InspectPage(QWidget):
         self._show(screen)
         self.setFocus()
 
-    def database_back(self) -> None:
+    def database_back(self) -> Screen | None:
         """The database answers again: the session saves what this bench kept; the page
-        shows what happened."""
+        shows what happened. The offline journal's sync (if there was one) is returned
+        for the window to show on every page."""
         waiting = set(self.session.graded()) if self.pending_accept is not None else set()
+        synced = None
         for screen in self.session.database_back():
+            if "synced" in screen.data or "Still offline" in screen.message \
+                    or "Syncing stopped" in screen.message:
+                synced = screen
+                continue
             self._show(screen)
             if "photo" in screen.data:
                 self._sync_form()
                 self._refresh_decision()
             if screen.data.get("saved"):
                 self._accepted(screen, waiting)
+        return synced
 
     def set_grade(self, grade: Grade) -> None:
         unit = self.current_unit()

@@ -94,7 +94,7 @@ class Shell(QWidget):
         self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for name, key in PLACES:
             self.nav.addItem(f"{name}   {key}")
-        self.nav.setFixedWidth(210)
+        self.nav.setFixedWidth(250)
         who = QLabel(f"{user.display_name}\n{user.role.value}")
         who.setObjectName("who")
         self.sign_out = QPushButton("Sign out  Ctrl+Q")
@@ -223,8 +223,12 @@ class Shell(QWidget):
             page.setFocus()
 
     def database_back(self) -> None:
-        """The database answers again after an outage: finish what waited for it."""
-        self.inspect.database_back()
+        """The database answers again after an outage: finish what waited for it (the
+        offline journal's sync says how it went, on every page)."""
+        synced = self.inspect.database_back()
+        if synced is not None:
+            self.notice.show_message(LEVELS[synced.level], synced.message)
+            self._sound(synced)
         self.check_answers()
 
     def _on_event(self, topic: str, payload: object) -> None:

@@ -215,8 +215,7 @@ class MainWindow(QMainWindow):
             offline = self.services.offline_bench.offline or (
                 self.shell is not None and self.shell.session.is_offline)
             self.db_label.setText(
-                f"⚠ OFFLINE since {since}: working on this bench's copy, synced when the "
-                "server is back." if offline else
+                f"⚠ OFFLINE since {since}" if offline else
                 f"⚠ DATABASE UNREACHABLE since {since}: reconnecting. "
                 "Work is kept on this bench.")
             self.db_label.setProperty("level", "error")

@@ -90,19 +90,19 @@ class OfflineStatus:
     copy_made: dt.datetime | None    # the local copy's age
 
     def words(self, now: dt.datetime) -> str:
-        parts = ["OFFLINE" if self.offline else "Online"]
-        if self.waiting:
-            parts.append(f"{self.waiting} to sync (oldest "
-                         f"{self.oldest.astimezone():%H:%M})" if self.oldest else "")
+        """The status bar's words: short while online, all of it while offline."""
+        parts: list[str] = []  # the database's label says OFFLINE
+        if self.waiting and self.oldest is not None:
+            parts.append(f"{self.waiting} to sync (oldest {self.oldest.astimezone():%H:%M})")
         if self.conflicts:
             parts.append(f"{self.conflicts} need a look")
         if self.copy_made is None:
             parts.append("no local copy")
         else:
-            minutes = int((now - self.copy_made).total_seconds() // 60)
-            parts.append(f"local copy {minutes} min old" if minutes < 120
-                         else f"local copy {minutes // 60} h old")
-        return " · ".join(p for p in parts if p)
+            minutes = max(0, int((now - self.copy_made).total_seconds() // 60))
+            age = f"{minutes} min" if minutes < 120 else f"{minutes // 60} h"
+            parts.append(f"{'copy' if parts else 'Local copy'} {age} old")
+        return " · ".join(parts)
 
 
 def _iso(at: dt.datetime) -> str:

@@ -205,6 +205,13 @@ class OfflineSyncService:
                             row.settled_at, by.username if by else None, row.settlement,
                             row.note)
 
+    def still_open(self, keys: list[str]) -> list[str]:
+        """Of these journal entries' keys, those on the list and not settled yet."""
+        with UnitOfWork(self._sf) as uow:
+            return list(uow.session.scalars(select(OfflineConflict.entry_key).where(
+                OfflineConflict.entry_key.in_(keys[-500:]),
+                OfflineConflict.settled_at.is_(None))))
+
     def conflicts(self, open_only: bool = True, limit: int = 200) -> list[ConflictView]:
         """The "needs a look" list, oldest first (every bench's)."""
         with UnitOfWork(self._sf) as uow:
