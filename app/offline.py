@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -225,6 +226,8 @@ class OfflineBench:
         self.set_aside: list[tuple[str, int]] = []
         # This bench's refused entries still unsettled, as the server last said.
         self._still_open = 0
+        self._users: dict[str, SignedInUser] = {}
+        self.last_replay_seconds = 0.0
 
     # --- journal ----------------------------------------------------------------------
     def keep(self, kind: str, payload: dict[str, Any], user: SignedInUser,
@@ -305,11 +308,14 @@ class OfflineBench:
         time it happened; a refusal goes to the "needs a look" list. Stops (to resume
         there) if the server goes away again."""
         with self._lock:
+            started = time.perf_counter()
             pending = self.journal.pending()
             later = _superseded_drafts(pending)
+            self._users = {}
             report = replay(self.journal, lambda e: self._apply(e, later), self._clock.now,
                             self._conflict)
             self._still_open += report.conflicts
+            self.last_replay_seconds = time.perf_counter() - started
             if not report.left:
                 self.offline = False
             return report
@@ -318,7 +324,9 @@ class OfflineBench:
         if entry.seq in later:  # a draft a later draft or decision of the unit replaces
             return {"skipped": f"replaced by entry {later[entry.seq]}"}
         p = entry.payload
-        user = self.sync.user_named(entry.username)
+        user = self._users.get(entry.username)
+        if user is None:  # once per replay: who they are on file now
+            user = self._users[entry.username] = self.sync.user_named(entry.username)
         svc = self._replay
         self._pinned.at = entry.at
         try:

@@ -115,17 +115,22 @@ def main() -> None:
         back = session.go_online()
         replay_s = time.perf_counter() - t0
         assert back is not None and not session.is_offline, back
+        total_s = replay_s
         print(f"\n{'':46}{'p50 ms':>9}{'p95 ms':>9}")
         print(line(f"scan-to-screen online (n={len(online_scan)})", online_scan))
         print(line(f"scan-to-screen offline (n={len(offline_scan)})", offline_scan))
         ratio = pct(offline_scan, 95) / pct(online_scan, 95)
         print(f"  offline / online p95: x{ratio:.2f}   "
               f"{'met' if ratio <= 1.0 else 'MISSED'} (goal: offline no worse)")
-        per_entry = replay_s / max(waiting, 1) * 1000
-        print(f"\nreplay: {waiting} journal entries ({len(offline_scan)} parcels) in "
-              f"{replay_s:.1f} s = {per_entry:.1f} ms/entry; 1,000 entries: "
-              f"{per_entry:.1f} s  {'met' if per_entry < REPLAY_GOAL_S else 'MISSED'} "
-              f"(< {REPLAY_GOAL_S:.0f} s); {back.message}")
+        replay_only = offline.last_replay_seconds
+        per_entry = replay_only / max(waiting, 1) * 1000
+        print(f"\nback online in {total_s:.1f} s, of which the replay {replay_only:.1f} s (the "
+              "rest: QA labels printed again, the bench's lists read again)")
+        print(f"replay: {waiting} journal entries ({len(offline_scan)} parcels) at "
+              f"{per_entry:.1f} ms/entry; 1,000 entries: {per_entry:.1f} s  "
+              f"{'met' if per_entry < REPLAY_GOAL_S * 1000 / 1000 else 'MISSED'} "
+              f"(< {REPLAY_GOAL_S:.0f} s)\n  {back.message}")
+        replay_s = replay_only
         per_parcel_online = online_total / args.online * 1000
         print(f"baseline, the same work online: {per_parcel_online:.0f} ms per parcel "
               f"(scan, grade, Enter, label) vs replay {replay_s / len(offline_scan) * 1000:.0f}"

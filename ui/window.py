@@ -106,6 +106,7 @@ class MainWindow(QMainWindow):
         self.db_timer.start()
         # The local copy a bench works on when the server is away, made while it answers.
         self._copy_op: BackgroundOp[object] | None = None
+        self._sync_op: BackgroundOp[object] | None = None
         self.copy_minutes = float(os.environ.get(COPY_MINUTES_ENV, "10") or 0)
         self.copy_timer = QTimer(self)
         self.copy_timer.setInterval(int(max(self.copy_minutes, 0.1) * 60_000))
@@ -166,7 +167,8 @@ class MainWindow(QMainWindow):
     def refresh_copy(self) -> None:
         """A new local copy, off the UI thread (not while offline or while the journal
         holds work the server has not taken: the copy holds it too)."""
-        if self._copy_op is not None or self.database_down_since is not None \
+        if self._copy_op is not None or self._sync_op is not None \
+                or self.database_down_since is not None \
                 or self.copy_minutes <= 0:
             return
         offline = self.services.offline_bench
@@ -232,17 +234,52 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"✔ Database back (away {int(away.total_seconds())} s)",
                 15_000)
-            if self.shell is not None:
-                self.shell.database_back()
-            else:
-                self._sync_signed_out()
-        elif self.shell is not None and (self.shell.session.is_offline or (
-                self.shell.session.offline_status() or _NONE).waiting):
+            self._back_online()
+        elif self._sync_op is None and self.shell is not None and (
+                self.shell.session.is_offline
+                or (self.shell.session.offline_status() or _NONE).waiting):
             # Offline after a failed call the checks never saw: the server answers now.
-            self.shell.database_back()
-        self._show_offline()
+            self._back_online()
+        if self._sync_op is None:
+            self._show_offline()
         self.db_label.style().unpolish(self.db_label)
         self.db_label.style().polish(self.db_label)
+
+    def _back_online(self) -> None:
+        """The server answers: the offline journal replays off the UI thread (the bench
+        goes on working offline meanwhile; a thousand entries take about 20 s), then the
+        session finishes on the UI thread (what came in meanwhile, the labels, the
+        totes) and goes back to the server."""
+        if self._sync_op is not None:
+            return
+        offline = self.services.offline_bench
+        try:
+            waiting = offline.status().waiting
+        except ReturnBenchError:
+            waiting = 0
+        if not waiting:
+            self._finish_back_online()
+            return
+        self.offline_label.setText(f"⟳ syncing {waiting} kept on this bench…")
+
+        def done(_report: object) -> None:
+            self._sync_op = None
+            self._finish_back_online()
+            self._show_offline()
+
+        def failed(exc: BaseException) -> None:
+            self._sync_op = None
+            self.statusBar().showMessage(f"Sync stopped: {user_message(exc)}", 15_000)
+            self._show_offline()
+
+        self._sync_op = BackgroundOp(offline.reconcile, done, failed)
+        self._sync_op.start()
+
+    def _finish_back_online(self) -> None:
+        if self.shell is not None:
+            self.shell.database_back()
+        else:
+            self._sync_signed_out()
 
     def _sync_signed_out(self) -> None:
         """Back online with nobody signed in: replay what this bench kept."""
