@@ -493,6 +493,9 @@ class BenchSession:
             return Screen(ERROR, problems[0], place="inspect", view=view)
         message = (f"Picked up where the bench left off: {restored} item(s) with their "
                    "photos." if restored else "")
+        if self.is_offline:  # holds live on the server
+            message = ("OFFLINE: whether another bench has this return is checked when "
+                       f"this bench syncs. {message}").strip()
         return Screen(OK, message, place="inspect", view=view, data={"restored": restored})
 
     def edit(self, unit: int, **changes: Any) -> Screen:

@@ -325,3 +325,29 @@ def test_no_copy_no_offline_the_old_way_keeps_the_forms(site: Site) -> None:
     done = session.accept()
     assert not done.data["saved"] and not session.is_offline
     assert "NOT saved" in done.message
+
+
+def test_a_provisional_label_says_so_and_scans_back(site: Site, tmp_path: Path) -> None:
+    """The labels an offline bench prints say PROVISIONAL and still decode: the item
+    label's DataMatrix and Code128 (PDF at 203 dpi, and ZPL), the tag's DataMatrix."""
+    from tests.helpers.readback import decode_pdf, decode_zpl, pdf_words
+
+    number = refundable(site.sf_b, skip=6)
+    ines = site.a.auth.sign_in("ines", "1111")
+    site.offline.refresh()
+    session = site.session_a(ines)
+    site.proxy.cut()
+    assert _decide(session, number)["offline"]
+    printing = site.offline.local().printing
+    pdf = printing.render(number, 1, "item", "pdf")
+    assert "PROVISIONAL" in pdf_words(pdf, tmp_path)
+    plate = printing.label_data(number, 1).plate
+    assert decode_pdf(pdf, 203, tmp_path) == [plate, plate]  # DataMatrix and Code128
+    assert plate in decode_zpl(printing.render(number, 1, "item", "zpl"), 203, 4, 6)
+    tag = printing.render(number, 1, "tag", "pdf")
+    assert "PROVISIONAL" in pdf_words(tag, tmp_path)
+    assert decode_pdf(tag, 203, tmp_path) == [plate]
+    site.proxy.restore()  # and online again, the same dress's label is no longer provisional
+    assert session.go_online() is not None
+    assert "PROVISIONAL" not in pdf_words(site.a.printing.render(number, 1, "item", "pdf"),
+                                          tmp_path)
