@@ -44,7 +44,12 @@ def make_engine(url: str) -> Engine:
         event.listen(engine, "connect", _sqlite_on_connect)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        return create_engine(parsed, pool_pre_ping=True, connect_args={"connect_timeout": 5})
+        # A link that dies silently (Wi-Fi gone, no reset) is noticed in seconds, not
+        # minutes: TCP keepalives on an idle connection, and a send nobody acknowledges
+        # fails after 5 s; then the bench goes offline (app/offline.py).
+        return create_engine(parsed, pool_pre_ping=True, connect_args={
+            "connect_timeout": 5, "keepalives": 1, "keepalives_idle": 5,
+            "keepalives_interval": 2, "keepalives_count": 2, "tcp_user_timeout": 5000})
     raise BadInput(
         f"Database URL {url!r}: only sqlite:///PATH and postgresql://... are supported."
     )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -33,6 +33,7 @@ from app.views import ApprovalView
 from ui.banner import Banner, Level
 from ui.documents import save_document
 from ui.feed import ChangeFeed
+from ui.queue_page import QueuePage
 from ui.tables import fill, read_only_table, restretch, selected
 
 COLUMNS = ("#", "Age", "Level", "Amount", "Return", "Asked by", "Station", "Reason")
@@ -55,20 +56,20 @@ class NoteEdit(QLineEdit):
             super().keyPressEvent(event)
 
 
-class ApprovalsPage(QWidget):
+class ApprovalsPage(QueuePage[ApprovalView]):
     answered = Signal(int)
 
     def __init__(self, approvals: ApprovalService, authlog: AuthorizationLogService,
                  user: SignedInUser, out_dir: Path, feed: ChangeFeed | None = None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        feed = feed or ChangeFeed(None)
+        super().__init__(allowed(user.role, Action.VIEW_APPROVALS), feed.poll_ms, parent)
         self._approvals = approvals
-        self.feed = feed or ChangeFeed(None)
+        self.feed = feed
         self.feed.happened.connect(self._on_event)
         self._authlog = authlog
         self._user = user
         self._out_dir = out_dir
-        self.views: list[ApprovalView] = []
         self._pending_answer: bool | None = None
         self._alternative: str | None = None
         self._choosing: list[tuple[str, str]] = []
@@ -112,10 +113,6 @@ class ApprovalsPage(QWidget):
         layout.addWidget(self.choice)
         layout.addWidget(self.note)
         layout.addLayout(buttons)
-        self.can_view = allowed(user.role, Action.VIEW_APPROVALS)
-        self.timer = QTimer(self)
-        self.timer.setInterval(self.feed.poll_ms)
-        self.timer.timeout.connect(self.refresh)
         if not self.can_view:
             self.table.hide()
             self.approve_button.hide()
@@ -125,17 +122,6 @@ class ApprovalsPage(QWidget):
                                 "manager can approve at this bench from Inspect (Ctrl+O).")
 
     # --- data --------------------------------------------------------------------
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        super().showEvent(event)
-        if self.can_view:
-            self.refresh()
-            self.timer.start()
-        self.setFocus()
-
-    def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        self.timer.stop()
-        super().hideEvent(event)
-
     def _on_event(self, topic: str, _payload: object) -> None:
         """Another bench asked or answered: show it now, not at the next poll."""
         if self.isVisible() and (topic.startswith("approval.") or topic == RECONNECTED):
@@ -201,11 +187,9 @@ class ApprovalsPage(QWidget):
             elif key == Qt.Key.Key_Escape:
                 self._cancel()
             return
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.views:
-            step = -1 if key == Qt.Key.Key_Up else 1
-            self.table.selectRow(max(0, min(len(self.views) - 1,
-                                            self.table.currentRow() + step)))
-        elif key == Qt.Key.Key_A:
+        if self.step(key):
+            return
+        if key == Qt.Key.Key_A:
             self.start_answer(True)
         elif key == Qt.Key.Key_D:
             self.start_answer(False)

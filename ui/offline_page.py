@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -18,19 +18,19 @@ from app.services.auth import SignedInUser
 from app.services.offline_sync import ConflictView, OfflineSyncService
 from ui.approvals_page import NoteEdit
 from ui.banner import Banner, Level
+from ui.queue_page import QueuePage
 from ui.tables import fill, read_only_table, restretch, selected
 
 COLUMNS = ("#", "Happened (offline)", "Bench", "Who", "Return", "What", "Why")
 POLL_MS = 15_000
 
 
-class NeedsLookPage(QWidget):
+class NeedsLookPage(QueuePage[ConflictView]):
     def __init__(self, sync: OfflineSyncService, user: SignedInUser,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent)
+        super().__init__(allowed(user.role, Action.SETTLE_OFFLINE), POLL_MS, parent)
         self._sync = sync
         self._user = user
-        self.views: list[ConflictView] = []
         self._settling: str | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
@@ -67,29 +67,14 @@ class NeedsLookPage(QWidget):
         layout.addLayout(sides, 1)
         layout.addWidget(self.note)
         layout.addLayout(buttons)
-        self.can_settle = allowed(user.role, Action.SETTLE_OFFLINE)
-        self.timer = QTimer(self)
-        self.timer.setInterval(POLL_MS)
-        self.timer.timeout.connect(self.refresh)
-        if not self.can_settle:
+        if not self.can_view:
             for w in (self.table, self.server_button, self.bench_button):
                 w.hide()
             self.bench_side.setText("Offline work the server refused is settled by a "
                                     "supervisor or manager.")
 
-    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        super().showEvent(event)
-        if self.can_settle:
-            self.refresh()
-            self.timer.start()
-        self.setFocus()
-
-    def hideEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        self.timer.stop()
-        super().hideEvent(event)
-
     def refresh(self) -> None:
-        if not self.can_settle or self.note.isVisible():
+        if not self.can_view or self.note.isVisible():
             return
         chosen = self.selected()
         try:
@@ -112,7 +97,7 @@ class NeedsLookPage(QWidget):
     def _show_detail(self) -> None:
         v = self.selected()
         if v is None:
-            if self.can_settle:
+            if self.can_view:
                 self.bench_side.setText("Nothing needs a look: every bench's offline work "
                                         "went through.")
                 self.server_side.setText("")
@@ -124,11 +109,9 @@ class NeedsLookPage(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        if key in (Qt.Key.Key_Up, Qt.Key.Key_Down) and self.views:
-            step = -1 if key == Qt.Key.Key_Up else 1
-            self.table.selectRow(max(0, min(len(self.views) - 1,
-                                            self.table.currentRow() + step)))
-        elif key == Qt.Key.Key_S:
+        if self.step(key):
+            return
+        if key == Qt.Key.Key_S:
             self.start("server")
         elif key == Qt.Key.Key_B:
             self.start("bench")
@@ -137,7 +120,7 @@ class NeedsLookPage(QWidget):
 
     def start(self, settlement: str) -> None:
         v = self.selected()
-        if v is None or not self.can_settle:
+        if v is None or not self.can_view:
             return
         self._settling = settlement
         what = ("the server's version stands" if settlement == "server" else

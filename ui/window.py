@@ -120,6 +120,12 @@ class MainWindow(QMainWindow):
         else:
             QTimer.singleShot(3000, self.refresh_copy)
         self._show_offline()
+        # While the bench works offline, what waits to sync is read every second (the
+        # journal on this disk; nothing asks the server).
+        self.offline_timer = QTimer(self)
+        self.offline_timer.setInterval(1000)
+        self.offline_timer.timeout.connect(self._tick_offline)
+        self.offline_timer.start()
         if self.demo:
             self.setWindowTitle("ReturnBench (DEMO DATA)")
 
@@ -184,6 +190,13 @@ class MainWindow(QMainWindow):
 
         self._copy_op = BackgroundOp(offline.refresh, done, failed)
         self._copy_op.start()
+
+    def _tick_offline(self) -> None:
+        if self.shell is None or not self.shell.session.is_offline or self._sync_op is not None:
+            return
+        if self.database_down_since is None:  # a call found the server away: check now
+            self.check_database()
+        self._show_offline()
 
     def _show_offline(self) -> None:
         """OFFLINE, what waits to sync and since when, the local copy's age."""

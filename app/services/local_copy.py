@@ -76,6 +76,7 @@ class LocalCopy:
         self._station = station
         self.path = path
         self._days = days
+        self._read: tuple[int, dt.datetime | None] | None = None  # (file mtime, made at)
 
     def refresh(self) -> CopyReport:
         """Read what the bench needs from the server and replace the local copy with it
@@ -152,15 +153,21 @@ class LocalCopy:
 
     def refreshed_at(self) -> dt.datetime | None:
         """When the copy on disk was made (None: there is none)."""
-        if not self.path.exists():
+        try:
+            stamp = self.path.stat().st_mtime_ns
+        except FileNotFoundError:
             return None
+        if self._read is not None and self._read[0] == stamp:
+            return self._read[1]  # the status bar asks every second: read once per file
         engine = make_engine(f"sqlite:///{self.path}")
         try:
             with engine.connect() as conn:
                 value = conn.scalar(select(AppMeta.value).where(AppMeta.key == REFRESHED))
         finally:
             engine.dispose()
-        return dt.datetime.fromisoformat(value) if value else None
+        made = dt.datetime.fromisoformat(value) if value else None
+        self._read = (stamp, made)
+        return made
 
     def session_factory(self) -> sessionmaker[Session]:
         """The copy, for the services to read when the server is unreachable."""
