@@ -7,6 +7,7 @@ is an injected clock moved on, not a wait."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
@@ -26,6 +27,7 @@ from app.offline import OfflineBench
 from app.services.auth import SignedInUser
 from app.services.decisions import InspectionInput, with_grade
 from app.services.demo_data import load_demo_data
+from app.services.exports import SETTLED
 from app.services.journal import APPLIED, CONFLICT
 from app.wiring import wire
 from models import (
@@ -33,6 +35,7 @@ from models import (
     CompletedRequest,
     Decision,
     OfflineConflict,
+    QaSample,
     Receipt,
     ReturnAuthorization,
     Station,
@@ -110,7 +113,7 @@ def _count(sf: sessionmaker[Session], query: object) -> int:
         return int(s.scalar(query) or 0)  # type: ignore[call-overload]
 
 
-def test_fifty_parcels_offline_while_bench_b_works_online(site: Site) -> None:
+def test_fifty_parcels_offline_while_bench_b_works_online(site: Site, tmp_path: Path) -> None:
     numbers = _parcels(site.sf_b, 50)
     dear = numbers[:2]  # over $250: a manager's approval, which needs the server
     for brand in BRANDS:  # the first two parcels, one of each brand
@@ -200,6 +203,25 @@ def test_fifty_parcels_offline_while_bench_b_works_online(site: Site) -> None:
             AuditEvent.action == "offline.synced")).all()
         assert synced and all(
             dt.datetime.fromisoformat(e.payload["happened_at"]) < e.at for e in synced)
+    # The export after: every refund decided, offline at A or online at B, goes out once
+    # (a dress waiting for its QA re-grade waits), with the time it was decided at.
+    maria = site.b.auth.sign_in("maria", "444444")
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    report = site.b.exports.export(outbox, maria)
+    records = [json.loads(p.read_text()) for p in report.files
+               if p.name.startswith("decision-")]
+    with site.sf_b() as s:
+        waiting = set(s.scalars(select(QaSample.decision_id).where(
+            QaSample.status == "waiting")))
+        on_file = {d.id: d for d in s.scalars(select(Decision).where(
+            Decision.superseded.is_(False)))}
+    expected = {i for i, d in on_file.items() if i not in waiting and d.resolution in SETTLED}
+    assert {r["decision_id"] for r in records} == expected
+    assert len(records) == len(expected) >= len(decided_offline) - len(waiting)
+    for record in records:
+        assert record["decided_at"] == on_file[record["decision_id"]].decided_at.isoformat()
+    assert site.b.exports.export(outbox, maria).decisions == 0  # once
     journal = site.offline.journal
     states = [e.state for e in journal._entries("ORDER BY seq")]
     assert set(states) <= {APPLIED, CONFLICT} and states.count(CONFLICT) >= len(taken_by_b)
@@ -246,8 +268,6 @@ def test_dear_dress_settled_back_to_the_bench_as_a_draft(site: Site) -> None:
     with sqlite3.connect(site.offline.journal.path) as conn:
         payload = dict(entry.payload)
         payload["expect"] = {**payload["expect"], "policy": "kissprom 0.9-old"}
-        import json
-
         conn.execute("UPDATE entries SET payload = ? WHERE seq = ?",
                      (json.dumps(payload), entry.seq))
     site.proxy.restore()
