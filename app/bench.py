@@ -1187,6 +1187,10 @@ class QaDesk:
                           "bad")
         try:
             queue = self._qa.queue(self.user)
+        except DatabaseUnavailable:
+            return Screen(WARN, "OFFLINE: blind re-grades need the server; the dress "
+                          "stays on the QA rack until the bench is back online.", "bad",
+                          data={"needs_server": True})
         except ReturnBenchError as exc:
             return Screen(ERROR, user_message(exc), "bad")
         found = next((b for b in queue if text in (b.plate.upper(), b.rma.upper())), None)

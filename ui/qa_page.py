@@ -13,7 +13,7 @@ from PySide6.QtGui import QKeyEvent, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.bench import GRADE_BY_KEY, QaDesk, Screen
-from app.errors import ReturnBenchError, user_message
+from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from app.services.calibration import CalibrationCard, RoundScore
 from app.services.qa import BlindItem
 from ui.banner import LEVELS, Banner
@@ -101,7 +101,12 @@ class QaPage(QWidget):
         try:
             self._items = self.desk.queue()
             total, late = self.desk.waiting()
-        except ReturnBenchError as exc:  # the database away: say so, keep going
+        except DatabaseUnavailable:  # the bench may be working offline: say what waits
+            self.banner.show_message(LEVELS["warn"], "OFFLINE: blind re-grades need the "
+                                     "server; the queue shows again when the bench is back "
+                                     "online.")
+            return
+        except ReturnBenchError as exc:
             self.banner.show_message(LEVELS["error"], user_message(exc))
             return
         self.queue.setVisible(bool(self._items) and self.desk.card is None)
