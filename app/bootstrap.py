@@ -49,7 +49,7 @@ class Services(StationServices):
 
     def is_demo(self) -> bool:
         if self.started_offline:  # the local copy says what the server is
-            return is_demo_database(self.offline_bench.copy.session_factory())
+            return self.offline_bench.copy.is_demo()
         return is_demo_database(self.session_factory)
 
     def ping(self) -> None:

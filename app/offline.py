@@ -18,7 +18,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +28,7 @@ from app.clock import Clock
 from app.domain.enums import PhotoSlot, ReceptionStatus
 from app.errors import BadInput, Conflict, DatabaseUnavailable, ReturnBenchError
 from app.policy.rules import Policy, load_policy
+from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser, UserChoice
 from app.services.decisions import (
     AcceptedDecision,
@@ -47,6 +48,7 @@ from app.views import PhotoView
 from app.wiring import StationServices, wire
 from models import Photo
 
+T = TypeVar("T")
 Keep = Callable[[str, dict[str, Any], SignedInUser, str | None], Entry]
 
 
@@ -151,48 +153,31 @@ class BenchAuth(AuthService):
     def __init__(self, server_sf: sessionmaker[Session], clock: Clock, station: str,
                  offline: OfflineBench) -> None:
         super().__init__(server_sf, clock, station)
+        self._server = AuthService(server_sf, clock, station)
         self._offline = offline
 
-    def _local(self) -> AuthService | None:
-        """The local copy's sign-in, once the server is known to be away."""
-        if self._offline.offline:
-            return self._offline.auth()
-        return None
-
-    def _fall_back(self, exc: DatabaseUnavailable) -> AuthService:
-        try:
-            auth = self._offline.auth()
-        except ReturnBenchError:
-            raise exc from None  # no local copy: the server is needed
-        self._offline.offline = True
-        return auth
+    def _either(self, call: Callable[[AuthService], T]) -> T:
+        """`call` on the server's sign-in; on the local copy's once the server is known
+        to be away, or when it turns out to be (without a copy, the server's refusal)."""
+        if not self._offline.offline:
+            try:
+                return call(self._server)
+            except DatabaseUnavailable as exc:
+                try:
+                    self._offline.auth()
+                except ReturnBenchError:
+                    raise exc from None  # no local copy: the server is needed
+                self._offline.offline = True
+        return call(self._offline.auth())
 
     def users(self) -> list[UserChoice]:
-        local = self._local()
-        if local is not None:
-            return local.users()
-        try:
-            return super().users()
-        except DatabaseUnavailable as exc:
-            return self._fall_back(exc).users()
+        return self._either(lambda auth: auth.users())
 
     def badge_user(self, code: str) -> UserChoice:
-        local = self._local()
-        if local is not None:
-            return local.badge_user(code)
-        try:
-            return super().badge_user(code)
-        except DatabaseUnavailable as exc:
-            return self._fall_back(exc).badge_user(code)
+        return self._either(lambda auth: auth.badge_user(code))
 
     def sign_in(self, username: str, pin: str) -> SignedInUser:
-        local = self._local()
-        if local is not None:
-            return local.sign_in(username, pin)
-        try:
-            return super().sign_in(username, pin)
-        except DatabaseUnavailable as exc:
-            return self._fall_back(exc).sign_in(username, pin)
+        return self._either(lambda auth: auth.sign_in(username, pin))
 
 
 class OfflineBench:
@@ -252,15 +237,14 @@ class OfflineBench:
                                     policy_loader=self._policy_loader)
             printing.provisional = True
             auth = _Auth(keep, sf, self._clock, self.station)
-            local_wired = wire(sf, self._clock, self.station, self._photo_root,
-                               self._printer, self._policy_loader)
             self._local = BenchServices(
                 auth=auth,
                 receiving=_Receiving(keep, sf, self._clock, self.station, lookup,
                                      self._policy_loader),
                 decisions=_Decisions(keep, sf, self._clock, self.station,
                                      self._policy_loader),
-                approvals=local_wired.approvals,
+                approvals=ApprovalService(sf, self._clock, self.station, auth,
+                                          printing=printing),
                 inspection=_Inspection(keep, sf, self._clock, self.station, store),
                 printing=printing, unsaved=None, holds=None, clock=self._clock,
                 putaway=None, lots=None, qa=None)
@@ -283,7 +267,7 @@ class OfflineBench:
         """What waits to sync, and of this bench's refused entries those still to be
         settled (all of them while the server is away)."""
         waiting, oldest = self.journal.status()
-        refused = [e.key for e in self.journal.conflicts()]
+        refused = self.journal.conflict_keys()
         if refused and not self.offline:
             try:
                 self._still_open = len(self.sync.still_open(refused))

@@ -198,14 +198,20 @@ class MainWindow(QMainWindow):
             self.check_database()
         self._show_offline()
 
-    def _show_offline(self) -> None:
-        """OFFLINE, what waits to sync and since when, the local copy's age."""
+    def _offline_status(self) -> OfflineStatus | None:
         session = self.shell.session if self.shell is not None else None
         try:
-            status = session.offline_status() if session is not None \
+            return session.offline_status() if session is not None \
                 else self.services.offline_bench.status()
         except ReturnBenchError:
-            status = None
+            return None
+
+    def _show_offline(self) -> None:
+        self._paint_offline(self._offline_status())
+
+    def _paint_offline(self, status: OfflineStatus | None) -> None:
+        """OFFLINE, what waits to sync and since when, the local copy's age."""
+        session = self.shell.session if self.shell is not None else None
         if status is None:
             self.offline_label.setText("")
             return
@@ -219,6 +225,8 @@ class MainWindow(QMainWindow):
 
     def _database_is(self, problem: BaseException | None) -> None:
         self._db_check = None
+        status = self._offline_status()  # read once per check
+        synced = False
         if problem is None:
             self._show_devices()
         label = f"Database: {self.services.database_label}"
@@ -247,18 +255,19 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 f"✔ Database back (away {int(away.total_seconds())} s)",
                 15_000)
-            self._back_online()
+            self._back_online((status or _NONE).waiting)
+            synced = True
         elif self._sync_op is None and self.shell is not None and (
-                self.shell.session.is_offline
-                or (self.shell.session.offline_status() or _NONE).waiting):
+                self.shell.session.is_offline or (status or _NONE).waiting):
             # Offline after a failed call the checks never saw: the server answers now.
-            self._back_online()
+            self._back_online((status or _NONE).waiting)
+            synced = True
         if self._sync_op is None:
-            self._show_offline()
+            self._paint_offline(self._offline_status() if synced else status)
         self.db_label.style().unpolish(self.db_label)
         self.db_label.style().polish(self.db_label)
 
-    def _back_online(self) -> None:
+    def _back_online(self, waiting: int) -> None:
         """The server answers: the offline journal replays off the UI thread (the bench
         goes on working offline meanwhile; a thousand entries take about 20 s), then the
         session finishes on the UI thread (what came in meanwhile, the labels, the
@@ -266,10 +275,6 @@ class MainWindow(QMainWindow):
         if self._sync_op is not None:
             return
         offline = self.services.offline_bench
-        try:
-            waiting = offline.status().waiting
-        except ReturnBenchError:
-            waiting = 0
         if not waiting:
             self._finish_back_online()
             return

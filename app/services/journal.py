@@ -207,6 +207,14 @@ class Journal:
         """The "needs a look" list: entries the server refused, with both versions."""
         return self._entries("WHERE state = ? ORDER BY seq", (CONFLICT,))
 
+    def conflict_keys(self) -> list[str]:
+        """The keys of the entries the server refused (the status bar counts those still
+        unsettled on the server), without reading their payloads."""
+        with self._lock:
+            self._open()
+            return [k for (k,) in self._db.execute(
+                "SELECT key FROM entries WHERE state = ? ORDER BY seq", (CONFLICT,))]
+
     def status(self) -> tuple[int, dt.datetime | None]:
         """(entries waiting, when the oldest of them happened): the status bar's words."""
         with self._lock:

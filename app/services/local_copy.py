@@ -159,15 +159,22 @@ class LocalCopy:
             return None
         if self._read is not None and self._read[0] == stamp:
             return self._read[1]  # the status bar asks every second: read once per file
-        engine = make_engine(f"sqlite:///{self.path}")
-        try:
-            with engine.connect() as conn:
-                value = conn.scalar(select(AppMeta.value).where(AppMeta.key == REFRESHED))
-        finally:
-            engine.dispose()
+        value = self._meta(REFRESHED)
         made = dt.datetime.fromisoformat(value) if value else None
         self._read = (stamp, made)
         return made
+
+    def is_demo(self) -> bool:
+        """The copy was made from a demo database (the window's DEMO banner offline)."""
+        return self.path.exists() and self._meta(DEMO_META_KEY) is not None
+
+    def _meta(self, key: str) -> str | None:
+        engine = make_engine(f"sqlite:///{self.path}")
+        try:
+            with engine.connect() as conn:
+                return conn.scalar(select(AppMeta.value).where(AppMeta.key == key))
+        finally:
+            engine.dispose()
 
     def session_factory(self) -> sessionmaker[Session]:
         """The copy, for the services to read when the server is unreachable."""
