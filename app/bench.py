@@ -25,7 +25,13 @@ from app.domain.enums import (
     Resolution,
 )
 from app.domain.money import format_money
-from app.errors import DatabaseUnavailable, NeedsServer, ReturnBenchError, user_message
+from app.errors import (
+    DatabaseUnavailable,
+    NeedsServer,
+    ReturnBenchError,
+    SignedOut,
+    user_message,
+)
 from app.permissions import Action, allowed
 from app.printing.labels import tote_manifest, tote_plate
 from app.services.approvals import ApprovalService
@@ -168,6 +174,10 @@ class BenchSession:
         # outbound lot (pallet) being loaded, which the next totes scanned go onto.
         self.carrying: str | None = None
         self.loading_lot: str | None = None
+        # Why the bench was signed out by the server (the user deactivated, or given
+        # another role, since signing in), and who to tell: the window goes to sign-in.
+        self.signed_out: str | None = None
+        self.on_signed_out: Callable[[str], None] | None = None
 
     # --- offline: the server away, the local copy and the journal -------------------
     @property
@@ -220,7 +230,7 @@ class BenchSession:
         try:
             report = port.reconcile()
         except DatabaseUnavailable as exc:
-            return Screen(WARN, f"Still offline: {user_message(exc)}")
+            return Screen(WARN, f"Still offline: {self._say(exc)}")
         if report.left:
             return Screen(WARN, f"Syncing stopped, the server went away again: "
                           f"{report.words()}. It resumes by itself.")
@@ -270,7 +280,8 @@ class BenchSession:
         try:
             self.user = self._s.auth.sign_in(username, pin)
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
+        self.signed_out = None
         self.restore_totes_due()
         return Screen(OK, f"Signed in: {self.user.display_name} ({self.user.role.value}).",
                       place="receive")
@@ -280,7 +291,7 @@ class BenchSession:
         dresses still in no tote (the same user again, as Inspect does on each parcel,
         needs no second look)."""
         changed = self.user is None or self.user.id != user.id
-        self.user = user
+        self.user, self.signed_out = user, None
         if changed:
             self.restore_totes_due()
 
@@ -311,6 +322,18 @@ class BenchSession:
         self.user, self.parcel, self.forms = None, None, {}
         self.tote_due, self.last_tote = [], None
 
+    def _say(self, exc: BaseException) -> str:
+        """The sentence for a refusal. `SignedOut` (the user was deactivated, or given
+        another role, since signing in) also signs this bench out: nothing more is done
+        in their name, and the window goes to sign-in with the sentence."""
+        if isinstance(exc, SignedOut) and self.user is not None:
+            self.sign_out()
+            self.pending_accept, self.pending_photos = None, []
+            self.signed_out = exc.message
+            if self.on_signed_out is not None:
+                self.on_signed_out(exc.message)
+        return user_message(exc)
+
     def _who(self) -> SignedInUser:
         if self.user is None:
             raise ReturnBenchError("Sign in first.")
@@ -325,7 +348,7 @@ class BenchSession:
         try:
             user = self._who()
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         if code.strip().upper().startswith("TO-"):
             return self.tote_scan(code)
         tag = self.tag_scan(code, unit)
@@ -338,7 +361,7 @@ class BenchSession:
             outcome = self._try(lambda s: s.receiving.scan(code.strip(), user)
                                 if s.receiving is not None else None)
         except ReturnBenchError as exc:
-            return Screen(ERROR, kept + user_message(exc), "bad", place="receive",
+            return Screen(ERROR, kept + self._say(exc), "bad", place="receive",
                           data={"found": False})
         if outcome is None:
             return Screen(ERROR, "This screen cannot receive parcels.", "bad")
@@ -439,7 +462,7 @@ class BenchSession:
                              if s.receiving is not None else None)
             assert view is not None
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         self.parcel = view
         return Screen(OK, f"Item {unit} marked {status.value.replace('_', ' ')}.", view=view)
 
@@ -464,7 +487,7 @@ class BenchSession:
                 result = None
             except ReturnBenchError as exc:
                 problems.append("Could not check whether another bench has this return: "
-                                f"{user_message(exc)}")
+                                f"{self._say(exc)}")
             else:
                 for holder in result.blocked if result is not None else ():
                     self.forms.pop(holder.unit_no, None)
@@ -475,7 +498,7 @@ class BenchSession:
             drafts = self._try(lambda s: s.inspection.drafts(number))
         except ReturnBenchError as exc:
             drafts = {}
-            problems.append(user_message(exc))
+            problems.append(self._say(exc))
         for unit, draft in drafts.items():
             if unit in self.forms:
                 self.forms[unit] = draft.form
@@ -530,7 +553,7 @@ class BenchSession:
             rma = self.parcel.rma_number
             view = self._try(lambda s: s.decisions.preview(rma, graded))
         except ReturnBenchError as exc:
-            return Screen(WARN, user_message(exc))
+            return Screen(WARN, self._say(exc))
         units = "; ".join(
             f"item {u.unit_no}: {u.resolution.value.replace('_', ' ')}"
             + (f" {format_money(u.refund or u.credit)}" if (u.refund or u.credit) else "")
@@ -552,7 +575,7 @@ class BenchSession:
                               "this bench and saved when it is back; go on working.")
             return Screen(ERROR, "Not saved: the database is unreachable.")
         except ReturnBenchError as exc:
-            return Screen(ERROR, f"Not saved: {user_message(exc)}")
+            return Screen(ERROR, f"Not saved: {self._say(exc)}")
         if self._s.unsaved is not None:
             self._s.unsaved.forget(rma, unit)
         return Screen(OK, "")
@@ -584,7 +607,7 @@ class BenchSession:
             accepted = self._try(lambda s: s.decisions.accept(rma, graded, who,
                                                               request_key=key))
         except NeedsServer as exc:  # offline, and this decision needs a person's answer
-            return Screen(WARN, user_message(exc), "bad", data={"saved": False,
+            return Screen(WARN, self._say(exc), "bad", data={"saved": False,
                                                                 "needs_server": True})
         except DatabaseUnavailable:
             self.pending_accept = (request_key, graded)
@@ -598,7 +621,7 @@ class BenchSession:
             self.pending_accept = None
             prefix = "The decision kept during the outage was not saved: " \
                 if after_outage else ""
-            return Screen(ERROR, prefix + user_message(exc), "bad", data={"saved": False})
+            return Screen(ERROR, prefix + self._say(exc), "bad", data={"saved": False})
         self.pending_accept = None
         if self._s.unsaved is not None:
             for unit in graded:
@@ -607,8 +630,10 @@ class BenchSession:
             self.forms.pop(unit, None)
         self.refresh_parcel()  # the items' states moved
         jobs = self._print(rma, accepted.labels, request_key)
-        if accepted.view.approval is None:
-            self._add_totes_due(rma, [u.unit_no for u in accepted.view.units])
+        # Units that wait for nobody go to their tote now; the others when answered.
+        free = [u.unit_no for u in accepted.view.units if u.waits is None]
+        if free:
+            self._add_totes_due(rma, free)
         screen = self._accepted_screen(accepted, jobs, after_outage)
         if self.is_offline:
             return replace(screen, message=self._offline_words() + screen.message
@@ -634,7 +659,7 @@ class BenchSession:
         except DatabaseUnavailable:
             return None  # accept keeps the forms until the database is back
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad", data={"saved": False})
+            return Screen(ERROR, self._say(exc), "bad", data={"saved": False})
         waiting = []
         for unit in view.units:
             if unit.resolution is not Resolution.PHOTOS_REQUIRED:
@@ -660,7 +685,7 @@ class BenchSession:
                 job = self._s.printing.print_label(rma, unit_no, kind, self._who(),
                                                    request_key=f"{key}/{unit_no}/{kind}")
             except ReturnBenchError as exc:
-                out.append((unit_no, kind, user_message(exc)))
+                out.append((unit_no, kind, self._say(exc)))
                 continue
             out.append((unit_no, kind, None if job.status is PrintJobStatus.SENT
                         else job.message))
@@ -672,14 +697,14 @@ class BenchSession:
         printed = tuple(problem or f"{kind} label for item {unit_no} printed"
                         for unit_no, kind, problem in jobs)
         view = accepted.view
-        waiting = view.approval is not None
+        waiting = any(u.waits is not None for u in view.units)
         parts = []
         for u in view.units:
             money = u.refund or u.credit
             words = u.resolution.value.replace("_", " ")
-            if waiting and u.resolution is not Resolution.HOLD:
+            if u.waits is not None and u.resolution is not Resolution.HOLD:
                 parts.append(f"item {u.unit_no}: {words} {format_money(money)} proposed, "
-                             f"waiting for a {view.approval.value if view.approval else ''}; "
+                             f"waiting for a {u.waits.value}; "
                              "dress to the hold shelf"
                              + ("; a QA sample: after the answer its label says QA"
                                 if u.unit_no in accepted.qa_units else ""))
@@ -698,8 +723,9 @@ class BenchSession:
         sent = sum(1 for _u, _k, problem in jobs if problem is None)
         tail = (f" {failed[0]}" if failed else
                 f" {sent} label{'s' if sent != 1 else ''} printed." if printed else "")
-        approval = (f" Waiting for {view.approval.value} approval (request "
-                    f"#{accepted.approval_ids[0]})."
+        approval = (f" Waiting for {view.approval.value} approval (request"
+                    f"{'s' if len(accepted.approval_ids) > 1 else ''} "
+                    f"{', '.join(f'#{a}' for a in accepted.approval_ids)})."
                     if view.approval is not None and accepted.approval_ids else "")
         due = [d for d in self.tote_due if d.rma == view.rma_number]
         totes = f" Now scan its tote: {'; '.join(d.words() for d in due)}." if due else ""
@@ -725,7 +751,7 @@ class BenchSession:
                 inspection=form if form is not None and form.grade is not None else None)
             amount = self._s.approvals.get(approval_id).amount
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         self.forms.pop(unit, None)
         self.refresh_parcel()
         plan = [(unit, kind) for kind in labels_for(DecisionStatus.AWAITING_APPROVAL,
@@ -782,7 +808,7 @@ class BenchSession:
             user = self._who()
             tote = ps.tote(code)
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad", data={"tote": code.strip()})
+            return Screen(ERROR, self._say(exc), "bad", data={"tote": code.strip()})
         if not self.tote_due:
             if tote.status == "open":
                 self.last_tote = tote.code
@@ -793,7 +819,7 @@ class BenchSession:
         try:
             placed = ps.into_tote(due.rma, due.unit, tote.code, user)
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad",
+            return Screen(ERROR, self._say(exc), "bad",
                           data={"tote": tote.code, "wrong": True})
         self.tote_due.remove(due)
         self.last_tote = None if placed.closed_now else placed.tote.code
@@ -839,7 +865,7 @@ class BenchSession:
         try:
             tote = ps.close_tote(self.last_tote, self._who())
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         self.last_tote = None
         printed = self._print_manifest(tote.code)
         return Screen(OK if "printed" in printed else WARN,
@@ -875,7 +901,7 @@ class BenchSession:
         except ReturnBenchError as exc:
             held = f" Still holding {self.carrying}: scan its shelf." if self.carrying \
                 else ""
-            return Screen(ERROR, user_message(exc) + held, "bad",
+            return Screen(ERROR, self._say(exc) + held, "bad",
                           data={"carrying": self.carrying})
         self.carrying = None
         try:
@@ -916,7 +942,7 @@ class BenchSession:
                 LabelKind.TOTE, lambda dpi: [tote_plate(c, dpi) for c in codes],
                 f"totes-{codes[0]}-{codes[-1]}", user)
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         sent = job.status is PrintJobStatus.SENT
         span = codes[0] if len(codes) == 1 else f"{codes[0]} to {codes[-1]}"
         return Screen(OK if sent else WARN, f"{len(codes)} tote plate"
@@ -954,8 +980,8 @@ class BenchSession:
             assert self.loading_lot is not None
             view = self._s.lots.add_tote(self.loading_lot, code, user)
         except ReturnBenchError as exc:
-            return Screen(ERROR, f"{user_message(exc)} Still loading lot {self.loading_lot}."
-                          if self.loading_lot else user_message(exc), "bad")
+            return Screen(ERROR, f"{self._say(exc)} Still loading lot {self.loading_lot}."
+                          if self.loading_lot else self._say(exc), "bad")
         return Screen(OK, f"Tote {code} on lot {view.code}: {view.items} dresses in "
                       f"{len(view.totes)} totes.", "good", data={"lot": view})
 
@@ -966,7 +992,7 @@ class BenchSession:
         try:
             view = self._s.lots.open_lot(kind, self._who())
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         self.loading_lot, self.carrying = view.code, None
         return Screen(OK, f"{view.words()} Write {view.code} on the pallet's sheet and "
                       "scan the totes to put on it.", "good", data={"lot": view})
@@ -979,12 +1005,12 @@ class BenchSession:
         try:
             manifest = self._s.lots.close_lot(self.loading_lot, party, price, self._who())
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         self.loading_lot = None
         try:
             pdf, csv_path = self._s.lots.write_documents(manifest, folder)
         except ReturnBenchError as exc:
-            return Screen(WARN, f"{manifest.lot.words()} {user_message(exc)}", "bad",
+            return Screen(WARN, f"{manifest.lot.words()} {self._say(exc)}", "bad",
                           data={"lot": manifest.lot})
         return Screen(OK, f"{manifest.lot.words()} Manifest {pdf.name} and {csv_path.name} "
                       f"are in {folder}.", "good",
@@ -999,7 +1025,7 @@ class BenchSession:
                 LabelKind.MANIFEST, lambda dpi: [tote_manifest(data, dpi)],
                 f"manifest-{code}", user)
         except ReturnBenchError as exc:
-            return f"Manifest not printed: {user_message(exc)}"
+            return f"Manifest not printed: {self._say(exc)}"
         return "Manifest printed." if job.status is PrintJobStatus.SENT \
             else f"Manifest not printed yet: {job.message}"
 
@@ -1024,7 +1050,7 @@ class BenchSession:
                           f"bench and saved when it is back ({len(self.pending_photos)} "
                           "waiting).", data={"pending": len(self.pending_photos)})
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         return self._photo_kept(unit, photo)
 
     def _photo_kept(self, unit: int, photo: PhotoView) -> Screen:
@@ -1057,20 +1083,22 @@ class BenchSession:
                 return out  # away again; the next "back" tries again
             except ReturnBenchError as exc:
                 out.append(Screen(ERROR, f"A photo kept on this bench for {rma} item {unit} "
-                                  f"could not be saved: {user_message(exc)}"))
+                                  f"could not be saved: {self._say(exc)}"))
             else:
                 if self.parcel is not None and self.parcel.rma_number == rma:
                     out.append(self._photo_kept(unit, photo))
             self.pending_photos.pop(0)
         if self._s.unsaved is not None and self.user is not None:
             for rma, unit, form in self._s.unsaved.all():
+                if self.user is None:
+                    break  # signed out by the server: kept for whoever signs in next
                 try:
                     self._s.inspection.save_draft(rma, unit, form, self.user)
                 except DatabaseUnavailable:
                     return out
                 except ReturnBenchError as exc:
                     out.append(Screen(ERROR, f"Item {unit} of {rma} kept on this bench "
-                                      f"could not be saved: {user_message(exc)}"))
+                                      f"could not be saved: {self._say(exc)}"))
                 self._s.unsaved.forget(rma, unit)
         if self.pending_accept is not None:
             out.append(self.accept(self.pending_accept[0], after_outage=True))
@@ -1122,12 +1150,12 @@ class BenchSession:
             view = self._s.approvals.answer_with_pin(approval_id, username, pin, approve,
                                                      note, alternative)
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         try:
             jobs = self._s.printing.queue_answer_labels(approval_id, view.station,
                                                         self._who())
         except ReturnBenchError as exc:
-            jobs, problem = [], f" {user_message(exc)}"
+            jobs, problem = [], f" {self._say(exc)}"
         else:
             problem = ""
         sent = sum(1 for j in jobs if j.status is PrintJobStatus.SENT)
@@ -1156,6 +1184,14 @@ class QaDesk:
         self.card: CalibrationCard | None = None
         self.chosen: str | None = None  # the grade pressed, waiting for Enter
         self.reference: str | None = None  # a manager's scanned dress, for the set
+        # Told when the user turns out deactivated or given another role (the window
+        # goes to sign-in); see BenchSession._say.
+        self.on_signed_out: Callable[[str], None] | None = None
+
+    def _say(self, exc: BaseException) -> str:
+        if isinstance(exc, SignedOut) and self.on_signed_out is not None:
+            self.on_signed_out(exc.message)
+        return user_message(exc)
 
     @property
     def can_regrade(self) -> bool:
@@ -1192,7 +1228,7 @@ class QaDesk:
                           "stays on the QA rack until the bench is back online.", "bad",
                           data={"needs_server": True})
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         found = next((b for b in queue if text in (b.plate.upper(), b.rma.upper())), None)
         if found is None and self.keeps_references and text.startswith("IT-"):
             self.reference, self.picked, self.card, self.chosen = text, None, None, None
@@ -1237,7 +1273,7 @@ class QaDesk:
         try:
             done = self._qa.regrade(picked.sample_id, grade, self.user)
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         self.picked, self.chosen = None, None
         printed = []
         for kind in done.labels:
@@ -1248,7 +1284,7 @@ class QaDesk:
                                + ("printed." if job.status is PrintJobStatus.SENT
                                   else f"not printed: {job.message}"))
             except ReturnBenchError as exc:
-                printed.append(f"{kind} label not printed: {user_message(exc)}")
+                printed.append(f"{kind} label not printed: {self._say(exc)}")
         level = OK if done.agreed or done.effect == "none" else WARN
         return Screen(level, f"{done.rma} item {done.unit_no}: {done.message} "
                       "Put its new label on and take it where the label says.",
@@ -1259,7 +1295,7 @@ class QaDesk:
         try:
             ref = self._cal.add_plate(plate, grade, self.user)
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         self.reference, self.chosen = None, None
         return Screen(OK, f"{ref.rma} item {ref.unit_no} is a reference dress now, agreed "
                       f"grade {ref.agreed_grade} ({ref.photos} photos). The calibration set "
@@ -1273,7 +1309,7 @@ class QaDesk:
                 self._cal.start_round(self.user)
             self.card = self._cal.card(self.round_id, self.user)
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         self.picked, self.chosen = None, None
         return self._card_screen()
 
@@ -1291,7 +1327,7 @@ class QaDesk:
             self._cal.answer(self.round_id, self.card.item_id, grade, self.user)
             self.card = self._cal.card(self.round_id, self.user)
         except ReturnBenchError as exc:
-            return Screen(ERROR, user_message(exc), "bad")
+            return Screen(ERROR, self._say(exc), "bad")
         self.chosen = None
         return self._card_screen()
 

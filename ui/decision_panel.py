@@ -158,10 +158,10 @@ class DecisionPanel(QWidget):
         amount = unit.refund or unit.credit
         if unit.resolution in (Resolution.EXCHANGE, Resolution.REPLACEMENT) and unit.size_to:
             words += f" → US {unit.size_to}"
-        waiting = view.approval is not None and unit.resolution is not Resolution.HOLD
+        waiting = unit.waits is not None and unit.resolution is not Resolution.HOLD
         text = f"{words}  {format_money(amount)}" if amount else words
         # Amber, never green, while a supervisor or manager still has to say yes.
-        self.outcome.setText(f"{text} — needs {view.approval.value}" if waiting and view.approval
+        self.outcome.setText(f"{text} — needs {unit.waits.value}" if waiting and unit.waits
                              else text)
         self.outcome.setProperty("state", "attention" if waiting else _STATE[unit.resolution])
         self._repolish(self.outcome)
@@ -179,9 +179,12 @@ class DecisionPanel(QWidget):
                                  # non-breaking hyphens: a bin is never split
                                  + (f" — bin {unit.place.replace('-', NB_HYPHEN)}"
                                     if unit.place else ""))
-        if view.approval:
-            self.approval.setText(f"⚠ Needs {view.approval.value} approval: "
+        if unit.waits is not None:
+            self.approval.setText(f"⚠ Needs {unit.waits.value} approval: "
                                   f"{view.approval_reason}")
+        elif view.approval:
+            self.approval.setText(f"✔ This item needs no approval (another item waits "
+                                  f"for a {view.approval.value}).")
         else:
             self.approval.setText("✔ No approval needed.")
         if view.carrier_claim:

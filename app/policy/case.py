@@ -73,6 +73,12 @@ class Case:
     inspected: dt.datetime
     items: tuple[CaseItem, ...]
     placed: dt.date | None = None  # optional "order.placed": the day the order was placed
+    # Optional "rma.decided_before": what this RMA's other units were already given (the
+    # bench decides an RMA's units in any grouping and order; the RMA's $250 test and its
+    # one outbound shipping refund count them): refunds and store credit in place of a
+    # refund, and whether the order's outbound shipping was already refunded.
+    decided_before: Decimal = Decimal("0.00")
+    shipping_refunded_before: bool = False
 
 
 class _Reader:
@@ -222,6 +228,7 @@ def parse_case(data: Any) -> Case:
         inspected=inspected,
         items=items,
         placed=order.day("placed", required=False),
+        **_decided_before(rma),
     )
     problem = date_problem(case)
     if problem is not None:
@@ -257,6 +264,15 @@ def date_problem(case: Case) -> str | None:
         return (f"inspected {case.inspected.isoformat()} is before received "
                 f"{case.received.isoformat()}: a unit cannot be inspected before it arrived")
     return None
+
+
+def _decided_before(rma: _Reader) -> dict[str, Any]:
+    if not rma.has("decided_before"):
+        return {}
+    before = rma.sub("decided_before")
+    return {"decided_before": before.money("refunds"),
+            "shipping_refunded_before": bool(before.boolean("shipping_refunded",
+                                                            required=False))}
 
 
 def _item(r: _Reader) -> CaseItem:

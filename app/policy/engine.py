@@ -92,14 +92,15 @@ def decide(case: Case, policy: Policy) -> Decision:
     received_local = local_date(case.received, policy.timezone)
     end = case.shipped_by_customer or received_local
     ctx = _Ctx(case, policy, (end - case.delivered).days,
-               "shipped" if case.shipped_by_customer else "received")
+               "shipped" if case.shipped_by_customer else "received",
+               shipping_refunded=case.shipping_refunded_before)
     items = tuple(_decide_item(ctx, i, item) for i, item in enumerate(case.items))
 
     refund_total = sum((d.refund for d in items), ZERO)
     credit_total = sum((d.credit for d in items), ZERO)
     counted = refund_total + sum(
         (d.credit for d in items if d.resolution is Resolution.STORE_CREDIT), ZERO)
-    approval, approval_reason = _approval(ctx, items, counted)
+    approval, approval_reason = _approval(ctx, items, counted, case.decided_before)
     due = _due_dates(case, policy, items)
     return Decision(
         items=items, refund_total=refund_total, credit_total=credit_total,
@@ -130,10 +131,15 @@ def _decide_item(ctx: _Ctx, i: int, item: CaseItem) -> ItemDecision:
                      approval=ApprovalLevel.SUPERVISOR)
 
     wrong_item = item.reason is ReturnReason.WRONG_ITEM_SENT
-    if _is_claim(item) or wrong_item:
-        label = "wrong item sent" if wrong_item else (
-            f"{ins.damage_severity.value} damage, cause {(ins.damage_cause or 'unknown')}")
-        if not wrong_item and ins.photos < p.claim_min_photos:
+    damaged = _is_claim(item)
+    if damaged or wrong_item:
+        label = f"{ins.damage_severity.value} damage, cause {(ins.damage_cause or 'unknown')}" \
+            if damaged else "wrong item sent"
+        if damaged and wrong_item:
+            label = f"wrong item sent, found with {label}"
+        # A wrong item found damaged is a damage claim (clarifications 2 and 8): its
+        # photos first, and a carrier claim when the cause is shipping.
+        if damaged and ins.photos < p.claim_min_photos:
             ctx.note(item, i, "claim_photos", f"damage claim ({label}) needs "
                      f"{p.claim_min_photos} photos, {ins.photos} on file: take "
                      f"{p.claim_min_photos - ins.photos} more before deciding")
@@ -142,7 +148,7 @@ def _decide_item(ctx: _Ctx, i: int, item: CaseItem) -> ItemDecision:
         if ctx.days <= p.claim_window_days:
             ctx.note(item, i, "claim_window", f"{ctx.measured_to} {ctx.days} days after "
                      f"delivery (claim limit {p.claim_window_days}): {label} is a claim")
-            return _claim(ctx, i, item, wrong_item)
+            return _claim(ctx, i, item, damaged)
         ctx.note(item, i, "claim_window", f"{ctx.measured_to} {ctx.days} days after delivery, "
                  f"past the {p.claim_window_days}-day claim window: decided as an ordinary "
                  "return")
@@ -153,10 +159,10 @@ def _decide_item(ctx: _Ctx, i: int, item: CaseItem) -> ItemDecision:
     return _ordinary(ctx, i, item)
 
 
-def _claim(ctx: _Ctx, i: int, item: CaseItem, wrong_item: bool) -> ItemDecision:
+def _claim(ctx: _Ctx, i: int, item: CaseItem, damaged: bool) -> ItemDecision:
     ins = item.inspection
     p = ctx.policy
-    carrier = not wrong_item and ins.damage_cause is DamageCause.SHIPPING
+    carrier = damaged and ins.damage_cause is DamageCause.SHIPPING
     disposition = GRADE_DISPOSITION[ins.grade]
     requested = item.requested
     if requested is RequestedResolution.EXCHANGE:
@@ -172,7 +178,7 @@ def _claim(ctx: _Ctx, i: int, item: CaseItem, wrong_item: bool) -> ItemDecision:
         ctx.note(item, i, "claim_replacement", "expedited replacement at no cost")
         return _item(item, Resolution.REPLACEMENT, disposition=disposition, is_claim=True,
                      carrier_claim=carrier)
-    if requested is RequestedResolution.REPAIR_CREDIT and not wrong_item:
+    if requested is RequestedResolution.REPAIR_CREDIT and damaged:
         credit = p.repair_credit[ins.damage_severity]
         ctx.note(item, i, "claim_repair_credit", f"repair credit for "
                  f"{ins.damage_severity.value} damage: {format_money(credit)}")
@@ -265,11 +271,15 @@ def _item(item: CaseItem, resolution: Resolution, *, disposition: Disposition,
                         is_claim, carrier_claim)
 
 
-def _approval(ctx: _Ctx, items: tuple[ItemDecision, ...],
-              counted: Decimal) -> tuple[ApprovalLevel | None, str | None]:
+def _approval(ctx: _Ctx, items: tuple[ItemDecision, ...], counted: Decimal,
+              before: Decimal) -> tuple[ApprovalLevel | None, str | None]:
+    """The $250 test is the RMA's (clarification 9): what these units add, with what its
+    other units were given before, whatever grouping of Enters brought them here."""
     threshold = ctx.policy.refund_threshold
-    if counted > threshold:
-        reason = (f"refunds of {format_money(counted)} on this RMA exceed "
+    if counted > 0 and counted + before > threshold:
+        parts = (f" ({format_money(counted)} now + {format_money(before)} decided before)"
+                 if before > 0 else "")
+        reason = (f"refunds of {format_money(counted + before)} on this RMA{parts} exceed "
                   f"{format_money(threshold)}: an operations manager approves")
         ctx.trace.append(TraceStep("approval_threshold", reason))
         return ApprovalLevel.MANAGER, reason

@@ -30,14 +30,14 @@ from app.domain.enums import (
 )
 from app.errors import BadInput, Conflict, NeedsServer, NotFound
 from app.lifecycle import NotAllowed, Op, check, check_target
-from app.permissions import Action, require
+from app.permissions import Action
 from app.policy.case import parse_case
 from app.policy.contract import decision_to_json
 from app.policy.engine import Decision as PolicyDecision
 from app.policy.engine import decide
 from app.policy.rules import Policy, load_policy, parse_policy
 from app.printing.bins import place_for
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma, rma_unit
 from app.services.dates import date_problem, held_for_dates
 from app.services.holds import release_items, require_hold
@@ -46,6 +46,7 @@ from app.services.outcomes import (
     EXCEPTION_OUTCOMES,
     FREE,
     LIVE,
+    case_amounts,
     current_decision,
     open_approval,
     outcome_amounts,
@@ -53,6 +54,12 @@ from app.services.outcomes import (
     unit_name,
 )
 from app.services.qa import QaService
+from app.services.rma_money import (
+    counted,
+    decided_before,
+    threshold_reason,
+    unit_waits,
+)
 from app.services.uow import UnitOfWork, retrying
 from models import (
     CompletedRequest,
@@ -97,6 +104,9 @@ class UnitOutcome:
     disposition: str
     size_to: str | None = None  # the size an exchange or replacement ships in
     place: str | None = None  # the bin on the floor (the bin map), e.g. R-A-03
+    # The answer this unit waits for (its own hold, or the RMA's $250 test); the other
+    # units of the same Enter do not wait.
+    waits: ApprovalLevel | None = None
 
 
 @dataclass(frozen=True)
@@ -172,10 +182,10 @@ class DecisionService:
         the RMA changed), nothing is stored and Conflict says what differs. Offline (on
         the local copy) a decision that needs an approval is refused: it waits for the
         server."""
-        require(user.role, Action.DECIDE)
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             rma = load_rma(s, rma_number, for_update=True)
             if request_key is not None and (done := s.get(CompletedRequest, request_key)):
                 return self._replay(s, done)
@@ -199,17 +209,7 @@ class DecisionService:
             station_id = self._station_id(s)
             rows = self._store(s, rma, units, inspections, case, decision, policy, user,
                                station_id, now)
-            approvals = []
-            waiting = [r for r in rows if r.resolution is not Resolution.PHOTOS_REQUIRED]
-            if decision.approval is not None and waiting:
-                kind = (ApprovalKind.REFUND_OVER_THRESHOLD
-                        if decision.approval is ApprovalLevel.MANAGER else ApprovalKind.HOLD)
-                approval = open_approval(
-                    s, rma, waiting, kind, decision.approval,
-                    decision.refund_total + decision.credit_total,
-                    decision.approval_reason or "", user.id, user.username, station_id,
-                    self._station, now)
-                approvals.append(approval.id)
+            approvals = self._ask(s, rma, rows, decision, policy, user, station_id, now)
             audit.append(s, at=now, action="decision.accepted", actor=user.username,
                          station=self._station, entity="rma", entity_id=rma.number,
                          payload={"decision": decision_to_json(decision),
@@ -236,6 +236,33 @@ class DecisionService:
                                                    for u in units}, qa_units),
                                     tuple(qa_units))
 
+    def _ask(self, s: Session, rma: ReturnAuthorization, rows: list[Decision],
+             decision: PolicyDecision, policy: Policy,
+             user: SignedInUser, station_id: int, now: dt.datetime) -> list[int]:
+        """The answers this decision waits for, each about the units it concerns only:
+        one supervisor hold per held unit (its answer touches that dress alone), and
+        one manager request for the refunds that take the RMA over the limit, showing
+        the RMA's total and its parts."""
+        out = []
+        for row in rows:
+            if row.approval_level is ApprovalLevel.SUPERVISOR:
+                out.append(open_approval(
+                    s, rma, [row], ApprovalKind.HOLD, ApprovalLevel.SUPERVISOR,
+                    Decimal("0.00"), _hold_reason(row, decision), user.id, user.username,
+                    station_id, self._station, now, item=row.item).id)
+        crossing = [r for r in rows if r.approval_level is ApprovalLevel.MANAGER]
+        if crossing:
+            now_units = {r.item.unit_no: counted(r.resolution, r.refund, r.credit)
+                         for r in crossing}
+            before = decided_before(s, rma, [r.item.unit_no for r in rows])
+            out.append(open_approval(
+                s, rma, crossing, ApprovalKind.REFUND_OVER_THRESHOLD, ApprovalLevel.MANAGER,
+                sum(now_units.values(), Decimal("0.00")) + before.total,
+                threshold_reason(policy.refund_threshold, now_units, before), user.id,
+                user.username, station_id, self._station, now,
+                item=crossing[0].item if len(crossing) == 1 else None).id)
+        return out
+
     def _store(self, s: Session, rma: ReturnAuthorization, units: tuple[int, ...],
                inspections: Mapping[int, InspectionInput], case: dict[str, Any],
                decision: PolicyDecision, policy: Policy, user: SignedInUser,
@@ -249,7 +276,8 @@ class DecisionService:
             Decision.return_item_id.in_([by_unit[u].id for u in units]),
             Decision.superseded.is_(False)).values(superseded=True, claim_open=False))
         rows = []
-        for unit_no, outcome in zip(units, decision.items, strict=True):
+        for index, (unit_no, outcome) in enumerate(zip(units, decision.items, strict=True)):
+            waits = unit_waits(decision, index)
             item = by_unit[unit_no]
             ins_in = inspections[unit_no]
             require_hold(s, rma.number, item, user.id, station_id, now)
@@ -281,7 +309,7 @@ class DecisionService:
             row = Decision(
                 item=item, resolution=outcome.resolution, refund=outcome.refund,
                 restocking_fee=outcome.restocking_fee, credit=outcome.credit,
-                disposition=outcome.disposition, approval_level=decision.approval,
+                disposition=outcome.disposition, approval_level=waits,
                 carrier_claim=outcome.carrier_claim,
                 inspection_due_on=decision.due.inspection,
                 refund_due_on=decision.due.refund,
@@ -298,7 +326,7 @@ class DecisionService:
             rows.append(row)
             item.decision_status = (
                 DecisionStatus.PENDING if photos_wait
-                else DecisionStatus.AWAITING_APPROVAL if decision.approval
+                else DecisionStatus.AWAITING_APPROVAL if waits is not None
                 else DecisionStatus.DECIDED)
             check_target(Op.ACCEPT, item.decision_status)
         return rows
@@ -335,7 +363,6 @@ class DecisionService:
         `inspection`), so a denial leaves that decision standing. The decision on file
         stays until the exception is approved; a supervisor answers up to the policy's
         limit, an operations manager above it."""
-        require(user.role, Action.REQUEST_EXCEPTION)
         if self._offline:
             raise NeedsServer("An exception needs a supervisor's answer, and the server is "
                               "away: ask for it (E) when the bench is back online.")
@@ -353,6 +380,7 @@ class DecisionService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.REQUEST_EXCEPTION)
             rma = load_rma(s, rma_number, for_update=True)
             if request_key is not None and (done := s.get(CompletedRequest, request_key)):
                 return int(done.result["approval"])
@@ -431,6 +459,9 @@ class DecisionService:
         if unknown:
             raise NotFound(f"{rma.number} has no unit {unknown[0]}.")
         units = tuple(sorted(inspections))
+        session = Session.object_session(rma)
+        assert session is not None
+        before = decided_before(session, rma, units)
         receipts = [t for u in units if (t := by_unit[u].received_at) is not None]
         received = min(receipts, default=self._clock.now())
         items = []
@@ -448,8 +479,9 @@ class DecisionService:
             if item.requested is RequestedResolution.EXCHANGE:
                 in_stock = _in_stock(rma, line.product, item.exchange_size)
             items.append({
-                "unit_no": unit_no, "sku": line.sku, "price_paid": str(line.unit_price_paid),
-                "msrp": str(line.msrp), "tax": str(line.unit_tax),
+                "unit_no": unit_no, "sku": line.sku,
+                "price_paid": str((paid := case_amounts(item, [by_unit[u] for u in units]))[0]),
+                "msrp": str(line.msrp), "tax": str(paid[1]),
                 "clearance": line.clearance, "reason": item.reason.value,
                 "requested": item.requested.value, "exchange_size": item.exchange_size,
                 "exchange_in_stock": in_stock,
@@ -468,7 +500,9 @@ class DecisionService:
                       "shipping_paid": str(order.shipping_paid)},
             "rma": {"number": rma.number, "shipped_by_customer":
                     rma.shipped_by_customer_on.isoformat()
-                    if rma.shipped_by_customer_on else None},
+                    if rma.shipped_by_customer_on else None,
+                    # The RMA decides as one: its other units' money counts.
+                    "decided_before": before.as_case()},
             "received": received.isoformat(),
             "inspected": self._clock.now().isoformat(),
             "items": items,
@@ -597,6 +631,23 @@ def differences(bench: Mapping[str, Any], server: Mapping[str, Any]) -> str:
             + ".")
 
 
+def _hold_reason(row: Decision, decision: PolicyDecision) -> str:
+    """Why one unit is held: its own steps of the trace (the engine prefixes each with
+    "item N (SKU)" when a case has several units), else the decision's reason."""
+    unit_no = row.item.unit_no
+    units = [it["unit_no"] for it in row.case.get("items", ())]
+    index = units.index(unit_no) if unit_no in units else 0
+    prefix = f"item {index + 1} ("
+    if any(t.rule == "impossible_dates" for t in decision.trace):
+        return f"Item {unit_no}: {decision.approval_reason}"
+    mine = [t.reason for t in decision.trace
+            if t.rule in ("grade_x_mismatch", "exchange_out_of_stock")
+            and (len(units) == 1 or t.reason.startswith(prefix))]
+    why = mine[-1].split("): ", 1)[-1] if mine and len(units) > 1 else \
+        mine[-1] if mine else (decision.approval_reason or "on hold")
+    return f"Item {unit_no}: {why}"
+
+
 def _unit_case(case: dict[str, Any], unit_no: int) -> dict[str, Any]:
     """The case as stored with one unit's decision: the whole return's case (so it can be
     decided again as it was), marked with the unit."""
@@ -619,8 +670,10 @@ def _view(rma_number: str, units: tuple[int, ...], d: PolicyDecision,
         rma_number=rma_number,
         units=tuple(UnitOutcome(u, o.sku, o.resolution, o.refund, o.restocking_fee, o.credit,
                                 o.disposition.value, size,
-                                place_for(str(case.get("policy", "")), o.disposition.value))
-                    for u, o, size in zip(units, d.items, sizes, strict=True)),
+                                place_for(str(case.get("policy", "")), o.disposition.value),
+                                unit_waits(d, i))
+                    for i, (u, o, size) in enumerate(zip(units, d.items, sizes,
+                                                         strict=True))),
         refund_total=d.refund_total, credit_total=d.credit_total, approval=d.approval,
         approval_reason=d.approval_reason, carrier_claim=d.carrier_claim,
         due={"inspection": d.due.inspection, "refund": d.due.refund,
