@@ -1,6 +1,8 @@
 """Settlement export: decided refunds, credits and exchanges go to the outbox as one JSON
-per decision and a CSV per batch, each exactly once: again later, after a crash between
-claim and files, and with two desks exporting at the same instant (PostgreSQL)."""
+per decision and a CSV per batch, each exactly once: again later, by the very next run
+after a write failed (disk full), after a crash between claim and files, and with two
+desks exporting at the same instant (PostgreSQL); export records changed by hand stop
+the export with the rows named."""
 
 from __future__ import annotations
 
@@ -11,17 +13,18 @@ import threading
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import audit
 from app.clock import FixedClock
 from app.domain.enums import Grade
 from app.errors import EnvironmentFault
 from app.services import exports as exports_module
 from app.services.decisions import DecisionService, InspectionInput
 from app.services.demo_data import DemoSummary
-from app.services.exports import CSV_COLUMNS, ExportService
-from models import Decision, ExportBatch
+from app.services.exports import CSV_COLUMNS, ExportService, ExportStateBroken
+from models import Decision, ExportBatch, ExportedDecision
 from models.db import make_engine, make_session_factory
 from tests.conftest import NOW
 from tests.helpers.office import OfficeExports, office_user
@@ -87,36 +90,117 @@ def test_each_decision_is_exported_once(demo: DemoSummary,
     assert in_json == in_csv == sorted(settled + more)
 
 
-def test_a_run_that_dies_after_claiming_is_finished_by_the_next(
+def _failing_writer(monkeypatch: pytest.MonkeyPatch, failure: BaseException) -> None:
+    """A fake at the outbox port: the batch's JSON files go out, its CSV cannot."""
+    real = exports_module._write_atomic
+
+    def write(path: Path, data: bytes) -> Path:
+        if path.suffix == ".csv":
+            raise failure
+        return real(path, data)
+
+    monkeypatch.setattr(exports_module, "_write_atomic", write)
+
+
+def test_a_batch_that_failed_to_write_is_written_by_the_very_next_run(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sf = session_factory
+    _decide(sf, clock, 2)
+    outbox = tmp_path / "outbox"
+    service = OfficeExports(ExportService(sf, clock, "OFFICE-1"), office_user(sf))
+    real = exports_module._write_atomic
+    _failing_writer(monkeypatch, EnvironmentFault(
+        f"Cannot write {outbox}/settlements.csv: No space left on device."))
+    with pytest.raises(EnvironmentFault) as failed:
+        service.export(outbox)
+    with sf() as s:
+        [batch] = s.scalars(select(ExportBatch)).all()
+        assert batch.written_at is None  # claimed, not written
+        [event] = audit.entries_for(s, "export_batch", batch.id)[-1:]
+        assert event.action == "export.failed" and "No space" in event.payload["reason"]
+    assert f"Batch {batch.id} ({batch.decisions} decisions) is still unsent" \
+        in failed.value.message and "No space left on device" in failed.value.message
+    # Asked again at once (the clock has not moved), it fails again, and says so.
+    with pytest.raises(EnvironmentFault, match=f"Batch {batch.id} .* still unsent"):
+        service.export(outbox)
+    monkeypatch.setattr(exports_module, "_write_atomic", real)
+    report = service.export(outbox)  # the disk has room again: at once, not in 2 minutes
+    assert report.rewritten == 1 and report.decisions == 0
+    assert report.batches == (batch.id,)
+    assert f"written again: batch {batch.id}" in report.summary()
+    assert "No space left on device" in report.summary()
+    in_json, in_csv = _outbox_ids(outbox)
+    assert in_json == in_csv and len(in_csv) == batch.decisions
+    assert len(list(outbox.glob("settlements-*.csv"))) == 1
+    assert not list(outbox.glob(".*.tmp"))
+    again = service.export(outbox)
+    assert again.decisions == again.rewritten == 0
+    assert again.summary().startswith("Nothing new to export: every")
+
+
+class _Killed(BaseException):
+    """The run's process ends mid-write (kill -9): it records nothing."""
+
+
+def test_a_run_that_dies_after_claiming_is_finished_after_recover_after(
         demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     sf = session_factory
     _decide(sf, clock, 2)
     outbox = tmp_path / "outbox"
     real = exports_module._write_atomic
-
-    def disk_full(path: Path, data: bytes) -> Path:
-        if path.suffix == ".csv":
-            raise EnvironmentFault("Cannot write: No space left on device.")
-        return real(path, data)
-
-    monkeypatch.setattr(exports_module, "_write_atomic", disk_full)
+    _failing_writer(monkeypatch, _Killed())
     service = OfficeExports(ExportService(sf, clock, "OFFICE-1"), office_user(sf))
-    with pytest.raises(EnvironmentFault, match="No space"):
+    with pytest.raises(_Killed):
         service.export(outbox)
+    monkeypatch.setattr(exports_module, "_write_atomic", real)
     with sf() as s:
         [batch] = s.scalars(select(ExportBatch)).all()
-        assert batch.written_at is None  # claimed, not written
-    monkeypatch.setattr(exports_module, "_write_atomic", real)
-    assert service.export(outbox).rewritten == 0  # a moment later: its run may be alive
-    clock.advance(exports_module.RECOVER_AFTER + dt.timedelta(seconds=1))
+        assert batch.written_at is None
+    # A moment later its run may still be writing it: left alone, and the message says so.
+    clock.advance(dt.timedelta(seconds=30))
+    report = service.export(outbox)
+    assert report.rewritten == 0 and report.decisions == 0
+    assert report.summary() == (
+        f"Nothing new to export. Batch {batch.id} ({batch.decisions} decisions) is still "
+        "unsent: claimed 30 s ago by olga, whose run may still be writing it; if that "
+        "run stopped, an export 2 minutes after the claim writes it.")
+    clock.advance(exports_module.RECOVER_AFTER)
     report = service.export(outbox)
     assert report.rewritten == 1 and report.decisions == 0
-    assert report.batches == (batch.id,)
+    assert report.batches == (batch.id,) and "its run stopped" in report.summary()
     in_json, in_csv = _outbox_ids(outbox)
     assert in_json == in_csv and len(in_csv) == batch.decisions
     assert len(list(outbox.glob("settlements-*.csv"))) == 1
     assert service.export(outbox).decisions == 0
+
+
+def test_export_records_changed_by_hand_stop_the_export_with_the_rows_named(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    sf = session_factory
+    _decide(sf, clock, 2)
+    outbox = tmp_path / "outbox"
+    service = OfficeExports(ExportService(sf, clock, "OFFICE-1"), office_user(sf))
+    first = service.export(outbox)
+    with sf() as s:
+        gone = s.scalars(select(ExportedDecision).order_by(ExportedDecision.decision_id)
+                         ).first()
+        assert gone is not None
+        decision_id, batch_id = gone.decision_id, gone.batch_id
+        s.execute(delete(ExportedDecision).where(
+            ExportedDecision.decision_id == decision_id))
+        s.commit()
+    _decide(sf, clock, 1, start=2)
+    with pytest.raises(ExportStateBroken) as refused:
+        service.export(outbox)
+    message = refused.value.message
+    assert f"decision #{decision_id} was settled" in message
+    assert f"batch {batch_id}) but its exported_decisions row is missing" in message
+    assert "Unexpected" not in message and "\n" not in message
+    with sf() as s:  # nothing claimed
+        assert [b.id for b in s.scalars(select(ExportBatch))] == list(first.batches)
 
 
 @pytest.mark.postgres
