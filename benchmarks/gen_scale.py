@@ -94,7 +94,8 @@ def rows(n: int, seed: int, start_id: int, ctx: Context | None
             {"id": i, "order_id": i, "line_no": 1, "product_id": None,
              "sku": f"KP-EVG-{1000 + i % 48}-RED-{2 * (i % 14)}", "description": "Scale gown",
              "quantity": 1, "unit_price_paid": price, "msrp": price,
-             "unit_tax": price * 825 // 10000, "clearance": False})
+             "unit_tax": price * 825 // 10000, "price_total": price,
+             "tax_total": price * 825 // 10000, "clearance": False})
         rma = {"id": i, "number": rma_number(2024 + i // 1_000_000, i % 1_000_000),
                "order_id": i, "carrier": carrier.value,
                "tracking_number": make_tracking_number(carrier, rng),

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.enums import Brand, CustomerTier
+from app.domain.money import unit_share
 from models.base import Base
 from models.catalog import Product
 from models.types import MoneyCents, enum_column, intpk, money_col, str40, str120, utc_ts
@@ -60,7 +62,28 @@ class OrderLine(Base):
     unit_price_paid: Mapped[money_col]
     msrp: Mapped[money_col]
     unit_tax: Mapped[Decimal] = mapped_column(MoneyCents)
+    # What the whole line paid, exactly (after its discounts) and its tax: each unit's
+    # share is `unit_share(total, quantity, unit)` (app/domain/money.py), so refunding
+    # every unit gives back the line's cents, never one more. `unit_price_paid` and
+    # `unit_tax` are unit 1's shares. Left out, a total is the unit amount times quantity.
+    price_total: Mapped[Decimal] = mapped_column(
+        MoneyCents, nullable=False, default=lambda ctx: _times_quantity(ctx, "unit_price_paid"))
+    tax_total: Mapped[Decimal] = mapped_column(
+        MoneyCents, nullable=False, default=lambda ctx: _times_quantity(ctx, "unit_tax"))
     clearance: Mapped[bool] = mapped_column(Boolean, default=False)
 
     order: Mapped[Order] = relationship(back_populates="lines")
     product: Mapped[Product | None] = relationship()
+
+    def set_totals(self, price_total: Decimal, tax_total: Decimal) -> None:
+        """The line's totals and, consistent with them, unit 1's price and tax."""
+        self.price_total, self.tax_total = price_total, tax_total
+        self.unit_price_paid = unit_share(price_total, self.quantity or 1, 1)
+        self.unit_tax = unit_share(tax_total, self.quantity or 1, 1)
+
+
+def _times_quantity(ctx: Any, unit_column: str) -> Decimal | None:
+    """An inserted line's total when none is given: its unit amount times quantity."""
+    params = ctx.get_current_parameters()
+    unit = params.get(unit_column)
+    return None if unit is None else unit * (params.get("quantity") or 1)

@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from app.domain.bounds import date_in_range
 from app.domain.enums import Brand, CustomerTier
-from app.domain.money import ZERO, money
+from app.domain.money import ZERO, money, share_by_weight, unit_share
 from app.importers.csvfile import Getter, RowError, parse_rows
 
 # The columns we read, as Shopify names them (matched without regard to case or spaces).
@@ -43,10 +43,18 @@ class ParsedLine:
     sku: str
     description: str
     quantity: int
-    unit_price_paid: Decimal
+    price_total: Decimal  # the whole line, after its discounts (and the order's)
     msrp: Decimal
     clearance: bool
-    unit_tax: Decimal = ZERO
+    tax_total: Decimal = ZERO  # the line's share of the order's taxes
+
+    @property
+    def unit_price_paid(self) -> Decimal:  # unit 1's share (the stored column)
+        return unit_share(self.price_total, self.quantity, 1)
+
+    @property
+    def unit_tax(self) -> Decimal:
+        return unit_share(self.tax_total, self.quantity, 1)
 
 
 @dataclass
@@ -65,6 +73,7 @@ class ParsedOrder:
     shipping: Decimal
     taxes: Decimal
     lines: list[ParsedLine] = field(default_factory=list)
+    subtotal_given: bool = False
 
 
 def parse_timestamp(text: str) -> dt.datetime:
@@ -140,7 +149,7 @@ def parse_orders(data: bytes, brand: Brand | None = None
     errors, rows = parse_rows(data, REQUIRED, "a Shopify order export",
                               lambda line, get: _row(get, line, brand, orders, first_row))
     for order in orders.values():
-        _allocate_tax(order)
+        _allocate(order)
     return list(orders.values()), errors, rows
 
 
@@ -174,14 +183,17 @@ def _order_row(get: Getter, name: str, line: int, brand: Brand | None,
                          f"{MAX_QUANTITY} dresses on one line: a typo?")
     price = parse_money(get("Lineitem price"), "Lineitem price")
     compare_at = parse_money(get("Lineitem compare at price"), "Lineitem compare at price")
+    # Lineitem discount is the whole line's: the units share it (unit_share), each
+    # unit's cents are never rounded on their own.
     discount = parse_money(get("Lineitem discount"), "Lineitem discount")
-    paid = (price - discount / quantity).quantize(Decimal("0.01"))
+    paid = price * quantity - discount
     if paid < 0:
         raise ValueError(f"order {name}: Lineitem discount is more than the price")
     msrp = compare_at if compare_at > 0 else price
-    parsed_line = ParsedLine(line=line, sku=sku, description=get("Lineitem name") or sku,
-                             quantity=quantity, unit_price_paid=paid, msrp=msrp,
-                             clearance=compare_at > 0 and paid <= msrp * CLEARANCE_SHARE)
+    parsed_line = ParsedLine(
+        line=line, sku=sku, description=get("Lineitem name") or sku, quantity=quantity,
+        price_total=paid, msrp=msrp,
+        clearance=compare_at > 0 and paid <= msrp * CLEARANCE_SHARE * quantity)
     order = orders.get(name)
     if order is None:
         this_brand = _brand_of(brand, get("Vendor"), sku)
@@ -206,7 +218,7 @@ def _order_row(get: Getter, name: str, line: int, brand: Brand | None,
             postal_code=postal, tier=_tier(get("Tags")), placed_at=parse_timestamp(created),
             subtotal=parse_money(get("Subtotal"), "Subtotal"),
             shipping=parse_money(get("Shipping"), "Shipping"),
-            taxes=parse_money(get("Taxes"), "Taxes"))
+            taxes=parse_money(get("Taxes"), "Taxes"), subtotal_given=bool(get("Subtotal")))
         same = next((o for o in orders.values() if o.number == order.number), None)
         if same is not None:  # "#3001" and "#30-01" both read as KP-03001
             raise ValueError(f"order {name}: reads as {order.number}, like order "
@@ -225,16 +237,19 @@ def _order_row(get: Getter, name: str, line: int, brand: Brand | None,
     order.lines.append(parsed_line)
 
 
-def _allocate_tax(order: ParsedOrder) -> None:
-    """Shopify gives the order's taxes, not each line's: share them by the lines' amounts,
-    the last line taking the rounding remainder, then per unit."""
-    amounts = [ln.unit_price_paid * ln.quantity for ln in order.lines]
-    total = sum(amounts, ZERO)
-    if total <= 0 or order.taxes <= 0:
-        return
-    left = order.taxes
-    for i, (ln, amount) in enumerate(zip(order.lines, amounts, strict=True)):
-        share = left if i == len(order.lines) - 1 else \
-            (order.taxes * amount / total).quantize(Decimal("0.01"))
-        left -= share
-        ln.unit_tax = (share / ln.quantity).quantize(Decimal("0.01"))
+def _allocate(order: ParsedOrder) -> None:
+    """What the order paid, shared in cents by largest remainder (share_by_weight), so
+    the lines never add up to a cent more than the order paid: a Subtotal below the
+    lines' own amounts (Shopify's Subtotal is after every discount) is an order discount
+    the lines share by their amounts; the order's taxes, which Shopify gives for the
+    order only, the lines share by what they paid. Each line's units then share its
+    totals (unit_share)."""
+    paid = sum((ln.price_total for ln in order.lines), ZERO)
+    if order.subtotal_given and order.subtotal < paid:
+        cuts = share_by_weight(paid - order.subtotal, [ln.price_total for ln in order.lines])
+        for ln, cut in zip(order.lines, cuts, strict=True):
+            ln.price_total -= cut
+    if order.taxes > 0:
+        taxes = share_by_weight(order.taxes, [ln.price_total for ln in order.lines])
+        for ln, tax in zip(order.lines, taxes, strict=True):
+            ln.tax_total = tax

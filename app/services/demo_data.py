@@ -280,7 +280,8 @@ class _Generator:
                     line_no=line_no, product=product, sku=product.sku,
                     description=f"{style.name}, {product.colour}, US {product.size}",
                     quantity=1, unit_price_paid=paid, msrp=style.msrp,
-                    unit_tax=money(paid * TAX_RATE),
+                    unit_tax=money(paid * TAX_RATE), price_total=paid,
+                    tax_total=money(paid * TAX_RATE),
                     clearance=style.clearance or paid <= style.msrp / 2))
             subtotal = sum((ln.unit_price_paid for ln in lines), Decimal("0"))
             orders.append(Order(

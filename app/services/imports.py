@@ -232,7 +232,8 @@ class ImportService:
                  "product_id": product_ids.get(ln.sku), "sku": ln.sku[:40],
                  "description": ln.description[:120], "quantity": ln.quantity,
                  "unit_price_paid": ln.unit_price_paid, "msrp": ln.msrp,
-                 "unit_tax": ln.unit_tax, "clearance": ln.clearance}
+                 "unit_tax": ln.unit_tax, "price_total": ln.price_total,
+                 "tax_total": ln.tax_total, "clearance": ln.clearance}
                 for o in chunk for n, ln in enumerate(o.lines, 1)])
             if progress is not None:
                 progress(min(done * CHUNK, len(fresh)), len(fresh))
@@ -368,8 +369,8 @@ def _by_line(errors: list[RowError]) -> tuple[RowError, ...]:
 
 
 def _same_order(stored: Order, parsed: ParsedOrder) -> bool:
-    lines = [(ln.sku, ln.quantity, ln.unit_price_paid) for ln in stored.lines]
-    wanted = [(ln.sku[:40], ln.quantity, ln.unit_price_paid) for ln in parsed.lines]
+    lines = [(ln.sku, ln.quantity, ln.price_total) for ln in stored.lines]
+    wanted = [(ln.sku[:40], ln.quantity, ln.price_total) for ln in parsed.lines]
     return (stored.subtotal == parsed.subtotal and stored.shipping_paid == parsed.shipping
             and stored.tax_total == parsed.taxes and stored.placed_at == parsed.placed_at
             and lines == wanted)

@@ -25,6 +25,7 @@ from app.errors import BadInput, NotFound
 from app.policy.calendar import local_date
 from app.policy.rules import Policy, load_policy
 from app.scanning.classify import SHOP_NAME, Candidate, ScanResult, classify
+from app.services.outcomes import unit_amounts
 from app.services.uow import UnitOfWork
 from models import (
     Customer,
@@ -297,7 +298,8 @@ def _line_view(line: OrderLine, product: Product | None) -> OrderLineView:
     return OrderLineView(
         line_no=line.line_no, sku=line.sku, description=line.description,
         colour=product.colour if product else None, size=product.size if product else None,
-        price_paid=line.unit_price_paid, tax=line.unit_tax, clearance=line.clearance)
+        price_paid=unit_amounts(line, 1)[0], tax=unit_amounts(line, 1)[1],
+        clearance=line.clearance)
 
 
 def _item_view(item: ReturnItem, lines: dict[int, OrderLineView]) -> ReturnItemView:

@@ -6,6 +6,7 @@ with a new one, and opening the approval a decision waits for."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Collection, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -23,7 +24,8 @@ from app.domain.enums import (
     Grade,
     Resolution,
 )
-from app.errors import BadInput
+from app.domain.money import unit_share
+from app.errors import BadInput, Contention
 from app.lifecycle import NotAllowed
 from app.notify import publish
 from app.policy.calendar import add_business_days, local_date
@@ -76,22 +78,103 @@ def was_settled(s: Session, decision: Decision) -> bool:
         Settlement.decision_id == decision.id, Settlement.kind == "settlement")) is not None
 
 
+# Session.info key: {return item id: the unit of its order line it was priced as} in
+# this transaction (by the case, or by an outcome's amounts), so the unit taken when the
+# decision is stored is the unit that was priced.
+PRICED_UNITS = "priced_line_units"
+
+
+def _priced(s: Session) -> dict[int, int]:
+    priced: dict[int, int] = s.info.setdefault(PRICED_UNITS, {})
+    return priced
+
+
+def _units_taken(s: Session, line_id: int, others_than: Collection[int]
+                 ) -> list[tuple[int, int | None, str]]:
+    """(return item id, its line unit, its RMA) of every unit of the order line, other
+    than `others_than`, that uses up a unit bought: a live decision, not superseded,
+    whose outcome is not FREE."""
+    with s.no_autoflush:  # a preview reads; it never writes
+        rows = s.execute(
+            select(ReturnItem.id, ReturnItem.line_unit, ReturnAuthorization.number)
+            .join(Decision, Decision.return_item_id == ReturnItem.id)
+            .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
+            .where(ReturnItem.order_line_id == line_id,
+                   ReturnItem.id.not_in(list(others_than)),
+                   ReturnItem.decision_status.in_(LIVE), Decision.superseded.is_(False),
+                   Decision.resolution.not_in(FREE))).all()
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def _pick(used: set[int], quantity: int, *preferred: int | None) -> int:
+    """The first of `preferred` that is a unit of the line not in `used`, else the
+    lowest such unit (the last unit when none is left: the unit cannot be taken, and
+    take_unit_bought says so)."""
+    for k in preferred:
+        if k is not None and 1 <= k <= quantity and k not in used:
+            return k
+    return next((k for k in range(1, quantity + 1) if k not in used), max(quantity, 1))
+
+
+def next_line_unit(s: Session, item: ReturnItem) -> int:
+    """The unit of its order line (1-based) `item` is or will be when decided now: the
+    unit it was priced as in this transaction, else its own `line_unit`, if no other
+    live unit of the line has it; else the lowest unit no other live unit has. The one
+    rule for pricing a unit and taking it (take_unit_bought)."""
+    line = item.order_line
+    assert line is not None
+    used = {k for _id, k, _rma in _units_taken(s, line.id, {item.id}) if k is not None}
+    k = _pick(used, line.quantity, _priced(s).get(item.id), item.line_unit)
+    _priced(s)[item.id] = k
+    return k
+
+
+def case_line_unit(s: Session, item: ReturnItem, deciding: Sequence[ReturnItem]) -> int:
+    """next_line_unit for a unit decided together with `deciding` (one Enter, its own
+    unit included): the units of one line among them take distinct units, in unit
+    order, as their decisions will when stored one after another."""
+    line = item.order_line
+    assert line is not None
+    same = sorted({it.id: it for it in (*deciding, item)
+                   if it.order_line_id == line.id}.values(), key=lambda it: it.unit_no)
+    used = {k for _id, k, _rma in _units_taken(s, line.id, [it.id for it in same])
+            if k is not None}
+    priced = _priced(s)
+    for it in same:
+        priced[it.id] = _pick(used, line.quantity, priced.get(it.id), it.line_unit)
+        used.add(priced[it.id])
+    return priced[item.id]
+
+
+def unit_amounts(line: OrderLine, k: int | None) -> tuple[Decimal, Decimal]:
+    """(price paid, tax) of unit `k` (1-based) of the order line: its share of the
+    line's totals by largest remainder, so the units together are the line exactly.
+    Unit 1 (the largest share) when `k` is None or past the line's quantity."""
+    unit = k if k is not None and 1 <= k <= line.quantity else 1
+    return (unit_share(line.price_total, line.quantity, unit),
+            unit_share(line.tax_total, line.quantity, unit))
+
+
+def case_amounts(item: ReturnItem, deciding: Sequence[ReturnItem]
+                 ) -> tuple[Decimal, Decimal]:
+    """(price paid, tax) of `item` in a case deciding `deciding` together: its unit of
+    the order line by case_line_unit (the unit its decision will take when stored)."""
+    s = Session.object_session(item)
+    assert s is not None and item.order_line is not None
+    return unit_amounts(item.order_line, case_line_unit(s, item, deciding))
+
+
 def take_unit_bought(s: Session, rma: ReturnAuthorization, item: ReturnItem) -> None:
     """Count this unit against its order line: no more units of a line are refunded,
     credited or exchanged, across all RMAs, than were bought. The order line row is
-    locked, so two benches deciding the last unit at once cannot both take it."""
+    locked, so two benches deciding the last unit at once cannot both take it. The unit
+    taken is the one next_line_unit priced in this transaction; if another bench took
+    that one meanwhile, nothing is stored (Contention: the action runs again)."""
     if item.order_line_id is None:
         return
     line = s.scalars(select(OrderLine).where(OrderLine.id == item.order_line_id)
                      .with_for_update()).one()
-    taken = s.execute(
-        select(ReturnItem.id, ReturnItem.line_unit, ReturnAuthorization.number,
-               Decision.resolution)
-        .join(Decision, Decision.return_item_id == ReturnItem.id)
-        .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
-        .where(ReturnItem.order_line_id == line.id, ReturnItem.id != item.id,
-               ReturnItem.decision_status.in_(LIVE), Decision.superseded.is_(False),
-               Decision.resolution.not_in(FREE))).all()
+    taken = _units_taken(s, line.id, {item.id})
     if len(taken) >= line.quantity:
         earlier = ", ".join(sorted({r[2] for r in taken}))
         raise NotAllowed(
@@ -100,9 +183,20 @@ def take_unit_bought(s: Session, rma: ReturnAuthorization, item: ReturnItem) -> 
             f"{earlier}. This dress cannot be refunded, credited or exchanged again: put "
             "it on the hold shelf for a supervisor.")
     used = {r[1] for r in taken if r[1] is not None}
-    if item.line_unit is None or item.line_unit in used:
-        item.line_unit = next(k for k in range(1, line.quantity + len(taken) + 2)
-                              if k not in used)
+    priced = _priced(s).get(item.id)
+    if priced is not None and priced in used:
+        raise Contention(f"{unit_name(rma, item)}: another bench took unit {priced} of "
+                         f"order line {line.sku} at the same moment, so nothing was saved. "
+                         "Try again.")
+    item.line_unit = _pick(used, line.quantity, priced, item.line_unit)
+    _priced(s)[item.id] = item.line_unit
+
+
+def free_unit_bought(item: ReturnItem) -> None:
+    """The unit no longer uses up its unit bought (it goes back to the customer, waits
+    on hold, or is back at the bench undecided): another return of the order line may
+    take it (the database keeps one live return item per unit bought)."""
+    item.line_unit = None
 
 
 def live_units_elsewhere(s: Session, order_line_id: int, rma_id: int | None
@@ -161,8 +255,11 @@ def outcome_amounts(policy: Policy, rma: ReturnAuthorization, item: ReturnItem,
     if outcome in (Resolution.REFUND, Resolution.STORE_CREDIT):
         fee_rate = (policy.restocking_fee_clearance if line.clearance
                     else policy.restocking_fee_regular)
-        fee = min(fee_rate, line.unit_price_paid)
-        amount = (line.unit_price_paid + line.unit_tax - fee).quantize(CENT)
+        s = Session.object_session(item)
+        assert s is not None
+        price, tax = unit_amounts(line, next_line_unit(s, item))
+        fee = min(fee_rate, price)
+        amount = (price + tax - fee).quantize(CENT)
         return (amount, fee, zero) if outcome is Resolution.REFUND else (zero, fee, amount)
     if outcome is Resolution.REPAIR_CREDIT:
         severity = severity_of(standing)

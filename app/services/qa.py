@@ -36,9 +36,11 @@ from app.services.labels_plan import labels_for
 from app.services.outcomes import (
     FREE,
     current_decision,
+    next_line_unit,
     open_approval,
     supersede,
     take_unit_bought,
+    unit_amounts,
     unit_name,
 )
 from app.services.uow import UnitOfWork, retrying
@@ -124,8 +126,13 @@ def redecide(s: Session, decision: Decision, grade: str
                           f"archived {archived.policy_id} v{archived.version}")
     case: dict[str, Any] = {**decision.case}
     unit = case.get("unit_no")
+    # Priced as the unit of its order line it is (or would take) now, as stored.
+    item, priced = decision.item, {}
+    if item.order_line is not None:
+        price, tax = unit_amounts(item.order_line, next_line_unit(s, item))
+        priced = {"price_paid": str(price), "tax": str(tax)}
     case["items"] = [
-        {**it, "inspection": {**it["inspection"], "grade": grade}}
+        {**it, **priced, "inspection": {**it["inspection"], "grade": grade}}
         if it.get("unit_no") == unit else it for it in case["items"]]
     units = [it.get("unit_no") for it in case["items"]]
     return _decide(case, policy).items[units.index(unit)], case, policy
@@ -197,7 +204,7 @@ class QaService:
         today = local_date(now, policy.timezone)
         taken = sample_for(policy, f"{rma.number}/{item.unit_no}",
                            self._new_inspector(s, user.id, policy, today),
-                           item.order_line.unit_price_paid)
+                           unit_amounts(item.order_line, item.line_unit)[0])
         if taken is None:
             return None
         why, rate = taken

@@ -43,7 +43,9 @@ def set_price(sf: sessionmaker[Session], rma_number: str, price: str, tax: str) 
                         .where(ReturnAuthorization.number == rma_number)).one()
         line = rma.items[0].order_line
         assert line is not None
-        line.unit_price_paid, line.unit_tax, line.clearance = Decimal(price), Decimal(tax), False
+        # Every unit of the line at this price and tax (the line's totals, unit by unit).
+        line.set_totals(Decimal(price) * line.quantity, Decimal(tax) * line.quantity)
+        line.clearance = False
         s.commit()
 
 
