@@ -21,16 +21,18 @@ from app.domain.enums import (
     DecisionStatus,
     Resolution,
 )
+from app.domain.money import format_money
 from app.errors import BadInput, NotFound, PermissionDenied
 from app.lifecycle import Op, check, check_target
 from app.notify import publish
-from app.permissions import APPROVE_ACTION, Action, require
+from app.permissions import APPROVE_ACTION, Action, allowed, require
 from app.policy.rules import Policy, load_policy
-from app.services.auth import AuthService, SignedInUser
+from app.services.auth import AuthService, SignedInUser, require_current
 from app.services.common import StationId
 from app.services.outcomes import (
     DENIAL_ALTERNATIVES,
     FREE,
+    free_unit_bought,
     open_approval,
     outcome_amounts,
     own_approval_pending,
@@ -42,6 +44,7 @@ from app.services.outcomes import (
 )
 from app.services.printing import PrintService
 from app.services.qa import apply_regrade, redecide
+from app.services.rma_money import counted, decided_before
 from app.services.uow import UnitOfWork, retrying
 from app.views import ApprovalView
 from models import (
@@ -144,13 +147,9 @@ class ApprovalService:
                                  .with_for_update()).one_or_none()
             if approval is None:
                 raise NotFound(f"No approval request #{approval_id}.")
-            # The role on file now, not the one signed in with: a deactivated or demoted
-            # approver's old session answers nothing.
-            on_file = s.get(User, approver.id)
-            if on_file is None or not on_file.active:
-                raise PermissionDenied(f"{approver.display_name}'s account is no longer "
-                                       "active: sign in as someone who may approve.")
-            require(on_file.role, APPROVE_ACTION[approval.level])
+            # The approver as on file now: a deactivated or demoted approver's old
+            # session answers nothing.
+            require_current(s, approver, APPROVE_ACTION[approval.level])
             if approval.requested_by_id == approver.id:
                 raise PermissionDenied("Nobody approves their own request: ask another "
                                        f"{approval.level.value}.")
@@ -168,6 +167,8 @@ class ApprovalService:
             if not waiting and approval.decision_id is not None:  # asked before 0006
                 legacy = s.get(Decision, approval.decision_id)
                 waiting = [legacy] if legacy is not None and not legacy.superseded else []
+            if approve:
+                _escalate_if_the_rma_crosses(s, approval, approver, policy, rma, waiting)
             approval.status = ApprovalStatus.APPROVED if approve else ApprovalStatus.DENIED
             approval.answered_by_id = approver.id
             approval.answered_at = now
@@ -248,6 +249,37 @@ class ApprovalService:
                     if policy_id is not None else None,
                     photos=photos))
             return views
+
+
+def _escalate_if_the_rma_crosses(s: Session, approval: Approval, approver: SignedInUser,
+                                 policy: Policy, rma: ReturnAuthorization,
+                                 waiting: list[Decision]) -> None:
+    """An exception asked for while the RMA was under the limit may take it over by the
+    time it is answered (its other dresses decided meanwhile): the $250 test is the
+    RMA's when the money is given, so then only a manager approves it."""
+    if approval.kind is not ApprovalKind.POLICY_EXCEPTION \
+            or approval.level is ApprovalLevel.MANAGER or not waiting:
+        return
+    outcome = Resolution(approval.requested_outcome or "")
+    units = []
+    total = Decimal("0.00")
+    for decision in waiting:
+        item = s.get(ReturnItem, decision.return_item_id)
+        assert item is not None
+        units.append(item.unit_no)
+        refund, _fee, credit = outcome_amounts(policy, rma, item, decision, outcome)
+        total += counted(outcome, refund, credit)
+    if total <= 0:
+        return
+    total += decided_before(s, rma, units).total
+    if total <= policy.refund_threshold:
+        return
+    if not allowed(approver.role, APPROVE_ACTION[ApprovalLevel.MANAGER]):
+        raise PermissionDenied(
+            f"Approving this exception takes {rma.number}'s refunds to "
+            f"{format_money(total)}, over {format_money(policy.refund_threshold)}: an "
+            "operations manager answers it.")
+    approval.level = ApprovalLevel.MANAGER
 
 
 class _Answer:
@@ -369,6 +401,7 @@ class _Answer:
         if kind is ApprovalKind.HOLD:
             if approve:  # ours after all: back to the bench, decided as usual
                 decision.superseded, decision.approval_id = True, None
+                free_unit_bought(item)
                 decision.trace = [*decision.trace, self._step(
                     "hold_resolved", "Ours after all: back to the bench to decide as usual,")]
                 return DecisionStatus.PENDING

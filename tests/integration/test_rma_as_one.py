@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +25,7 @@ from app.domain.enums import (
     Resolution,
     ReturnReason,
 )
+from app.errors import PermissionDenied
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService
 from app.services.decisions import DecisionService, InspectionInput
@@ -192,3 +194,25 @@ def test_a_held_dress_found_ours_is_decided_with_the_rma_in_view(
     assert accepted.view.approval is ApprovalLevel.MANAGER
     assert accepted.view.units[0].waits is ApprovalLevel.MANAGER
     assert desk.live(number)[1][1] is DecisionStatus.DECIDED
+
+
+def test_an_exception_that_takes_the_rma_over_the_limit_is_a_managers(
+        session_factory: sessionmaker[Session], clock: FixedClock, demo: DemoSummary) -> None:
+    """Asked while the RMA was under the limit (a supervisor's), answered after its
+    other dress was refunded: approving it now takes the RMA over $250, so a supervisor
+    is refused with the total and a manager approves it."""
+    desk = Desk(session_factory, clock)
+    number = build_rma(session_factory, [UnitSpec("150.00"), UnitSpec("150.00")], at=NOW)
+    worn = InspectionInput(grade=Grade.D, worn=True, matches_order=True,
+                           damage_severity=DamageSeverity.NONE)
+    request = desk.decisions.request_exception(
+        number, 1, "Customer was promised a refund on the phone", "refund", desk.ines,
+        inspection=worn)
+    assert desk.approvals_of(number)[0].level is ApprovalLevel.SUPERVISOR
+    assert desk.decisions.accept(number, {2: A}, desk.ines).approval_ids == ()
+    with pytest.raises(PermissionDenied, match=r"\$300.00, over \$250.00"):
+        desk.approvals.answer(request, desk.sam, True, "ok")
+    desk.approvals.answer(request, desk.maria, True, "ok")
+    (asked,) = desk.approvals_of(number)
+    assert asked.level is ApprovalLevel.MANAGER and asked.status is ApprovalStatus.APPROVED
+    assert sum(d.refund for d, _ in desk.live(number).values()) == Decimal("300.00")
