@@ -1,7 +1,7 @@
 """Reading an import CSV by column name: the header matched without regard to case,
 spacing or a byte-order mark; each row handed out with the line it starts on (a quoted
 field may span lines) and a getter by column name. A file that is not UTF-8, not CSV, or
-lacks a required column is refused whole."""
+lacks a required column, or names a column twice, is refused whole."""
 
 from __future__ import annotations
 
@@ -49,7 +49,15 @@ def read_rows(data: bytes, required: tuple[str, ...], what: str,
         raise BadInput("The file is empty.") from exc
     except csv.Error as exc:
         raise BadInput(f"Not a CSV file: {exc}.") from exc
-    columns = {column_key(h): i for i, h in enumerate(header)}
+    columns: dict[str, int] = {}
+    for i, h in enumerate(header):
+        key = column_key(h)
+        if key in columns and key:  # which copy holds the value cannot be told
+            name = one_line(h.strip())[:60]
+            raise BadInput(f"The file has the column {name!r} twice (columns "
+                           f"{columns[key] + 1} and {i + 1}): nothing imported; keep one "
+                           "and import the file again.")
+        columns[key] = i
     missing = [c for c in required if column_key(c) not in columns]
     if missing:
         raise BadInput(f"Not {what}: no column " + ", ".join(missing)

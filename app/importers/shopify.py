@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from app.domain.bounds import date_in_range
 from app.domain.enums import Brand, CustomerTier
-from app.domain.money import ZERO, money, share_by_weight, unit_share
+from app.domain.money import ZERO, exact_money, share_by_weight, unit_share
 from app.importers.csvfile import Getter, RowError, parse_rows
 
 # The columns we read, as Shopify names them (matched without regard to case or spaces).
@@ -92,13 +92,10 @@ def parse_timestamp(text: str) -> dt.datetime:
 
 
 def parse_money(text: str, what: str) -> Decimal:
-    cleaned = text.strip().replace("$", "").replace(",", "")
-    if not cleaned:
+    """An amount of the file, exactly: `120.005` is refused, never rounded."""
+    if not text.strip().replace("$", "").replace(",", ""):
         return ZERO
-    try:
-        value = money(cleaned)
-    except ValueError as exc:
-        raise ValueError(f"{what} {text!r} is not an amount") from exc
+    value = exact_money(text, what)
     if value < 0:
         raise ValueError(f"{what} {text!r} is negative")
     return value

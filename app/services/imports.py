@@ -116,6 +116,9 @@ class ImportService:
             except (ValueError, ArithmeticError) as exc:
                 raise ValueError(f"SKU {sku}: cost {get('Cost')!r} is not an amount such "
                                  "as 42.50") from exc
+            if cost != Decimal(text):  # never rounded: 42.505 is not 42.51 for sure
+                raise ValueError(f"SKU {sku}: cost {get('Cost')!r} has more than two "
+                                 "decimals: a cent cannot be guessed (fix the file)")
             if cost < 0 or cost > Decimal("100000"):
                 raise ValueError(f"SKU {sku}: cost {cost} is out of range (0 to 100,000)")
             if sku in costs and costs[sku][1] != cost:

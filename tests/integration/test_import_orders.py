@@ -91,7 +91,8 @@ def test_a_shopify_export_imports_with_its_quirks(importer: OfficeImports,
             Decimal("140.00"), Decimal("300.00"), True)  # 53% off compare-at
         assert (second.unit_price_paid, second.msrp, second.clearance) == (
             Decimal("180.00"), Decimal("200.00"), False)  # 10% off: not clearance
-        # taxes shared by amount: 24.75 * 140/320 = 10.83, the rest on the last line
+        # taxes shared by amount, by largest remainder: 24.75 * 140/320 = 10.828 gets the
+        # cent left over, 24.75 * 180/320 = 13.921 does not
         assert (first.unit_tax, second.unit_tax) == (Decimal("10.83"), Decimal("13.92"))
         stacees = s.scalars(select(Order).where(Order.number == "ST-01002")).one()
         assert stacees.brand is Brand.STACEES
