@@ -3,11 +3,13 @@
 `verify` walks the chain and names the first entry that was edited, deleted, reordered,
 or where the log was cut short (the app records the last sequence number in app_meta).
 
-Business rows are covered too: every decision, approval and user written through the app
-gets a "row.sealed" entry holding the hash of its content, so a row edited in the
-database (`decisions.refund` x10, a rewritten approval) no longer matches its seal. And
-the chain is anchored outside the database: each export batch and each authorization log
-carries the head at that moment, and `verify` checks the chain against any head given
+Business rows are covered too (app/seals.py): every decision, approval, user, order line,
+settlement and exported decision written through the app gets a "row.sealed" entry in
+the same transaction holding the hash of its content, so a row edited in the database
+(`decisions.refund` x10, a line's price, a rewritten approval) no longer matches what the
+app recorded for it, however many seals are appended after; a deleted one is missing.
+And the chain is anchored outside the database: each export batch and each authorization
+log carries the head at that moment, and `verify` checks the chain against any head given
 (`--expect-head`, `--anchors DIR`): rewriting or cutting the chain cannot match a head
 someone else holds.
 """
@@ -19,13 +21,13 @@ import hashlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
-from models import AppMeta, Approval, AuditEvent, Decision, User
+from app import seals
+from models import AppMeta, AuditEvent
 
 GENESIS = "0" * 64
 LAST_SEQ_KEY = "audit_last_seq"
@@ -63,39 +65,8 @@ def _entry_hash(
 
 
 _PENDING = "audit_pending"
-_SEALS = "audit_seals"
 _installed = False
-
-# The content of each business row that its seal covers (not its bookkeeping flags:
-# superseded, claim_open, failed tries and locks change without changing what was decided).
-SEALED: dict[type, tuple[str, ...]] = {
-    Decision: ("return_item_id", "resolution", "refund", "restocking_fee", "credit",
-               "disposition", "approval_level", "decided_at", "decided_by_id",
-               "policy_sha256"),
-    Approval: ("rma_id", "return_item_id", "kind", "level", "amount", "reason", "status",
-               "requested_by_id", "requested_at", "answered_by_id", "answered_at", "note",
-               "requested_outcome"),
-    User: ("username", "display_name", "role", "pin_hash", "active"),
-}
-SEAL_FROM_KEY = "audit_seal_from_{table}"  # app_meta: rows up to this id predate seals
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    if isinstance(value, Decimal):
-        return f"{value:.2f}"
-    if hasattr(value, "value"):
-        return value.value
-    return value
-
-
-def row_digest(row: Any) -> str:
-    """The hash of a business row's sealed content."""
-    columns = SEALED[type(row)]
-    body = json.dumps({c: _plain(getattr(row, c)) for c in columns}, sort_keys=True,
-                      default=str, separators=(",", ":"))
-    return hashlib.sha256(body.encode()).hexdigest()
+SHOWN = 5  # row problems named in verify's one-line message
 
 
 def install() -> None:
@@ -105,16 +76,8 @@ def install() -> None:
     if not _installed:
         event.listen(Session, "before_commit", _write_pending)
         event.listen(Session, "after_soft_rollback", _drop_pending)
-        event.listen(Session, "after_flush", _collect_seals)
+        event.listen(Session, "after_flush", seals.collect)
         _installed = True
-
-
-def _collect_seals(session: Session, _context: object) -> None:
-    """Remember the business rows this flush wrote; they are sealed at commit."""
-    seals = session.info.setdefault(_SEALS, {})
-    for row in list(session.new) + list(session.dirty):
-        if type(row) in SEALED and (row in session.new or session.is_modified(row)):
-            seals[(type(row), id(row))] = row
 
 
 def append(
@@ -146,19 +109,8 @@ def _write_pending(session: Session) -> None:
     if session.new or session.dirty or session.deleted:
         session.flush()  # ids for new rows; seals for what this transaction wrote
     pending = session.info.pop(_PENDING, None) or []
-    sealed = session.info.pop(_SEALS, None) or {}
-    now = dt.datetime.now(dt.UTC)
-    # A seal names who wrote the row: the transaction's own actor, when it has one.
-    actor = next((ev["actor"] for ev in pending if ev["actor"]), None)
-    station = next((ev["station"] for ev in pending if ev["station"]), None)
-    for row in sealed.values():
-        if row.id is None:
-            continue
-        pending.append({"at": pending[-1]["at"] if pending else now, "action": "row.sealed",
-                        "actor": actor, "station": station,
-                        "entity": type(row).__tablename__,
-                        "entity_id": str(row.id), "payload": {"sha256": row_digest(row)}})
-    if not pending:
+    sealed = seals.pending(session)
+    if not pending and not sealed:
         return
     # Both head rows in one locked read.
     rows = {m.key: m for m in session.execute(
@@ -167,6 +119,13 @@ def _write_pending(session: Session) -> None:
     head, last_hash = rows.get(LAST_SEQ_KEY), rows.get(LAST_HASH_KEY)
     seq = int(head.value) if head else 0
     prev = last_hash.value if last_hash else GENESIS
+    # A seal names who wrote the row (the transaction's own actor, when it has one) and
+    # the transaction's first entry, where the action that changed the row is.
+    at = pending[-1]["at"] if pending else dt.datetime.now(dt.UTC)
+    actor = next((ev["actor"] for ev in pending if ev["actor"]), None)
+    station = next((ev["station"] for ev in pending if ev["station"]), None)
+    pending += [{"at": at, "action": seals.SEAL_ACTION, "actor": actor, "station": station,
+                 **entry} for entry in seals.entries(sealed, tx=seq + 1)]
     for ev in pending:
         seq += 1
         digest = _entry_hash(prev, seq, ev["at"], ev["actor"], ev["station"], ev["action"],
@@ -186,7 +145,7 @@ def _write_pending(session: Session) -> None:
 
 def _drop_pending(session: Session, _previous_transaction: object) -> None:
     session.info.pop(_PENDING, None)
-    session.info.pop(_SEALS, None)
+    seals.drop(session)
 
 
 @dataclass(frozen=True)
@@ -195,6 +154,7 @@ class VerifyResult:
     entries: int
     message: str
     first_bad_seq: int | None = None
+    rows: tuple[str, ...] = ()  # every business row that differs from what was recorded
 
 
 def verify(session: Session, expect: Iterable[tuple[str, int, str]] = ()) -> VerifyResult:
@@ -203,7 +163,7 @@ def verify(session: Session, expect: Iterable[tuple[str, int, str]] = ()) -> Ver
     events = session.scalars(select(AuditEvent).order_by(AuditEvent.id)).all()
     prev = GENESIS
     expected_seq = 1
-    seals: dict[tuple[str, str], str] = {}
+    index = seals.SealIndex()
     for ev in events:
         if ev.seq != expected_seq:
             return VerifyResult(
@@ -220,8 +180,7 @@ def verify(session: Session, expect: Iterable[tuple[str, int, str]] = ()) -> Ver
         )
         if digest != ev.hash:
             return VerifyResult(False, len(events), f"entry {ev.seq} was changed", ev.seq)
-        if ev.action == "row.sealed" and ev.entity and ev.entity_id:
-            seals[(ev.entity, ev.entity_id)] = str(ev.payload.get("sha256"))
+        index.add(ev.seq, ev.action, ev.entity, ev.entity_id, ev.payload or {})
         prev = ev.hash
         expected_seq += 1
     for source, seq, digest in expect:
@@ -239,36 +198,15 @@ def verify(session: Session, expect: Iterable[tuple[str, int, str]] = ()) -> Ver
             f"the log was cut short: {recorded} entries recorded, {len(events)} present",
             len(events) + 1,
         )
-    problem = _check_rows(session, seals)
-    if problem:
-        return VerifyResult(False, len(events), problem)
+    problems = index.check(session)
+    if problems:
+        more = len(problems) - SHOWN
+        return VerifyResult(False, len(events), "; ".join(problems[:SHOWN])
+                            + (f"; and {more} more" if more > 0 else ""),
+                            rows=tuple(problems))
     return VerifyResult(True, len(events), f"audit log intact: {len(events)} entries, every "
-                        "decision, approval and user matching its seal")
-
-
-def _check_rows(session: Session, seals: dict[tuple[str, str], str]) -> str | None:
-    for model in SEALED:
-        table = model.__tablename__  # type: ignore[attr-defined]
-        meta = session.get(AppMeta, SEAL_FROM_KEY.format(table=table))
-        before = int(meta.value) if meta else 0  # rows that predate seals
-        present: set[str] = set()
-        rows: list[Any] = list(session.scalars(select(model).order_by(
-            model.id)))  # type: ignore[attr-defined]
-        for row in rows:
-            key = (table, str(row.id))
-            present.add(key[1])
-            sealed = seals.get(key)
-            if sealed is None:
-                if row.id > before:
-                    return f"{table} #{row.id} has no seal: it was written outside the app"
-                continue
-            if sealed != row_digest(row):
-                return f"{table} #{row.id} was changed outside the app (it no longer " \
-                       "matches its seal)"
-        gone = sorted((int(i) for t, i in seals if t == table and i not in present))
-        if gone:
-            return f"{table} #{gone[0]} was deleted outside the app"
-    return None
+                        "decision, approval, user, order line, settlement and exported "
+                        "decision matching what the app recorded")
 
 
 def head(session: Session) -> tuple[int, str]:

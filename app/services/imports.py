@@ -26,7 +26,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from app import audit
+from app import audit, seals
 from app.clock import Clock
 from app.domain.enums import (
     Brand,
@@ -230,14 +230,17 @@ class ImportService:
                   "placed_at": o.placed_at, "delivered_on": None, "customer_tier": o.tier,
                   "subtotal": o.subtotal, "shipping_paid": o.shipping, "tax_total": o.taxes}
                  for o in chunk])}
-            s.execute(insert(OrderLine), [
+            # Each line sealed as stored: every refund is computed from its prices.
+            seals.seal_rows(s, OrderLine, s.execute(
+                insert(OrderLine).returning(*seals.stored_columns(OrderLine),
+                                            sort_by_parameter_order=True), [
                 {"order_id": order_ids[o.number], "line_no": n,
                  "product_id": product_ids.get(ln.sku), "sku": ln.sku[:40],
                  "description": ln.description[:120], "quantity": ln.quantity,
                  "unit_price_paid": ln.unit_price_paid, "msrp": ln.msrp,
                  "unit_tax": ln.unit_tax, "price_total": ln.price_total,
                  "tax_total": ln.tax_total, "clearance": ln.clearance}
-                for o in chunk for n, ln in enumerate(o.lines, 1)])
+                for o in chunk for n, ln in enumerate(o.lines, 1)]).mappings())
             if progress is not None:
                 progress(min(done * CHUNK, len(fresh)), len(fresh))
         return created

@@ -8,6 +8,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import audit
 from app.domain.enums import (
     DamageSeverity,
     DecisionStatus,
@@ -46,6 +47,10 @@ def set_price(sf: sessionmaker[Session], rma_number: str, price: str, tax: str) 
         # Every unit of the line at this price and tax (the line's totals, unit by unit).
         line.set_totals(Decimal(price) * line.quantity, Decimal(tax) * line.quantity)
         line.clearance = False
+        # The shop's order corrected on the record (its seal follows the correction).
+        audit.append(s, at=dt.datetime.now(dt.UTC), action="order_line.corrected",
+                     actor="test", entity="order_line", entity_id=line.id,
+                     payload={"price": price, "tax": tax})
         s.commit()
 
 
