@@ -27,9 +27,16 @@ def upgrade() -> None:
     with op.batch_alter_table('order_lines') as batch:
         batch.alter_column('price_total', existing_type=sa.BigInteger(), nullable=False)
         batch.alter_column('tax_total', existing_type=sa.BigInteger(), nullable=False)
+        for column in ('price_total', 'tax_total'):  # money is never negative (0014)
+            batch.create_check_constraint(
+                op.f(f'ck_order_lines_{column}_not_negative'), sa.text(f'{column} >= 0'))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table('order_lines') as batch:
+        for column in ('price_total', 'tax_total'):
+            batch.drop_constraint(op.f(f'ck_order_lines_{column}_not_negative'),
+                                  type_='check')
     with op.batch_alter_table('order_lines') as batch:
         batch.drop_column('tax_total')
         batch.drop_column('price_total')
