@@ -9,11 +9,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.enums import Brand, PriceTier
 from models.base import Base
+from models.checks import not_negative
 from models.types import MoneyCents, enum_column, intpk, money_col, str40, str120
 
 
 class Style(Base):
     __tablename__ = "styles"
+    __table_args__ = not_negative("msrp")
 
     id: Mapped[intpk]
     code: Mapped[str40] = mapped_column(unique=True)
@@ -31,7 +33,8 @@ class Product(Base):
     """One SKU: a style in one colour and one US size, with its stock on hand."""
 
     __tablename__ = "products"
-    __table_args__ = (UniqueConstraint("style_id", "colour", "size", name="uq_products_variant"),)
+    __table_args__ = (UniqueConstraint("style_id", "colour", "size", name="uq_products_variant"),
+                      *not_negative("cost"))
 
     id: Mapped[intpk]
     sku: Mapped[str40] = mapped_column(unique=True)

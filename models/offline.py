@@ -11,6 +11,7 @@ from sqlalchemy import JSON, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.checks import OFFLINE_SETTLEMENTS, one_of
 from models.types import UTCDateTime, intpk, str40, utc_ts
 
 
@@ -20,6 +21,7 @@ class OfflineConflict(Base):
     now), why, and how a supervisor settled it."""
 
     __tablename__ = "offline_conflicts"
+    __table_args__ = (one_of("settlement", OFFLINE_SETTLEMENTS),)
 
     id: Mapped[intpk]
     entry_key: Mapped[str] = mapped_column(String(80), unique=True)

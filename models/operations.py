@@ -6,11 +6,23 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.domain.enums import Carrier, CarrierClaimStatus, LabelKind, PrintJobStatus
 from models.base import Base
+from models.checks import PRINT_FORMATS, SETTLEMENT_KINDS, not_negative, one_of
 from models.types import MoneyCents, UTCDateTime, enum_column, intpk, str40, str120, utc_ts
 
 
@@ -36,6 +48,7 @@ class PrintJob(Base):
     """A label or document, stored before it is sent so a printer that is off loses nothing."""
 
     __tablename__ = "print_jobs"
+    __table_args__ = (one_of("format", PRINT_FORMATS),)
 
     id: Mapped[intpk]
     kind: Mapped[LabelKind] = mapped_column(enum_column(LabelKind))
@@ -52,10 +65,16 @@ class PrintJob(Base):
 
 
 class CarrierClaim(Base):
+    """A claim on the carrier for one damaged unit: at most one per unit (the unique key;
+    claims opened before 0014 name only their RMA)."""
+
     __tablename__ = "carrier_claims"
+    __table_args__ = not_negative("declared_value")
 
     id: Mapped[intpk]
     rma_id: Mapped[int] = mapped_column(ForeignKey("return_authorizations.id"), index=True)
+    return_item_id: Mapped[int | None] = mapped_column(ForeignKey("return_items.id"),
+                                                       unique=True)
     carrier: Mapped[Carrier] = mapped_column(enum_column(Carrier))
     tracking_number: Mapped[str40]
     declared_value: Mapped[Decimal] = mapped_column(MoneyCents, nullable=False)
@@ -63,6 +82,9 @@ class CarrierClaim(Base):
     reference: Mapped[str120 | None]
     opened_by_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
     opened_at: Mapped[utc_ts]
+
+
+LIVE_SETTLEMENT = "kind = 'settlement' AND reversed_by_id IS NULL"
 
 
 class AppMeta(Base):
@@ -129,11 +151,18 @@ class Settlement(Base):
     reversal of one that an approved exception superseded after it went out. The
     idempotency key is derived from the unit bought (order line and unit) and its
     revision, never from the decision row, so a shop that deduplicates by key can never
-    pay one dress twice; the unique key makes the database refuse it too."""
+    pay one dress twice; the unique key makes the database refuse it too, and a unit key
+    has at most one settlement not reversed (`reversed_by_id`: its reversal's row)."""
 
     __tablename__ = "settlements"
     __table_args__ = (UniqueConstraint("decision_id", "kind",
-                                       name="uq_settlements_decision_id_kind"),)
+                                       name="uq_settlements_decision_id_kind"),
+                      Index("uq_settlements_live_unit_key", "unit_key", unique=True,
+                            postgresql_where=text(LIVE_SETTLEMENT),
+                            sqlite_where=text(LIVE_SETTLEMENT)),
+                      one_of("kind", SETTLEMENT_KINDS),
+                      CheckConstraint("kind = 'settlement' OR reversed_by_id IS NULL",
+                                      name="reversal_not_reversed"))
 
     id: Mapped[intpk]
     batch_id: Mapped[int] = mapped_column(ForeignKey("export_batches.id"), index=True)
@@ -142,3 +171,4 @@ class Settlement(Base):
     unit_key: Mapped[str120] = mapped_column(index=True)
     revision: Mapped[int] = mapped_column(Integer)
     idempotency_key: Mapped[str120] = mapped_column(unique=True)
+    reversed_by_id: Mapped[int | None] = mapped_column(ForeignKey("settlements.id"))

@@ -13,6 +13,7 @@ from app.domain.enums import Brand, CustomerTier
 from app.domain.money import unit_share
 from models.base import Base
 from models.catalog import Product
+from models.checks import not_negative
 from models.types import MoneyCents, enum_column, intpk, money_col, str40, str120, utc_ts
 
 
@@ -31,6 +32,7 @@ class Customer(Base):
 
 class Order(Base):
     __tablename__ = "orders"
+    __table_args__ = not_negative("subtotal", "shipping_paid", "tax_total")
 
     id: Mapped[intpk]
     number: Mapped[str40] = mapped_column(unique=True)
@@ -51,6 +53,8 @@ class Order(Base):
 
 class OrderLine(Base):
     __tablename__ = "order_lines"
+    __table_args__ = not_negative("unit_price_paid", "msrp", "unit_tax", "price_total",
+                                  "tax_total")
 
     id: Mapped[intpk]
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)

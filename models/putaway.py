@@ -10,6 +10,16 @@ from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.checks import (
+    BRANDS,
+    LOCATION_KINDS,
+    LOT_KINDS,
+    LOT_STATUSES,
+    TOTE_DISPOSITIONS,
+    TOTE_STATUSES,
+    not_negative,
+    one_of,
+)
 from models.types import MoneyCents, UTCDateTime, intpk, str40, str120, utc_ts
 
 
@@ -17,6 +27,7 @@ class Location(Base):
     """A place on the floor from the location map: what it takes and how many dresses."""
 
     __tablename__ = "locations"
+    __table_args__ = (one_of("kind", LOCATION_KINDS),)
 
     id: Mapped[intpk]
     code: Mapped[str40] = mapped_column(unique=True)
@@ -32,6 +43,8 @@ class Tote(Base):
     fills, closed when full (its manifest prints), then put away at a location."""
 
     __tablename__ = "totes"
+    __table_args__ = (one_of("status", TOTE_STATUSES),
+                      one_of("disposition", TOTE_DISPOSITIONS), one_of("brand", BRANDS))
 
     id: Mapped[intpk]
     code: Mapped[str40] = mapped_column(unique=True)
@@ -54,6 +67,8 @@ class Lot(Base):
     price and its manifest."""
 
     __tablename__ = "lots"
+    __table_args__ = (one_of("kind", LOT_KINDS), one_of("status", LOT_STATUSES),
+                      *not_negative("price"))
 
     id: Mapped[intpk]
     code: Mapped[str40] = mapped_column(unique=True)

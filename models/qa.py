@@ -21,6 +21,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base
+from models.checks import GRADES, QA_STATUSES, QA_WHY, RESOLUTIONS, one_of
 from models.types import MoneyCents, UTCDateTime, intpk, utc_ts
 
 
@@ -33,7 +34,10 @@ class QaSample(Base):
     # The QA queue: what waits, oldest due first, read from the top.
     __table_args__ = (Index("ix_qa_samples_waiting_due", "due_on", "id",
                             postgresql_where=text("status = 'waiting'"),
-                            sqlite_where=text("status = 'waiting'")),)
+                            sqlite_where=text("status = 'waiting'")),
+                      one_of("status", QA_STATUSES), one_of("why", QA_WHY),
+                      one_of("first_grade", GRADES), one_of("second_grade", GRADES),
+                      one_of("outcome_after", RESOLUTIONS))
 
     id: Mapped[intpk]
     return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), index=True)
@@ -63,6 +67,7 @@ class CalibrationItem(Base):
     and the grade the team agreed it is."""
 
     __tablename__ = "calibration_items"
+    __table_args__ = (one_of("agreed_grade", GRADES),)
 
     id: Mapped[intpk]
     return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), unique=True)
@@ -87,7 +92,7 @@ class CalibrationRound(Base):
 
 class CalibrationAnswer(Base):
     __tablename__ = "calibration_answers"
-    __table_args__ = (UniqueConstraint("round_id", "item_id"),)
+    __table_args__ = (UniqueConstraint("round_id", "item_id"), one_of("grade", GRADES))
 
     id: Mapped[intpk]
     round_id: Mapped[int] = mapped_column(ForeignKey("calibration_rounds.id"))

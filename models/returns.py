@@ -6,7 +6,7 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, false
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.enums import (
@@ -27,6 +27,7 @@ from app.domain.enums import (
     RmaStatus,
 )
 from models.base import Base
+from models.checks import not_negative
 from models.orders import Order, OrderLine
 from models.types import (
     MoneyCents,
@@ -63,6 +64,11 @@ class ReturnItem(Base):
     """One returned unit. Reception and decision are two separate statuses."""
 
     __tablename__ = "return_items"
+    # One returned unit per unit bought: a unit's `line_unit` is set while its decision
+    # uses the unit up, and cleared when the unit is freed (back to the customer).
+    __table_args__ = (Index("uq_return_items_unit_bought", "order_line_id", "line_unit",
+                            unique=True, postgresql_where=text("line_unit IS NOT NULL"),
+                            sqlite_where=text("line_unit IS NOT NULL")),)
 
     id: Mapped[intpk]
     rma_id: Mapped[int] = mapped_column(ForeignKey("return_authorizations.id"), index=True)
@@ -168,6 +174,11 @@ class Decision(Base):
     """A policy decision for one unit, with the policy it was made under and its trace."""
 
     __tablename__ = "decisions"
+    # One live (not superseded) decision per returned unit.
+    __table_args__ = (Index("uq_decisions_live_return_item_id", "return_item_id",
+                            unique=True, postgresql_where=text("NOT superseded"),
+                            sqlite_where=text("NOT superseded")),
+                      *not_negative("refund", "restocking_fee", "credit"))
 
     id: Mapped[intpk]
     return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), index=True)
@@ -195,7 +206,8 @@ class Decision(Base):
     station_id: Mapped[int | None] = mapped_column(ForeignKey("stations.id"))
     superseded: Mapped[bool] = mapped_column(Boolean, default=False)
     # The approval this decision waits for (empty once answered or when none is needed).
-    approval_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    approval_id: Mapped[int | None] = mapped_column(
+        ForeignKey("approvals.id", use_alter=True), index=True)
     # On the claims desk's queue: a damage claim not yet resolved, or waiting for photos.
     # Kept by the services (accept, supersede, resolve) so the queue reads a few hundred
     # rows through one index instead of every claim there ever was.
@@ -222,6 +234,7 @@ class Approval(Base):
     """A request for a supervisor's or manager's approval, and its answer."""
 
     __tablename__ = "approvals"
+    __table_args__ = not_negative("amount")
 
     id: Mapped[intpk]
     rma_id: Mapped[int] = mapped_column(ForeignKey("return_authorizations.id"), index=True)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -139,7 +140,11 @@ class ClaimsService:
                              f"(another customer): acknowledge it with a reason (K) before "
                              f"{doing}.")
 
+    @retrying
     def open_carrier_claim(self, decision_id: int, user: SignedInUser) -> int:
+        """The carrier claim for this claim's damaged unit, opened once: desks opening it
+        at the same moment all get the first one's claim (the unit's row is locked, and
+        the database holds one carrier claim per unit)."""
         require(user.role, Action.REVIEW_CLAIMS)
         claim = self.get(decision_id)
         if claim.carrier_claim_id is not None:
@@ -150,12 +155,36 @@ class ClaimsService:
                            "claim needs one.")
         if len(claim.photos) < 2:
             raise BadInput("A carrier claim needs the photos first (at least 2).")
+        try:
+            return self._open_carrier_claim(decision_id, claim, user)
+        except IntegrityError:
+            # Another desk's claim for the unit went in between this one's look and its
+            # insert (SQLite locks no rows): the unique key refused this one; theirs holds.
+            with UnitOfWork(self._sf) as uow:
+                found = uow.session.scalar(select(CarrierClaim.id).join(
+                    Decision, Decision.return_item_id == CarrierClaim.return_item_id)
+                    .where(Decision.id == decision_id))
+            if found is None:
+                raise
+            return int(found)
+
+    def _open_carrier_claim(self, decision_id: int, claim: ClaimView,
+                            user: SignedInUser) -> int:
+        assert claim.carrier and claim.tracking  # checked by open_carrier_claim
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             decision = s.get(Decision, decision_id)
             assert decision is not None
-            row = CarrierClaim(rma_id=decision.item.rma_id, carrier=Carrier(claim.carrier),
+            # The unit's row, locked: a second desk waits here, then finds the claim.
+            item = s.scalars(select(ReturnItem).where(
+                ReturnItem.id == decision.return_item_id).with_for_update()).one()
+            opened = s.scalar(select(CarrierClaim.id).where(
+                CarrierClaim.return_item_id == item.id))
+            if opened is not None:
+                return int(opened)
+            row = CarrierClaim(rma_id=item.rma_id, return_item_id=item.id,
+                               carrier=Carrier(claim.carrier),
                                tracking_number=claim.tracking, declared_value=claim.amount,
                                status=CarrierClaimStatus.OPEN, opened_by_id=user.id,
                                opened_at=now)
@@ -223,9 +252,19 @@ class ClaimsService:
         now = self._clock.now()
         photos = self._inspection.photo_views_for_items(s, [r.item_id for r in rows])
         rma_ids = list({r.rma_id for r in rows})
-        carrier_claims = dict(s.execute(select(CarrierClaim.rma_id, CarrierClaim.id).where(
-            CarrierClaim.rma_id.in_(rma_ids)).order_by(CarrierClaim.id.desc())).all()) \
-            if rma_ids else {}
+        # Each unit's own carrier claim; one opened before claims named their unit
+        # (schema 0014) stands for its whole RMA.
+        by_unit: dict[int, int] = {}
+        by_rma: dict[int, int] = {}
+        opened = s.execute(
+            select(CarrierClaim.rma_id, CarrierClaim.return_item_id, CarrierClaim.id)
+            .where(CarrierClaim.rma_id.in_(rma_ids)).order_by(CarrierClaim.id.desc())
+            ).all() if rma_ids else []
+        for rma_id, item_id, claim_id in opened:
+            if item_id is not None:
+                by_unit[item_id] = claim_id
+            else:
+                by_rma[rma_id] = claim_id
         views = []
         for r in rows:
             hours_left = None
@@ -241,7 +280,8 @@ class ClaimsService:
                 resolution=r.resolution, amount=r.refund + r.credit,
                 due_on=r.claim_resolution_due_on, hours_left=hours_left,
                 carrier=r.carrier.value if r.carrier else None,
-                tracking=r.tracking_number, carrier_claim_id=carrier_claims.get(r.rma_id),
+                tracking=r.tracking_number,
+                carrier_claim_id=by_unit.get(r.item_id, by_rma.get(r.rma_id)),
                 status=r.decision_status, photos=tuple(photos[r.item_id]),
                 reuse_acknowledged=any(isinstance(t, dict) and t.get("rule") == REUSE_ACK
                                        for t in r.trace or [])))

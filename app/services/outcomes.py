@@ -299,6 +299,8 @@ def supersede(s: Session, old: Decision, outcome: Resolution, amounts: tuple[
     trace saying what changed, by whom and why."""
     refund, fee, credit = amounts
     old.superseded, old.claim_open, old.approval_id = True, False, None
+    if outcome in FREE:
+        free_unit_bought(old.item)
     new = Decision(
         return_item_id=old.return_item_id, inspection_id=old.inspection_id,
         resolution=outcome, refund=refund, restocking_fee=fee, credit=credit,
