@@ -735,6 +735,7 @@ class BenchSession:
                             "totes_due": [d.words() for d in due],
                             "approvals": list(accepted.approval_ids),
                             "units": {u.unit_no: u.resolution.value for u in view.units},
+                            "waiting": [u.unit_no for u in view.units if u.waits],
                             "qa": list(accepted.qa_units),
                             "all_done": not self.forms})
 

@@ -214,6 +214,7 @@ class _History:
         self.places = places
         self.progress = progress
         self.summary = HistorySummary()
+        self._quarantined = False
         self.events: list[_Event] = []
         self.seq = 0
         printer = f"file:{places.labels}"
@@ -438,8 +439,8 @@ class _History:
         for approval in screen.data["approvals"]:
             self._plan_answer(int(approval))
         for unit_no, resolution in screen.data["units"].items():
-            if screen.data["approvals"]:
-                break  # the parcel waits for its answer first
+            if int(unit_no) in screen.data["waiting"]:
+                continue  # this dress waits for its answer first
             if resolution == Resolution.RETURN_TO_CUSTOMER.value and self.rng.random() < 0.5:
                 self._ask_exception(parcel, bench, int(unit_no),
                                     self.rng.choice((Resolution.REFUND,
@@ -524,7 +525,7 @@ class _History:
     def _plan_answer(self, approval_id: int) -> None:
         now = self.clock.now()
         left = self._business_days_before_end(now)
-        if left <= 1 and self.rng.random() < 0.8:
+        if left <= 1 and self.rng.random() < 0.9:
             return  # still in the queue this morning
         minutes = self.rng.uniform(15, 100) if self.rng.random() < 0.8 \
             else self.rng.uniform(130, 600)  # a busy afternoon: past its 2 hours
@@ -549,6 +550,8 @@ class _History:
             alternative = "store_credit"
         elif not approve and kind is ApprovalKind.HOLD:
             alternative = self.rng.choice(("return_to_customer", "quarantine"))
+            if not self._quarantined:  # the history shows each way a hold ends
+                alternative, self._quarantined = "quarantine", True
         note = self.rng.choice(ANSWER_NOTES[approve]) if kind is not ApprovalKind.HOLD \
             else ("Checked against the order photos: it is ours." if approve
                   else "Not a dress we sold: back to the sender.")

@@ -142,7 +142,7 @@ def _money_holds(s: Session, number: str) -> None:
     for line in s.scalars(select(OrderLine).where(OrderLine.order_id == rma.order_id)):
         live = list(s.scalars(select(Decision).join(ReturnItem).where(
             ReturnItem.order_line_id == line.id, Decision.superseded.is_(False))))
-        paid = (line.unit_price_paid + line.unit_tax) * line.quantity
+        paid = line.price_total + line.tax_total
         given = sum((counted(d.resolution, d.refund, d.credit) - shipping_in(d)
                      for d in live), Decimal(0))
         assert given <= paid, (number, line.sku, given, paid)
