@@ -392,3 +392,15 @@ def test_the_upgrade_cleans_what_the_old_code_left_and_refuses_the_rest(
         upgrade(own_engine)
     with own_engine.connect() as conn:
         assert conn.scalar(text("SELECT version_num FROM alembic_version")) == "0013"
+
+
+def test_the_allowed_values_are_the_ones_the_app_writes() -> None:
+    from app.locations import DISPOSITIONS, KINDS
+    from app.services.lots import LOT_TAKES
+    from app.services.offline_sync import SETTLEMENTS
+    from models import checks
+
+    assert checks.LOCATION_KINDS == KINDS
+    assert checks.TOTE_DISPOSITIONS == DISPOSITIONS
+    assert set(checks.LOT_KINDS) == set(LOT_TAKES)
+    assert checks.OFFLINE_SETTLEMENTS == SETTLEMENTS
