@@ -192,6 +192,13 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("-o", "--output", type=Path, required=True, metavar="FILE.pdf")
     _add_db(rep)
     _add_user(rep)
+    ledger = sub.add_parser("ledger", help="the money check: read-only, JSON on stdout; "
+                            "exit 0 clean, 1 with the breaches, 2 when it cannot run")
+    ledger.add_argument("action", choices=("check",), help="check: every order line, "
+                        "order, RMA, approval and export line against what was paid")
+    ledger.add_argument("--outbox", type=Path, default=None, metavar="DIR",
+                        help="also check the export files in DIR against their decisions")
+    _add_db(ledger)
     off = sub.add_parser("offline", help="this bench's offline mode: its journal and local "
                          "copy (status, refresh, sync), and every bench's offline work the "
                          "server refused (conflicts, settle)")
@@ -719,9 +726,27 @@ def _cmd_decode(args: argparse.Namespace) -> int:
     return 0
 
 
-# Commands that need no database.
+def _cmd_ledger(args: argparse.Namespace) -> int:
+    """Read-only, so it opens the database itself (no upgrade, no station): exit 2 when
+    the check cannot run, 1 with the breaches."""
+    from app.services.ledger import check_database
+
+    try:
+        report = check_database(load_settings(args.db, args.station).db_url, args.outbox)
+    except ReturnBenchError as exc:
+        print(f"error: ledger check cannot run: {exc.message}", file=sys.stderr)
+        return 2
+    _print_json(report.as_json())
+    if not report.ok:
+        print(f"error: ledger check: {report.summary()}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# Commands that need no services (the ledger opens its database read-only itself).
 _PURE: dict[str, Callable[[argparse.Namespace], int]] = {"decide": _cmd_decide,
-                                                         "decode": _cmd_decode}
+                                                         "decode": _cmd_decode,
+                                                         "ledger": _cmd_ledger}
 
 _HANDLERS: dict[str | None, Callable[[Services, argparse.Namespace], int]] = {
     "demo-data": _cmd_demo_data,

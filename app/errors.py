@@ -38,6 +38,12 @@ class PermissionDenied(ReturnBenchError):
     """The signed-in user's role may not do this."""
 
 
+class SignedOut(PermissionDenied):
+    """The signed-in user is not, on file, who signed in: deactivated by an admin, or
+    given another role since. The action is refused and the station goes back to
+    sign-in; the sentence says why."""
+
+
 class AuthenticationFailed(ReturnBenchError):
     """Wrong user or PIN, or the user is locked."""
 

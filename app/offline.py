@@ -1,8 +1,10 @@
 """The offline bench (issue 20): when its server is unreachable, a bench goes on working on
 its local copy (app/services/local_copy.py) with the same services, and keeps each action
 in its journal (app/services/journal.py) with a request key; when the server answers, the
-journal replays in order through the same services, at the time each action happened, and
-what the server now refuses goes to the "needs a look" list (app/services/offline_sync.py).
+journal replays in order through the same services, at the time each action happened and
+as the user was then (deactivated or given another role since: what they did before still
+goes through, what they did after does not), and what the server now refuses goes to the
+"needs a look" list (app/services/offline_sync.py).
 
 Offline the bench receives parcels, marks items, grades, takes photos and accepts
 decisions that need no approval; its labels say PROVISIONAL. What needs the server says
@@ -29,7 +31,7 @@ from app.domain.enums import PhotoSlot, ReceptionStatus
 from app.errors import BadInput, Conflict, DatabaseUnavailable, ReturnBenchError
 from app.policy.rules import Policy, load_policy
 from app.services.approvals import ApprovalService
-from app.services.auth import AuthService, SignedInUser, UserChoice
+from app.services.auth import AuthService, SignedInUser, UserChoice, UserOnFile
 from app.services.decisions import (
     AcceptedDecision,
     DecisionService,
@@ -211,7 +213,7 @@ class OfflineBench:
         self.set_aside: list[tuple[str, int]] = []
         # This bench's refused entries still unsettled, as the server last said.
         self._still_open = 0
-        self._users: dict[str, SignedInUser] = {}
+        self._users: dict[str, UserOnFile] = {}
         self.last_replay_seconds = 0.0
 
     # --- journal ----------------------------------------------------------------------
@@ -308,9 +310,10 @@ class OfflineBench:
         if entry.seq in later:  # a draft a later draft or decision of the unit replaces
             return {"skipped": f"replaced by entry {later[entry.seq]}"}
         p = entry.payload
-        user = self._users.get(entry.username)
-        if user is None:  # once per replay: who they are on file now
-            user = self._users[entry.username] = self.sync.user_named(entry.username)
+        on_file = self._users.get(entry.username)
+        if on_file is None:  # once per replay: who they are on file, and since when
+            on_file = self._users[entry.username] = self.sync.user_on_file(entry.username)
+        user = on_file.at(entry.at)  # as they were when the bench did it
         svc = self._replay
         self._pinned.at = entry.at
         try:

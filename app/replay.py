@@ -15,6 +15,9 @@ each; `unit` defaults to the first item still to decide, `expect` to "ok or warn
     {"answer": 12, "as": "maria", "approve": false, "note": "no", "instead": "store_credit"}
     {"sign_out": true}
     any step may add "expect": "error" (or "ok", "warn") to say what it should give.
+A user deactivated, or given another role, while the script runs is refused at the next
+step: that step's line says why ("signed_out"), the reason is one line on stderr, and the
+rest of the script is not run (exit 1).
 PINs are never in the script or on the command line."""
 
 from __future__ import annotations
@@ -181,5 +184,12 @@ class Replay:
             failed += not ok
             record = {"step": number, "line": step.line, "input": data,
                       **screen.as_json(), "as_expected": ok}
+            reason = self.session.signed_out
+            if reason is not None:  # deactivated or given another role meanwhile
+                record.update(place="sign_in", signed_out=reason)
             print(json.dumps(record, default=str), file=out, flush=True)
+            if reason is not None:
+                # Nothing more is done in their name: the rest of the script is refused.
+                print(f"replay stopped at line {step.line}: {reason}", file=sys.stderr)
+                return 1
         return 0 if not failed else 1

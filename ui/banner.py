@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.errors import Conflict, user_message
+from app.errors import Conflict, SignedOut, user_message
 
 
 class Level(StrEnum):
@@ -21,6 +21,26 @@ def describe(exc: BaseException) -> tuple[Level, str]:
     what waits on someone else (another bench, an answer), red for the rest."""
     level = Level.WARN if isinstance(exc, Conflict) else Level.ERROR
     return level, user_message(exc)
+
+
+class SignedOutEvent(QEvent):
+    """The user was deactivated, or given another role, since signing in: posted to the
+    top-level window, which goes back to sign-in with `reason` once the current input
+    is handled (the idle lock's way)."""
+
+    TYPE = QEvent.Type(QEvent.registerEventType())
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(self.TYPE)
+        self.reason = reason
+
+
+def send_to_sign_in(widget: QWidget, reason: str) -> None:
+    """Ask the window `widget` is in (through any dialog) to go back to sign-in."""
+    top = widget
+    while (parent := top.parentWidget()) is not None:
+        top = parent
+    QCoreApplication.postEvent(top, SignedOutEvent(reason))
 
 
 # The bench session's levels (plain strings, no Qt below ui/) to the banner's.
@@ -58,6 +78,8 @@ class Banner(QWidget):
 
     def show_problem(self, exc: BaseException) -> None:
         self.show_message(*describe(exc))
+        if isinstance(exc, SignedOut):  # a page that calls a service itself
+            send_to_sign_in(self, exc.message)
 
     def show_message(self, level: Level, text: str) -> None:
         self.level = level

@@ -24,7 +24,7 @@ from app.permissions import Action, allowed, home_place
 from app.services.auth import SignedInUser
 from app.services.lookup import ReturnView
 from ui.approvals_page import ApprovalsPage
-from ui.banner import LEVELS, Banner, Level
+from ui.banner import LEVELS, Banner, Level, send_to_sign_in
 from ui.claims_page import ClaimsPage
 from ui.feed import ChangeFeed
 from ui.inspect_page import InspectPage
@@ -137,6 +137,9 @@ class Shell(QWidget):
         self.putaway = PutAwayPage(self.session, sounds, services.settings.data_dir / "outbox",
                                    allowed(user.role, Action.CLOSE_LOTS))
         self.qa = QaPage(services.qa_desk(user), sounds, services.clock.now().date())
+        # Deactivated, or given another role, since signing in: the window signs out.
+        self.session.on_signed_out = lambda reason: send_to_sign_in(self, reason)
+        self.qa.desk.on_signed_out = self.session.on_signed_out
         self.needs_look = NeedsLookPage(services.offline_bench.sync, user)
         self.receive.found.connect(self._parcel_found)
         app = QApplication.instance()

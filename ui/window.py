@@ -20,7 +20,7 @@ from app.bootstrap import Services, load_first_start_demo, needs_first_start
 from app.errors import ReturnBenchError, user_message
 from app.services.auth import SignedInUser
 from app.services.journal import OfflineStatus
-from ui.banner import Level
+from ui.banner import Level, SignedOutEvent
 from ui.feed import ChangeFeed
 from ui.first_start import FirstStartPage
 from ui.main_window import Shell
@@ -338,10 +338,23 @@ class MainWindow(QMainWindow):
         idle = time.monotonic() - self._last_input
         if idle >= self.idle_lock_seconds:
             minutes = max(1, round(self.idle_lock_seconds / 60))
-            self._sign_out()
-            self.sign_in.banner.show_message(
+            self._to_sign_in(
                 Level.WARN, f"Locked after {minutes} idle minute{'s' if minutes != 1 else ''}:"
                 " sign in again to go on. Nothing was lost.")
+
+    def event(self, event: QEvent) -> bool:
+        if isinstance(event, SignedOutEvent):
+            # The user was deactivated or given another role (see app/bench.py `_say`).
+            if self.shell is not None:
+                self._to_sign_in(Level.ERROR, event.reason)
+            return True
+        return super().event(event)
+
+    def _to_sign_in(self, level: Level, why: str) -> None:
+        """Back to sign-in (the idle lock, or the server signing the user out), with the
+        sentence that says why."""
+        self._sign_out()
+        self.sign_in.banner.show_message(level, why)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]
         if self.shell is not None:

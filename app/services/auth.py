@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,7 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import audit
 from app.clock import Clock
 from app.domain.enums import Role
-from app.errors import AuthenticationFailed, BadInput, PermissionDenied
+from app.errors import AuthenticationFailed, BadInput, PermissionDenied, SignedOut
 from app.permissions import Action, require
 from app.security import verify_pin
 from app.services.uow import UnitOfWork
@@ -44,6 +46,9 @@ class SignedInUser:
     username: str
     display_name: str
     role: Role
+    # An offline bench's action replayed at sync: the user is judged as on file when
+    # the bench did it (it could not know of a later change), not as now.
+    as_of: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -193,12 +198,92 @@ def check_pin_rule(pin: str, role: Role) -> None:
         raise BadInput(f"A PIN is {shortest} to 12 digits (0-9) for the {role.value} role.")
 
 
+# Set in the `info` of a bench's local copy's sessions (app/services/local_copy.py).
+LOCAL_COPY = "returnbench.local_copy"
+# An admin's changes to a user, in the audit log (app/services/users.py).
+USER_CHANGES = ("user.created", "user.activated", "user.deactivated", "user.role_changed")
+Change = tuple[dt.datetime, str, dict[str, Any]]
+
+
 def require_current(s: Session, user: SignedInUser, action: Action) -> User:
-    """A privileged action checks the user as on file now, not as signed in: a
-    deactivated or demoted user's old session does nothing."""
-    on_file = s.get(User, user.id)
-    if on_file is None or not on_file.active:
-        raise PermissionDenied(f"{user.display_name}'s account is no longer active: sign "
-                               "in as someone who may do this.")
+    """The one check every use case that writes makes first, in its own transaction: the
+    user as on file now, not as signed in. Deactivated by an admin, or given another
+    role since signing in: `SignedOut`, whose sentence says why, and the station goes
+    back to sign-in. The row is read FOR SHARE, so an admin's change made before is
+    seen, and one made meanwhile waits for this transaction to end.
+
+    On a bench's local copy (offline), the user as the copy knows them, which may be
+    older than the sign-in: refused when the copy says inactive, the role as signed in.
+    A replayed offline action (`user.as_of`) is judged as the user was at that time:
+    refused (a conflict for a supervisor) only when they were inactive then or their
+    role then may not do it."""
+    on_file = s.get(User, user.id, populate_existing=True, with_for_update={"read": True})
+    if on_file is None:
+        raise SignedOut(f"{user.display_name} is no longer a user here: sign in again.")
+    if user.as_of is not None:
+        active, role = as_it_was(on_file.active, on_file.role,
+                                 user_changes(s, on_file.username, after=user.as_of),
+                                 user.as_of)
+        if not active:
+            raise PermissionDenied(
+                f"{user.display_name} was not an active user on "
+                f"{user.as_of.astimezone(dt.UTC):%b %d %H:%M} UTC, when this was done "
+                "offline: a supervisor settles it.")
+        require(role, action)
+        return on_file
+    if not on_file.active:
+        raise SignedOut(f"{user.display_name} was deactivated by an admin: sign in again.")
+    if s.info.get(LOCAL_COPY):
+        require(user.role, action)
+        return on_file
+    if on_file.role is not user.role:
+        raise SignedOut(f"{user.display_name}, your role changed to {on_file.role.value}: "
+                        "sign in again.")
     require(on_file.role, action)
     return on_file
+
+
+def user_changes(s: Session, username: str, after: dt.datetime | None = None
+                 ) -> list[Change]:
+    """An admin's changes to a user (created, activated, deactivated, role), oldest
+    first; only those after `after` when given."""
+    stmt = select(AuditEvent.at, AuditEvent.action, AuditEvent.payload).where(
+        AuditEvent.action.in_(USER_CHANGES), AuditEvent.entity == "user",
+        AuditEvent.entity_id == username)
+    if after is not None:
+        stmt = stmt.where(AuditEvent.at > after)
+    return [(at, action, payload or {})
+            for at, action, payload in s.execute(stmt.order_by(AuditEvent.seq))]
+
+
+@dataclass(frozen=True)
+class UserOnFile:
+    """A user as on file now, with an admin's changes to them: to replay what they did
+    on an offline bench as the user they were when they did it."""
+
+    user: SignedInUser
+    active: bool
+    changes: tuple[Change, ...]
+
+    def at(self, when: dt.datetime) -> SignedInUser:
+        """The user acting at `when`, with their role then; whether they were active then
+        is checked by the service, in its transaction (`require_current`)."""
+        _active, role = as_it_was(self.active, self.user.role, self.changes, when)
+        return replace(self.user, role=role, as_of=when)
+
+
+def as_it_was(active: bool, role: Role, changes: Iterable[Change], at: dt.datetime
+              ) -> tuple[bool, Role]:
+    """A user's (active, role) at `at`, from their state now and the changes (oldest
+    first): the first change after `at` of each kind says what it was before."""
+    active_known = role_known = False
+    for when, action, payload in changes:
+        if when <= at:
+            continue
+        if action == "user.role_changed" and not role_known:
+            role, role_known = Role(payload.get("from", role)), True
+        elif action != "user.role_changed" and not active_known:
+            # Before a deactivation the user was active; before a creation or a
+            # reactivation, not.
+            active, active_known = action == "user.deactivated", True
+    return active, role

@@ -19,7 +19,7 @@ from app.domain.agreement import Agreement, agreement, grade_letter
 from app.errors import BadInput, Conflict, NotFound, PermissionDenied
 from app.permissions import Action, require
 from app.scanning.codes import plate_ids
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.common import load_rma, rma_unit
 from app.services.inspection import InspectionService
 from app.services.uow import UnitOfWork, retrying
@@ -103,6 +103,7 @@ class CalibrationService:
         agreed = grade_letter(grade)
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.MANAGE_CALIBRATION)
             item = rma_unit(load_rma(s, rma_number), unit_no)
             photos = self._inspection.photo_views_for_items(s, [item.id])[item.id]
             if not photos:
@@ -142,6 +143,7 @@ class CalibrationService:
     def retire(self, item_id: int, user: SignedInUser) -> None:
         require(user.role, Action.MANAGE_CALIBRATION)
         with UnitOfWork(self._sf) as uow:
+            require_current(uow.session, user, Action.MANAGE_CALIBRATION)
             row = uow.session.get(CalibrationItem, item_id)
             if row is None:
                 raise NotFound(f"No reference dress #{item_id}.")
@@ -176,6 +178,7 @@ class CalibrationService:
         require(user.role, Action.DECIDE)
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             ids = list(s.scalars(select(CalibrationItem.id).where(
                 CalibrationItem.active.is_(True)).order_by(CalibrationItem.id)))
             if len(ids) < MIN_ITEMS:
@@ -236,6 +239,7 @@ class CalibrationService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             row = self._round(s, round_id, user, lock=True)
             if row.finished_at is not None:
                 raise Conflict(f"Calibration round #{round_id} is finished.")

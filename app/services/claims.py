@@ -17,7 +17,7 @@ from app.domain.enums import Carrier, CarrierClaimStatus, Resolution
 from app.errors import BadInput, NotFound
 from app.lifecycle import NotAllowed
 from app.permissions import Action, require
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.inspection import InspectionService
 from app.services.uow import UnitOfWork, retrying
 from app.views import ClaimView
@@ -93,6 +93,7 @@ class ClaimsService:
             if not all(isinstance(v, float | int) and 0 <= v <= 1 for v in coords):
                 raise BadInput("Annotation coordinates must lie on the photo.")
         with UnitOfWork(self._sf) as uow:
+            require_current(uow.session, user, Action.REVIEW_CLAIMS)
             photo = uow.session.get(Photo, photo_id)
             if photo is None:
                 raise NotFound(f"No photo #{photo_id}.")
@@ -124,6 +125,7 @@ class ClaimsService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.REVIEW_CLAIMS)
             decision = s.get(Decision, decision_id)
             assert decision is not None
             decision.trace = [*decision.trace, {
@@ -174,6 +176,7 @@ class ClaimsService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.REVIEW_CLAIMS)
             decision = s.get(Decision, decision_id)
             assert decision is not None
             # The unit's row, locked: a second desk waits here, then finds the claim.
@@ -214,6 +217,7 @@ class ClaimsService:
         self._require_reuse_checked(self.get(decision_id), "closing the claim")
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.REVIEW_CLAIMS)
             decision = s.get(Decision, decision_id)
             if decision is None:
                 raise NotFound(f"No claim decision #{decision_id}.")

@@ -132,7 +132,7 @@ class ExportService:
         except OSError as exc:
             raise EnvironmentFault(f"Cannot create the outbox {outbox}: {exc.strerror}.") \
                 from exc
-        unfinished, in_flight = self._unsent()
+        unfinished, in_flight = self._unsent(user)
         files: list[Path] = []
         recovered = []
         for old in unfinished:
@@ -175,14 +175,16 @@ class ExportService:
             .order_by(Settlement.decision_id)))
         return settle, reverse
 
-    def _unsent(self) -> tuple[list[Unsent], list[Unsent]]:
+    def _unsent(self, user: SignedInUser) -> tuple[list[Unsent], list[Unsent]]:
         """Batches claimed and not written: (to write now, to leave to their own run).
         A batch whose run recorded a failure, or claimed a while ago (its run died), is
         written now; one claimed a moment ago with no failure recorded may be being
-        written by its run right now."""
+        written by its run right now. `user` is checked as on file first: a deactivated
+        or demoted user's old session writes no batch, old or new."""
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.EXPORT_SETTLEMENTS)
             rows = s.execute(select(ExportBatch.id, ExportBatch.decisions,
                                     ExportBatch.created_at, ExportBatch.user)
                              .where(ExportBatch.written_at.is_(None))

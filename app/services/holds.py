@@ -20,7 +20,7 @@ from app.clock import Clock
 from app.domain.enums import DecisionStatus
 from app.errors import ItemHeld
 from app.permissions import Action, require
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma
 from app.services.uow import UnitOfWork, retrying
 from models import ItemHold, ReturnItem, Station, User
@@ -112,6 +112,7 @@ class HoldService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             rma = load_rma(s, rma_number, for_update=True)
             wanted = set(units) if units is not None else {
                 it.unit_no for it in rma.items if it.decision_status is DecisionStatus.PENDING}
@@ -135,6 +136,7 @@ class HoldService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             rma = load_rma(s, rma_number, for_update=True)
             station_id = self._station_id(s)
             ids = {it.id: it.unit_no for it in rma.items}

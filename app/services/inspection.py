@@ -29,7 +29,7 @@ from app.domain.enums import (
 from app.errors import BadInput
 from app.lifecycle import Op, check
 from app.permissions import Action, require
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma, rma_unit
 from app.services.decisions import InspectionInput
 from app.services.holds import require_hold
@@ -115,6 +115,7 @@ class InspectionService:
         require(user.role, Action.DECIDE)
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             draft = self._draft(s, rma_number, unit_no, user, create=True, op=Op.INSPECT)
             assert draft is not None
             draft.checklist = {"form": form_json(form), "marks": sorted(form.marks)}
@@ -177,6 +178,8 @@ class InspectionService:
         if not quality.ok and not override:
             raise PhotoRejected(f"Photo not kept: {'; '.join(quality.problems)}. Retake it "
                                 "(Space), or keep it anyway (Ctrl+K).", quality)
+        with UnitOfWork(self._sf) as uow:  # before the file is written, not only after
+            require_current(uow.session, user, Action.DECIDE)
         stored = self.store.store_image(pil)
         return self._record(rma_number, unit_no, user, slot, stored.sha256, stored.byte_size,
                             stored.width, stored.height, stored.perceptual_hash,
@@ -213,6 +216,7 @@ class InspectionService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             draft = self._draft(s, rma_number, unit_no, user, create=True, op=Op.PHOTO)
             assert draft is not None
             photo = Photo(inspection_id=draft.id, sha256=sha, slot=slot, byte_size=size,

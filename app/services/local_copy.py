@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.clock import Clock
 from app.domain.enums import DecisionStatus, RmaStatus
 from app.errors import EnvironmentFault
-from app.services.auth import OFFLINE_NO_PIN
+from app.services.auth import LOCAL_COPY, OFFLINE_NO_PIN
 from app.services.demo_data import DEMO_META_KEY
 from app.services.uow import UnitOfWork
 from models import (
@@ -181,4 +181,7 @@ class LocalCopy:
         if not self.path.exists():
             raise EnvironmentFault("This bench has no local copy yet: it is made while the "
                                    "server answers.")
-        return make_session_factory(make_engine(f"sqlite:///{self.path}"))
+        factory = make_session_factory(make_engine(f"sqlite:///{self.path}"))
+        # The users here are as they were when the copy was made (see require_current).
+        factory.configure(info={LOCAL_COPY: True})
+        return factory

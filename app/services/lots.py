@@ -91,6 +91,7 @@ class LotService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             seq = int(s.scalar(select(func.count()).select_from(Lot)) or 0) + 1
             lot = Lot(code=lot_code(seq), kind=kind, status="open", created_at=now,
                       created_by_id=user.id)
@@ -111,6 +112,7 @@ class LotService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             lot = self._lot(s, code, lock=True)
             tote = s.scalars(select(Tote).where(Tote.code == tote_code.strip().upper())
                              .with_for_update()).one_or_none()

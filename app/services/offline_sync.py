@@ -22,7 +22,7 @@ from app.clock import Clock
 from app.domain.enums import DecisionStatus
 from app.errors import BadInput, Conflict, NotFound
 from app.permissions import Action
-from app.services.auth import SignedInUser, require_current
+from app.services.auth import SignedInUser, UserOnFile, require_current, user_changes
 from app.services.common import load_rma
 from app.services.inspection import InspectionService, form_from
 from app.services.uow import UnitOfWork, retrying
@@ -119,6 +119,21 @@ class OfflineSyncService:
                 raise Conflict(f"{username} is no longer an active user: their offline work "
                                "needs a supervisor's look.")
             return SignedInUser(user.id, user.username, user.display_name, user.role)
+
+    def user_on_file(self, username: str) -> UserOnFile:
+        """The user an offline entry names, with an admin's changes to them: the replay
+        applies each entry as the user was when the bench did it (`UserOnFile.at`), so
+        what they did before being deactivated or given another role goes through, and
+        what they did after (the bench could not know) is refused for a look."""
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            user = s.scalars(select(User).where(User.username == username)).one_or_none()
+            if user is None:
+                raise Conflict(f"{username} is not a user on the server: their offline work "
+                               "needs a supervisor's look.")
+            return UserOnFile(SignedInUser(user.id, user.username, user.display_name,
+                                           user.role), user.active,
+                              tuple(user_changes(s, user.username)))
 
     @retrying
     def synced(self, key: str, kind: str, station: str, username: str,

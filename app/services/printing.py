@@ -210,6 +210,7 @@ class PrintService:
         require(user.role, Action.CHANGE_SETTINGS)
         printer = self._printer_factory(spec)  # refuses a malformed setting
         with UnitOfWork(self._sf) as uow:
+            require_current(uow.session, user, Action.CHANGE_SETTINGS)
             station = station_row(uow.session, self._station)
             before, station.printer = station.printer, spec
             station.printer_backend = spec.partition(":")[0]
@@ -395,6 +396,7 @@ class PrintService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.PRINT_LABELS)
             if request_key is not None and (done := s.get(CompletedRequest, request_key)):
                 return int(done.result["job"]), False
             job = PrintJob(kind=kind, format=printer.format, payload=payload,

@@ -31,7 +31,7 @@ from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import load_policy
 from app.printing.labels import ManifestLine, ToteManifestData
 from app.scanning.codes import item_plate, plate_ids, tote_check_ok, tote_code
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, by_code, load_rma, rma_unit
 from app.services.outcomes import current_decision, qa_waiting, unit_name
 from app.services.uow import UnitOfWork, retrying
@@ -217,6 +217,7 @@ class PutAwayService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.PRINT_LABELS)
             first = int(s.scalar(select(func.count()).select_from(Tote)) or 0) + 1
             codes = [tote_code(first + i) for i in range(count)]
             s.add_all(Tote(code=c, status="open", capacity=self.map.tote_capacity,
@@ -338,6 +339,7 @@ class PutAwayService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             tote = self._tote(s, code, lock=True)
             rma = load_rma(s, rma_number, for_update=True)
             disposition, brand, item = self._destination(s, rma, unit_no)
@@ -384,6 +386,7 @@ class PutAwayService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             tote = self._tote(s, code, lock=True)
             if tote.status == "closed":
                 return self._view(s, tote)
@@ -513,6 +516,7 @@ class PutAwayService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             tote = self._tote(s, tote_code, lock=True)
             where = self._location(s, location_code)
             items = list(s.scalars(select(ReturnItem).where(ReturnItem.tote_id == tote.id)
@@ -552,6 +556,7 @@ class PutAwayService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.DECIDE)
             item = self._item(s, plate, lock=True)
             rma = s.get(ReturnAuthorization, item.rma_id)
             assert rma is not None

@@ -30,7 +30,7 @@ from app.policy.calendar import add_business_days, is_business_day, local_date
 from app.policy.engine import ItemDecision
 from app.policy.rules import Policy, load_policy, parse_policy
 from app.scanning.codes import item_plate
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma
 from app.services.labels_plan import labels_for
 from app.services.outcomes import (
@@ -269,6 +269,7 @@ class QaService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.REGRADE)
             sample = s.get(QaSample, sample_id, with_for_update=True)
             if sample is None:
                 raise NotFound(f"No QA sample #{sample_id}.")

@@ -24,7 +24,7 @@ from app.lifecycle import Op, check
 from app.permissions import Action, require
 from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import Policy, load_policy
-from app.services.auth import SignedInUser
+from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma, rma_unit
 from app.services.lookup import LookupService, ReceiptView, ReturnView
 from app.services.uow import UnitOfWork, retrying
@@ -73,6 +73,7 @@ class ReceivingService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.RECEIVE)
             _scan, rma, view, problem = self._lookup.find_in(s, code, lock=True)
             if view is None:
                 return ScanOutcome(None, False, problem or "Not found.", problem=problem)
@@ -92,6 +93,7 @@ class ReceivingService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.RECEIVE)
             rma = load_rma(s, rma_number, for_update=True)
             outcome = self._receive(s, rma, scanned_code, user, now, None)
             uow.commit()
@@ -141,6 +143,7 @@ class ReceivingService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.RECEIVE)
             rma = load_rma(s, rma_number, for_update=True)
             item = rma_unit(rma, unit_no)
             check(MARK_OP[status], item.reception_status, item.decision_status,
@@ -166,6 +169,7 @@ class ReceivingService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.RECEIVE)
             rma = load_rma(s, rma_number, for_update=True)
             next_unit = max((it.unit_no for it in rma.items), default=0) + 1
             s.add(ReturnItem(rma_id=rma.id, unit_no=next_unit, order_line_id=None,
@@ -188,6 +192,7 @@ class ReceivingService:
         now = self._clock.now()
         with UnitOfWork(self._sf) as uow:
             s = uow.session
+            require_current(s, user, Action.RECEIVE)
             receipt = Receipt(rma_id=None, scanned_code=scanned_code.strip()[:80],
                               received_at=now, user_id=user.id,
                               station_id=self._station_id(s),

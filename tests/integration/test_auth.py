@@ -112,20 +112,22 @@ def test_privileged_pins_are_at_least_six_digits(auth: AuthService, clock: Fixed
 
 def test_a_deactivated_or_demoted_session_does_nothing(
         auth: AuthService, clock: FixedClock, session_factory: sessionmaker[Session]) -> None:
-    from app.errors import BadInput, PermissionDenied
+    from app.errors import BadInput, SignedOut
     from app.services.users import UserService
     users = UserService(session_factory, clock, "TEST-BENCH")
     adam = auth.sign_in("adam", "555555")
     users.create_user(adam, "zoe", "Zoe Admin", Role.ADMIN, "246810")
     zoe = auth.sign_in("zoe", "246810")
     users.set_role(adam, "zoe", Role.INSPECTOR)  # demoted while signed in
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(SignedOut, match="Zoe Admin, your role changed to inspector: sign "
+                       "in again"):
         users.create_user(zoe, "pat", "Pat Doe", Role.INSPECTOR, "1234")
     with pytest.raises(BadInput, match="6 to 12 digits"):  # raised: a new, longer PIN
         users.set_role(adam, "zoe", Role.ADMIN)
     users.set_role(adam, "zoe", Role.ADMIN, pin="135791")
     users.set_active(adam, "zoe", False)  # deactivated while signed in
-    with pytest.raises(PermissionDenied, match="no longer active"):
+    with pytest.raises(SignedOut, match="Zoe Admin was deactivated by an admin: sign in "
+                       "again"):
         users.set_active(zoe, "adam", False)
 
 

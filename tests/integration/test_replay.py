@@ -167,3 +167,48 @@ def test_a_script_without_pins_or_with_a_bad_line_fails_cleanly(
     bad.write_text('{"scan": "RMA-1"\n')
     assert run(["replay", str(bad), "--db", db]) == 2
     assert "line 1: not a JSON object" in capsys.readouterr().err
+
+
+def test_a_user_deactivated_while_the_script_runs_is_refused_in_one_line(
+        db: str, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """An admin deactivates Ines at another station while her script runs (here: right
+    after she signs in): her next step is refused, its line says why, the reason is one
+    line on stderr, and nothing more is done in her name (exit 1)."""
+    from app.replay import Replay
+
+    number = _rma(db, ReturnReason.SIZING, RequestedResolution.REFUND, price="120.00")
+    run_step = Replay.run_step
+
+    def then_deactivated(self: Replay, data: dict[str, Any]) -> Any:
+        screen = run_step(self, data)
+        if "sign_in" in data:
+            admin = bootstrap(load_settings(db, "ADMIN-01"))
+            try:
+                admin.users.set_active(admin.auth.sign_in("adam", "555555"), "ines", False)
+            finally:
+                admin.dispose()
+        return screen
+
+    monkeypatch.setattr(Replay, "run_step", then_deactivated)
+    script = tmp_path / "bench.jsonl"
+    script.write_text("\n".join(json.dumps(x) for x in (
+        {"sign_in": "ines"}, {"scan": number}, {"grade": "A"}, {"accept": True})))
+    code = run(["--station", "BENCH-R", "--printer", f"file:{tmp_path / 'labels'}",
+                "replay", str(script), "--db", db])
+    captured = capsys.readouterr()
+    out = [json.loads(x) for x in captured.out.splitlines() if x.strip()]
+    reason = "Ines Moreno was deactivated by an admin: sign in again."
+    assert code == 1
+    assert [step["step"] for step in out] == [1, 2]  # the rest is not run
+    assert out[1]["level"] == "error" and out[1]["message"] == reason
+    assert out[1]["signed_out"] == reason and out[1]["place"] == "sign_in"
+    assert captured.err.splitlines() == [f"replay stopped at line 2: {reason}"]
+    services = bootstrap(load_settings(db, "CHECK"))
+    try:
+        with services.session_factory() as s:
+            rma = s.scalars(select(ReturnAuthorization).where(
+                ReturnAuthorization.number == number)).one()
+            assert rma.status.value != "received" and not rma.receipts
+    finally:
+        services.dispose()
