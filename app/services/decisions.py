@@ -23,13 +23,12 @@ from app.domain.enums import (
     DamageSeverity,
     DecisionStatus,
     Grade,
-    ReceptionStatus,
     RequestedResolution,
     Resolution,
     ReturnReason,
 )
 from app.errors import BadInput, Conflict, NeedsServer, NotFound
-from app.lifecycle import NotAllowed, Op, check, check_target
+from app.lifecycle import NotAllowed, Op, check
 from app.permissions import Action
 from app.policy.case import parse_case
 from app.policy.contract import decision_to_json
@@ -48,6 +47,7 @@ from app.services.outcomes import (
     LIVE,
     case_amounts,
     current_decision,
+    free_unit_bought,
     open_approval,
     outcome_amounts,
     take_unit_bought,
@@ -60,6 +60,7 @@ from app.services.rma_money import (
     threshold_reason,
     unit_waits,
 )
+from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
 from models import (
     CompletedRequest,
@@ -266,8 +267,8 @@ class DecisionService:
     def _store(self, s: Session, rma: ReturnAuthorization, units: tuple[int, ...],
                inspections: Mapping[int, InspectionInput], case: dict[str, Any],
                decision: PolicyDecision, policy: Policy, user: SignedInUser,
-               station_id: int, now: dt.datetime) -> list[Decision]:
-        """The inspections and one decision row per unit; each unit's state moved on."""
+               station_id: int, now: dt.datetime, accept: bool = True) -> list[Decision]:
+        """The inspections and a decision row per unit; `accept`: each unit moved on by it."""
         _archive_policy(s, policy, now)
         by_unit = {it.unit_no: it for it in rma.items}
         # Earlier decisions on these units (e.g. "photos required") give way to this
@@ -283,9 +284,11 @@ class DecisionService:
             require_hold(s, rma.number, item, user.id, station_id, now)
             if outcome.resolution not in FREE:
                 take_unit_bought(s, rma, item)
-            if item.received_at is None:
+            else:  # back to the customer, held, or waiting for photos: not used up
+                free_unit_bought(item)
+            if item.received_at is None:  # the dress is here: deciding it receives it
                 item.received_at = now
-                item.reception_status = ReceptionStatus.RECEIVED
+                move(s, Op.RECEIVE, item, actor=user.username, station=self._station, at=now)
             inspection = s.scalars(select(Inspection).where(
                 Inspection.return_item_id == item.id, Inspection.is_draft.is_(True))
                 .order_by(Inspection.id.desc()).limit(1)).first()
@@ -324,11 +327,10 @@ class DecisionService:
             s.flush()
             row.inspection_id = inspection.id
             rows.append(row)
-            item.decision_status = (
-                DecisionStatus.PENDING if photos_wait
-                else DecisionStatus.AWAITING_APPROVAL if waits is not None
-                else DecisionStatus.DECIDED)
-            check_target(Op.ACCEPT, item.decision_status)
+            to = (DecisionStatus.PENDING if photos_wait else DecisionStatus.AWAITING_APPROVAL
+                  if waits is not None else DecisionStatus.DECIDED)
+            if accept:  # else the exception asked for moves the unit
+                move(s, Op.ACCEPT, item, to=to, actor=user.username, station=self._station, at=now)
         return rows
 
     def _replay(self, s: Session, done: CompletedRequest) -> AcceptedDecision:
@@ -401,7 +403,7 @@ class DecisionService:
                     raise NotAllowed(f"{name}: the claim needs its photos before anything "
                                      "is decided, an exception included: take them first.")
                 standing = self._store(s, rma, units, {unit_no: inspection}, case,
-                                       decision, policy, user, station_id, now)[0]
+                                       decision, policy, user, station_id, now, False)[0]
             assert standing is not None
             if outcome is standing.resolution:
                 raise BadInput(f"{name} is already {outcome.value.replace('_', ' ')} by "
@@ -421,7 +423,8 @@ class DecisionService:
                 s, rma, [standing], ApprovalKind.POLICY_EXCEPTION, level, amount,
                 reason.strip(), user.id, user.username, station_id, self._station, now,
                 item=item, requested_outcome=outcome.value)
-            item.decision_status = DecisionStatus.AWAITING_APPROVAL
+            move(s, Op.REQUEST_EXCEPTION, item, actor=user.username, station=self._station,
+                 at=now, payload={"approval": approval.id})
             release_items(s, [item.id])
             if request_key is not None:
                 s.add(CompletedRequest(key=request_key, kind="exception.request", at=now,
