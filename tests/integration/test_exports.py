@@ -27,6 +27,7 @@ from app.services.exports import CSV_COLUMNS, ExportService, ExportStateBroken
 from models import Decision, ExportBatch, ExportedDecision
 from models.db import make_engine, make_session_factory
 from tests.conftest import NOW
+from tests.helpers.ledger import assert_ledger_clean
 from tests.helpers.office import OfficeExports, office_user
 from tests.helpers.rmas import refundable
 from tests.integration.conftest import user_named
@@ -134,6 +135,7 @@ def test_a_batch_that_failed_to_write_is_written_by_the_very_next_run(
     assert in_json == in_csv and len(in_csv) == batch.decisions
     assert len(list(outbox.glob("settlements-*.csv"))) == 1
     assert not list(outbox.glob(".*.tmp"))
+    assert_ledger_clean(sf, outbox)
     again = service.export(outbox)
     assert again.decisions == again.rewritten == 0
     assert again.summary().startswith("Nothing new to export: every")
@@ -174,6 +176,7 @@ def test_a_run_that_dies_after_claiming_is_finished_after_recover_after(
     assert in_json == in_csv and len(in_csv) == batch.decisions
     assert len(list(outbox.glob("settlements-*.csv"))) == 1
     assert service.export(outbox).decisions == 0
+    assert_ledger_clean(sf, outbox)
 
 
 def test_export_records_changed_by_hand_stop_the_export_with_the_rows_named(
@@ -236,6 +239,7 @@ def test_two_desks_exporting_at_once_hand_over_each_decision_once(
             assert in_json == in_csv
             every += in_json
         assert len(every) == len(set(every)) == 6
+        assert_ledger_clean(pg_demo_url)
     finally:
         for e in engines:
             e.dispose()
