@@ -23,6 +23,7 @@ from app.services.inspection import InspectionService
 from models import CarrierClaim, Decision, ReturnAuthorization
 from models.db import make_engine, make_session_factory, upgrade
 from tests.conftest import NOW
+from tests.helpers.ledger import assert_ledger_clean
 from tests.helpers.photos import scene
 from tests.integration.conftest import user_named
 
@@ -109,6 +110,7 @@ def test_three_desks_open_one_carrier_claim(committed_url: str, tmp_path: Path) 
             assert [c.id for c in opened] == [results[0]]
             assert s.scalar(select(func.count()).select_from(CarrierClaim)) == 1
         assert desks[1].get(decision_id).carrier_claim_id == results[0]
+        assert_ledger_clean(committed_url)
     finally:
         for e in engines:
             e.dispose()

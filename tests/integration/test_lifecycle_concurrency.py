@@ -1,11 +1,14 @@
 """Two benches at the same instant on one PostgreSQL: the first decisions under a new
 policy version both succeed (the archive is insert-or-ignore), and two RMAs for one unit
-bought decided at once refund it only once (the order line is locked)."""
+bought decided at once refund it only once (the order line is locked), and two dresses
+of one RMA decided at once on two benches ask one manager (the RMA is locked). The
+ledger check holds after each."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -13,15 +16,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import FixedClock
-from app.domain.enums import (
-    Grade,
-)
+from app.domain.enums import ApprovalKind, Grade
 from app.lifecycle import NotAllowed
 from app.policy.rules import POLICY_DIR, Policy, parse_policy
 from app.services.decisions import DecisionService, InspectionInput
-from models import Decision, PolicyVersion, ReturnAuthorization, ReturnItem
+from models import Approval, Decision, PolicyVersion, ReturnAuthorization, ReturnItem
 from models.db import make_engine, make_session_factory
 from tests.conftest import NOW
+from tests.helpers.ledger import assert_ledger_clean
+from tests.helpers.rma_builder import UnitSpec, build_rma
 from tests.helpers.rmas import refundable, twin_rma
 from tests.integration.conftest import user_named
 
@@ -77,6 +80,7 @@ def test_first_decisions_under_a_new_policy_at_once(pg_demo_url: str) -> None:
                 stored = s.scalar(select(func.count()).select_from(Decision).where(
                     Decision.policy_sha256 == policy.sha256))
                 assert stored == 2
+        assert_ledger_clean(pg_demo_url)
     finally:
         for e in engines:
             e.dispose()
@@ -106,6 +110,35 @@ def test_two_rmas_for_one_unit_decided_at_once_refund_it_once(pg_demo_url: str,
                 ReturnItem.order_line_id == first.order_line_id,
                 Decision.superseded.is_(False)))
             assert live == 1
+        assert_ledger_clean(pg_demo_url)
+    finally:
+        for e in engines:
+            e.dispose()
+
+
+def test_two_benches_deciding_the_dresses_of_one_rma_at_once_ask_one_manager(
+        pg_demo_url: str) -> None:
+    """Two benches, one dress each of the $378.85 RMA, Enter at the same moment: the RMA's
+    lock puts one after the other, so the second sees the first and its refund waits for
+    a manager, once."""
+    engines = [make_engine(pg_demo_url) for _ in range(2)]
+    try:
+        sfs = [make_session_factory(e) for e in engines]
+        clock = FixedClock(NOW)
+        ines = user_named(sfs[0], "ines")
+        for _round in range(3):
+            number = build_rma(sfs[0], [UnitSpec("173.00", "14.26"),
+                                        UnitSpec("177.00", "14.59")], at=NOW)
+            results = _at_once(2, lambda i: DecisionService(
+                sfs[i], clock, f"BENCH-{i}").accept(number, {i + 1: GRADE_A}, ines))  # noqa: B023
+            assert not any(isinstance(r, Exception) for r in results), results
+            with sfs[0]() as s:
+                asked = s.scalars(select(Approval).join(
+                    ReturnAuthorization, Approval.rma_id == ReturnAuthorization.id)
+                    .where(ReturnAuthorization.number == number)).all()
+                assert [(a.kind, a.amount) for a in asked] == [
+                    (ApprovalKind.REFUND_OVER_THRESHOLD, Decimal("378.85"))]
+        assert_ledger_clean(pg_demo_url)
     finally:
         for e in engines:
             e.dispose()

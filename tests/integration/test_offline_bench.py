@@ -42,6 +42,7 @@ from models import (
 )
 from models.db import make_engine, make_session_factory, upgrade
 from tests.conftest import NOW
+from tests.helpers.ledger import assert_ledger_clean
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.proxy import Proxy
 from tests.helpers.rmas import refundable
@@ -251,6 +252,7 @@ def test_fifty_parcels_offline_while_bench_b_works_online(site: Site, tmp_path: 
     settled = sync.settle(first.id, sam, "server", "B decided it first")
     assert settled.settlement == "server" and settled.settled_by == "sam"
     assert first.id not in [c.id for c in sync.conflicts()]
+    assert_ledger_clean(site.sf_b)
 
 
 def test_dear_dress_settled_back_to_the_bench_as_a_draft(site: Site) -> None:
@@ -327,6 +329,7 @@ def test_the_server_stopped_mid_replay_resumes_where_it_stopped(
                     Decision.return_item_id == rma.items[0].id,
                     Decision.superseded.is_(False))).all()
                 assert len(live) == 1
+        assert_ledger_clean(site.sf_b)
     finally:
         site.close()
         own_server.psql(f'DROP DATABASE IF EXISTS "{site.name}" WITH (FORCE)')

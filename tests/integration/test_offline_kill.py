@@ -26,6 +26,7 @@ from app.services.auth import AuthService
 from app.services.demo_data import load_demo_data
 from models import Decision, Receipt, ReturnAuthorization
 from models.db import make_engine, make_session_factory, upgrade
+from tests.helpers.ledger import assert_ledger_clean
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.proxy import Proxy
 from tests.helpers.rmas import refundable
@@ -164,3 +165,4 @@ def test_kill_minus_9_offline_then_during_replay(setup: Setup) -> None:
     assert sum(counts.values()) in (len(saved), len(saved) + 1)  # + one kept, not shown
     status = setup.run("offline", "status")
     assert json.loads(status.stdout)["waiting"] == 0
+    assert_ledger_clean(setup.sf)

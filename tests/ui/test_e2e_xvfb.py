@@ -17,6 +17,7 @@ from typing import cast
 import pytest
 
 from tests.conftest import IN_CI
+from tests.helpers.ledger import assert_ledger_clean
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xvfb
@@ -263,6 +264,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
     finally:
         err = _stop(app)
     assert "Traceback" not in err, err
+    assert_ledger_clean(url)
 
 
 def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(

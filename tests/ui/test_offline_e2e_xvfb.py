@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app.services.demo_data import load_demo_data
 from models import Decision, ReturnAuthorization, Station
 from models.db import make_engine, make_session_factory, upgrade
+from tests.helpers.ledger import assert_ledger_clean
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.proxy import Proxy
 from tests.helpers.rmas import refundable
@@ -151,3 +152,4 @@ def test_offline_in_the_window_kill_restart_and_sync(
             assert len(live) == 1, number
             station = s.get(Station, live[0].station_id)
             assert station is not None and station.name == STATION
+    assert_ledger_clean(sf)
