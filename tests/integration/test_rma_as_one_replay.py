@@ -99,7 +99,7 @@ def test_the_378_rma_waits_for_one_manager_however_enter_is_pressed(
         db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], enters: str) -> None:
     number = _build(db, [UnitSpec("173.00", "14.26"), UnitSpec("177.00", "14.59")])
-    grading = ([{"grade": "A", "unit": 1}, {"grade": "A", "unit": 2}, {"accept": True}]
+    grading: list[dict[str, Any]] = ([{"grade": "A", "unit": 1}, {"grade": "A", "unit": 2}, {"accept": True}]
                if enters == "one for both" else
                [{"grade": "A", "unit": 1}, {"accept": True},
                 {"grade": "A", "unit": 2}, {"accept": True}])
