@@ -1,8 +1,10 @@
 """The life of one returned unit, as one table: its reception and decision states, the
-operations that move it, and the guard each operation checks. The services call `check`
-inside their transaction before they write, so no screen, script or second bench can
-skip a step; a refused operation raises `NotAllowed` with a sentence that says why and
-what to do, and the transaction writes nothing.
+operations that move it, and the guard each operation checks. Every change of a unit's
+state goes through one door, `app.services.unit_moves.move`, inside the service's
+transaction: it checks the operation here, moves the unit where the table leads, checks
+the target and records the move in the audit log, so no screen, script or second bench
+can skip a step; a refused operation raises `NotAllowed` with a sentence that says why
+and what to do, and the transaction writes nothing. (This module stays pure: no database.)
 
 Reception: awaiting -> received | missing | wrong_item (an extra unit starts as extra).
 Decision:  pending -> decided | awaiting_approval -> decided -> completed (exported).
@@ -77,7 +79,10 @@ TABLE: dict[Op, Transition] = {
                 {D.DECIDED, D.COMPLETED, D.AWAITING_APPROVAL}),
     Op.RESOLVE_HOLD: _t(ANY_RECEPTION, {D.AWAITING_APPROVAL}, {D.PENDING, D.DECIDED}),
     Op.SETTLE: _t(ANY_RECEPTION, {D.DECIDED}, {D.COMPLETED}),
-    Op.REVERSE: _t(ANY_RECEPTION, {D.DECIDED, D.COMPLETED}, {D.DECIDED, D.COMPLETED}),
+    # The reversal takes back a superseded decision's money whatever the unit waits for
+    # now (another exception asked before the export ran); the unit's state stays.
+    Op.REVERSE: _t(ANY_RECEPTION, {D.DECIDED, D.COMPLETED, D.AWAITING_APPROVAL},
+                   {D.DECIDED, D.COMPLETED, D.AWAITING_APPROVAL}),
     Op.PUT_AWAY: _t(PRESENT, {D.DECIDED, D.COMPLETED}, {D.DECIDED, D.COMPLETED}),
     Op.REGRADE: _t(ANY_RECEPTION, {D.DECIDED, D.COMPLETED},
                    {D.DECIDED, D.AWAITING_APPROVAL}),

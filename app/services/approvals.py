@@ -23,7 +23,7 @@ from app.domain.enums import (
 )
 from app.domain.money import format_money
 from app.errors import BadInput, NotFound, PermissionDenied
-from app.lifecycle import Op, check, check_target
+from app.lifecycle import Op, check
 from app.notify import publish
 from app.permissions import APPROVE_ACTION, Action, allowed, require
 from app.policy.rules import Policy, load_policy
@@ -45,6 +45,7 @@ from app.services.outcomes import (
 from app.services.printing import PrintService
 from app.services.qa import apply_regrade, redecide
 from app.services.rma_money import counted, decided_before
+from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
 from app.views import ApprovalView
 from models import (
@@ -305,8 +306,8 @@ class _Answer:
             assert item is not None
             check(op, item.reception_status, item.decision_status, unit_name(self.rma, item))
             status = self._one(item, decision, approve, alt)
-            check_target(op, status)
-            item.decision_status = status
+            move(self.s, op, item, to=status, actor=self.approver.username,
+                 station=self.station, at=self.now, payload={"approval": self.approval.id})
             out.append((item.unit_no, status))
         return out
 

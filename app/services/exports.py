@@ -34,9 +34,10 @@ from app.clock import Clock
 from app.domain.enums import ApprovalKind, ApprovalStatus, DecisionStatus, Resolution
 from app.errors import DatabaseUnavailable, EnvironmentFault, ReturnBenchError
 from app.files import spreadsheet_safe
-from app.lifecycle import Op, check
+from app.lifecycle import Op
 from app.permissions import Action, require
 from app.services.auth import SignedInUser, require_current
+from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
 from models import (
     AppMeta,
@@ -284,11 +285,16 @@ class ExportService:
                 s.flush()
                 # Reversed: the unit key may be settled again (one live settlement each).
                 first.reversed_by_id = reversal.id
+                reversed_decision = s.get(Decision, decision_id)
+                assert reversed_decision is not None
+                move(s, Op.REVERSE, reversed_decision.item, actor=batch.user,
+                     station=self._station, at=now,
+                     payload={"batch": batch.id, "decision": decision_id,
+                              "idempotency_key": reversal.idempotency_key})
             for decision_id in settle:
                 decision = s.get(Decision, decision_id)
                 assert decision is not None
                 item = decision.item
-                check(Op.SETTLE, item.reception_status, item.decision_status)
                 unit_key = (f"line{item.order_line_id}-unit{item.line_unit}"
                             if item.order_line_id is not None and item.line_unit is not None
                             else f"item{item.id}")
@@ -299,7 +305,10 @@ class ExportService:
                 s.add(Settlement(batch_id=batch.id, decision_id=decision_id,
                                  kind="settlement", unit_key=unit_key, revision=revision,
                                  idempotency_key=f"returnbench-{unit_key}-r{revision}"))
-                item.decision_status = DecisionStatus.COMPLETED
+                move(s, Op.SETTLE, item, to=DecisionStatus.COMPLETED, actor=batch.user,
+                     station=self._station, at=now,
+                     payload={"batch": batch.id, "decision": decision_id,
+                              "idempotency_key": f"returnbench-{unit_key}-r{revision}"})
                 s.flush()
             ids = sorted(settle + reverse)
             audit.append(s, at=now, action="export.claimed", actor=batch.user,

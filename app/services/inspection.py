@@ -14,7 +14,6 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import audit
 from app.camera.photostore import PhotoStore, hamming, image_from_array, open_photo
 from app.camera.quality import Quality, assess
 from app.clock import Clock
@@ -33,6 +32,7 @@ from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma, rma_unit
 from app.services.decisions import InspectionInput
 from app.services.holds import require_hold
+from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
 from app.views import PhotoView
 from models import CompletedRequest, Inspection, Order, Photo, ReturnAuthorization, ReturnItem
@@ -125,6 +125,8 @@ class InspectionService:
             draft.matches_order = form.matches_order is not False
             draft.damage_severity = form.damage_severity or DamageSeverity.NONE
             draft.damage_cause = form.damage_cause
+            move(s, Op.INSPECT, draft.item, actor=user.username, station=self._station,
+                 at=self._clock.now(), payload={"grade": form.grade})
             uow.commit()
 
     def drafts(self, rma_number: str) -> dict[int, DraftView]:
@@ -228,12 +230,11 @@ class InspectionService:
             s.flush()
             self._flag_reuse(s, draft, photo, rma_number)
             view = self._view(photo)
-            audit.append(s, at=now, action="photo.added", actor=user.username,
-                         station=self._station, entity="photo", entity_id=photo.id,
-                         payload={"rma": rma_number, "unit_no": unit_no,
-                                  "sha256": sha, "slot": slot.value,
-                                  "override": override,
-                                  "reused_on": list(view.reused_on)})
+            move(s, Op.PHOTO, draft.item, actor=user.username, station=self._station, at=now,
+                 action="photo.added", entity="photo", entity_id=photo.id,
+                 payload={"rma": rma_number, "unit_no": unit_no, "sha256": sha,
+                          "slot": slot.value, "override": override,
+                          "reused_on": list(view.reused_on)})
             if request_key is not None:
                 s.add(CompletedRequest(key=request_key, kind="photo.attach", at=now,
                                        result={"photo": photo.id}))

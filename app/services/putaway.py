@@ -34,6 +34,7 @@ from app.scanning.codes import item_plate, plate_ids, tote_check_ok, tote_code
 from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, by_code, load_rma, rma_unit
 from app.services.outcomes import current_decision, qa_waiting, unit_name
+from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
 from app.views import ItemLine
 from models import (
@@ -369,11 +370,10 @@ class PutAwayService:
             closed_now = count + 1 >= tote.capacity
             if closed_now:
                 tote.status, tote.closed_at = "closed", now
-            audit.append(s, at=now, action="item.into_tote", actor=user.username,
-                         station=self._station, entity="tote", entity_id=tote.code,
-                         payload={"rma": rma.number, "unit": unit_no,
-                                  "disposition": disposition, "brand": brand,
-                                  "closed": closed_now})
+            move(s, Op.PUT_AWAY, item, actor=user.username, station=self._station, at=now,
+                 action="item.into_tote", entity="tote", entity_id=tote.code,
+                 payload={"rma": rma.number, "unit": unit_no, "disposition": disposition,
+                          "brand": brand, "closed": closed_now})
             view = self._view(s, tote)
             uow.commit()
         full = " It is full now: closed; its manifest prints." if closed_now else ""

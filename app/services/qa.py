@@ -24,7 +24,7 @@ from app.clock import Clock
 from app.domain.agreement import Agreement, agreement, grade_letter, sample_rate, sampled
 from app.domain.enums import ApprovalKind, ApprovalLevel, DecisionStatus, Grade
 from app.errors import Conflict, NotFound
-from app.lifecycle import NotAllowed, Op, check, check_target
+from app.lifecycle import NotAllowed, Op, check
 from app.permissions import Action, require
 from app.policy.calendar import add_business_days, is_business_day, local_date
 from app.policy.engine import ItemDecision
@@ -43,6 +43,7 @@ from app.services.outcomes import (
     unit_amounts,
     unit_name,
 )
+from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
 from app.views import Disagreement, QaReview
 from models import (
@@ -143,16 +144,14 @@ def apply_regrade(s: Session, rma: ReturnAuthorization, item: ReturnItem, old: D
                   outcome: ItemDecision, step: dict[str, Any], user_id: int,
                   station_id: int | None, now: dt.datetime) -> Decision:
     """The re-grade's decision in place of `old` (its case carries the second grade);
-    the unit is decided again (a settled one is reversed and settled anew by the
-    export)."""
+    the caller moves the unit to decided (a settled one is reversed and settled anew by
+    the export): the re-grade itself, or the answer that approved it."""
     new = supersede(s, old, outcome.resolution,
                     (outcome.refund, outcome.restocking_fee, outcome.credit), step,
                     user_id, station_id, now, policy)
     new.case, new.disposition = case, outcome.disposition
     if outcome.resolution not in FREE:
         take_unit_bought(s, rma, item)
-    item.decision_status = DecisionStatus.DECIDED
-    check_target(Op.REGRADE, item.decision_status)
     sample.new_decision_id = new.id
     return new
 
@@ -324,13 +323,17 @@ class QaService:
                         s, rma, [decision], ApprovalKind.QA_REGRADE, level, total, text,
                         user.id, user.username, station_id, self._station, now, item=item,
                         requested_outcome=after)
-                    item.decision_status = DecisionStatus.AWAITING_APPROVAL
-                    check_target(Op.REGRADE, item.decision_status)
+                    move(s, Op.REGRADE, item, to=DecisionStatus.AWAITING_APPROVAL,
+                         actor=user.username, station=self._station, at=now,
+                         payload={"sample": sample.id, "approval": approval.id})
                     sample.approval_id, effect = approval.id, "approval"
                 else:
                     new = apply_regrade(s, rma, item, decision, sample, policy, case,
                                         outcome, {"rule": "qa_regrade", "reason": text},
                                         user.id, station_id, now)
+                    move(s, Op.REGRADE, item, to=DecisionStatus.DECIDED, actor=user.username,
+                         station=self._station, at=now,
+                         payload={"sample": sample.id, "decision": new.id})
                     sample.new_decision_id, effect = new.id, "superseded"
             standing = current_decision(s, item)
             assert standing is not None

@@ -20,13 +20,14 @@ from app.domain.enums import (
     RmaStatus,
 )
 from app.errors import BadInput
-from app.lifecycle import Op, check
+from app.lifecycle import Op
 from app.permissions import Action, require
 from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma, rma_unit
 from app.services.lookup import LookupService, ReceiptView, ReturnView
+from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
 from models import Product, Receipt, ReturnAuthorization, ReturnItem
 
@@ -116,7 +117,8 @@ class ReceivingService:
             rma.status = RmaStatus.RECEIVED
             for item in rma.items:
                 if item.reception_status is ReceptionStatus.AWAITING:
-                    item.reception_status = ReceptionStatus.RECEIVED
+                    move(s, Op.RECEIVE, item, actor=user.username, station=self._station,
+                         at=now)
                     item.received_at = now
                 item.inspection_due_on = due
             audit.append(s, at=now, action="parcel.received", actor=user.username,
@@ -146,14 +148,11 @@ class ReceivingService:
             require_current(s, user, Action.RECEIVE)
             rma = load_rma(s, rma_number, for_update=True)
             item = rma_unit(rma, unit_no)
-            check(MARK_OP[status], item.reception_status, item.decision_status,
-                  f"Item {unit_no} of {rma.number}")
             before = item.reception_status
-            item.reception_status = status
+            move(s, MARK_OP[status], item, actor=user.username, station=self._station,
+                 at=now, action="item.reception", entity="rma", entity_id=rma.number,
+                 payload={"unit_no": unit_no, "from": before.value, "to": status.value})
             item.received_at = now if status is not ReceptionStatus.MISSING else None
-            audit.append(s, at=now, action="item.reception", actor=user.username,
-                         station=self._station, entity="rma", entity_id=rma.number,
-                         payload={"unit_no": unit_no, "from": before.value, "to": status.value})
             s.flush()
             view = self._lookup.view_of(s, rma)  # no second lookup: these rows, this view
             uow.commit()

@@ -229,6 +229,42 @@ def test_exception_after_export_sends_a_reversal_and_a_new_settlement(bench: Ben
     assert bench.export() == []
 
 
+
+def test_a_reversal_goes_out_while_the_unit_waits_for_another_answer(bench: Bench) -> None:
+    """A settled refund changed by an approved exception, then another exception asked
+    before the export runs: the first settlement's reversal goes out all the same (the
+    table reverses a unit awaiting an answer, and leaves it waiting); the new decision
+    goes out once the answer is given. Each move is one audit event of its unit."""
+    number = bench.refund_rma("120.00", "9.90")
+    bench.accept(number)
+    key = bench.export()[0]["idempotency_key"]
+    credit = bench.decisions.request_exception(
+        number, 1, "Customer asked for store credit instead", "store_credit", bench.ines)
+    bench.approvals.answer(credit, bench.sam, True, "ok")
+    refund = bench.decisions.request_exception(
+        number, 1, "Customer would now rather have the refund", "refund", bench.ines)
+    assert [(r["kind"], r["idempotency_key"]) for r in bench.export()] == [
+        ("reversal", f"{key}-reversal")]
+    assert bench.unit(number)[0].decision_status is DecisionStatus.AWAITING_APPROVAL
+    bench.approvals.answer(refund, bench.sam, False, "credit it is")
+    assert [(r["kind"], r["credit"]) for r in bench.export()] == [("settlement", "129.90")]
+    item = bench.unit(number)[0]
+    with bench.sf() as s:
+        moves = [(e.action, e.payload["lifecycle"]["decision"]) for e in s.scalars(
+            select(AuditEvent).where(AuditEvent.entity == "return_item",
+                                     AuditEvent.entity_id == str(item.id))
+            .order_by(AuditEvent.seq))]
+    assert moves == [  # the parcel was never scanned: deciding the dress received it
+        ("unit.receive", ["pending", "pending"]),
+        ("unit.accept", ["pending", "decided"]), ("unit.settle", ["decided", "completed"]),
+        ("unit.request_exception", ["completed", "awaiting_approval"]),
+        ("unit.approve", ["awaiting_approval", "decided"]),
+        ("unit.request_exception", ["decided", "awaiting_approval"]),
+        ("unit.reverse", ["awaiting_approval", "awaiting_approval"]),
+        ("unit.deny", ["awaiting_approval", "decided"]),
+        ("unit.settle", ["decided", "completed"])]
+
+
 def test_grade_x_hold_is_resolved_by_a_supervisor(bench: Bench) -> None:
     ours = bench.refund_rma("120.00", "9.90")
     accepted = bench.accept(ours, InspectionInput(grade=Grade.X))
