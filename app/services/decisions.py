@@ -4,14 +4,11 @@ an exception, and re-explain a stored decision under the policy it was made with
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import audit
@@ -19,13 +16,8 @@ from app.clock import Clock
 from app.domain.enums import (
     ApprovalKind,
     ApprovalLevel,
-    DamageCause,
-    DamageSeverity,
     DecisionStatus,
-    Grade,
-    RequestedResolution,
     Resolution,
-    ReturnReason,
 )
 from app.errors import BadInput, Conflict, NeedsServer, NotFound
 from app.lifecycle import NotAllowed, Op, check
@@ -35,17 +27,33 @@ from app.policy.contract import decision_to_json
 from app.policy.engine import Decision as PolicyDecision
 from app.policy.engine import decide
 from app.policy.rules import Policy, load_policy, parse_policy
-from app.printing.bins import place_for
 from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma, rma_unit
-from app.services.dates import date_problem, held_for_dates
+from app.services.decision_case import archive_policy, build_case, decide_case
+from app.services.decision_forms import (
+    CLAIM_REASONS,
+    InspectionInput,
+    answered_match,
+    answered_severity,
+    missing,
+    with_grade,
+)
+from app.services.decision_views import (
+    AcceptedDecision,
+    DecisionView,
+    UnitOutcome,
+    decision_view,
+    differences,
+    hold_reason,
+    labels_now,
+    outcome_of,
+    unit_case,
+)
 from app.services.holds import release_items, require_hold
-from app.services.labels_plan import labels_for
 from app.services.outcomes import (
     EXCEPTION_OUTCOMES,
     FREE,
     LIVE,
-    case_amounts,
     current_decision,
     free_unit_bought,
     open_approval,
@@ -62,84 +70,20 @@ from app.services.rma_money import (
 )
 from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
+
+__all__ = ["CLAIM_REASONS", "AcceptedDecision", "DecisionService", "DecisionView",
+           "InspectionInput", "UnitOutcome", "differences", "missing", "outcome_of",
+           "with_grade"]
+
 from models import (
     CompletedRequest,
     Decision,
     Inspection,
-    Photo,
     PolicyVersion,
-    Product,
     QaSample,
     ReturnAuthorization,
     ReturnItem,
 )
-
-
-@dataclass(frozen=True)
-class InspectionInput:
-    """What the inspector has set for one unit so far (no grade yet: not decidable)."""
-
-    grade: Grade | None = None
-    worn: bool = False
-    altered: bool = False
-    tags_attached: bool = False  # unticked until seen (grade A sets it: its definition)
-    # Unset until answered (S). The policy reads "none" for it, except on a damage claim
-    # (reason quality defect or shipping damage), where it decides the claim: it must be
-    # answered there, "none" included.
-    damage_severity: DamageSeverity | None = None
-    damage_cause: DamageCause | None = None
-    photos: int = 0
-    matches_order: bool | None = None  # must be answered (M), or grade A, or X
-    notes: str | None = None
-    marks: frozenset[str] = frozenset()  # checklist findings: stains, odour, beads ...
-
-
-@dataclass(frozen=True)
-class UnitOutcome:
-    unit_no: int
-    sku: str
-    resolution: Resolution
-    refund: Decimal
-    restocking_fee: Decimal
-    credit: Decimal
-    disposition: str
-    size_to: str | None = None  # the size an exchange or replacement ships in
-    place: str | None = None  # the bin on the floor (the bin map), e.g. R-A-03
-    # The answer this unit waits for (its own hold, or the RMA's $250 test); the other
-    # units of the same Enter do not wait.
-    waits: ApprovalLevel | None = None
-
-
-@dataclass(frozen=True)
-class DecisionView:
-    """A decision ready to show: per unit outcome, totals, approval, dates and the trace."""
-
-    rma_number: str
-    units: tuple[UnitOutcome, ...]
-    refund_total: Decimal
-    credit_total: Decimal
-    approval: ApprovalLevel | None
-    approval_reason: str | None
-    carrier_claim: bool
-    due: dict[str, dt.date | None]
-    trace: tuple[tuple[str, str], ...]
-    policy_id: str
-    policy_version: str
-    policy_sha256: str
-    contract: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class AcceptedDecision:
-    view: DecisionView
-    decision_ids: tuple[int, ...]
-    approval_ids: tuple[int, ...]
-    # What to print now, by the lifecycle: (unit, label kind). A unit waiting for an
-    # answer gets the hold-shelf tag; its final label prints when it is answered.
-    labels: tuple[tuple[int, str], ...] = ()
-    # Units set aside for a blind QA re-grade: their label says QA, they go to the QA
-    # rack, and their money waits for the re-grade.
-    qa_units: tuple[int, ...] = ()
 
 
 class DecisionService:
@@ -161,9 +105,9 @@ class DecisionService:
         """The decision the policy would make now, for the units inspected so far."""
         with UnitOfWork(self._sf) as uow:
             rma = load_rma(uow.session, rma_number)
-            case, units = self._case(rma, inspections)
+            case, units = build_case(rma, inspections, self._clock.now())
             policy = self._load_policy(rma.order.brand.value)
-            return _view(rma.number, units, decide(parse_case(case), policy), case)
+            return decision_view(rma.number, units, decide(parse_case(case), policy), case)
 
     # --- accept ------------------------------------------------------------------
     @retrying
@@ -196,16 +140,16 @@ class DecisionService:
                     item = by_unit[unit_no]
                     check(Op.ACCEPT, item.reception_status, item.decision_status,
                           unit_name(rma, item))
-            case, units = self._case(rma, inspections)
+            case, units = build_case(rma, inspections, self._clock.now())
             policy = self._load_policy(rma.order.brand.value)
-            decision = _decide(case, policy)
+            decision = decide_case(case, policy)
             if self._offline and decision.approval is not None:
                 raise NeedsServer(
                     f"This decision needs {decision.approval.value} approval, and the "
                     "server is away: the item stays graded here (a draft); press Enter "
                     "again when the bench is back online.")
             if expect is not None and (now_is := outcome_of(
-                    _view(rma.number, units, decision, case))) != expect:
+                    decision_view(rma.number, units, decision, case))) != expect:
                 raise Conflict(differences(expect, now_is))
             station_id = self._station_id(s)
             rows = self._store(s, rma, units, inspections, case, decision, policy, user,
@@ -231,9 +175,9 @@ class DecisionService:
                                        result={"decisions": [r.id for r in rows],
                                                "approvals": approvals}))
             uow.commit()
-            view = _view(rma.number, units, decision, case)
+            view = decision_view(rma.number, units, decision, case)
             return AcceptedDecision(view, tuple(r.id for r in rows), tuple(approvals),
-                                    _labels(view, {u: by_unit[u].decision_status
+                                    labels_now(view, {u: by_unit[u].decision_status
                                                    for u in units}, qa_units),
                                     tuple(qa_units))
 
@@ -249,7 +193,7 @@ class DecisionService:
             if row.approval_level is ApprovalLevel.SUPERVISOR:
                 out.append(open_approval(
                     s, rma, [row], ApprovalKind.HOLD, ApprovalLevel.SUPERVISOR,
-                    Decimal("0.00"), _hold_reason(row, decision), user.id, user.username,
+                    Decimal("0.00"), hold_reason(row, decision), user.id, user.username,
                     station_id, self._station, now, item=row.item).id)
         crossing = [r for r in rows if r.approval_level is ApprovalLevel.MANAGER]
         if crossing:
@@ -269,7 +213,7 @@ class DecisionService:
                decision: PolicyDecision, policy: Policy, user: SignedInUser,
                station_id: int, now: dt.datetime, accept: bool = True) -> list[Decision]:
         """The inspections and a decision row per unit; `accept`: each unit moved on by it."""
-        _archive_policy(s, policy, now)
+        archive_policy(s, policy, now)
         by_unit = {it.unit_no: it for it in rma.items}
         # Earlier decisions on these units (e.g. "photos required") give way to this
         # one: one statement, not a load of each unit's decisions.
@@ -299,8 +243,8 @@ class DecisionService:
             inspection.grade = ins_in.grade
             inspection.worn, inspection.altered = ins_in.worn, ins_in.altered
             inspection.tags_attached = ins_in.tags_attached
-            inspection.matches_order = _matches(ins_in, unit_no) is not False
-            inspection.damage_severity = _severity(ins_in, item.reason, unit_no)
+            inspection.matches_order = answered_match(ins_in, unit_no) is not False
+            inspection.damage_severity = answered_severity(ins_in, item.reason, unit_no)
             inspection.damage_cause = ins_in.damage_cause
             inspection.notes = ins_in.notes
             inspection.checklist = {**(inspection.checklist or {}),
@@ -319,7 +263,7 @@ class DecisionService:
                 exchange_ship_due_on=decision.due.exchange_ship,
                 claim_resolution_due_on=decision.due.claim_resolution,
                 policy_id=policy.id, policy_version=policy.version,
-                policy_sha256=policy.sha256, case=_unit_case(case, unit_no),
+                policy_sha256=policy.sha256, case=unit_case(case, unit_no),
                 trace=[{"rule": t.rule, "reason": t.reason} for t in decision.trace],
                 decided_at=now, decided_by_id=user.id, station_id=station_id,
                 claim_open=decision.due.claim_resolution is not None or photos_wait)
@@ -343,15 +287,15 @@ class DecisionService:
         policy = parse_policy(archived.content.encode("utf-8"),
                               f"archived {archived.policy_id} v{archived.version}")
         units = tuple(it["unit_no"] for it in row.case["items"])
-        decision = _decide(row.case, policy)
-        view = _view(row.item.rma.number, units, decision, row.case)
+        decision = decide_case(row.case, policy)
+        view = decision_view(row.item.rma.number, units, decision, row.case)
         statuses = {it.unit_no: it.decision_status for it in row.item.rma.items}
         qa_units = tuple(sorted(s.scalars(
             select(ReturnItem.unit_no).join(QaSample, QaSample.return_item_id == ReturnItem.id)
             .where(QaSample.decision_id.in_(decision_ids)))))
         return AcceptedDecision(view, decision_ids,
                                 tuple(int(i) for i in done.result["approvals"]),
-                                _labels(view, statuses, qa_units), qa_units)
+                                labels_now(view, statuses, qa_units), qa_units)
 
     # --- exceptions --------------------------------------------------------------
     @retrying
@@ -397,8 +341,8 @@ class DecisionService:
                 if inspection is None:
                     raise BadInput(f"{name}: grade it first; the exception is asked "
                                    "against the policy's decision.")
-                case, units = self._case(rma, {unit_no: inspection})
-                decision = _decide(case, policy)
+                case, units = build_case(rma, {unit_no: inspection}, self._clock.now())
+                decision = decide_case(case, policy)
                 if decision.items[0].resolution is Resolution.PHOTOS_REQUIRED:
                     raise NotAllowed(f"{name}: the claim needs its photos before anything "
                                      "is decided, an exception included: take them first.")
@@ -446,241 +390,5 @@ class DecisionService:
             policy = parse_policy(archived.content.encode("utf-8"),
                                   f"archived {archived.policy_id} v{archived.version}")
             units = tuple(it["unit_no"] for it in row.case["items"])
-            return _view(row.item.rma.number, units, _decide(row.case, policy), row.case)
-
-    # --- case building -----------------------------------------------------------
-    def _case(self, rma: ReturnAuthorization, inspections: Mapping[int, InspectionInput]
-              ) -> tuple[dict[str, Any], tuple[int, ...]]:
-        if not inspections:
-            raise BadInput("Grade at least one item before asking for a decision.")
-        order = rma.order
-        if order.delivered_on is None:
-            raise BadInput(f"Order {order.number} has no delivery date yet; "
-                           "a supervisor must check it before deciding.")
-        by_unit = {it.unit_no: it for it in rma.items}
-        unknown = sorted(set(inspections) - set(by_unit))
-        if unknown:
-            raise NotFound(f"{rma.number} has no unit {unknown[0]}.")
-        units = tuple(sorted(inspections))
-        session = Session.object_session(rma)
-        assert session is not None
-        before = decided_before(session, rma, units)
-        receipts = [t for u in units if (t := by_unit[u].received_at) is not None]
-        received = min(receipts, default=self._clock.now())
-        items = []
-        for unit_no in units:
-            item = by_unit[unit_no]
-            line = item.order_line
-            if line is None:
-                raise BadInput(f"Unit {unit_no} is an extra item with no order line: "
-                               "hold it for investigation.")
-            ins = inspections[unit_no]
-            photos_on_file = _photo_count(rma, item)
-            if ins.grade is None:
-                raise BadInput(f"Grade unit {unit_no} (1–5) before asking for a decision.")
-            in_stock = None
-            if item.requested is RequestedResolution.EXCHANGE:
-                in_stock = _in_stock(rma, line.product, item.exchange_size)
-            items.append({
-                "unit_no": unit_no, "sku": line.sku,
-                "price_paid": str((paid := case_amounts(item, [by_unit[u] for u in units]))[0]),
-                "msrp": str(line.msrp), "tax": str(paid[1]),
-                "clearance": line.clearance, "reason": item.reason.value,
-                "requested": item.requested.value, "exchange_size": item.exchange_size,
-                "exchange_in_stock": in_stock,
-                "inspection": {
-                    "grade": ins.grade.value, "worn": ins.worn, "altered": ins.altered,
-                    "tags_attached": ins.tags_attached,
-                    "damage_severity": _severity(ins, item.reason, unit_no).value,
-                    "damage_cause": ins.damage_cause.value if ins.damage_cause else None,
-                    # Only photos actually on file count toward a claim's minimum.
-                    "photos": photos_on_file,
-                    "matches_order": _matches(ins, unit_no)}})
-        case = {
-            "policy": order.brand.value,
-            "order": {"number": order.number, "delivered": order.delivered_on.isoformat(),
-                      "tier": order.customer_tier.value,
-                      "shipping_paid": str(order.shipping_paid)},
-            "rma": {"number": rma.number, "shipped_by_customer":
-                    rma.shipped_by_customer_on.isoformat()
-                    if rma.shipped_by_customer_on else None,
-                    # The RMA decides as one: its other units' money counts.
-                    "decided_before": before.as_case()},
-            "received": received.isoformat(),
-            "inspected": self._clock.now().isoformat(),
-            "items": items,
-        }
-        return case, units
-
-
-def with_grade(form: InspectionInput, grade: Grade) -> InspectionInput:
-    """Grading: grade A means new with its tags, matching the order (its definition), so
-    it answers those two; other grades leave them to the inspector."""
-    if grade is Grade.A:  # new with tags: matching the order, and no damage
-        return replace(form, grade=grade, tags_attached=True,
-                       matches_order=True if form.matches_order is None else form.matches_order,
-                       damage_severity=form.damage_severity or DamageSeverity.NONE)
-    return replace(form, grade=grade)
-
-
-CLAIM_REASONS = frozenset({ReturnReason.QUALITY_DEFECT, ReturnReason.SHIPPING_DAMAGE})
-
-
-def missing(form: InspectionInput, reason: ReturnReason | None = None) -> list[str]:
-    """What the policy reads that the inspector has not answered yet. On a damage claim
-    the severity decides the claim, so it must be answered ("none" included) unless the
-    grade is A (new with tags: no damage, its definition)."""
-    out = []
-    if form.grade is None:
-        out.append("the grade (1–5)")
-        return out
-    if form.grade is Grade.X:
-        return out
-    if form.matches_order is None and form.grade is not Grade.A:
-        out.append("whether it matches the order (M, or scan its tag)")
-    if form.damage_severity is None and reason in CLAIM_REASONS and form.grade is not Grade.A:
-        out.append("the damage severity (S)")
-    return out
-
-
-def _severity(ins: InspectionInput, reason: ReturnReason, unit_no: int) -> DamageSeverity:
-    if ins.damage_severity is not None:
-        return ins.damage_severity
-    if reason in CLAIM_REASONS and ins.grade not in (Grade.A, Grade.X):  # A: no damage
-        raise BadInput(f"Item {unit_no} is a damage claim: set the damage severity (S: none, "
-                       "minor, moderate, severe) before the policy decides it.")
-    return DamageSeverity.NONE
-
-
-def _matches(ins: InspectionInput, unit_no: int) -> bool:
-    if ins.matches_order is not None:
-        return ins.matches_order
-    if ins.grade in (Grade.A, Grade.X):  # A: by definition; X: held whatever the answer
-        return True
-    raise BadInput(f"Item {unit_no}: does it match the order (SKU, colour, size)? Press M "
-                   "(yes; again: no), or scan the dress's own tag.")
-
-
-def _photo_count(rma: ReturnAuthorization, item: ReturnItem) -> int:
-    """Photos on file for the unit's inspection in progress (the draft)."""
-    session = Session.object_session(rma)
-    assert session is not None
-    return int(session.scalar(select(func.count()).select_from(Photo).join(
-        Inspection, Photo.inspection_id == Inspection.id).where(
-        Inspection.return_item_id == item.id, Inspection.is_draft.is_(True))) or 0)
-
-
-def _in_stock(rma: ReturnAuthorization, product: Product | None, size: str | None) -> bool:
-    if product is None or size is None:
-        return False
-    session = Session.object_session(rma)
-    assert session is not None
-    stock = session.scalar(select(Product.stock).where(
-        Product.style_id == product.style_id, Product.colour == product.colour,
-        Product.size == size))
-    return bool(stock and stock > 0)
-
-
-def _archive_policy(session: Session, policy: Policy, now: dt.datetime) -> None:
-    """Keep the policy file verbatim by its hash. Insert-or-ignore: two benches making the
-    first decision under a new version at once both succeed."""
-    if session.get(PolicyVersion, policy.sha256) is not None:
-        return
-    values = {"sha256": policy.sha256, "policy_id": policy.id, "version": policy.version,
-              "content": policy.text, "first_used_at": now}
-    dialect = session.get_bind().dialect.name
-    stmt: Any
-    if dialect == "postgresql":
-        stmt = pg_insert(PolicyVersion).values(**values).on_conflict_do_nothing(
-            index_elements=["sha256"])
-    else:
-        stmt = sqlite_insert(PolicyVersion).values(**values).on_conflict_do_nothing(
-            index_elements=["sha256"])
-    session.execute(stmt)
-
-
-def _decide(case: dict[str, Any], policy: Policy) -> PolicyDecision:
-    """The policy's decision, or a hold for a supervisor when the case's dates cannot be
-    (the parcel is here: it is never refused, but no money is decided on such dates)."""
-    problem = date_problem(case, policy)
-    return held_for_dates(case, policy, problem) if problem \
-        else decide(parse_case(case), policy)
-
-
-def outcome_of(view: DecisionView) -> dict[str, Any]:
-    """What a decision settled, in the terms an offline replay compares: the policy
-    version and each unit's outcome and money (JSON-safe)."""
-    return {"policy": f"{view.policy_id} {view.policy_version}",
-            "units": {str(u.unit_no): {"resolution": u.resolution.value,
-                                       "refund": str(u.refund), "credit": str(u.credit)}
-                      for u in view.units}}
-
-
-def differences(bench: Mapping[str, Any], server: Mapping[str, Any]) -> str:
-    """The sentence for a replay the server decides otherwise."""
-    out = []
-    if bench.get("policy") != server.get("policy"):
-        out.append(f"the policy moved from {bench.get('policy')} to {server.get('policy')}")
-    for unit, mine in sorted(bench.get("units", {}).items()):
-        theirs = server.get("units", {}).get(unit)
-        if theirs is None:
-            out.append(f"item {unit} is no longer to be decided")
-        elif theirs != mine:
-            out.append(f"item {unit}: {mine['resolution'].replace('_', ' ')} "
-                       f"{mine['refund']}/{mine['credit']} at the bench, now "
-                       f"{theirs['resolution'].replace('_', ' ')} "
-                       f"{theirs['refund']}/{theirs['credit']}")
-    return ("The server decides otherwise now: " + "; ".join(out or ["the items differ"])
-            + ".")
-
-
-def _hold_reason(row: Decision, decision: PolicyDecision) -> str:
-    """Why one unit is held: its own steps of the trace (the engine prefixes each with
-    "item N (SKU)" when a case has several units), else the decision's reason."""
-    unit_no = row.item.unit_no
-    units = [it["unit_no"] for it in row.case.get("items", ())]
-    index = units.index(unit_no) if unit_no in units else 0
-    prefix = f"item {index + 1} ("
-    if any(t.rule == "impossible_dates" for t in decision.trace):
-        return f"Item {unit_no}: {decision.approval_reason}"
-    mine = [t.reason for t in decision.trace
-            if t.rule in ("grade_x_mismatch", "exchange_out_of_stock")
-            and (len(units) == 1 or t.reason.startswith(prefix))]
-    why = mine[-1].split("): ", 1)[-1] if mine and len(units) > 1 else \
-        mine[-1] if mine else (decision.approval_reason or "on hold")
-    return f"Item {unit_no}: {why}"
-
-
-def _unit_case(case: dict[str, Any], unit_no: int) -> dict[str, Any]:
-    """The case as stored with one unit's decision: the whole return's case (so it can be
-    decided again as it was), marked with the unit."""
-    return {**case, "unit_no": unit_no}
-
-
-def _labels(view: DecisionView, statuses: Mapping[int, DecisionStatus],
-            qa_units: Sequence[int] = ()) -> tuple[tuple[int, str], ...]:
-    out: list[tuple[int, str]] = []
-    for u in view.units:
-        out += [(u.unit_no, k) for k in labels_for(statuses.get(u.unit_no), u.resolution,
-                                                   u.size_to, u.unit_no in qa_units)]
-    return tuple(out)
-
-
-def _view(rma_number: str, units: tuple[int, ...], d: PolicyDecision,
-          case: dict[str, Any]) -> DecisionView:
-    sizes = [it.get("exchange_size") for it in case["items"]]
-    return DecisionView(
-        rma_number=rma_number,
-        units=tuple(UnitOutcome(u, o.sku, o.resolution, o.refund, o.restocking_fee, o.credit,
-                                o.disposition.value, size,
-                                place_for(str(case.get("policy", "")), o.disposition.value),
-                                unit_waits(d, i))
-                    for i, (u, o, size) in enumerate(zip(units, d.items, sizes,
-                                                         strict=True))),
-        refund_total=d.refund_total, credit_total=d.credit_total, approval=d.approval,
-        approval_reason=d.approval_reason, carrier_claim=d.carrier_claim,
-        due={"inspection": d.due.inspection, "refund": d.due.refund,
-             "exchange_ship": d.due.exchange_ship, "claim_resolution": d.due.claim_resolution},
-        trace=tuple((t.rule, t.reason) for t in d.trace),
-        policy_id=d.policy_id, policy_version=d.policy_version,
-        policy_sha256=d.policy_sha256, contract=decision_to_json(d))
+            return decision_view(row.item.rma.number, units, decide_case(row.case, policy),
+                                 row.case)

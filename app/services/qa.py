@@ -118,7 +118,7 @@ def redecide(s: Session, decision: Decision, grade: str
              ) -> tuple[ItemDecision, dict[str, Any], Policy]:
     """The stored case decided again under its archived policy with the unit's grade
     replaced: (the unit's outcome, the new case, that policy)."""
-    from app.services.decisions import _decide  # the one way a case is decided
+    from app.services.decision_case import decide_case  # the one way a case is decided
 
     archived = s.get(PolicyVersion, decision.policy_sha256)
     if archived is None:
@@ -136,7 +136,7 @@ def redecide(s: Session, decision: Decision, grade: str
         {**it, **priced, "inspection": {**it["inspection"], "grade": grade}}
         if it.get("unit_no") == unit else it for it in case["items"]]
     units = [it.get("unit_no") for it in case["items"]]
-    return _decide(case, policy).items[units.index(unit)], case, policy
+    return decide_case(case, policy).items[units.index(unit)], case, policy
 
 
 def apply_regrade(s: Session, rma: ReturnAuthorization, item: ReturnItem, old: Decision,
