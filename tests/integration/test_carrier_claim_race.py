@@ -5,8 +5,7 @@ key refuses the late ones and they read the first one's claim)."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from app.services.inspection import InspectionService
 from models import CarrierClaim, Decision, ReturnAuthorization
 from models.db import make_engine, make_session_factory, upgrade
 from tests.conftest import NOW
+from tests.helpers.concurrency import at_once
 from tests.helpers.ledger import assert_ledger_clean
 from tests.helpers.photos import scene
 from tests.integration.conftest import user_named
@@ -45,25 +45,6 @@ def committed_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[st
     load_demo_data(make_session_factory(engine), orders=60, seed=11, today=NOW.date())
     engine.dispose()
     yield url
-
-
-def _at_once(n: int, work: Callable[[int], object]) -> list[object]:
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - inspected by the caller
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
 
 
 def _damage_claim(sf: sessionmaker[Session], clock: FixedClock, photos: PhotoStore) -> int:
@@ -100,7 +81,7 @@ def test_three_desks_open_one_carrier_claim(committed_url: str, tmp_path: Path) 
         desks = [ClaimsService(sfs[i], clock, f"CLAIMS-{i}",
                                InspectionService(sfs[i], clock, f"CLAIMS-{i}", photos))
                  for i in range(DESKS)]
-        results = _at_once(DESKS, lambda i: desks[i].open_carrier_claim(decision_id, carl))
+        results = at_once(DESKS, lambda i: desks[i].open_carrier_claim(decision_id, carl))
         assert not any(isinstance(r, Exception) for r in results), results
         assert len(set(results)) == 1, results
         with sfs[0]() as s:

@@ -6,8 +6,6 @@ ledger check holds after each."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -23,6 +21,7 @@ from app.services.decisions import DecisionService, InspectionInput
 from models import Approval, Decision, PolicyVersion, ReturnAuthorization, ReturnItem
 from models.db import make_engine, make_session_factory
 from tests.conftest import NOW
+from tests.helpers.concurrency import at_once
 from tests.helpers.ledger import assert_ledger_clean
 from tests.helpers.rma_builder import UnitSpec, build_rma
 from tests.helpers.rmas import refundable, twin_rma
@@ -32,30 +31,11 @@ pytestmark = pytest.mark.postgres
 GRADE_A = InspectionInput(grade=Grade.A)
 
 
-def _at_once(n: int, work: Callable[[int], object]) -> list[object]:
-    barrier = threading.Barrier(n)
-    results: list[object] = [None] * n
-
-    def run(i: int) -> None:
-        barrier.wait()
-        try:
-            results[i] = work(i)
-        except Exception as exc:  # noqa: BLE001 - inspected by the caller
-            results[i] = exc
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
-    return results
-
-
 def _refundable(sf: sessionmaker[Session], skip: int) -> str:
     return refundable(sf, skip)
 
 
-def test_first_decisions_under_a_new_policy_at_once(pg_demo_url: str) -> None:
+def test_first_decisions_under_a_new_policyat_once(pg_demo_url: str) -> None:
     engines = [make_engine(pg_demo_url) for _ in range(2)]
     try:
         sfs = [make_session_factory(e) for e in engines]
@@ -71,7 +51,7 @@ def test_first_decisions_under_a_new_policy_at_once(pg_demo_url: str) -> None:
             numbers = [_refundable(sfs[0], 2 * round_no + i) for i in range(2)]
             services = [DecisionService(sfs[i], clock, f"BENCH-{i}", policy_loader=loader)
                         for i in range(2)]
-            results = _at_once(2, lambda i: services[i].accept(  # noqa: B023
+            results = at_once(2, lambda i: services[i].accept(  # noqa: B023
                 numbers[i], {1: GRADE_A}, ines))  # noqa: B023
             assert not any(isinstance(r, Exception) for r in results), results
             with sfs[0]() as s:
@@ -99,7 +79,7 @@ def test_two_rmas_for_one_unit_decided_at_once_refund_it_once(pg_demo_url: str,
             first = s.scalars(select(ReturnAuthorization).where(
                 ReturnAuthorization.number == number)).one().items[0]
         numbers = [number, "RMA-2026-999999-0"]
-        results = _at_once(2, lambda i: DecisionService(sfs[i], clock, f"BENCH-{i}").accept(
+        results = at_once(2, lambda i: DecisionService(sfs[i], clock, f"BENCH-{i}").accept(
             numbers[i], {1: GRADE_A}, ines))
         refused = [r for r in results if isinstance(r, NotAllowed)]
         assert len(refused) == 1, results
@@ -129,7 +109,7 @@ def test_two_benches_deciding_the_dresses_of_one_rma_at_once_ask_one_manager(
         for _round in range(3):
             number = build_rma(sfs[0], [UnitSpec("173.00", "14.26"),
                                         UnitSpec("177.00", "14.59")], at=NOW)
-            results = _at_once(2, lambda i: DecisionService(
+            results = at_once(2, lambda i: DecisionService(
                 sfs[i], clock, f"BENCH-{i}").accept(number, {i + 1: GRADE_A}, ines))  # noqa: B023
             assert not any(isinstance(r, Exception) for r in results), results
             with sfs[0]() as s:

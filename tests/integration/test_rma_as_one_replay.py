@@ -17,21 +17,12 @@ from app.bootstrap import bootstrap
 from app.cli import run
 from app.config import load_settings
 from app.domain.enums import Brand, CustomerTier
-from app.services.demo_data import load_demo_data
 from models import Decision, QaSample, ReturnAuthorization, ReturnItem, Settlement
 from tests.conftest import NOW
 from tests.helpers.rma_builder import UnitSpec, build_rma
+from tests.integration import test_replay
 
-
-@pytest.fixture
-def db(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    url = f"sqlite:///{tmp_path / 'bench.db'}"
-    services = bootstrap(load_settings(url, "BENCH-R"))
-    load_demo_data(services.session_factory, orders=40, seed=4, today=NOW.date())
-    services.dispose()
-    for user, pin in (("INES", "1111"), ("MARIA", "444444"), ("SAM", "333333")):
-        monkeypatch.setenv(f"RETURNBENCH_PIN_{user}", pin)
-    return url
+db = test_replay.db  # the same fixture: a demo database, the PINs in the environment
 
 
 def _build(url: str, units: list[UnitSpec], **kw: Any) -> str:
@@ -99,10 +90,11 @@ def test_the_378_rma_waits_for_one_manager_however_enter_is_pressed(
         db: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str], enters: str) -> None:
     number = _build(db, [UnitSpec("173.00", "14.26"), UnitSpec("177.00", "14.59")])
-    grading: list[dict[str, Any]] = ([{"grade": "A", "unit": 1}, {"grade": "A", "unit": 2}, {"accept": True}]
-               if enters == "one for both" else
-               [{"grade": "A", "unit": 1}, {"accept": True},
-                {"grade": "A", "unit": 2}, {"accept": True}])
+    grading: list[dict[str, Any]] = (
+        [{"grade": "A", "unit": 1}, {"grade": "A", "unit": 2}, {"accept": True}]
+        if enters == "one for both" else
+        [{"grade": "A", "unit": 1}, {"accept": True},
+         {"grade": "A", "unit": 2}, {"accept": True}])
     out = _replay(db, tmp_path, [{"sign_in": "ines"}, {"scan": number}, *grading], capsys)
     last = out[-1]
     assert "Waiting for manager approval" in last["message"], last
