@@ -58,6 +58,9 @@ bench: $(DEV_STAMP)
 	PYTHONPATH=. $(PY) benchmarks/bench_decide.py
 	PYTHONPATH=. $(PY) benchmarks/bench_labels.py
 	PYTHONPATH=. $(PY) benchmarks/bench_camera.py
+	@# A scanner's burst in the real window at 10k/100k/1M returns, SQLite and PostgreSQL
+	@# (databases filled once by gen_scale.py and kept in $$TMPDIR/returnbench-scale).
+	PYTHONPATH=. $(PY) benchmarks/bench_scan_window.py
 
 clean:
 	rm -rf $(VENV)

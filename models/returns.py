@@ -122,6 +122,11 @@ class Receipt(Base):
 
 class Inspection(Base):
     __tablename__ = "inspections"
+    # A station's unfinished inspections (drafts), newest first: the list Receive shows
+    # reads only this station's drafts, never the whole table.
+    __table_args__ = (Index("ix_inspections_station_drafts", "station_id", "started_at",
+                            postgresql_where=text("is_draft"),
+                            sqlite_where=text("is_draft = 1")),)
 
     id: Mapped[intpk]
     return_item_id: Mapped[int] = mapped_column(ForeignKey("return_items.id"), index=True)
@@ -234,7 +239,10 @@ class Approval(Base):
     """A request for a supervisor's or manager's approval, and its answer."""
 
     __tablename__ = "approvals"
-    __table_args__ = not_negative("amount")
+    # The window's poll for answers to this bench's requests (every 2 s, between scans):
+    # this station's answers since the last look, not every request ever made.
+    __table_args__ = (Index("ix_approvals_station_answered", "station_id", "answered_at"),
+                      *not_negative("amount"))
 
     id: Mapped[intpk]
     rma_id: Mapped[int] = mapped_column(ForeignKey("return_authorizations.id"), index=True)

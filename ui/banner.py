@@ -74,6 +74,7 @@ class Banner(QWidget):
         layout.addWidget(self._text, 1)
         layout.addWidget(self._close)
         self.level: Level | None = None
+        self._styled: Level | None = None  # the level whose colours are set
         self.hide()
 
     def show_problem(self, exc: BaseException) -> None:
@@ -86,11 +87,13 @@ class Banner(QWidget):
         self._icon.setText(_ICONS[level])
         self._text.setText(text)
         self.setProperty("level", level.value)
-        bg, fg = _COLOURS[level]
-        self.setStyleSheet(
-            f"QWidget#banner {{ background: {bg}; border-radius: 4px; }}"
-            f"QLabel {{ background: transparent; color: {fg}; font-weight: bold; }}"
-        )
+        if self._styled is not level:  # a style sheet re-polishes the banner: only on change
+            self._styled = level
+            bg, fg = _COLOURS[level]
+            self.setStyleSheet(
+                f"QWidget#banner {{ background: {bg}; border-radius: 4px; }}"
+                f"QLabel {{ background: transparent; color: {fg}; font-weight: bold; }}"
+            )
         self.show()
 
     def text(self) -> str:

@@ -148,6 +148,7 @@ class Shell(QWidget):
         self.receive.resume_requested.connect(lambda _rma: self.nav.setCurrentRow(1))
         self.inspect.finished.connect(self._inspection_finished)
         self.current: ReturnView | None = None
+        self.landed = False  # land() reads the unfinished list first; pages after it
         for name, _key in PLACES:
             if name == "Receive":
                 page: QWidget = self.receive
@@ -203,6 +204,7 @@ class Shell(QWidget):
         managers on Approvals, inspectors on Receive)."""
         row = {"receive": 0, "inspect": 1, "claims": 2, "approvals": 3, "reports": 4,
                "settings": 5}[home_place(self.user.role)]
+        self.landed = True
         self.receive.show_unfinished(self.session.unfinished())
         news = self.session.qa_news()  # blind re-grades that changed this one's decisions
         if news:
@@ -232,6 +234,7 @@ class Shell(QWidget):
         if synced is not None:
             self.notice.show_message(LEVELS[synced.level], synced.message)
             self._sound(synced)
+            self.receive.show_unfinished(self.session.unfinished())  # drafts kept meanwhile
         self.check_answers()
 
     def _on_event(self, topic: str, payload: object) -> None:
@@ -247,6 +250,8 @@ class Shell(QWidget):
             return
         self.notice.show_message(LEVELS[screen.level], screen.message)
         self._sound(screen)
+        # An answer decides units: a draft of one of them is no longer unfinished.
+        self.receive.show_unfinished(self.session.unfinished())
 
     def _sound(self, screen: Screen) -> None:
         if screen.sound == "good":
@@ -267,8 +272,9 @@ class Shell(QWidget):
         self._sound(screen)
 
     def _inspection_finished(self, message: str, needs_attention: bool) -> None:
-        self.receive.show_unfinished(self.session.unfinished())
-        self.nav.setCurrentRow(0)
+        if self.nav.currentRow() == 0:
+            self.receive.show_unfinished(self.session.unfinished())
+        self.nav.setCurrentRow(0)  # else showing Receive reads it (_go)
         self.receive.show_outcome(message, needs_attention)
 
     def _parcel_found(self, view: ReturnView) -> None:
@@ -297,9 +303,12 @@ class Shell(QWidget):
             return
         self.notice.clear()  # a new parcel: the last one's news is old
         if self.nav.currentRow() != 0:
-            self.nav.setCurrentRow(0)
+            self.nav.setCurrentRow(0)  # Receive shown: its unfinished list is read (_go)
         self.receive.show_scan(code, screen)
-        self.receive.show_unfinished(self.session.unfinished())
+        # No read of the unfinished list here: a scan neither begins nor ends a draft
+        # (a half-done form was saved as it was filled), and a scanner's burst reads
+        # nothing more than its parcel. The list is read when Receive is shown, after an
+        # inspection ends and when an answer arrives.
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Esc anywhere in the shell also dismisses the notice at the top (an answer from
@@ -333,6 +342,8 @@ class Shell(QWidget):
         elif self.pages.currentWidget() is self.qa:
             self.qa.focus_scan()
         elif row == 0:
+            if self.landed:  # Receive shown again: drafts may have begun or ended meanwhile
+                self.receive.show_unfinished(self.session.unfinished())
             shown = self.receive.card.view
             if parcel is not None and shown is not None and shown is not parcel \
                     and shown.rma_number == parcel.rma_number and self.receive.card.isVisible():

@@ -159,7 +159,9 @@ class InspectionService:
                        Inspection.started_at)
                 .join(ReturnItem, Inspection.return_item_id == ReturnItem.id)
                 .join(ReturnAuthorization, ReturnItem.rma_id == ReturnAuthorization.id)
-                .where(Inspection.is_draft.is_(True), Inspection.station_id == station_id,
+                # `is_draft` as the partial index ix_inspections_station_drafts says it:
+                # only this station's drafts are read, newest first (never the table).
+                .where(Inspection.is_draft, Inspection.station_id == station_id,
                        ReturnItem.decision_status == DecisionStatus.PENDING)
                 .order_by(Inspection.started_at.desc()).limit(limit)).all()
             uow.commit()
