@@ -18,6 +18,7 @@ from models.orders import Customer, Order, OrderLine
 from models.people import Station, User
 from models.putaway import ItemMove, Location, Lot, Tote
 from models.qa import CalibrationAnswer, CalibrationItem, CalibrationRound, QaSample
+from models.reports import ReportSkuDay
 from models.returns import (
     Approval,
     Decision,
@@ -57,6 +58,7 @@ __all__ = [
     "Product",
     "QaSample",
     "Receipt",
+    "ReportSkuDay",
     "ReturnAuthorization",
     "ReturnItem",
     "Settlement",

@@ -81,6 +81,7 @@ from models import (
     Order,
     OrderLine,
     Product,
+    ReportSkuDay,
     ReturnItem,
     Style,
     Tote,
@@ -96,6 +97,13 @@ REASON_GROUP = {
 GROUPS = ("sizing", "quality", "shipping", "other")
 BACKLOG = ("due later", "due today", "overdue 1-2 days", "overdue 3+ days")
 READY = (DecisionStatus.DECIDED, DecisionStatus.APPROVED)  # decided, not settled yet
+
+
+def _utc_midnight(at: dt.datetime, up: bool) -> dt.datetime:
+    """The UTC midnight at or after `at` (`up`), else at or before it."""
+    utc = at.astimezone(dt.UTC)
+    day = dt.datetime.combine(utc.date(), dt.time(0), tzinfo=dt.UTC)
+    return day + dt.timedelta(days=1) if up and day < utc else day
 
 
 def style_of(sku: str, product: Product | None) -> str:
@@ -258,27 +266,52 @@ class ReportService:
 
     @staticmethod
     def _styles(s: Session, lo: dt.datetime, hi: dt.datetime) -> tuple[StyleRate, ...]:
-        """Per product and SKU in one pass over the range's order lines: units sold and
-        their units returned (through ix_return_items_order_line_id); then each to its
-        style (the product's, else the SKU's first three parts)."""
-        rows = s.execute(select(OrderLine.product_id, OrderLine.sku,
-                                func.sum(OrderLine.quantity), func.count(ReturnItem.id))
-                         .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
-                         .outerjoin(ReturnItem, ReturnItem.order_line_id == OrderLine.id)
-                         .where(Order.placed_at >= lo, Order.placed_at < hi)
-                         .group_by(OrderLine.product_id, OrderLine.sku)).all()
-        products = {row[0] for row in rows if row[0] is not None}
+        """Units sold on orders placed in the range, and how many of them came back, per
+        product and SKU: whole UTC days from report_sku_days (kept by the database, a row
+        per day and SKU), the hours before the first and after the last from the order
+        lines themselves; then each to its style (the product's, else the SKU's first
+        three parts)."""
+        first = _utc_midnight(lo, up=True)
+        last = _utc_midnight(hi, up=False)
+        counts: dict[tuple[int | None, str], list[int]] = defaultdict(lambda: [0, 0])
+        rows: list[Any] = []
+        if first < last:
+            rows += s.execute(select(ReportSkuDay.product_id, ReportSkuDay.sku,
+                                     func.sum(ReportSkuDay.sold),
+                                     func.sum(ReportSkuDay.returned))
+                              .where(ReportSkuDay.day >= first.date(),
+                                     ReportSkuDay.day < last.date())
+                              .group_by(ReportSkuDay.product_id, ReportSkuDay.sku)).all()
+            ends = [(lo, first), (last, hi)]
+        else:
+            ends = [(lo, hi)]
+        for since, until in ends:
+            if since < until:
+                rows += s.execute(
+                    select(OrderLine.product_id, OrderLine.sku, func.sum(OrderLine.quantity),
+                           func.count(ReturnItem.id))
+                    .select_from(Order).join(OrderLine, OrderLine.order_id == Order.id)
+                    .outerjoin(ReturnItem, ReturnItem.order_line_id == OrderLine.id)
+                    .where(Order.placed_at >= since, Order.placed_at < until)
+                    .group_by(OrderLine.product_id, OrderLine.sku)).all()
+        for product_id, sku, units, back in rows:
+            row = counts[(product_id or None, sku)]
+            row[0] += int(units or 0)
+            row[1] += int(back or 0)
+        products = {pid for pid, _sku in counts if pid is not None}
         code_of: dict[int | None, str] = {} if not products else {
             product_id: code for product_id, code in s.execute(
                 select(Product.id, Style.code).join(Style, Product.style_id == Style.id)
                 .where(Product.id.in_(products)))}
         sold: Counter[str] = Counter()
         returned: Counter[str] = Counter()
-        for product_id, sku, units, back in rows:
+        for (product_id, sku), (units, back) in counts.items():
+            if not units and not back:
+                continue
             style = code_of.get(product_id) or style_of(sku, None)
-            sold[style] += int(units or 0)
-            returned[style] += int(back or 0)
-        rates = [StyleRate(st, sold[st], returned[st]) for st in sold]
+            sold[style] += units
+            returned[style] += back
+        rates = [StyleRate(st, sold[st], returned[st]) for st in sold if sold[st]]
         return tuple(sorted(rates, key=lambda r: (-r.rate, -r.sold, r.style)))
 
     @staticmethod
