@@ -5,10 +5,8 @@ key refuses the late ones and they read the first one's claim)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -17,10 +15,9 @@ from app.clock import FixedClock
 from app.domain.enums import DamageCause, DamageSeverity, Grade, PhotoSlot, RequestedResolution
 from app.services.claims import ClaimsService
 from app.services.decisions import DecisionService, InspectionInput
-from app.services.demo_data import load_demo_data
 from app.services.inspection import InspectionService
 from models import CarrierClaim, Decision, ReturnAuthorization
-from models.db import make_engine, make_session_factory, upgrade
+from models.db import make_engine, make_session_factory
 from tests.conftest import NOW
 from tests.helpers.concurrency import at_once
 from tests.helpers.ledger import assert_ledger_clean
@@ -31,20 +28,6 @@ DESKS = 3
 DAMAGED = InspectionInput(grade=Grade.C, matches_order=True,
                           damage_severity=DamageSeverity.MODERATE,
                           damage_cause=DamageCause.SHIPPING)
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def committed_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A database of its own with committed demo data, which every desk's engine sees."""
-    if request.param == "postgresql":
-        yield request.getfixturevalue("pg_demo_url")
-        return
-    url = f"sqlite:///{tmp_path / 'race.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    load_demo_data(make_session_factory(engine), orders=60, seed=11, today=NOW.date())
-    engine.dispose()
-    yield url
 
 
 def _damage_claim(sf: sessionmaker[Session], clock: FixedClock, photos: PhotoStore) -> int:

@@ -31,7 +31,6 @@ from app.domain.enums import (
     ReturnReason,
 )
 from app.services.decisions import InspectionInput
-from app.services.demo_data import DemoSummary
 from app.services.rma_money import counted, shipping_in
 from models import Approval, Decision, OrderLine, ReturnAuthorization, ReturnItem
 from tests.conftest import NOW
@@ -155,14 +154,14 @@ def _money_holds(s: Session, number: str) -> None:
                                  HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(case=rmas())
 def test_an_rma_decides_as_one_whatever_the_enters(
-        session_factory: sessionmaker[Session], clock: FixedClock, demo: DemoSummary,
+        committed_sf: sessionmaker[Session], clock: FixedClock,
         case: tuple[Brand, CustomerTier, str, list[Unit], list[list[int]]]) -> None:
     brand, tier, shipping, rma_units, groups = case
-    desk = Desk(session_factory, clock)
+    desk = Desk(committed_sf, clock)
     specs = [u.spec for u in rma_units]
-    together = build_rma(session_factory, specs, at=NOW, brand=brand, tier=tier,
+    together = build_rma(committed_sf, specs, at=NOW, brand=brand, tier=tier,
                          shipping=shipping)
-    apart = build_rma(session_factory, specs, at=NOW, brand=brand, tier=tier,
+    apart = build_rma(committed_sf, specs, at=NOW, brand=brand, tier=tier,
                       shipping=shipping)
     _settle(desk, together, rma_units, [list(range(1, len(rma_units) + 1))])
     _settle(desk, apart, rma_units, groups)

@@ -24,10 +24,10 @@ from app.domain.enums import (
 )
 from app.errors import ReturnBenchError
 from app.policy.rules import load_policy
-from app.services.demo_data import DemoSummary
 from app.services.rma_money import counted, shipping_in
 from models import Approval, Decision, OrderLine, ReturnAuthorization, ReturnItem
 from tests.conftest import NOW
+from tests.helpers.ledger import assert_ledger_clean
 from tests.helpers.rma_builder import build_rma
 from tests.integration.test_rma_as_one import Desk
 from tests.integration.test_rma_as_one_property import Unit, units
@@ -108,12 +108,13 @@ def _check(s: Session, number: str) -> None:
        rma_units=st.lists(units(), min_size=1, max_size=4),
        steps=st.lists(actions, min_size=1, max_size=10))
 def test_no_order_of_enters_exceptions_and_answers_breaks_the_money(
-        session_factory: sessionmaker[Session], clock: FixedClock, demo: DemoSummary,
+        committed_sf: sessionmaker[Session], clock: FixedClock,
         brand: Brand, tier: CustomerTier, shipping: str, rma_units: list[Unit],
         steps: list[tuple[object, ...]]) -> None:
-    desk = Desk(session_factory, clock)
-    number = build_rma(session_factory, [u.spec for u in rma_units], at=NOW, brand=brand,
+    desk = Desk(committed_sf, clock)
+    number = build_rma(committed_sf, [u.spec for u in rma_units], at=NOW, brand=brand,
                        tier=tier, shipping=shipping)
     _play(desk, number, rma_units, steps)
-    with session_factory() as s:
+    with committed_sf() as s:
         _check(s, number)
+    assert_ledger_clean(committed_sf)  # `main.py ledger check` agrees, whole database
