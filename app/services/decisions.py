@@ -53,7 +53,6 @@ from app.services.holds import release_items, require_hold
 from app.services.outcomes import (
     EXCEPTION_OUTCOMES,
     FREE,
-    LIVE,
     current_decision,
     free_unit_bought,
     open_approval,
@@ -354,14 +353,10 @@ class DecisionService:
                                "the policy: no exception is needed.")
             refund, _fee, credit = outcome_amounts(policy, rma, item, standing, outcome)
             amount = refund + credit
-            others = sum((d.refund + (d.credit if d.resolution is Resolution.STORE_CREDIT
-                                      else Decimal(0)))
-                         for it in rma.items if it.id != item.id
-                         and it.decision_status in LIVE
-                         and (d := current_decision(s, it)) is not None)
+            # The RMA's $250 test, as at accept: the other dresses' live money, one read.
+            others = decided_before(s, rma, [unit_no]).total
             level = (ApprovalLevel.MANAGER if amount > policy.supervisor_limit
-                     or others + refund + (credit if outcome is Resolution.STORE_CREDIT
-                                           else 0) > policy.refund_threshold
+                     or others + counted(outcome, refund, credit) > policy.refund_threshold
                      else ApprovalLevel.SUPERVISOR)
             approval = open_approval(
                 s, rma, [standing], ApprovalKind.POLICY_EXCEPTION, level, amount,
