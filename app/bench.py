@@ -20,7 +20,6 @@ from app.domain.enums import (
     DecisionStatus,
     LabelKind,
     PhotoSlot,
-    PrintJobStatus,
     ReceptionStatus,
     Resolution,
 )
@@ -687,7 +686,7 @@ class BenchSession:
             except ReturnBenchError as exc:
                 out.append((unit_no, kind, self._say(exc)))
                 continue
-            out.append((unit_no, kind, None if job.status is PrintJobStatus.SENT
+            out.append((unit_no, kind, None if job.went_out
                         else job.message))
         return out
 
@@ -944,7 +943,7 @@ class BenchSession:
                 f"totes-{codes[0]}-{codes[-1]}", user)
         except ReturnBenchError as exc:
             return Screen(ERROR, self._say(exc), "bad")
-        sent = job.status is PrintJobStatus.SENT
+        sent = job.went_out
         span = codes[0] if len(codes) == 1 else f"{codes[0]} to {codes[-1]}"
         return Screen(OK if sent else WARN, f"{len(codes)} tote plate"
                       f"{'s' if len(codes) != 1 else ''} {span}: "
@@ -1027,7 +1026,7 @@ class BenchSession:
                 f"manifest-{code}", user)
         except ReturnBenchError as exc:
             return f"Manifest not printed: {self._say(exc)}"
-        return "Manifest printed." if job.status is PrintJobStatus.SENT \
+        return "Manifest printed." if job.went_out \
             else f"Manifest not printed yet: {job.message}"
 
     # --- photos and the database coming back -----------------------------------------
@@ -1125,7 +1124,7 @@ class BenchSession:
         self._answers_seen = {a.id for a in answers if a.answered_at is not None
                               and a.answered_at >= self._answers_since}
         try:
-            printed = self._s.printing.retry_queued()
+            printed = self._s.printing.send_waiting()
         except ReturnBenchError:
             printed = 0
         for answer in fresh:  # the answered dresses now have their place: their totes
@@ -1159,7 +1158,7 @@ class BenchSession:
             jobs, problem = [], f" {self._say(exc)}"
         else:
             problem = ""
-        sent = sum(1 for j in jobs if j.status is PrintJobStatus.SENT)
+        sent = sum(1 for j in jobs if j.went_out)
         return Screen(OK if view.status.value == "approved" else WARN,
                       f"#{view.id} {view.status.value} by {view.answered_by}."
                       + (f" {sent} final label{'s' if sent != 1 else ''} printed at "
@@ -1282,7 +1281,7 @@ class QaDesk:
                 job = self._printing.print_label(done.rma, done.unit_no, kind, self.user,
                                                  request_key=f"qa-{done.sample_id}/{kind}")
                 printed.append(f"{kind.capitalize()} label "
-                               + ("printed." if job.status is PrintJobStatus.SENT
+                               + ("printed." if job.went_out
                                   else f"not printed: {job.message}"))
             except ReturnBenchError as exc:
                 printed.append(f"{kind} label not printed: {self._say(exc)}")

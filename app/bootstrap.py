@@ -19,6 +19,7 @@ from app.notify import Handler, Listener, supports_notify
 from app.offline import BenchAuth, OfflineBench
 from app.services.auth import AuthService
 from app.services.demo_data import database_is_empty, is_demo_database
+from app.services.printing import SendLater
 from app.services.unsaved import UnsavedWork
 from app.services.uow import UnitOfWork
 from app.wiring import StationServices, wire
@@ -67,6 +68,12 @@ class Services(StationServices):
         listener = Listener(self.engine, handler)
         listener.start()
         return listener
+
+    def print_in_background(self, send_later: SendLater) -> None:
+        """Labels go to the printer through `send_later` (the window's background
+        runner), on the server's services and on the offline copy's."""
+        self.printing.send_later = send_later
+        self.offline_bench.print_in_background(send_later)
 
     def start_station(self) -> None:
         """The app's start: record that this station is in use."""

@@ -43,7 +43,7 @@ from app.services.journal import Entry, Journal, OfflineStatus, ReplayReport, re
 from app.services.local_copy import CopyReport, LocalCopy
 from app.services.lookup import LookupService, ReturnView
 from app.services.offline_sync import OfflineSyncService
-from app.services.printing import PrintService
+from app.services.printing import PrintService, SendLater
 from app.services.receiving import ReceivingService, ScanOutcome
 from app.services.uow import UnitOfWork
 from app.views import PhotoView
@@ -215,6 +215,14 @@ class OfflineBench:
         self._still_open = 0
         self._users: dict[str, UserOnFile] = {}
         self.last_replay_seconds = 0.0
+        self._send_later: SendLater | None = None
+
+    def print_in_background(self, send_later: SendLater) -> None:
+        """The labels printed on the local copy go out as the server's do (the window's
+        background runner, PrintService.send_later)."""
+        self._send_later = send_later
+        if self._local is not None:
+            self._local.printing.send_later = send_later
 
     # --- journal ----------------------------------------------------------------------
     def keep(self, kind: str, payload: dict[str, Any], user: SignedInUser,
@@ -238,6 +246,7 @@ class OfflineBench:
             printing = PrintService(sf, self._clock, self.station, self._printer,
                                     policy_loader=self._policy_loader)
             printing.provisional = True
+            printing.send_later = self._send_later
             auth = _Auth(keep, sf, self._clock, self.station)
             self._local = BenchServices(
                 auth=auth,

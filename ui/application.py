@@ -74,8 +74,10 @@ def run_app(argv: list[str]) -> int:
             QMessageBox.critical(None, "ReturnBench cannot start", message)
         return exit_code(exc)
 
+    from ui.watchdog import start_if_asked
     from ui.window import MainWindow
 
+    watchdog = start_if_asked()  # noqa: F841 - runs (and reports) while the app runs
     load_theme(app, os.environ.get("RETURNBENCH_THEME", "light"))
     window = MainWindow(services)
     fit_to_screen(window)

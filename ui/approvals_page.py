@@ -33,6 +33,7 @@ from app.views import ApprovalView
 from ui.banner import Banner, Level
 from ui.documents import save_document
 from ui.feed import ChangeFeed
+from ui.ops import BackgroundOp
 from ui.queue_page import QueuePage
 from ui.tables import fill, read_only_table, restretch, selected
 
@@ -58,6 +59,7 @@ class NoteEdit(QLineEdit):
 
 class ApprovalsPage(QueuePage[ApprovalView]):
     answered = Signal(int)
+    log_saved = Signal(object)  # the authorization log's Path
 
     def __init__(self, approvals: ApprovalService, authlog: AuthorizationLogService,
                  user: SignedInUser, out_dir: Path, feed: ChangeFeed | None = None,
@@ -254,12 +256,16 @@ class ApprovalsPage(QueuePage[ApprovalView]):
         self.refresh()
 
     def print_log(self) -> None:
+        """The last 30 days' authorization log as a PDF, rendered and written off the UI
+        thread; `log_saved` when done."""
         end = dt.date.today()
         start = end - dt.timedelta(days=30)
-        try:
-            path = save_document(self._out_dir, f"authorization-log-{start}-to-{end}.pdf",
-                                 self._authlog.render_for(self._user, start, end))
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return
-        self.banner.show_message(Level.OK, f"Authorization log saved: {path}")
+        authlog, user, folder = self._authlog, self._user, self._out_dir
+
+        def done(path: Path) -> None:
+            self.banner.show_message(Level.OK, f"Authorization log saved: {path}")
+            self.log_saved.emit(path)
+
+        BackgroundOp(lambda: save_document(folder, f"authorization-log-{start}-to-{end}.pdf",
+                                           authlog.render_for(user, start, end)),
+                     done, self.banner.show_problem, parent=self).start()

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -26,6 +26,7 @@ from app.services.claims import PAGE, ClaimsService
 from app.views import ClaimView
 from ui.banner import Banner, Level
 from ui.documents import save_document
+from ui.ops import BackgroundOp, ProgressBar
 from ui.photo_viewer import PhotoViewer
 from ui.tables import fill, read_only_table, restretch, selected
 
@@ -33,6 +34,8 @@ COLUMNS = ("Due", "Return", "Item", "Damage", "Outcome", "Photos", "Carrier clai
 
 
 class ClaimsPage(QWidget):
+    packet_saved = Signal(object)  # the packet's Path
+
     def __init__(self, claims: ClaimsService, user: SignedInUser, out_dir: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -40,6 +43,7 @@ class ClaimsPage(QWidget):
         self._user = user
         self._out_dir = out_dir
         self.views: list[ClaimView] = []
+        self._packing = False  # a carrier claim's packet is being written
         self._pair = 0  # which pair of photos is shown
         self.offset = 0  # the queue comes a page (PAGE claims) at a time: PgDn, PgUp
         self.open_count = 0
@@ -50,6 +54,7 @@ class ClaimsPage(QWidget):
         self.count = QLabel()
         self.count.setObjectName("hint")
         self.banner = Banner()
+        self.progress = ProgressBar()
         self.table = read_only_table(COLUMNS, stretch=2)
         self.table.setMaximumHeight(190)
         self.table.currentCellChanged.connect(lambda *_: self._show())
@@ -78,7 +83,7 @@ class ClaimsPage(QWidget):
         self.packet_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.packet_button.clicked.connect(self.carrier_claim)
         buttons.addWidget(self.packet_button)
-        for w in (title, self.count, self.banner, self.table, self.detail):
+        for w in (title, self.count, self.banner, self.progress, self.table, self.detail):
             layout.addWidget(w)
         layout.addLayout(photos, 1)
         layout.addWidget(self.note)
@@ -260,19 +265,32 @@ class ClaimsPage(QWidget):
         self.banner.show_message(Level.OK, "Mark saved (the photo itself is unchanged).")
 
     def carrier_claim(self) -> None:
+        """The carrier claim opened and its packet (photos, PDF) written, off the UI
+        thread; `packet_saved` when done."""
         c = self.selected()
-        if c is None:
+        if c is None or self._packing:
             return
-        try:
-            claim_id = self._claims.open_carrier_claim(c.decision_id, self._user)
-            path = save_document(self._out_dir, f"carrier-claim-{claim_id}-{c.rma_number}.pdf",
-                                 self._claims.packet_pdf(c.decision_id))
-        except ReturnBenchError as exc:
+        claims, user, folder = self._claims, self._user, self._out_dir
+
+        def work() -> tuple[int, Path]:
+            claim_id = claims.open_carrier_claim(c.decision_id, user)
+            return claim_id, save_document(folder, f"carrier-claim-{claim_id}-"
+                                           f"{c.rma_number}.pdf", claims.packet_pdf(c.decision_id))
+
+        def done(made: tuple[int, Path]) -> None:
+            self._packing = False
+            self.banner.show_message(Level.OK, f"Carrier claim #{made[0]} open; packet "
+                                     f"saved: {made[1]}")
+            self.refresh()
+            self.packet_saved.emit(made[1])
+
+        def failed(exc: BaseException) -> None:
+            self._packing = False
             self.banner.show_problem(exc)
-            return
-        self.banner.show_message(Level.OK, f"Carrier claim #{claim_id} open; packet saved: "
-                                 f"{path}")
-        self.refresh()
+
+        self._packing = True
+        BackgroundOp(work, done, failed, parent=self, shows=self.progress,
+                     label="Writing the claim packet…").start()
 
     def _resolve(self) -> None:
         self._send_note(self._claims.resolve,

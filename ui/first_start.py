@@ -4,8 +4,6 @@ loads demo data, so a database made for real work never holds the published demo
 
 from __future__ import annotations
 
-import logging
-import threading
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
@@ -21,19 +19,14 @@ from PySide6.QtWidgets import (
 
 from app.errors import BadInput, ReturnBenchError, user_message
 from app.services.users import UserService
+from ui import ops
 from ui.banner import Banner, Level
-
-log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int], None]
 
 
 class FirstStartPage(QWidget):
     done = Signal(str)  # "demo" or the first admin's user name
-    # From the loading thread to the screen: (done, of) while it works, then "" when it
-    # finished or the reason it did not.
-    _progressed = Signal(int, int)
-    _loaded = Signal(str)
 
     def __init__(self, load_demo: Callable[[Progress], None], users: UserService,
                  parent: QWidget | None = None) -> None:
@@ -43,7 +36,7 @@ class FirstStartPage(QWidget):
         self._users = users
         self._setting_up = False  # the admin form is open
         self._finished = False  # demo loaded or admin made: this page is done
-        self._loading: threading.Thread | None = None
+        self._loading: ops.BackgroundOp[None] | None = None
         outer = QVBoxLayout(self)
         outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         box = QWidget()
@@ -101,8 +94,6 @@ class FirstStartPage(QWidget):
         self.demo_button.clicked.connect(self.explore)
         self.setup_button.clicked.connect(self.show_setup)
         self.create_button.clicked.connect(self.create_admin)
-        self._progressed.connect(self._show_progress)
-        self._loaded.connect(self._demo_loaded)
         for field in (self.username, self.display_name, self.pin, self.pin_again):
             field.returnPressed.connect(self.create_admin)
 
@@ -134,8 +125,8 @@ class FirstStartPage(QWidget):
 
     def explore(self) -> None:
         """Load the demo and play its 60 days of history (some seconds, once, at the
-        first start) on a thread of its own: the screen shows how far it is and stays
-        drawn; its keys wait until it is done."""
+        first start) off the UI thread (ui/ops.py): the screen shows how far it is and
+        stays drawn; its keys wait until it is done."""
         if self._finished or self._loading is not None:
             return
         self.banner.show_message(Level.WARN, "Loading demo data: 60 days of returns at "
@@ -144,36 +135,29 @@ class FirstStartPage(QWidget):
         self.setup_button.setEnabled(False)
         self.progress.setValue(0)
         self.progress.setVisible(True)
-        self._loading = threading.Thread(target=self._load, name="demo-data", daemon=True)
-        self._loading.start()
-
-    def _load(self) -> None:
-        """On the loading thread: the screen hears of it only through signals."""
-        try:
-            self._load_demo(self._progressed.emit)
-        except ReturnBenchError as exc:
-            self._loaded.emit(user_message(exc))
-        except Exception as exc:  # a bug: logged, and the screen says it in words
-            log.exception("loading the demo data failed")
-            self._loaded.emit(f"Loading the demo data failed ({exc}). Start again with a new, "
-                              "empty database.")
-        else:
-            self._loaded.emit("")
+        progress = ops.Progress(self)
+        progress.changed.connect(self._show_progress)
+        load = self._load_demo
+        self._loading = ops.BackgroundOp(lambda: load(progress.report), self._demo_loaded,
+                                         self._demo_failed, parent=self,
+                                         progress=progress).start()
 
     def _show_progress(self, done: int, of: int) -> None:
         self.progress.setMaximum(of)
         self.progress.setValue(done)
 
-    def _demo_loaded(self, problem: str) -> None:
-        if self._loading is not None:
-            self._loading.join()
+    def _demo_failed(self, exc: BaseException) -> None:
         self._loading = None
         self.progress.setVisible(False)
-        if problem:
-            self.demo_button.setEnabled(True)
-            self.setup_button.setEnabled(True)
-            self.banner.show_message(Level.ERROR, problem)
-            return
+        self.demo_button.setEnabled(True)
+        self.setup_button.setEnabled(True)
+        self.banner.show_message(Level.ERROR, user_message(exc) if isinstance(
+            exc, ReturnBenchError) else f"Loading the demo data failed ({exc}). Start again "
+            "with a new, empty database.")
+
+    def _demo_loaded(self, _done: None) -> None:
+        self._loading = None
+        self.progress.setVisible(False)
         self._finish("demo")
 
     def create_admin(self) -> None:

@@ -120,8 +120,6 @@ class Shell(QWidget):
         self.router = ScanRouter(services.settings.scan_gap_ms, services.settings.scan_prefix,
                                  services.settings.scan_suffix, parent=self)
         self.router.scanned.connect(self.handle_scan)
-        if services.settings.scan_gap_ms > 0 or services.settings.scan_prefix:
-            self.router.install()
         self.settings_page = SettingsPage(services.users, services.printing, user)
         self.claims = ClaimsPage(services.claims, user,
                                  services.settings.data_dir / "documents")
@@ -142,9 +140,6 @@ class Shell(QWidget):
         self.qa.desk.on_signed_out = self.session.on_signed_out
         self.needs_look = NeedsLookPage(services.offline_bench.sync, user)
         self.receive.found.connect(self._parcel_found)
-        app = QApplication.instance()
-        assert app is not None
-        app.installEventFilter(self)  # Esc dismisses the notice (eventFilter)
         self.receive.resume_requested.connect(lambda _rma: self.nav.setCurrentRow(1))
         self.inspect.finished.connect(self._inspection_finished)
         self.current: ReturnView | None = None
@@ -190,6 +185,18 @@ class Shell(QWidget):
         shortcut(self, "Ctrl+Q", self.sign_out_requested.emit, app_wide)
         shortcut(self, "Ctrl+T", self.close_tote, app_wide)
         self.nav.setCurrentRow(0)
+        self._scan_router_on = services.settings.scan_gap_ms > 0 \
+            or bool(services.settings.scan_prefix)
+
+    def listen(self) -> None:
+        """The application-wide event filters (the scan router, Esc for the notice), once
+        the shell is built and shown: an app-wide Python filter sees every event, and
+        building and showing the pages makes thousands."""
+        if self._scan_router_on:
+            self.router.install()
+        app = QApplication.instance()
+        assert app is not None
+        app.installEventFilter(self)  # Esc dismisses the notice (eventFilter)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """A handheld-sized window (under NARROW px): the places list, name and Sign out

@@ -3,7 +3,7 @@ printer, or a folder), a test print, and the print history with reprint."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtPrintSupport import QPrinterInfo
 from PySide6.QtWidgets import (
     QComboBox,
@@ -19,14 +19,17 @@ from app.domain.enums import PrintJobStatus
 from app.errors import ReturnBenchError
 from app.permissions import Action, allowed
 from app.services.auth import SignedInUser
-from app.services.printing import JobView, PrintService
+from app.services.printing import JobView, PrintOutcome, PrintService
 from ui.banner import Banner, Level
+from ui.ops import BackgroundOp
 from ui.tables import fill, read_only_table, selected
 
 RETRY_MS = 30_000
 
 
 class PrinterView(QWidget):
+    shown = Signal()  # the printer and its history painted
+
     def __init__(self, printing: PrintService, user: SignedInUser,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -39,9 +42,7 @@ class PrinterView(QWidget):
         self.current.setWordWrap(True)
         row = QHBoxLayout()
         self.queues = QComboBox()
-        self.queues.addItem("— system printers —", "")
-        for info in QPrinterInfo.availablePrinters():
-            self.queues.addItem(info.printerName(), f"cups:{info.printerName()}")
+        self.queues.addItem("— system printers —", "")  # asked of CUPS when first shown
         self.spec = QLineEdit()
         self.queues.currentIndexChanged.connect(self._queue_chosen)
         self.spec.setPlaceholderText("cups:QUEUE, tcp:HOST[:PORT] (Zebra, ZPL) or file:FOLDER")
@@ -76,31 +77,46 @@ class PrinterView(QWidget):
         self.timer.start()
         self.refresh()
 
+    def showEvent(self, event) -> None:  # type: ignore[no-untyped-def]
+        super().showEvent(event)
+        if self.queues.count() == 1:  # the system's print queues, once someone looks
+            for info in QPrinterInfo.availablePrinters():
+                self.queues.addItem(info.printerName(), f"cups:{info.printerName()}")
+
     def refresh(self) -> None:
-        try:
-            self.current.setText(f"This station prints to: {self._printing.printer_spec()}")
-            self.jobs = self._printing.history()
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return
+        """This station's printer and print history, read off the UI thread."""
+        printing = self._printing
+
+        def read() -> tuple[str, list[JobView]]:
+            return printing.printer_spec(), printing.history()
+
+        BackgroundOp(read, self._show, self.banner.show_problem, parent=self).start()
+
+    def _show(self, read: tuple[str, list[JobView]]) -> None:
+        spec, self.jobs = read
+        self.current.setText(f"This station prints to: {spec}")
         fill(self.table, [(f"#{j.id}", j.created_at.astimezone().strftime("%b %d %H:%M"),
                            j.title, f"{j.label} ({j.format})",
                            j.printer.rsplit("/", 1)[-1], j.status.value, str(j.attempts),
                            j.last_error or "") for j in self.jobs])
+        self.shown.emit()
 
     def retry_now(self) -> None:
-        try:
-            sent = self._printing.retry_queued()
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return
-        waiting = sum(j.status is not PrintJobStatus.SENT for j in self._printing.history())
-        if sent:
-            self.banner.show_message(Level.OK, f"{sent} waiting label(s) printed.")
-        elif waiting and self.isVisible():
-            self.banner.show_message(Level.WARN, f"{waiting} label(s) still wait for the "
-                                     "printer; they print as soon as it is back.")
-        self.refresh()
+        """The waiting jobs, sent off the UI thread (in the window, through the labels'
+        own lane, so they keep their order)."""
+        printing = self._printing
+
+        def done(sent: int) -> None:
+            waiting = sum(j.status is not PrintJobStatus.SENT for j in self.jobs)
+            if sent:
+                self.banner.show_message(Level.OK, f"{sent} waiting label(s) printed.")
+            elif waiting and self.isVisible():
+                self.banner.show_message(Level.WARN, f"{waiting} label(s) still wait for "
+                                         "the printer; they print as soon as it is back.")
+            self.refresh()
+
+        BackgroundOp(printing.retry_queued, done, self.banner.show_problem, parent=self,
+                     lane="printer").start()
 
     def _queue_chosen(self, _index: int) -> None:
         if self.queues.currentData():
@@ -120,11 +136,13 @@ class PrinterView(QWidget):
         if job is None:
             self.banner.show_message(Level.WARN, "Pick a job in the history first.")
             return
-        try:
-            outcome = self._printing.reprint(job.id, self._user)
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return
-        level = Level.OK if outcome.status is PrintJobStatus.SENT else Level.WARN
-        self.banner.show_message(level, outcome.message)
-        self.refresh()
+        printing, user, job_id = self._printing, self._user, job.id
+
+        def done(outcome: PrintOutcome) -> None:
+            level = Level.OK if outcome.status is PrintJobStatus.SENT else Level.WARN
+            self.banner.show_message(level, outcome.message)
+            self.refresh()
+
+        # Off the UI thread the job is sent there and then: its outcome is this page's.
+        BackgroundOp(lambda: printing.reprint(job_id, user), done,
+                     self.banner.show_problem, parent=self, lane="printer").start()

@@ -3,10 +3,13 @@ charts, the PDF of them, importing Shopify orders and RMAs (with a progress bar)
 settlement export to the shop's outbox.
 
 Keys: Ctrl+Enter refresh, Ctrl+P the PDF, Ctrl+I import orders, Ctrl+Shift+I import RMAs,
-Ctrl+E export settlements. Slow work runs off the UI thread."""
+Ctrl+E export settlements. Everything that reads or writes more than a screenful (the
+figures, the PDFs, an import, the export) runs off the UI thread (ui/ops.py); the figures
+come in two parts, the return rate by style (every order line of the range) apart."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections import Counter
 from collections.abc import Callable
@@ -14,7 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QDate, QObject, Qt, Signal
+from PySide6.QtCore import QDate, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QDateEdit,
@@ -23,14 +26,12 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListWidget,
-    QProgressBar,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
 from app.domain.money import format_money
-from app.errors import ReturnBenchError
 from app.files import read_input
 from app.permissions import Action, allowed
 from app.printing.kpi_report import render_kpi_report
@@ -41,11 +42,11 @@ from app.services.exports import ExportReport, ExportService
 from app.services.imports import ImportReport, ImportService
 from app.services.qa import QaService
 from app.services.reports import ReportService
-from app.views import AfterBench, Kpis, QaReview
+from app.views import AfterBench, Kpis, QaReview, StyleRate
 from ui.banner import Banner, Level
 from ui.charts import BarChart
 from ui.documents import save_document
-from ui.ops import BackgroundOp
+from ui.ops import BackgroundOp, Progress, ProgressBar
 
 DEFAULT_DAYS = 30
 STALE_DAYS = 14  # after the bench: a dress not moved for longer is flagged
@@ -54,19 +55,15 @@ SHORT = {"restock": "restock", "prep_and_restock": "steam, restock", "refurbish"
          "liquidate": "liquidate", "return_to_customer": "to customer", "hold": "hold"}
 
 
-class _Progress(QObject):
-    """Carries (done, total) from the import's worker thread to the progress bar."""
-
-    changed = Signal(int, int)
-
-
 # Short words for the approval kinds (a chart label has little room).
 KIND_WORDS = {"refund_over_threshold": "refund over limit", "policy_exception": "exception",
               "hold": "hold", "qa_regrade": "QA re-grade"}
 
 class ReportsPage(QWidget):
-    refreshed = Signal()
+    refreshed = Signal()  # every figure of the range painted
     imported = Signal(object)  # ImportReport
+    exported = Signal(object)  # ExportReport
+    saved = Signal(object)  # the PDF's Path
 
     def __init__(self, reports: ReportService, imports: ImportService,
                  exports: ExportService, user: SignedInUser, documents: Path, outbox: Path,
@@ -85,7 +82,11 @@ class ReportsPage(QWidget):
         self.outbox = outbox
         self.kpis: Kpis | None = None
         self.after: AfterBench | None = None
-        self._op: BackgroundOp[Any] | None = None
+        self._op: BackgroundOp[Any] | None = None  # an import or the export
+        self._reading: set[str] = set()  # the parts of a refresh still being read
+        self._again = False  # asked to refresh while reading: once more after
+        self._then: Callable[[], None] | None = None  # what waits for the figures (a PDF)
+        self._styles: tuple[StyleRate, ...] | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         layout = QVBoxLayout(self)
         title = QLabel("Reports and back office")
@@ -128,9 +129,7 @@ class ReportsPage(QWidget):
         self.import_rmas_button.clicked.connect(lambda: self.import_file("rmas"))
         self.export_button.clicked.connect(self.export_settlements)
 
-        self.progress = QProgressBar()
-        self.progress.setFormat("Importing: %v of %m orders")
-        self.progress.hide()
+        self.progress = ProgressBar()
         layout.addWidget(self.progress)
         self.rejected = QListWidget()
         self.rejected.setObjectName("rejected")
@@ -208,38 +207,73 @@ class ReportsPage(QWidget):
         return start, last + dt.timedelta(days=1)  # the end day is included
 
     def refresh(self) -> None:
+        """Read the range's figures off the UI thread, in two parts at once (the return
+        rate by style apart), each painted as it comes; `refreshed` once both are."""
         if not self.can_view:
             return
-        start, end = self.range()
-        try:
-            self.kpis = self._reports.kpis(start, end, self._user)
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
+        if self._reading:
+            self._again = True
             return
-        self._show(self.kpis)
-        try:
-            self.after = self._reports.after_bench(self._user, STALE_DAYS)
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-        else:
-            self._show_after(self.after)
-        self._show_review(start, end)
-        self.refreshed.emit()
+        start, end = self.range()
+        reports, user, qa, calibration = self._reports, self._user, self._qa, \
+            self._calibration
 
-    def _show_review(self, start: dt.date, end: dt.date) -> None:
+        def figures() -> tuple[Kpis, AfterBench, QaReview | None]:
+            kpis = reports.kpis(start, end, user, with_styles=False)
+            after = reports.after_bench(user, STALE_DAYS)
+            review = None
+            if qa is not None:
+                rounds = calibration.rounds(user) if calibration is not None else []
+                review = qa.review(start, end, user, [(r.who, r.finished_at, r.agreement)
+                                                      for r in rounds
+                                                      if r.finished_at is not None])
+            return kpis, after, review
+
+        self._reading = {"figures", "styles"}
+        self._styles = None
+        BackgroundOp(figures, self._figures_read, lambda exc: self._unread("figures", exc),
+                     parent=self, shows=self.progress, label="Reading the figures…").start()
+        BackgroundOp(lambda: reports.styles(start, end, user), self._styles_read,
+                     lambda exc: self._unread("styles", exc), parent=self).start()
+
+    def _figures_read(self, read: tuple[Kpis, AfterBench, QaReview | None]) -> None:
+        kpis, self.after, self.review = read
+        self.kpis = kpis if self._styles is None else \
+            dataclasses.replace(kpis, styles=self._styles)
+        self._show(self.kpis)
+        self._show_after(self.after)
+        if self.review is not None:
+            self._show_review(self.review)
+        self._part_done("figures")
+
+    def _styles_read(self, styles: tuple[StyleRate, ...]) -> None:
+        self._styles = styles
+        if self.kpis is not None and "figures" not in self._reading:
+            self.kpis = dataclasses.replace(self.kpis, styles=styles)
+        self._show_styles(styles)
+        self._part_done("styles")
+
+    def _unread(self, part: str, exc: BaseException) -> None:
+        self.banner.show_problem(exc)
+        self._then = None
+        self._part_done(part)
+
+    def _part_done(self, part: str) -> None:
+        self._reading.discard(part)
+        if self._reading:
+            return
+        if self._again:
+            self._again = False
+            self.refresh()
+            return
+        self.refreshed.emit()
+        then, self._then = self._then, None
+        if then is not None:
+            then()
+
+    def _show_review(self, r: QaReview) -> None:
         """Grading QA over the same days: agreement per inspector, kappa by week, the
         calibration rounds, and what the disagreements moved."""
-        if self._qa is None:
-            return
-        try:
-            rounds = self._calibration.rounds(self._user) if self._calibration else []
-            self.review = self._qa.review(start, end, self._user, [
-                (r.who, r.finished_at, r.agreement) for r in rounds
-                if r.finished_at is not None])
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return
-        r = self.review
         self.agreement_chart.set_data(
             [(f"{name} ({a.pairs})", 100 * (a.rate or 0.0))
              for name, a in r.inspectors.items()],
@@ -257,26 +291,36 @@ class ReportsPage(QWidget):
             + (f", <b>{r.overdue} overdue</b>" if r.overdue else "")
             )
 
-    def save_qa_pdf(self) -> Path | None:
-        if self.review is None:
-            self.refresh()
-        if self.review is None:
-            return None
+    def save_qa_pdf(self) -> None:
+        """The grading review's PDF (the figures first when there are none yet)."""
+        if self.review is None or self._reading:
+            self._after_refresh(self.save_qa_pdf)
+            return
         r = self.review
         name = (f"grading-review-{r.start:%Y%m%d}-"
                 f"{r.end - dt.timedelta(days=1):%Y%m%d}.pdf")
-        return self._save(name, lambda: render_qa_review(r, dt.datetime.now().astimezone()),
-                          "Grading review saved")
+        self._save(name, lambda: render_qa_review(r, dt.datetime.now().astimezone()),
+                   "Grading review saved")
 
-    def _save(self, name: str, render: Callable[[], bytes], saved: str) -> Path | None:
-        """A PDF into the documents folder, said in the banner (or why not)."""
-        try:
-            path = save_document(self._documents, name, render())
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return None
-        self.banner.show_message(Level.OK, f"{saved}: {path}")
-        return path
+    def _after_refresh(self, then: Callable[[], None]) -> None:
+        if not self.can_view:
+            return
+        self._then = then
+        if not self._reading:
+            self.refresh()
+
+    def _save(self, name: str, render: Callable[[], bytes], saved: str) -> None:
+        """A PDF rendered and written to the documents folder off the UI thread, said in
+        the banner (or why not)."""
+        folder = self._documents
+
+        def done(path: Path) -> None:
+            self.banner.show_message(Level.OK, f"{saved}: {path}")
+            self.saved.emit(path)
+
+        BackgroundOp(lambda: save_document(folder, name, render()), done,
+                     self.banner.show_problem, parent=self, shows=self.progress,
+                     label="Writing the PDF…").start()
 
     def _show_after(self, a: AfterBench) -> None:
         self.dwell_chart.set_data([(f"{d.code} ({d.dresses})", d.median_days)
@@ -327,22 +371,24 @@ class ReportsPage(QWidget):
         self.grade_chart.set_data(list(k.grades.items()))
         self.backlog_chart.set_data(list(k.backlog.items()),
                                     alert=lambda label, v: "overdue" in label and v > 0)
-        self.style_chart.set_data([(f"{s.style} ({s.returned}/{s.sold})", 100 * s.rate)
-                                   for s in k.styles[:8]])
         self.throughput_chart.set_data([(f"{t.inspector} ({t.units})", t.per_hour)
                                         for t in k.throughput[:8]])
         self.approval_chart.set_data([(KIND_WORDS.get(kind, kind.replace("_", " ")), n)
                                       for kind, n in k.requests.items()])
 
-    def save_pdf(self) -> Path | None:
-        if self.kpis is None:
-            self.refresh()
-        if self.kpis is None:
-            return None
+    def _show_styles(self, styles: tuple[StyleRate, ...]) -> None:
+        self.style_chart.set_data([(f"{s.style} ({s.returned}/{s.sold})", 100 * s.rate)
+                                   for s in styles[:8]])
+
+    def save_pdf(self) -> None:
+        """The report's PDF (the figures first when there are none yet)."""
+        if self.kpis is None or self._reading:
+            self._after_refresh(self.save_pdf)
+            return
         k = self.kpis
         name = f"returns-report-{k.start:%Y%m%d}-{k.end - dt.timedelta(days=1):%Y%m%d}.pdf"
-        return self._save(name, lambda: render_kpi_report(k, dt.datetime.now().astimezone()),
-                          "Report saved")
+        self._save(name, lambda: render_kpi_report(k, dt.datetime.now().astimezone()),
+                   "Report saved")
 
     # --- import and export -----------------------------------------------------------
     def import_file(self, kind: str, path: str | None = None) -> None:
@@ -354,37 +400,23 @@ class ReportsPage(QWidget):
                                                   "CSV files (*.csv)")
             if not path:
                 return
-        try:
-            data = read_input(path)
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return
-        progress = _Progress(self)
-        progress.changed.connect(self._progress)
-        self.progress.setRange(0, 0)  # busy until the first count arrives
-        self.progress.setFormat("Checking the file…")
-        self.progress.show()
+        progress = Progress(self)
         self.rejected.hide()
-        source = Path(path).name
-        if kind == "orders":
-            def work() -> ImportReport:
-                return self._imports.import_orders(data, source, self._user,
-                                                   progress=progress.changed.emit)
-        else:
-            def work() -> ImportReport:
-                return self._imports.import_rmas(data, source, self._user,
-                                                 progress=progress.changed.emit)
-        self._op = BackgroundOp(work, self._imported, self._failed)
-        self._op.start()
+        source, imports, user = Path(path).name, self._imports, self._user
+        read_from = path
 
-    def _progress(self, done: int, total: int) -> None:
-        self.progress.setRange(0, total)
-        self.progress.setValue(done)
-        self.progress.setFormat("Importing: %v of %m")
+        def work() -> ImportReport:
+            data = read_input(read_from)  # the file too: it may be on a slow share
+            if kind == "orders":
+                return imports.import_orders(data, source, user, progress=progress.report)
+            return imports.import_rmas(data, source, user, progress=progress.report)
+
+        self._op = BackgroundOp(work, self._imported, self._failed, parent=self,
+                                progress=progress, shows=self.progress,
+                                label="Importing").start()
 
     def _imported(self, report: ImportReport) -> None:
         self._op = None
-        self.progress.hide()
         if report.ok:
             self.banner.show_message(Level.OK, report.summary())
             self.refresh()
@@ -397,20 +429,23 @@ class ReportsPage(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self._op = None
-        self.progress.hide()
         self.banner.show_problem(exc)
 
-    def export_settlements(self) -> ExportReport | None:
-        if not allowed(self._user.role, Action.EXPORT_SETTLEMENTS):
-            return None
-        try:
-            report = self._exports.export(self.outbox, self._user)
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return None
-        self.banner.show_message(Level.OK, f"{report.summary()} Outbox: {self.outbox}")
-        self.refresh()
-        return report
+    def export_settlements(self) -> None:
+        """The settlement export to the outbox, off the UI thread (files on a share)."""
+        if not allowed(self._user.role, Action.EXPORT_SETTLEMENTS) or self._op is not None:
+            return
+        exports, outbox, user = self._exports, self.outbox, self._user
+
+        def done(report: ExportReport) -> None:
+            self._op = None
+            self.banner.show_message(Level.OK, f"{report.summary()} Outbox: {outbox}")
+            self.exported.emit(report)
+            self.refresh()
+
+        self._op = BackgroundOp(lambda: exports.export(outbox, user), done, self._failed,
+                                parent=self, shows=self.progress,
+                                label="Exporting settlements…").start()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         ctrl = event.modifiers() & Qt.KeyboardModifier.ControlModifier

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from app.errors import ReturnBenchError
 from app.services.auth import AuthService, SignedInUser, badge_user_id
 from ui.banner import Banner, Level
+from ui.ops import BackgroundOp
 
 # A badge scan at the end of what was typed (after any stray keys), whole or so far.
 BADGE_END = re.compile(r"USER-\d{6}$")
@@ -69,10 +70,12 @@ class PinField(QLineEdit):
 
 class SignInPage(QWidget):
     signed_in = Signal(object)  # SignedInUser
+    tried = Signal()  # a sign-in was tried and answered (signed in, or why not)
 
     def __init__(self, auth: AuthService, station: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._auth = auth
+        self.checking = False  # a PIN is being checked
         self.setObjectName("signIn")
         outer = QVBoxLayout(self)
         outer.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -171,20 +174,33 @@ class SignInPage(QWidget):
                 return
 
     def submit(self) -> None:
+        """The PIN is checked off the UI thread (its hash is slow on purpose, and the
+        database may be a network away); the page waits meanwhile, Enter again is
+        ignored. `tried` says it is done either way."""
         item = self.users.currentItem()
+        if self.checking:
+            return
         if item is None or self.users.currentRow() < 0:
             self.pin.clear()
             self.banner.show_message(Level.ERROR, "Pick your name first (↑ ↓, or type its "
                                      "first letter), then your PIN. Nothing was tried.")
+            self.tried.emit()
             return
-        username = item.data(Qt.ItemDataRole.UserRole)
-        try:
-            user: SignedInUser = self._auth.sign_in(username, self.pin.text())
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            self.pin.clear()
-            self.pin.setFocus()
-            return
-        self.banner.clear()
+        username, pin, auth = item.data(Qt.ItemDataRole.UserRole), self.pin.text(), \
+            self._auth
+        self.checking = True
         self.pin.clear()
+        BackgroundOp(lambda: auth.sign_in(username, pin), self._signed_in, self._refused,
+                     parent=self).start()
+
+    def _signed_in(self, user: SignedInUser) -> None:
+        self.checking = False
+        self.banner.clear()
         self.signed_in.emit(user)
+        self.tried.emit()
+
+    def _refused(self, exc: BaseException) -> None:
+        self.checking = False
+        self.banner.show_problem(exc)
+        self.pin.setFocus()
+        self.tried.emit()

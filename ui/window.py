@@ -5,8 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+from collections.abc import Callable
+from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -19,7 +21,7 @@ from PySide6.QtWidgets import (
 from app.bootstrap import Services, load_first_start_demo, needs_first_start
 from app.errors import ReturnBenchError, user_message
 from app.services.auth import SignedInUser
-from app.services.journal import OfflineStatus
+from app.services.journal import OfflineStatus, ReplayReport
 from ui.banner import Level, SignedOutEvent
 from ui.feed import ChangeFeed
 from ui.first_start import FirstStartPage
@@ -106,7 +108,7 @@ class MainWindow(QMainWindow):
         self.db_timer.start()
         # The local copy a bench works on when the server is away, made while it answers.
         self._copy_op: BackgroundOp[object] | None = None
-        self._sync_op: BackgroundOp[object] | None = None
+        self._sync_op: BackgroundOp[Any] | None = None
         self.copy_minutes = float(os.environ.get(COPY_MINUTES_ENV, "10") or 0)
         self.copy_timer = QTimer(self)
         self.copy_timer.setInterval(int(max(self.copy_minutes, 0.1) * 60_000))
@@ -128,6 +130,38 @@ class MainWindow(QMainWindow):
         self.offline_timer.start()
         if self.demo:
             self.setWindowTitle("ReturnBench (DEMO DATA)")
+        # Labels go to the printer off the UI thread, one at a time and in order: the
+        # bench scans the next parcel while one prints (or waits for a printer that
+        # is off); what went wrong is said when it is known.
+        services.print_in_background(self._print_later)
+
+    # --- labels ---------------------------------------------------------------------
+    def _print_later(self, send: Callable[[], object]) -> None:
+        if QThread.currentThread() is not self.thread():
+            send()  # printed by work already off the UI thread (a sync): it waits there
+            return
+        BackgroundOp(send, self._printed, self._print_failed, parent=self,
+                     lane="printer").start()
+
+    def _printed(self, outcome: object) -> None:
+        """A label sent (or the waiting ones: how many): said only when it did not go
+        out, in the notice at the top, with the bad sound."""
+        if isinstance(outcome, int):  # PrintService.retry_queued: how many went out
+            if outcome:
+                self.statusBar().showMessage(
+                    f"✔ {outcome} waiting label{'s' if outcome != 1 else ''} printed", 10_000)
+        elif not getattr(outcome, "went_out", True):  # a PrintOutcome: the printer said no
+            self._print_failed(str(getattr(outcome, "message", "")))
+            return
+        self._show_devices()
+
+    def _print_failed(self, problem: BaseException | str) -> None:
+        message = problem if isinstance(problem, str) else user_message(problem)
+        if self.shell is not None:
+            self.shell.notice.show_message(Level.WARN, message)
+        self.statusBar().showMessage(f"⚠ {message}", 30_000)
+        self.sounds.bad()
+        self._show_devices()
 
     def _first_start_done(self, outcome: str) -> None:
         """Demo data loaded, or the first admin made: on to sign-in."""
@@ -149,7 +183,7 @@ class MainWindow(QMainWindow):
         if self._db_check is not None:
             return  # the last check is still waiting (a slow network times out in 5 s)
         self._db_check = BackgroundOp(self.services.ping, lambda _r: self._database_is(None),
-                                      self._database_is)
+                                      self._database_is, parent=self)
         self._db_check.start()
 
     def _show_devices(self) -> None:
@@ -188,7 +222,7 @@ class MainWindow(QMainWindow):
             self.offline_label.setText("Local copy: not made (" + user_message(exc)[:60]
                                        + ")")
 
-        self._copy_op = BackgroundOp(offline.refresh, done, failed)
+        self._copy_op = BackgroundOp(offline.refresh, done, failed, parent=self)
         self._copy_op.start()
 
     def _tick_offline(self) -> None:
@@ -290,7 +324,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(f"Sync stopped: {user_message(exc)}", 15_000)
             self._show_offline()
 
-        self._sync_op = BackgroundOp(offline.reconcile, done, failed)
+        self._sync_op = BackgroundOp(offline.reconcile, done, failed, parent=self)
         self._sync_op.start()
 
     def _finish_back_online(self) -> None:
@@ -300,27 +334,43 @@ class MainWindow(QMainWindow):
             self._sync_signed_out()
 
     def _sync_signed_out(self) -> None:
-        """Back online with nobody signed in: replay what this bench kept."""
+        """Back online with nobody signed in: replay what this bench kept (off the UI
+        thread, as with someone signed in)."""
         offline = self.services.offline_bench
-        if not offline.offline and not offline.status().waiting:
+        if self._sync_op is not None or (not offline.offline
+                                         and not offline.status().waiting):
             return
-        try:
-            report = offline.reconcile()
-        except ReturnBenchError as exc:
+
+        def done(report: ReplayReport) -> None:
+            self._sync_op = None
+            self.sign_in.banner.show_message(
+                Level.WARN if report.conflicts or report.left else Level.OK,
+                f"Back online: {report.words()}.")
+            self.sign_in.reload()
+
+        def failed(exc: BaseException) -> None:
+            self._sync_op = None
             self.sign_in.banner.show_problem(exc)
-            return
-        self.sign_in.banner.show_message(
-            Level.WARN if report.conflicts or report.left else Level.OK,
-            f"Back online: {report.words()}.")
-        self.sign_in.reload()
+
+        self._sync_op = BackgroundOp(offline.reconcile, done, failed, parent=self)
+        self._sync_op.start()
 
     def _open_shell(self, user: SignedInUser) -> None:
-        self.shell = Shell(self.services, user, self.sounds, self.feed)
-        self.shell.sign_out_requested.connect(self._sign_out)
-        self.stack.addWidget(self.shell)
-        self.stack.setCurrentWidget(self.shell)
-        self.user_label.setText(f"User: {user.display_name} ({user.role.value})")
-        self.shell.land()
+        app = QApplication.instance()
+        assert app is not None
+        # No app-wide Python filter for the thousands of events of building and showing
+        # the pages (each would be a Python call): they listen once the shell is up.
+        app.removeEventFilter(self)
+        try:
+            self.shell = Shell(self.services, user, self.sounds, self.feed)
+            self.shell.sign_out_requested.connect(self._sign_out)
+            self.stack.addWidget(self.shell)
+            self.stack.setCurrentWidget(self.shell)
+            self.user_label.setText(f"User: {user.display_name} ({user.role.value})")
+            self.shell.land()
+        finally:
+            app.installEventFilter(self)
+        self.shell.listen()
         if self.database_down_since is None:  # the copy learns who signed in here
             self.refresh_copy()
         if self.services.settings.camera:

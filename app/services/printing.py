@@ -4,9 +4,7 @@ printed again from the history."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
@@ -28,6 +26,11 @@ from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma, rma_unit, station_row
 from app.services.labels_plan import labels_for
 from app.services.outcomes import current_decision, qa_waiting
+from app.services.print_jobs import LABEL_WORDS, _title_words
+from app.services.print_jobs import JobView as JobView  # re-exported: the pages' view
+from app.services.print_jobs import PrinterState as PrinterState
+from app.services.print_jobs import PrintOutcome as PrintOutcome
+from app.services.print_jobs import SendLater as SendLater
 from app.services.uow import UnitOfWork, retrying
 from models import (
     Approval,
@@ -44,57 +47,6 @@ KIND_OF = {"item": LabelKind.ITEM, "tag": LabelKind.ITEM, "exchange": LabelKind.
            "return": LabelKind.RETURN, "hold": LabelKind.ITEM}
 
 
-@dataclass(frozen=True)
-class PrintOutcome:
-    job_id: int
-    status: PrintJobStatus
-    message: str
-
-
-def _title_words(title: str) -> str:
-    """ "item-RMA-2026-000001-1-2" -> "RMA-2026-000001-1 item 2" (reprints as they are)."""
-    kind, _, rest = title.partition("-")
-    rma, _, unit = rest.rpartition("-")
-    if kind in KIND_OF and rma.startswith("RMA-") and unit.isdigit():
-        return f"{rma} item {unit}"
-    return title
-
-
-@dataclass(frozen=True)
-class PrinterState:
-    printer: str
-    waiting: int
-    offline: bool
-    problem: str | None
-
-    def words(self) -> str:
-        name = self.printer.split(":", 1)[-1].rsplit("/", 1)[-1] or self.printer
-        if self.offline:
-            return f"⚠ Printer {name}: OFFLINE, {self.waiting} waiting"
-        if self.waiting:
-            return f"Printer {name}: {self.waiting} queued"
-        return f"Printer {name}: ready"
-
-
-@dataclass(frozen=True)
-class JobView:
-    id: int
-    kind: LabelKind
-    format: str
-    printer: str
-    status: PrintJobStatus
-    attempts: int
-    last_error: str | None
-    created_at: dt.datetime
-    sent_at: dt.datetime | None
-    title: str
-    label: str = ""  # which label: item, tag, hold, exchange, return (from its title)
-
-
-LABEL_WORDS = {"item": "item label", "tag": "item tag", "hold": "hold-shelf tag",
-               "exchange": "pick ticket", "return": "return slip"}
-
-
 class PrintService:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
                  default_printer: str,
@@ -109,6 +61,10 @@ class PrintService:
         self._load_policy = policy_loader
         # On an offline bench's local copy: labels say PROVISIONAL (checked at sync).
         self.provisional = False
+        # Where a stored job is sent from: here and now (the command line, replay,
+        # tests), or, in the window, handed to `send_later` (its background runner, one
+        # job at a time in order), so a bench never waits on a printer that is off.
+        self.send_later: SendLater | None = None
 
     # --- what goes on a label ----------------------------------------------------
     def label_data(self, rma_number: str, unit_no: int) -> LabelData:
@@ -226,6 +182,15 @@ class PrintService:
         the connection dropped) finds the job stored the first time and does not queue
         the label again."""
         require(user.role, Action.PRINT_LABELS)
+        if self.send_later is not None:  # read, laid out, stored and sent off this thread
+            self.send_later(lambda: self._print_label(rma_number, unit_no, kind, user,
+                                                      request_key))
+            return PrintOutcome(0, PrintJobStatus.QUEUED, "Label going to the printer.",
+                                pending=True)
+        return self._print_label(rma_number, unit_no, kind, user, request_key)
+
+    def _print_label(self, rma_number: str, unit_no: int, kind: str, user: SignedInUser,
+                     request_key: str | None) -> PrintOutcome:
         with UnitOfWork(self._sf) as uow:  # the printer and the label's words, in one read
             spec = self._printer_spec(uow.session)
             data = self._label_data(uow.session, rma_number, unit_no)
@@ -242,6 +207,16 @@ class PrintService:
         """Labels that are no return's (a batch of tote plates, a tote's manifest): laid
         out at the printer's resolution, queued and sent as one job like any label."""
         require(user.role, Action.PRINT_LABELS)
+        if self.send_later is not None:
+            self.send_later(lambda: self._print_layout(kind, pages_at, title, user,
+                                                       request_key))
+            return PrintOutcome(0, PrintJobStatus.QUEUED, f"{title} going to the printer.",
+                                pending=True)
+        return self._print_layout(kind, pages_at, title, user, request_key)
+
+    def _print_layout(self, kind: LabelKind, pages_at: Callable[[int], Sequence[Layout]],
+                      title: str, user: SignedInUser, request_key: str | None
+                      ) -> PrintOutcome:
         printer = self._printer_factory(self.printer_spec())
         pages = pages_at(203)
         payload = render_pdf_pages(pages, title) if printer.format == "pdf" \
@@ -293,8 +268,8 @@ class PrintService:
                                             f"{kind}-{number}-{unit_no}", user, key,
                                             station=station)
             if station == self._station and fresh:
-                out.append(self._send(job_id, printer, f"{kind}-{number}-{unit_no}",
-                                      user.username, payload))
+                out.append(self._dispatch(job_id, printer, f"{kind}-{number}-{unit_no}",
+                                          user.username, payload))
                 continue
             with UnitOfWork(self._sf) as uow:
                 job = uow.session.get(PrintJob, job_id)
@@ -316,6 +291,13 @@ class PrintService:
             raise BadInput(f"Job #{job_id} is {fmt.upper()} but {printer.name} takes "
                            f"{printer.format.upper()}: print the label again instead.")
         return self._queue_and_send(kind, printer, payload, f"reprint-{job_id}", user)
+
+    def send_waiting(self) -> int:
+        """`retry_queued` now, or handed to `send_later` (then 0: none sent yet)."""
+        if self.send_later is None:
+            return self.retry_queued()
+        self.send_later(self.retry_queued)
+        return 0
 
     def retry_queued(self) -> int:
         """Send this station's waiting jobs, oldest first; stop at the first failure (the
@@ -386,8 +368,27 @@ class PrintService:
                 assert job is not None
                 if job.status is PrintJobStatus.SENT:
                     return PrintOutcome(job_id, job.status, f"Label sent to {job.printer}.")
-            return self._send(job_id, printer, title, user.username)
-        return self._send(job_id, printer, title, user.username, payload)
+            return self._dispatch(job_id, printer, title, user.username)
+        return self._dispatch(job_id, printer, title, user.username, payload)
+
+    def _dispatch(self, job_id: int, printer: Printer, title: str | None,
+                  actor: str | None, payload: bytes | None = None) -> PrintOutcome:
+        """Send a stored job now, or hand it to `send_later`."""
+        if self.send_later is None:
+            return self._send(job_id, printer, title, actor, payload)
+        self.send_later(lambda: self._send_unless_sent(job_id, printer, title, actor, payload))
+        return PrintOutcome(job_id, PrintJobStatus.QUEUED, f"Label going to {printer.name}.",
+                            pending=True)
+
+    def _send_unless_sent(self, job_id: int, printer: Printer, title: str | None,
+                          actor: str | None, payload: bytes | None) -> PrintOutcome:
+        """A job handed on a while ago: a retry of the waiting queue may have sent it
+        meanwhile (never print a label twice for that)."""
+        with UnitOfWork(self._sf) as uow:
+            job = uow.session.get(PrintJob, job_id)
+            if job is not None and job.status is PrintJobStatus.SENT:
+                return PrintOutcome(job_id, job.status, f"Label sent to {job.printer}.")
+        return self._send(job_id, printer, title, actor, payload)
 
     @retrying
     def _queue(self, kind: LabelKind, printer: Printer, payload: bytes, title: str,

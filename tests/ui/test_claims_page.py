@@ -68,7 +68,8 @@ def test_claims_desk_end_to_end(qtbot, services: Services) -> None:  # type: ign
     assert "Mark saved" in page.banner.text()
 
     qtbot.keyClick(page, Qt.Key.Key_Escape)
-    qtbot.keyClick(page, Qt.Key.Key_C)
+    with qtbot.waitSignal(page.packet_saved, timeout=10_000):  # written off the UI thread
+        qtbot.keyClick(page, Qt.Key.Key_C)
     assert "Carrier claim #" in page.banner.text() and "packet saved" in page.banner.text()
     packets = list((services.settings.data_dir / "documents").glob("carrier-claim-*.pdf"))
     assert len(packets) == 1 and packets[0].read_bytes().startswith(b"%PDF")

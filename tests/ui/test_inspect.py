@@ -72,7 +72,10 @@ def test_grade_a_return_in_three_keys_after_the_scan(qtbot, services: Services) 
     assert shell is not None and shell.pages.currentWidget() is shell.receive
     assert "refund" in shell.receive.banner.text()
     assert "1 label printed" in shell.receive.banner.text()
-    labels = list((services.settings.data_dir / "labels").glob("item-*.pdf"))
+    # The label goes to the printer (here a folder) off the UI thread: wait for it.
+    folder = services.settings.data_dir / "labels"
+    qtbot.waitUntil(lambda: any(folder.glob("item-*.pdf")), timeout=10_000)
+    labels = list(folder.glob("item-*.pdf"))
     assert [p.name for p in labels] == [f"item-{number}-1.pdf"]
     assert labels[0].read_bytes().startswith(b"%PDF")
     qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)

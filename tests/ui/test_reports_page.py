@@ -30,8 +30,7 @@ def test_reports_import_and_export_from_the_keyboard(qtbot, services: Services, 
     good = tmp_path / "orders_export_1.csv"
     good.write_bytes(export_csv(_good_rows()))
     with qtbot.waitSignal(page.imported, timeout=10_000) as done:
-        page.import_file("orders", str(good))
-        assert page.progress.isVisible()
+        page.import_file("orders", str(good))  # a progress bar if it takes over 1 s
     assert done.args[0].ok and not page.progress.isVisible()
     assert "3 new orders" in page.banner.text()
 
@@ -45,13 +44,17 @@ def test_reports_import_and_export_from_the_keyboard(qtbot, services: Services, 
     assert page.rejected.isVisible()
     assert page.rejected.item(0).text().startswith("Line 5: order #1002: timestamp")
 
-    qtbot.keyClick(page, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
+    # The export and the PDF run off the UI thread: the page says so when they are done.
+    with qtbot.waitSignal(page.exported, timeout=10_000):
+        qtbot.keyClick(page, Qt.Key.Key_E, Qt.KeyboardModifier.ControlModifier)
     assert "Outbox" in page.banner.text()
     for path in page.outbox.glob("decision-*.json"):
         assert json.loads(path.read_text())["idempotency_key"].startswith("returnbench-")
-    qtbot.keyClick(page, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    with qtbot.waitSignal(page.saved, timeout=10_000):
+        qtbot.keyClick(page, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
     saved = list((services.settings.data_dir / "documents").glob("returns-report-*.pdf"))
     assert len(saved) == 1 and saved[0].read_bytes().startswith(b"%PDF")
+    assert "Report saved" in page.banner.text()
 
 
 def test_an_inspector_sees_no_reports(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]

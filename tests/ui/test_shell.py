@@ -28,7 +28,8 @@ def _sign_in(qtbot, window: MainWindow, down: int, pin: str) -> None:  # type: i
     # this station's recent users first, so positions move).
     qtbot.keyClicks(page.pin, "acims"[down])
     qtbot.keyClicks(page.pin, pin)
-    qtbot.keyClick(page.pin, Qt.Key.Key_Return)
+    with qtbot.waitSignal(page.tried, timeout=10_000):  # the PIN is checked off the UI thread
+        qtbot.keyClick(page.pin, Qt.Key.Key_Return)
 
 
 def _an_rma(services: Services) -> tuple[str, str]:

@@ -1,0 +1,241 @@
+"""A watchdog for the UI thread: how long it was kept from its event loop by the app's own
+code, the longest stall, and where it was (tests fail on a stall over 100 ms; the app runs
+it when RETURNBENCH_UI_WATCHDOG names a folder for its report).
+
+How a stall is measured, honestly under load: a timer on the UI thread beats every 20 ms;
+while a beat is late, a watchdog thread samples the UI thread's stack every 5 ms (through
+faulthandler: no frame objects) and its scheduler statistics (/proc/.../schedstat: the
+time it waited for a CPU). A sampled interval counts when the stack is in the app's code (a
+frame of ui/ below the event loop), less the time the UI thread spent runnable but not
+running: a loaded machine (both cores busy) delays the beat but adds no counted time,
+while a wait on a socket, a disk, a lock or the GIL counts, as the user would see it.
+Time in the test's own code (a fixture, an assertion) has no ui/ frame and is not the
+app's."""
+
+from __future__ import annotations
+
+import faulthandler
+import json
+import os
+import re
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QTimer
+
+UI = Path(__file__).resolve().parent
+ROOT = UI.parent
+REPORT_ENV = "RETURNBENCH_UI_WATCHDOG"  # a folder: the app writes watchdog-<pid>.json there
+LIMIT_MS = 100.0
+BEAT_MS = 20
+SAMPLE_S = 0.005
+# Frames that are not the app at work: the one that runs the event loop, this beat, and
+# the main window being built before it is shown (start-up, timed by bench_startup.py).
+_OUTER = {("application.py", "run_app"), ("watchdog.py", "_beat")}
+_NOT_SHOWN = ("window.py", "__init__")
+
+
+def _runnable_ns(tid: int) -> int:
+    """Nanoseconds thread `tid` has spent runnable but waiting for a CPU (0 where the
+    kernel does not say)."""
+    try:
+        with open(f"/proc/self/task/{tid}/schedstat", encoding="ascii") as f:
+            return int(f.read().split()[1])
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+Frame = tuple[str, int, str]  # file, line, function
+
+
+class _Sampler:
+    """The UI thread's stack as text, through faulthandler: it reads the interpreter's
+    frames without making frame objects. (sys._current_frames would hand this thread
+    the UI thread's frames; a function returning meanwhile then keeps its locals alive
+    here, and a QPainter or any Qt object among them would be destroyed on this thread.)"""
+
+    def __init__(self, ident: int) -> None:
+        self._header = f"Thread 0x{ident:016x}"
+        # In memory where the kernel allows: a busy disk must not slow the sampling.
+        self._file = os.fdopen(os.memfd_create("ui-watchdog"), "w+b") \
+            if hasattr(os, "memfd_create") else tempfile.TemporaryFile()
+
+    def stack(self) -> tuple[Frame, ...]:
+        f = self._file
+        f.seek(0)
+        f.truncate()
+        faulthandler.dump_traceback(f, all_threads=True)
+        f.seek(0)
+        text = f.read().decode(errors="replace")
+        for block in text.split("\n\n"):
+            if self._header in block.split("\n", 1)[0]:
+                frames = [m.groups() for m in _LINE.finditer(block)]
+                return tuple((file, int(line), name) for file, line, name in reversed(frames))
+        return ()
+
+    def close(self) -> None:
+        self._file.close()
+
+
+_LINE = re.compile(r'^\s+File "(.*)", line (\d+) in (.*)$', re.MULTILINE)
+
+
+def _in_app(stack: tuple[Frame, ...]) -> bool:
+    """Is the UI thread in the app's code: a ui/ frame other than the one that runs the
+    event loop (or this watchdog's beat)?"""
+    ours = False
+    for file, _line, name in stack:
+        path = Path(file)
+        if path.parent == UI and (path.name, name) == _NOT_SHOWN:
+            return False
+        ours = ours or (path.parent == UI and (path.name, name) not in _OUTER)
+    return ours
+
+
+@dataclass
+class Stall:
+    """One stretch without a beat: the time counted to the app (ms), the time the UI
+    thread waited for a CPU meanwhile (ms, not counted), and the stacks sampled."""
+
+    counted_ms: float = 0.0
+    waited_ms: float = 0.0
+    wall_ms: float = 0.0
+    stacks: Counter[tuple[Frame, ...]] = field(default_factory=Counter)
+
+    def where(self) -> str:
+        """The hottest places in the app's code (the innermost app frame of each sample),
+        then the stack seen most."""
+        if not self.stacks:
+            return "  (no sample: the UI thread held the GIL throughout)"
+        hot: Counter[Frame] = Counter()
+        for stack, n in self.stacks.items():
+            ours = [f for f in stack if Path(f[0]).is_relative_to(ROOT)
+                    and not Path(f[0]).is_relative_to(ROOT / "tests")
+                    and not Path(f[0]).is_relative_to(ROOT / ".venv")]
+            if ours:
+                hot[ours[-1]] += n
+        total = sum(self.stacks.values())
+        lines = [f"  {100 * n / total:3.0f}% {Path(f).relative_to(ROOT)}:{ln} {name}"
+                 + (" (the event loop's own beat: the UI thread waited there for the GIL, "
+                    "held by a background thread)" if Path(f) == Path(__file__) else "")
+                 for (f, ln, name), n in hot.most_common(4)]
+        stack, n = self.stacks.most_common(1)[0]
+        lines.append(f"  the stack seen most ({n} of {total} samples):")
+        lines += [f'    File "{f}", line {ln}, in {name}' for f, ln, name in stack[-25:]]
+        return "\n".join(lines)
+
+    def functions(self) -> set[str]:
+        """"file.py:function" of every app frame sampled (to tell known stalls apart)."""
+        return {f"{Path(f).name}:{name}" for stack in self.stacks for f, _ln, name in stack
+                if Path(f).is_relative_to(ROOT)}
+
+    def words(self) -> str:
+        return (f"the UI thread was busy in the app for {self.counted_ms:.0f} ms at a stretch "
+                f"(limit {LIMIT_MS:.0f} ms; {self.wall_ms:.0f} ms without an event loop, "
+                f"{self.waited_ms:.0f} ms of it waiting for a CPU, not counted), "
+                f"mostly at:\n{self.where()}")
+
+
+class UiWatchdog:
+    """Start on the UI thread (a QApplication must exist); `stop()` returns the longest
+    stall counted to the app, or None."""
+
+    def __init__(self, report: Path | None = None) -> None:
+        self._report = report  # rewritten whenever the longest stall grows
+        self._tid = threading.get_native_id()
+        self._ident = threading.get_ident()
+        self._beat_at = (time.monotonic_ns(), _runnable_ns(self._tid), 0)
+        self._timer = QTimer()
+        self._timer.setInterval(BEAT_MS)
+        self._timer.timeout.connect(self._beat)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="ui-watchdog", daemon=True)
+        self.longest: Stall | None = None
+        self.over: list[Stall] = []  # every stall counted over the limit
+
+    def start(self) -> UiWatchdog:
+        self._timer.start()
+        self._thread.start()
+        return self
+
+    def beat(self) -> None:
+        """As if the event loop had run (a test delivers each simulated key or click
+        straight into the app: each is a user action of its own, not one long stall)."""
+        self._beat()
+
+    def _beat(self) -> None:
+        n = self._beat_at[2]
+        self._beat_at = (time.monotonic_ns(), _runnable_ns(self._tid), n + 1)
+
+    def _watch(self) -> None:
+        open_beat, stall = -1, Stall()
+        last_t = last_wait = 0
+        sampler = _Sampler(self._ident)
+        while not self._stop.wait(SAMPLE_S):
+            now = time.monotonic_ns()
+            beat_t, beat_wait, beat_n = self._beat_at
+            if now - beat_t < 2 * BEAT_MS * 1_000_000:
+                if open_beat >= 0:
+                    self._close(stall)
+                    open_beat = -1
+                continue
+            if beat_n != open_beat:  # a new stall, from the last beat on
+                if open_beat >= 0:
+                    self._close(stall)
+                open_beat, stall = beat_n, Stall()
+                last_t, last_wait = beat_t, beat_wait
+            waited = _runnable_ns(self._tid)
+            stack = sampler.stack()
+            step, step_wait = now - last_t, max(0, waited - last_wait)
+            stall.wall_ms = (now - beat_t) / 1e6
+            stall.waited_ms = (waited - beat_wait) / 1e6
+            if _in_app(stack):
+                stall.counted_ms += max(0, step - step_wait) / 1e6
+                stall.stacks[stack] += 1
+            last_t, last_wait = now, waited
+        if open_beat >= 0:
+            self._close(stall)
+        sampler.close()
+
+    def _close(self, stall: Stall) -> None:
+        if stall.counted_ms and (self.longest is None
+                                 or stall.counted_ms > self.longest.counted_ms):
+            self.longest = stall
+        if stall.counted_ms > LIMIT_MS:
+            self.over.append(stall)
+            if self._report is not None:  # now: the app may be ended by a signal
+                self._report.parent.mkdir(parents=True, exist_ok=True)
+                self._report.write_text(json.dumps(
+                    {"pid": os.getpid(), "over": [
+                        {"ms": st.counted_ms, "words": st.words(), "in": sorted(st.functions())}
+                        for st in self.over]}))
+
+    def stop(self) -> Stall | None:
+        self._timer.stop()
+        self._stop.set()
+        self._thread.join(timeout=5)
+        return self.longest
+
+
+@contextmanager
+def watching() -> Iterator[UiWatchdog]:
+    dog = UiWatchdog().start()
+    try:
+        yield dog
+    finally:
+        dog.stop()
+
+
+def start_if_asked() -> UiWatchdog | None:
+    """In the app: a watchdog when RETURNBENCH_UI_WATCHDOG names a folder; its longest
+    stall is written there (watchdog-<pid>.json) as it happens."""
+    folder = os.environ.get(REPORT_ENV)
+    if not folder:
+        return None
+    return UiWatchdog(Path(folder) / f"watchdog-{os.getpid()}.json").start()
