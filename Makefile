@@ -61,6 +61,9 @@ bench: $(DEV_STAMP)
 	@# A scanner's burst in the real window at 10k/100k/1M returns, SQLite and PostgreSQL
 	@# (databases filled once by gen_scale.py and kept in $$TMPDIR/returnbench-scale).
 	PYTHONPATH=. $(PY) benchmarks/bench_scan_window.py
+	@# Each page (F1-F10) from its key to its rows painted, at 10k/100k/1M returns on
+	@# SQLite and PostgreSQL, beside a bare indexed read (databases kept there too).
+	PYTHONPATH=. $(PY) benchmarks/bench_pages.py
 
 clean:
 	rm -rf $(VENV)
