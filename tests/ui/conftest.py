@@ -49,6 +49,9 @@ KNOWN_STALLS = {
 }
 # A known stall wherever it happens: by a function it went through.
 KNOWN_WHERE = {
+    "watchdog.py:_runnable_ns": "the UI thread, idle in its event loop, waited for the GIL: "
+                                "a background op (the offline sync, the demo loader) held it "
+                                "in a long C call",
     "inspect_page.py:_save_draft": "a grade key saves the draft on the UI thread (a commit: "
                                    "on a busy disk its fsync took up to 0.8 s)",
     "window.py:_open_shell": "building the shell's nine pages at sign-in (about 40 ms "
