@@ -53,7 +53,10 @@ def make_case(rng: random.Random) -> dict[str, Any]:
                   "tier": rng.choice(["standard", "standard", "priority", "enterprise"]),
                   "shipping_paid": rng.choice(["0.00", "6.95", "12.95"])},
         "rma": {"number": "RMA-2026-000001-8",
-                "shipped_by_customer": (delivered + dt.timedelta(days=rng.randint(0, 30)))
+                # Shipped on or before the day it was received (parse_case refuses a
+                # parcel received before the customer shipped it).
+                "shipped_by_customer": (delivered + dt.timedelta(days=rng.randint(
+                    0, min(30, (received.date() - delivered).days))))
                 .isoformat() if rng.random() < 0.7 else None},
         "received": received.isoformat(), "items": items}
 
