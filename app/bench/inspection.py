@@ -1,0 +1,347 @@
+"""Inspecting an open parcel: its units held for this bench, the forms saved as drafts
+as they are filled, the photos, the decision previewed, then Enter (or an exception)
+stores it and prints what the lifecycle says."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from typing import Any
+
+from app.bench.screen import ERROR, OK, WARN, Screen, slot_words
+from app.bench.totes import TotesAndPutAway
+from app.domain.enums import DamageSeverity, DecisionStatus, PhotoSlot, Resolution
+from app.domain.money import format_money
+from app.errors import DatabaseUnavailable, NeedsServer, ReturnBenchError
+from app.services.decisions import AcceptedDecision, DecisionView, InspectionInput, missing
+from app.services.inspection import PhotoRejected, required_slots
+from app.services.labels_plan import labels_for
+from app.services.lookup import ReturnView
+from app.views import PhotoView
+
+
+class Inspecting(TotesAndPutAway):
+    def unfinished(self) -> list[tuple[str, str]]:
+        """Inspections this station began and did not decide: (rma, words), newest first,
+        one entry per parcel."""
+        try:
+            rows = self._s.inspection.unfinished()
+        except ReturnBenchError:
+            return []
+        out: dict[str, str] = {}
+        for row in rows:
+            if row.rma_number not in out:
+                out[row.rma_number] = row.words()
+        return list(out.items())
+
+    def open_inspection(self, view: ReturnView | None = None) -> Screen:
+        """Open a parcel for inspection: hold its units for this bench (those another
+        bench holds are left out, with who and where), and pick up the drafts and photos
+        saved before, and the forms kept on this bench while the database was away."""
+        view = view or self.parcel
+        if view is None or not view.rma_number:
+            return Screen(WARN, "Scan a parcel first (F1).")
+        self.parcel = view
+        self.forms = {it.unit_no: InspectionInput() for it in view.items
+                      if it.decision_status is DecisionStatus.PENDING}
+        self.photos, self.blocked = {}, {}
+        problems: list[str] = []
+        if self._s.holds is not None and self.forms and self.user is not None:
+            try:
+                result = self._s.holds.acquire(view.rma_number, self.user, set(self.forms))
+            except DatabaseUnavailable:
+                self._go_offline()  # another bench's hold is not checked offline
+                result = None
+            except ReturnBenchError as exc:
+                problems.append("Could not check whether another bench has this return: "
+                                f"{self._say(exc)}")
+            else:
+                for holder in result.blocked if result is not None else ():
+                    self.forms.pop(holder.unit_no, None)
+                    self.blocked[holder.unit_no] = holder
+        restored = 0
+        try:
+            number = view.rma_number
+            drafts = self._try(lambda s: s.inspection.drafts(number))
+        except ReturnBenchError as exc:
+            drafts = {}
+            problems.append(self._say(exc))
+        for unit, draft in drafts.items():
+            if unit in self.forms:
+                self.forms[unit] = draft.form
+                self.photos[unit] = list(draft.photos)
+                restored += 1
+        kept = self._s.unsaved.forms(view.rma_number) if self._s.unsaved else {}
+        for unit, form in kept.items():  # newer than the database's: made while it was away
+            if unit in self.forms:
+                self.forms[unit] = replace(form, photos=len(self.photos.get(unit, [])))
+                restored += 1
+        if self.blocked:
+            first = next(iter(self.blocked.values()))
+            return Screen(WARN, first.sentence(view.rma_number), place="inspect", view=view)
+        if problems:
+            return Screen(ERROR, problems[0], place="inspect", view=view)
+        message = (f"Picked up where the bench left off: {restored} item(s) with their "
+                   "photos." if restored else "")
+        if self.is_offline:  # holds live on the server
+            message = ("OFFLINE: whether another bench has this return is checked when "
+                       f"this bench syncs. {message}").strip()
+        return Screen(OK, message, place="inspect", view=view, data={"restored": restored})
+
+    def edit(self, unit: int, **changes: Any) -> Screen:
+        """Grade, toggle or set a field of one unit's form; saved as a draft at once."""
+        if self.parcel is None or unit not in self.forms:
+            return Screen(WARN, "This item is already decided." if self.parcel else
+                          "Scan a parcel first.")
+        form = replace(self.forms[unit], **changes)
+        self.forms[unit] = form
+        saved = self.save_draft(unit)
+        if saved.level != OK:
+            return saved
+        return self.preview()
+
+    def decision_preview(self, graded: dict[int, InspectionInput]) -> DecisionView:
+        """The policy's decision for `graded` now, not stored (the decision panel)."""
+        assert self.parcel is not None and self.parcel.rma_number
+        rma = self.parcel.rma_number
+        return self._try(lambda s: s.decisions.preview(rma, graded))
+
+    def preview(self) -> Screen:
+        """The decision the policy would make now for the graded units (not stored)."""
+        graded = self.graded()
+        if self.parcel is None or not self.parcel.rma_number or not graded:
+            return Screen(OK, "")
+        try:
+            rma = self.parcel.rma_number
+            view = self._try(lambda s: s.decisions.preview(rma, graded))
+        except ReturnBenchError as exc:
+            return Screen(WARN, self._say(exc))
+        units = "; ".join(
+            f"item {u.unit_no}: {u.resolution.value.replace('_', ' ')}"
+            + (f" {format_money(u.refund or u.credit)}" if (u.refund or u.credit) else "")
+            for u in view.units)
+        needs = f" (needs {view.approval.value} approval)" if view.approval else ""
+        return Screen(OK, f"Would be: {units}{needs}.",
+                      data={"preview": {u.unit_no: u.resolution.value for u in view.units}})
+
+    def save_draft(self, unit: int) -> Screen:
+        assert self.parcel is not None and self.parcel.rma_number
+        rma, form = self.parcel.rma_number, self.forms[unit]
+        try:
+            who = self._who()
+            self._try(lambda s: s.inspection.save_draft(rma, unit, form, who))
+        except DatabaseUnavailable:
+            if self._s.unsaved is not None:
+                self._s.unsaved.keep(rma, unit, form)
+                return Screen(WARN, "The database is unreachable. Your inspection is kept on "
+                              "this bench and saved when it is back; go on working.")
+            return Screen(ERROR, "Not saved: the database is unreachable.")
+        except ReturnBenchError as exc:
+            return Screen(ERROR, f"Not saved: {self._say(exc)}")
+        if self._s.unsaved is not None:
+            self._s.unsaved.forget(rma, unit)
+        return Screen(OK, "")
+
+    def graded(self) -> dict[int, InspectionInput]:
+        return {u: f for u, f in self.forms.items() if f.grade is not None}
+
+    def accept(self, request_key: str | None = None, after_outage: bool = False) -> Screen:
+        """Enter: store the decision of every graded unit and print what the lifecycle
+        says (the final label, or the hold-shelf tag while an answer is awaited)."""
+        graded = self.graded()
+        if self.parcel is not None and self.parcel.rma_number and not self.forms:
+            return Screen(WARN, f"Nothing to decide on {self.parcel.rma_number}: every item "
+                          "is decided or waits for an answer. To change a decision, ask for "
+                          "an exception (E); scan the next parcel.")
+        if self.parcel is None or not self.parcel.rma_number or not graded:
+            return Screen(WARN, "Grade the item first (1–5), then Enter.")
+        if not after_outage:
+            not_yet = self._not_ready(graded)
+            if not_yet is not None:
+                return not_yet
+        # Pressing Enter again on the same forms retries the same request: never twice.
+        if request_key is None:
+            request_key = self.pending_accept[0] if self.pending_accept is not None \
+                and self.pending_accept[1] == graded else uuid.uuid4().hex
+        rma = self.parcel.rma_number
+        try:
+            who, key = self._who(), request_key
+            accepted = self._try(lambda s: s.decisions.accept(rma, graded, who,
+                                                              request_key=key))
+        except NeedsServer as exc:  # offline, and this decision needs a person's answer
+            return Screen(WARN, self._say(exc), "bad", data={"saved": False,
+                                                                "needs_server": True})
+        except DatabaseUnavailable:
+            self.pending_accept = (request_key, graded)
+            if self._s.unsaved is not None:
+                for unit, form in graded.items():
+                    self._s.unsaved.keep(rma, unit, form)
+            return Screen(ERROR, "The database is unreachable: the decision is NOT saved "
+                          "yet. It is kept here and saved by itself when the database is "
+                          "back (Enter tries now).", "bad", data={"saved": False})
+        except ReturnBenchError as exc:
+            self.pending_accept = None
+            prefix = "The decision kept during the outage was not saved: " \
+                if after_outage else ""
+            return Screen(ERROR, prefix + self._say(exc), "bad", data={"saved": False})
+        self.pending_accept = None
+        if self._s.unsaved is not None:
+            for unit in graded:
+                self._s.unsaved.forget(rma, unit)
+        for unit in graded:
+            self.forms.pop(unit, None)
+        self.refresh_parcel()  # the items' states moved
+        jobs = self._print(rma, accepted.labels, request_key)
+        # Units that wait for nobody go to their tote now; the others when answered.
+        free = [u.unit_no for u in accepted.view.units if u.waits is None]
+        if free:
+            self._add_totes_due(rma, free)
+        screen = self._accepted_screen(accepted, jobs, after_outage)
+        if self.is_offline:
+            return replace(screen, message=self._offline_words() + screen.message
+                           + " The labels say PROVISIONAL until the bench syncs.",
+                           data={**screen.data, "offline": True})
+        return screen
+
+    def _not_ready(self, graded: dict[int, InspectionInput]) -> Screen | None:
+        """Enter acts only when nothing is missing: every answer the policy reads, and a
+        claim's photos (a claim is not decided without them)."""
+        assert self.parcel is not None and self.parcel.rma_number
+        reasons = {it.unit_no: it.reason for it in self.parcel.items}
+        todo = [f"item {u}: {', '.join(m)}" for u, f in sorted(graded.items())
+                if (m := missing(f, reasons.get(u)))]
+        if todo:
+            return Screen(WARN, "Not decided yet. Answer " + "; ".join(todo) + ", then Enter.",
+                          "bad", data={"saved": False, "missing": todo})
+        if all(f.damage_severity in (None, DamageSeverity.NONE) for f in graded.values()):
+            return None  # no damage, no claim: no photos to wait for (and no preview)
+        try:
+            rma = self.parcel.rma_number
+            view = self._try(lambda s: s.decisions.preview(rma, graded))
+        except DatabaseUnavailable:
+            return None  # accept keeps the forms until the database is back
+        except ReturnBenchError as exc:
+            return Screen(ERROR, self._say(exc), "bad", data={"saved": False})
+        waiting = []
+        for unit in view.units:
+            if unit.resolution is not Resolution.PHOTOS_REQUIRED:
+                continue
+            have = {p.slot for p in self.photos.get(unit.unit_no, [])}
+            need = [slot_words(s) for s in required_slots(reasons[unit.unit_no],
+                                                          graded[unit.unit_no])
+                    if s not in have]
+            waiting.append(f"item {unit.unit_no}" + (f" ({', '.join(need)})" if need else ""))
+        if waiting:
+            return Screen(WARN, "The damage claim needs its photos before it is decided: "
+                          f"take them with Space: {'; '.join(waiting)}. Then Enter.", "bad",
+                          data={"saved": False, "photos_needed": waiting})
+        return None
+
+    def _accepted_screen(self, accepted: AcceptedDecision,
+                         jobs: list[tuple[int, str, str | None]], after_outage: bool
+                         ) -> Screen:
+        printed = tuple(problem or f"{kind} label for item {unit_no} printed"
+                        for unit_no, kind, problem in jobs)
+        view = accepted.view
+        waiting = any(u.waits is not None for u in view.units)
+        parts = []
+        for u in view.units:
+            money = u.refund or u.credit
+            words = u.resolution.value.replace("_", " ")
+            if u.waits is not None and u.resolution is not Resolution.HOLD:
+                parts.append(f"item {u.unit_no}: {words} {format_money(money)} proposed, "
+                             f"waiting for a {u.waits.value}; "
+                             "dress to the hold shelf"
+                             + ("; a QA sample: after the answer its label says QA"
+                                if u.unit_no in accepted.qa_units else ""))
+            elif u.unit_no in accepted.qa_units:  # set aside for a blind re-grade
+                parts.append(f"item {u.unit_no}: {words}"
+                             + (f" {format_money(money)}" if money else "")
+                             + ", a QA sample: its label says QA, the dress goes to the "
+                             "QA tote, the money waits for the re-grade")
+            else:
+                parts.append(f"item {u.unit_no}: {words}"
+                             + (f" {format_money(money)}" if money else "")
+                             + f", dress to {u.disposition.replace('_', ' ')}")
+        failed = [problem for _u, _k, problem in jobs if problem]
+        level = WARN if waiting or failed else OK
+        saved = "Saved now that the database is back. " if after_outage else ""
+        sent = sum(1 for _u, _k, problem in jobs if problem is None)
+        tail = (f" {failed[0]}" if failed else
+                f" {sent} label{'s' if sent != 1 else ''} printed." if printed else "")
+        approval = (f" Waiting for {view.approval.value} approval (request"
+                    f"{'s' if len(accepted.approval_ids) > 1 else ''} "
+                    f"{', '.join(f'#{a}' for a in accepted.approval_ids)})."
+                    if view.approval is not None and accepted.approval_ids else "")
+        due = [d for d in self.tote_due if d.rma == view.rma_number]
+        totes = f" Now scan its tote: {'; '.join(d.words() for d in due)}." if due else ""
+        return Screen(level, f"{saved}Accepted: {'; '.join(parts)}.{approval}{tail}{totes}",
+                      "good" if not failed else "bad", printed=printed,
+                      data={"saved": True, "decisions": list(accepted.decision_ids),
+                            "totes_due": [d.words() for d in due],
+                            "approvals": list(accepted.approval_ids),
+                            "units": {u.unit_no: u.resolution.value for u in view.units},
+                            "waiting": [u.unit_no for u in view.units if u.waits],
+                            "qa": list(accepted.qa_units),
+                            "all_done": not self.forms})
+
+    def request_exception(self, unit: int, reason: str, outcome: str) -> Screen:
+        """E: ask for an exception; the service prices it; the dress gets its hold-shelf
+        tag while it waits."""
+        if self.parcel is None or not self.parcel.rma_number:
+            return Screen(WARN, "Scan a parcel first.")
+        rma = self.parcel.rma_number
+        form = self.forms.get(unit)
+        try:
+            approval_id = self._s.decisions.request_exception(
+                rma, unit, reason, outcome, self._who(),
+                inspection=form if form is not None and form.grade is not None else None)
+            amount = self._s.approvals.get(approval_id).amount
+        except ReturnBenchError as exc:
+            return Screen(ERROR, self._say(exc), "bad")
+        self.forms.pop(unit, None)
+        self.refresh_parcel()
+        plan = [(unit, kind) for kind in labels_for(DecisionStatus.AWAITING_APPROVAL,
+                                                    Resolution.HOLD, None)]
+        printed = [problem or "Hold-shelf tag printed." for _u, _k, problem
+                   in self._print(rma, plan, f"exception-{approval_id}")]
+        return Screen(WARN, f"Exception request #{approval_id} sent for approval: "
+                      f"{outcome.replace('_', ' ')} {format_money(amount)}. Put the dress on "
+                      f"the hold shelf. {' '.join(printed)}".strip(), printed=tuple(printed),
+                      data={"approval": approval_id, "amount": str(amount),
+                            "all_done": not self.forms})
+
+    def add_photo(self, unit: int, image: Any, slot: PhotoSlot, override: bool = False
+                  ) -> Screen:
+        """A photo for a unit: kept (and counted on its form), refused by the quality gate
+        (`data["rejected"]`: Ctrl+K keeps it anyway), or kept on this bench while the
+        database is away and saved when it is back."""
+        if self.parcel is None or not self.parcel.rma_number:
+            return Screen(WARN, "Scan a parcel first.")
+        rma = self.parcel.rma_number
+        try:
+            who = self._who()
+            photo = self._try(lambda s: s.inspection.add_photo(rma, unit, image, who, slot,
+                                                               override))
+        except PhotoRejected as exc:
+            return Screen(WARN, exc.message, "bad", data={"rejected": True})
+        except DatabaseUnavailable:
+            self.pending_photos.append((rma, unit, image, slot, override))
+            return Screen(WARN, "The database is unreachable: the photo is kept on this "
+                          f"bench and saved when it is back ({len(self.pending_photos)} "
+                          "waiting).", data={"pending": len(self.pending_photos)})
+        except ReturnBenchError as exc:
+            return Screen(ERROR, self._say(exc), "bad")
+        return self._photo_kept(unit, photo)
+
+    def _photo_kept(self, unit: int, photo: PhotoView) -> Screen:
+        self.photos.setdefault(unit, []).append(photo)
+        if unit in self.forms:
+            self.forms[unit] = replace(self.forms[unit], photos=len(self.photos[unit]))
+        kept = " (kept despite the quality check)" if photo.override else ""
+        if photo.reused_on:
+            return Screen(WARN, f"Photo kept{kept}, but it matches a photo on "
+                          f"{', '.join(photo.reused_on)} (another customer): flagged for "
+                          "claims review.", "bad", data={"photo": photo})
+        return Screen(OK, f"Photo kept: {slot_words(photo.slot)}{kept}.", "good",
+                      data={"photo": photo})

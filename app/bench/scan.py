@@ -1,0 +1,113 @@
+"""A scan at the bench: a tote's plate, the open dress's SKU tag, or a parcel code that
+finds the return and records its receipt; and the receiving marks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from app.bench.inspection import Inspecting
+from app.bench.screen import ERROR, OK, WARN, Screen
+from app.domain.enums import ReceptionStatus
+from app.errors import ReturnBenchError
+from app.services.decisions import InspectionInput
+
+
+class Scanning(Inspecting):
+    def scan(self, code: str, unit: int | None = None) -> Screen:
+        """A scanned (or typed) code, from any page. The dress's own SKU tag, while its
+        parcel is open, answers "matches the order" for the item (`unit`: the one on
+        screen). Anything else is a parcel code: one transaction finds the return and
+        records its receipt; a half-done form stays a draft, and the screen says so."""
+        try:
+            user = self._who()
+        except ReturnBenchError as exc:
+            return Screen(ERROR, self._say(exc), "bad")
+        if code.strip().upper().startswith("TO-"):
+            return self.tote_scan(code)
+        tag = self.tag_scan(code, unit)
+        if tag is not None:
+            return tag
+        kept = self._kept_forms(code) + self._totes_waiting()
+        if self._s.receiving is None:
+            return Screen(ERROR, "This screen cannot receive parcels.", "bad")
+        try:
+            outcome = self._try(lambda s: s.receiving.scan(code.strip(), user)
+                                if s.receiving is not None else None)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, kept + self._say(exc), "bad", place="receive",
+                          data={"found": False})
+        if outcome is None:
+            return Screen(ERROR, "This screen cannot receive parcels.", "bad")
+        kept = self._offline_words() + kept
+        if outcome.view is None:
+            return Screen(ERROR, kept + outcome.message, "bad", place="receive",
+                          data={"found": False})
+        self.parcel = outcome.view
+        self.forms = {}
+        level = OK if outcome.newly_received else WARN
+        if not outcome.newly_received and outcome.view.items:
+            states = "; ".join(
+                f"item {it.unit_no} {it.decision_status.value.replace('_', ' ')}"
+                for it in outcome.view.items)
+            outcome = replace(outcome, message=f"{outcome.message} Now: {states}.")
+        if outcome.no_return:
+            level = WARN
+        return Screen(level, kept + outcome.message, "good", place="receive",
+                      view=outcome.view,
+                      data={"found": True, "received": outcome.newly_received})
+
+    def tag_scan(self, code: str, unit: int | None = None) -> Screen | None:
+        """The dress's SKU tag scanned while its parcel is open: the tag answers "matches
+        the order" (M) for the item: yes when it is the SKU ordered, NO when it names
+        another of our products. None: the code is no SKU tag (it is a parcel code)."""
+        if self.parcel is None or not self.parcel.rma_number or not self.forms:
+            return None
+        text = code.strip().upper()
+        ordered = {it.unit_no: it.line.sku for it in self.parcel.items
+                   if it.line is not None and it.unit_no in self.forms}
+        same = [u for u, sku in ordered.items() if sku.upper() == text]
+        if same:
+            if unit not in same:  # the first of them still unanswered, else the first
+                unit = next((u for u in same if self.forms[u].matches_order is None), same[0])
+            shown = self.edit(unit, matches_order=True)
+            after = shown.message if shown.level == OK else ""  # another item's question
+            return replace(shown, level=OK if shown.level == WARN else shown.level,
+                           message=f"Tag {code.strip()} is item {unit}'s SKU: item {unit} "
+                           f"matches the order. {after}".strip(), sound="good",
+                           data={**shown.data, "tag": unit, "matches": True})
+        if self._s.receiving is None or unit not in ordered:
+            return None
+        try:
+            product = self._s.receiving.product_words(code)
+        except ReturnBenchError:
+            return None
+        if product is None:
+            return None
+        shown = self.edit(unit, matches_order=False)
+        return Screen(WARN, f"Tag {code.strip()} is {product}, but item {unit} was ordered as "
+                      f"{ordered[unit]}: marked NOT matching the order (M to change). "
+                      f"{shown.message}".strip(), "bad",
+                      data={**shown.data, "tag": unit, "matches": False})
+
+    def _kept_forms(self, code: str) -> str:
+        if self.parcel is None or not self.parcel.rma_number:
+            return ""
+        half_done = sorted(u for u, f in self.forms.items() if f != InspectionInput())
+        if not half_done or code.strip().upper() == self.parcel.rma_number:
+            return ""
+        units = ", ".join(str(u) for u in half_done)
+        return (f"{self.parcel.rma_number} item{'s' if len(half_done) > 1 else ''} {units} "
+                "kept as a draft (it comes back when you scan that parcel again). ")
+
+    def mark(self, unit: int, status: ReceptionStatus) -> Screen:
+        if self.parcel is None or not self.parcel.rma_number or self._s.receiving is None:
+            return Screen(WARN, "Scan a parcel first.")
+        try:
+            rma, who = self.parcel.rma_number, self._who()
+            view = self._try(lambda s: s.receiving.set_reception(rma, unit, status, who)
+                             if s.receiving is not None else None)
+            assert view is not None
+        except ReturnBenchError as exc:
+            return Screen(ERROR, self._say(exc), "bad")
+        self.parcel = view
+        return Screen(OK, f"Item {unit} marked {status.value.replace('_', ' ')}.", view=view)
