@@ -32,6 +32,7 @@ from app.policy.rules import Policy, load_policy, parse_policy
 from app.scanning.codes import item_plate
 from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma
+from app.services.decision_case import decide_case  # the one way a case is decided
 from app.services.labels_plan import labels_for
 from app.services.outcomes import (
     FREE,
@@ -118,8 +119,6 @@ def redecide(s: Session, decision: Decision, grade: str
              ) -> tuple[ItemDecision, dict[str, Any], Policy]:
     """The stored case decided again under its archived policy with the unit's grade
     replaced: (the unit's outcome, the new case, that policy)."""
-    from app.services.decision_case import decide_case  # the one way a case is decided
-
     archived = s.get(PolicyVersion, decision.policy_sha256)
     if archived is None:
         raise NotFound("The decision's policy version is not archived.")
