@@ -14,10 +14,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.types import EXCEPTION_OUTCOMES as ALLOWED_EXCEPTIONS
+from app.bench.types import DecisionView
 from app.domain.enums import Resolution
 from app.domain.money import format_money
-from app.services.decisions import DecisionView
-from app.services.outcomes import EXCEPTION_OUTCOMES as ALLOWED_EXCEPTIONS
 
 _OUTCOME_WORDS = {
     Resolution.REFUND: "REFUND",

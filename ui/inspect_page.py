@@ -21,29 +21,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.bench import BenchServices, BenchSession, Screen
+from app.bench import BenchSession, Screen
+from app.bench.types import (
+    HOLD_SECONDS,
+    Holder,
+    InspectionInput,
+    ReturnItemView,
+    ReturnView,
+    SignedInUser,
+)
 from app.domain.enums import (
     DamageCause,
     DamageSeverity,
     DecisionStatus,
     Grade,
     PhotoSlot,
-    ReturnReason,
 )
 from app.domain.money import format_money
 from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from app.files import read_input
-from app.services.approvals import ApprovalService
-from app.services.auth import AuthService, SignedInUser
-from app.services.decisions import DecisionService, InspectionInput, missing, with_grade
-from app.services.holds import HOLD_SECONDS, Holder, HoldResult, HoldService
-from app.services.inspection import (
-    InspectionService,
-    required_slots,
-)
-from app.services.lookup import ReturnItemView, ReturnView
-from app.services.printing import PrintService
-from app.services.unsaved import UnsavedWork
 from app.views import ApprovalView, PhotoView
 from ui.banner import LEVELS, Banner, Level
 from ui.decision_panel import DecisionPanel
@@ -96,20 +92,12 @@ def _checkable_grid(items: tuple[tuple[Qt.Key, str, str], ...], columns: int, na
 class InspectPage(QWidget):
     finished = Signal(str, bool)  # every unit decided: (what happened, needs approval)
 
-    def __init__(self, decisions: DecisionService, approvals: ApprovalService,
-                 auth: AuthService, printing: PrintService, inspection: InspectionService,
-                 holds: HoldService, camera: str | None = None,
-                 unsaved: UnsavedWork | None = None,
-                 session: BenchSession | None = None,
+    def __init__(self, session: BenchSession, camera: str | None = None,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        # The bench's workflow (forms, accept, exceptions, labels) lives in the session;
-        # this page renders it and forwards keys.
-        self.session = session or BenchSession(BenchServices(
-            auth, None, decisions, approvals, inspection, printing, unsaved, holds))
-        self._decisions = decisions
-        self._holds = holds
-        self._unsaved = unsaved
+        # The bench's workflow (forms, grade rules, holds, accept, exceptions, answers,
+        # labels) lives in the session; this page renders it and forwards keys.
+        self.session = session
         self._last_activity = time.monotonic()
         # Renew this bench's holds while the inspector works; an idle bench stops renewing
         # and its holds lapse (HOLD_SECONDS), so another bench can take the item.
@@ -117,14 +105,10 @@ class InspectPage(QWidget):
         self.hold_timer.setInterval(HOLD_SECONDS * 1000 // 5)
         self.hold_timer.timeout.connect(self.renew_holds)
         self.hold_timer.start()
-        self._printing = printing
-        self._inspection = inspection
         self.camera_spec = camera
         self._still_source: Any = None
         self._rejected: tuple[int, Any, PhotoSlot] | None = None
         self.photo_views: dict[int, list[PhotoView]] = {}
-        self._approvals = approvals
-        self._auth = auth
         self.user: SignedInUser | None = None
         self.view: ReturnView | None = None
         self._done_text: dict[int, str] = {}
@@ -251,18 +235,16 @@ class InspectPage(QWidget):
         self.setFocus()
 
     # --- holds: one item, one bench ----------------------------------------------
-    def _drop_blocked(self, result: HoldResult) -> str:
+    def _drop_blocked(self, blocked: list[Holder]) -> str:
         assert self.view is not None
-        for holder in result.blocked:
-            self.forms.pop(holder.unit_no, None)
+        for holder in blocked:
             self._done_text[holder.unit_no] = f"Held at {holder.station} by {holder.user}"
             self._held[holder.unit_no] = holder
             row = next((r for r, it in enumerate(self.view.items)
                         if it.unit_no == holder.unit_no), None)
             if row is not None and self.units.item(row) is not None:
                 self.units.item(row).setText(self._unit_text(self.view.items[row]))
-        return result.blocked[0].sentence(self.view.rma_number or "") if result.blocked \
-            else ""
+        return blocked[0].sentence(self.view.rma_number or "") if blocked else ""
 
     def renew_holds(self) -> None:
         """Called every minute: keep the holds while the inspector is active."""
@@ -271,11 +253,7 @@ class InspectPage(QWidget):
             return
         if time.monotonic() - self._last_activity > HOLD_SECONDS - 60:
             return  # idle: let the holds lapse
-        try:
-            result = self._holds.renew(self.view.rma_number, self.user)
-        except ReturnBenchError:
-            return  # the database is away; the outage banner says so
-        message = self._drop_blocked(result)
+        message = self._drop_blocked(self.session.renew_holds())
         if message:
             self.banner.show_message(Level.WARN, message)
             self._sync_form()
@@ -285,10 +263,7 @@ class InspectPage(QWidget):
         """The bench moves on, signs out or locks: let go of its holds at once."""
         if self.view is None or not self.view.rma_number:
             return
-        try:
-            self._holds.release(self.view.rma_number)
-        except ReturnBenchError:
-            pass  # they lapse by themselves
+        self.session.release_holds(self.view.rma_number)
 
     def _unit_text(self, it: ReturnItemView) -> str:
         line = it.line
@@ -416,11 +391,10 @@ class InspectPage(QWidget):
 
     def set_grade(self, grade: Grade) -> None:
         unit = self.current_unit()
-        form = self.forms.get(unit) if unit is not None else None
-        if form is None:
+        if unit is None or unit not in self.forms:
             self._edit(grade=grade)
             return
-        graded = with_grade(form, grade)
+        graded = self.session.with_grade(unit, grade)
         self._edit(grade=graded.grade, tags_attached=graded.tags_attached,
                    matches_order=graded.matches_order,
                    damage_severity=graded.damage_severity)
@@ -472,8 +446,7 @@ class InspectPage(QWidget):
         cause = form.damage_cause.value if form.damage_cause else "—"
         self.cause_button.setText(f"C  Cause: {cause}")
         photos = self.photo_views.get(unit, []) if unit is not None else []
-        reason = self._reason(unit)
-        slots = required_slots(reason, form) if reason is not None else ()
+        slots = self.session.photo_slots(unit)
         have = {p.slot for p in photos}
         needs = "  ".join(f"{'✔' if s in have else '✖'} {s.value.replace('_', ' ')}"
                           for s in slots)
@@ -489,17 +462,9 @@ class InspectPage(QWidget):
             else:
                 label.clear()
 
-    def _reason(self, unit: int | None) -> ReturnReason | None:
-        if self.view is None or unit is None:
-            return None
-        return next((it.reason for it in self.view.items if it.unit_no == unit), None)
-
     # --- photos ------------------------------------------------------------------
     def _next_slot(self, unit: int) -> PhotoSlot:
-        reason = self._reason(unit)
-        have = {p.slot for p in self.photo_views.get(unit, [])}
-        slots = required_slots(reason, self.forms[unit]) if reason is not None else ()
-        return next((s for s in slots if s not in have), PhotoSlot.OTHER)
+        return self.session.next_photo_slot(unit)
 
     def take_photo(self) -> None:
         unit = self.current_unit()
@@ -575,12 +540,12 @@ class InspectPage(QWidget):
         if unit not in graded:
             self.panel.clear("Grade the item (1–5)")
             return
-        still = missing(self.forms[unit], self._reason(unit))
+        still = self.session.still_missing(unit)
         if still:
             self.panel.clear("Still to answer: " + "; ".join(still) + ".")
             return
         # Another item still missing an answer does not hold this one's preview back.
-        ready = {u: f for u, f in graded.items() if not missing(f, self._reason(u))}
+        ready = self.session.ready()
         try:
             view = self.session.decision_preview(ready)
         except DatabaseUnavailable:
@@ -598,15 +563,14 @@ class InspectPage(QWidget):
         if self.view is None or not self.view.rma_number:
             return None
         try:
-            pending = self._approvals.pending_for_rma(self.view.rma_number)
-            people = self._auth.users()
+            pending, people = self.session.waiting_here()
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return None
         if not pending:
             self.banner.show_message(Level.WARN, "Nothing on this return waits for approval.")
             return None
-        dialog = OverrideDialog(self._approvals, pending[0], people, self)
+        dialog = OverrideDialog(self.session, pending[0], people, self)
         dialog.finished.connect(lambda _code: self._override_done(dialog))
         dialog.open()
         return dialog

@@ -18,11 +18,10 @@ from PySide6.QtWidgets import (
 )
 
 from app.bench import Screen
+from app.bench.types import ReturnView, SignedInUser
 from app.bootstrap import Services
 from app.notify import RECONNECTED
 from app.permissions import Action, allowed, home_place
-from app.services.auth import SignedInUser
-from app.services.lookup import ReturnView
 from ui.approvals_page import ApprovalsPage
 from ui.banner import LEVELS, Banner, Level, send_to_sign_in
 from ui.claims_page import ClaimsPage
@@ -110,12 +109,8 @@ class Shell(QWidget):
         # The bench's workflow: one session for every page; the pages render it.
         self.session = services.bench_session()
         self.session.use(user)
-        self.receive = ReceivePage(services.lookup, services.receiving, user, sounds,
-                                   services.settings.camera, session=self.session)
-        self.inspect = InspectPage(services.decisions, services.approvals, services.auth,
-                                   services.printing, services.inspection,
-                                   services.holds, services.settings.camera,
-                                   services.unsaved, session=self.session)
+        self.receive = ReceivePage(self.session, user, sounds, services.settings.camera)
+        self.inspect = InspectPage(self.session, services.settings.camera)
         # A scanner's burst is a scan on every page, never the page's hotkeys.
         self.router = ScanRouter(services.settings.scan_gap_ms, services.settings.scan_prefix,
                                  services.settings.scan_suffix, parent=self)

@@ -15,25 +15,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench import BenchSession
+from app.bench.results import Answered
+from app.bench.types import UserChoice, approve_meaning, denial_choices
 from app.domain.enums import ApprovalKind, ApprovalLevel, Role
 from app.domain.money import format_money
-from app.errors import ReturnBenchError
-from app.services.approvals import (
-    ApprovalService,
-    approve_meaning,
-    denial_choices,
-)
-from app.services.auth import UserChoice
 from app.views import ApprovalView
-from ui.banner import Banner, Level
+from ui.banner import LEVELS, Banner, Level
 
 
 class OverrideDialog(QDialog):
-    def __init__(self, approvals: ApprovalService, request: ApprovalView,
+    def __init__(self, session: BenchSession, request: ApprovalView,
                  people: list[UserChoice], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Approval at this bench")
-        self._approvals = approvals
+        self._session = session
         self.request = request
         self.result_view: ApprovalView | None = None
         roles = {Role.MANAGER} if request.level is ApprovalLevel.MANAGER else {
@@ -91,12 +87,13 @@ class OverrideDialog(QDialog):
         if not username:
             self.banner.show_message(Level.ERROR, "Nobody here can approve this level.")
             return
-        try:
-            self.result_view = self._approvals.answer_with_pin(
-                self.request.id, username, self.pin.text(), approve, self.note.text(),
-                None if approve else self.instead.currentData())
-        except ReturnBenchError as exc:
+        # The same call as `main.py replay`'s answer: the answer, then its final labels.
+        shown = self._session.answer(self.request.id, username, self.pin.text(), approve,
+                                     self.note.text(),
+                                     None if approve else self.instead.currentData())
+        if not isinstance(shown.result, Answered):
             self.pin.clear()
-            self.banner.show_problem(exc)
+            self.banner.show_message(LEVELS[shown.level], shown.message)
             return
+        self.result_view = shown.result.approval
         self.accept()

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bench import BenchSession, Screen
-from app.services.putaway import Whereabouts
+from app.bench.types import Whereabouts
 from app.views import KIND_WORDS
 from ui.banner import LEVELS, Banner
 from ui.keys import shortcut

@@ -13,9 +13,8 @@ from PySide6.QtGui import QKeyEvent, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.bench import GRADE_BY_KEY, QaDesk, Screen
+from app.bench.types import BlindItem, CalibrationCard, RoundScore
 from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
-from app.services.calibration import CalibrationCard, RoundScore
-from app.services.qa import BlindItem
 from ui.banner import LEVELS, Banner
 from ui.keys import shortcut
 from ui.receive_page import ScanField

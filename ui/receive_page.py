@@ -18,12 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.bench import BenchServices, BenchSession, Screen
+from app.bench import BenchSession, Screen
+from app.bench.types import SignedInUser
 from app.domain.enums import ReceptionStatus
 from app.errors import ReturnBenchError
-from app.services.auth import SignedInUser
-from app.services.lookup import LookupService
-from app.services.receiving import ReceivingService
 from ui.banner import LEVELS, Banner, Level
 from ui.camera_scanner import CameraPreview, CameraWorker
 from ui.keys import shortcut
@@ -49,17 +47,10 @@ class ReceivePage(QWidget):
     resume_requested = Signal(str)  # an unfinished inspection to open on Inspect
     not_found = Signal(str)
 
-    def __init__(self, lookup: LookupService, receiving: ReceivingService,
-                 user: SignedInUser, sounds: Sounds, camera: str | None = None,
-                 session: BenchSession | None = None,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, session: BenchSession, user: SignedInUser, sounds: Sounds,
+                 camera: str | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        if session is None:
-            session = BenchSession(BenchServices(None, receiving, None, None, None, None))  # type: ignore[arg-type]
-            session.use(user)
         self.session = session
-        self._lookup = lookup
-        self._receiving = receiving
         self._user = user
         self._sounds = sounds
         self._last_code = ""
@@ -317,8 +308,7 @@ class ReceivePage(QWidget):
         if view is None or not view.rma_number:
             return
         try:
-            fresh = self._receiving.add_extra_item(view.rma_number, self.extra.text(),
-                                                   self._user)
+            fresh = self.session.add_extra_item(view.rma_number, self.extra.text())
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
@@ -339,7 +329,7 @@ class ReceivePage(QWidget):
 
     def _search(self) -> None:
         try:
-            hits = self._lookup.search(self.search.text())
+            hits = self.session.search(self.search.text())
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
@@ -366,9 +356,7 @@ class ReceivePage(QWidget):
     def hold_parcel(self) -> None:
         note = self.search.text().strip()
         try:
-            receipt_id = self._receiving.record_unmatched(
-                self._last_code, f"held at the bench; searched for: {note}" if note else "",
-                self._user)
+            receipt_id = self.session.hold_parcel(self._last_code, note)
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
@@ -402,11 +390,10 @@ class ReceivePage(QWidget):
         self.banner.show_message(Level.WARN if needs_attention else Level.OK, message)
         if self.card.view is not None:
             try:
-                if self.card.view.rma_number and self.session is not None:
+                if self.card.view.rma_number:
                     fresh = self.session.current_view(self.card.view.rma_number)
                 else:
-                    code = self.card.view.rma_number or self.card.view.order_number
-                    fresh = self._lookup.find_return(code)
+                    fresh = self.session.find_return(self.card.view.order_number)
                 if fresh is not None:
                     self.card.show_return(fresh)
             except ReturnBenchError as exc:

@@ -13,8 +13,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.types import ReturnView
 from app.domain.money import format_money
-from app.services.lookup import ReturnView
 
 _COLUMNS = ("#", "SKU", "Item", "Paid", "Reason", "Wants", "Received", "Decision")
 

@@ -18,10 +18,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.types import OfflineStatus, ReplayReport, SignedInUser
 from app.bootstrap import Services, load_first_start_demo, needs_first_start
 from app.errors import ReturnBenchError, user_message
-from app.services.auth import SignedInUser
-from app.services.journal import OfflineStatus, ReplayReport
 from ui.banner import Level, SignedOutEvent
 from ui.feed import ChangeFeed
 from ui.first_start import FirstStartPage

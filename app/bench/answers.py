@@ -3,6 +3,7 @@ given at this bench, with the final labels they print."""
 
 from __future__ import annotations
 
+from app.bench.results import Answered
 from app.bench.scan import Scanning
 from app.bench.screen import ERROR, OK, WARN, Screen
 from app.domain.enums import ApprovalStatus
@@ -68,4 +69,4 @@ class Answering(Scanning):
                       f"#{view.id} {view.status.value} by {view.answered_by}."
                       + (f" {sent} final label{'s' if sent != 1 else ''} printed at "
                          f"{view.station}." if sent else "") + problem,
-                      "good", data={"approval": view.id, "status": view.status.value})
+                      "good", result=Answered(view))

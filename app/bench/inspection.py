@@ -10,14 +10,29 @@ from typing import Any
 
 from app.bench.screen import ERROR, OK, WARN, Screen, slot_words
 from app.bench.totes import TotesAndPutAway
-from app.domain.enums import DamageSeverity, DecisionStatus, PhotoSlot, Resolution
+from app.domain.enums import (
+    DamageSeverity,
+    DecisionStatus,
+    Grade,
+    PhotoSlot,
+    Resolution,
+    ReturnReason,
+)
 from app.domain.money import format_money
 from app.errors import DatabaseUnavailable, NeedsServer, ReturnBenchError
-from app.services.decisions import AcceptedDecision, DecisionView, InspectionInput, missing
+from app.services.auth import UserChoice
+from app.services.decisions import (
+    AcceptedDecision,
+    DecisionView,
+    InspectionInput,
+    missing,
+    with_grade,
+)
+from app.services.holds import Holder
 from app.services.inspection import PhotoRejected, required_slots
 from app.services.labels_plan import labels_for
 from app.services.lookup import ReturnView
-from app.views import PhotoView
+from app.views import ApprovalView, PhotoView
 
 
 class Inspecting(TotesAndPutAway):
@@ -141,6 +156,74 @@ class Inspecting(TotesAndPutAway):
         if self._s.unsaved is not None:
             self._s.unsaved.forget(rma, unit)
         return Screen(OK, "")
+
+    # --- the grade rules, the photos a claim needs, holds: what the page asks --------
+    def with_grade(self, unit: int, grade: Grade) -> InspectionInput:
+        """The unit's form with `grade` and what the grade answers by itself (A: new
+        with its tags, matching the order); not stored (the page saves it as a draft)."""
+        return with_grade(self.forms.get(unit, InspectionInput()), grade)
+
+    def reason(self, unit: int | None) -> ReturnReason | None:
+        """Why the customer sent the unit back (None: no parcel open, or no such unit)."""
+        if self.parcel is None or unit is None:
+            return None
+        return next((it.reason for it in self.parcel.items if it.unit_no == unit), None)
+
+    def still_missing(self, unit: int) -> list[str]:
+        """What the policy reads that is not answered yet on the unit's form."""
+        return missing(self.forms.get(unit, InspectionInput()), self.reason(unit))
+
+    def ready(self) -> dict[int, InspectionInput]:
+        """The graded forms with nothing missing: the ones the decision panel previews."""
+        return {u: f for u, f in self.graded().items() if not missing(f, self.reason(u))}
+
+    def photo_slots(self, unit: int | None) -> tuple[PhotoSlot, ...]:
+        """The photos the unit's claim needs, in the order they are taken."""
+        reason = self.reason(unit)
+        if reason is None or unit is None:
+            return ()
+        return tuple(required_slots(reason, self.forms.get(unit, InspectionInput())))
+
+    def next_photo_slot(self, unit: int) -> PhotoSlot:
+        """The first photo the claim still needs (OTHER when it has them all)."""
+        have = {p.slot for p in self.photos.get(unit, [])}
+        return next((s for s in self.photo_slots(unit) if s not in have), PhotoSlot.OTHER)
+
+    def renew_holds(self) -> list[Holder]:
+        """Keep this bench's holds on the open parcel alive; the units another bench
+        took meanwhile (its hold ran out) leave the forms and come back, with who and
+        where. The database away: nothing changes (the outage banner says so)."""
+        holds = self._online.holds
+        if holds is None or self.parcel is None or not self.parcel.rma_number \
+                or self.user is None:
+            return []
+        try:
+            result = holds.renew(self.parcel.rma_number, self.user)
+        except ReturnBenchError:
+            return []
+        for holder in result.blocked:
+            self.forms.pop(holder.unit_no, None)
+            self.blocked[holder.unit_no] = holder
+        return list(result.blocked)
+
+    def release_holds(self, rma_number: str | None = None) -> None:
+        """The bench moves on, signs out or locks: let go of its holds on the parcel at
+        once (unreachable, they lapse by themselves)."""
+        rma = rma_number or (self.parcel.rma_number if self.parcel is not None else None)
+        if self._online.holds is None or not rma:
+            return
+        try:
+            self._online.holds.release(rma)
+        except ReturnBenchError:
+            pass
+
+    def waiting_here(self) -> tuple[list[ApprovalView], list[UserChoice]]:
+        """The open parcel's requests waiting for an answer, and the people who may
+        give it at this bench (for the override at the bench)."""
+        if self.parcel is None or not self.parcel.rma_number:
+            return [], []
+        return (self._online.approvals.pending_for_rma(self.parcel.rma_number),
+                self._online.auth.users())
 
     def graded(self) -> dict[int, InspectionInput]:
         return {u: f for u, f in self.forms.items() if f.grade is not None}

@@ -10,6 +10,8 @@ from app.bench.screen import ERROR, OK, WARN, Screen
 from app.domain.enums import ReceptionStatus
 from app.errors import ReturnBenchError
 from app.services.decisions import InspectionInput
+from app.services.lookup import ReturnView, SearchHit
+from app.services.receiving import ReceivingService
 
 
 class Scanning(Inspecting):
@@ -111,3 +113,29 @@ class Scanning(Inspecting):
             return Screen(ERROR, self._say(exc), "bad")
         self.parcel = view
         return Screen(OK, f"Item {unit} marked {status.value.replace('_', ' ')}.", view=view)
+
+    # --- no return found, or an item it did not list --------------------------------
+    def _receiving(self) -> ReceivingService:
+        if self._online.receiving is None:
+            raise ReturnBenchError("This screen cannot receive parcels.")
+        return self._online.receiving
+
+    def add_extra_item(self, rma_number: str, description: str) -> ReturnView:
+        """An item in the parcel its return did not list: recorded, held for review."""
+        view = self._receiving().add_extra_item(rma_number, description, self._who())
+        if self.parcel is not None and self.parcel.rma_number == rma_number:
+            self.parcel = view
+        return view
+
+    def search(self, text: str) -> list[SearchHit]:
+        """Orders and their latest return by customer name, email or order number."""
+        return self._receiving().search(text)
+
+    def find_return(self, code: str) -> ReturnView:
+        """The return (or order) a code names, as on file now."""
+        return self._receiving().find_return(code)
+
+    def hold_parcel(self, code: str, note: str) -> int:
+        """A parcel no return matches, held for investigation: its receipt's number."""
+        return self._receiving().record_unmatched(
+            code, f"held at the bench; searched for: {note}" if note else "", self._who())

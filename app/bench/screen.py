@@ -16,6 +16,14 @@ def slot_words(slot: PhotoSlot) -> str:
     return slot.value.replace("_", " ")
 
 
+class Result:
+    """What an input did, typed per kind (app/bench/results.py): the page reads its
+    fields; `as_data` is its machine-readable form (replay's JSON, `Screen.data`)."""
+
+    def as_data(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+
 @dataclass(frozen=True)
 class Screen:
     """What the screen shows after one input."""
@@ -27,6 +35,11 @@ class Screen:
     view: ReturnView | None = None     # the parcel to show
     printed: tuple[str, ...] = ()      # one line per label: sent, or why not
     data: dict[str, Any] = field(default_factory=dict)  # machine-readable extras
+    result: Result | None = None       # what the input did, typed (its fields join `data`)
+
+    def __post_init__(self) -> None:
+        if self.result is not None:
+            object.__setattr__(self, "data", {**self.data, **self.result.as_data()})
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"level": self.level, "message": self.message}

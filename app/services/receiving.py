@@ -26,7 +26,7 @@ from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser, require_current
 from app.services.common import StationId, load_rma, rma_unit
-from app.services.lookup import LookupService, ReceiptView, ReturnView
+from app.services.lookup import LookupService, ReceiptView, ReturnView, SearchHit
 from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
 from models import Product, Receipt, ReturnAuthorization, ReturnItem
@@ -224,6 +224,15 @@ class ReceivingService:
             if product is None:
                 return None
             return f"{product.style.name}, {product.colour}, size {product.size}"
+
+    def search(self, text: str) -> list[SearchHit]:
+        """A parcel no code found: orders and their latest return by customer name,
+        email or order number."""
+        return self._lookup.search(text)
+
+    def find_return(self, code: str) -> ReturnView:
+        """The return (or order) a code names, not received; NotFound says why not."""
+        return self._lookup.find_return(code)
 
     def current_view(self, rma_number: str) -> ReturnView:
         """The parcel as it stands now (after an answer given at this bench), read only."""

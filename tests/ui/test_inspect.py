@@ -233,8 +233,7 @@ def test_second_bench_sees_who_has_the_item_and_cannot_grade_it(  # type: ignore
     bench_b = bootstrap(load_settings(str(services.engine.url), "BENCH-B"), clock)
     try:
         sam = bench_b.auth.sign_in("sam", "333333")
-        page_b = InspectPage(bench_b.decisions, bench_b.approvals, bench_b.auth,
-                             bench_b.printing, bench_b.inspection, bench_b.holds)
+        page_b = InspectPage(bench_b.bench_session())
         qtbot.addWidget(page_b)
         page_b.show()
         view = bench_b.lookup.lookup(number).view
