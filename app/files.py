@@ -1,5 +1,6 @@
 """Reading a file a person chose (an import, a photo): a missing or unreadable file is a
-one-line BadInput, for the command line and the screens alike."""
+one-line BadInput, for the command line and the screens alike; and saving a document the
+app produced, with a message a person can act on when the disk says no."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 import warnings
 from pathlib import Path
 
-from app.errors import BadInput
+from app.errors import BadInput, EnvironmentFault
 
 
 def read_input(path: str | Path) -> bytes:
@@ -58,3 +59,16 @@ def image_size_problem(data: bytes) -> str | None:
     if width > MAX_IMAGE_SIDE or height > MAX_IMAGE_SIDE or width * height > MAX_IMAGE_PIXELS:
         return f"it claims {width:,} x {height:,} pixels (at most {MAX_IMAGE_PIXELS:,})"
     return None
+
+
+def save_document(folder: Path, name: str, data: bytes) -> Path:
+    """A document the app produced (authorization log, carrier-claim packet, report) saved
+    into the station's documents folder."""
+    path = folder / name
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    except OSError as exc:
+        raise EnvironmentFault(f"Cannot save {name} in {folder} ({exc.strerror}): check the "
+                               "folder or the disk.") from exc
+    return path

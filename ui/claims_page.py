@@ -18,14 +18,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.desks import ClaimsDesk
+from app.bench.types import CLAIMS_PAGE as PAGE
+from app.bench.types import SignedInUser
 from app.domain.money import format_money
 from app.errors import ReturnBenchError
 from app.permissions import Action, allowed
-from app.services.auth import SignedInUser
-from app.services.claims import PAGE, ClaimsService
 from app.views import ClaimView
 from ui.banner import Banner, Level
-from ui.documents import save_document
 from ui.ops import BackgroundOp, ProgressBar
 from ui.photo_viewer import PhotoViewer
 from ui.tables import fill, read_only_table, restretch, selected
@@ -36,7 +36,7 @@ COLUMNS = ("Due", "Return", "Item", "Damage", "Outcome", "Photos", "Carrier clai
 class ClaimsPage(QWidget):
     packet_saved = Signal(object)  # the packet's Path
 
-    def __init__(self, claims: ClaimsService, user: SignedInUser, out_dir: Path,
+    def __init__(self, claims: ClaimsDesk, user: SignedInUser, out_dir: Path,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._claims = claims
@@ -105,9 +105,9 @@ class ClaimsPage(QWidget):
 
     def refresh(self) -> None:
         try:
-            self.open_count = self._claims.open_count(self._user)
+            self.open_count = self._claims.open_count()
             self.offset = min(self.offset, max(0, (self.open_count - 1) // PAGE * PAGE))
-            self.views = self._claims.queue(self._user, PAGE, self.offset)
+            self.views = self._claims.queue(self.offset)
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
@@ -237,7 +237,7 @@ class ClaimsPage(QWidget):
         self._send_note(self._claims.acknowledge_reuse,
                         lambda _c: "Reused photo acknowledged; the claim can go on.")
 
-    def _send_note(self, send: Callable[[int, str, SignedInUser], None],
+    def _send_note(self, send: Callable[[int, str], None],
                    done: Callable[[ClaimView], str]) -> None:
         """The note's text to the service for the selected claim; on success the note
         closes and the banner says what was done."""
@@ -245,7 +245,7 @@ class ClaimsPage(QWidget):
         if c is None:
             return
         try:
-            send(c.decision_id, self.note.text(), self._user)
+            send(c.decision_id, self.note.text())
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
@@ -258,7 +258,7 @@ class ClaimsPage(QWidget):
     def _save_annotations(self, viewer: PhotoViewer, shapes: list[dict[str, object]]) -> None:
         photo_id = viewer.property("photo_id")
         try:
-            self._claims.annotate(int(photo_id), list(shapes), self._user)
+            self._claims.annotate(int(photo_id), list(shapes))
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
@@ -270,12 +270,10 @@ class ClaimsPage(QWidget):
         c = self.selected()
         if c is None or self._packing:
             return
-        claims, user, folder = self._claims, self._user, self._out_dir
+        claims, folder = self._claims, self._out_dir
 
         def work() -> tuple[int, Path]:
-            claim_id = claims.open_carrier_claim(c.decision_id, user)
-            return claim_id, save_document(folder, f"carrier-claim-{claim_id}-"
-                                           f"{c.rma_number}.pdf", claims.packet_pdf(c.decision_id))
+            return claims.carrier_claim(c, folder)
 
         def done(made: tuple[int, Path]) -> None:
             self._packing = False

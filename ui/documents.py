@@ -1,19 +1,7 @@
 """Saving a document the app produced (authorization log, carrier-claim packet) into the
-station's documents folder, with a message a person can act on when the disk says no."""
+station's documents folder: the one function lives in app/files.py, for the bench's desks
+and the pages alike."""
 
-from __future__ import annotations
+from app.files import save_document
 
-from pathlib import Path
-
-from app.errors import EnvironmentFault
-
-
-def save_document(folder: Path, name: str, data: bytes) -> Path:
-    path = folder / name
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    except OSError as exc:
-        raise EnvironmentFault(f"Cannot save {name} in {folder} ({exc.strerror}): check the "
-                               "folder or the disk.") from exc
-    return path
+__all__ = ["save_document"]

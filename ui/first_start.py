@@ -17,8 +17,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.desks import UsersDesk
 from app.errors import BadInput, ReturnBenchError, user_message
-from app.services.users import UserService
 from ui import ops
 from ui.banner import Banner, Level
 
@@ -28,7 +28,7 @@ Progress = Callable[[int, int], None]
 class FirstStartPage(QWidget):
     done = Signal(str)  # "demo" or the first admin's user name
 
-    def __init__(self, load_demo: Callable[[Progress], None], users: UserService,
+    def __init__(self, load_demo: Callable[[Progress], None], users: UsersDesk,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("firstStart")

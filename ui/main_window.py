@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bench import Screen
+from app.bench.desks import ClaimsDesk, ConflictsDesk, PrinterDesk, UsersDesk
 from app.bench.types import ReturnView, SignedInUser
 from app.bootstrap import Services
 from app.notify import RECONNECTED
@@ -115,8 +116,9 @@ class Shell(QWidget):
         self.router = ScanRouter(services.settings.scan_gap_ms, services.settings.scan_prefix,
                                  services.settings.scan_suffix, parent=self)
         self.router.scanned.connect(self.handle_scan)
-        self.settings_page = SettingsPage(services.users, services.printing, user)
-        self.claims = ClaimsPage(services.claims, user,
+        self.settings_page = SettingsPage(UsersDesk(services.users, user),
+                                          PrinterDesk(services.printing, user), user)
+        self.claims = ClaimsPage(ClaimsDesk(services.claims, user), user,
                                  services.settings.data_dir / "documents")
         self.approvals = ApprovalsPage(
             services.approvals,
@@ -133,7 +135,7 @@ class Shell(QWidget):
         # Deactivated, or given another role, since signing in: the window signs out.
         self.session.on_signed_out = lambda reason: send_to_sign_in(self, reason)
         self.qa.desk.on_signed_out = self.session.on_signed_out
-        self.needs_look = NeedsLookPage(services.offline_bench.sync, user)
+        self.needs_look = NeedsLookPage(ConflictsDesk(services.offline_bench.sync, user), user)
         self.receive.found.connect(self._parcel_found)
         self.receive.resume_requested.connect(lambda _rma: self.nav.setCurrentRow(1))
         self.inspect.finished.connect(self._inspection_finished)

@@ -12,10 +12,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from app.bench.desks import ConflictsDesk
+from app.bench.types import ConflictView, SignedInUser
 from app.errors import ReturnBenchError
 from app.permissions import Action, allowed
-from app.services.auth import SignedInUser
-from app.services.offline_sync import ConflictView, OfflineSyncService
 from ui.approvals_page import NoteEdit
 from ui.banner import Banner, Level
 from ui.queue_page import QueuePage
@@ -26,7 +26,7 @@ POLL_MS = 15_000
 
 
 class NeedsLookPage(QueuePage[ConflictView]):
-    def __init__(self, sync: OfflineSyncService, user: SignedInUser,
+    def __init__(self, sync: ConflictsDesk, user: SignedInUser,
                  parent: QWidget | None = None) -> None:
         super().__init__(allowed(user.role, Action.SETTLE_OFFLINE), POLL_MS, parent)
         self._sync = sync
@@ -141,7 +141,7 @@ class NeedsLookPage(QueuePage[ConflictView]):
         if v is None or self._settling is None:
             return
         try:
-            done = self._sync.settle(v.id, self._user, self._settling, self.note.text())
+            done = self._sync.settle(v.id, self._settling, self.note.text())
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return

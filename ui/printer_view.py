@@ -15,11 +15,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.desks import PrinterDesk
+from app.bench.types import JobView, PrintOutcome, SignedInUser
 from app.domain.enums import PrintJobStatus
 from app.errors import ReturnBenchError
 from app.permissions import Action, allowed
-from app.services.auth import SignedInUser
-from app.services.printing import JobView, PrintOutcome, PrintService
 from ui.banner import Banner, Level
 from ui.ops import BackgroundOp
 from ui.tables import fill, read_only_table, selected
@@ -30,7 +30,7 @@ RETRY_MS = 30_000
 class PrinterView(QWidget):
     shown = Signal()  # the printer and its history painted
 
-    def __init__(self, printing: PrintService, user: SignedInUser,
+    def __init__(self, printing: PrinterDesk, user: SignedInUser,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._printing = printing
@@ -85,12 +85,8 @@ class PrinterView(QWidget):
 
     def refresh(self) -> None:
         """This station's printer and print history, read off the UI thread."""
-        printing = self._printing
-
-        def read() -> tuple[str, list[JobView]]:
-            return printing.printer_spec(), printing.history()
-
-        BackgroundOp(read, self._show, self.banner.show_problem, parent=self).start()
+        BackgroundOp(self._printing.state, self._show, self.banner.show_problem,
+                     parent=self).start()
 
     def _show(self, read: tuple[str, list[JobView]]) -> None:
         spec, self.jobs = read
@@ -124,7 +120,7 @@ class PrinterView(QWidget):
 
     def _save(self) -> None:
         try:
-            name = self._printing.set_printer(self.spec.text().strip(), self._user)
+            name = self._printing.set_printer(self.spec.text().strip())
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
@@ -136,7 +132,7 @@ class PrinterView(QWidget):
         if job is None:
             self.banner.show_message(Level.WARN, "Pick a job in the history first.")
             return
-        printing, user, job_id = self._printing, self._user, job.id
+        printing, job_id = self._printing, job.id
 
         def done(outcome: PrintOutcome) -> None:
             level = Level.OK if outcome.status is PrintJobStatus.SENT else Level.WARN
@@ -144,5 +140,5 @@ class PrinterView(QWidget):
             self.refresh()
 
         # Off the UI thread the job is sent there and then: its outcome is this page's.
-        BackgroundOp(lambda: printing.reprint(job_id, user), done,
+        BackgroundOp(lambda: printing.reprint(job_id), done,
                      self.banner.show_problem, parent=self, lane="printer").start()

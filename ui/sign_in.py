@@ -16,8 +16,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.desks import SignInDesk
+from app.bench.types import SignedInUser, badge_user_id
 from app.errors import ReturnBenchError
-from app.services.auth import AuthService, SignedInUser, badge_user_id
 from ui.banner import Banner, Level
 from ui.ops import BackgroundOp
 
@@ -72,7 +73,7 @@ class SignInPage(QWidget):
     signed_in = Signal(object)  # SignedInUser
     tried = Signal()  # a sign-in was tried and answered (signed in, or why not)
 
-    def __init__(self, auth: AuthService, station: str, parent: QWidget | None = None) -> None:
+    def __init__(self, auth: SignInDesk, station: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._auth = auth
         self.checking = False  # a PIN is being checked

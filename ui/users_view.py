@@ -13,20 +13,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.desks import UsersDesk
+from app.bench.types import UserRow
 from app.domain.enums import Role
 from app.errors import ReturnBenchError
-from app.services.auth import SignedInUser
-from app.services.users import UserRow, UserService
 from ui.banner import Banner, Level
 from ui.tables import fill, read_only_table, selected
 
 
 class UsersView(QWidget):
-    def __init__(self, users: UserService, admin: SignedInUser,
-                 parent: QWidget | None = None) -> None:
+    def __init__(self, users: UsersDesk, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._users = users
-        self._admin = admin
         self.rows: list[UserRow] = []
         layout = QVBoxLayout(self)
         self.banner = Banner()
@@ -61,16 +59,16 @@ class UsersView(QWidget):
         buttons.addStretch(1)
         self.create_button.clicked.connect(self._create)
         self.change_role.clicked.connect(lambda: self._act(
-            lambda u: self._users.set_role(self._admin, u.username, Role(self.role.currentData()),
+            lambda u: self._users.set_role(u.username, Role(self.role.currentData()),
                                            self.pin.text() or None),
             "role changed"))
         self.reset_pin.clicked.connect(lambda: self._act(
-            lambda u: self._users.reset_pin(self._admin, u.username, self.pin.text()),
+            lambda u: self._users.reset_pin(u.username, self.pin.text()),
             "PIN reset"))
         self.unlock.clicked.connect(lambda: self._act(
-            lambda u: self._users.unlock(self._admin, u.username), "unlocked"))
+            lambda u: self._users.unlock(u.username), "unlocked"))
         self.toggle_active.clicked.connect(lambda: self._act(
-            lambda u: self._users.set_active(self._admin, u.username, not u.active),
+            lambda u: self._users.set_active(u.username, not u.active),
             "activation changed"))
         layout.addWidget(self.banner)
         layout.addWidget(self.table, 1)
@@ -80,7 +78,7 @@ class UsersView(QWidget):
 
     def refresh(self) -> None:
         try:
-            self.rows = self._users.list_users(self._admin)
+            self.rows = self._users.list_users()
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
@@ -102,7 +100,7 @@ class UsersView(QWidget):
 
     def _create(self) -> None:
         try:
-            row = self._users.create_user(self._admin, self.username.text(),
+            row = self._users.create_user(self.username.text(),
                                           self.display_name.text(), Role(self.role.currentData()),
                                           self.pin.text())
         except ReturnBenchError as exc:

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.desks import SignInDesk, UsersDesk
 from app.bench.types import OfflineStatus, ReplayReport, SignedInUser
 from app.bootstrap import Services, load_first_start_demo, needs_first_start
 from app.errors import ReturnBenchError, user_message
@@ -74,13 +75,13 @@ class MainWindow(QMainWindow):
         column.addWidget(self.demo_banner)
         column.addWidget(self.stack, 1)
         self.setCentralWidget(central)
-        self.sign_in = SignInPage(services.bench_auth, services.settings.station)
+        self.sign_in = SignInPage(SignInDesk(services.bench_auth), services.settings.station)
         self.sign_in.signed_in.connect(self._open_shell)
         self.first_start: FirstStartPage | None = None
         if needs_first_start(services):
             self.first_start = FirstStartPage(
                 lambda progress: load_first_start_demo(services, progress),
-                                              services.users)
+                                              UsersDesk(services.users, None))
             self.first_start.done.connect(self._first_start_done)
             self.stack.addWidget(self.first_start)
         self.stack.addWidget(self.sign_in)

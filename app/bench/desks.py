@@ -1,0 +1,141 @@
+"""The desks of a bench besides the session (sign-in, users, printer, claims, offline
+conflicts), each in the
+signed-in person's name: what their pages do, as calls on the app, so that no widget holds
+a service. The pages only show what these return and forward input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from app.domain.enums import Role
+from app.files import save_document
+from app.services.auth import AuthService, SignedInUser, UserChoice
+from app.services.claims import PAGE, ClaimsService
+from app.services.offline_sync import ConflictView, OfflineSyncService
+from app.services.printing import JobView, PrintOutcome, PrintService
+from app.services.users import UserRow, UserService
+from app.views import ClaimView
+
+
+class SignInDesk:
+    """The sign-in screen: the people who may sign in here, a badge's person, and the
+    PIN checked (on the server, or on the bench's copy while it is away)."""
+
+    def __init__(self, auth: AuthService) -> None:
+        self._auth = auth
+
+    def users(self) -> list[UserChoice]:
+        return self._auth.users()
+
+    def badge_user(self, code: str) -> UserChoice:
+        """The person a scanned badge names (KeyError: no such badge)."""
+        return self._auth.badge_user(code)
+
+    def sign_in(self, username: str, pin: str) -> SignedInUser:
+        return self._auth.sign_in(username, pin)
+
+
+class UsersDesk:
+    """Who signs in at the benches: an admin's list and changes (Settings, Users), and
+    the first admin of a new warehouse (`admin` None)."""
+
+    def __init__(self, users: UserService, admin: SignedInUser | None) -> None:
+        self._users, self.admin = users, admin
+
+    def _admin(self) -> SignedInUser:
+        if self.admin is None:
+            raise RuntimeError("UsersDesk without an admin")  # a bug: first start only
+        return self.admin
+
+    def create_first_admin(self, username: str, display_name: str, pin: str) -> UserRow:
+        return self._users.create_first_admin(username, display_name, pin)
+
+    def list_users(self) -> list[UserRow]:
+        return self._users.list_users(self._admin())
+
+    def create_user(self, username: str, display_name: str, role: Role, pin: str) -> UserRow:
+        return self._users.create_user(self._admin(), username, display_name, role, pin)
+
+    def set_role(self, username: str, role: Role, pin: str | None = None) -> None:
+        self._users.set_role(self._admin(), username, role, pin)
+
+    def reset_pin(self, username: str, pin: str) -> None:
+        self._users.reset_pin(self._admin(), username, pin)
+
+    def unlock(self, username: str) -> None:
+        self._users.unlock(self._admin(), username)
+
+    def set_active(self, username: str, active: bool) -> None:
+        self._users.set_active(self._admin(), username, active)
+
+
+class PrinterDesk:
+    """This station's label printer: its setting, its recent jobs, the queue retried and
+    a label printed again."""
+
+    def __init__(self, printing: PrintService, user: SignedInUser) -> None:
+        self._printing, self.user = printing, user
+
+    def state(self) -> tuple[str, list[JobView]]:
+        """(the printer's setting, its recent jobs)."""
+        return self._printing.printer_spec(), self._printing.history()
+
+    def retry_queued(self) -> int:
+        return self._printing.retry_queued()
+
+    def set_printer(self, spec: str) -> str:
+        return self._printing.set_printer(spec, self.user)
+
+    def reprint(self, job_id: int) -> PrintOutcome:
+        return self._printing.reprint(job_id, self.user)
+
+
+class ClaimsDesk:
+    """The claims desk: open damage claims, their photos' marks, and the carrier claim
+    with its packet."""
+
+    page = PAGE  # claims per page
+
+    def __init__(self, claims: ClaimsService, user: SignedInUser) -> None:
+        self._claims, self.user = claims, user
+
+    def open_count(self) -> int:
+        return self._claims.open_count(self.user)
+
+    def queue(self, offset: int) -> list[ClaimView]:
+        return self._claims.queue(self.user, PAGE, offset)
+
+    def annotations(self, photo_id: int) -> list[dict[str, Any]]:
+        return self._claims.annotations(photo_id)
+
+    def annotate(self, photo_id: int, shapes: list[dict[str, Any]]) -> None:
+        self._claims.annotate(photo_id, shapes, self.user)
+
+    def acknowledge_reuse(self, decision_id: int, reason: str) -> None:
+        self._claims.acknowledge_reuse(decision_id, reason, self.user)
+
+    def resolve(self, decision_id: int, note: str) -> None:
+        self._claims.resolve(decision_id, note, self.user)
+
+    def carrier_claim(self, claim: ClaimView, folder: Path) -> tuple[int, Path]:
+        """Open the carrier claim and write its packet (photos, PDF) into `folder`:
+        (the claim's number, the packet's path). Slow: run it off the UI thread."""
+        claim_id = self._claims.open_carrier_claim(claim.decision_id, self.user)
+        return claim_id, save_document(folder, f"carrier-claim-{claim_id}-"
+                                       f"{claim.rma_number}.pdf",
+                                       self._claims.packet_pdf(claim.decision_id))
+
+
+class ConflictsDesk:
+    """Needs a look: what the offline benches' sync could not apply, settled by a
+    supervisor."""
+
+    def __init__(self, sync: OfflineSyncService, user: SignedInUser) -> None:
+        self._sync, self.user = sync, user
+
+    def conflicts(self) -> list[ConflictView]:
+        return self._sync.conflicts()
+
+    def settle(self, conflict_id: int, settlement: str, note: str = "") -> ConflictView:
+        return self._sync.settle(conflict_id, self.user, settlement, note)
