@@ -17,21 +17,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.desks import ApprovalsDesk
+from app.bench.types import SignedInUser, approve_meaning, denial_choices
 from app.domain.enums import ApprovalKind
 from app.domain.money import format_money
 from app.errors import ReturnBenchError
 from app.notify import RECONNECTED
 from app.permissions import Action, allowed
-from app.services.approvals import (
-    ApprovalService,
-    approve_meaning,
-    denial_choices,
-)
-from app.services.auth import SignedInUser
-from app.services.authlog import AuthorizationLogService
 from app.views import ApprovalView
 from ui.banner import Banner, Level
-from ui.documents import save_document
 from ui.feed import ChangeFeed
 from ui.ops import BackgroundOp
 from ui.queue_page import QueuePage
@@ -61,15 +55,14 @@ class ApprovalsPage(QueuePage[ApprovalView]):
     answered = Signal(int)
     log_saved = Signal(object)  # the authorization log's Path
 
-    def __init__(self, approvals: ApprovalService, authlog: AuthorizationLogService,
-                 user: SignedInUser, out_dir: Path, feed: ChangeFeed | None = None,
+    def __init__(self, approvals: ApprovalsDesk, user: SignedInUser, out_dir: Path,
+                 feed: ChangeFeed | None = None,
                  parent: QWidget | None = None) -> None:
         feed = feed or ChangeFeed(None)
         super().__init__(allowed(user.role, Action.VIEW_APPROVALS), feed.poll_ms, parent)
         self._approvals = approvals
         self.feed = feed
         self.feed.happened.connect(self._on_event)
-        self._authlog = authlog
         self._user = user
         self._out_dir = out_dir
         self._pending_answer: bool | None = None
@@ -134,7 +127,7 @@ class ApprovalsPage(QueuePage[ApprovalView]):
             return
         selected = self.selected()
         try:
-            self.views = self._approvals.queue(self._user)
+            self.views = self._approvals.queue()
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
@@ -244,7 +237,7 @@ class ApprovalsPage(QueuePage[ApprovalView]):
         if v is None or approve is None:
             return
         try:
-            answered = self._approvals.answer(v.id, self._user, approve, self.note.text(),
+            answered = self._approvals.answer(v.id, approve, self.note.text(),
                                               self._alternative)
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
@@ -260,12 +253,11 @@ class ApprovalsPage(QueuePage[ApprovalView]):
         thread; `log_saved` when done."""
         end = dt.date.today()
         start = end - dt.timedelta(days=30)
-        authlog, user, folder = self._authlog, self._user, self._out_dir
+        approvals, folder = self._approvals, self._out_dir
 
         def done(path: Path) -> None:
             self.banner.show_message(Level.OK, f"Authorization log saved: {path}")
             self.log_saved.emit(path)
 
-        BackgroundOp(lambda: save_document(folder, f"authorization-log-{start}-to-{end}.pdf",
-                                           authlog.render_for(user, start, end)),
+        BackgroundOp(lambda: approvals.authorization_log(start, end, folder),
                      done, self.banner.show_problem, parent=self).start()

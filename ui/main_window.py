@@ -18,7 +18,14 @@ from PySide6.QtWidgets import (
 )
 
 from app.bench import Screen
-from app.bench.desks import ClaimsDesk, ConflictsDesk, PrinterDesk, UsersDesk
+from app.bench.desks import (
+    ApprovalsDesk,
+    ClaimsDesk,
+    ConflictsDesk,
+    PrinterDesk,
+    ReportsDesk,
+    UsersDesk,
+)
 from app.bench.types import ReturnView, SignedInUser
 from app.bootstrap import Services
 from app.notify import RECONNECTED
@@ -121,14 +128,14 @@ class Shell(QWidget):
         self.claims = ClaimsPage(ClaimsDesk(services.claims, user), user,
                                  services.settings.data_dir / "documents")
         self.approvals = ApprovalsPage(
-            services.approvals,
-            services.authlog,
+            ApprovalsDesk(services.approvals, services.authlog, user),
             user, services.settings.data_dir / "documents", self.feed)
-        self.reports = ReportsPage(services.reports, services.imports, services.exports, user,
+        self.reports = ReportsPage(ReportsDesk(services.reports, services.imports,
+                                               services.exports, user, services.qa,
+                                               services.calibration), user,
                                    services.settings.data_dir / "documents",
                                    services.settings.data_dir / "outbox",
-                                   services.clock.now().date(),
-                                   qa=services.qa, calibration=services.calibration)
+                                   services.clock.now().date())
         self.putaway = PutAwayPage(self.session, sounds, services.settings.data_dir / "outbox",
                                    allowed(user.role, Action.CLOSE_LOTS))
         self.qa = QaPage(services.qa_desk(user), sounds, services.clock.now().date())

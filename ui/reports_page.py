@@ -31,17 +31,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.bench.desks import ReportsDesk
+from app.bench.types import ExportReport, ImportReport, SignedInUser
 from app.domain.money import format_money
 from app.files import read_input
 from app.permissions import Action, allowed
 from app.printing.kpi_report import render_kpi_report
 from app.printing.qa_review import render_qa_review
-from app.services.auth import SignedInUser
-from app.services.calibration import CalibrationService
-from app.services.exports import ExportReport, ExportService
-from app.services.imports import ImportReport, ImportService
-from app.services.qa import QaService
-from app.services.reports import ReportService
 from app.views import AfterBench, Kpis, QaReview, StyleRate
 from ui.banner import Banner, Level
 from ui.charts import BarChart
@@ -65,18 +61,11 @@ class ReportsPage(QWidget):
     exported = Signal(object)  # ExportReport
     saved = Signal(object)  # the PDF's Path
 
-    def __init__(self, reports: ReportService, imports: ImportService,
-                 exports: ExportService, user: SignedInUser, documents: Path, outbox: Path,
-                 today: dt.date, parent: QWidget | None = None,
-                 qa: QaService | None = None,
-                 calibration: CalibrationService | None = None) -> None:
+    def __init__(self, reports: ReportsDesk, user: SignedInUser, documents: Path,
+                 outbox: Path, today: dt.date, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._reports = reports
-        self._qa = qa
-        self._calibration = calibration
         self.review: QaReview | None = None
-        self._imports = imports
-        self._exports = exports
         self._user = user
         self._documents = documents
         self.outbox = outbox
@@ -215,25 +204,16 @@ class ReportsPage(QWidget):
             self._again = True
             return
         start, end = self.range()
-        reports, user, qa, calibration = self._reports, self._user, self._qa, \
-            self._calibration
+        reports = self._reports
 
         def figures() -> tuple[Kpis, AfterBench, QaReview | None]:
-            kpis = reports.kpis(start, end, user, with_styles=False)
-            after = reports.after_bench(user, STALE_DAYS)
-            review = None
-            if qa is not None:
-                rounds = calibration.rounds(user) if calibration is not None else []
-                review = qa.review(start, end, user, [(r.who, r.finished_at, r.agreement)
-                                                      for r in rounds
-                                                      if r.finished_at is not None])
-            return kpis, after, review
+            return reports.figures(start, end, STALE_DAYS)
 
         self._reading = {"figures", "styles"}
         self._styles = None
         BackgroundOp(figures, self._figures_read, lambda exc: self._unread("figures", exc),
                      parent=self, shows=self.progress, label="Reading the figures…").start()
-        BackgroundOp(lambda: reports.styles(start, end, user), self._styles_read,
+        BackgroundOp(lambda: reports.styles(start, end), self._styles_read,
                      lambda exc: self._unread("styles", exc), parent=self).start()
 
     def _figures_read(self, read: tuple[Kpis, AfterBench, QaReview | None]) -> None:
@@ -402,14 +382,12 @@ class ReportsPage(QWidget):
                 return
         progress = Progress(self)
         self.rejected.hide()
-        source, imports, user = Path(path).name, self._imports, self._user
+        source, reports = Path(path).name, self._reports
         read_from = path
 
         def work() -> ImportReport:
             data = read_input(read_from)  # the file too: it may be on a slow share
-            if kind == "orders":
-                return imports.import_orders(data, source, user, progress=progress.report)
-            return imports.import_rmas(data, source, user, progress=progress.report)
+            return reports.import_file(kind, data, source, progress=progress.report)
 
         self._op = BackgroundOp(work, self._imported, self._failed, parent=self,
                                 progress=progress, shows=self.progress,
@@ -435,7 +413,7 @@ class ReportsPage(QWidget):
         """The settlement export to the outbox, off the UI thread (files on a share)."""
         if not allowed(self._user.role, Action.EXPORT_SETTLEMENTS) or self._op is not None:
             return
-        exports, outbox, user = self._exports, self.outbox, self._user
+        reports, outbox = self._reports, self.outbox
 
         def done(report: ExportReport) -> None:
             self._op = None
@@ -443,7 +421,7 @@ class ReportsPage(QWidget):
             self.exported.emit(report)
             self.refresh()
 
-        self._op = BackgroundOp(lambda: exports.export(outbox, user), done, self._failed,
+        self._op = BackgroundOp(lambda: reports.export_settlements(outbox), done, self._failed,
                                 parent=self, shows=self.progress,
                                 label="Exporting settlements…").start()
 

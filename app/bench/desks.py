@@ -1,21 +1,29 @@
-"""The desks of a bench besides the session (sign-in, users, printer, claims, offline
-conflicts), each in the
+"""The desks of a bench besides the session (sign-in, users, printer, claims, approvals,
+reports, offline conflicts), each in the
 signed-in person's name: what their pages do, as calls on the app, so that no widget holds
 a service. The pages only show what these return and forward input."""
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
 from app.domain.enums import Role
 from app.files import save_document
+from app.services.approvals import ApprovalService
 from app.services.auth import AuthService, SignedInUser, UserChoice
+from app.services.authlog import AuthorizationLogService
+from app.services.calibration import CalibrationService
 from app.services.claims import PAGE, ClaimsService
+from app.services.exports import ExportReport, ExportService
+from app.services.imports import ImportReport, ImportService, Progress
 from app.services.offline_sync import ConflictView, OfflineSyncService
 from app.services.printing import JobView, PrintOutcome, PrintService
+from app.services.qa import QaService
+from app.services.reports import ReportService
 from app.services.users import UserRow, UserService
-from app.views import ClaimView
+from app.views import AfterBench, ApprovalView, ClaimView, Kpis, QaReview, StyleRate
 
 
 class SignInDesk:
@@ -139,3 +147,65 @@ class ConflictsDesk:
 
     def settle(self, conflict_id: int, settlement: str, note: str = "") -> ConflictView:
         return self._sync.settle(conflict_id, self.user, settlement, note)
+
+
+class ApprovalsDesk:
+    """The approvals queue a supervisor or manager answers from, and the authorization
+    log they print."""
+
+    def __init__(self, approvals: ApprovalService, authlog: AuthorizationLogService,
+                 user: SignedInUser) -> None:
+        self._approvals, self._authlog, self.user = approvals, authlog, user
+
+    def queue(self) -> list[ApprovalView]:
+        return self._approvals.queue(self.user)
+
+    def answer(self, approval_id: int, approve: bool, note: str = "",
+               alternative: str | None = None) -> ApprovalView:
+        return self._approvals.answer(approval_id, self.user, approve, note, alternative)
+
+    def authorization_log(self, start: dt.date, end: dt.date, folder: Path) -> Path:
+        """The authorization log of [start, end] as a PDF in `folder`. Slow: run it off
+        the UI thread."""
+        return save_document(folder, f"authorization-log-{start}-to-{end}.pdf",
+                             self._authlog.render_for(self.user, start, end))
+
+
+class ReportsDesk:
+    """The reports page's figures (the KPIs, after the bench, the grading review with the
+    calibration rounds), and the imports and the settlement export it starts."""
+
+    def __init__(self, reports: ReportService, imports: ImportService,
+                 exports: ExportService, user: SignedInUser, qa: QaService | None = None,
+                 calibration: CalibrationService | None = None) -> None:
+        self._reports, self._imports, self._exports = reports, imports, exports
+        self._qa, self._calibration, self.user = qa, calibration, user
+
+    def figures(self, start: dt.date, end: dt.date, stale_days: int
+                ) -> tuple[Kpis, AfterBench, QaReview | None]:
+        """The range's KPIs (without the rate by style: `styles`), what waits after the
+        bench, and the grading review with the finished calibration rounds."""
+        kpis = self._reports.kpis(start, end, self.user, with_styles=False)
+        after = self._reports.after_bench(self.user, stale_days)
+        return kpis, after, self.qa_review(start, end)
+
+    def qa_review(self, start: dt.date, end: dt.date) -> QaReview | None:
+        if self._qa is None:
+            return None
+        rounds = self._calibration.rounds(self.user) if self._calibration is not None else []
+        return self._qa.review(start, end, self.user, [(r.who, r.finished_at, r.agreement)
+                                                       for r in rounds
+                                                       if r.finished_at is not None])
+
+    def styles(self, start: dt.date, end: dt.date) -> tuple[StyleRate, ...]:
+        return self._reports.styles(start, end, self.user)
+
+    def import_file(self, kind: str, data: bytes, source: str,
+                    progress: Progress | None = None) -> ImportReport:
+        """Orders ("orders") or returns (anything else) from a CSV, all or nothing."""
+        if kind == "orders":
+            return self._imports.import_orders(data, source, self.user, progress=progress)
+        return self._imports.import_rmas(data, source, self.user, progress=progress)
+
+    def export_settlements(self, outbox: Path) -> ExportReport:
+        return self._exports.export(outbox, self.user)

@@ -11,11 +11,11 @@ import pytest
 
 from PySide6.QtCore import Qt
 
+from app.bench.desks import ApprovalsDesk
 from app.bootstrap import bootstrap
 from app.clock import FixedClock
 from app.config import load_settings
 from app.domain.enums import RequestedResolution, ReturnReason
-from app.services.authlog import AuthorizationLogService
 from tests.helpers.rmas import ask_exception, rma_where, set_price
 from tests.ui.test_shell import _sign_in
 from ui.approvals_page import ApprovalsPage
@@ -39,10 +39,7 @@ def test_request_and_answer_cross_benches_within_two_seconds(  # type: ignore[no
         assert shell is not None and window.feed.live
         assert shell.answers_timer.interval() == SAFETY_POLL_MS
         maria = office.auth.sign_in("maria", "444444")
-        page = ApprovalsPage(office.approvals,
-                             AuthorizationLogService(office.session_factory, clock,
-                                                     office.approvals,
-                                                     office.inspection.store),
+        page = ApprovalsPage(ApprovalsDesk(office.approvals, office.authlog, maria),
                              maria, tmp_path, office_feed)
         qtbot.addWidget(page)
         page.show()
