@@ -62,9 +62,11 @@ class Listener:
         self._thread = threading.Thread(target=self._run, name="notify-listener", daemon=True)
         self._thread.start()
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Ask the thread to end; it closes its own connection within `poll_seconds`.
+        `wait=False` is for the UI thread (a window closing must not wait for a poll)."""
         self._stop.set()
-        if self._thread is not None:
+        if wait and self._thread is not None:
             self._thread.join(timeout=5)
 
     def _run(self) -> None:

@@ -125,12 +125,18 @@ class ApprovalsPage(QueuePage[ApprovalView]):
     def refresh(self) -> None:
         if not self.can_view or self.note.isVisible():
             return
-        selected = self.selected()
         try:
-            self.views = self._approvals.queue()
+            views = self._approvals.queue()
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
+        self._paint(views)
+
+    def _paint(self, views: list[ApprovalView]) -> None:
+        """The queue as read; the cursor stays on the request it was on, or, when that
+        one was just answered, on the one that took its row (not back to the first)."""
+        selected, row_was = self.selected(), max(0, self.table.currentRow())
+        self.views = views
         fill(self.table, [
             (f"#{v.id}", ("⚠ " if v.overdue else "")
              + f"{v.age_minutes // 60}h {v.age_minutes % 60:02d}m", v.level.value,
@@ -139,7 +145,8 @@ class ApprovalsPage(QueuePage[ApprovalView]):
             red=lambda r, c: c == 1 and self.views[r].overdue)
         restretch(self.table, len(COLUMNS) - 1)
         ids = [v.id for v in self.views]
-        row = ids.index(selected.id) if selected and selected.id in ids else 0
+        row = ids.index(selected.id) if selected and selected.id in ids \
+            else min(row_was, len(ids) - 1)
         if self.views:
             self.table.selectRow(row)
         self._show_detail()
@@ -232,21 +239,35 @@ class ApprovalsPage(QueuePage[ApprovalView]):
         self.note.hide()
 
     def _submit(self) -> None:
+        """The answer is written off the UI thread (a commit, the audit seal, a notify),
+        with the queue read again after it; the note stays open, greyed, until then."""
         v = self.selected()
         approve = self._pending_answer
-        if v is None or approve is None:
+        if v is None or approve is None or not self.note.isEnabled():
             return
-        try:
-            answered = self._approvals.answer(v.id, approve, self.note.text(),
-                                              self._alternative)
-        except ReturnBenchError as exc:
+        approvals = self._approvals
+        note, alternative = self.note.text(), self._alternative
+        self.note.setEnabled(False)
+
+        def work() -> tuple[ApprovalView, list[ApprovalView]]:
+            answered = approvals.answer(v.id, approve, note, alternative)
+            return answered, approvals.queue()
+
+        def done(result: tuple[ApprovalView, list[ApprovalView]]) -> None:
+            answered, views = result
+            self.note.setEnabled(True)
+            self._cancel()
+            self.banner.show_message(Level.OK, f"#{answered.id} {answered.status.value}: "
+                                     f"{answered.rma_number} {format_money(answered.amount)}.")
+            self.answered.emit(answered.id)
+            self._paint(views)
+
+        def failed(exc: BaseException) -> None:
+            self.note.setEnabled(True)
+            self.note.setFocus()
             self.banner.show_problem(exc)
-            return
-        self._cancel()
-        self.banner.show_message(Level.OK, f"#{answered.id} {answered.status.value}: "
-                                 f"{answered.rma_number} {format_money(answered.amount)}.")
-        self.answered.emit(answered.id)
-        self.refresh()
+
+        BackgroundOp(work, done, failed, parent=self).start()
 
     def print_log(self) -> None:
         """The last 30 days' authorization log as a PDF, rendered and written off the UI

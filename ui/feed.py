@@ -35,5 +35,5 @@ class ChangeFeed(QObject):
 
     def stop(self) -> None:
         if self._listener is not None:
-            self._listener.stop()
+            self._listener.stop(wait=False)  # its thread closes its connection itself
             self._listener = None

@@ -21,6 +21,7 @@ import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal
 from PySide6.QtWidgets import QProgressBar, QWidget
 
+from app import inflight
 from app.errors import ReturnBenchError
 
 log = logging.getLogger(__name__)
@@ -188,3 +189,13 @@ class BackgroundOp(Generic[T]):
     def _error(self, exc: BaseException) -> None:
         if self._finish():
             self._on_error(exc)
+
+
+def wait_all(timeout_s: float = 30.0) -> bool:
+    """Block until every op's work is done (not its callback): the database closes after
+    this. True when all finished within `timeout_s`."""
+    pools = [QThreadPool.globalInstance(), *_lanes.values()]
+    return all([pool.waitForDone(int(timeout_s * 1000)) for pool in pools if pool is not None])
+
+
+inflight.on_close(wait_all)

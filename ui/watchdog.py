@@ -39,6 +39,9 @@ SAMPLE_S = 0.005
 # the main window being built before it is shown (start-up, timed by bench_startup.py).
 _OUTER = {("application.py", "run_app"), ("watchdog.py", "_beat")}
 _NOT_SHOWN = ("window.py", "__init__")
+# Frames where the UI thread waits on purpose, the window already gone: the database
+# closing waits for the last background ops to finish (ui/ops.py wait_all).
+_CLOSING = {("ops.py", "wait_all")}
 
 
 def _runnable_ns(tid: int) -> int:
@@ -92,7 +95,8 @@ def _in_app(stack: tuple[Frame, ...]) -> bool:
     ours = False
     for file, _line, name in stack:
         path = Path(file)
-        if path.parent == UI and (path.name, name) == _NOT_SHOWN:
+        if path.parent == UI and ((path.name, name) == _NOT_SHOWN
+                                  or (path.name, name) in _CLOSING):
             return False
         ours = ours or (path.parent == UI and (path.name, name) not in _OUTER)
     return ours

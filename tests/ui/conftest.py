@@ -54,6 +54,9 @@ KNOWN_WHERE = {
                                 "in a long C call",
     "inspect_page.py:_save_draft": "a grade key saves the draft on the UI thread (a commit: "
                                    "on a busy disk its fsync took up to 0.8 s)",
+    "connectivity.py:database_back": "the photos and forms kept on this bench while the "
+                                     "database was away are saved on the UI thread when it "
+                                     "is back (a photo's hash and write, 30-60 ms each)",
     "window.py:_open_shell": "building the shell's nine pages at sign-in (about 40 ms "
                              "offscreen, 180 ms on X; pages built on first visit would fix it)",
 }

@@ -44,7 +44,8 @@ def test_manager_denies_with_a_note_in_two_keys(qtbot, services: Services) -> No
     qtbot.keyClick(page, Qt.Key.Key_D)
     qtbot.waitUntil(page.note.hasFocus, timeout=2000)
     qtbot.keyClick(page.note, Qt.Key.Key_Return)  # a denial needs a note
-    assert "Say why" in page.banner.text()
+    qtbot.waitUntil(lambda: "Say why" in page.banner.text() and page.note.isEnabled(),
+                    timeout=3000)
     qtbot.keyClicks(page.note, "No such promise in the call notes")
     with qtbot.waitSignal(page.answered, timeout=3000):
         qtbot.keyClick(page.note, Qt.Key.Key_Return)
