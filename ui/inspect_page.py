@@ -4,14 +4,12 @@ Enter accepts the decision shown beside the form, E asks for an exception, Tab m
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
-    QFileDialog,
     QGridLayout,
     QHBoxLayout,
     QLabel,
@@ -30,66 +28,16 @@ from app.bench.types import (
     ReturnView,
     SignedInUser,
 )
-from app.domain.enums import (
-    DamageCause,
-    DamageSeverity,
-    DecisionStatus,
-    Grade,
-    PhotoSlot,
-)
-from app.domain.money import format_money
-from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
-from app.files import read_input
-from app.views import ApprovalView, PhotoView
+from app.domain.enums import DecisionStatus, Grade, PhotoSlot
+from app.errors import DatabaseUnavailable, ReturnBenchError
+from app.views import PhotoView
 from ui.banner import LEVELS, Banner, Level
 from ui.decision_panel import DecisionPanel
-from ui.override_dialog import OverrideDialog
-
-GRADES = (
-    (Grade.A, "New", "unworn, tags on, no marks"),
-    (Grade.B, "Like new", "tried on, no flaws; steam or re-bag"),
-    (Grade.C, "Minor flaw", "loose beads, small open seam, spot-cleans"),
-    (Grade.D, "Damaged", "stain, tear, odour, missing parts, altered"),
-    (Grade.X, "Not ours", "wrong item or empty parcel"),
-)
-SEVERITIES: list[DamageSeverity | None] = [None, *DamageSeverity]  # unset first
-CAUSES: list[DamageCause | None] = [None, *DamageCause]
-# key, attribute, label
-TOGGLES = (
-    (Qt.Key.Key_W, "worn", "W  Signs of wear"),
-    (Qt.Key.Key_L, "altered", "L  Hem or seam altered"),
-    (Qt.Key.Key_T, "tags_attached", "T  Tags attached"),
-    (Qt.Key.Key_M, "matches_order", "M  Matches order (SKU, colour, size)"),
-)
-# The formalwear checklist: findings recorded with the inspection (key, mark, label).
-MARKS = (
-    (Qt.Key.Key_Y, "makeup", "Y  Makeup, deodorant, perfume"),
-    (Qt.Key.Key_N, "stains", "N  Stains"),
-    (Qt.Key.Key_U, "odour", "U  Odour"),
-    (Qt.Key.Key_B, "beads", "B  Loose beads, sequins"),
-    (Qt.Key.Key_Z, "zipper", "Z  Zipper"),
-    (Qt.Key.Key_R, "tears", "R  Tears"),
-)
+from ui.inspect_holds import InspectHolds
+from ui.inspect_keys import CAUSES, GRADES, MARKS, SEVERITIES, TOGGLES, checkable_grid
 
 
-def _checkable_grid(items: tuple[tuple[Qt.Key, str, str], ...], columns: int, name: str,
-                    on_click: Callable[[str], None]
-                    ) -> tuple[QGridLayout, dict[str, QPushButton]]:
-    """A grid of checkable buttons, one per (key, name, label), clicking calls on_click."""
-    grid = QGridLayout()
-    buttons: dict[str, QPushButton] = {}
-    for n, (_key, item, label) in enumerate(items):
-        b = QPushButton(label)
-        b.setCheckable(True)
-        b.setObjectName(name)
-        b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        b.clicked.connect(lambda _c=False, i=item: on_click(i))
-        grid.addWidget(b, n // columns, n % columns)
-        buttons[item] = b
-    return grid, buttons
-
-
-class InspectPage(QWidget):
+class InspectPage(InspectHolds):
     finished = Signal(str, bool)  # every unit decided: (what happened, needs approval)
 
     def __init__(self, session: BenchSession, camera: str | None = None,
@@ -150,9 +98,9 @@ class InspectPage(QWidget):
             grade_box.addWidget(hint, n, 1)
             self.grade_buttons[grade] = b
         left.addLayout(grade_box)
-        toggles, self.toggle_buttons = _checkable_grid(TOGGLES, 2, "toggle", self.toggle)
+        toggles, self.toggle_buttons = checkable_grid(TOGGLES, 2, "toggle", self.toggle)
         left.addLayout(toggles)
-        marks, self.mark_buttons = _checkable_grid(MARKS, 3, "mark", self.toggle_mark)
+        marks, self.mark_buttons = checkable_grid(MARKS, 3, "mark", self.toggle_mark)
         left.addLayout(marks)
         damage = QHBoxLayout()
         self.severity_button = QPushButton()
@@ -234,37 +182,7 @@ class InspectPage(QWidget):
             self._show(opened)
         self.setFocus()
 
-    # --- holds: one item, one bench ----------------------------------------------
-    def _drop_blocked(self, blocked: list[Holder]) -> str:
-        assert self.view is not None
-        for holder in blocked:
-            self._done_text[holder.unit_no] = f"Held at {holder.station} by {holder.user}"
-            self._held[holder.unit_no] = holder
-            row = next((r for r, it in enumerate(self.view.items)
-                        if it.unit_no == holder.unit_no), None)
-            if row is not None and self.units.item(row) is not None:
-                self.units.item(row).setText(self._unit_text(self.view.items[row]))
-        return blocked[0].sentence(self.view.rma_number or "") if blocked else ""
-
-    def renew_holds(self) -> None:
-        """Called every minute: keep the holds while the inspector is active."""
-        if self.view is None or self.user is None or not self.forms \
-                or not self.view.rma_number:
-            return
-        if time.monotonic() - self._last_activity > HOLD_SECONDS - 60:
-            return  # idle: let the holds lapse
-        message = self._drop_blocked(self.session.renew_holds())
-        if message:
-            self.banner.show_message(Level.WARN, message)
-            self._sync_form()
-            self._refresh_decision()
-
-    def release_holds(self) -> None:
-        """The bench moves on, signs out or locks: let go of its holds at once."""
-        if self.view is None or not self.view.rma_number:
-            return
-        self.session.release_holds(self.view.rma_number)
-
+    # --- the items (holds and photos: ui/inspect_holds.py, ui/inspect_photos.py) ----
     def _unit_text(self, it: ReturnItemView) -> str:
         line = it.line
         what = f"{line.sku}  {line.description}" if line else "extra item"
@@ -462,67 +380,7 @@ class InspectPage(QWidget):
             else:
                 label.clear()
 
-    # --- photos ------------------------------------------------------------------
-    def _next_slot(self, unit: int) -> PhotoSlot:
-        return self.session.next_photo_slot(unit)
-
-    def take_photo(self) -> None:
-        unit = self.current_unit()
-        if unit is None or unit not in self.forms:
-            return
-        if not self.camera_spec:
-            self.banner.show_message(Level.WARN, "No camera on this station: import the "
-                                     "picture from a file (Ctrl+I), e.g. from a phone.")
-            return
-        try:
-            if self._still_source is None:
-                from app.camera.sources import open_source
-
-                self._still_source = open_source(self.camera_spec)
-            frame = self._still_source.read()
-        except ReturnBenchError as exc:
-            self._still_source = None
-            self.banner.show_message(Level.ERROR, f"{user_message(exc)} Import the picture "
-                                     "from a file instead (Ctrl+I).")
-            return
-        self._add_photo(unit, frame, self._next_slot(unit), override=False)
-
-    def import_photo(self, path: str | None = None) -> None:
-        unit = self.current_unit()
-        if unit is None or unit not in self.forms:
-            return
-        if path is None:
-            path, _ = QFileDialog.getOpenFileName(self, "Import a photo", "",
-                                                  "Pictures (*.jpg *.jpeg *.png *.heic *.webp)")
-            if not path:
-                return
-        try:
-            data = read_input(path)
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return
-        self._add_photo(unit, data, self._next_slot(unit), override=False)
-
-    def keep_rejected(self) -> None:
-        if self._rejected is None:
-            return
-        unit, image, slot = self._rejected
-        self._add_photo(unit, image, slot, override=True)
-
-    def _add_photo(self, unit: int, image: Any, slot: PhotoSlot, override: bool) -> None:
-        if self.view is None or self.user is None:
-            return
-        screen = self.session.add_photo(unit, image, slot, override)
-        self._rejected = (unit, image, slot) if screen.data.get("rejected") else None
-        self._show(screen)
-        if "photo" in screen.data:
-            self._sync_form()
-            self._refresh_decision()
-
-    @property
-    def pending_photos(self) -> list[tuple[str, int, Any, PhotoSlot, bool]]:
-        return self.session.pending_photos
-
+    # --- the decision panel ---------------------------------------------------------
     def _graded(self) -> dict[int, InspectionInput]:
         return {u: f for u, f in self.forms.items() if f.grade is not None}
 
@@ -558,51 +416,6 @@ class InspectPage(QWidget):
             return
         self.panel.show_decision(view, unit)
 
-    def open_override(self) -> OverrideDialog | None:
-        """A supervisor or manager answers this return's oldest pending request here."""
-        if self.view is None or not self.view.rma_number:
-            return None
-        try:
-            pending, people = self.session.waiting_here()
-        except ReturnBenchError as exc:
-            self.banner.show_problem(exc)
-            return None
-        if not pending:
-            self.banner.show_message(Level.WARN, "Nothing on this return waits for approval.")
-            return None
-        dialog = OverrideDialog(self.session, pending[0], people, self)
-        dialog.finished.connect(lambda _code: self._override_done(dialog))
-        dialog.open()
-        return dialog
-
-    def _override_done(self, dialog: OverrideDialog) -> None:
-        answered = dialog.result_view
-        if answered is not None:
-            level = Level.OK if answered.status.value == "approved" else Level.WARN
-            self.banner.show_message(level, f"#{answered.id} {answered.status.value} by "
-                                     f"{answered.answered_by}.")
-            self._rows_as_they_stand(answered)
-        self.setFocus()
-
-    def _rows_as_they_stand(self, answered: ApprovalView) -> None:
-        """The items' states after an answer given here: no row still reads "awaiting
-        approval" once it is answered, and the panel says what the answer was."""
-        view = self.session.refresh_parcel()
-        if view is None or self.view is None or view.rma_number != self.view.rma_number:
-            return
-        self.view = view
-        for row, it in enumerate(view.items):
-            if it.unit_no not in self.forms \
-                    and it.decision_status is not DecisionStatus.AWAITING_APPROVAL:
-                asked = (answered.requested_outcome or answered.kind.value).replace("_", " ")
-                self._done_text[it.unit_no] = (
-                    f"#{answered.id} {answered.status.value} by {answered.answered_by}: "
-                    f"{asked} {format_money(answered.amount)} asked; the item is now "
-                    + it.decision_status.value.replace("_", " ") + ".")
-            if self.units.item(row) is not None:
-                self.units.item(row).setText(self._unit_text(it))
-        self._sync_form()
-        self._refresh_decision()
 
     def _close_exception(self) -> None:
         # Take the focus back first: hiding the focused reason field would otherwise move
