@@ -48,7 +48,11 @@ class PrintJob(Base):
     """A label or document, stored before it is sent so a printer that is off loses nothing."""
 
     __tablename__ = "print_jobs"
-    __table_args__ = (one_of("format", PRINT_FORMATS),)
+    # The status bar's printer line (this station's jobs waiting, its last attempt) and
+    # its history read this station's jobs by index, not every job ever printed.
+    __table_args__ = (one_of("format", PRINT_FORMATS),
+                      Index("ix_print_jobs_station_id_status", "station_id", "status"),
+                      Index("ix_print_jobs_station_id_id", "station_id", "id"))
 
     id: Mapped[intpk]
     kind: Mapped[LabelKind] = mapped_column(enum_column(LabelKind))

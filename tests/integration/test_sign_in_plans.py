@@ -1,0 +1,54 @@
+"""Signing in at a bench reads nothing that grows with the tables (issue 28: at a million
+returns, sign-in read the whole decisions table for the dresses still owed a tote, and
+every print job for the printer's status): the sign-in itself, the totes still due, the
+QA news, the answers poll and the printer's status line are each served by an index, on
+SQLite and PostgreSQL, as the databases' own plans say (tests/helpers/plans.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.clock import FixedClock
+from app.services.demo_data import DemoSummary
+from app.wiring import wire
+from tests.helpers.plans import plan
+
+
+def test_signing_in_reads_no_whole_table(
+        engine: Engine, demo: DemoSummary, session_factory: sessionmaker[Session],
+        clock: FixedClock, tmp_path: Path) -> None:
+    sf = session_factory
+    station = wire(sf, clock, "BENCH-S", tmp_path / "photos", f"file:{tmp_path / 'labels'}")
+    seen: list[tuple[str, Any]] = []
+
+    def _record(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any,
+                _many: bool) -> None:
+        seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", _record)
+    try:
+        bench = station.session_for(clock)
+        signed = bench.sign_in("ines", "1111")  # as the window: then its first reads
+        assert signed.level == "ok", signed.message
+        bench.qa_news()
+        bench.check_answers()
+        station.printing.state()
+    finally:
+        event.remove(engine, "before_cursor_execute", _record)
+
+    reads = [(sql, params) for sql, params in seen
+             if sql.lstrip().split(" ", 1)[0].upper() in ("SELECT", "UPDATE", "DELETE")]
+    assert any("decisions" in sql for sql, _p in reads)  # the totes still due were read
+    assert any("print_jobs" in sql for sql, _p in reads)
+    whole = []
+    with sf() as s:
+        conn = s.connection()
+        for sql, params in reads:
+            lines, full = plan(conn, sql, params, force_index=True)
+            if full:
+                whole.append((full, " ".join(sql.split())[:200], lines))
+    assert whole == []
