@@ -12,8 +12,10 @@ from app.scanning.codes import (
     ORDER_PREFIX,
     ORDER_RE,
     RMA_RE,
+    lot_check_ok,
     plate_check_ok,
     rma_check_ok,
+    tote_check_ok,
 )
 
 GS = "\x1d"
@@ -185,3 +187,41 @@ def _usps(text: str) -> list[Candidate]:
             ok = checksums.usps_impb_check(number[:-1]) == int(number[-1])
             out.append(Candidate("usps", number, ok, f"USPS IMpb ({n})", postal))
     return out
+
+
+# --- a burst's keys, before and at its end ----------------------------------------------
+# The codes that carry a check digit, as the keys arrive: "#" a digit, "*" a letter or
+# digit, anything else itself. A carrier's or GS1 number is digits (and GS separators).
+_CHECKED_SHAPES = ("RMA-####-######-#", "IT-##########-#", "TO-######-#", "LOT-######-#",
+                   "1Z****************")
+_DIGITS_MAX = 50  # USPS with its 420 and ZIP+4 routing is 42
+
+
+def _fits(prefix: str, shape: str) -> bool:
+    if len(prefix) > len(shape):
+        return False
+    return all(ch.isdigit() if want == "#" else ch.isalnum() if want == "*" else ch == want
+               for ch, want in zip(prefix, shape, strict=False))
+
+
+def could_be_checked(prefix: str) -> bool:
+    """Whether keys typed so far may still become one of the codes with a check digit (our
+    RMA, item, tote and lot codes; UPS, FedEx, USPS, DHL, SSCC)."""
+    text = prefix.strip().upper()
+    if text.startswith("]"):  # an AIM symbology identifier, whole or begun
+        text = text[3:] if len(text) >= 3 else ""
+    text = re.sub(r"\s+", "", text)
+    if not text:
+        return True
+    if all(ch.isdigit() or ch == GS for ch in text):
+        return len(text) <= _DIGITS_MAX
+    return any(_fits(text, shape) for shape in _CHECKED_SHAPES)
+
+
+def checked_code(raw: str) -> bool:
+    """A whole code whose check digit is right: an RMA, item, tote or lot code, or a
+    carrier's or GS1 number (an order number has no check digit: not one)."""
+    text = strip_symbology(raw).upper()
+    if tote_check_ok(text) or lot_check_ok(text):
+        return True
+    return any(c.kind not in ("order",) for c in classify(raw).valid)

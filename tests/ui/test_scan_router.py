@@ -4,18 +4,23 @@ hotkeys; the same characters typed at a person's 120 ms per key stay hotkeys."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from sqlalchemy import func, select
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QWidget
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import QApplication, QLineEdit, QWidget
 
 from app.bootstrap import Services
 from app.domain.enums import Grade
+from app.scanning.codes import rma_number
 from app.services.uow import UnitOfWork
 from models import Decision, Inspection, Receipt, ReturnAuthorization
 from tests.ui.test_inspect import _simple_refund_rma
 from tests.ui.test_shell import _sign_in, _window
+from ui.scan_router import ScanRouter
 
 pytestmark = pytest.mark.scanner
 PAGES = {"Receive": Qt.Key.Key_F1, "Inspect": Qt.Key.Key_F2, "Claims": Qt.Key.Key_F3,
@@ -152,3 +157,100 @@ def test_the_dress_tag_scanned_on_inspect_answers_matches_the_order(  # type: ig
     assert shell.inspect.toggle_buttons["matches_order"].text().endswith(": yes")
     assert "matches the order" in shell.inspect.banner.text()
     assert shell.inspect.panel.accept_button.text().startswith("Enter: refund $")
+
+
+# --- key events with their own timestamps (issue 28, 4) ---------------------------------
+@pytest.fixture
+def field(qtbot):  # type: ignore[no-untyped-def]
+    """A text field under a scan router at 30 ms; what it scanned, found unreadable, and
+    how often Enter reached the field."""
+    edit = QLineEdit()
+    qtbot.addWidget(edit)
+    edit.show()
+    router = ScanRouter(30.0, parent=edit)
+    seen: dict[str, list[str]] = {"scans": [], "unreadable": [], "enter": []}
+    router.scanned.connect(seen["scans"].append)
+    router.unreadable.connect(seen["unreadable"].append)
+    edit.returnPressed.connect(lambda: seen["enter"].append(edit.text()))
+    router.install()
+    yield edit, seen
+    router.remove()
+
+
+def _press(widget: QWidget, ch: str, stamp: int) -> None:
+    """A key press as the X server sends it: `stamp` is its time in ms."""
+    key = Qt.Key.Key_Return if ch == "\n" else Qt.Key(ord(ch.upper()))
+    event = QKeyEvent(QEvent.Type.KeyPress, key, Qt.KeyboardModifier.NoModifier,
+                      "\r" if ch == "\n" else ch)
+    event.setTimestamp(stamp)
+    QApplication.sendEvent(widget, event)
+
+
+def _stamps(text: str, start: int, gaps: dict[int, int] | None = None,
+            every: int = 5) -> list[tuple[str, int]]:
+    out, t = [], start
+    for i, ch in enumerate(text):
+        out.append((ch, t))
+        t += (gaps or {}).get(i, every)
+    return out
+
+
+def _now_ms() -> int:
+    return int(time.monotonic() * 1000)
+
+
+def test_a_burst_read_late_is_a_scan_by_its_own_timestamps(qtbot, field) -> None:  # type: ignore[no-untyped-def]
+    """The keys were pressed 5 ms apart half a second ago; the window reads five of them,
+    then is away 150 ms (its hold timer runs meanwhile), then reads the rest: one burst."""
+    edit, seen = field
+    code = rma_number(2026, 512)
+    keys = _stamps(code + "\n", _now_ms() - 500)
+    for ch, stamp in keys[:5]:
+        _press(edit, ch, stamp)
+    qtbot.wait(150)  # the window busy elsewhere: time passes, no key is read
+    assert edit.text() == ""  # still held: by the keys' own times the burst goes on
+    for ch, stamp in keys[5:]:
+        _press(edit, ch, stamp)
+    assert seen == {"scans": [code], "unreadable": [], "enter": []}
+    assert edit.text() == ""
+
+
+def test_our_code_with_a_stretched_gap_is_a_scan_a_misread_is_unreadable(  # type: ignore[no-untyped-def]
+        qtbot, field) -> None:
+    edit, seen = field
+    code = rma_number(2026, 512)
+    for ch, stamp in _stamps(code + "\n", _now_ms(), {6: 90, 11: 60}):
+        _press(edit, ch, stamp)
+    assert seen["scans"] == [code] and edit.text() == ""
+    bad = code[:-1] + str((int(code[-1]) + 1) % 10)
+    for ch, stamp in _stamps(bad + "\n", _now_ms() + 1000, {6: 90}):
+        _press(edit, ch, stamp)
+    # Its keys reach the field as typed; its Enter does not.
+    assert seen == {"scans": [code], "unreadable": [bad], "enter": []}
+    assert edit.text() == bad
+
+
+def test_the_enter_of_a_burst_that_is_not_ours_never_reaches_the_page(  # type: ignore[no-untyped-def]
+        qtbot, field) -> None:
+    """A burst whose gap stretched and that cannot be one of our codes: its keys are
+    handed over as typed (the field shows them) and its Enter is dropped, read or not."""
+    edit, seen = field
+    for ch, stamp in _stamps("SKU-RED-10\n", _now_ms(), {4: 90}):
+        _press(edit, ch, stamp)
+    qtbot.waitUntil(lambda: edit.text() == "SKU-RED-10", timeout=2000)
+    assert seen["enter"] == [] and seen["scans"] == []
+    assert seen["unreadable"] == ["SKU-RED-10"]
+
+
+def test_a_person_typing_reaches_the_field_in_order_and_enter_works(  # type: ignore[no-untyped-def]
+        qtbot, field) -> None:
+    """Real key times at a person's pace: each key reaches the field on its own (after the
+    30 ms hold), in order; Enter after the word is the field's."""
+    edit, seen = field
+    word = "RMA-25 ok"
+    for i, ch in enumerate(word):
+        _press(edit, ch, _now_ms())
+        qtbot.waitUntil(lambda n=i + 1: edit.text() == word[:n], timeout=2000)
+        qtbot.wait(80)  # a person's pace between keys
+    _press(edit, "\n", _now_ms())
+    assert seen == {"scans": [], "unreadable": [], "enter": [word]}
