@@ -241,7 +241,11 @@ class Approval(Base):
     __tablename__ = "approvals"
     # The window's poll for answers to this bench's requests (every 2 s, between scans):
     # this station's answers since the last look, not every request ever made.
+    # The queue (pending requests, oldest first): a seek to the pending ones in order,
+    # not a walk of every request ever made in time order.
     __table_args__ = (Index("ix_approvals_station_answered", "station_id", "answered_at"),
+                      Index("ix_approvals_status_requested_at", "status", "requested_at",
+                            "id"),
                       *not_negative("amount"))
 
     id: Mapped[intpk]

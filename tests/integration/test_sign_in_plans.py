@@ -1,7 +1,8 @@
 """Signing in at a bench reads nothing that grows with the tables (issue 28: at a million
 returns, sign-in read the whole decisions table for the dresses still owed a tote, and
 every print job for the printer's status): the sign-in itself, the totes still due, the
-QA news, the answers poll and the printer's status line are each served by an index, on
+QA news, the answers poll, the printer's status line and a manager's approvals queue
+(which walked every request ever made in time order) are each served by an index, on
 SQLite and PostgreSQL, as the databases' own plans say (tests/helpers/plans.py)."""
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def test_signing_in_reads_no_whole_table(
         bench.qa_news()
         bench.check_answers()
         station.printing.state()
+        manager = station.auth.sign_in("maria", "444444")  # a manager lands on Approvals
+        station.approvals.queue(manager)
     finally:
         event.remove(engine, "before_cursor_execute", _record)
 
@@ -44,6 +47,7 @@ def test_signing_in_reads_no_whole_table(
              if sql.lstrip().split(" ", 1)[0].upper() in ("SELECT", "UPDATE", "DELETE")]
     assert any("decisions" in sql for sql, _p in reads)  # the totes still due were read
     assert any("print_jobs" in sql for sql, _p in reads)
+    assert any("FROM approvals" in sql and "status" in sql for sql, _p in reads)
     whole = []
     with sf() as s:
         conn = s.connection()
