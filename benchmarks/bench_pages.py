@@ -40,7 +40,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_scale import NOW, generate
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from stats import machine_speed, pct
+from stats import machine_speed, pct, record
 
 HERE = Path(__file__).resolve().parent
 BUDGET_MS = 200.0
@@ -183,6 +183,8 @@ def table(results: list[dict[str, Any]]) -> str:
         bare = r["bare"]
         for _key, name in PAGES:
             s = r["samples"][name]
+            record(f"page {name}: key to rows painted", r["database"], r["returns"],
+                   pct(s, 50), pct(s, 95), BUDGET_MS, pct(bare, 95))
             rows.append(
                 f"{r['database']:<11}{r['returns']:>11,}  {name:<13}{pct(s, 50):>8.1f}"
                 f"{pct(s, 95):>8.1f}{pct(bare, 50):>10.2f}{pct(bare, 95):>10.2f}"

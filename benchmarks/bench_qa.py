@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import Engine, text
-from stats import line, machine_speed, pct
+from stats import line, machine_speed, pct, record
 
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
@@ -125,6 +125,12 @@ def run(services: Services, engine: Engine, runs: int) -> None:
     print(line("QA queue (first 200) and its count", queue, QUEUE_GOAL_MS, bare, count=True))
     print(line("review, 7 days", week, REVIEW_GOAL_MS, count=True))
     print(line("review, 30 days", month, REVIEW_GOAL_MS, count=True))
+    with engine.connect() as conn:
+        n = int(conn.scalar(text("SELECT count(*) FROM return_authorizations")) or 0)
+    record("QA queue (first 200) and its count", engine.dialect.name, n, pct(queue, 50),
+           pct(queue, 95), QUEUE_GOAL_MS, pct(bare, 95))
+    record("QA review, 30 days", engine.dialect.name, n, pct(month, 50), pct(month, 95),
+           REVIEW_GOAL_MS)
     for name, values in reads.items():
         print(line(name, values, count=True))
     for what in ("label data", "destination"):

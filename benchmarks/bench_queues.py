@@ -22,7 +22,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from sqlalchemy import Engine, text
-from stats import line, pct
+from stats import line, pct, record
 
 from app.bootstrap import Services, bootstrap
 from app.config import load_settings
@@ -92,7 +92,7 @@ def run(services: Services, runs: int) -> None:
 
     holds = measure(hold_cycle, runs)
     print(line("approvals queue (bare SQL, ids only)", bare_appr))
-    print(line(f"approvals queue ({pending} pending, full views)", appr, 100, bare_appr))
+    print(line(f"approvals queue ({pending} pending, full views)", appr, 50, bare_appr))
     print(line("claims queue (bare SQL, ids only)", bare_claims))
     print(line(f"claims queue, a page of {claims_now} (photos incl.)", claims, 100,
                bare_claims))
@@ -101,6 +101,14 @@ def run(services: Services, runs: int) -> None:
     print(line("answers to this bench's requests (poll)", answers, 100))
     print(line("scan lookup (service)", lookup, 50))
     print(line("hold and let go of an item", holds, 50))
+    db, n = engine.dialect.name, int(facts["return_authorizations"] or 0)
+    for path, samples, budget, base in (
+            (f"approvals queue ({pending} pending)", appr, 50, bare_appr),
+            (f"claims queue (a page of {claims_now})", claims, 50, bare_claims),
+            ("answers to this bench's requests (poll)", answers, 50, None),
+            ("scan lookup (service)", lookup, 25, None)):
+        record(path, db, n, pct(samples, 50), pct(samples, 95), budget,
+               pct(base, 95) if base else None)
 
     if engine.dialect.name == "postgresql":
         print("\nWithout migration 0004's index (dropped for this measurement, then put back):")

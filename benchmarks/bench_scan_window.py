@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from gen_scale import generate
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
-from stats import machine_speed, pct
+from stats import machine_speed, pct, record
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
@@ -142,6 +142,9 @@ def table(results: list[dict[str, Any]]) -> str:
     for r in results:
         s, b = r["screen"], r["bare"]
         full = sorted({t for p in r.get("plans", []) for t in p["full"]})
+        record("scanner burst to screen (real window)", r["database"], r["returns"],
+               s["50"], s["95"], BUDGET_MS, b["95"],
+               f"growing reads: {', '.join(full) or 'none'}")
         rows.append(
             f"{r['database']:<11}{r['returns']:>11,}{s['50']:>8.1f}{s['95']:>8.1f}"
             f"{s['99']:>8.1f}{b['50']:>10.2f}{b['95']:>10.2f}"

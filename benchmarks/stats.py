@@ -3,7 +3,11 @@
 
 from __future__ import annotations
 
+import json
+import os
 import time
+
+RESULTS_ENV = "RETURNBENCH_BENCH_RESULTS"  # a JSON-lines file: benchmarks/run_all.py's table
 
 
 def pct(values: list[float], p: float) -> float:
@@ -33,3 +37,18 @@ def machine_speed() -> float:
     t0 = time.perf_counter()
     sum(i * i for i in range(10**7))
     return (time.perf_counter() - t0) * 1000
+
+
+def record(path: str, database: str, returns: int | None, p50: float, p95: float,
+           budget_ms: float | None = None, bare_p95: float | None = None,
+           note: str = "") -> None:
+    """One row of `make bench`'s table (benchmarks/run_all.py): the user's path measured,
+    on which database at how many returns, p50/p95 in ms, its budget, and the bare
+    baseline's p95 measured in the same run. Written only when run_all asks for it."""
+    out = os.environ.get(RESULTS_ENV)
+    if not out:
+        return
+    with open(out, "a", encoding="utf-8") as f:
+        f.write(json.dumps({"path": path, "database": database, "returns": returns,
+                            "p50": p50, "p95": p95, "budget_ms": budget_ms,
+                            "bare_p95": bare_p95, "note": note}) + "\n")
