@@ -144,7 +144,8 @@ def table(results: list[dict[str, Any]]) -> str:
         full = sorted({t for p in r.get("plans", []) for t in p["full"]})
         record("scanner burst to screen (real window)", r["database"], r["returns"],
                s["50"], s["95"], BUDGET_MS, b["95"],
-               f"growing reads: {', '.join(full) or 'none'}")
+               f"growing reads: {', '.join(full) or 'none'}; its {r['statements']} statements "
+               f"p50 {r.get('sql_ms', {}).get('50', float('nan')):.1f} ms at the database")
         rows.append(
             f"{r['database']:<11}{r['returns']:>11,}{s['50']:>8.1f}{s['95']:>8.1f}"
             f"{s['99']:>8.1f}{b['50']:>10.2f}{b['95']:>10.2f}"
