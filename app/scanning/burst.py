@@ -117,7 +117,7 @@ class BurstDetector:
         since = t_ms - self.last_ms if self.last_ms is not None else self.stretch_ms + 1
         if since <= self.gap_ms:
             return Step(Verdict.HOLD, wait_ms=self.gap_ms - since + 1)
-        if self._scanner() and since <= self.stretch_ms:
+        if self._scanner_run() and since <= self.stretch_ms:
             return Step(Verdict.HOLD, wait_ms=self.stretch_ms - since + 1)
         return self._flush_or_pass()
 
@@ -145,6 +145,13 @@ class BurstDetector:
         """The held run came at a scanner's pace."""
         return self.fast >= MIN_FAST
 
+    def _scanner_run(self) -> bool:
+        """... and may be a scan: a code's length, or the start of one of our codes (a
+        person's few keys rolled off fast are not kept waiting)."""
+        held = "".join(self.held)
+        return self._scanner() and (len(held) >= self.min_chars
+                                    or could_be_checked(self._body(held)))
+
     def _reject(self, held: str) -> Step:
         keys = (self.handed if self.scanner_until is not None else "") + held
         self._reset()
@@ -152,7 +159,7 @@ class BurstDetector:
 
     def _hand_over(self) -> None:
         """The held run is delivered as typed; a scanner's is remembered for a while."""
-        if self._scanner() and self.last_ms is not None:
+        if self._scanner_run() and self.last_ms is not None:
             self.handed = (self.handed if self.scanner_until is not None else "") \
                 + "".join(self.held)
             self.scanner_until = self.last_ms + self.stretch_ms

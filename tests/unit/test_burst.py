@@ -192,3 +192,16 @@ def test_a_person_after_a_fast_roll_of_digits_keeps_every_key() -> None:
     bench = _bench_with_timer([*keys, (ENTER, keys[-1][1] + 400.0)])
     assert "".join(bench.page) == "1234567" + ENTER
     assert bench.scans == [] and bench.unreadable == []
+
+
+def test_a_few_keys_rolled_off_fast_are_a_persons_and_so_is_the_enter_after_them() -> None:
+    """Three letters 20 ms apart (a fast typist's roll), Enter 100 ms later: the word
+    reaches the field after the usual hold, and the Enter is the person's."""
+    keys = _at("the", 1000.0, 20.0)
+    bench = _bench_with_timer([*keys, (ENTER, keys[-1][1] + 100.0)])
+    assert bench.page == ["t", "h", "e", ENTER]
+    assert bench.scans == [] and bench.unreadable == []
+    held = BurstDetector()
+    for text, t in keys:
+        held.key(text, t)
+    assert held.timeout(keys[-1][1] + 36).verdict is Verdict.FLUSH
