@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from decimal import Decimal
 from html import escape
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ from reportlab.lib.utils import ImageReader
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer
 
 from app.domain.money import format_money
-from app.printing.marks import for_photo
+from app.printing.marks import for_photo, words
 
 if TYPE_CHECKING:
     from app.views import ClaimView, PhotoView
@@ -63,7 +64,7 @@ class AnnotatedPhoto(Flowable):  # type: ignore[misc]
 
 
 def render_claim_packet(claim: ClaimView, photos: list[tuple[PhotoView, list[dict[str, Any]]]],
-                        printed_at: dt.datetime) -> bytes:
+                        printed_at: dt.datetime, declared: Decimal) -> bytes:
     styles = getSampleStyleSheet()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(buffer, pagesize=LETTER, leftMargin=0.7 * inch,
@@ -78,15 +79,19 @@ def render_claim_packet(claim: ClaimView, photos: list[tuple[PhotoView, list[dic
         Paragraph(f"Damage found at inspection: <b>{escape(claim.severity)}</b>, cause "
                   f"<b>{escape(claim.cause or 'unknown')}</b>; customer's reason: "
                   f"{escape(claim.reason.replace('_', ' '))}", body),
-        Paragraph(f"Declared value: <b>{format_money(claim.amount)}</b> "
-                  f"({escape(claim.resolution.value.replace('_', ' '))} to the customer)", body),
+        Paragraph(f"Declared value: <b>{format_money(declared)}</b> (the price paid for the "
+                  f"item, from its order line); to the customer: "
+                  f"{escape(claim.resolution.value.replace('_', ' '))} "
+                  f"{format_money(claim.amount)}", body),
         Paragraph(f"Prepared {printed_at:%Y-%m-%d %H:%M} UTC. {len(photos)} photo(s) follow; "
-                  "marks in red were added by the claims desk.", body),
+                  "the marks on each (in the colour named above it) were added by the "
+                  "claims desk.", body),
         Spacer(1, 12),
     ]
     for photo, shapes in photos:
+        marked = f"; marks in {words(*for_photo(photo.path))}" if shapes else ""
         story.append(Paragraph(f"{escape(photo.slot.value.replace('_', ' '))} — "
-                               f"sha256 {photo.sha256[:16]}…", styles["Heading4"]))
+                               f"sha256 {photo.sha256[:16]}…{marked}", styles["Heading4"]))
         story.append(AnnotatedPhoto(photo, shapes, 6.5 * inch))
         story.append(Spacer(1, 10))
     doc.build(story)

@@ -8,6 +8,13 @@ from functools import lru_cache
 from pathlib import Path
 
 PALETTE = ("#ff1744", "#00e5ff", "#ffea00", "#76ff03", "#d500f9")
+NAMES = {"#ff1744": "red", "#00e5ff": "cyan", "#ffea00": "yellow", "#76ff03": "green",
+         "#d500f9": "purple", "#000000": "black", "#ffffff": "white"}
+
+
+def words(colour: str, outline: str) -> str:
+    """The marks' colours as the packet says them: "yellow outlined in black"."""
+    return f"{NAMES.get(colour, colour)} outlined in {NAMES.get(outline, outline)}"
 
 
 def _rgb(hex_colour: str) -> tuple[int, int, int]:

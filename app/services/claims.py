@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Row, Select, func, select
@@ -19,6 +20,7 @@ from app.lifecycle import NotAllowed
 from app.permissions import Action, require
 from app.services.auth import SignedInUser, require_current
 from app.services.inspection import InspectionService
+from app.services.outcomes import unit_amounts
 from app.services.uow import UnitOfWork, retrying
 from app.views import ClaimView
 from models import (
@@ -186,9 +188,22 @@ class ClaimsService:
                 CarrierClaim.return_item_id == item.id))
             if opened is not None:
                 return int(opened)
+            if not decision.carrier_claim:
+                # The policy decided who is liable: a carrier pays for damage in shipping,
+                # not for a defect, wear or what the customer did.
+                raise NotAllowed(
+                    f"The policy does not hold the carrier liable for {claim.rma_number} "
+                    f"item {claim.unit_no}: the damage's cause is "
+                    f"{(claim.cause or 'not recorded').replace('_', ' ')}. A carrier claim is "
+                    "for damage in shipping; close this claim with its outcome (C) instead.")
+            if item.order_line is None:
+                raise NotAllowed(f"{claim.rma_number} item {claim.unit_no} is an extra item the "
+                                 "customer sent (not sold on this order): a carrier claim has "
+                                 "no value to declare for it.")
+            declared = _declared_value(item)
             row = CarrierClaim(rma_id=item.rma_id, return_item_id=item.id,
                                carrier=Carrier(claim.carrier),
-                               tracking_number=claim.tracking, declared_value=claim.amount,
+                               tracking_number=claim.tracking, declared_value=declared,
                                status=CarrierClaimStatus.OPEN, opened_by_id=user.id,
                                opened_at=now)
             s.add(row)
@@ -197,7 +212,7 @@ class ClaimsService:
                          station=self._station, entity="carrier_claim", entity_id=row.id,
                          payload={"rma": claim.rma_number, "carrier": claim.carrier,
                                   "tracking": claim.tracking,
-                                  "declared_value": str(claim.amount)})
+                                  "declared_value": str(declared)})
             uow.commit()
             return row.id
 
@@ -206,7 +221,18 @@ class ClaimsService:
 
         claim = self.get(decision_id)
         photos = [(p, self.annotations(p.id)) for p in claim.photos]
-        return render_claim_packet(claim, photos, self._clock.now())
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            decision = s.get(Decision, decision_id)
+            assert decision is not None  # self.get found it
+            # The value the carrier claim was opened with, else what it would declare.
+            declared = s.scalar(select(CarrierClaim.declared_value).where(
+                CarrierClaim.return_item_id == decision.return_item_id))
+            if declared is None:
+                item = s.get(ReturnItem, decision.return_item_id)
+                assert item is not None
+                declared = _declared_value(item)
+        return render_claim_packet(claim, photos, self._clock.now(), declared)
 
     @retrying
     def resolve(self, decision_id: int, note: str, user: SignedInUser) -> None:
@@ -290,3 +316,13 @@ class ClaimsService:
                 reuse_acknowledged=any(isinstance(t, dict) and t.get("rule") == REUSE_ACK
                                        for t in r.trace or [])))
         return views
+
+
+def _declared_value(item: ReturnItem) -> Decimal:
+    """What a carrier claim declares for a unit: the price paid for it (its share of its
+    order line, by the unit of the line its decision took); an extra item declares
+    nothing (it was never sold to this customer)."""
+    if item.order_line is None:
+        return Decimal("0.00")
+    price, _tax = unit_amounts(item.order_line, item.line_unit)
+    return price

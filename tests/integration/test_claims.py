@@ -23,11 +23,13 @@ from app.domain.enums import (
     Resolution,
 )
 from app.errors import BadInput, PermissionDenied
+from app.lifecycle import NotAllowed
 from app.services.claims import ClaimsService
 from app.services.decisions import DecisionService, InspectionInput
 from app.services.demo_data import DemoSummary
 from app.services.inspection import InspectionService
-from models import CarrierClaim, ReturnAuthorization
+from app.services.outcomes import unit_amounts
+from models import CarrierClaim, ReturnAuthorization, ReturnItem
 from tests.helpers.photos import scene
 from tests.integration.conftest import user_named
 
@@ -90,7 +92,11 @@ def test_claim_from_the_bench_to_the_carrier_packet(
     with sf() as s:
         row = s.get(CarrierClaim, claim_id)
         assert row is not None and row.tracking_number == claim.tracking
-        assert row.declared_value == claim.amount and claim.amount > 0
+        item = s.scalars(select(ReturnItem).join(ReturnAuthorization).where(
+            ReturnAuthorization.number == number, ReturnItem.unit_no == 1)).one()
+        assert item.order_line is not None
+        # The price paid for the unit, from its order line (not what the customer gets).
+        assert row.declared_value == unit_amounts(item.order_line, item.line_unit)[0] > 0
 
     pdf = claims.packet_pdf(claim.decision_id)
     path = tmp_path / "packet.pdf"
@@ -98,6 +104,9 @@ def test_claim_from_the_bench_to_the_carrier_packet(
     text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,
                           check=True).stdout
     assert "Carrier claim packet" in text and number in text and "moderate" in text
+    assert "the price paid for the" in " ".join(text.split())
+    assert "marks in red were added" not in text  # the marks' colour is said per photo
+    assert " outlined in " in text
     assert "torn seam" in text
     subprocess.run(["pdftoppm", "-png", "-r", "50", str(path), str(tmp_path / "pk")],
                    check=True)
@@ -175,3 +184,29 @@ def test_a_reused_photo_is_acknowledged_before_the_claim_goes_on(
     claim = claims.get(claim.decision_id)
     assert claim.reuse_acknowledged
     assert claims.open_carrier_claim(claim.decision_id, carl) > 0
+
+
+def test_no_carrier_claim_for_what_is_not_the_carriers(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    """A manufacturing defect is a claim at the desk (photos, the brand's repair credit),
+    but the carrier is not liable for it: no carrier claim opens, and the desk is told
+    why in a sentence; nothing is written."""
+    sf = session_factory
+    inspection, claims, decisions, number = _desk(sf, clock, tmp_path, single=True)
+    ines, carl = user_named(sf, "ines"), user_named(sf, "carl")
+    form = InspectionInput(grade=Grade.C, matches_order=True,
+                           damage_severity=DamageSeverity.MODERATE,
+                           damage_cause=DamageCause.MANUFACTURING)
+    inspection.save_draft(number, 1, form, ines)
+    inspection.add_photo(number, 1, scene(71), ines, PhotoSlot.WHOLE_ITEM)
+    inspection.add_photo(number, 1, scene(72), ines, PhotoSlot.DAMAGE_CLOSEUP)
+    accepted = decisions.accept(number, {1: form}, ines)
+    assert not accepted.view.carrier_claim
+    claim = next((c for c in claims.queue(carl) if c.rma_number == number), None)
+    assert claim is not None, "a defect with photos is still the claims desk's"
+    with pytest.raises(NotAllowed, match=r"does not hold the carrier liable.*manufacturing"):
+        claims.open_carrier_claim(claim.decision_id, carl)
+    with sf() as s:
+        assert s.scalar(select(CarrierClaim.id).join(ReturnAuthorization).where(
+            ReturnAuthorization.number == number)) is None
