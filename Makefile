@@ -64,6 +64,9 @@ bench: $(DEV_STAMP)
 	@# Each page (F1-F10) from its key to its rows painted, at 10k/100k/1M returns on
 	@# SQLite and PostgreSQL, beside a bare indexed read (databases kept there too).
 	PYTHONPATH=. $(PY) benchmarks/bench_pages.py
+	@# Each CLI command as a process (lookup, decide, ledger check...), exec to exit, at
+	@# 10k/100k/1M returns, beside `python -c pass` and `import sqlalchemy.orm` / `models`.
+	PYTHONPATH=. $(PY) benchmarks/bench_cli.py
 
 clean:
 	rm -rf $(VENV)

@@ -6,15 +6,16 @@ import datetime as dt
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from app import inflight
 from app.bench import BenchSession
 from app.clock import Clock, SystemClock
-from app.config import Settings, ensure_data_dir
-from app.demo_history import HistoryPlaces, load_demo
-from app.errors import DatabaseUnavailable
+from app.config import Settings
+from app.database import open_database
 from app.notify import Handler, Listener, supports_notify
 from app.offline import BenchAuth, OfflineBench
 from app.services.auth import AuthService
@@ -24,7 +25,10 @@ from app.services.unsaved import UnsavedWork
 from app.services.uow import UnitOfWork
 from app.wiring import StationServices, wire
 from models import Station
-from models.db import check_connection, describe, make_engine, make_session_factory, upgrade
+from models.db import check_connection, describe, make_session_factory, upgrade
+
+if TYPE_CHECKING:  # the demo history (and its photos' OpenCV) loads when asked for
+    from app.demo_history import HistoryPlaces
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +118,7 @@ class Services(StationServices):
                          self.offline_bench)
 
     def dispose(self) -> None:
+        inflight.drain()  # work off the main thread finishes on an open engine
         if self._offline_bench is not None:
             self._offline_bench.close()
         self.engine.dispose()
@@ -123,20 +128,7 @@ def bootstrap(settings: Settings, clock: Clock | None = None,
               allow_offline: bool = False) -> Services:
     """Open (and upgrade) the database and build the services on it. `allow_offline`
     (the bench app): the server away at start, a bench with a local copy starts offline."""
-    if settings.uses_default_db:
-        ensure_data_dir(settings)
-    engine = make_engine(settings.db_url)
-    offline = False
-    try:
-        check_connection(engine)
-    except DatabaseUnavailable:
-        # A bench with a local copy starts offline (its journal replays when the server
-        # answers); without one, the server is needed to start.
-        if not (allow_offline and (settings.data_dir / "offline" / "copy.db").exists()):
-            raise
-        offline = True
-    if not offline:
-        upgrade(engine)
+    engine, offline = open_database(settings, allow_offline)
     session_factory = make_session_factory(engine)
     clock = clock or SystemClock()
     station = wire(session_factory, clock, settings.station, settings.photo_root,
@@ -169,6 +161,8 @@ def demo_places(settings: Settings) -> HistoryPlaces:
     """Where the demo history's photos, labels and export batches go: this station's
     photo folder, and folders in its data folder (never a real printer). This station is
     the history's first bench."""
+    from app.demo_history import HistoryPlaces
+
     return HistoryPlaces(photos=settings.photo_root, labels=settings.data_dir / "labels",
                          outbox=settings.data_dir / "outbox", station=settings.station)
 
@@ -182,6 +176,8 @@ def load_first_start_demo(services: Services,
                           progress: Callable[[int, int], None] | None = None) -> None:
     """The first-start screen's "explore with demo data" (refused unless empty): the
     orders and returns, and 60 days of the bench's work up to this morning."""
+    from app.demo_history import load_demo
+
     log.info("empty database: loading demo data, as asked at first start")
     load_demo(services.session_factory, orders=FIRST_START_DEMO_ORDERS,
               seed=FIRST_START_DEMO_SEED, today=warehouse_today(services),
