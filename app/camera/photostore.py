@@ -12,13 +12,14 @@ import io
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from typing import TYPE_CHECKING, Any
 
 from app.errors import BadInput, EnvironmentFault
 from app.files import image_size_problem
+
+if TYPE_CHECKING:  # numpy and Pillow load with the first photo, not with the app
+    import numpy as np
+    from PIL import Image
 
 THUMB_WIDTH = 320
 JPEG_QUALITY = 90
@@ -36,6 +37,8 @@ class StoredPhoto:
 
 
 def open_photo(data: bytes) -> Image.Image:
+    from PIL import Image, ImageOps, UnidentifiedImageError
+
     too_big = image_size_problem(data)
     if too_big:
         raise BadInput(f"This photo is too big to open: {too_big}.")
@@ -50,11 +53,16 @@ def open_photo(data: bytes) -> Image.Image:
 
 
 def image_from_array(bgr: np.ndarray[Any, Any]) -> Image.Image:
+    from PIL import Image
+
     return Image.fromarray(bgr[:, :, ::-1].copy() if bgr.ndim == 3 else bgr).convert("RGB")
 
 
 def dhash(image: Image.Image) -> str:
     """64-bit difference hash: near-identical pictures differ in a few bits."""
+    import numpy as np
+    from PIL import Image
+
     small = np.asarray(image.convert("L").resize((9, 8), Image.Resampling.LANCZOS),
                        dtype=np.int16)
     bits = (small[:, 1:] > small[:, :-1]).flatten()

@@ -4,10 +4,10 @@ a photo is kept so a claim is not decided on a blurred or black picture."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import cv2
-import numpy as np
+if TYPE_CHECKING:  # OpenCV and numpy load with the first photo checked, not with the app
+    import numpy as np
 
 MIN_FOCUS = 60.0  # variance of the Laplacian on a 1024-px-wide grey copy
 MIN_BRIGHTNESS = 45.0
@@ -29,6 +29,8 @@ class Quality:
 
 
 def assess(image: np.ndarray[Any, Any]) -> Quality:
+    import cv2
+
     grey = image if image.ndim == 2 else cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     h, w = grey.shape
     if w > 1024:  # judge focus at one scale, whatever the camera's resolution

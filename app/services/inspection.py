@@ -8,9 +8,8 @@ import dataclasses
 import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -36,6 +35,9 @@ from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
 from app.views import PhotoView
 from models import CompletedRequest, Inspection, Order, Photo, ReturnAuthorization, ReturnItem
+
+if TYPE_CHECKING:  # numpy loads with the first photo, not with the app
+    import numpy as np
 
 REUSE_BITS = 6  # dHash distance at or under which two photos are "the same picture"
 
@@ -174,6 +176,8 @@ class InspectionService:
                   override: bool = False) -> PhotoView:
         require(user.role, Action.DECIDE)
         if isinstance(image, bytes):
+            import numpy as np
+
             pil = open_photo(image)  # a corrupt or truncated file is refused here
             array = np.asarray(pil)[:, :, ::-1]
         else:
