@@ -7,7 +7,8 @@ from enum import StrEnum
 from PySide6.QtCore import QCoreApplication, QEvent, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from app.errors import Conflict, SignedOut, user_message
+from app.bench.screen import refusal
+from app.errors import SignedOut
 
 
 class Level(StrEnum):
@@ -19,8 +20,8 @@ class Level(StrEnum):
 def describe(exc: BaseException) -> tuple[Level, str]:
     """The one way an exception becomes what the user sees: its sentence, and amber for
     what waits on someone else (another bench, an answer), red for the rest."""
-    level = Level.WARN if isinstance(exc, Conflict) else Level.ERROR
-    return level, user_message(exc)
+    level, sentence = refusal(exc)
+    return LEVELS[level], sentence
 
 
 class SignedOutEvent(QEvent):

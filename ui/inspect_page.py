@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bench import BenchSession, Screen
+from app.bench.results import Accepted, ExceptionAsked, PhotoKept, Synced, TagScanned
 from app.bench.types import (
     HOLD_SECONDS,
     Holder,
@@ -277,7 +278,7 @@ class InspectPage(InspectHolds):
 
     def show_tag(self, screen: Screen) -> None:
         """A SKU tag scanned: the session answered M for that item; show it."""
-        unit = screen.data["tag"]
+        unit = screen.result.unit if isinstance(screen.result, TagScanned) else None
         row = next((r for r, it in enumerate(self.view.items) if it.unit_no == unit), None) \
             if self.view is not None else None
         if row is not None and row != self.units.currentRow():
@@ -295,16 +296,16 @@ class InspectPage(InspectHolds):
         waiting = set(self.session.graded()) if self.pending_accept is not None else set()
         synced = None
         for screen in self.session.database_back():
-            if "synced" in screen.data or "Still offline" in screen.message \
+            if isinstance(screen.result, Synced) or "Still offline" in screen.message \
                     or "Syncing stopped" in screen.message:
                 synced = screen
                 continue
             self._show(screen)
-            if "photo" in screen.data:
+            if isinstance(screen.result, PhotoKept):
                 self._sync_form()
                 self._refresh_decision()
-            if screen.data.get("saved"):
-                self._accepted(screen, waiting)
+            if isinstance(screen.result, Accepted):
+                self._accepted(screen.result, screen.message, waiting)
         return synced
 
     def set_grade(self, grade: Grade) -> None:
@@ -435,19 +436,18 @@ class InspectPage(InspectHolds):
         graded = set(self.session.graded())
         screen = self.session.accept(key, after_outage=after_outage)
         self._show(screen)
-        if screen.data.get("saved"):
-            self._accepted(screen, graded)
+        if isinstance(screen.result, Accepted):
+            self._accepted(screen.result, screen.message, graded)
 
-    def _accepted(self, screen: Screen, graded: set[int]) -> None:
+    def _accepted(self, accepted: Accepted, message: str, graded: set[int]) -> None:
         assert self.view is not None
-        units: dict[int, str] = screen.data["units"]
-        waiting = bool(screen.data["approvals"])
-        for unit, resolution in units.items():
+        waiting = bool(accepted.approvals)
+        for unit, resolution in accepted.units.items():
             self._done_text[unit] = f"Accepted: {resolution.replace('_', ' ')}."
         self._mark_done(graded, DecisionStatus.AWAITING_APPROVAL if waiting
                         else DecisionStatus.DECIDED)
-        if screen.data.get("all_done"):
-            self.finished.emit(f"{self.view.rma_number}: {screen.message}", waiting)
+        if accepted.all_done:
+            self.finished.emit(f"{self.view.rma_number}: {message}", waiting)
 
     def _mark_done(self, units: set[int], status: DecisionStatus) -> None:
         assert self.view is not None
@@ -464,9 +464,9 @@ class InspectPage(InspectHolds):
             return
         screen = self.session.request_exception(unit, reason, outcome)
         self._show(screen)
-        if "approval" not in screen.data:
+        if not isinstance(screen.result, ExceptionAsked):
             return
-        self._done_text[unit] = f"Exception #{screen.data['approval']} waits for approval."
+        self._done_text[unit] = f"Exception #{screen.result.approval} waits for approval."
         self._close_exception()
         self._show(screen)
         self._mark_done({unit}, DecisionStatus.AWAITING_APPROVAL)

@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtWidgets import QFileDialog, QListWidget, QWidget
 
 from app.bench import BenchSession, Screen
+from app.bench.results import PhotoKept, PhotoRefused
 from app.bench.types import (
     Holder,
     InspectionInput,
@@ -113,9 +114,10 @@ class InspectPhotos(InspectParts):
         if self.view is None or self.user is None:
             return
         screen = self.session.add_photo(unit, image, slot, override)
-        self._rejected = (unit, image, slot) if screen.data.get("rejected") else None
+        self._rejected = (unit, image, slot) if isinstance(screen.result, PhotoRefused) \
+            else None
         self._show(screen)
-        if "photo" in screen.data:
+        if isinstance(screen.result, PhotoKept):
             self._sync_form()
             self._refresh_decision()
 

@@ -26,6 +26,7 @@ from app.bench.desks import (
     ReportsDesk,
     UsersDesk,
 )
+from app.bench.results import TagScanned, ToteScanned
 from app.bench.types import ReturnView, SignedInUser
 from app.bootstrap import Services
 from app.notify import RECONNECTED
@@ -303,10 +304,10 @@ class Shell(QWidget):
             return
         on_inspect = self.pages.currentWidget() is self.inspect
         screen = self.session.scan(code, self.inspect.current_unit() if on_inspect else None)
-        if "tote" in screen.data:  # a tote's plate: the waiting dress went in, or why not
+        if isinstance(screen.result, ToteScanned):  # the waiting dress went in, or why not
             self._show_here(screen)
             return
-        if "tag" in screen.data:  # the dress's own SKU tag answered "matches the order"
+        if isinstance(screen.result, TagScanned):  # the dress's SKU tag: "matches the order"
             if not on_inspect:
                 self.nav.setCurrentRow(1)
             self.inspect.show_tag(screen)

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bench import BenchSession, Screen
+from app.bench.results import MovedThere, PickedUp, WhereShown
 from app.bench.types import Whereabouts
 from app.views import KIND_WORDS
 from ui.banner import LEVELS, Banner
@@ -143,7 +144,7 @@ class PutAwayPage(QWidget):
         elif screen.sound == "bad":
             self._sounds.bad()
         carrying = self.session.carrying
-        goes = screen.data.get("goes_to") or []
+        goes = screen.result.goes_to if isinstance(screen.result, PickedUp) else ()
         if self.session.loading_lot:
             self.step.setText(f"Loading lot {self.session.loading_lot}: scan its totes.")
             self.goes.setText("")
@@ -153,8 +154,9 @@ class PutAwayPage(QWidget):
         else:
             self.step.setText(IDLE)
             self.goes.setText("")
-        found = screen.data.get("where")
-        if isinstance(found, Whereabouts):
+        found = screen.result.where if isinstance(screen.result,
+                                                  (WhereShown, PickedUp, MovedThere)) else None
+        if found is not None:
             self._show_moves(found)
 
     def _show_moves(self, found: Whereabouts) -> None:

@@ -13,6 +13,7 @@ from PySide6.QtGui import QKeyEvent, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from app.bench import GRADE_BY_KEY, QaDesk, Screen
+from app.bench.results import RoundDone
 from app.bench.types import BlindItem, CalibrationCard, RoundScore
 from app.errors import DatabaseUnavailable, ReturnBenchError, user_message
 from ui.banner import LEVELS, Banner
@@ -168,9 +169,8 @@ class QaPage(QWidget):
             self.dress.setText("")
             self.step.setText(IDLE_SUPERVISOR if self.desk.can_regrade else IDLE)
             self._photos(())
-        score = screen.data.get("score")
-        if isinstance(score, RoundScore):
-            self._show_score(score)
+        if isinstance(screen.result, RoundDone):
+            self._show_score(screen.result.score)
         else:
             self.score.setVisible(False)
         self.refresh()

@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.bench import BenchSession, Screen
+from app.bench.results import ParcelScanned
 from app.bench.types import SignedInUser
 from app.domain.enums import ReceptionStatus
 from app.errors import ReturnBenchError
@@ -250,7 +251,8 @@ class ReceivePage(QWidget):
         self.scan.setText(code)
         view = screen.view
         if view is None:
-            self._no_match(screen.message, search=screen.data.get("found") is False)
+            self._no_match(screen.message, search=isinstance(screen.result, ParcelScanned)
+                           and not screen.result.found)
             return
         self.banner.show_message(LEVELS[screen.level], screen.message)
         self.no_match.hide()

@@ -3,7 +3,7 @@ given at this bench, with the final labels they print."""
 
 from __future__ import annotations
 
-from app.bench.results import Answered
+from app.bench.results import Answered, AnswersArrived
 from app.bench.scan import Scanning
 from app.bench.screen import ERROR, OK, WARN, Screen
 from app.domain.enums import ApprovalStatus
@@ -48,7 +48,7 @@ class Answering(Scanning):
             f"{format_money(latest.amount)}.{note}{more}"
             + (f" {printed} final label{'s' if printed != 1 else ''} printed: it replaces "
                "the hold-shelf tag." if printed else ""),
-            "good" if approved else "bad", data={"answers": [a.id for a in fresh]})
+            "good" if approved else "bad", result=AnswersArrived(tuple(a.id for a in fresh)))
 
     def answer(self, approval_id: int, username: str, pin: str, approve: bool,
                note: str = "", alternative: str | None = None) -> Screen:

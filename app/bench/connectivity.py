@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.bench.answers import Answering
 from app.bench.ports import OfflinePort
+from app.bench.results import Synced
 from app.bench.screen import ERROR, OK, WARN, Screen
 from app.errors import DatabaseUnavailable, ReturnBenchError
 from app.services.journal import OfflineStatus
@@ -46,9 +47,8 @@ class Connected(Answering):
             words += f" {qa}"
         if report.conflicts:
             return Screen(WARN, words + " A supervisor settles those under Needs a look "
-                          "(F10).", "bad", data={"synced": report.applied,
-                                                          "conflicts": report.conflicts})
-        return Screen(OK, words, data={"synced": report.applied, "conflicts": 0})
+                          "(F10).", "bad", result=Synced(report.applied, report.conflicts))
+        return Screen(OK, words, result=Synced(report.applied, 0))
 
     def _relabel_set_aside(self, port: OfflinePort) -> str:
         """Dresses decided offline that the server set aside for a blind re-grade at

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from app.bench.ports import BenchServices, OfflinePort
-from app.bench.screen import WARN, Screen
+from app.bench.results import NeedsTheServer
+from app.bench.screen import WARN, Screen, refusal
 from app.domain.enums import PhotoSlot
-from app.errors import DatabaseUnavailable, ReturnBenchError, SignedOut, user_message
+from app.errors import DatabaseUnavailable, ReturnBenchError, SignedOut
 from app.services.auth import SignedInUser
 from app.services.decisions import InspectionInput
 from app.services.holds import Holder
@@ -105,7 +106,7 @@ class SessionCore:
         return Screen(WARN, f"OFFLINE: {what} need the server; they wait until the bench "
                       "is back online (the status bar says when). Keep the dresses by "
                       "the bench: their labels say PROVISIONAL.", "bad",
-                      data={"needs_server": True})
+                      result=NeedsTheServer())
 
     def _offline_words(self) -> str:
         return "OFFLINE, kept on this bench: " if self.is_offline else ""
@@ -124,7 +125,7 @@ class SessionCore:
             self.signed_out = exc.message
             if self.on_signed_out is not None:
                 self.on_signed_out(exc.message)
-        return user_message(exc)
+        return refusal(exc)[1]
 
     def _who(self) -> SignedInUser:
         if self.user is None:

@@ -8,6 +8,16 @@ import uuid
 from dataclasses import replace
 from typing import Any
 
+from app.bench.results import (
+    Accepted,
+    ExceptionAsked,
+    NotSaved,
+    Opened,
+    PhotoKept,
+    PhotoRefused,
+    PhotoWaiting,
+    Previewed,
+)
 from app.bench.screen import ERROR, OK, WARN, Screen, slot_words
 from app.bench.totes import TotesAndPutAway
 from app.domain.enums import (
@@ -101,7 +111,7 @@ class Inspecting(TotesAndPutAway):
         if self.is_offline:  # holds live on the server
             message = ("OFFLINE: whether another bench has this return is checked when "
                        f"this bench syncs. {message}").strip()
-        return Screen(OK, message, place="inspect", view=view, data={"restored": restored})
+        return Screen(OK, message, place="inspect", view=view, result=Opened(restored))
 
     def edit(self, unit: int, **changes: Any) -> Screen:
         """Grade, toggle or set a field of one unit's form; saved as a draft at once."""
@@ -137,7 +147,7 @@ class Inspecting(TotesAndPutAway):
             for u in view.units)
         needs = f" (needs {view.approval.value} approval)" if view.approval else ""
         return Screen(OK, f"Would be: {units}{needs}.",
-                      data={"preview": {u.unit_no: u.resolution.value for u in view.units}})
+                      result=Previewed({u.unit_no: u.resolution.value for u in view.units}))
 
     def save_draft(self, unit: int) -> Screen:
         assert self.parcel is not None and self.parcel.rma_number
@@ -252,8 +262,7 @@ class Inspecting(TotesAndPutAway):
             accepted = self._try(lambda s: s.decisions.accept(rma, graded, who,
                                                               request_key=key))
         except NeedsServer as exc:  # offline, and this decision needs a person's answer
-            return Screen(WARN, self._say(exc), "bad", data={"saved": False,
-                                                                "needs_server": True})
+            return Screen(WARN, self._say(exc), "bad", result=NotSaved(needs_server=True))
         except DatabaseUnavailable:
             self.pending_accept = (request_key, graded)
             if self._s.unsaved is not None:
@@ -261,12 +270,12 @@ class Inspecting(TotesAndPutAway):
                     self._s.unsaved.keep(rma, unit, form)
             return Screen(ERROR, "The database is unreachable: the decision is NOT saved "
                           "yet. It is kept here and saved by itself when the database is "
-                          "back (Enter tries now).", "bad", data={"saved": False})
+                          "back (Enter tries now).", "bad", result=NotSaved())
         except ReturnBenchError as exc:
             self.pending_accept = None
             prefix = "The decision kept during the outage was not saved: " \
                 if after_outage else ""
-            return Screen(ERROR, prefix + self._say(exc), "bad", data={"saved": False})
+            return Screen(ERROR, prefix + self._say(exc), "bad", result=NotSaved())
         self.pending_accept = None
         if self._s.unsaved is not None:
             for unit in graded:
@@ -280,10 +289,10 @@ class Inspecting(TotesAndPutAway):
         if free:
             self._add_totes_due(rma, free)
         screen = self._accepted_screen(accepted, jobs, after_outage)
-        if self.is_offline:
+        if self.is_offline and isinstance(screen.result, Accepted):
             return replace(screen, message=self._offline_words() + screen.message
                            + " The labels say PROVISIONAL until the bench syncs.",
-                           data={**screen.data, "offline": True})
+                           result=replace(screen.result, offline=True))
         return screen
 
     def _not_ready(self, graded: dict[int, InspectionInput]) -> Screen | None:
@@ -295,7 +304,7 @@ class Inspecting(TotesAndPutAway):
                 if (m := missing(f, reasons.get(u)))]
         if todo:
             return Screen(WARN, "Not decided yet. Answer " + "; ".join(todo) + ", then Enter.",
-                          "bad", data={"saved": False, "missing": todo})
+                          "bad", result=NotSaved(missing=tuple(todo)))
         if all(f.damage_severity in (None, DamageSeverity.NONE) for f in graded.values()):
             return None  # no damage, no claim: no photos to wait for (and no preview)
         try:
@@ -304,7 +313,7 @@ class Inspecting(TotesAndPutAway):
         except DatabaseUnavailable:
             return None  # accept keeps the forms until the database is back
         except ReturnBenchError as exc:
-            return Screen(ERROR, self._say(exc), "bad", data={"saved": False})
+            return Screen(ERROR, self._say(exc), "bad", result=NotSaved())
         waiting = []
         for unit in view.units:
             if unit.resolution is not Resolution.PHOTOS_REQUIRED:
@@ -317,7 +326,7 @@ class Inspecting(TotesAndPutAway):
         if waiting:
             return Screen(WARN, "The damage claim needs its photos before it is decided: "
                           f"take them with Space: {'; '.join(waiting)}. Then Enter.", "bad",
-                          data={"saved": False, "photos_needed": waiting})
+                          result=NotSaved(photos_needed=tuple(waiting)))
         return None
 
     def _accepted_screen(self, accepted: AcceptedDecision,
@@ -360,13 +369,13 @@ class Inspecting(TotesAndPutAway):
         totes = f" Now scan its tote: {'; '.join(d.words() for d in due)}." if due else ""
         return Screen(level, f"{saved}Accepted: {'; '.join(parts)}.{approval}{tail}{totes}",
                       "good" if not failed else "bad", printed=printed,
-                      data={"saved": True, "decisions": list(accepted.decision_ids),
-                            "totes_due": [d.words() for d in due],
-                            "approvals": list(accepted.approval_ids),
-                            "units": {u.unit_no: u.resolution.value for u in view.units},
-                            "waiting": [u.unit_no for u in view.units if u.waits],
-                            "qa": list(accepted.qa_units),
-                            "all_done": not self.forms})
+                      result=Accepted(
+                          decisions=tuple(accepted.decision_ids),
+                          totes_due=tuple(d.words() for d in due),
+                          approvals=tuple(accepted.approval_ids),
+                          units={u.unit_no: u.resolution.value for u in view.units},
+                          waiting=tuple(u.unit_no for u in view.units if u.waits),
+                          qa=tuple(accepted.qa_units), all_done=not self.forms))
 
     def request_exception(self, unit: int, reason: str, outcome: str) -> Screen:
         """E: ask for an exception; the service prices it; the dress gets its hold-shelf
@@ -391,13 +400,12 @@ class Inspecting(TotesAndPutAway):
         return Screen(WARN, f"Exception request #{approval_id} sent for approval: "
                       f"{outcome.replace('_', ' ')} {format_money(amount)}. Put the dress on "
                       f"the hold shelf. {' '.join(printed)}".strip(), printed=tuple(printed),
-                      data={"approval": approval_id, "amount": str(amount),
-                            "all_done": not self.forms})
+                      result=ExceptionAsked(approval_id, amount, not self.forms))
 
     def add_photo(self, unit: int, image: Any, slot: PhotoSlot, override: bool = False
                   ) -> Screen:
         """A photo for a unit: kept (and counted on its form), refused by the quality gate
-        (`data["rejected"]`: Ctrl+K keeps it anyway), or kept on this bench while the
+        (`PhotoRefused`: Ctrl+K keeps it anyway), or kept on this bench while the
         database is away and saved when it is back."""
         if self.parcel is None or not self.parcel.rma_number:
             return Screen(WARN, "Scan a parcel first.")
@@ -407,12 +415,12 @@ class Inspecting(TotesAndPutAway):
             photo = self._try(lambda s: s.inspection.add_photo(rma, unit, image, who, slot,
                                                                override))
         except PhotoRejected as exc:
-            return Screen(WARN, exc.message, "bad", data={"rejected": True})
+            return Screen(WARN, exc.message, "bad", result=PhotoRefused())
         except DatabaseUnavailable:
             self.pending_photos.append((rma, unit, image, slot, override))
             return Screen(WARN, "The database is unreachable: the photo is kept on this "
                           f"bench and saved when it is back ({len(self.pending_photos)} "
-                          "waiting).", data={"pending": len(self.pending_photos)})
+                          "waiting).", result=PhotoWaiting(len(self.pending_photos)))
         except ReturnBenchError as exc:
             return Screen(ERROR, self._say(exc), "bad")
         return self._photo_kept(unit, photo)
@@ -425,6 +433,6 @@ class Inspecting(TotesAndPutAway):
         if photo.reused_on:
             return Screen(WARN, f"Photo kept{kept}, but it matches a photo on "
                           f"{', '.join(photo.reused_on)} (another customer): flagged for "
-                          "claims review.", "bad", data={"photo": photo})
+                          "claims review.", "bad", result=PhotoKept(photo))
         return Screen(OK, f"Photo kept: {slot_words(photo.slot)}{kept}.", "good",
-                      data={"photo": photo})
+                      result=PhotoKept(photo))

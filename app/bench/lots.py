@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.bench.core import SessionCore
+from app.bench.results import LotShown
 from app.bench.screen import ERROR, OK, WARN, Screen
 from app.errors import ReturnBenchError
 
@@ -22,17 +23,17 @@ class LoadingLots(SessionCore):
                 view = self._s.lots.lot(code)
                 if view.status != "open":
                     return Screen(ERROR, f"{view.words()} It is closed: open a new lot.",
-                                  "bad", data={"lot": view})
+                                  "bad", result=LotShown(view))
                 self.loading_lot, self.carrying = view.code, None
                 return Screen(OK, f"{view.words()} Scan the totes to put on it; Esc when "
-                              "done.", "good", data={"lot": view})
+                              "done.", "good", result=LotShown(view))
             assert self.loading_lot is not None
             view = self._s.lots.add_tote(self.loading_lot, code, user)
         except ReturnBenchError as exc:
             return Screen(ERROR, f"{self._say(exc)} Still loading lot {self.loading_lot}."
                           if self.loading_lot else self._say(exc), "bad")
         return Screen(OK, f"Tote {code} on lot {view.code}: {view.items} dresses in "
-                      f"{len(view.totes)} totes.", "good", data={"lot": view})
+                      f"{len(view.totes)} totes.", "good", result=LotShown(view))
 
     def open_lot(self, kind: str) -> Screen:
         if self._s.lots is None:
@@ -44,7 +45,7 @@ class LoadingLots(SessionCore):
             return Screen(ERROR, self._say(exc), "bad")
         self.loading_lot, self.carrying = view.code, None
         return Screen(OK, f"{view.words()} Write {view.code} on the pallet's sheet and "
-                      "scan the totes to put on it.", "good", data={"lot": view})
+                      "scan the totes to put on it.", "good", result=LotShown(view))
 
     def close_lot(self, party: str, price: str | None, folder: Path) -> Screen:
         """A manager closes the lot being loaded: its buyer (charity, vendor) and price;
@@ -60,7 +61,7 @@ class LoadingLots(SessionCore):
             pdf, csv_path = self._s.lots.write_documents(manifest, folder)
         except ReturnBenchError as exc:
             return Screen(WARN, f"{manifest.lot.words()} {self._say(exc)}", "bad",
-                          data={"lot": manifest.lot})
+                          result=LotShown(manifest.lot))
         return Screen(OK, f"{manifest.lot.words()} Manifest {pdf.name} and {csv_path.name} "
                       f"are in {folder}.", "good",
-                      data={"lot": manifest.lot, "manifest": pdf, "csv": csv_path})
+                      result=LotShown(manifest.lot, pdf, csv_path))

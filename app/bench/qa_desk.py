@@ -5,8 +5,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from app.bench.screen import ERROR, OK, WARN, Screen
-from app.errors import DatabaseUnavailable, ReturnBenchError, SignedOut, user_message
+from app.bench.results import (
+    CardShown,
+    GradeChosen,
+    NeedsTheServer,
+    ReferenceKept,
+    ReferenceOffered,
+    Regraded,
+    RoundDone,
+    SamplePicked,
+)
+from app.bench.screen import ERROR, OK, WARN, Screen, refusal
+from app.errors import DatabaseUnavailable, ReturnBenchError, SignedOut
 from app.permissions import Action, allowed
 from app.services.auth import SignedInUser
 from app.services.calibration import CalibrationCard, CalibrationService
@@ -38,7 +48,7 @@ class QaDesk:
     def _say(self, exc: BaseException) -> str:
         if isinstance(exc, SignedOut) and self.on_signed_out is not None:
             self.on_signed_out(exc.message)
-        return user_message(exc)
+        return refusal(exc)[1]
 
     @property
     def can_regrade(self) -> bool:
@@ -73,7 +83,7 @@ class QaDesk:
         except DatabaseUnavailable:
             return Screen(WARN, "OFFLINE: blind re-grades need the server; the dress "
                           "stays on the QA rack until the bench is back online.", "bad",
-                          data={"needs_server": True})
+                          result=NeedsTheServer())
         except ReturnBenchError as exc:
             return Screen(ERROR, self._say(exc), "bad")
         found = next((b for b in queue if text in (b.plate.upper(), b.rma.upper())), None)
@@ -82,7 +92,7 @@ class QaDesk:
             return Screen(WARN, f"{text} is not waiting for a re-grade. To keep it in the "
                           "calibration set as a reference dress: press its agreed grade "
                           "(1 A, 2 B, 3 C, 4 D, 5 X), then Enter. Esc: leave it.",
-                          data={"reference": text})
+                          result=ReferenceOffered(text))
         if found is None:
             return Screen(ERROR, f"{code.strip()} is not waiting for a re-grade by you (not "
                           "sampled, re-graded already, or your own inspection). Scan a "
@@ -93,7 +103,7 @@ class QaDesk:
         self.picked, self.card, self.chosen, self.reference = item, None, None, None
         return Screen(OK, f"{item.rma} item {item.unit_no} picked up. Grade it (1 A, 2 B, "
                       "3 C, 4 D, 5 X), then Enter.",
-                      data={"sample": item.sample_id})
+                      result=SamplePicked(item.sample_id))
 
     def press(self, key: str) -> Screen:
         """A grade key: chosen, not yet recorded (Enter records it)."""
@@ -105,7 +115,7 @@ class QaDesk:
                           "calibration round).", "bad")
         self.chosen = grade
         return Screen(OK, f"Grade {grade}: Enter records it, another key changes it.",
-                      data={"chosen": grade})
+                      result=GradeChosen(grade))
 
     def enter(self) -> Screen:
         if self.chosen is None:
@@ -136,7 +146,7 @@ class QaDesk:
         return Screen(level, f"{done.rma} item {done.unit_no}: {done.message} "
                       "Put its new label on and take it where the label says.",
                       "good", printed=tuple(printed),
-                      data={"regraded": done.sample_id, "effect": done.effect})
+                      result=Regraded(done.sample_id, done.effect))
 
     def _keep_reference(self, plate: str, grade: str) -> Screen:
         try:
@@ -146,7 +156,7 @@ class QaDesk:
         self.reference, self.chosen = None, None
         return Screen(OK, f"{ref.rma} item {ref.unit_no} is a reference dress now, agreed "
                       f"grade {ref.agreed_grade} ({ref.photos} photos). The calibration set "
-                      f"holds {self.references()}.", "good", data={"kept": ref.id})
+                      f"holds {self.references()}.", "good", result=ReferenceKept(ref.id))
 
     # --- a calibration round --------------------------------------------------------
     def calibration(self) -> Screen:
@@ -166,7 +176,7 @@ class QaDesk:
             return self._finished()
         return Screen(OK, f"Calibration: reference dress {card.position} of {card.total}. "
                       "Grade it from the photos (1 A, 2 B, 3 C, 4 D, 5 X), then Enter.",
-                      data={"card": card.item_id})
+                      result=CardShown(card.item_id))
 
     def _answer_card(self, grade: str) -> Screen:
         assert self.card is not None and self.round_id is not None
@@ -183,7 +193,7 @@ class QaDesk:
         score = self._cal.score(self.round_id, self.user)
         self.round_id = None
         return Screen(OK, f"Calibration round done. {score.words()}", "good",
-                      data={"score": score})
+                      result=RoundDone(score))
 
     def leave(self) -> Screen:
         """Esc: put down the picked dress or the round (a round resumes with Ctrl+K)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from app.bench.inspection import Inspecting
+from app.bench.results import ParcelScanned, TagScanned
 from app.bench.screen import ERROR, OK, WARN, Screen
 from app.domain.enums import ReceptionStatus
 from app.errors import ReturnBenchError
@@ -37,13 +38,13 @@ class Scanning(Inspecting):
                                 if s.receiving is not None else None)
         except ReturnBenchError as exc:
             return Screen(ERROR, kept + self._say(exc), "bad", place="receive",
-                          data={"found": False})
+                          result=ParcelScanned(found=False))
         if outcome is None:
             return Screen(ERROR, "This screen cannot receive parcels.", "bad")
         kept = self._offline_words() + kept
         if outcome.view is None:
             return Screen(ERROR, kept + outcome.message, "bad", place="receive",
-                          data={"found": False})
+                          result=ParcelScanned(found=False))
         self.parcel = outcome.view
         self.forms = {}
         level = OK if outcome.newly_received else WARN
@@ -56,7 +57,7 @@ class Scanning(Inspecting):
             level = WARN
         return Screen(level, kept + outcome.message, "good", place="receive",
                       view=outcome.view,
-                      data={"found": True, "received": outcome.newly_received})
+                      result=ParcelScanned(found=True, received=outcome.newly_received))
 
     def tag_scan(self, code: str, unit: int | None = None) -> Screen | None:
         """The dress's SKU tag scanned while its parcel is open: the tag answers "matches
@@ -76,7 +77,7 @@ class Scanning(Inspecting):
             return replace(shown, level=OK if shown.level == WARN else shown.level,
                            message=f"Tag {code.strip()} is item {unit}'s SKU: item {unit} "
                            f"matches the order. {after}".strip(), sound="good",
-                           data={**shown.data, "tag": unit, "matches": True})
+                           result=TagScanned(unit, True, shown.result))
         if self._s.receiving is None or unit not in ordered:
             return None
         try:
@@ -89,7 +90,7 @@ class Scanning(Inspecting):
         return Screen(WARN, f"Tag {code.strip()} is {product}, but item {unit} was ordered as "
                       f"{ordered[unit]}: marked NOT matching the order (M to change). "
                       f"{shown.message}".strip(), "bad",
-                      data={**shown.data, "tag": unit, "matches": False})
+                      result=TagScanned(unit, False, shown.result))
 
     def _kept_forms(self, code: str) -> str:
         if self.parcel is None or not self.parcel.rma_number:

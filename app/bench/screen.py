@@ -3,13 +3,21 @@ parcel, labels printed) and its JSON for `main.py replay`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from app.domain.enums import PhotoSlot
+from app.errors import Conflict, user_message
 from app.services.lookup import ReturnView
 
 OK, WARN, ERROR = "ok", "warn", "error"
+
+
+def refusal(exc: BaseException) -> tuple[str, str]:
+    """The one way an exception becomes what a screen shows: (level, sentence), amber
+    for what waits on someone else (another bench, an answer), red for the rest. The
+    bench's steps and the widgets' banner (ui/banner.py `describe`) both use it."""
+    return (WARN if isinstance(exc, Conflict) else ERROR), user_message(exc)
 
 
 def slot_words(slot: PhotoSlot) -> str:
@@ -34,12 +42,12 @@ class Screen:
     place: str | None = None           # receive or inspect: the page to show; None stays
     view: ReturnView | None = None     # the parcel to show
     printed: tuple[str, ...] = ()      # one line per label: sent, or why not
-    data: dict[str, Any] = field(default_factory=dict)  # machine-readable extras
-    result: Result | None = None       # what the input did, typed (its fields join `data`)
+    result: Result | None = None       # what the input did, typed (app/bench/results.py)
 
-    def __post_init__(self) -> None:
-        if self.result is not None:
-            object.__setattr__(self, "data", {**self.data, **self.result.as_data()})
+    @property
+    def data(self) -> dict[str, Any]:
+        """The result's machine-readable form (replay's JSON; scripts and tests read it)."""
+        return self.result.as_data() if self.result is not None else {}
 
     def as_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"level": self.level, "message": self.message}

@@ -7,6 +7,14 @@ import datetime as dt
 
 from app.bench.core import ToteDue
 from app.bench.lots import LoadingLots
+from app.bench.results import (
+    MovedThere,
+    PickedUp,
+    StillCarrying,
+    ToteScanned,
+    TotesMade,
+    WhereShown,
+)
 from app.bench.screen import ERROR, OK, WARN, Screen
 from app.domain.enums import LabelKind
 from app.errors import ReturnBenchError
@@ -71,19 +79,19 @@ class TotesAndPutAway(LoadingLots):
             user = self._who()
             tote = ps.tote(code)
         except ReturnBenchError as exc:
-            return Screen(ERROR, self._say(exc), "bad", data={"tote": code.strip()})
+            return Screen(ERROR, self._say(exc), "bad", result=ToteScanned(code.strip()))
         if not self.tote_due:
             if tote.status == "open":
                 self.last_tote = tote.code
             return Screen(WARN, f"{self._tote_words(tote)} No dress waits for a tote at "
                           "this bench" + (": Ctrl+T closes it." if tote.status == "open"
-                                          else "."), data={"tote": tote.code})
+                                          else "."), result=ToteScanned(tote.code))
         due = self._due_for(tote)
         try:
             placed = ps.into_tote(due.rma, due.unit, tote.code, user)
         except ReturnBenchError as exc:
             return Screen(ERROR, self._say(exc), "bad",
-                          data={"tote": tote.code, "wrong": True})
+                          result=ToteScanned(tote.code, wrong=True))
         self.tote_due.remove(due)
         self.last_tote = None if placed.closed_now else placed.tote.code
         printed: tuple[str, ...] = ()
@@ -94,8 +102,8 @@ class TotesAndPutAway(LoadingLots):
         level = WARN if printed and "printed" not in printed[0] else OK
         return Screen(level, f"{due.rma}: {placed.message}{' ' + printed[0] if printed else ''}"
                       f"{nxt}", "good", printed=printed,
-                      data={"tote": placed.tote.code, "placed": [due.rma, due.unit],
-                            "closed": placed.closed_now})
+                      result=ToteScanned(placed.tote.code, (due.rma, due.unit),
+                                         placed.closed_now))
 
     def _due_for(self, tote: ToteView) -> ToteDue:
         """The waiting dress a scanned tote is for: the one it was named for, else one of
@@ -135,7 +143,7 @@ class TotesAndPutAway(LoadingLots):
                       f"Tote {tote.code} closed: {tote.items} dress"
                       f"{'es' if tote.items != 1 else ''}. {printed} Put it on the "
                       "put-away cart.", "good", printed=(printed,),
-                      data={"tote": tote.code, "closed": True})
+                      result=ToteScanned(tote.code, closed=True))
 
     def putaway_scan(self, code: str) -> Screen:
         """At put-away: a tote's plate or a dress's plate picks it up (the screen names
@@ -156,7 +164,7 @@ class TotesAndPutAway(LoadingLots):
                 found = ps.where(text)
                 return Screen(WARN, f"{found.code} ({found.details['name']}) holds "
                               f"{found.now}. Scan a tote or a dress first, then the shelf.",
-                              data={"where": found})
+                              result=WhereShown(found))
             carrying = self.carrying
             moved = (ps.put_away(carrying, text, user) if carrying.startswith("TO-")
                      else ps.move_item(carrying, text, user))
@@ -164,21 +172,21 @@ class TotesAndPutAway(LoadingLots):
             held = f" Still holding {self.carrying}: scan its shelf." if self.carrying \
                 else ""
             return Screen(ERROR, self._say(exc) + held, "bad",
-                          data={"carrying": self.carrying})
+                          result=StillCarrying(self.carrying))
         self.carrying = None
         try:
             now = ps.where(carrying)
         except ReturnBenchError:
             now = None
         return Screen(OK, moved.message, "good",
-                      data={"moved": moved, "carrying": None, "where": now})
+                      result=MovedThere(moved, now))
 
     def _pick_up(self, ps: PutAwayService, text: str) -> Screen:
         found = ps.where(text)
         goes = ps.goes_to(text)
         if found.kind == "tote" and not found.details["items"]:
             return Screen(ERROR, f"Tote {text} is empty: nothing to put away.", "bad",
-                          data={"where": found})
+                          result=WhereShown(found))
         self.carrying = text
         where = (f"Scan the shelf: {', '.join(goes[:3])}." if goes else
                  "No location on the map has room for it: ask a supervisor.")
@@ -190,7 +198,7 @@ class TotesAndPutAway(LoadingLots):
         else:
             what = f"Dress {text}: {found.now}."
         return Screen(OK if goes else WARN, f"{what} {where}", "good" if goes else "bad",
-                      data={"where": found, "goes_to": list(goes), "carrying": text})
+                      result=PickedUp(found, tuple(goes), text))
 
     def print_totes(self, count: int) -> Screen:
         """New tote plates, printed as one batch (a page each)."""
@@ -210,7 +218,7 @@ class TotesAndPutAway(LoadingLots):
         return Screen(OK if sent else WARN, f"{len(codes)} tote plate"
                       f"{'s' if len(codes) != 1 else ''} {span}: "
                       + ("printed." if sent else f"not printed yet: {job.message}"),
-                      "good" if sent else "bad", data={"totes": codes})
+                      "good" if sent else "bad", result=TotesMade(tuple(codes)))
 
     def drop(self) -> Screen:
         """Esc at put-away: put down what was picked up (nothing moves), or stop loading
