@@ -58,6 +58,9 @@ class CaseItem:
     exchange_size: str | None
     exchange_in_stock: bool | None
     inspection: Inspection
+    # Optional "unit_no": the RMA's own number for the unit (unit 3 stays "item 3" in the
+    # trace when units 1 and 2 are not in this case); without it, its place in the list.
+    unit_no: int | None = None
 
 
 @dataclass(frozen=True)
@@ -292,6 +295,8 @@ def _item(r: _Reader) -> CaseItem:
         requested=requested,
         exchange_size=r.string("exchange_size", required=False),
         exchange_in_stock=in_stock,
+        unit_no=(r.count("unit_no") or None)
+        if r.raw("unit_no", required=False) is not None else None,
         inspection=Inspection(
             grade=ins.req_enum("grade", Grade),
             worn=ins.req_bool("worn"),

@@ -84,7 +84,8 @@ class _Ctx:
     trace: list[TraceStep] = field(default_factory=list)
 
     def note(self, item: CaseItem, index: int, rule: str, reason: str) -> None:
-        prefix = f"item {index + 1} ({item.sku}): " if len(self.case.items) > 1 else ""
+        prefix = f"item {item.unit_no or index + 1} ({item.sku}): " \
+            if len(self.case.items) > 1 else ""
         self.trace.append(TraceStep(rule, prefix + reason))
 
 

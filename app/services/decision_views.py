@@ -99,12 +99,13 @@ def hold_reason(row: Decision, decision: PolicyDecision) -> str:
     unit_no = row.item.unit_no
     units = [it["unit_no"] for it in row.case.get("items", ())]
     index = units.index(unit_no) if unit_no in units else 0
-    prefix = f"item {index + 1} ("
+    # The engine names a unit by its unit number (cases stored before it did: by place).
+    prefixes = (f"item {unit_no} (", f"item {index + 1} (")
     if any(t.rule == "impossible_dates" for t in decision.trace):
         return f"Item {unit_no}: {decision.approval_reason}"
     mine = [t.reason for t in decision.trace
             if t.rule in ("grade_x_mismatch", "exchange_out_of_stock")
-            and (len(units) == 1 or t.reason.startswith(prefix))]
+            and (len(units) == 1 or t.reason.startswith(prefixes))]
     why = mine[-1].split("): ", 1)[-1] if mine and len(units) > 1 else \
         mine[-1] if mine else (decision.approval_reason or "on hold")
     return f"Item {unit_no}: {why}"
