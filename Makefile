@@ -53,20 +53,15 @@ lint: $(DEV_STAMP)
 	$(VENV)/bin/mypy
 
 bench: $(DEV_STAMP)
-	$(PY) benchmarks/bench_startup.py
-	PYTHONPATH=. $(PY) benchmarks/bench_demo_data.py
-	PYTHONPATH=. $(PY) benchmarks/bench_decide.py
-	PYTHONPATH=. $(PY) benchmarks/bench_labels.py
-	PYTHONPATH=. $(PY) benchmarks/bench_camera.py
-	@# A scanner's burst in the real window at 10k/100k/1M returns, SQLite and PostgreSQL
-	@# (databases filled once by gen_scale.py and kept in $$TMPDIR/returnbench-scale).
-	PYTHONPATH=. $(PY) benchmarks/bench_scan_window.py
-	@# Each page (F1-F10) from its key to its rows painted, at 10k/100k/1M returns on
-	@# SQLite and PostgreSQL, beside a bare indexed read (databases kept there too).
-	PYTHONPATH=. $(PY) benchmarks/bench_pages.py
-	@# Each CLI command as a process (lookup, decide, ledger check...), exec to exit, at
-	@# 10k/100k/1M returns, beside `python -c pass` and `import sqlalchemy.orm` / `models`.
-	PYTHONPATH=. $(PY) benchmarks/bench_cli.py
+	@# Every benchmark of the user's paths, each as its own process, then one table
+	@# (path, database, returns, p50/p95, the bare baseline's p95 from the same run, the
+	@# budget) printed and written to benchmarks/RESULTS.md with the machine it ran on:
+	@# start-up, each CLI command, demo data, a scanner's burst in the real window and
+	@# each page (F1-F10) from its key to its rows painted at 10k/100k/1M returns on
+	@# SQLite and PostgreSQL (databases filled once by gen_scale.py and kept in
+	@# $$TMPDIR/returnbench-scale), the queues, decide, labels, camera.
+	@# BENCH_ARGS=--quick: 10k and 100k only.
+	PYTHONPATH=. $(PY) benchmarks/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV)
