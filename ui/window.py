@@ -394,7 +394,7 @@ class MainWindow(QMainWindow):
 
     def event(self, event: QEvent) -> bool:
         if isinstance(event, SignedOutEvent):
-            # The user was deactivated or given another role (see app/bench.py `_say`).
+            # The user was deactivated or given another role (see app/bench/core.py `_say`).
             if self.shell is not None:
                 self._to_sign_in(Level.ERROR, event.reason)
             return True
