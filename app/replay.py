@@ -33,7 +33,6 @@ from typing import Any, TextIO
 from app.bench import ERROR, BenchSession, Screen
 from app.domain.enums import DamageCause, DamageSeverity, Grade, PhotoSlot, ReceptionStatus
 from app.errors import BadInput, ReturnBenchError, user_message
-from app.services.decisions import InspectionInput, with_grade
 
 FIELDS: dict[str, Callable[[Any], Any]] = {
     "worn": bool, "altered": bool, "tags_attached": bool,
@@ -121,10 +120,11 @@ class Replay:
         if "grade" in data:
             self._ensure_inspecting()
             unit = self._unit(data)
-            form = with_grade(s.forms.get(unit, InspectionInput()),
-                              Grade(str(data["grade"]).upper()))
+            # The grade and what it answers by itself, as the Inspect page sets them.
+            form = s.with_grade(unit, Grade(str(data["grade"]).upper()))
             return s.edit(unit, grade=form.grade, tags_attached=form.tags_attached,
-                          matches_order=form.matches_order)
+                          matches_order=form.matches_order,
+                          damage_severity=form.damage_severity)
         if "set" in data:
             self._ensure_inspecting()
             changes = {}
