@@ -53,20 +53,6 @@ SHORT = {"restock": "restock", "prep_and_restock": "steam, restock", "refurbish"
 KIND_WORDS = {"refund_over_threshold": "refund over limit", "policy_exception": "exception",
               "hold": "hold", "qa_regrade": "QA re-grade"}
 
-def _kpi_pdf(kpis: Kpis) -> bytes:
-    """The KPI report's PDF; ReportLab loads here, off the UI thread, when one is saved
-    (not with the app: 0.1-0.3 s of its start)."""
-    from app.printing.kpi_report import render_kpi_report
-
-    return render_kpi_report(kpis, dt.datetime.now().astimezone())
-
-
-def _qa_review_pdf(review: QaReview) -> bytes:
-    """The grading review's PDF; ReportLab loads here, off the UI thread."""
-    from app.printing.qa_review import render_qa_review
-
-    return render_qa_review(review, dt.datetime.now().astimezone())
-
 
 class ReportsPage(QWidget):
     refreshed = Signal()  # every figure of the range painted
@@ -292,7 +278,7 @@ class ReportsPage(QWidget):
         r = self.review
         name = (f"grading-review-{r.start:%Y%m%d}-"
                 f"{r.end - dt.timedelta(days=1):%Y%m%d}.pdf")
-        self._save(name, lambda: _qa_review_pdf(r), "Grading review saved")
+        self._save(name, lambda: self._reports.qa_review_pdf(r), "Grading review saved")
 
     def _after_refresh(self, then: Callable[[], None]) -> None:
         if not self.can_view:
@@ -379,7 +365,7 @@ class ReportsPage(QWidget):
             return
         k = self.kpis
         name = f"returns-report-{k.start:%Y%m%d}-{k.end - dt.timedelta(days=1):%Y%m%d}.pdf"
-        self._save(name, lambda: _kpi_pdf(k), "Report saved")
+        self._save(name, lambda: self._reports.kpi_pdf(k), "Report saved")
 
     # --- import and export -----------------------------------------------------------
     def import_file(self, kind: str, path: str | None = None) -> None:
