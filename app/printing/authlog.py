@@ -34,6 +34,12 @@ class AuthLogEntry:
     audit_seq: int | None  # the audit entry of the answer (or of the request if pending)
     audit_hash: str | None
     thumbnails: tuple[Path, ...] = ()
+    # What the answer changed, a line per unit; None: its audit entry does not say.
+    changes: tuple[str, ...] | None = None
+
+
+KINDS = {"policy_exception": "Policy exception", "hold": "Hold (is it ours?)",
+         "qa_regrade": "QA re-grade"}
 
 
 @dataclass(frozen=True)
@@ -57,8 +63,9 @@ def render_authorization_log(entries: list[AuthLogEntry], start: dt.date, end: d
                             author="ReturnBench")
     story: list[object] = [
         Paragraph("Authorization log", styles["Title"]),
-        Paragraph(f"Policy exceptions and refunds over the approval threshold requested "
-                  f"{start:%b %d, %Y} to {end:%b %d, %Y}: {len(entries)} "
+        Paragraph(f"Every request whose answer can change money or a unit's fate (policy "
+                  f"exceptions, refunds over the approval threshold, holds, QA re-grades) "
+                  f"made {start:%b %d, %Y} to {end:%b %d, %Y}: {len(entries)} "
                   f"entr{'y' if len(entries) == 1 else 'ies'}.", body),
         Paragraph(f"Printed {printed_at:%Y-%m-%d %H:%M %Z} by {escape(printed_by)}. Audit "
                   f"chain at printing: entry {chain.seq}, hash <font face='Courier'>"
@@ -95,8 +102,7 @@ def _thumbnails(paths: tuple[Path, ...]) -> Table:
 
 def _entry(entry: AuthLogEntry, body: ParagraphStyle, small: ParagraphStyle) -> list[object]:
     a = entry.approval
-    kind = "Policy exception" if a.kind.value == "policy_exception" else \
-        f"Refund over threshold ({a.level.value} approval)"
+    kind = KINDS.get(a.kind.value, f"Refund over threshold ({a.level.value} approval)")
     status_colour = {"approved": "#137333", "denied": "#b3261e"}.get(a.status.value, "#8a5a00")
     unit = f", item {a.unit_no}" if a.unit_no else ""
     rows = [
@@ -113,6 +119,10 @@ def _entry(entry: AuthLogEntry, body: ParagraphStyle, small: ParagraphStyle) -> 
             + (f" by {escape(a.answered_by)} at {a.answered_at:%Y-%m-%d %H:%M} UTC"
                if a.answered_by and a.answered_at else " — still waiting")
             + (f": “{escape(a.note)}”" if a.note else ""), body)],
+        ["Changed", Paragraph(
+            "<br/>".join(escape(line) for line in entry.changes) if entry.changes else
+            ("nothing yet: still waiting" if a.answered_at is None else
+             "not recorded (answered before the log kept what answers change)"), body)],
         ["Policy", Paragraph(escape(a.policy or "no decision on file") + "<br/>" + "<br/>".join(
             f"• {escape(reason)}" for _rule, reason in a.trace), small)],
         ["Photos", _thumbnails(entry.thumbnails) if entry.thumbnails else

@@ -129,11 +129,10 @@ class ApprovalService:
         return views[0]
 
     def in_range(self, start: dt.datetime, end: dt.datetime) -> list[ApprovalView]:
-        """Exceptions and refunds over the threshold requested in [start, end), for the
-        authorization log."""
-        return self._views(Approval.requested_at >= start, Approval.requested_at < end,
-                           Approval.kind.in_([ApprovalKind.POLICY_EXCEPTION,
-                                              ApprovalKind.REFUND_OVER_THRESHOLD]))
+        """Every request made in [start, end), for the authorization log: each answer
+        can change money or a unit's fate (exceptions, refunds over the threshold, holds
+        answered "ours after all" or "not ours", QA re-grades)."""
+        return self._views(Approval.requested_at >= start, Approval.requested_at < end)
 
     # --- answering ---------------------------------------------------------------
     @retrying
@@ -184,14 +183,20 @@ class ApprovalService:
             station_id = self._station_id(s)
             ctx = _Answer(s, approval, approver, policy, rma, station_id, now,
                           self._station, note.strip())
+            items = [d.return_item_id for d in waiting]
+            before = [fate(s, item_id) for item_id in items]
             finals = ctx.settle(waiting, approve, alternative)
+            s.flush()
+            after = [fate(s, item_id) for item_id in items]
             audit.append(s, at=now, action=f"approval.{approval.status.value}",
                          actor=approver.username, station=self._station, entity="approval",
                          entity_id=approval.id,
                          payload={"kind": approval.kind.value, "level": approval.level.value,
                                   "amount": str(approval.amount), "note": approval.note,
                                   "alternative": alternative,
-                                  "units": sorted(u for u, _ in finals)})
+                                  "units": sorted(u for u, _ in finals),
+                                  # What the answer changed, unit by unit (the log prints it).
+                                  "before": before, "after": after})
             asked_at = s.get(Station, approval.station_id)
             publish(s, "approval.answered", id=approval.id, status=approval.status.value,
                     station=asked_at.name if asked_at else None)
@@ -446,3 +451,20 @@ class _Answer:
         if alt not in FREE:
             take_unit_bought(s, self.rma, item)
         return DecisionStatus.DECIDED
+
+
+def fate(s: Session, item_id: int) -> dict[str, Any]:
+    """A unit's money and fate as it stands: its state, and its live decision's outcome,
+    refund, store credit and disposition (none while it waits to be decided again)."""
+    item = s.get(ReturnItem, item_id)
+    assert item is not None
+    out: dict[str, Any] = {"unit": item.unit_no, "status": item.decision_status.value}
+    live = s.scalars(select(Decision).where(Decision.return_item_id == item_id,
+                                            Decision.superseded.is_(False))).first()
+    if live is not None:
+        last = live.trace[-1] if live.trace else {}
+        out.update(resolution=live.resolution.value, refund=str(live.refund),
+                   credit=str(live.credit), disposition=live.disposition.value,
+                   # Where a dress that is not ours goes is the answer's own step.
+                   step=last.get("rule") if isinstance(last, dict) else None)
+    return out

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import audit
 from app.camera.photostore import PhotoStore
 from app.clock import Clock
+from app.domain.money import format_money
 from app.errors import BadInput
 from app.permissions import Action, require
 from app.policy.rules import Policy, load_policy
@@ -60,7 +63,8 @@ class AuthorizationLogService:
                 last = events[-1] if events else None
                 entries.append(AuthLogEntry(v, last.seq if last else None,
                                             last.hash if last else None,
-                                            self._thumbnails(uow.session, v)))
+                                            self._thumbnails(uow.session, v),
+                                            changes(last.payload if last else None)))
             seq, digest = audit.head(uow.session)
         return render_authorization_log(entries, start, end, ChainHead(seq, digest),
                                         self._clock.now(), printed_by)
@@ -77,3 +81,26 @@ class AuthorizationLogService:
             query = query.where(ReturnItem.unit_no == v.unit_no)
         paths = [self._photos.path_for(sha, thumbnail=True) for sha in s.scalars(query)]
         return tuple(p for p in paths if p.exists())[:6]
+
+
+def changes(payload: dict[str, Any] | None) -> tuple[str, ...] | None:
+    """What an answer changed, a line per unit ("item 2: on hold → return to customer,
+    refund $0.00, credit $0.00, return to customer"), from its audit entry; None when
+    the answer's entry does not say (answered before the log kept it, or still pending)."""
+    if not payload or "before" not in payload or "after" not in payload:
+        return None
+    after = {a.get("unit"): a for a in payload["after"]}
+    return tuple(f"item {b.get('unit')}: {_fate_words(b)} → "
+                 f"{_fate_words(after.get(b.get('unit'), {}))}" for b in payload["before"])
+
+
+def _fate_words(f: dict[str, Any]) -> str:
+    status = str(f.get("status", "unknown")).replace("_", " ")
+    if "resolution" not in f:
+        return f"{status} (to be decided again at the bench)" if status != "unknown" \
+            else "unknown"
+    goes = {"quarantine": "to quarantine", "return_to_sender": "returned to sender"}.get(
+        str(f.get("step")), str(f["disposition"]).replace("_", " "))
+    return (f"{status}: {str(f['resolution']).replace('_', ' ')}, refund "
+            f"{format_money(Decimal(f['refund']))}, credit {format_money(Decimal(f['credit']))}, "
+            f"{goes}")

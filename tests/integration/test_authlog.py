@@ -14,11 +14,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import audit
 from app.camera.photostore import PhotoStore
 from app.clock import FixedClock
+from app.domain.enums import Grade
 from app.errors import BadInput, PermissionDenied
 from app.services.approvals import ApprovalService
 from app.services.auth import AuthService
 from app.services.authlog import AuthorizationLogService
-from app.services.decisions import DecisionService
+from app.services.decisions import DecisionService, InspectionInput
 from app.services.demo_data import DemoSummary
 from app.services.inspection import InspectionService
 from models import ReturnAuthorization
@@ -90,3 +91,37 @@ def test_authorization_log_pdf_renders_and_reads_back(
     none = subprocess.run([_poppler("pdftotext"), str(tmp_path / "empty.pdf"), "-"],
                           capture_output=True, text=True, check=True).stdout
     assert "Nothing to report" in none
+
+
+def test_the_log_carries_hold_answers_with_what_they_changed(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    """A hold's denial sends a dress to quarantine and an exception's approval changes a
+    refund: each is in the log with who, when, and each unit before and after."""
+    sf = session_factory
+    decisions = DecisionService(sf, clock, "BENCH-01")
+    approvals = ApprovalService(sf, clock, "MANAGER-01", AuthService(sf, clock, "BENCH-01"))
+    with sf() as s:
+        numbers = [r.number for r in s.scalars(
+            select(ReturnAuthorization).order_by(ReturnAuthorization.id).limit(2))]
+    ines, sam, maria = (user_named(sf, u) for u in ("ines", "sam", "maria"))
+    asked = ask_exception(sf, decisions, numbers[0], ines, "412.50",
+                          reason="Bride's dress arrived after the wedding date")
+    held = decisions.accept(numbers[1], {1: InspectionInput(grade=Grade.X)}, ines)
+    hold = held.approval_ids[0]
+    clock.advance(dt.timedelta(minutes=20))
+    approvals.answer(hold, sam, False, "Someone else's dress", alternative="quarantine")
+    approvals.answer(asked, maria, True, "Late delivery confirmed with FedEx")
+    pdf = AuthorizationLogService(sf, clock, approvals).render_for(
+        maria, dt.date(2026, 4, 1), dt.date(2026, 4, 30))
+    path = tmp_path / "authlog.pdf"
+    path.write_bytes(pdf)
+    text = " ".join(subprocess.run([_poppler("pdftotext"), str(path), "-"],
+                                   capture_output=True, text=True, check=True).stdout.split())
+    assert f"#{hold} Hold (is it ours?)" in text
+    assert "DENIED by Sam" in text and "Someone else's dress" in text
+    assert ("item 1: awaiting approval: hold, refund $0.00, credit $0.00, hold → decided: "
+            "hold, refund $0.00, credit $0.00, to quarantine") in text
+    # The exception's unit: what the policy gave, then what the manager's answer gave.
+    assert ("item 1: awaiting approval: return to customer, refund $0.00, credit $0.00, "
+            "return to customer → decided: refund, refund $412.50") in text
