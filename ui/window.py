@@ -6,7 +6,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer
 from PySide6.QtWidgets import (
@@ -25,10 +25,12 @@ from app.errors import ReturnBenchError, user_message
 from ui.banner import Level, SignedOutEvent
 from ui.feed import ChangeFeed
 from ui.first_start import FirstStartPage
-from ui.main_window import Shell
 from ui.ops import BackgroundOp
 from ui.sign_in import SignInPage
 from ui.sounds import Sounds, SystemSounds
+
+if TYPE_CHECKING:  # the shell's pages are imported at the first sign-in, not at start
+    from ui.main_window import Shell
 
 IDLE_LOCK_ENV = "RETURNBENCH_IDLE_LOCK_SECONDS"
 DEFAULT_IDLE_LOCK_SECONDS = 600.0
@@ -362,6 +364,8 @@ class MainWindow(QMainWindow):
         # the pages (each would be a Python call): they listen once the shell is up.
         app.removeEventFilter(self)
         try:
+            from ui.main_window import Shell  # its nine pages: not before they are needed
+
             self.shell = Shell(self.services, user, self.sounds, self.feed)
             self.shell.sign_out_requested.connect(self._sign_out)
             self.stack.addWidget(self.shell)
