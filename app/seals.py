@@ -106,8 +106,9 @@ def stored_columns(model: type) -> list[InstrumentedAttribute[Any]]:
 def collect(session: Session, _context: object) -> None:
     """After each flush: remember the business rows it wrote; sealed at commit."""
     rows = session.info.setdefault(_ROWS, {})
-    for row in list(session.new) + list(session.dirty):
-        if type(row) in SEALED and (row in session.new or session.is_modified(row)):
+    new = session.new  # a new set at each read: read once, not once per row
+    for row in list(new) + list(session.dirty):
+        if type(row) in SEALED and (row in new or session.is_modified(row)):
             rows[(type(row), id(row))] = row
 
 

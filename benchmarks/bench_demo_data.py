@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from stats import machine_speed
+from stats import machine_speed, pct, record
 
 from app.demo_history import HistoryPlaces, load_demo
 from models.db import make_engine, make_session_factory, upgrade
@@ -74,6 +74,9 @@ def main() -> None:
           f"{med(base) * 1000:.1f} ms")
     print(f"  machine speed during the runs (fixed Python loop): "
           f"{', '.join(f'{v:.0f}' for v in speed)} ms")
+    record(f"demo data, {args.orders:,} orders with 60 days of history", "sqlite", None,
+           med(full) * 1000, pct(full, 95) * 1000, 15000.0, pct(plain, 95) * 1000,
+           "bare: the plain demo (no history)")
     if args.pg:
         with tempfile.TemporaryDirectory() as tmp:
             pg_time = run_once(args.pg, args.orders, Path(tmp))

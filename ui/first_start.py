@@ -130,7 +130,7 @@ class FirstStartPage(QWidget):
         if self._finished or self._loading is not None:
             return
         self.banner.show_message(Level.WARN, "Loading demo data: 60 days of returns at "
-                                 "three benches (about 15 seconds)…")
+                                 "three benches (about half a minute)…")
         self.demo_button.setEnabled(False)
         self.setup_button.setEnabled(False)
         self.progress.setValue(0)
