@@ -124,6 +124,7 @@ class Shell(QWidget):
         self.router = ScanRouter(services.settings.scan_gap_ms, services.settings.scan_prefix,
                                  services.settings.scan_suffix, parent=self)
         self.router.scanned.connect(self.handle_scan)
+        self.router.unreadable.connect(self._unreadable_scan)
         self.settings_page = SettingsPage(UsersDesk(services.users, user),
                                           PrinterDesk(services.printing, user), user)
         self.claims = ClaimsPage(ClaimsDesk(services.claims, user), user,
@@ -321,6 +322,14 @@ class Shell(QWidget):
         # (a half-done form was saved as it was filled), and a scanner's burst reads
         # nothing more than its parcel. The list is read when Receive is shown, after an
         # inspection ends and when an answer arrives.
+
+    def _unreadable_scan(self, keys: str) -> None:
+        """A scanner's keys came too far apart to be read as one of our codes (a loaded
+        machine): they went to the page as typed, and its Enter or Tab was dropped."""
+        self.notice.show_message(
+            Level.WARN, f"Unreadable scan{f' ({keys})' if keys else ''}: its keys came too "
+            "far apart to be sure of it. Nothing was accepted: scan it again.")
+        self._sounds.bad()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Esc anywhere in the shell also dismisses the notice at the top (an answer from

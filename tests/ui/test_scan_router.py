@@ -254,3 +254,24 @@ def test_a_person_typing_reaches_the_field_in_order_and_enter_works(  # type: ig
         qtbot.wait(80)  # a person's pace between keys
     _press(edit, "\n", _now_ms())
     assert seen == {"scans": [], "unreadable": [], "enter": [word]}
+
+
+def test_a_misread_whose_keys_came_apart_never_accepts_on_inspect(qtbot, services: Services  # type: ignore[no-untyped-def]
+                                                                  ) -> None:
+    """A dress graded and answered on Inspect (Enter would refund it); a scanner's burst of
+    a misread RMA number, one gap stretched (a loaded machine), then its Enter: the Enter
+    is dropped and the bench says the scan was unreadable; no decision."""
+    number = _simple_refund_rma(services)
+    _window_kept, shell = _inspecting(qtbot, services, number)
+    qtbot.keyClick(shell.inspect, Qt.Key.Key_2)
+    qtbot.wait(120)
+    qtbot.keyClick(shell.inspect, Qt.Key.Key_M)
+    qtbot.waitUntil(lambda: shell.inspect.panel.accept_button.isEnabled(), timeout=2000)
+    other = next(n for n in _numbers(services, 3) if n != number)
+    bad = other[:-1] + str((int(other[-1]) + 1) % 10)
+    for ch, stamp in _stamps(bad + "\n", _now_ms(), {8: 90}):
+        _press(_focus(), ch, stamp)
+    qtbot.waitUntil(lambda: "Unreadable scan" in shell.notice.text(), timeout=3000)
+    with UnitOfWork(services.session_factory) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(Decision)) == 0
+    assert bad.rsplit("-", 1)[0] not in {n.rsplit("-", 1)[0] for n in _receipts(services)}
