@@ -7,7 +7,8 @@ while a beat is late, a watchdog thread samples the UI thread's stack every 5 ms
 faulthandler: no frame objects) and its scheduler statistics (/proc/.../schedstat: the
 time it waited for a CPU). A sampled interval counts when the stack is in the app's code (a
 frame of ui/ below the event loop), less the time the UI thread spent runnable but not
-running: a loaded machine (both cores busy) delays the beat but adds no counted time,
+running (and the time the sampler itself waited for a CPU, when it saw nothing): a
+loaded machine (both cores busy) delays the beat but adds no counted time,
 while a wait on a socket, a disk, a lock or the GIL counts, as the user would see it.
 Time in the test's own code (a fixture, an assertion) has no ui/ frame and is not the
 app's."""
@@ -179,7 +180,8 @@ class UiWatchdog:
 
     def _watch(self) -> None:
         open_beat, stall = -1, Stall()
-        last_t = last_wait = 0
+        last_t = last_wait = last_mine = 0
+        mine = threading.get_native_id()  # this sampler's own thread
         sampler = _Sampler(self._ident)
         while not self._stop.wait(SAMPLE_S):
             now = time.monotonic_ns()
@@ -189,20 +191,24 @@ class UiWatchdog:
                     self._close(stall)
                     open_beat = -1
                 continue
+            my_wait = _runnable_ns(mine)
             if beat_n != open_beat:  # a new stall, from the last beat on
                 if open_beat >= 0:
                     self._close(stall)
                 open_beat, stall = beat_n, Stall()
-                last_t, last_wait = beat_t, beat_wait
+                last_t, last_wait, last_mine = beat_t, beat_wait, my_wait
             waited = _runnable_ns(self._tid)
             stack = sampler.stack()
             step, step_wait = now - last_t, max(0, waited - last_wait)
+            # While this sampler itself waited for a CPU it saw nothing: that part of the
+            # step is not counted either (a loaded machine, not the app).
+            blind = max(0, my_wait - last_mine)
             stall.wall_ms = (now - beat_t) / 1e6
             stall.waited_ms = (waited - beat_wait) / 1e6
             if _in_app(stack):
-                stall.counted_ms += max(0, step - step_wait) / 1e6
+                stall.counted_ms += max(0, step - step_wait - blind) / 1e6
                 stall.stacks[stack] += 1
-            last_t, last_wait = now, waited
+            last_t, last_wait, last_mine = now, waited, my_wait
         if open_beat >= 0:
             self._close(stall)
         sampler.close()
