@@ -224,6 +224,30 @@ class LotService:
                                    f"with `main.py lot show {code} --out DIR`.") from exc
         return pdf, csv_path
 
+    @retrying
+    def print_manifest(self, code: str, folder: Path, user: SignedInUser
+                       ) -> tuple[LotManifest, Path, Path]:
+        """A closed lot's manifest PDF and CSV written again (they carry MSRP and cost):
+        by a manager, and the audit log says who, which lot and which files. The files
+        are written inside the transaction: a write refused records nothing."""
+        require(user.role, Action.CLOSE_LOTS)
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            require_current(s, user, Action.CLOSE_LOTS)
+            lot = self._lot(s, code)
+            if lot.status != "closed":
+                raise BadInput(f"Lot {lot.code} is {lot.status}: its manifest is written "
+                               "when it closes.")
+            manifest = self._manifest(s, lot)
+            pdf, csv_path = self.write_documents(manifest, folder)
+            audit.append(s, at=now, action="lot.manifest_printed", actor=user.username,
+                         station=self._station, entity="lot", entity_id=lot.code,
+                         payload={"manifest": str(pdf), "csv": str(csv_path),
+                                  "items": len(manifest.lines)})
+            uow.commit()
+            return manifest, pdf, csv_path
+
     def manifest(self, code: str) -> LotManifest:
         with UnitOfWork(self._sf) as uow:
             return self._manifest(uow.session, self._lot(uow.session, code))

@@ -5,6 +5,7 @@ imported. "Now" is the import clock's (2026-04-15 17:30 UTC, 10:30 in Los Angele
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -155,6 +156,7 @@ def test_cli_rejects_the_row_and_exits_2(tmp_path: Path) -> None:
     assert cli("import-orders", str(orders), "--format", "shopify").returncode == 0
     result = cli("import-rmas", str(rmas))
     assert result.returncode == 2
-    assert "nothing imported; 1 row rejected" in result.stdout
+    assert json.loads(result.stdout)["rejected"][0]["line"] == 2
+    assert "nothing imported; 1 row rejected" in result.stderr
     assert f"rejected line 2: RMA {number}: Delivered on 2099-01-01 is in the future" \
         in result.stderr

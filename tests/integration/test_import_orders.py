@@ -4,6 +4,7 @@ the quirks of real exports, all or nothing with rejected rows by line, and idemp
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import sys
 from decimal import Decimal
@@ -209,9 +210,12 @@ def test_cli_exit_codes_and_rejected_rows_on_stderr(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
     result = cli("import-orders", str(good), "--format", "shopify")
     assert result.returncode == 0, result.stderr
-    assert "3 new orders (5 lines" in result.stdout
+    counts = json.loads(result.stdout)
+    assert (counts["new"], counts["lines"], counts["rejected"]) == (3, 5, [])
+    assert "3 new orders (5 lines" in result.stderr
     result = cli("import-orders", str(good), "--format", "shopify")
-    assert result.returncode == 0 and "0 new orders" in result.stdout \
-        and "3 already here and unchanged" in result.stdout
+    counts = json.loads(result.stdout)
+    assert result.returncode == 0 and (counts["new"], counts["unchanged"]) == (0, 3)
+    assert "3 already here and unchanged" in result.stderr
     result = cli("import-orders", str(tmp_path / "missing.csv"), "--format", "shopify")
     assert result.returncode == 2 and result.stderr.startswith("error: Cannot read")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -128,11 +129,13 @@ def test_cli_refuses_a_column_named_twice_and_an_amount_it_would_round(
     rounded = tmp_path / "rounded.csv"
     rounded.write_bytes(_raw_csv(HEADER, [*ROW[:5], "120.005", *ROW[6:]]))
     result = cli("import-orders", str(rounded), "--format", "shopify")
-    assert result.returncode == 2 and "nothing imported" in result.stdout
+    assert result.returncode == 2 and json.loads(result.stdout)["imported"] is False
     assert result.stderr.splitlines() == [
+        f"{rounded.name}: nothing imported; 1 row rejected (fix them and import the file "
+        "again).",
         "  rejected line 2: order #1001: Lineitem price '120.005' has more than two "
         "decimals: a cent cannot be guessed (fix the file)"]
     good = tmp_path / "good.csv"
     good.write_bytes(_raw_csv(HEADER, ROW))
     result = cli("import-orders", str(good), "--format", "shopify")
-    assert result.returncode == 0 and "1 new orders" in result.stdout, result.stderr
+    assert result.returncode == 0 and json.loads(result.stdout)["new"] == 1, result.stderr
