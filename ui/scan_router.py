@@ -104,7 +104,9 @@ class ScanRouter(QObject):
             return False  # a PIN is typed, never scanned
         mods = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         text = event.text() if not mods & ~Qt.KeyboardModifier.ShiftModifier else ""
-        terminator = event.key() in TERMINATORS and not mods & ~Qt.KeyboardModifier.ShiftModifier
+        # Enter or Tab; or a line feed, which a scanner may be set to send (xdotool types one).
+        terminator = (event.key() in TERMINATORS or text in ("\r", "\n")) \
+            and not mods & ~Qt.KeyboardModifier.ShiftModifier
         if self.detector.gap_ms <= 0 and not self.detector.prefix:
             return False
         step = self.detector.key(text, self._key_ms(event), terminator)

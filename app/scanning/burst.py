@@ -9,9 +9,10 @@ got round to it, so a burst the window reads late, all at once, is still a burst
 loaded machine the scanner's keys themselves may come a little apart: once a run has shown
 a scanner's pace (MIN_FAST gaps within the gap), a longer gap (up to `stretch_ms`) keeps it
 held while it can still become one of our codes with a check digit, and it is a scan at
-its terminator if it is one. A terminator that comes within a scanner's run is never
-handed to the page (it would accept a decision on Inspect): the run is a scan, or the keys
-are handed over as typed and the terminator is dropped as an unreadable scan."""
+its terminator if it is one (a whole code of ours waits up to TERMINATOR_WAIT_MS for it).
+A terminator that comes within a scanner's run is never handed to the page (it would
+accept a decision on Inspect): the run is a scan, or the keys are handed over as typed and
+the terminator is dropped as an unreadable scan."""
 
 from __future__ import annotations
 
@@ -25,6 +26,8 @@ MIN_CHARS = 4
 MIN_FAST = 2  # gaps within gap_ms before a run is taken for a scanner's
 STRETCH = 10.0  # a scanner's gap may stretch to this many times gap_ms ...
 STRETCH_MAX_MS = 500.0  # ... and never beyond this
+# A whole code of ours, its check digit right, waits this long for its terminator.
+TERMINATOR_WAIT_MS = 1000.0
 
 
 class Verdict(Enum):
@@ -74,7 +77,7 @@ class BurstDetector:
         if self.scanner_until is not None and t_ms > self.scanner_until:
             self.scanner_until, self.handed = None, ""
         if terminator:
-            return self._end(t_ms, in_burst, stretched)
+            return self._end(t_ms, in_burst, dt)
         if not text or not text.isprintable():
             return self._flush_or_pass()
         if self.held and not in_burst:
@@ -117,11 +120,11 @@ class BurstDetector:
         since = t_ms - self.last_ms if self.last_ms is not None else self.stretch_ms + 1
         if since <= self.gap_ms:
             return Step(Verdict.HOLD, wait_ms=self.gap_ms - since + 1)
-        if self._scanner_run() and since <= self.stretch_ms:
-            return Step(Verdict.HOLD, wait_ms=self.stretch_ms - since + 1)
+        if self._scanner_run() and since <= self._patience():
+            return Step(Verdict.HOLD, wait_ms=self._patience() - since + 1)
         return self._flush_or_pass()
 
-    def _end(self, t_ms: float, in_burst: bool, stretched: bool) -> Step:
+    def _end(self, t_ms: float, in_burst: bool, dt: float | None) -> Step:
         """A terminator (Enter or Tab)."""
         code = "".join(self.held)
         if self.scanner_until is not None and t_ms <= self.scanner_until:
@@ -131,7 +134,7 @@ class BurstDetector:
         if self.held and in_burst and not self.slow and len(code) >= self.min_chars:
             self._reset()
             return Step(Verdict.SCAN, self._unwrap(code))
-        if self.held and (in_burst or stretched) and self._scanner():
+        if self.held and dt is not None and dt <= self._patience() and self._scanner():
             if checked_code(self._unwrap(code)) or (
                     not self.slow and len(code) >= self.min_chars):
                 # One of our codes with its check digit right, or a run whose keys all
@@ -144,6 +147,13 @@ class BurstDetector:
     def _scanner(self) -> bool:
         """The held run came at a scanner's pace."""
         return self.fast >= MIN_FAST
+
+    def _patience(self) -> float:
+        """How long the held run waits for its next key or terminator: a gap stretched,
+        or longer for a whole code of ours (only its terminator is still to come)."""
+        if self.held and checked_code(self._unwrap("".join(self.held))):
+            return max(self.stretch_ms, TERMINATOR_WAIT_MS)
+        return self.stretch_ms
 
     def _scanner_run(self) -> bool:
         """... and may be a scan: a code's length, or the start of one of our codes (a
@@ -162,7 +172,7 @@ class BurstDetector:
         if self._scanner_run() and self.last_ms is not None:
             self.handed = (self.handed if self.scanner_until is not None else "") \
                 + "".join(self.held)
-            self.scanner_until = self.last_ms + self.stretch_ms
+            self.scanner_until = self.last_ms + self._patience()
         elif self.scanner_until is not None:  # what followed a scanner's run at its pace
             self.handed += "".join(self.held)
         self.held, self.last_ms, self.fast, self.slow = [], None, 0, 0

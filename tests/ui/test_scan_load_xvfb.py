@@ -27,10 +27,14 @@ def _one(db: Path, sql: str, *args: object) -> tuple[object, ...]:
         return conn.execute(sql, args).fetchone()  # type: ignore[no-any-return]
 
 
-def _focus(display: str) -> None:
+def _focus(display: str, app: subprocess.Popen[str]) -> None:
     """The bench's window has the keyboard (waited for, not slept)."""
-    wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
-                .split("\n")[0], 60, "the window")
+    def window() -> str:
+        if app.poll() is not None:
+            pytest.fail(f"the app ended ({app.returncode}): {_stop(app)}", pytrace=False)
+        return _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench").split("\n")[0]
+
+    wid = _wait(window, 60, "the window")
     _wait(lambda: _xdo(display, "windowfocus", "--sync", wid) is not None
           and _xdo(display, "getwindowfocus") == wid, 20, "the window focused")
 
@@ -48,6 +52,9 @@ def _ready_to_accept(db: Path, number: str) -> bool:
     return bool(row and row[0] == "B" and '"matches_order": true' in str(row[1]))
 
 
+@pytest.mark.ui_stall_ok("both cores are kept busy on purpose: the scan path's known stall "
+                        "(a scan's lookup, receipt and sound on the UI thread, issue 28 "
+                        "item 1) goes past 100 ms of the app's own time under it")
 def test_every_burst_is_a_scan_with_both_cores_busy(display: str, tmp_path: Path) -> None:
     started = time.monotonic()
     db = tmp_path / "bench.db"
@@ -68,9 +75,15 @@ def test_every_burst_is_a_scan_with_both_cores_busy(display: str, tmp_path: Path
     app = _start_bench(display, tmp_path, url)
     busy: list[subprocess.Popen[bytes]] = []
 
-    def scan(number: str, end: str = "Return", delay: str = "5") -> None:
-        _xdo(display, "type", "--delay", delay, number)
-        _xdo(display, "key", end)
+    def scan(number: str, end: str = "Return", delay: str = "5", apart: bool = True) -> None:
+        """The code at `delay` ms per key, then its terminator: in the same stream as a
+        scanner sends it, or `apart` (another xdotool: it comes late on a loaded machine,
+        as in the other real-window tests)."""
+        if apart:
+            _xdo(display, "type", "--delay", delay, number)
+            _xdo(display, "key", end)
+        else:
+            _xdo(display, "type", "--delay", delay, number + {"Return": "\n", "Tab": "\t"}[end])
 
     def ready_on_inspect(number: str) -> None:
         """F2, grade B (2), matches the order (M): a person's keys, one at a time."""
@@ -79,7 +92,7 @@ def test_every_burst_is_a_scan_with_both_cores_busy(display: str, tmp_path: Path
         _wait(lambda: _ready_to_accept(db, number), 30, f"{number} ready to accept")
 
     try:
-        _focus(display)
+        _focus(display, app)
         _xdo(display, "type", "--delay", "5", "i1111")  # Ines, by her letter, and her PIN
         _xdo(display, "key", "Return")
         _wait(lambda: _one(db, "SELECT count(*) FROM audit_events WHERE action = "
@@ -100,7 +113,7 @@ def test_every_burst_is_a_scan_with_both_cores_busy(display: str, tmp_path: Path
         timings: list[float] = []
         for i, number in enumerate(numbers[1:]):
             t0 = time.monotonic()
-            scan(number, "Tab" if i == 1 else "Return", "0" if i == 2 else "5")
+            scan(number, "Tab" if i == 1 else "Return", "0" if i == 2 else "5", i % 2 == 0)
             _wait(lambda n=number: _received(db, n), 15, f"the burst of {number} received")
             timings.append(time.monotonic() - t0)
             assert _one(db, "SELECT count(*) FROM decisions")[0] == 0, f"a burst decided ({i})"

@@ -205,3 +205,13 @@ def test_a_few_keys_rolled_off_fast_are_a_persons_and_so_is_the_enter_after_them
     for text, t in keys:
         held.key(text, t)
     assert held.timeout(keys[-1][1] + 36).verdict is Verdict.FLUSH
+
+
+def test_a_whole_code_of_ours_waits_a_second_for_its_terminator() -> None:
+    """Every key at a scanner's pace, the Enter 700 ms late (its sender descheduled): one of
+    our codes is still a scan; anything else goes to the page as typed after 300 ms and
+    the late Enter is a person's."""
+    bench = _bench_with_timer(_scan(RMA, end_gap=700.0))
+    assert bench.scans == [RMA] and bench.page == []
+    bench = _bench_with_timer(_scan("SKU-RED-10", end_gap=700.0))
+    assert bench.scans == [] and bench.page == [*"SKU-RED-10", ENTER]
