@@ -20,7 +20,7 @@ EXAMPLE = json.loads((ROOT / "tests" / "data" / "case_contract_example.json").re
 
 
 def _case(units: list[int | None]) -> dict[str, Any]:
-    case = copy.deepcopy(EXAMPLE)
+    case: dict[str, Any] = copy.deepcopy(EXAMPLE)
     first = case["items"][0]
     case["items"] = []
     for n, unit in enumerate(units):
