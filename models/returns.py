@@ -183,6 +183,10 @@ class Decision(Base):
     __table_args__ = (Index("uq_decisions_live_return_item_id", "return_item_id",
                             unique=True, postgresql_where=text("NOT superseded"),
                             sqlite_where=text("NOT superseded")),
+                      # What this station decided since a time (the totes still due at
+                      # sign-in): a seek, not a walk of every live decision.
+                      Index("ix_decisions_station_id_decided_at", "station_id",
+                            "decided_at"),
                       *not_negative("refund", "restocking_fee", "credit"))
 
     id: Mapped[intpk]

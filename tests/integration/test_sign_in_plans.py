@@ -45,7 +45,8 @@ def test_signing_in_reads_no_whole_table(
 
     reads = [(sql, params) for sql, params in seen
              if sql.lstrip().split(" ", 1)[0].upper() in ("SELECT", "UPDATE", "DELETE")]
-    assert any("decisions" in sql for sql, _p in reads)  # the totes still due were read
+    # The dresses this station decided today still in no tote were read.
+    assert any("JOIN decisions" in sql and "tote_id IS NULL" in sql for sql, _p in reads)
     assert any("print_jobs" in sql for sql, _p in reads)
     assert any("FROM approvals" in sql and "status" in sql for sql, _p in reads)
     whole = []
