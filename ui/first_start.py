@@ -1,6 +1,8 @@
-"""The first start of an empty database, in one screen: explore with demo data (the
-default: Enter), or set up this warehouse by creating its first admin. Nothing else ever
-loads demo data, so a database made for real work never holds the published demo PINs."""
+"""The first start of an empty database, in one screen: explore with demo data (Enter,
+then the word DEMO typed), or set up this warehouse by creating its first admin (F2).
+Nothing else ever loads demo data, so a database made for real work never holds the
+published demo PINs: while the admin form is open the demo is not one key away (its
+button is off), Esc only ever dismisses a message, and F3 goes back to the choice."""
 
 from __future__ import annotations
 
@@ -35,6 +37,7 @@ class FirstStartPage(QWidget):
         self._load_demo = load_demo
         self._users = users
         self._setting_up = False  # the admin form is open
+        self._creating: ops.BackgroundOp[str] | None = None  # the admin being made
         self._finished = False  # demo loaded or admin made: this page is done
         self._loading: ops.BackgroundOp[None] | None = None
         outer = QVBoxLayout(self)
@@ -46,7 +49,7 @@ class FirstStartPage(QWidget):
         title = QLabel("ReturnBench: this database is empty")
         title.setObjectName("title")
         title.setWordWrap(True)
-        self.demo_button = QPushButton("Explore with demo data  (Enter)")
+        self.demo_button = QPushButton("Explore with demo data  (Enter, then type DEMO)")
         self.demo_button.setObjectName("primary")
         self.demo_button.setDefault(True)
         demo_words = QLabel("Made-up customers, orders and returns, 60 days of the bench's "
@@ -75,25 +78,38 @@ class FirstStartPage(QWidget):
         self.pin_again.setEchoMode(QLineEdit.EchoMode.Password)
         self.create_button = QPushButton("Create the admin  (Enter)")
         self.create_button.setObjectName("primary")
+        self.back_button = QPushButton("Back to the choice  (F3)")
         form.addRow("User name", self.username)
         form.addRow("Name on screen", self.display_name)
         form.addRow("PIN", self.pin)
         form.addRow("PIN again", self.pin_again)
         form.addRow("", self.create_button)
+        form.addRow("", self.back_button)
         self.form.setVisible(False)
+        # Loading the demo asks for the word typed: one Enter too many never does it.
+        self.confirm = QWidget()
+        confirm = QFormLayout(self.confirm)
+        self.demo_word = QLineEdit()
+        self.demo_word.setObjectName("demoWord")
+        self.demo_word.setPlaceholderText("type DEMO, then Enter (F3: back)")
+        confirm.addRow("Load the demo users (their PINs are published) into this "
+                       "database?", self.demo_word)
+        self.confirm.setVisible(False)
         self.banner = Banner()
         self.progress = QProgressBar()
         self.progress.setObjectName("demoProgress")
         self.progress.setRange(0, 100)
         self.progress.setTextVisible(False)
         self.progress.setVisible(False)
-        for w in (title, self.demo_button, demo_words, self.setup_button, setup_words,
-                  self.form, self.banner, self.progress):
+        for w in (title, self.demo_button, demo_words, self.confirm, self.setup_button,
+                  setup_words, self.form, self.banner, self.progress):
             layout.addWidget(w)
         outer.addWidget(box)
-        self.demo_button.clicked.connect(self.explore)
+        self.demo_button.clicked.connect(self.ask_demo)
         self.setup_button.clicked.connect(self.show_setup)
         self.create_button.clicked.connect(self.create_admin)
+        self.back_button.clicked.connect(self.back)
+        self.demo_word.returnPressed.connect(self._demo_word_entered)
         for field in (self.username, self.display_name, self.pin, self.pin_again):
             field.returnPressed.connect(self.create_admin)
 
@@ -102,26 +118,64 @@ class FirstStartPage(QWidget):
         self.setFocus()
 
     def keyPressEvent(self, event) -> None:  # type: ignore[no-untyped-def]
-        if self._finished or self._loading is not None:
-            return  # the rest of the key that finished the page (its Enter), or loading
-        if self._setting_up:
-            if event.key() == Qt.Key.Key_Escape:
-                self._setting_up = False
-                self.form.setVisible(False)
-                self.setFocus()
-                return
-        elif event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            self.explore()
+        if self._finished or self._loading is not None or self._creating is not None:
+            return  # the rest of the key that finished the page (its Enter), or working
+        key = event.key()
+        if key == Qt.Key.Key_Escape:  # only ever dismisses a message
+            self.banner.clear()
             return
-        elif event.key() == Qt.Key.Key_F2:
+        if key == Qt.Key.Key_F3:
+            self.back()
+            return
+        if self._setting_up or self.confirm.isVisible():
+            super().keyPressEvent(event)
+            return
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.ask_demo()
+            return
+        if key == Qt.Key.Key_F2:
             self.show_setup()
             return
         super().keyPressEvent(event)
 
     def show_setup(self) -> None:
+        """The admin form; the demo's button is off while it is open."""
+        self.confirm.setVisible(False)
         self._setting_up = True
+        self.demo_button.setEnabled(False)
+        self.demo_button.setDefault(False)
         self.form.setVisible(True)
         self.username.setFocus()
+
+    def ask_demo(self) -> None:
+        """The demo asks for the word DEMO typed before it loads anything."""
+        if self._setting_up or self._finished or self._loading is not None:
+            return
+        self.demo_word.clear()
+        self.confirm.setVisible(True)
+        self.demo_word.setFocus()
+
+    def back(self) -> None:
+        """Back to the choice (F3): the form or the demo's question closes, nothing made."""
+        if self._loading is not None or self._creating is not None or self._finished:
+            return
+        self._setting_up = False
+        self.form.setVisible(False)
+        self.confirm.setVisible(False)
+        self.demo_button.setEnabled(True)
+        self.demo_button.setDefault(True)
+        self.banner.clear()
+        self.setFocus()
+
+    def _demo_word_entered(self) -> None:
+        if self.demo_word.text().strip().upper() != "DEMO":
+            self.banner.show_message(Level.WARN, "Type DEMO to load the demo data, or press "
+                                     "F3 to go back. Nothing was loaded.")
+            self.demo_word.selectAll()
+            return
+        self.confirm.setVisible(False)
+        self.setFocus()
+        self.explore()
 
     def explore(self) -> None:
         """Load the demo and play its 60 days of history (some seconds, once, at the
@@ -161,19 +215,32 @@ class FirstStartPage(QWidget):
         self._finish("demo")
 
     def create_admin(self) -> None:
-        if self._finished or self._loading is not None:
+        """The first admin, made off the UI thread (its PIN's hash takes a moment); the
+        form stays, greyed, until then."""
+        if self._finished or self._loading is not None or self._creating is not None:
             return  # the demo is loading (or the page is done): no admin beside it
-        try:
-            if self.pin.text() != self.pin_again.text():
-                raise BadInput("The two PINs differ: type the same PIN twice.")
-            row = self._users.create_first_admin(self.username.text(),
-                                                 self.display_name.text(), self.pin.text())
-        except ReturnBenchError as exc:
-            self.pin.clear()
-            self.pin_again.clear()
-            self.banner.show_problem(exc)
+        if self.pin.text() != self.pin_again.text():
+            self._refused(BadInput("The two PINs differ: type the same PIN twice."))
             return
-        self._finish(row.username)
+        users = self._users
+        username, name, pin = self.username.text(), self.display_name.text(), self.pin.text()
+        self.form.setEnabled(False)
+        self._creating = ops.BackgroundOp(
+            lambda: users.create_first_admin(username, name, pin).username,
+            self._admin_made, self._refused, parent=self).start()
+
+    def _admin_made(self, username: str) -> None:
+        self._creating = None
+        self.form.setEnabled(True)
+        self._finish(username)
+
+    def _refused(self, exc: BaseException) -> None:
+        self._creating = None
+        self.form.setEnabled(True)
+        self.pin.clear()
+        self.pin_again.clear()
+        self.pin.setFocus()
+        self.banner.show_problem(exc)
 
     def _finish(self, outcome: str) -> None:
         self._finished = True

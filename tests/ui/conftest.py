@@ -40,8 +40,6 @@ KNOWN_STALLS = {
     "test_claims_desk_end_to_end": "a claim's photos and their marks are drawn on the UI thread",
     "test_label_annotation_with_text": "a claim's photos and their marks are drawn on the "
                                        "UI thread",
-    "test_setting_up_makes_one_admin_and_no_demo": "the first admin's PIN is hashed (argon2) "
-                                                   "on the UI thread",
     "test_enter_explores_with_demo_data": "the demo loader (off the UI thread) holds the GIL "
                                           "in long C calls",
     "test_space_takes_photos_with_the_quality_gate": "a photo's frame, quality gate and "

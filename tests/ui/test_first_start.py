@@ -40,7 +40,14 @@ def test_enter_explores_with_demo_data(qtbot, empty: Services, monkeypatch) -> N
     page = window.first_start
     assert page is not None and window.stack.currentWidget() is page
     assert not window.demo_banner.isVisible()
-    qtbot.keyClick(page, Qt.Key.Key_Return)
+    qtbot.keyClick(page, Qt.Key.Key_Return)  # asks for the word first
+    assert page.demo_word.hasFocus() and not page.progress.isVisible()
+    qtbot.keyClicks(page.demo_word, "yes")
+    qtbot.keyClick(page.demo_word, Qt.Key.Key_Return)
+    assert "Type DEMO" in page.banner.text() and _count(empty, User) == 0
+    qtbot.keyClick(page.demo_word, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(page.demo_word, "DEMO")
+    qtbot.keyClick(page.demo_word, Qt.Key.Key_Return)
     assert page.progress.isVisible() and "Loading demo data" in page.banner.text()
     assert not page.demo_button.isEnabled()
     qtbot.keyClick(page, Qt.Key.Key_Return)  # a second Enter while it loads: ignored
@@ -59,10 +66,21 @@ def test_setting_up_makes_one_admin_and_no_demo(qtbot, empty: Services) -> None:
     assert page.username.hasFocus()
     qtbot.keyClicks(page.username, "jordan")
     qtbot.keyClicks(page.display_name, "Jordan Reyes")
+    assert not page.demo_button.isEnabled()  # the demo is not one key away meanwhile
     qtbot.keyClicks(page.pin, "1234")  # too short for an admin
     qtbot.keyClicks(page.pin_again, "1234")
     qtbot.keyClick(page.pin_again, Qt.Key.Key_Return)
-    assert "6 to 12 digits" in page.banner.text() and _count(empty, User) == 0
+    qtbot.waitUntil(lambda: "6 to 12 digits" in page.banner.text(), timeout=5000)
+    assert _count(empty, User) == 0
+    # The trap of issue 29: Esc dismisses the message only; the form stays, and Enter
+    # in it never loads the demo.
+    qtbot.keyClick(page.pin, Qt.Key.Key_Escape)
+    assert page.banner.text() == "" and page.form.isVisible()
+    qtbot.keyClick(page.pin, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.banner.text() != "" and page.form.isEnabled(), timeout=5000)
+    assert not page.progress.isVisible() and _count(empty, Order) == 0
+    page.pin.clear()
+    page.pin_again.clear()
     qtbot.keyClicks(page.pin, "864213")
     qtbot.keyClicks(page.pin_again, "864212")
     qtbot.keyClick(page.pin_again, Qt.Key.Key_Return)
@@ -80,3 +98,17 @@ def test_setting_up_makes_one_admin_and_no_demo(qtbot, empty: Services) -> None:
     qtbot.keyClicks(window.sign_in.pin, "864213")
     qtbot.keyClick(window.sign_in.pin, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: window.shell is not None, timeout=3000)
+
+
+def test_f3_goes_back_and_the_demo_still_asks(qtbot, empty: Services) -> None:  # type: ignore[no-untyped-def]
+    window = _window(qtbot, empty)
+    page = window.first_start
+    assert page is not None
+    qtbot.keyClick(page, Qt.Key.Key_F2)
+    qtbot.keyClicks(page.username, "jordan")
+    qtbot.keyClick(page.username, Qt.Key.Key_F3)
+    assert not page.form.isVisible() and page.demo_button.isEnabled()
+    qtbot.keyClick(page, Qt.Key.Key_Return)  # the demo asks for its word, loads nothing
+    assert page.confirm.isVisible() and page.demo_word.hasFocus()
+    qtbot.keyClick(page.demo_word, Qt.Key.Key_F3)
+    assert not page.confirm.isVisible() and _count(empty, User) == 0
