@@ -57,10 +57,12 @@ class FirstStartPage(QWidget):
                             "demo users whose PINs are published in the README. For trying "
                             "the app and training; never for real work.")
         demo_words.setWordWrap(True)
+        self.demo_words = demo_words
         self.setup_button = QPushButton("Set up this warehouse: create the first admin  (F2)")
         setup_words = QLabel("For real work. Nobody else is in the database until this admin "
                              "adds them in Settings, Users.")
         setup_words.setWordWrap(True)
+        self.setup_words = setup_words
         self.form = QWidget()
         form = QFormLayout(self.form)
         self.username = QLineEdit()
@@ -88,12 +90,16 @@ class FirstStartPage(QWidget):
         self.form.setVisible(False)
         # Loading the demo asks for the word typed: one Enter too many never does it.
         self.confirm = QWidget()
-        confirm = QFormLayout(self.confirm)
+        confirm = QVBoxLayout(self.confirm)
+        confirm.setContentsMargins(0, 0, 0, 0)
+        question = QLabel("Load the demo users, whose PINs are published, into this "
+                          "database? Type <b>DEMO</b> and press Enter; F3 goes back.")
+        question.setWordWrap(True)
         self.demo_word = QLineEdit()
         self.demo_word.setObjectName("demoWord")
-        self.demo_word.setPlaceholderText("type DEMO, then Enter (F3: back)")
-        confirm.addRow("Load the demo users (their PINs are published) into this "
-                       "database?", self.demo_word)
+        self.demo_word.setPlaceholderText("DEMO")
+        confirm.addWidget(question)
+        confirm.addWidget(self.demo_word)
         self.confirm.setVisible(False)
         self.banner = Banner()
         self.progress = QProgressBar()
@@ -144,6 +150,7 @@ class FirstStartPage(QWidget):
         self._setting_up = True
         self.demo_button.setEnabled(False)
         self.demo_button.setDefault(False)
+        self.demo_words.setVisible(False)  # room for the form at 1366x768
         self.form.setVisible(True)
         self.username.setFocus()
 
@@ -152,6 +159,7 @@ class FirstStartPage(QWidget):
         if self._setting_up or self._finished or self._loading is not None:
             return
         self.demo_word.clear()
+        self.setup_words.setVisible(False)  # room for the question at 1366x768
         self.confirm.setVisible(True)
         self.demo_word.setFocus()
 
@@ -164,6 +172,8 @@ class FirstStartPage(QWidget):
         self.confirm.setVisible(False)
         self.demo_button.setEnabled(True)
         self.demo_button.setDefault(True)
+        self.demo_words.setVisible(True)
+        self.setup_words.setVisible(True)
         self.banner.clear()
         self.setFocus()
 
@@ -239,7 +249,9 @@ class FirstStartPage(QWidget):
         self.form.setEnabled(True)
         self.pin.clear()
         self.pin_again.clear()
-        self.pin.setFocus()
+        words = str(exc)  # the field the refusal is about takes the cursor
+        (self.username if words.startswith("User name") else
+         self.display_name if words.startswith("Name") else self.pin).setFocus()
         self.banner.show_problem(exc)
 
     def _finish(self, outcome: str) -> None:
