@@ -103,14 +103,16 @@ class PutAwayPage(QWidget):
         close_row.addWidget(self.close_lot_button)
         layout.addWidget(self.closing)  # parented first: shown alone it is a window
         self.closing.setVisible(can_close_lots)
-        hint = QLabel("Esc: put down what you picked up, nothing moves. A lot's code "
+        hint = QLabel("Del: put down what you picked up, nothing moves (Esc only "
+                      "dismisses a message). A lot's code "
                       "(LOT-...) starts loading it: the totes scanned next go onto it.")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         layout.addWidget(hint)
         shortcut(self, "Ctrl+P", self.print_plates,
                  Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut(self, "Esc", self.drop, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Not Esc: Esc dismisses a message everywhere, and one key must not mean two things.
+        shortcut(self, "Del", self.drop, Qt.ShortcutContext.WidgetWithChildrenShortcut)
         shortcut(self, "Ctrl+L", self.open_lot, Qt.ShortcutContext.WidgetWithChildrenShortcut)
         if can_close_lots:
             shortcut(self, "Ctrl+Shift+L", self.close_lot,

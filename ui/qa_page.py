@@ -83,14 +83,15 @@ class QaPage(QWidget):
         self.score = read_only_table(("Dress", "Agreed grade", "Your grade"), stretch=0)
         layout.addWidget(self.score, 1)
         self.score.setVisible(False)
-        hint = QLabel("1 A · 2 B · 3 C · 4 D · 5 X, then Enter records it. Esc puts the "
+        hint = QLabel("1 A · 2 B · 3 C · 4 D · 5 X, then Enter records it. Del puts the "
                       "dress or the round down (a round resumes where it stopped).")
         hint.setObjectName("hint")
         hint.setWordWrap(True)
         layout.addWidget(hint)
         shortcut(self, "Ctrl+K", self.calibration,
                  Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut(self, "Esc", self.leave, Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        # Not Esc: Esc only ever dismisses a message.
+        shortcut(self, "Del", self.leave, Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self._items: list[BlindItem] = []
 
     # --- showing ----------------------------------------------------------------------

@@ -25,7 +25,7 @@ class LoadingLots(SessionCore):
                     return Screen(ERROR, f"{view.words()} It is closed: open a new lot.",
                                   "bad", result=LotShown(view))
                 self.loading_lot, self.carrying = view.code, None
-                return Screen(OK, f"{view.words()} Scan the totes to put on it; Esc when "
+                return Screen(OK, f"{view.words()} Scan the totes to put on it; Del when "
                               "done.", "good", result=LotShown(view))
             assert self.loading_lot is not None
             view = self._s.lots.add_tote(self.loading_lot, code, user)

@@ -91,7 +91,7 @@ class QaDesk:
             self.reference, self.picked, self.card, self.chosen = text, None, None, None
             return Screen(WARN, f"{text} is not waiting for a re-grade. To keep it in the "
                           "calibration set as a reference dress: press its agreed grade "
-                          "(1 A, 2 B, 3 C, 4 D, 5 X), then Enter. Esc: leave it.",
+                          "(1 A, 2 B, 3 C, 4 D, 5 X), then Enter. Del: leave it.",
                           result=ReferenceOffered(text))
         if found is None:
             return Screen(ERROR, f"{code.strip()} is not waiting for a re-grade by you (not "
@@ -196,7 +196,7 @@ class QaDesk:
                       result=RoundDone(score))
 
     def leave(self) -> Screen:
-        """Esc: put down the picked dress or the round (a round resumes with Ctrl+K)."""
+        """Del: put down the picked dress or the round (a round resumes with Ctrl+K)."""
         self.picked, self.card, self.chosen, self.round_id = None, None, None, None
         self.reference = None
         return Screen(OK, "Scan a dress from the QA rack, or Ctrl+K for a calibration "

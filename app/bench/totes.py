@@ -221,7 +221,7 @@ class TotesAndPutAway(LoadingLots):
                       "good" if sent else "bad", result=TotesMade(tuple(codes)))
 
     def drop(self) -> Screen:
-        """Esc at put-away: put down what was picked up (nothing moves), or stop loading
+        """Del at put-away: put down what was picked up (nothing moves), or stop loading
         the lot."""
         held, self.carrying = self.carrying, None
         lot, self.loading_lot = self.loading_lot, None
