@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -16,7 +19,7 @@ from PySide6.QtWidgets import (
 from app.bench.desks import UsersDesk
 from app.bench.types import UserRow
 from app.domain.enums import Role
-from app.errors import ReturnBenchError
+from app.errors import BadInput, ReturnBenchError
 from ui.banner import Banner, Level
 from ui.tables import fill, read_only_table, selected
 
@@ -36,12 +39,15 @@ class UsersView(QWidget):
         self.username.setPlaceholderText("user name, e.g. nina")
         self.display_name = QLineEdit()
         self.display_name.setPlaceholderText("Name as shown, e.g. Nina Brooks")
+        # A new user starts with no role picked (least first when one is): a name typed
+        # after clicking another user never takes that user's role.
         self.role = QComboBox()
+        self.role.addItem("pick a role", None)
         for role in Role:
             self.role.addItem(role.value, role)
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("PIN, 4-8 digits")
+        self.pin.setPlaceholderText("PIN: 4-12 digits (6-12 supervisor and up)")
         for col, (label, widget) in enumerate((("User", self.username),
                                                ("Name", self.display_name),
                                                ("Role", self.role), ("PIN", self.pin))):
@@ -59,17 +65,17 @@ class UsersView(QWidget):
         buttons.addStretch(1)
         self.create_button.clicked.connect(self._create)
         self.change_role.clicked.connect(lambda: self._act(
-            lambda u: self._users.set_role(u.username, Role(self.role.currentData()),
-                                           self.pin.text() or None),
-            "role changed"))
+            lambda u: self._users.set_role(u.username, self._picked_role(),
+                                           self.pin.text() or None)))
         self.reset_pin.clicked.connect(lambda: self._act(
-            lambda u: self._users.reset_pin(u.username, self.pin.text()),
-            "PIN reset"))
+            lambda u: _then(lambda: self._users.reset_pin(u.username, self.pin.text()),
+                            f"{u.username}: PIN reset (and unlocked).")))
         self.unlock.clicked.connect(lambda: self._act(
-            lambda u: self._users.unlock(u.username), "unlocked"))
+            lambda u: _then(lambda: self._users.unlock(u.username),
+                            f"{u.username}: unlocked.")))
         self.toggle_active.clicked.connect(lambda: self._act(
-            lambda u: self._users.set_active(u.username, not u.active),
-            "activation changed"))
+            lambda u: self._users.set_active(u.username, not u.active)))
+        self.username.textEdited.connect(self._new_name)
         layout.addWidget(self.banner)
         layout.addWidget(self.table, 1)
         layout.addLayout(form)
@@ -82,9 +88,11 @@ class UsersView(QWidget):
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
+        now = dt.datetime.now(dt.UTC)
         fill(self.table, [
             (u.username, u.display_name, u.role.value, "yes" if u.active else "no",
-             u.locked_until.astimezone().strftime("until %H:%M") if u.locked_until else "")
+             u.locked_until.astimezone().strftime("until %H:%M")
+             if u.locked_until and u.locked_until > now else "")  # an expired lock is none
             for u in self.rows])
 
     def selected(self) -> UserRow | None:
@@ -95,13 +103,25 @@ class UsersView(QWidget):
         if u is not None:
             self.username.setText(u.username)
             self.display_name.setText(u.display_name)
-            self.role.setCurrentIndex(list(Role).index(u.role))
+            self.role.setCurrentIndex(self.role.findData(u.role))
             self.pin.clear()
+
+    def _new_name(self, text: str) -> None:
+        """A name typed that is not the selected user's is a new user: no role yet."""
+        u = self.selected()
+        if u is None or text.strip() != u.username:
+            self.role.setCurrentIndex(0)
+
+    def _picked_role(self) -> Role:
+        role = self.role.currentData()
+        if role is None:
+            raise BadInput("Pick a role first (inspector is the least).")
+        return Role(role)
 
     def _create(self) -> None:
         try:
             row = self._users.create_user(self.username.text(),
-                                          self.display_name.text(), Role(self.role.currentData()),
+                                          self.display_name.text(), self._picked_role(),
                                           self.pin.text())
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
@@ -110,16 +130,23 @@ class UsersView(QWidget):
         self.banner.show_message(Level.OK, f"User {row.username} created.")
         self.refresh()
 
-    def _act(self, action, done: str) -> None:  # type: ignore[no-untyped-def]
+    def _act(self, action) -> None:  # type: ignore[no-untyped-def]
+        """Run an admin's change on the selected user; the sentence it returns (from
+        and to) is shown."""
         u = self.selected()
         if u is None:
             self.banner.show_message(Level.WARN, "Pick a user in the table first.")
             return
         try:
-            action(u)
+            said = action(u)
         except ReturnBenchError as exc:
             self.banner.show_problem(exc)
             return
         self.pin.clear()
-        self.banner.show_message(Level.OK, f"{u.username}: {done}.")
+        self.banner.show_message(Level.OK, str(said))
         self.refresh()
+
+
+def _then(do: Callable[[], None], words: str) -> str:
+    do()
+    return words

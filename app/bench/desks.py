@@ -65,8 +65,9 @@ class UsersDesk:
     def create_user(self, username: str, display_name: str, role: Role, pin: str) -> UserRow:
         return self._users.create_user(self._admin(), username, display_name, role, pin)
 
-    def set_role(self, username: str, role: Role, pin: str | None = None) -> None:
-        self._users.set_role(self._admin(), username, role, pin)
+    def set_role(self, username: str, role: Role, pin: str | None = None) -> str:
+        """The change as a sentence: from which role to which."""
+        return self._users.set_role(self._admin(), username, role, pin)
 
     def reset_pin(self, username: str, pin: str) -> None:
         self._users.reset_pin(self._admin(), username, pin)
@@ -74,8 +75,8 @@ class UsersDesk:
     def unlock(self, username: str) -> None:
         self._users.unlock(self._admin(), username)
 
-    def set_active(self, username: str, active: bool) -> None:
-        self._users.set_active(self._admin(), username, active)
+    def set_active(self, username: str, active: bool) -> str:
+        return self._users.set_active(self._admin(), username, active)
 
 
 class PrinterDesk:

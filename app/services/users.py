@@ -104,7 +104,7 @@ class UserService:
             return UserRow(user.username, user.display_name, user.role, True, None)
 
     def set_role(self, admin: SignedInUser, username: str, role: Role,
-                 pin: str | None = None) -> None:
+                 pin: str | None = None) -> str:
         """A new role. Raised to supervisor, manager or admin, the user needs a PIN of
         six digits or more: the new PIN comes with the change (the old one may be
         shorter; its hash cannot tell)."""
@@ -122,7 +122,11 @@ class UserService:
                 user.pin_hash = hash_pin(pin)
             before, user.role = user.role, role
             return {"from": before.value, "to": role.value, "new_pin": bool(pin)}
-        self._change(admin, username, "user.role_changed", change)
+        done = self._change(admin, username, "user.role_changed", change)
+        if done["from"] == done["to"]:
+            return f"{username} is already {_a(role.value)}: nothing changed."
+        return (f"{username}: role changed from {done['from']} to {done['to']}"
+                + (", with a new PIN." if pin else "."))
 
     def reset_pin(self, admin: SignedInUser, username: str, pin: str) -> None:
         """A new PIN; it also unlocks (and forgets the lockouts in a row)."""
@@ -141,7 +145,7 @@ class UserService:
             return {"was_locked_until": was.isoformat() if was else None}
         self._change(admin, username, "user.unlocked", change)
 
-    def set_active(self, admin: SignedInUser, username: str, active: bool) -> None:
+    def set_active(self, admin: SignedInUser, username: str, active: bool) -> str:
         def change(s: Session, user: User) -> dict[str, object]:
             if not active and user.id == admin.id:
                 raise BadInput("You cannot deactivate yourself.")
@@ -151,10 +155,13 @@ class UserService:
             return {"active": active}
         self._change(admin, username, "user.activated" if active else "user.deactivated",
                      change)
+        return (f"{username}: activated: can sign in again." if active else
+                f"{username}: deactivated: can no longer sign in (signed out at every "
+                "bench at their next step).")
 
     # --- helpers -----------------------------------------------------------------
     def _change(self, admin: SignedInUser, username: str, action: str,
-                change: Callable[[Session, User], dict[str, object]]) -> None:
+                change: Callable[[Session, User], dict[str, object]]) -> dict[str, object]:
         require(admin.role, Action.MANAGE_USERS)
         with UnitOfWork(self._sf) as uow:
             s = uow.session
@@ -165,6 +172,7 @@ class UserService:
             payload = change(s, user)
             self._audit(s, admin, action, user, payload)
             uow.commit()
+            return payload
 
     @staticmethod
     def _keep_an_admin(s: Session, user: User) -> None:
@@ -190,3 +198,7 @@ def _checked(username: str, display_name: str, pin: str, role: Role) -> str:
         raise BadInput("Give the person's name as it should appear on screen.")
     check_pin_rule(pin, role)
     return username
+
+
+def _a(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"

@@ -109,9 +109,21 @@ def test_admin_creates_a_user_in_settings(qtbot, services: Services) -> None:  #
     qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
     qtbot.keyClick(shell.receive.scan, Qt.Key.Key_F6)
     shell.settings_page.tabs.setCurrentWidget(users)
+    # The trap of issue 29: a user clicked first (adam, admin), then a new name typed:
+    # the new user does not take adam's role; no role is picked until one is.
+    adam_row = [u.username for u in users.rows].index("adam")
+    users.table.selectRow(adam_row)
+    assert users.role.currentText() == "admin"
+    users.username.clear()
     qtbot.keyClicks(users.username, "nina")
+    assert users.role.currentData() is None
     qtbot.keyClicks(users.display_name, "Nina Brooks")
-    users.role.setCurrentIndex(1)  # claims
+    qtbot.keyClicks(users.pin, "8642")
+    qtbot.mouseClick(users.create_button, Qt.MouseButton.LeftButton)
+    assert "Pick a role" in users.banner.text()
+    assert "nina" not in [u.username for u in users.rows]
+    users.pin.clear()
+    users.role.setCurrentIndex(users.role.findText("claims"))
     qtbot.keyClicks(users.pin, "12")
     qtbot.mouseClick(users.create_button, Qt.MouseButton.LeftButton)
     assert "4 to 12 digits" in users.banner.text()
@@ -121,6 +133,14 @@ def test_admin_creates_a_user_in_settings(qtbot, services: Services) -> None:  #
     assert "nina created" in users.banner.text()
     assert "nina" in [u.username for u in users.rows]
     assert services.auth.sign_in("nina", "8642").role.value == "claims"
+    # A role change says from and to; deactivating says what it means.
+    users.table.selectRow([u.username for u in users.rows].index("nina"))
+    users.role.setCurrentIndex(users.role.findText("inspector"))
+    qtbot.mouseClick(users.change_role, Qt.MouseButton.LeftButton)
+    assert "nina: role changed from claims to inspector." in users.banner.text()
+    users.table.selectRow([u.username for u in users.rows].index("nina"))
+    qtbot.mouseClick(users.toggle_active, Qt.MouseButton.LeftButton)
+    assert "nina: deactivated: can no longer sign in" in users.banner.text()
 
 
 def test_bench_sees_the_answer_to_its_request_on_sqlite(qtbot, services: Services,  # type: ignore[no-untyped-def]
