@@ -277,7 +277,9 @@ def run(argv: Sequence[str]) -> int:
     except Exception as exc:
         if not isinstance(exc, ReturnBenchError):
             log.error("unexpected error in %s", list(argv), exc_info=exc)
-        print(f"error: {user_message(exc)}", file=sys.stderr)
+        # One line whatever the input held: a value quoted in the message may carry a
+        # line break (\n, or \x1e and the others str.splitlines breaks at).
+        print(f"error: {' '.join(user_message(exc).splitlines())}", file=sys.stderr)
         return exit_code(exc)
 
 

@@ -195,3 +195,11 @@ def test_every_command_names_its_code() -> None:
     commands = next(a for a in parser._actions if a.dest == "command").choices
     assert commands is not None
     assert set(commands) == {name for table in tables for name in table}
+
+
+def test_an_error_is_one_line_whatever_the_input_held(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A value quoted in the message may hold a line break: \\x1e splits a line too."""
+    assert run(["decide", str(CASE), "--policy", "0\x1e\nx"]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.strip().splitlines()) == 1 and err.startswith("error: ")
