@@ -35,6 +35,8 @@ class QaSample(Base):
     __table_args__ = (Index("ix_qa_samples_waiting_due", "due_on", "id",
                             postgresql_where=text("status = 'waiting'"),
                             sqlite_where=text("status = 'waiting'")),
+                      # An inspector's re-grade news at sign-in: theirs not yet shown.
+                      Index("ix_qa_samples_inspector_told", "inspector_id", "told_at"),
                       one_of("status", QA_STATUSES), one_of("why", QA_WHY),
                       one_of("first_grade", GRADES), one_of("second_grade", GRADES),
                       one_of("outcome_after", RESOLUTIONS))

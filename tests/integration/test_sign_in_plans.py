@@ -56,4 +56,5 @@ def test_signing_in_reads_no_whole_table(
             lines, full = plan(conn, sql, params, force_index=True)
             if full:
                 whole.append((full, " ".join(sql.split())[:200], lines))
-    assert whole == []
+    assert whole == [], "\n".join(f"{full}: {sql}\n  " + "\n  ".join(lines)
+                                   for full, sql, lines in whole)
