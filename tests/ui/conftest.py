@@ -18,7 +18,7 @@ from app.clock import FixedClock
 from app.config import load_settings
 from app.services.demo_data import load_demo_data
 from ui.ops import BackgroundOp
-from ui.watchdog import REPORT_ENV, UiWatchdog
+from ui.watchdog import LIMIT_ENV, REPORT_ENV, UiWatchdog, limit_now
 
 DEMO_DAY = dt.date(2026, 4, 15)
 WATCHDOG_OFF = "RETURNBENCH_TEST_NO_WATCHDOG"  # set: the UI watchdog is off (to compare)
@@ -98,10 +98,12 @@ def _ui_watchdog(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
         return
     folder = tmp_path_factory.mktemp("watchdog")
     monkeypatch.setenv(REPORT_ENV, str(folder))
+    limit = limit_now()  # this machine's speed now: the apps the test starts use it too
+    monkeypatch.setenv(LIMIT_ENV, f"{limit:.0f}")
     dog, qtbot = None, None
     if "qtbot" in request.fixturenames:
         qtbot = request.getfixturevalue("qtbot")  # torn down after this fixture
-        dog = UiWatchdog().start()
+        dog = UiWatchdog(limit_ms=limit).start()
         for name in _INPUTS:  # each simulated input arrives as if through the event loop
             monkeypatch.setattr(QTest, name, _after_a_beat(dog, getattr(QTest, name)))
     try:
