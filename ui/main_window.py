@@ -119,6 +119,7 @@ class Shell(QWidget):
         self.session = services.bench_session()
         self.session.use(user)
         self.receive = ReceivePage(self.session, user, sounds, services.settings.camera)
+        self.receive.route = self.handle_scan  # typed or camera: one way, as a burst
         self.inspect = InspectPage(self.session, services.settings.camera)
         # A scanner's burst is a scan on every page, never the page's hotkeys.
         self.router = ScanRouter(services.settings.scan_gap_ms, services.settings.scan_prefix,

@@ -5,6 +5,8 @@ parcel's receipt; an unknown parcel opens the no-match panel (search, or hold it
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
@@ -55,6 +57,10 @@ class ReceivePage(QWidget):
         self._user = user
         self._sounds = sounds
         self._last_code = ""
+        # The shell's one way of handling a scan (a tote, a tag, a parcel) for what is
+        # typed or read by the camera too, so the result, its colour and its sound are
+        # the same whichever way the code came in; without a shell, the parcel lookup.
+        self.route: Callable[[str], None] | None = None
         layout = QVBoxLayout(self)
         prompt = QLabel("Scan the parcel's label, or type an RMA, order or tracking number")
         prompt.setObjectName("prompt")
@@ -243,6 +249,9 @@ class ReceivePage(QWidget):
     def submit(self, code: str | None = None) -> None:
         """A scan typed into the field (a scanner's burst comes through the shell)."""
         code = self.scan.text() if code is None else code
+        if self.route is not None:
+            self.route(code)
+            return
         self.show_scan(code, self.session.scan(code))
 
     def show_scan(self, code: str, screen: Screen) -> None:
@@ -252,7 +261,8 @@ class ReceivePage(QWidget):
         view = screen.view
         if view is None:
             self._no_match(screen.message, search=isinstance(screen.result, ParcelScanned)
-                           and not screen.result.found)
+                           and not screen.result.found, level=LEVELS[screen.level],
+                           good=screen.sound == "good")
             return
         self.banner.show_message(LEVELS[screen.level], screen.message)
         self.no_match.hide()
@@ -264,10 +274,12 @@ class ReceivePage(QWidget):
         self.found.emit(view)
         self.focus_scan()
 
-    def _no_match(self, message: str, search: bool = True) -> None:
-        self.banner.show_message(Level.ERROR, message)
-        self._flash("bad")
-        self._sounds.bad()
+    def _no_match(self, message: str, search: bool = True, level: Level = Level.ERROR,
+                  good: bool = False) -> None:
+        """No parcel to show: the result's own level and sound (a misread is red)."""
+        self.banner.show_message(level, message)
+        self._flash("good" if good else "bad")
+        (self._sounds.good if good else self._sounds.bad)()
         self.card.hide()
         self.marks.hide()
         self.empty.setVisible(not search)

@@ -37,14 +37,14 @@ class Scanning(Inspecting):
             outcome = self._try(lambda s: s.receiving.scan(code.strip(), user)
                                 if s.receiving is not None else None)
         except ReturnBenchError as exc:
-            return Screen(ERROR, kept + self._say(exc), "bad", place="receive",
+            return Screen(ERROR, _first(self._say(exc), kept), "bad", place="receive",
                           result=ParcelScanned(found=False))
         if outcome is None:
             return Screen(ERROR, "This screen cannot receive parcels.", "bad")
-        kept = self._offline_words() + kept
+        offline = self._offline_words()
         if outcome.view is None:
-            return Screen(ERROR, kept + outcome.message, "bad", place="receive",
-                          result=ParcelScanned(found=False))
+            return Screen(ERROR, offline + _first(outcome.message, kept), "bad",
+                          place="receive", result=ParcelScanned(found=False))
         self.parcel = outcome.view
         self.forms = {}
         level = OK if outcome.newly_received else WARN
@@ -55,7 +55,8 @@ class Scanning(Inspecting):
             outcome = replace(outcome, message=f"{outcome.message} Now: {states}.")
         if outcome.no_return:
             level = WARN
-        return Screen(level, kept + outcome.message, "good", place="receive",
+        # The scan's own result first; the reminders (a draft kept, totes due) after it.
+        return Screen(level, offline + _first(outcome.message, kept), "good", place="receive",
                       view=outcome.view,
                       result=ParcelScanned(found=True, received=outcome.newly_received))
 
@@ -140,3 +141,8 @@ class Scanning(Inspecting):
         """A parcel no return matches, held for investigation: its receipt's number."""
         return self._receiving().record_unmatched(
             code, f"held at the bench; searched for: {note}" if note else "", self._who())
+
+
+def _first(result: str, reminders: str) -> str:
+    """The scan's own result, then the reminders after it (they buried a misread)."""
+    return f"{result.strip()} {reminders.strip()}".strip()
