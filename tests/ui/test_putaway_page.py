@@ -91,3 +91,32 @@ def test_a_tote_scanned_on_any_page_takes_the_waiting_dress(qtbot, services: Ser
     shown = shell.pages.currentWidget()
     banner = getattr(shown, "banner", None) or shell.notice
     assert f"{number}: Item 1 into tote {tote}" in banner.text()
+
+
+def test_a_tote_plate_typed_on_receive_is_green_like_a_scan(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    """Issue 29: a tote scan that worked was shown red with the bad sound when the plate
+    was typed (or a burst came too slowly to be one): the colour and the sound come from
+    the result, not from how the code came in."""
+    from ui.banner import Level
+    from ui.sounds import SilentSounds
+
+    sf = services.session_factory
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 3, "444444")  # Maria
+    shell = window.shell
+    assert shell is not None
+    maria = user_named(sf, "maria")
+    number = decide_one(sf, services, services.clock, maria, 0,  # type: ignore[arg-type]
+                        session=shell.session)
+    (tote,) = services.putaway.make_totes(1, maria)
+    qtbot.keyClick(_focus(), Qt.Key.Key_F1)
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    sounds = window.sounds
+    assert isinstance(sounds, SilentSounds)
+    played = len(sounds.played)
+    shell.receive.scan.setText(tote)  # typed by hand: no burst
+    shell.receive.submit()
+    qtbot.waitUntil(lambda: not shell.session.tote_due, timeout=3000)
+    assert f"{number}: Item 1 into tote {tote}" in shell.receive.banner.text()
+    assert shell.receive.banner.level is Level.OK
+    assert sounds.played[played:] == ["good"]
