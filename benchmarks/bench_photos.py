@@ -81,7 +81,9 @@ def _preview(app, services, ines, camera: Path, seconds: float, name: str) -> No
     from ui.receive_page import ReceivePage
     from ui.sounds import SilentSounds
 
-    page = ReceivePage(services.lookup, services.receiving, ines, SilentSounds(), str(camera))
+    session = services.bench_session()
+    session.use(ines)
+    page = ReceivePage(session, ines, SilentSounds(), str(camera))
     page.show()
     gaps: list[float] = []
     last = [time.perf_counter()]
