@@ -115,7 +115,9 @@ def test_the_watchdog_counts_the_apps_stalls_only(qtbot) -> None:  # type: ignor
     try:
         time.sleep(0.3)  # the test's own code: no ui/ frame, not the app's
         qtbot.wait(100)
-        assert dog.longest is None
+        # The 300 ms sleep is not counted; at most the beat's few ms, when it came back
+        # from reading its statistics and waited for the GIL (seen once: 5.6 ms).
+        assert dog.longest is None or dog.longest.counted_ms < 30, dog.longest.words()
         # A callback of the app (ui/ops.py) that holds the UI thread 250 ms, sleeping
         # as a socket's connect would: counted.
         BackgroundOp(lambda: None, lambda _r: time.sleep(0.25), lambda e: None).start()
