@@ -12,10 +12,10 @@ each visit (its last figures are dropped first), over the default 30 days.
 Budget (issue 28): every page's data under 200 ms p95 at 1M, reports over 30 days
 included.
 
-Databases are filled by gen_scale.py (with history) once and kept: SQLite files
-pages-<n>.db in --data, PostgreSQL databases rb_pages_<n> on --pg (a server URL) or on a
-throwaway server (tests/helpers/postgres.py, fsync on). Each database is measured in a
-fresh process.
+Databases are the scan benchmark's (benchmarks/scale_dbs.py: filled by gen_scale.py with
+history once and kept): SQLite files scan-<n>.db in --data, PostgreSQL databases
+rb_scan_<n> on --pg (a server URL) or on a throwaway server (tests/helpers/postgres.py,
+fsync on). Each database is measured in a fresh process.
 
 Usage: python benchmarks/bench_pages.py [--sizes 10000,100000,1000000]
            [--databases sqlite,postgresql] [--rounds 15] [--data DIR] [--pg URL]
@@ -37,8 +37,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gen_scale import NOW, generate
-from sqlalchemy import create_engine, text
+from gen_scale import NOW
+from scale_dbs import Postgres
+from scale_dbs import sqlite_db as _sqlite
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 from stats import machine_speed, pct, record
 
@@ -114,51 +116,6 @@ def run_one(url: str, rounds: int) -> dict[str, Any]:
     services.dispose()
     return {"database": make_url(url).get_backend_name(), "returns": returns,
             "samples": samples, "bare": bare}
-
-
-def _sqlite(data: Path, n: int) -> str:
-    path = data / f"pages-{n}.db"
-    url = f"sqlite:///{path}"
-    if not path.exists():
-        print(f"  filling {path} with {n:,} returns...", flush=True)
-        generate(url, n, seed=1, history=True)
-    return url
-
-
-class Postgres:
-    """Databases rb_pages_<n> on a given server, or on a throwaway one."""
-
-    def __init__(self, url: str | None) -> None:
-        self.server: Any = None
-        self.base = url
-        if url is None:
-            from tests.helpers.postgres import start_server
-
-            self.server = start_server(durable=True)
-
-    def database(self, n: int) -> str:
-        name = f"rb_pages_{n}"
-        if self.server is not None:
-            self.server.create_database(name)
-            url = str(self.server.url(name))
-        else:
-            assert self.base is not None
-            url = make_url(self.base).set(database=name).render_as_string(hide_password=False)
-            admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                if conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                               {"n": name}):
-                    admin.dispose()
-                    return url
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            admin.dispose()
-        print(f"  filling PostgreSQL {name} with {n:,} returns...", flush=True)
-        generate(url, n, seed=1, history=True)
-        return url
-
-    def close(self) -> None:
-        if self.server is not None:
-            self.server.destroy()
 
 
 def measure(url: str, rounds: int) -> dict[str, Any]:

@@ -35,77 +35,14 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from gen_scale import generate
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
+from scale_dbs import Postgres
+from scale_dbs import sqlite_db as _sqlite
 from stats import machine_speed, pct, record
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 BUDGET_MS = 25.0
 WARMUP = 20
-
-
-def _left(url: str) -> int:
-    """Returns not yet received (what scans can still receive); -1: no database."""
-    engine = create_engine(url)
-    try:
-        with engine.connect() as conn:
-            return int(conn.scalar(text(
-                "SELECT count(*) FROM return_authorizations WHERE status <> 'received'")) or 0)
-    except Exception:  # noqa: BLE001 - missing file or database: make it
-        return -1
-    finally:
-        engine.dispose()
-
-
-def _sqlite(data: Path, n: int, need: int) -> str:
-    path = data / f"scan-{n}.db"
-    url = f"sqlite:///{path}"
-    if _left(url) < need:
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{path}{suffix}").unlink(missing_ok=True)
-        print(f"  filling {path} with {n:,} returns...", flush=True)
-        generate(url, n, seed=1, history=True)
-    return url
-
-
-class Postgres:
-    """Databases rb_scan_<n> on a given server, or on a throwaway one."""
-
-    def __init__(self, url: str | None) -> None:
-        self.server: Any = None
-        if url is None:
-            from tests.helpers.postgres import start_server
-
-            self.server = start_server(durable=True)
-        self.base = url
-
-    def database(self, n: int, need: int) -> str:
-        name = f"rb_scan_{n}"
-        if self.server is not None:
-            url = str(self.server.url(name))
-        else:
-            assert self.base is not None
-            url = make_url(self.base).set(database=name).render_as_string(hide_password=False)
-        if _left(url) >= need:
-            return url
-        if self.server is not None:
-            self.server.create_database(name)
-        else:
-            assert self.base is not None
-            admin = create_engine(self.base, isolation_level="AUTOCOMMIT")
-            with admin.connect() as conn:
-                conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
-                conn.execute(text(f'CREATE DATABASE "{name}"'))
-            admin.dispose()
-        print(f"  filling PostgreSQL {name} with {n:,} returns...", flush=True)
-        generate(url, n, seed=1, history=True)
-        return str(url)
-
-    def close(self) -> None:
-        if self.server is not None:
-            self.server.destroy()
 
 
 def measure(url: str, scans: int, key_ms: float) -> dict[str, Any]:
