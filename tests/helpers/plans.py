@@ -11,9 +11,10 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine, event
 
 from models import Base
 
@@ -103,3 +104,33 @@ def _table(name: str, growing: frozenset[str]) -> str | None:
         return name
     base = re.sub(r"_\d+$", "", name)
     return base if base in growing else None
+
+
+@contextmanager
+def reads_of(engine: Engine) -> Iterator[list[tuple[str, Any]]]:
+    """The reads (SELECT, UPDATE, DELETE) the engine runs inside the block, with their
+    parameters, in order: the list fills as they run."""
+    seen: list[tuple[str, Any]] = []
+
+    def _record(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any,
+                _many: bool) -> None:
+        if statement.lstrip().split(" ", 1)[0].upper() in ("SELECT", "UPDATE", "DELETE"):
+            seen.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", _record)
+    try:
+        yield seen
+    finally:
+        event.remove(engine, "before_cursor_execute", _record)
+
+
+def whole_reads(conn: Connection, reads: list[tuple[str, Any]]
+                ) -> list[tuple[list[str], str, list[str]]]:
+    """(the growing tables read whole, the statement, its plan) for each read that reads
+    one whole (PostgreSQL with seq scans priced out)."""
+    out = []
+    for sql, params in reads:
+        lines, full = plan(conn, sql, params, force_index=True)
+        if full:
+            out.append((full, " ".join(sql.split())[:200], lines))
+    return out

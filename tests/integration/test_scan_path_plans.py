@@ -8,16 +8,15 @@ index can serve each statement)."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, event, select
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import FixedClock
 from app.domain.enums import Grade
 from app.services.demo_data import DemoSummary
 from models import Order, ReturnAuthorization
-from tests.helpers.plans import plan
+from tests.helpers.plans import reads_of, whole_reads
 from tests.helpers.rmas import rma_where
 from tests.integration.test_bench_session import _session
 
@@ -39,30 +38,14 @@ def test_a_scan_and_the_unfinished_list_read_no_whole_table(
     assert bench.open_inspection().place == "inspect"
     bench.edit(1, grade=Grade.B)
 
-    seen: list[tuple[str, Any]] = []
-
-    def _record(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any,
-                _many: bool) -> None:
-        seen.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", _record)
-    try:
+    with reads_of(engine) as reads:
         for code in codes:  # as Shell.handle_scan: the scan, then the unfinished list
             assert bench.scan(code).data.get("found"), code
             assert [rma for rma, _words in bench.unfinished()] == [drafted]
             bench.check_answers()  # the window's poll between scans (every 2 s)
-    finally:
-        event.remove(engine, "before_cursor_execute", _record)
 
-    reads = [(sql, params) for sql, params in seen
-             if sql.lstrip().split(" ", 1)[0].upper() in ("SELECT", "UPDATE", "DELETE")]
     assert any("inspections" in sql for sql, _p in reads)
     assert any("approvals" in sql for sql, _p in reads)
-    whole = []
     with sf() as s:
-        conn = s.connection()
-        for sql, params in reads:
-            lines, full = plan(conn, sql, params, force_index=True)
-            if full:
-                whole.append((full, " ".join(sql.split())[:200], lines))
+        whole = whole_reads(s.connection(), reads)
     assert whole == []

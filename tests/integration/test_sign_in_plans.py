@@ -8,15 +8,14 @@ SQLite and PostgreSQL, as the databases' own plans say (tests/helpers/plans.py).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.clock import FixedClock
 from app.services.demo_data import DemoSummary
 from app.wiring import wire
-from tests.helpers.plans import plan
+from tests.helpers.plans import reads_of, whole_reads
 
 
 def test_signing_in_reads_no_whole_table(
@@ -24,14 +23,7 @@ def test_signing_in_reads_no_whole_table(
         clock: FixedClock, tmp_path: Path) -> None:
     sf = session_factory
     station = wire(sf, clock, "BENCH-S", tmp_path / "photos", f"file:{tmp_path / 'labels'}")
-    seen: list[tuple[str, Any]] = []
-
-    def _record(_conn: Any, _cursor: Any, statement: str, params: Any, _ctx: Any,
-                _many: bool) -> None:
-        seen.append((statement, params))
-
-    event.listen(engine, "before_cursor_execute", _record)
-    try:
+    with reads_of(engine) as reads:
         bench = station.session_for(clock)
         signed = bench.sign_in("ines", "1111")  # as the window: then its first reads
         assert signed.level == "ok", signed.message
@@ -40,21 +32,12 @@ def test_signing_in_reads_no_whole_table(
         station.printing.state()
         manager = station.auth.sign_in("maria", "444444")  # a manager lands on Approvals
         station.approvals.queue(manager)
-    finally:
-        event.remove(engine, "before_cursor_execute", _record)
 
-    reads = [(sql, params) for sql, params in seen
-             if sql.lstrip().split(" ", 1)[0].upper() in ("SELECT", "UPDATE", "DELETE")]
     # The dresses this station decided today still in no tote were read.
     assert any("JOIN decisions" in sql and "tote_id IS NULL" in sql for sql, _p in reads)
     assert any("print_jobs" in sql for sql, _p in reads)
     assert any("FROM approvals" in sql and "status" in sql for sql, _p in reads)
-    whole = []
     with sf() as s:
-        conn = s.connection()
-        for sql, params in reads:
-            lines, full = plan(conn, sql, params, force_index=True)
-            if full:
-                whole.append((full, " ".join(sql.split())[:200], lines))
+        whole = whole_reads(s.connection(), reads)
     assert whole == [], "\n".join(f"{full}: {sql}\n  " + "\n  ".join(lines)
                                    for full, sql, lines in whole)
