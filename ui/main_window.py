@@ -102,7 +102,9 @@ class Shell(QWidget):
         self.nav.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         for name, key in PLACES:
             self.nav.addItem(f"{name}   {key}")
-        self.nav.setFixedWidth(250)
+        self.nav.setFixedWidth(266)
+        # Wide enough for its longest place ("Needs a look  F10"): no scroll bar under it.
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         who = QLabel(f"{user.display_name}\n{user.role.value}")
         who.setObjectName("who")
         self.sign_out = QPushButton("Sign out  Ctrl+Q")

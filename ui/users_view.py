@@ -38,7 +38,7 @@ class UsersView(QWidget):
         self.username = QLineEdit()
         self.username.setPlaceholderText("user name, e.g. nina")
         self.display_name = QLineEdit()
-        self.display_name.setPlaceholderText("Name as shown, e.g. Nina Brooks")
+        self.display_name.setPlaceholderText("e.g. Nina Brooks")
         # A new user starts with no role picked (least first when one is): a name typed
         # after clicking another user never takes that user's role.
         self.role = QComboBox()
@@ -47,7 +47,9 @@ class UsersView(QWidget):
             self.role.addItem(role.value, role)
         self.pin = QLineEdit()
         self.pin.setEchoMode(QLineEdit.EchoMode.Password)
-        self.pin.setPlaceholderText("PIN: 4-12 digits (6-12 supervisor and up)")
+        self.pin.setPlaceholderText("4-12 digits")
+        self.pin.setToolTip("A PIN is 4 to 12 digits; 6 to 12 for supervisors, managers "
+                            "and admins")
         for col, (label, widget) in enumerate((("User", self.username),
                                                ("Name", self.display_name),
                                                ("Role", self.role), ("PIN", self.pin))):
@@ -111,6 +113,8 @@ class UsersView(QWidget):
         u = self.selected()
         if u is None or text.strip() != u.username:
             self.role.setCurrentIndex(0)
+            if u is not None and self.display_name.text() == u.display_name:
+                self.display_name.clear()  # not the clicked user's name either
 
     def _picked_role(self) -> Role:
         role = self.role.currentData()
