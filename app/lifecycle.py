@@ -102,7 +102,8 @@ _WHY_DECISION = {
 _WHY_RECEPTION = {
     R.AWAITING: "its parcel has not been received: scan the parcel first",
     R.RECEIVED: "it is already received",
-    R.MISSING: "it is marked missing: if it is in the box, mark it received (Ctrl+R) first",
+    R.MISSING: "it is marked missing: if it is in the box after all, mark it "
+                 "received on Receive (F1, pick it with ↑↓, Ctrl+R) first",
     R.WRONG_ITEM: "it is marked as the wrong item",
     R.EXTRA: "it is an extra item the return did not list: hold it for a supervisor",
 }

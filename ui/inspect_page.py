@@ -29,13 +29,16 @@ from app.bench.types import (
     ReturnView,
     SignedInUser,
 )
-from app.domain.enums import DecisionStatus, Grade, PhotoSlot
+from app.domain.enums import DecisionStatus, Grade, PhotoSlot, ReceptionStatus
 from app.errors import DatabaseUnavailable, ReturnBenchError
 from app.views import PhotoView
 from ui.banner import LEVELS, Banner, Level
 from ui.decision_panel import DecisionPanel
 from ui.inspect_holds import InspectHolds
 from ui.inspect_keys import CAUSES, GRADES, MARKS, SEVERITIES, TOGGLES, checkable_grid
+
+RECEPTION_WORDS = {ReceptionStatus.MISSING: "MISSING", ReceptionStatus.WRONG_ITEM: "WRONG ITEM",
+                   ReceptionStatus.EXTRA: "EXTRA", ReceptionStatus.AWAITING: "NOT RECEIVED"}
 
 
 class InspectPage(InspectHolds):
@@ -188,9 +191,14 @@ class InspectPage(InspectHolds):
         line = it.line
         what = f"{line.sku}  {line.description}" if line else "extra item"
         wants = it.requested.value.replace("_", " ")
+        # The unit's state in plain words: how it came in (missing, the wrong item, an
+        # extra) first, then where its decision is ("to grade" while none is made).
+        came = RECEPTION_WORDS.get(it.reception_status)
         status = it.decision_status.value.replace("_", " ")
-        if it.unit_no in self._held and it.decision_status is DecisionStatus.PENDING:
-            status = f"held at {self._held[it.unit_no].station}"
+        if it.decision_status is DecisionStatus.PENDING:
+            status = f"held at {self._held[it.unit_no].station}" \
+                if it.unit_no in self._held else "" if came else "to grade"
+        status = " · ".join(w for w in (came, status) if w)
         return f"{it.unit_no}.  [{status}]  {it.reason.value.replace('_', ' ')}, wants " \
                f"{wants}  —  {what}"
 
@@ -251,27 +259,24 @@ class InspectPage(InspectHolds):
 
     # --- form --------------------------------------------------------------------
     def _edit(self, **changes: object) -> None:
+        """One change to the unit's form: the session saves it as its draft at once (no
+        Save button) or refuses it and says why; the form shown is always the stored one
+        (a clicked button that was refused unticks again)."""
         unit = self.current_unit()
         self._last_activity = time.monotonic()
-        if unit is None or unit not in self.forms:
-            held = self._held.get(unit or 0)
-            self.banner.show_message(Level.WARN, held.sentence(self.view.rma_number or "")
-                                     if held is not None and self.view is not None
-                                     else self._done_text.get(unit or 0,
-                                                              "This item is already decided."))
+        if unit is None or self.view is None or self.user is None:
+            self._sync_form()
             return
-        self.forms[unit] = replace(self.forms[unit], **changes)  # type: ignore[arg-type]
-        self._save_draft(unit)
-        self._sync_form()
-        self._refresh_decision()
-
-    def _save_draft(self, unit: int) -> None:
-        """Everything the inspector does is saved as it happens (no Save button)."""
-        if self.view is None or self.user is None:
+        if unit not in self.forms and unit in self._done_text and unit not in self._held \
+                and self.session.not_to_grade(unit) is None:  # decided here: say how
+            self.banner.show_message(Level.WARN, self._done_text[unit])
+            self._sync_form()
             return
-        screen = self.session.save_draft(unit)
+        screen = self.session.change(unit, **changes)
         if screen.message:
             self._show(screen)
+        self._sync_form()
+        self._refresh_decision()
 
     def _show(self, screen: Screen) -> None:
         self.banner.show_message(LEVELS[screen.level], screen.message)
@@ -318,31 +323,40 @@ class InspectPage(InspectHolds):
                    matches_order=graded.matches_order,
                    damage_severity=graded.damage_severity)
 
+    # A key on a unit without a form changes nothing; _edit() says why.
     def toggle(self, attr: str) -> None:
         unit = self.current_unit()
-        if unit in self.forms:
-            now = getattr(self.forms[unit], attr)
-            if attr == "matches_order":  # unset -> yes -> no -> unset: it must be answered
-                self._edit(matches_order=True if now is None else False if now else None)
-            else:
-                self._edit(**{attr: not now})
+        if unit not in self.forms:
+            self._edit()
+            return
+        now = getattr(self.forms[unit], attr)
+        if attr == "matches_order":  # unset -> yes -> no -> unset: it must be answered
+            self._edit(matches_order=True if now is None else False if now else None)
+        else:
+            self._edit(**{attr: not now})
 
     def toggle_mark(self, mark: str) -> None:
         unit = self.current_unit()
-        if unit in self.forms:
-            self._edit(marks=self.forms[unit].marks ^ {mark})
+        if unit not in self.forms:
+            self._edit()
+            return
+        self._edit(marks=self.forms[unit].marks ^ {mark})
 
     def cycle_severity(self) -> None:
         unit = self.current_unit()
-        if unit in self.forms:
-            now = self.forms[unit].damage_severity
-            self._edit(damage_severity=SEVERITIES[(SEVERITIES.index(now) + 1) % len(SEVERITIES)])
+        if unit not in self.forms:
+            self._edit()
+            return
+        now = self.forms[unit].damage_severity
+        self._edit(damage_severity=SEVERITIES[(SEVERITIES.index(now) + 1) % len(SEVERITIES)])
 
     def cycle_cause(self) -> None:
         unit = self.current_unit()
-        if unit in self.forms:
-            now = self.forms[unit].damage_cause
-            self._edit(damage_cause=CAUSES[(CAUSES.index(now) + 1) % len(CAUSES)])
+        if unit not in self.forms:
+            self._edit()
+            return
+        now = self.forms[unit].damage_cause
+        self._edit(damage_cause=CAUSES[(CAUSES.index(now) + 1) % len(CAUSES)])
 
     def _unit_changed(self, _row: int) -> None:
         self._sync_form()
@@ -393,8 +407,9 @@ class InspectPage(InspectHolds):
             return
         if unit not in self.forms:
             item = next(it for it in self.view.items if it.unit_no == unit)
-            self.panel.clear(self._done_text.get(unit, "This item is already "
-                             + item.decision_status.value.replace("_", " ") + "."))
+            self.panel.clear(self.session.not_to_grade(unit) or self._done_text.get(
+                unit, "This item is already " + item.decision_status.value.replace("_", " ")
+                + "."))
             return
         if unit not in graded:
             self.panel.clear("Grade the item (1–5)")

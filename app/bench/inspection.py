@@ -10,6 +10,7 @@ from typing import Any
 
 from app.bench.results import (
     Accepted,
+    EditRefused,
     ExceptionAsked,
     NotSaved,
     Opened,
@@ -25,6 +26,7 @@ from app.domain.enums import (
     DecisionStatus,
     Grade,
     PhotoSlot,
+    ReceptionStatus,
     Resolution,
     ReturnReason,
 )
@@ -43,6 +45,9 @@ from app.services.inspection import PhotoRejected, required_slots
 from app.services.labels_plan import labels_for
 from app.services.lookup import ReturnView
 from app.views import ApprovalView, PhotoView
+
+# Where a unit marked missing comes back when it is in the box after all (Receive's keys).
+BRING_BACK = "mark it received on Receive (F1, pick it with ↑↓, Ctrl+R)"
 
 
 class Inspecting(TotesAndPutAway):
@@ -67,8 +72,10 @@ class Inspecting(TotesAndPutAway):
         if view is None or not view.rma_number:
             return Screen(WARN, "Scan a parcel first (F1).")
         self.parcel = view
+        # A unit marked missing is not in the box: no form (not_to_grade says why).
         self.forms = {it.unit_no: InspectionInput() for it in view.items
-                      if it.decision_status is DecisionStatus.PENDING}
+                      if it.decision_status is DecisionStatus.PENDING
+                      and it.reception_status is not ReceptionStatus.MISSING}
         self.photos, self.blocked = {}, {}
         problems: list[str] = []
         if self._s.holds is not None and self.forms and self.user is not None:
@@ -114,16 +121,55 @@ class Inspecting(TotesAndPutAway):
         return Screen(OK, message, place="inspect", view=view, result=Opened(restored))
 
     def edit(self, unit: int, **changes: Any) -> Screen:
-        """Grade, toggle or set a field of one unit's form; saved as a draft at once."""
-        if self.parcel is None or unit not in self.forms:
-            return Screen(WARN, "This item is already decided." if self.parcel else
-                          "Scan a parcel first.")
-        form = replace(self.forms[unit], **changes)
-        self.forms[unit] = form
-        saved = self.save_draft(unit)
+        """Grade, toggle or set a field of one unit's form; saved as a draft at once,
+        then the decision it would give (see `change` for what is refused)."""
+        saved = self.change(unit, **changes)
         if saved.level != OK:
             return saved
         return self.preview()
+
+    def change(self, unit: int, **changes: Any) -> Screen:
+        """Grade, toggle or set a field of one unit's form, saved as its draft at once.
+        Nothing is kept that is refused: a unit that cannot be graded (marked missing),
+        held by another bench or already decided keeps no form, and a change the service
+        refuses is undone, so the form is always what is stored (or kept on this bench
+        while the database is away)."""
+        why = self.not_to_grade(unit)
+        if why is not None:
+            return Screen(WARN, why, "bad", result=EditRefused(unit))
+        if self.parcel is None or not self.parcel.rma_number:
+            return Screen(WARN, "Scan a parcel first.")
+        if unit not in self.forms:
+            holder = self.blocked.get(unit)
+            return Screen(WARN, holder.sentence(self.parcel.rma_number) if holder is not None
+                          else "This item is already decided.", result=EditRefused(unit))
+        before = self.forms[unit]
+        self.forms[unit] = replace(before, **changes)
+        saved = self.save_draft(unit)
+        if saved.level == ERROR:
+            self.forms[unit] = before
+            return replace(saved, message=f"{saved.message} The form is as it was.",
+                           sound="bad", result=EditRefused(unit))
+        return saved
+
+    def not_to_grade(self, unit: int | None) -> str | None:
+        """Why the unit cannot be graded at all, with how to bring it back (None: it can,
+        or no such unit): a unit marked missing is not in the box."""
+        if self.parcel is None or unit is None:
+            return None
+        item = next((it for it in self.parcel.items if it.unit_no == unit), None)
+        if item is None or item.reception_status is not ReceptionStatus.MISSING:
+            return None
+        return (f"Item {unit} is marked missing: nothing to grade. If it is in the box "
+                f"after all, {BRING_BACK}.")
+
+    def missing_units(self) -> list[int]:
+        """The open parcel's undecided units marked missing (they keep no form)."""
+        if self.parcel is None:
+            return []
+        return [it.unit_no for it in self.parcel.items
+                if it.reception_status is ReceptionStatus.MISSING
+                and it.decision_status is DecisionStatus.PENDING]
 
     def decision_preview(self, graded: dict[int, InspectionInput]) -> DecisionView:
         """The policy's decision for `graded` now, not stored (the decision panel)."""
@@ -245,7 +291,7 @@ class Inspecting(TotesAndPutAway):
         if self.parcel is not None and self.parcel.rma_number and not self.forms:
             return Screen(WARN, f"Nothing to decide on {self.parcel.rma_number}: every item "
                           "is decided or waits for an answer. To change a decision, ask for "
-                          "an exception (E); scan the next parcel.")
+                          "an exception (E); scan the next parcel." + self._missing_words())
         if self.parcel is None or not self.parcel.rma_number or not graded:
             return Screen(WARN, "Grade the item first (1–5), then Enter.")
         if not after_outage:
@@ -367,7 +413,8 @@ class Inspecting(TotesAndPutAway):
                     if view.approval is not None and accepted.approval_ids else "")
         due = [d for d in self.tote_due if d.rma == view.rma_number]
         totes = f" Now scan its tote: {'; '.join(d.words() for d in due)}." if due else ""
-        return Screen(level, f"{saved}Accepted: {'; '.join(parts)}.{approval}{tail}{totes}",
+        return Screen(level, f"{saved}Accepted: {'; '.join(parts)}.{approval}{tail}{totes}"
+                      + self._missing_words(),
                       "good" if not failed else "bad", printed=printed,
                       result=Accepted(
                           decisions=tuple(accepted.decision_ids),
@@ -376,6 +423,14 @@ class Inspecting(TotesAndPutAway):
                           units={u.unit_no: u.resolution.value for u in view.units},
                           waiting=tuple(u.unit_no for u in view.units if u.waits),
                           qa=tuple(accepted.qa_units), all_done=not self.forms))
+
+    def _missing_words(self) -> str:
+        units = self.missing_units()
+        if not units:
+            return ""
+        names = ", ".join(str(u) for u in units)
+        return (f" Item{'s' if len(units) > 1 else ''} {names} marked missing: not decided; "
+                f"if it is in the box after all, {BRING_BACK}.")
 
     def request_exception(self, unit: int, reason: str, outcome: str) -> Screen:
         """E: ask for an exception; the service prices it; the dress gets its hold-shelf

@@ -83,6 +83,17 @@ class NotSaved(Result):
 
 
 @dataclass(frozen=True)
+class EditRefused(Result):
+    """A change to a unit's form that was not kept (the unit cannot be graded, or the
+    service refused the draft): the form is what is stored."""
+
+    unit: int
+
+    def as_data(self) -> dict[str, Any]:
+        return {"saved": False, "refused": self.unit}
+
+
+@dataclass(frozen=True)
 class Accepted(Result):
     """Enter stored the decisions: their ids, the resolution by unit, the units waiting
     for an answer (and the requests), the QA samples, the totes to scan next."""

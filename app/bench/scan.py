@@ -114,6 +114,10 @@ class Scanning(Inspecting):
         except ReturnBenchError as exc:
             return Screen(ERROR, self._say(exc), "bad")
         self.parcel = view
+        if status is ReceptionStatus.MISSING:  # not in the box: nothing to grade or keep
+            self.forms.pop(unit, None)
+            return Screen(OK, f"Item {unit} marked missing. If it is in the box after all, "
+                          "Ctrl+R marks it received.", view=view)
         return Screen(OK, f"Item {unit} marked {status.value.replace('_', ' ')}.", view=view)
 
     # --- no return found, or an item it did not list --------------------------------

@@ -180,3 +180,59 @@ def test_a_damage_claim_is_not_decided_until_severity_and_photos(
     assert done.data["saved"] and done.data["units"] == {1: policy_says}, done.message
     with sf() as s:
         assert s.scalars(select(Decision.resolution)).one().value == policy_says
+
+
+def _two_units(sf: sessionmaker[Session]) -> str:
+    """A demo RMA of two sizing refunds, priced, shipped back on its delivery day."""
+    from models import ReturnAuthorization
+    with sf() as s:
+        rma = next(r for r in s.scalars(select(ReturnAuthorization)
+                                        .order_by(ReturnAuthorization.id))
+                   if len(r.items) >= 2)
+        for extra in rma.items[2:]:
+            s.delete(extra)
+        for item in rma.items[:2]:
+            item.reason, item.requested = ReturnReason.SIZING, RequestedResolution.REFUND
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        s.commit()
+        return rma.number
+
+
+def test_a_unit_marked_missing_keeps_no_grade_and_says_how_to_bring_it_back(
+        demo: DemoSummary, session_factory: sessionmaker[Session], clock: FixedClock,
+        tmp_path: Path) -> None:
+    """Issue 29 (3): a grade on a unit marked missing changes nothing, says why and how to
+    bring it back; Enter still decides the others; a refused draft is undone."""
+    from app.bench.results import EditRefused
+    sf = session_factory
+    number = _two_units(sf)
+    bench = _session(sf, clock, tmp_path)
+    bench.scan(number)
+    marked = bench.mark(2, ReceptionStatus.MISSING)
+    assert "Ctrl+R marks it received" in marked.message
+    bench.open_inspection()
+    assert 2 not in bench.forms and 1 in bench.forms
+    refused = bench.edit(2, grade=Grade.A)
+    assert refused.level == "warn" and isinstance(refused.result, EditRefused)
+    assert refused.message == (
+        "Item 2 is marked missing: nothing to grade. If it is in the box after all, mark "
+        "it received on Receive (F1, pick it with ↑↓, Ctrl+R).")
+    assert 2 not in bench.forms and bench.graded() == {}
+    with sf() as s:
+        assert s.scalar(select(func.count()).select_from(Inspection)) == 0
+    # A change the service refuses is undone: the form is what is stored.
+    bench.edit(1, grade=Grade.B, matches_order=True)
+    real = bench._s.inspection
+
+    class Refusing:  # the inspection port refusing every draft
+        def save_draft(self, *_a: object, **_k: object) -> None:
+            raise BadInput("Cannot change its inspection: it is already decided.")
+
+    bench._s.inspection = Refusing()  # type: ignore[assignment]
+    undone = bench.edit(1, grade=Grade.D)
+    assert undone.level == "error" and "already decided" in undone.message
+    assert bench.forms[1].grade is Grade.B
+    bench._s.inspection = real
+    accepted = bench.accept()  # Enter decides item 1 and names the missing one
+    assert accepted.data["saved"] and list(accepted.data["units"]) == [1], accepted.message
+    assert accepted.data["all_done"] and "Item 2 marked missing" in accepted.message

@@ -255,3 +255,74 @@ def test_second_bench_sees_who_has_the_item_and_cannot_grade_it(  # type: ignore
         assert HOLD_SECONDS >= 60
     finally:
         bench_b.dispose()
+
+
+def _two_unit_rma(services: Services) -> str:
+    """Two sizing refunds on one RMA, shipped inside the window."""
+    with UnitOfWork(services.session_factory) as uow:
+        rma = next(r for r in uow.session.scalars(select(ReturnAuthorization)
+                                                  .order_by(ReturnAuthorization.id))
+                   if len(r.items) >= 2)
+        for extra in rma.items[2:]:
+            uow.session.delete(extra)
+        for item in rma.items[:2]:
+            item.reason, item.requested = ReturnReason.SIZING, RequestedResolution.REFUND
+        rma.shipped_by_customer_on = rma.order.delivered_on
+        uow.commit()
+        return rma.number
+
+
+def test_a_missing_item_takes_no_grade_and_does_not_block_the_parcel(  # type: ignore[no-untyped-def]
+        qtbot, services: Services) -> None:
+    """Issue 29 (3): item 2 marked missing on Receive; on Inspect the list says MISSING,
+    a grade key on it keeps nothing and says why and how to bring it back; Enter decides
+    item 1."""
+    number = _two_unit_rma(services)
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 2, "1111")
+    shell = window.shell
+    assert shell is not None
+    receive = shell.receive
+    qtbot.waitUntil(receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClicks(receive.scan, number)
+    qtbot.keyClick(receive.scan, Qt.Key.Key_Return)
+    receive.card.table.selectRow(0)
+    qtbot.keyClick(receive.scan, Qt.Key.Key_Down)
+    assert receive._selected_unit() == 2
+    qtbot.keyClick(receive.scan, Qt.Key.Key_M, Qt.KeyboardModifier.ControlModifier)
+    assert "Item 2 marked missing" in receive.banner.text()
+    qtbot.keyClick(receive.scan, Qt.Key.Key_F2)
+    inspect = shell.inspect
+    assert shell.pages.currentWidget() is inspect
+    qtbot.waitUntil(inspect.hasFocus, timeout=2000)
+    assert "[MISSING]" in inspect.units.item(1).text()
+    assert "[to grade]" in inspect.units.item(0).text()
+    assert inspect.current_unit() == 1
+    qtbot.keyClick(inspect, Qt.Key.Key_Tab)
+    assert inspect.current_unit() == 2
+    assert "marked missing" in inspect.panel.outcome.text()
+    for key in (Qt.Key.Key_1, Qt.Key.Key_W, Qt.Key.Key_N):  # a grade, a toggle, a mark
+        qtbot.keyClick(inspect, key)
+        assert inspect.banner.text() == (
+            "Item 2 is marked missing: nothing to grade. If it is in the box after all, "
+            "mark it received on Receive (F1, pick it with ↑↓, Ctrl+R).")
+    inspect.grade_buttons[next(iter(inspect.grade_buttons))].click()  # the mouse too
+    assert not any(b.isChecked() for b in inspect.grade_buttons.values())
+    assert not inspect.toggle_buttons["worn"].isChecked()
+    assert not inspect.mark_buttons["stains"].isChecked()
+    assert 2 not in inspect.forms and not inspect.panel.accept_button.isEnabled()
+    assert not inspect.panel.accept_button.text().startswith("Enter: send")
+    assert 2 not in services.inspection.drafts(number)
+    qtbot.keyClick(inspect, Qt.Key.Key_Tab)  # back to item 1: grade A, Enter decides it
+    assert inspect.current_unit() == 1
+    qtbot.keyClick(inspect, Qt.Key.Key_1)
+    assert inspect.panel.accept_button.text().startswith("Enter: refund $")
+    with qtbot.waitSignal(inspect.finished, timeout=3000) as done:
+        qtbot.keyClick(inspect, Qt.Key.Key_Return)
+    assert "refund" in done.args[0] and "Item 2 marked missing" in done.args[0]
+    with UnitOfWork(services.session_factory) as uow:
+        rma = uow.session.scalars(select(ReturnAuthorization)
+                                  .where(ReturnAuthorization.number == number)).one()
+        states = {it.unit_no: (it.reception_status, it.decision_status) for it in rma.items}
+    assert states == {1: (ReceptionStatus.RECEIVED, DecisionStatus.DECIDED),
+                      2: (ReceptionStatus.MISSING, DecisionStatus.PENDING)}
