@@ -147,7 +147,8 @@ class Inspecting(TotesAndPutAway):
         self.forms[unit] = replace(before, **changes)
         saved = self.save_draft(unit)
         if saved.level == ERROR:
-            self.forms[unit] = before
+            if self.user is not None and unit in self.forms:  # not signed out meanwhile
+                self.forms[unit] = before
             return replace(saved, message=f"{saved.message} The form is as it was.",
                            sound="bad", result=EditRefused(unit))
         return saved
