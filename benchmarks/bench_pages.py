@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -38,7 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from gen_scale import NOW
-from scale_dbs import Postgres
+from scale_dbs import Postgres, measure_in_child
 from scale_dbs import sqlite_db as _sqlite
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
@@ -119,17 +118,8 @@ def run_one(url: str, rounds: int) -> dict[str, Any]:
 
 
 def measure(url: str, rounds: int) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(HERE.parent), "QT_QPA_PLATFORM": "offscreen",
-           "RETURNBENCH_DATA_DIR": tempfile.mkdtemp(prefix="rb-pages-")}
-    out = subprocess.run([sys.executable, str(HERE / "bench_pages.py"), "--db", url,
-                          "--rounds", str(rounds), "--json-line"],
-                         env=env, capture_output=True, text=True, timeout=3600)
-    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-    if out.returncode != 0 or not lines:
-        raise SystemExit(f"bench_pages.py failed on {url.split('?')[0]}:\n"
-                         f"{out.stdout[-2000:]}\n{out.stderr[-3000:]}")
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
+    return measure_in_child(HERE / "bench_pages.py", url,
+                            ["--rounds", str(rounds), "--json-line"], 3600, stderr_tail=3000)
 
 
 def table(results: list[dict[str, Any]]) -> str:

@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +33,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scale_dbs import Postgres
+from scale_dbs import Postgres, measure_in_child
 from scale_dbs import sqlite_db as _sqlite
 from stats import machine_speed, pct, record
 
@@ -46,18 +44,9 @@ WARMUP = 20
 
 
 def measure(url: str, scans: int, key_ms: float) -> dict[str, Any]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "QT_QPA_PLATFORM": "offscreen",
-           "RETURNBENCH_DATA_DIR": tempfile.mkdtemp(prefix="rb-scanbench-")}
-    out = subprocess.run(
-        [sys.executable, str(HERE / "scan_window.py"), "--db", url, "--scans", str(scans),
-         "--warmup", str(WARMUP), "--key-ms", str(key_ms), "--explain", "--json"],
-        env=env, capture_output=True, text=True, timeout=1800)
-    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
-    if out.returncode != 0 or not lines:
-        raise SystemExit(f"scan_window.py failed on {url.split('?')[0]}:\n"
-                         f"{out.stdout[-2000:]}\n{out.stderr[-2000:]}")
-    result: dict[str, Any] = json.loads(lines[-1])
-    return result
+    return measure_in_child(HERE / "scan_window.py", url,
+                            ["--scans", str(scans), "--warmup", str(WARMUP), "--key-ms",
+                             str(key_ms), "--explain", "--json"], 1800)
 
 
 def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:

@@ -6,6 +6,11 @@ returns not yet received (each measured scan records a receipt)."""
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -74,3 +79,21 @@ class Postgres:
     def close(self) -> None:
         if self.server is not None:
             self.server.destroy()
+
+
+def measure_in_child(script: Path, url: str, args: list[str], timeout: int,
+                     stderr_tail: int = 2000) -> dict[str, Any]:
+    """Run one window benchmark on one database in a fresh offscreen process (its own
+    data folder) and return the JSON line it prints last; exit with its output if it
+    fails."""
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
+           "QT_QPA_PLATFORM": "offscreen",
+           "RETURNBENCH_DATA_DIR": tempfile.mkdtemp(prefix=f"rb-{script.stem}-")}
+    out = subprocess.run([sys.executable, str(script), "--db", url, *args], env=env,
+                         capture_output=True, text=True, timeout=timeout)
+    lines = [ln for ln in out.stdout.splitlines() if ln.startswith("{")]
+    if out.returncode != 0 or not lines:
+        raise SystemExit(f"{script.name} failed on {url.split('?')[0]}:\n"
+                         f"{out.stdout[-2000:]}\n{out.stderr[-stderr_tail:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
