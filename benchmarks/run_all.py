@@ -5,10 +5,10 @@ ratio, the budget and whether it was met. The table is printed and written to
 benchmarks/RESULTS.md with the machine it came from (the README quotes it).
 
 The scale databases (10k/100k/1M returns) are filled once by gen_scale.py and kept in
-$TMPDIR/returnbench-scale; PostgreSQL ones on a throwaway server each run.
+$TMPDIR/returnbench-scale; PostgreSQL ones on a server whose files are kept there too.
 
 Usage: python benchmarks/run_all.py [--quick] [--only NAME ...]
-  --quick: 10k and 100k returns only (the 1M databases take about 40 minutes to fill)
+  --quick: 10k and 100k returns only (the 1M databases take 4-10 minutes to fill, once)
 """
 
 from __future__ import annotations

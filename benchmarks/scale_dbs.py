@@ -1,8 +1,10 @@
 """The scale databases the window benchmarks share (bench_scan_window.py, bench_pages.py):
 filled once by gen_scale.py (seed 1, with history) and kept, SQLite files in
 $TMPDIR/returnbench-scale (scan-<n>.db) and PostgreSQL databases rb_scan_<n> on a given
-server or a throwaway one. A database is filled again when it has fewer than `need`
-returns not yet received (each measured scan records a receipt)."""
+server or on the benchmarks' own server, whose files are kept in $TMPDIR/returnbench-scale/pg
+(a million returns take about 4 minutes to fill: done once, not per run). A database
+is filled again when it has fewer than `need` returns not yet received (each measured
+scan records a receipt)."""
 
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from typing import Any
 from gen_scale import generate
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+
+SCALE = Path(tempfile.gettempdir()) / "returnbench-scale"
 
 
 def _left(url: str) -> int:
@@ -44,14 +48,14 @@ def sqlite_db(data: Path, n: int, need: int = 0) -> str:
 
 
 class Postgres:
-    """Databases rb_scan_<n> on a given server, or on a throwaway one."""
+    """Databases rb_scan_<n> on a given server, or on the kept benchmark server."""
 
     def __init__(self, url: str | None) -> None:
         self.server: Any = None
         if url is None:
             from tests.helpers.postgres import start_server
 
-            self.server = start_server(durable=True)
+            self.server = start_server(durable=True, keep=SCALE / "pg")
         self.base = url
 
     def database(self, n: int, need: int = 0) -> str:
@@ -78,7 +82,7 @@ class Postgres:
 
     def close(self) -> None:
         if self.server is not None:
-            self.server.destroy()
+            self.server.stop("fast")
 
 
 def measure_in_child(script: Path, url: str, args: list[str], timeout: int,

@@ -83,6 +83,7 @@ class Places(QStackedWidget):
 
 class Shell(QWidget):
     sign_out_requested = Signal()
+    place_changed = Signal()  # a place is shown, its data read: the window's title says it
 
     def __init__(self, services: Services, user: SignedInUser, sounds: Sounds,
                  feed: ChangeFeed | None = None, parent: QWidget | None = None) -> None:
@@ -382,3 +383,7 @@ class Shell(QWidget):
                     Level.WARN, f"Order {view.order_number} has no return authorization: "
                     "nothing to inspect. Hold the parcel or search again.")
             self.inspect.setFocus()
+        self.place_changed.emit()
+
+    def place_name(self) -> str:
+        return PLACES[max(self.nav.currentRow(), 0)][0]

@@ -130,8 +130,8 @@ class MainWindow(QMainWindow):
         self.offline_timer.setInterval(1000)
         self.offline_timer.timeout.connect(self._tick_offline)
         self.offline_timer.start()
-        if self.demo:
-            self.setWindowTitle("ReturnBench (DEMO DATA)")
+        self.stack.currentChanged.connect(self._show_title)
+        self._show_title()
         # Labels go to the printer off the UI thread, one at a time and in order: the
         # bench scans the next parcel while one prints (or waits for a printer that
         # is off); what went wrong is said when it is known.
@@ -169,8 +169,6 @@ class MainWindow(QMainWindow):
         """Demo data loaded, or the first admin made: on to sign-in."""
         self.demo = self.services.is_demo()
         self.demo_banner.setVisible(self.demo)
-        if self.demo:
-            self.setWindowTitle("ReturnBench (DEMO DATA)")
         self.sign_in.reload()
         if outcome != "demo":
             self.sign_in.select_user(outcome)
@@ -179,6 +177,20 @@ class MainWindow(QMainWindow):
                 "the team in Settings, Users.")
         self.stack.setCurrentWidget(self.sign_in)  # the first-start page stays behind, done
         self.sign_in.pin.setFocus()
+
+    def _show_title(self) -> None:
+        """The title says where the window is and who works in it ("ReturnBench - Inspect
+        - Ines Ortega"): for the taskbar, a remote screen, and the real-window tests,
+        which wait for it (it changes once the place is shown with its data)."""
+        parts = ["ReturnBench (DEMO DATA)" if self.demo else "ReturnBench"]
+        current = self.stack.currentWidget()
+        if self.shell is not None and current is self.shell and self.shell.landed:
+            parts += [self.shell.place_name(), self.shell.user.display_name]
+        elif self.first_start is not None and current is self.first_start:
+            parts.append("First start")
+        else:
+            parts.append("Sign in")
+        self.setWindowTitle(" - ".join(parts))
 
     # --- the database coming and going -------------------------------------------
     def check_database(self) -> None:
@@ -368,10 +380,12 @@ class MainWindow(QMainWindow):
 
             self.shell = Shell(self.services, user, self.sounds, self.feed)
             self.shell.sign_out_requested.connect(self._sign_out)
+            self.shell.place_changed.connect(self._show_title)
             self.stack.addWidget(self.shell)
             self.stack.setCurrentWidget(self.shell)
             self.user_label.setText(f"User: {user.display_name} ({user.role.value})")
             self.shell.land()
+            self._show_title()
         finally:
             app.installEventFilter(self)
         self.shell.listen()

@@ -99,7 +99,9 @@ class PostgresServer:
             raise PostgresUnavailable(f"pg_ctl start failed: {result.stderr} {log[-500:]}")
 
 
-def start_server(durable: bool = False) -> PostgresServer:
+def start_server(durable: bool = False, keep: Path | None = None) -> PostgresServer:
+    """A new server in a temp dir; or, with `keep`, the server whose files are kept there
+    (made on first use, started again on later ones: the benchmarks' scale databases)."""
     bindir = _bindir()
     run_as = None
     if os.geteuid() == 0:  # initdb refuses to run as root
@@ -108,7 +110,16 @@ def start_server(durable: bool = False) -> PostgresServer:
         except KeyError as exc:
             raise PostgresUnavailable("running as root and there is no postgres user") from exc
         run_as = "postgres"
-    root = Path(tempfile.mkdtemp(prefix="rb-pg-"))
+    if keep is not None and (keep / "data" / "PG_VERSION").exists():
+        server = PostgresServer(root=keep, bindir=bindir, port=_free_port(), run_as=run_as,
+                                durable=durable)
+        server.stop()  # a run killed mid-way left it running on its old port
+        server.start()
+        return server
+    if keep is not None:
+        shutil.rmtree(keep, ignore_errors=True)
+        keep.mkdir(parents=True)
+    root = keep if keep is not None else Path(tempfile.mkdtemp(prefix="rb-pg-"))
     (root / "sock").mkdir()
     if run_as:
         shutil.chown(root, run_as)

@@ -9,7 +9,6 @@ import shutil
 import sqlite3
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import cast
@@ -18,6 +17,19 @@ import pytest
 
 from tests.conftest import IN_CI
 from tests.helpers.ledger import assert_ledger_clean
+from tests.helpers.xwindow import (
+    focus_window,
+    go,
+    key,
+    scan,
+    sign_in,
+    sign_out,
+    type_text,
+    wait_for,
+    wait_title,
+    xdo,
+    xvfb,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.xvfb
@@ -35,40 +47,14 @@ def _need(tool: str) -> str:
 
 @pytest.fixture
 def display() -> Iterator[str]:
-    xvfb = _need("Xvfb")
+    xvfb_path = _need("Xvfb")
     _need("xdotool")
-    for n in range(140, 200):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            break
-    proc = subprocess.Popen([xvfb, f":{n}", "-screen", "0", "1366x850x24", "-nolisten", "tcp"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 10
-    while not Path(f"/tmp/.X11-unix/X{n}").exists():
-        if time.monotonic() > deadline or proc.poll() is not None:
-            proc.kill()
-            pytest.fail("Xvfb did not start", pytrace=False)
-        time.sleep(0.05)
-    try:
-        yield f":{n}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    with xvfb(xvfb_path) as number:
+        yield number
 
 
-def _xdo(display: str, *args: str) -> str:
-    out = subprocess.run(["xdotool", *args], env={**os.environ, "DISPLAY": display},
-                         capture_output=True, text=True, timeout=30)
-    return out.stdout.strip()
-
-
-def _wait(predicate, timeout: float, what: str):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        time.sleep(0.1)
-    pytest.fail(f"timed out waiting for {what}", pytrace=False)
+_xdo = xdo
+_wait = wait_for
 
 
 def _demo_db(url: str) -> None:
@@ -79,30 +65,13 @@ def _demo_db(url: str) -> None:
 
 
 def _focus_window(display: str) -> None:
-    wid = _wait(lambda: _xdo(display, "search", "--onlyvisible", "--name", "ReturnBench")
-                .split("\n")[0], 60, "the window")
-    time.sleep(0.5)
-    _xdo(display, "windowfocus", "--sync", wid)
+    focus_window(display)
 
 
-def _sign_ins(db: Path) -> int:
-    with sqlite3.connect(db) as conn:
-        return int(conn.execute("SELECT count(*) FROM audit_events WHERE action = "
-                                "'user.signed_in' AND actor = 'ines'").fetchone()[0])
-
-
-def _sign_in_as_ines(display: str, db: Path | None = None) -> None:
+def _sign_in_as_ines(display: str) -> None:
     """Ines by her first letter (nobody is picked at first, and this station's recent
-    users move to the top, so arrows land on different names) and her PIN. With the
-    bench's SQLite file, waits until the sign-in is on record (a loaded machine may take
-    longer than the pause)."""
-    before = _sign_ins(db) if db is not None else 0
-    _xdo(display, "type", "--delay", "5", "i1111")
-    _xdo(display, "key", "Return")
-    time.sleep(1.0)
-    if db is not None:
-        _wait(lambda: _sign_ins(db) > before, 30, "Ines signed in")
-        time.sleep(0.3)
+    users move to the top, so arrows land on different names) and her PIN."""
+    sign_in(display, "i1111", "Ines")
 
 
 def _start_bench(display: str, tmp_path: Path, url: str) -> subprocess.Popen[str]:
@@ -145,8 +114,7 @@ def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
         _focus_window(display)
         _sign_in_as_ines(display)
         # The carrier label, as a wedge scanner types it: 5 ms per key, Enter suffix.
-        _xdo(display, "type", "--delay", "5", t1)
-        _xdo(display, "key", "Return")
+        scan(display, t1)
 
         def receipts() -> list[tuple[str, str]]:
             with sqlite3.connect(db) as conn:
@@ -157,7 +125,7 @@ def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
         assert _wait(lambda: receipts(), 10, "the first receipt") == [(n1, t1)]
         # The next parcel at 0 ms per key with a Tab suffix.
         _xdo(display, "type", "--delay", "0", n2)
-        _xdo(display, "key", "Tab")
+        key(display, "Tab")
         assert _wait(lambda: len(receipts()) == 2 and receipts(), 10,
                      "the second receipt") == [(n1, t1), (n2, n2)]
         with sqlite3.connect(db) as conn:
@@ -198,7 +166,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
                                 str(camera)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
         _focus_window(display)
-        _sign_in_as_ines(display, db)
+        _sign_in_as_ines(display)
         return app
 
     def received() -> bool:
@@ -215,16 +183,13 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
 
     app = start()
     try:
-        _xdo(display, "type", "--delay", "5", number)
-        _xdo(display, "key", "Return")
+        scan(display, number)
         _wait(received, 20, "the parcel received")
-        time.sleep(0.3)
-        _xdo(display, "key", "F2")
-        time.sleep(1.0)
-        _xdo(display, "key", "3", "s", "s", "c")  # grade C, damage unset > none > minor,
+        go(display, "F2", "Inspect")
+        key(display, "3", "s", "s", "c")  # grade C, damage unset > none > minor,
         #                                            cause shipping
         _wait(graded, 20, "the draft graded")
-        _xdo(display, "key", "space")  # a photo from the camera
+        key(display, "space")  # a photo from the camera
 
         def draft() -> tuple[str, int] | None:
             with sqlite3.connect(db) as conn:
@@ -247,9 +212,9 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
     # resumes it on Inspect with its draft (W then marks the same draft worn).
     app = start()
     try:
-        _xdo(display, "key", "ctrl+1")
-        time.sleep(1.5)
-        _xdo(display, "key", "w")
+        key(display, "ctrl+1")
+        wait_title(display, "Inspect")
+        key(display, "w")
 
         def resumed() -> bool:
             with sqlite3.connect(db) as conn:
@@ -297,21 +262,16 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
     try:
         _focus_window(display)
         _sign_in_as_ines(display)
-        _xdo(display, "type", "--delay", "5", number)
-        _xdo(display, "key", "Return")
+        scan(display, number)
         _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1,  # type: ignore[index]
               10, "the receipt")
-        _xdo(display, "key", "F2")
-        time.sleep(1.0)
-        _xdo(display, "key", "4")  # grade D: the policy sends the dress back
-        time.sleep(0.3)
-        _xdo(display, "key", "m")  # it matches the order: yes
-        time.sleep(0.5)
-        _xdo(display, "key", "e")
-        time.sleep(0.5)
+        go(display, "F2", "Inspect")
+        key(display, "4")  # grade D: the policy sends the dress back
+        key(display, "m")  # it matches the order: yes
+        key(display, "e")
         # A person types the reason (a scanner's 5 ms per key would be a scan).
-        _xdo(display, "type", "--delay", "70", "Promised a refund by phone")
-        _xdo(display, "key", "Return")
+        type_text(display, "Promised a refund by phone")
+        key(display, "Return")
         pending = _wait(lambda: one(
             "SELECT id, requested_outcome, amount FROM approvals WHERE status = 'pending'"),
             10, "the exception request")
@@ -320,17 +280,10 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
         assert one(f"SELECT reason FROM approvals WHERE id = {pending[0]}") == (
             "Promised a refund by phone",)
         _wait(lambda: any(labels.glob("*")), 10, "the hold-shelf tag")
-        _xdo(display, "key", "ctrl+q")  # Ines signs out; Maria signs in at this bench
-        time.sleep(1.0)
-        _xdo(display, "key", "m")  # Maria, by her first letter
-        _xdo(display, "type", "--delay", "5", "444444")
-        _xdo(display, "key", "Return")
-        time.sleep(1.0)
-        _xdo(display, "key", "F4")
-        time.sleep(1.0)
-        _xdo(display, "key", "a")
-        time.sleep(0.3)
-        _xdo(display, "key", "Return")
+        sign_out(display)  # Ines signs out; Maria signs in at this bench
+        sign_in(display, "m444444", "Maria")  # Maria, by her first letter
+        go(display, "F4", "Approvals")
+        key(display, "a", "Return")
         _wait(lambda: one(f"SELECT status FROM approvals WHERE id = {pending[0]}")
               == ("approved",), 10, "the approval")
         final = one("SELECT d.resolution, d.refund FROM decisions d JOIN return_items i ON "
@@ -380,19 +333,16 @@ def test_a_scan_on_inspect_is_a_scan_not_hotkeys(display: str, tmp_path: Path) -
     try:
         _focus_window(display)
         _sign_in_as_ines(display)
-        _xdo(display, "type", "--delay", "5", first)
-        _xdo(display, "key", "Return")
+        scan(display, first)
         _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1, 10, "the first receipt")
-        _xdo(display, "key", "F2")
-        time.sleep(1.0)
-        _xdo(display, "key", "2")  # grade B, by hand
+        go(display, "F2", "Inspect")
+        key(display, "2")  # grade B, by hand
         _wait(lambda: one("SELECT count(*) FROM inspections WHERE grade = 'B'")[0] == 1, 10,
               "the draft")
         # The next parcel, scanned straight away on Inspect.
-        _xdo(display, "type", "--delay", "5", second)
-        _xdo(display, "key", "Return")
+        scan(display, second)
         _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 2, 10, "the second receipt")
-        time.sleep(0.5)
+        wait_title(display, "Receive")  # the scan took the bench to the next parcel
         assert one("SELECT count(*) FROM decisions")[0] == 0
         assert one("SELECT count(*) FROM print_jobs")[0] == 0
         assert one("SELECT grade, is_draft FROM inspections")[0:2] == ("B", 1)
@@ -425,49 +375,39 @@ def test_a_dress_into_its_tote_and_onto_its_shelf(display: str, tmp_path: Path) 
         with sqlite3.connect(db) as conn:
             return conn.execute(sql).fetchone()  # type: ignore[no-any-return]
 
-    def scan(code: str) -> None:
-        _xdo(display, "type", "--delay", "5", code)
-        _xdo(display, "key", "Return")
-
     try:
         _focus_window(display)
         _sign_in_as_ines(display)
-        _xdo(display, "key", "F8")
-        time.sleep(0.5)
-        _xdo(display, "key", "ctrl+p")
+        go(display, "F8", "Put-away")
+        key(display, "ctrl+p")
         _wait(lambda: one("SELECT count(*) FROM totes")[0] == 10, 10, "ten tote plates")
         (tote,) = one("SELECT code FROM totes ORDER BY id LIMIT 1")
-        _xdo(display, "key", "F1")
-        time.sleep(0.5)
-        scan(number)
+        go(display, "F1", "Receive")
+        scan(display, number)
         _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1, 10, "the receipt")
-        _xdo(display, "key", "F2")
-        time.sleep(1.0)
-        _xdo(display, "key", "1")
-        time.sleep(0.5)
-        _xdo(display, "key", "Return")
+        go(display, "F2", "Inspect")
+        key(display, "1", "Return")
         _wait(lambda: one("SELECT count(*) FROM decisions")[0] == 1, 10, "the decision")
         (disposition,) = one("SELECT disposition FROM decisions")
         if one("SELECT count(*) FROM qa_samples")[0]:  # set aside for a blind re-grade
             disposition = "qa"
-        scan(str(tote))  # on Receive, where the bench went back after Enter
+        wait_title(display, "Receive")
+        scan(display, str(tote))  # on Receive, where the bench went back after Enter
         _wait(lambda: one("SELECT tote_id FROM return_items i JOIN return_authorizations r "
                           f"ON r.id = i.rma_id WHERE r.number = '{number}'")[0], 10,
               "the dress in its tote")
-        _xdo(display, "key", "ctrl+t")
+        key(display, "ctrl+t")
         _wait(lambda: one("SELECT count(*) FROM print_jobs WHERE kind = 'manifest' AND "
                           "status = 'sent'")[0] == 1, 10, "the manifest")
         assert one(f"SELECT status FROM totes WHERE code = '{tote}'")[0] == "closed"
-        _xdo(display, "key", "F8")
-        time.sleep(0.5)
-        scan(str(tote))
+        go(display, "F8", "Put-away")
+        scan(display, str(tote))
         _wait(lambda: one("SELECT count(*) FROM locations") != (0,), 10, "the location map")
         with sqlite3.connect(db) as conn:
             shelf = next(code for code, takes in conn.execute(
                 "SELECT code, takes FROM locations ORDER BY id")
                 if f'"{disposition}"' in takes)
-        time.sleep(0.3)
-        scan(shelf)
+        scan(display, shelf)
         _wait(lambda: one("SELECT count(*) FROM item_moves")[0] == 2, 10, "the put-away")
         assert one("SELECT l.code FROM return_items i JOIN locations l ON "
                    "l.id = i.location_id")[0] == shelf

@@ -11,7 +11,6 @@ import os
 import sqlite3
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from tests.helpers.ledger import assert_ledger_clean
 from tests.helpers.postgres import PostgresServer
 from tests.helpers.proxy import Proxy
 from tests.helpers.rmas import refundable
+from tests.helpers.xwindow import go, key, scan, sign_in
 from tests.ui.test_e2e_xvfb import (  # noqa: F401 - the display fixture
     ROOT,
     _focus_window,
@@ -91,9 +91,7 @@ def test_offline_in_the_window_kill_restart_and_sync(
         return app
 
     def sign_in_ines() -> None:
-        _xdo(display, "type", "--delay", "5", "i1111")
-        _xdo(display, "key", "Return")
-        time.sleep(1.5)
+        sign_in(display, "i1111", "Ines")
 
     def ines_pin_copied() -> bool:
         if not copy.exists():
@@ -104,17 +102,13 @@ def test_offline_in_the_window_kill_restart_and_sync(
         return bool(row and not row[0].startswith("!offline"))
 
     def decide(number: str, accepts: int) -> None:
-        _xdo(display, "key", "F1")
-        time.sleep(0.5)
-        _xdo(display, "type", "--delay", "5", number)  # the scanner's burst
-        _xdo(display, "key", "Return")
+        go(display, "F1", "Receive")
+        scan(display, number)  # the scanner's burst
         _wait(lambda: _pending(journal, "receive") >= accepts, 20, f"{number} received")
-        _xdo(display, "key", "F2")
-        time.sleep(1.0)
-        _xdo(display, "key", "1")  # grade A: new with tags, matching the order
+        go(display, "F2", "Inspect")
+        key(display, "1")  # grade A: new with tags, matching the order
         _wait(lambda: _pending(journal, "draft") >= accepts, 20, f"{number} graded")
-        time.sleep(0.3)
-        _xdo(display, "key", "Return")
+        key(display, "Return")
         _wait(lambda: _pending(journal, "accept") >= accepts, 20, f"{number} decided")
 
     app = start()
@@ -138,7 +132,6 @@ def test_offline_in_the_window_kill_restart_and_sync(
         decide(second, 2)
         proxy.restore()  # the window's check notices and replays the journal
         _wait(lambda: _applied(journal)[0] == 0, 60, "the journal synced")
-        time.sleep(0.5)
     finally:
         err = _stop(app)
     assert "Traceback" not in err, err

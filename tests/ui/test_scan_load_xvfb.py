@@ -6,6 +6,7 @@ made."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 import subprocess
 import sys
@@ -114,7 +115,7 @@ def test_every_burst_is_a_scan_with_both_cores_busy(display: str, tmp_path: Path
         for i, number in enumerate(numbers[1:]):
             t0 = time.monotonic()
             scan(number, "Tab" if i == 1 else "Return", "0" if i == 2 else "5", i % 2 == 0)
-            _wait(lambda n=number: _received(db, n), 15, f"the burst of {number} received")
+            _wait(functools.partial(_received, db, number), 15, f"the burst of {number} received")
             timings.append(time.monotonic() - t0)
             assert _one(db, "SELECT count(*) FROM decisions")[0] == 0, f"a burst decided ({i})"
             ready_on_inspect(number)

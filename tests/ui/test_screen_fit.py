@@ -8,11 +8,11 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
+from tests.helpers.xwindow import xvfb
 from tests.ui.test_e2e_xvfb import _need
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -21,24 +21,11 @@ pytestmark = pytest.mark.xvfb
 
 @pytest.mark.parametrize("size", ["1366x768", "1920x1080"])
 def test_every_place_fits_the_screen(size: str, tmp_path: Path) -> None:
-    xvfb = _need("Xvfb")
-    for n in range(200, 260):
-        if not Path(f"/tmp/.X11-unix/X{n}").exists() and not Path(f"/tmp/.X{n}-lock").exists():
-            break
-    server = subprocess.Popen([xvfb, f":{n}", "-screen", "0", f"{size}x24", "-nolisten",
-                               "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{n}").exists():
-            assert time.monotonic() < deadline and server.poll() is None, "Xvfb did not start"
-            time.sleep(0.05)
-        env = {**os.environ, "DISPLAY": f":{n}", "QT_QPA_PLATFORM": "xcb",
+    with xvfb(_need("Xvfb"), size) as display:
+        env = {**os.environ, "DISPLAY": display, "QT_QPA_PLATFORM": "xcb",
                "RETURNBENCH_DATA_DIR": str(tmp_path), "PYTHONPATH": str(ROOT)}
         done = subprocess.run([sys.executable, "-m", "tests.helpers.screen_check"], cwd=ROOT,
                               env=env, capture_output=True, text=True, timeout=180)
         assert done.returncode == 0, done.stderr[-2000:]
         problems = json.loads(done.stdout.strip().splitlines()[-1])
         assert problems == [], "\n".join(problems)
-    finally:
-        server.terminate()
-        server.wait(timeout=10)

@@ -56,17 +56,27 @@ def test_letters_pick_names_and_recent_users_come_first(qtbot, services: Service
 
 
 def test_each_role_lands_on_its_own_place(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    """... and the window's title says where it is and who works in it (the real-window
+    tests wait for it)."""
     window = _window(qtbot, services)
     page = window.sign_in
-    for letter, pin, row in (("c", "2222", 2), ("s", "333333", 3), ("i", "1111", 0)):
+    assert window.windowTitle() == "ReturnBench (DEMO DATA) - Sign in"
+    for letter, pin, row, place, name in (("c", "2222", 2, "Claims", "Carl"),
+                                          ("s", "333333", 3, "Approvals", "Sam"),
+                                          ("i", "1111", 0, "Receive", "Ines Moreno")):
         qtbot.keyClicks(page.pin, letter + pin)
         qtbot.keyClick(page.pin, Qt.Key.Key_Return)
         qtbot.waitUntil(lambda: window.shell is not None, timeout=2000)
         shell = window.shell
         assert shell is not None
         qtbot.waitUntil(lambda s=shell, r=row: s.nav.currentRow() == r, timeout=2000)
+        title = window.windowTitle()
+        assert title.startswith(f"ReturnBench (DEMO DATA) - {place} - {name}"), title
+        qtbot.keyClick(shell, Qt.Key.Key_F2)
+        assert window.windowTitle().startswith("ReturnBench (DEMO DATA) - Inspect - ")
         qtbot.keyClick(shell, Qt.Key.Key_Q, Qt.KeyboardModifier.ControlModifier)
         qtbot.waitUntil(lambda: window.shell is None, timeout=2000)
+        assert window.windowTitle() == "ReturnBench (DEMO DATA) - Sign in"
 
 
 def test_a_badge_scan_picks_the_name_and_tries_nobody(qtbot, services: Services,  # type: ignore[no-untyped-def]
