@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import cast
+
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
@@ -65,13 +68,20 @@ class Places(QStackedWidget):
     """The pages, each in a scroll area: on a small screen a page scrolls instead of
     pushing the window (and its status bar, Sign out and Enter) off the screen."""
 
-    def add_place(self, page: QWidget) -> None:
+    def add_place(self, page: QWidget | None) -> None:
+        """A place; None: its page comes later (`fill`)."""
         scroll = QScrollArea()
-        scroll.setWidget(page)
+        if page is not None:
+            scroll.setWidget(page)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.addWidget(scroll)
+
+    def fill(self, row: int, page: QWidget) -> None:
+        scroll = self.widget(row)
+        assert isinstance(scroll, QScrollArea) and scroll.widget() is None
+        scroll.setWidget(page)
 
     def currentWidget(self) -> QWidget:
         shown = super().currentWidget()
@@ -129,51 +139,37 @@ class Shell(QWidget):
                                  services.settings.scan_suffix, parent=self)
         self.router.scanned.connect(self.handle_scan)
         self.router.unreadable.connect(self._unreadable_scan)
-        self.settings_page = SettingsPage(UsersDesk(services.users, user),
-                                          PrinterDesk(services.printing, user), user)
-        self.claims = ClaimsPage(ClaimsDesk(services.claims, user), user,
-                                 services.settings.data_dir / "documents")
-        self.approvals = ApprovalsPage(
-            ApprovalsDesk(services.approvals, services.authlog, user),
-            user, services.settings.data_dir / "documents", self.feed)
-        self.reports = ReportsPage(ReportsDesk(services.reports, services.imports,
-                                               services.exports, user, services.qa,
-                                               services.calibration), user,
-                                   services.settings.data_dir / "documents",
-                                   services.settings.data_dir / "outbox",
-                                   services.clock.now().date())
-        self.putaway = PutAwayPage(self.session, sounds, services.settings.data_dir / "outbox",
-                                   allowed(user.role, Action.CLOSE_LOTS))
-        self.qa = QaPage(services.qa_desk(user), sounds, services.clock.now().date())
         # Deactivated, or given another role, since signing in: the window signs out.
         self.session.on_signed_out = lambda reason: send_to_sign_in(self, reason)
-        self.qa.desk.on_signed_out = self.session.on_signed_out
-        self.needs_look = NeedsLookPage(ConflictsDesk(services.offline_bench.sync, user), user)
         self.receive.found.connect(self._parcel_found)
         self.receive.resume_requested.connect(lambda _rma: self.nav.setCurrentRow(1))
         self.inspect.finished.connect(self._inspection_finished)
         self.current: ReturnView | None = None
         self.landed = False  # land() reads the unfinished list first; pages after it
+        # Receive and Inspect (every scan's path) are built now; the other places on their
+        # first visit (building all nine at sign-in held the window 180-320 ms on X).
+        data = services.settings.data_dir
+        self._makers: dict[str, Callable[[], QWidget]] = {
+            "Claims": lambda: ClaimsPage(ClaimsDesk(services.claims, user), user,
+                                         data / "documents"),
+            "Approvals": lambda: ApprovalsPage(
+                ApprovalsDesk(services.approvals, services.authlog, user),
+                user, data / "documents", self.feed),
+            "Reports": lambda: ReportsPage(
+                ReportsDesk(services.reports, services.imports, services.exports, user,
+                            services.qa, services.calibration),
+                user, data / "documents", data / "outbox", services.clock.now().date()),
+            "Settings": lambda: SettingsPage(UsersDesk(services.users, user),
+                                             PrinterDesk(services.printing, user), user),
+            "Put-away": lambda: PutAwayPage(self.session, sounds, data / "outbox",
+                                            allowed(user.role, Action.CLOSE_LOTS)),
+            "QA": self._make_qa,
+            "Needs a look": lambda: NeedsLookPage(
+                ConflictsDesk(services.offline_bench.sync, user), user),
+        }
+        self._built: dict[str, QWidget] = {"Receive": self.receive, "Inspect": self.inspect}
         for name, _key in PLACES:
-            if name == "Receive":
-                page: QWidget = self.receive
-            elif name == "Inspect":
-                page = self.inspect
-            elif name == "Settings":
-                page = self.settings_page
-            elif name == "Approvals":
-                page = self.approvals
-            elif name == "Claims":
-                page = self.claims
-            elif name == "Put-away":
-                page = self.putaway
-            elif name == "QA":
-                page = self.qa
-            elif name == "Needs a look":
-                page = self.needs_look
-            else:
-                page = self.reports
-            self.pages.add_place(page)
+            self.pages.add_place(self._built.get(name))
         # Answers to this bench's requests, from whichever station gave them.
         self.notice = Banner()
         column = QVBoxLayout()
@@ -197,6 +193,52 @@ class Shell(QWidget):
         self.nav.setCurrentRow(0)
         self._scan_router_on = services.settings.scan_gap_ms > 0 \
             or bool(services.settings.scan_prefix)
+
+    def _make_qa(self) -> QaPage:
+        services = self._services
+        qa = QaPage(services.qa_desk(self.user), self._sounds, services.clock.now().date())
+        qa.desk.on_signed_out = self.session.on_signed_out
+        return qa
+
+    def page(self, name: str) -> QWidget:
+        """The place called `name`, built on its first use."""
+        built = self._built.get(name)
+        if built is None:
+            built = self._built[name] = self._makers[name]()
+            row = next(i for i, (place, _key) in enumerate(PLACES) if place == name)
+            self.pages.fill(row, built)
+        return built
+
+    def _here(self) -> str:
+        return PLACES[max(self.pages.currentIndex(), 0)][0]
+
+    @property
+    def claims(self) -> ClaimsPage:
+        return cast(ClaimsPage, self.page("Claims"))
+
+    @property
+    def approvals(self) -> ApprovalsPage:
+        return cast(ApprovalsPage, self.page("Approvals"))
+
+    @property
+    def reports(self) -> ReportsPage:
+        return cast(ReportsPage, self.page("Reports"))
+
+    @property
+    def settings_page(self) -> SettingsPage:
+        return cast(SettingsPage, self.page("Settings"))
+
+    @property
+    def putaway(self) -> PutAwayPage:
+        return cast(PutAwayPage, self.page("Put-away"))
+
+    @property
+    def qa(self) -> QaPage:
+        return cast(QaPage, self.page("QA"))
+
+    @property
+    def needs_look(self) -> NeedsLookPage:
+        return cast(NeedsLookPage, self.page("Needs a look"))
 
     def listen(self) -> None:
         """The application-wide event filters (the scan router, Esc for the notice), once
@@ -300,10 +342,11 @@ class Shell(QWidget):
     def handle_scan(self, code: str) -> None:
         """A scan from any page: the parcel opens on Receive (a half-done form stays a
         draft, and the banner says so)."""
-        if self.pages.currentWidget() is self.putaway:
+        here = self._here()
+        if here == "Put-away":
             self.putaway.handle_scan(code)
             return
-        if self.pages.currentWidget() is self.qa and self.qa.desk.can_regrade \
+        if here == "QA" and self.qa.desk.can_regrade \
                 and not code.strip().upper().startswith("TO-"):
             self.qa.handle_scan(code)  # a dress from the QA rack
             return
@@ -355,6 +398,7 @@ class Shell(QWidget):
             app.removeEventFilter(self)
 
     def _go(self, row: int) -> None:
+        self.page(PLACES[row][0])  # built on its first visit
         self.pages.setCurrentIndex(row)
         # The bench session holds the open parcel as it stands (after an answer given over
         # the bench too): every page shows that one.
@@ -362,9 +406,9 @@ class Shell(QWidget):
         if parcel is not None and self.current is not None \
                 and parcel.rma_number == self.current.rma_number:
             self.current = parcel
-        if self.pages.currentWidget() is self.putaway:
+        if self._here() == "Put-away":
             self.putaway.focus_scan()
-        elif self.pages.currentWidget() is self.qa:
+        elif self._here() == "QA":
             self.qa.focus_scan()
         elif row == 0:
             if self.landed:  # Receive shown again: drafts may have begun or ended meanwhile

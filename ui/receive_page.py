@@ -6,6 +6,7 @@ parcel's receipt; an unknown parcel opens the no-match panel (search, or hold it
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
@@ -30,6 +31,9 @@ from ui.camera_scanner import CameraPreview, CameraWorker
 from ui.keys import shortcut
 from ui.return_card import ReturnCard
 from ui.sounds import Sounds
+
+if TYPE_CHECKING:  # OpenCV loads on the camera's thread, when a camera starts
+    from app.camera.sources import FrameSource
 
 
 class ScanField(QLineEdit):
@@ -184,10 +188,14 @@ class ReceivePage(QWidget):
                                          "start with --camera (a device number, a folder "
                                          "of images or a video file).")
             return
-        from app.camera.sources import open_source  # OpenCV loads only with a camera
-
         spec = self.camera_spec
-        worker = CameraWorker(lambda: open_source(spec))
+
+        def opened() -> FrameSource:  # on the camera's thread: OpenCV loads there (150 ms)
+            from app.camera.sources import open_source  # only with a camera
+
+            return open_source(spec)
+
+        worker = CameraWorker(opened)
         worker.frame_ready.connect(self.preview.show_frame)
         worker.code_read.connect(self._camera_code)
         worker.failed.connect(self._camera_failed)

@@ -51,13 +51,15 @@ KNOWN_WHERE = {
     "watchdog.py:_runnable_ns": "the UI thread, idle in its event loop, waited for the GIL: "
                                 "a background op (the offline sync, the demo loader) held it "
                                 "in a long C call",
-    "inspect_page.py:_save_draft": "a grade key saves the draft on the UI thread (a commit: "
-                                   "on a busy disk its fsync took up to 0.8 s)",
+    "inspection.py:save_draft": "a grade key saves the draft on the UI thread (a commit: "
+                                "on a busy disk its fsync took up to 0.8 s; the key's save "
+                                "and Enter's accept would have to be ordered off it)",
+    "window.py:_open_shell": "the shell at sign-in: Receive and Inspect built, the session's "
+                             "three reads (38 ms offscreen; 100-110 ms on X with both cores "
+                             "busy; the other seven pages are built on first visit)",
     "connectivity.py:database_back": "the photos and forms kept on this bench while the "
                                      "database was away are saved on the UI thread when it "
                                      "is back (a photo's hash and write, 30-60 ms each)",
-    "window.py:_open_shell": "building the shell's nine pages at sign-in (about 40 ms "
-                             "offscreen, 180 ms on X; pages built on first visit would fix it)",
 }
 _known_seen: list[str] = []
 
