@@ -18,6 +18,12 @@ from ui.override_dialog import OverrideDialog
 class InspectHolds(InspectPhotos):
     """Holds (one item, one bench) and the override at the bench, for the Inspect page."""
 
+    # Ctrl+O before Enter: Enter's request, then the dialog that answers it; the parcel's
+    # "finished" waits for the answer (set in InspectPage.__init__).
+    _override_after_accept: bool
+    _override_dialog: OverrideDialog | None
+    _finish_after_override: str | None
+
     def _drop_blocked(self, blocked: list[Holder]) -> str:
         assert self.view is not None
         for holder in blocked:
@@ -58,21 +64,38 @@ class InspectHolds(InspectPhotos):
             self.banner.show_problem(exc)
             return None
         if not pending:
+            needs = self.panel.view.approval if self.panel.view is not None else None
+            if needs is not None and self.session.graded():
+                # Ctrl+O before Enter, with a manager at the bench: Enter's request is
+                # made first, then answered here (the page stays on this parcel).
+                self._override_after_accept = True
+                try:
+                    self.accept()
+                finally:
+                    self._override_after_accept = False
+                return self._override_dialog
             self.banner.show_message(Level.WARN, "Nothing on this return waits for approval.")
             return None
         dialog = OverrideDialog(self.session, pending[0], people, self)
+        self._override_dialog = dialog
         dialog.finished.connect(lambda _code: self._override_done(dialog))
         dialog.open()
         return dialog
 
     def _override_done(self, dialog: OverrideDialog) -> None:
         answered = dialog.result_view
+        self._override_dialog = None
+        said = ""
         if answered is not None:
             level = Level.OK if answered.status.value == "approved" else Level.WARN
-            self.banner.show_message(level, f"#{answered.id} {answered.status.value} by "
-                                     f"{answered.answered_by}.")
+            said = f"#{answered.id} {answered.status.value} by {answered.answered_by}."
+            self.banner.show_message(level, said)
             self._rows_as_they_stand(answered)
         self.setFocus()
+        finish, self._finish_after_override = self._finish_after_override, None
+        if finish is not None:  # the parcel was done but for this answer: on to the next
+            self.finished.emit(f"{finish} {said}".strip(),
+                               answered is None or answered.status.value != "approved")
 
     def _rows_as_they_stand(self, answered: ApprovalView) -> None:
         """The items' states after an answer given here: no row still reads "awaiting

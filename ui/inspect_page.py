@@ -7,7 +7,7 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QPixmap
 from PySide6.QtWidgets import (
     QGridLayout,
@@ -42,7 +42,6 @@ RECEPTION_WORDS = {ReceptionStatus.MISSING: "MISSING", ReceptionStatus.WRONG_ITE
 
 
 class InspectPage(InspectHolds):
-    finished = Signal(str, bool)  # every unit decided: (what happened, needs approval)
 
     def __init__(self, session: BenchSession, camera: str | None = None,
                  parent: QWidget | None = None) -> None:
@@ -51,6 +50,9 @@ class InspectPage(InspectHolds):
         # labels) lives in the session; this page renders it and forwards keys.
         self.session = session
         self._last_activity = time.monotonic()
+        self._override_after_accept = False  # Ctrl+O before Enter (InspectHolds)
+        self._override_dialog = None
+        self._finish_after_override = None
         # Renew this bench's holds while the inspector works; an idle bench stops renewing
         # and its holds lapse (HOLD_SECONDS), so another bench can take the item.
         self.hold_timer = QTimer(self)
@@ -461,6 +463,11 @@ class InspectPage(InspectHolds):
             self._done_text[unit] = f"Accepted: {resolution.replace('_', ' ')}."
         self._mark_done(graded, DecisionStatus.AWAITING_APPROVAL if waiting
                         else DecisionStatus.DECIDED)
+        if self._override_after_accept and waiting:
+            if accepted.all_done:
+                self._finish_after_override = f"{self.view.rma_number}: {message}"
+            self.open_override()
+            return
         if accepted.all_done:
             self.finished.emit(f"{self.view.rma_number}: {message}", waiting)
 

@@ -3,8 +3,9 @@ quality gate refused kept anyway; the session keeps them, the page shows them.""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFileDialog, QListWidget, QWidget
 
 from app.bench import BenchSession, Screen
@@ -22,13 +23,18 @@ from app.files import read_input
 from app.views import PhotoView
 from ui.banner import Banner, Level
 
+if TYPE_CHECKING:
+    from ui.decision_panel import DecisionPanel
+
 
 class InspectParts(QWidget):
     """What the Inspect page's parts (photos, holds) use of the page (ui/inspect_page.py
     sets these and defines the methods)."""
 
+    finished = Signal(str, bool)  # every unit decided: (what happened, needs approval)
     session: BenchSession
     banner: Banner
+    panel: DecisionPanel
     units: QListWidget
     view: ReturnView | None
     user: SignedInUser | None
@@ -45,6 +51,9 @@ class InspectParts(QWidget):
         return self.session.forms
 
     def current_unit(self) -> int | None:
+        raise NotImplementedError
+
+    def accept(self) -> None:
         raise NotImplementedError
 
     def _show(self, screen: Screen) -> None:

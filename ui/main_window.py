@@ -143,6 +143,7 @@ class Shell(QWidget):
         self.session.on_signed_out = lambda reason: send_to_sign_in(self, reason)
         self.receive.found.connect(self._parcel_found)
         self.receive.resume_requested.connect(lambda _rma: self.nav.setCurrentRow(1))
+        self.receive.override_requested.connect(self._override_here)
         self.inspect.finished.connect(self._inspection_finished)
         self.current: ReturnView | None = None
         self.landed = False  # land() reads the unfinished list first; pages after it
@@ -335,6 +336,17 @@ class Shell(QWidget):
             self.receive.show_unfinished(self.session.unfinished())
         self.nav.setCurrentRow(0)  # else showing Receive reads it (_go)
         self.receive.show_outcome(message, needs_attention)
+
+    def _override_here(self) -> None:
+        """Ctrl+O on Receive (after Enter brought the bench here): a manager at the bench
+        answers the parcel's requests, on Inspect where the parcel is."""
+        if self.current is None or not self.current.rma_number:
+            self.receive.banner.show_message(
+                Level.WARN, "Ctrl+O answers a parcel's requests at this bench: scan the "
+                "parcel first.")
+            return
+        self.nav.setCurrentRow(1)
+        self.inspect.open_override()
 
     def _parcel_found(self, view: ReturnView) -> None:
         self.current = view

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -35,6 +36,9 @@ class OverrideDialog(QDialog):
         roles = {Role.MANAGER} if request.level is ApprovalLevel.MANAGER else {
             Role.SUPERVISOR, Role.MANAGER}
         layout = QVBoxLayout(self)
+        # The dialog grows with what it shows: a wrong PIN's line pushes the buttons down
+        # instead of being drawn over the text.
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
         summary = QLabel(
             f"<b>#{request.id} {request.kind.value.replace('_', ' ')}</b>: "
             f"{format_money(request.amount)} on {request.rma_number}"

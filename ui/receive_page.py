@@ -52,6 +52,7 @@ class ScanField(QLineEdit):
 class ReceivePage(QWidget):
     found = Signal(object)  # ReturnView
     resume_requested = Signal(str)  # an unfinished inspection to open on Inspect
+    override_requested = Signal()  # Ctrl+O: a manager answers this parcel's requests here
     not_found = Signal(str)
 
     def __init__(self, session: BenchSession, user: SignedInUser, sounds: Sounds,
@@ -166,7 +167,7 @@ class ReceivePage(QWidget):
                            ("Ctrl+W", lambda: self.mark_selected(ReceptionStatus.WRONG_ITEM)),
                            ("Ctrl+E", self.open_extra), ("Ctrl+F", self._focus_search),
                            ("Ctrl+H", self.hold_parcel), ("Escape", self._escape),
-                           ("F7", self.toggle_camera),
+                           ("F7", self.toggle_camera), ("Ctrl+O", self.override_requested.emit),
                            *((f"Ctrl+{n}", lambda n=n: self.resume(n)) for n in range(1, 10))):
             shortcut(self, keys, slot, ctx)
         # A scanner burst goes to the scan field wherever the focus is on this page.

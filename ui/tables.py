@@ -41,6 +41,7 @@ def fill(table: QTableWidget, rows: Sequence[Sequence[str]],
          red: Callable[[int, int], bool] | None = None) -> None:
     """Put text rows in the table; cells where `red(row, column)` say so in red."""
     table.setUpdatesEnabled(False)  # one repaint for the whole fill, not one per cell
+    cursor = table.currentRow()
     table.setRowCount(len(rows))
     for r, cells in enumerate(rows):
         for c, text in enumerate(cells):
@@ -49,6 +50,8 @@ def fill(table: QTableWidget, rows: Sequence[Sequence[str]],
                 item.setForeground(QColor("#b3261e"))
             table.setItem(r, c, item)
     table.resizeColumnsToContents()
+    if 0 <= cursor < len(rows):  # the highlight stays on the cursor's row (refilled
+        table.selectRow(cursor)  # items had dropped it while the cursor stayed)
     table.setUpdatesEnabled(True)
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import logging
 import os
-import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -48,12 +49,26 @@ _INPUT_EVENTS = {QEvent.Type.KeyPress, QEvent.Type.MouseButtonPress, QEvent.Type
 _NONE = OfflineStatus(False, 0, None, 0, None)
 
 
+log = logging.getLogger(__name__)
 # What the shell imports, leaves first (each 1-10 ms): imported before it is needed.
 SHELL_MODULES = ("ui.photo_viewer", "ui.inspect_holds", "ui.inspect_photos", "ui.inspect_keys",
                  "ui.decision_panel", "ui.return_card", "ui.inspect_page", "ui.receive_page",
                  "ui.claims_page", "ui.approvals_page", "ui.charts", "ui.reports_page",
                  "ui.users_view", "ui.printer_view", "ui.settings_page", "ui.putaway_page",
                  "ui.qa_page", "ui.offline_page", "ui.main_window")
+
+
+SHELL_IMPORTED = threading.Event()  # set once the thread below is done
+
+
+def _import_shell() -> None:
+    try:
+        for name in SHELL_MODULES:
+            importlib.import_module(name)
+    except Exception:  # imported again at sign-in, where it fails for real
+        log.exception("importing the shell ahead of sign-in failed")
+    finally:
+        SHELL_IMPORTED.set()
 
 
 class MainWindow(QMainWindow):
@@ -142,8 +157,15 @@ class MainWindow(QMainWindow):
         self.offline_timer.start()
         self.stack.currentChanged.connect(self._show_title)
         self._show_title()
-        self._preload = [m for m in SHELL_MODULES if m not in sys.modules]
-        QTimer.singleShot(0, self._preload_next)
+        # The shell's modules are imported on a thread of their own while sign-in waits
+        # for a PIN (imported when the PIN was right, they held the window ~200 ms on X;
+        # one per event-loop turn, a cold module still took 140 ms on a loaded machine).
+        threading.Thread(target=_import_shell, name="import-shell", daemon=True).start()
+        # The bench's first statements compiled while sign-in waits for a PIN (a cold
+        # return's load took 300-450 ms on this thread); a failure here is said later by
+        # whatever needs the database.
+        BackgroundOp(services.warm_up, lambda _none: None,
+                     lambda exc: log.info("warm-up skipped: %s", exc), parent=self).start()
         # Labels go to the printer off the UI thread, one at a time and in order: the
         # bench scans the next parcel while one prints (or waits for a printer that
         # is off); what went wrong is said when it is known.
@@ -189,14 +211,6 @@ class MainWindow(QMainWindow):
                 "the team in Settings, Users.")
         self.stack.setCurrentWidget(self.sign_in)  # the first-start page stays behind, done
         self.sign_in.pin.setFocus()
-
-    def _preload_next(self) -> None:
-        """The shell's modules, one per turn of the event loop while sign-in waits for a
-        PIN (imported all at once when the PIN was right, they held the window about
-        200 ms on X); the window is already shown, so start-up does not wait for them."""
-        if self.shell is None and self._preload:
-            importlib.import_module(self._preload.pop(0))
-            QTimer.singleShot(0, self._preload_next)
 
     def _show_title(self) -> None:
         """The title says where the window is and who works in it ("ReturnBench - Inspect

@@ -206,7 +206,8 @@ def _ordinary(ctx: _Ctx, i: int, item: CaseItem) -> ItemDecision:
         flaws = [f"grade {ins.grade.value}"] if ins.grade not in (Grade.A, Grade.B) else []
         flaws += ["worn"] * ins.worn + ["altered"] * ins.altered
         ctx.note(item, i, "condition", f"{', '.join(flaws)}: not eligible for an ordinary "
-                 "return; goes back to the customer unless a manager grants an exception")
+                 "return; goes back to the customer unless an exception is approved (E: a "
+                 "supervisor up to $250, a manager above)")
         return _item(item, Resolution.RETURN_TO_CUSTOMER,
                      disposition=Disposition.RETURN_TO_CUSTOMER)
     disposition = GRADE_DISPOSITION[ins.grade]

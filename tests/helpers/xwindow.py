@@ -29,26 +29,44 @@ def _at_human_pace() -> None:
         time.sleep(wait)  # the pace of a person's hand, not a wait for the window
 
 
+_started = [0]
+
+
+def _candidates() -> Iterator[int]:
+    """Display numbers for this test worker: each worker its own hundred, each server a
+    new number (a number used again raced with the last server's shutdown, which
+    unlinked the new one's socket: "could not connect to display")."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw")
+    base = 300 + 100 * (int(worker) if worker.isdigit() else 0) % 3000
+    while True:
+        _started[0] += 1
+        yield base + (os.getpid() + _started[0]) % 100
+
+
 @contextmanager
 def xvfb(xvfb_path: str, size: str = "1366x768") -> Iterator[str]:
-    """An X server of its own: Xvfb picks a free display and says which (-displayfd),
-    so two test workers starting at the same moment never share one (picking the first
-    number without a lock file raced: both windows on one display, keys to the other's)."""
+    """An X server of its own, once it accepts connections (-displayfd says so): on a
+    number no other worker uses and not used before in this run."""
+    for number in _candidates():
+        if not os.path.exists(f"/tmp/.X{number}-lock") \
+                and not os.path.exists(f"/tmp/.X11-unix/X{number}"):
+            break
     read, write = os.pipe()
-    proc = subprocess.Popen([xvfb_path, "-displayfd", str(write), "-screen", "0",
-                             f"{size}x24", "-nolisten", "tcp"], pass_fds=(write,),
+    proc = subprocess.Popen([xvfb_path, f":{number}", "-displayfd", str(write), "-screen",
+                             "0", f"{size}x24", "-nolisten", "tcp"], pass_fds=(write,),
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     os.close(write)
     try:
-        number = b""
+        said = b""
         deadline = time.monotonic() + 20
-        while not number.endswith(b"\n"):
+        while not said.endswith(b"\n"):
             ready, _, _ = select.select([read], [], [], max(0.0, deadline - time.monotonic()))
             chunk = os.read(read, 16) if ready else b""
             if not chunk:
-                pytest.fail(f"Xvfb did not start (exit {proc.poll()})", pytrace=False)
-            number += chunk
-        yield f":{int(number)}"
+                pytest.fail(f"Xvfb :{number} did not start (exit {proc.poll()})",
+                            pytrace=False)
+            said += chunk
+        yield f":{int(said)}"
     finally:
         os.close(read)
         proc.terminate()
@@ -78,9 +96,17 @@ def wait_for(predicate: Callable[[], Any], timeout: float, what: str) -> Any:
         time.sleep(POLL_S)
 
 
-def window(display: str) -> str:
-    wid: str = wait_for(lambda: xdo(display, "search", "--onlyvisible", "--name",
-                                    "ReturnBench").split("\n")[0], 60, "the window")
+def window(display: str, app: subprocess.Popen[str] | None = None) -> str:
+    """The app's window id, once it is shown (an app that ended first fails the test
+    with what it said)."""
+    def shown() -> str:
+        if app is not None and app.poll() is not None:
+            _out, err = app.communicate()
+            pytest.fail(f"the app ended ({app.returncode}) before its window showed: "
+                        f"{(err or '')[-1500:]}", pytrace=False)
+        return xdo(display, "search", "--onlyvisible", "--name", "ReturnBench").split("\n")[0]
+
+    wid: str = wait_for(shown, 60, "the window")
     return wid
 
 
@@ -97,9 +123,9 @@ def wait_title(display: str, *words: str, timeout: float = 30) -> str:
     return found
 
 
-def focus_window(display: str) -> None:
+def focus_window(display: str, app: subprocess.Popen[str] | None = None) -> None:
     """The window shown and focused, at sign-in (or first start)."""
-    wid = window(display)
+    wid = window(display, app)
     wait_for(lambda: any(p in title(display) for p in ("Sign in", "First start")), 30,
              "the sign-in (or first start) page")
     wait_for(lambda: xdo(display, "windowfocus", "--sync", wid) is not None

@@ -38,6 +38,12 @@ KNOWN_STALLS = {
         "a scan's lookup on the UI thread while the camera thread decodes frames",
     "test_override_at_the_bench": "a manager's answer at the bench checks the PIN (argon2) "
                                   "and lays out the final labels on the UI thread",
+    "test_ctrl_o_before_enter_asks_and_a_manager_answers_here":
+        "a manager's answer at the bench checks the PIN (argon2) and lays out the final "
+        "labels on the UI thread",
+    "test_ctrl_o_on_receive_after_enter_answers_the_parcel":
+        "a manager's answer at the bench checks the PIN (argon2) and lays out the final "
+        "labels on the UI thread",
     "test_claims_desk_end_to_end": "a claim's photos and their marks are drawn on the UI thread",
     "test_label_annotation_with_text": "a claim's photos and their marks are drawn on the "
                                        "UI thread",
@@ -154,5 +160,6 @@ def services(tmp_path: Path, clock: FixedClock) -> Iterator[Services]:
     built = bootstrap(load_settings(f"sqlite:///{tmp_path / 'ui.db'}", "TEST-BENCH"), clock)
     load_demo_data(built.session_factory, orders=60, seed=5, today=DEMO_DAY)
     built.start_station()  # as the app does on start (background reads may race to it)
+    built.warm_up()  # as the window does at start, off its thread
     yield built
     built.dispose()

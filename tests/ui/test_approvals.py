@@ -3,6 +3,8 @@ exception is approved at the bench by a manager's PIN (the override dialog)."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from sqlalchemy import select
 
 from PySide6.QtCore import Qt
@@ -10,7 +12,7 @@ from PySide6.QtCore import Qt
 from app.bootstrap import Services
 from app.domain.enums import ApprovalStatus
 from app.services.uow import UnitOfWork
-from models import Approval, ReturnAuthorization
+from models import Approval, OrderLine, ReturnAuthorization, ReturnItem
 from tests.helpers.rmas import ask_exception
 from tests.ui.test_inspect import _simple_refund_rma, _to_inspect
 from tests.ui.test_shell import _sign_in, _window
@@ -98,6 +100,74 @@ def test_override_at_the_bench(qtbot, services: Services) -> None:  # type: igno
     assert "[decided]" in inspect.units.item(0).text(), inspect.units.item(0).text()
     assert inspect.panel.outcome.text().startswith("#") and "approved by Sam Whitfield" in \
         inspect.panel.outcome.text() and inspect.panel.outcome.text().endswith("now decided.")
+
+
+def _big_refund_rma(services: Services) -> str:
+    """One dress refunded for $330 in all: over the $250 a manager approves."""
+    number = _simple_refund_rma(services)
+    with UnitOfWork(services.session_factory) as uow:
+        line = uow.session.scalars(select(OrderLine).join(
+            ReturnItem, ReturnItem.order_line_id == OrderLine.id).join(
+            ReturnAuthorization, ReturnAuthorization.id == ReturnItem.rma_id).where(
+            ReturnAuthorization.number == number)).one()
+        line.set_totals(Decimal("300.00") * line.quantity, Decimal("30.00") * line.quantity)
+        uow.commit()
+    return number
+
+
+def test_ctrl_o_before_enter_asks_and_a_manager_answers_here(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    """Issue 29: Ctrl+O worked only after Enter, and Enter left Inspect. With the manager
+    at the bench, Ctrl+O before Enter makes Enter's request and opens its answer; the
+    bench moves on once it is answered. A wrong PIN's line makes the dialog grow."""
+    number = _big_refund_rma(services)
+    window = _window(qtbot, services)
+    _to_inspect(qtbot, window, number)
+    shell = window.shell
+    assert shell is not None
+    inspect = shell.inspect
+    qtbot.keyClick(inspect, Qt.Key.Key_1)  # grade A: a $330 refund
+    assert inspect.panel.view is not None and inspect.panel.view.approval is not None
+    qtbot.keyClick(inspect, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    dialog = inspect._override_dialog
+    assert dialog is not None and dialog.isVisible()
+    assert shell.nav.currentRow() == 1  # still on Inspect: the answer is awaited
+    assert [dialog.who.itemText(i) for i in range(dialog.who.count())] == [
+        "Maria Chen · manager"]
+    qtbot.keyClicks(dialog.pin, "0000")
+    qtbot.mouseClick(dialog.approve, Qt.MouseButton.LeftButton)
+    assert "Wrong PIN" in dialog.banner.text() and dialog.isVisible()
+    qtbot.waitUntil(lambda: dialog.height() >= dialog.minimumSizeHint().height(),
+                    timeout=2000)  # grown: the line is not drawn over the text
+    qtbot.keyClicks(dialog.pin, "444444")
+    with qtbot.waitSignal(inspect.finished, timeout=3000) as done:
+        qtbot.mouseClick(dialog.approve, Qt.MouseButton.LeftButton)
+    assert "approved by Maria Chen" in done.args[0] and done.args[1] is False
+    qtbot.waitUntil(lambda: shell.nav.currentRow() == 0, timeout=2000)
+    assert "approved by Maria Chen" in shell.receive.banner.text()
+    with UnitOfWork(services.session_factory) as uow:
+        assert [a.status for a in uow.session.scalars(select(Approval))] == [
+            ApprovalStatus.APPROVED]
+
+
+def test_ctrl_o_on_receive_after_enter_answers_the_parcel(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    """Enter took the bench back to Receive with the request waiting: Ctrl+O there opens
+    the answer on Inspect."""
+    number = _big_refund_rma(services)
+    window = _window(qtbot, services)
+    _to_inspect(qtbot, window, number)
+    shell = window.shell
+    assert shell is not None
+    inspect = shell.inspect
+    qtbot.keyClick(inspect, Qt.Key.Key_1)
+    with qtbot.waitSignal(inspect.finished, timeout=3000):
+        qtbot.keyClick(inspect, Qt.Key.Key_Return)
+    qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
+    qtbot.keyClick(shell.receive.scan, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: inspect._override_dialog is not None, timeout=2000)
+    assert shell.nav.currentRow() == 1
+    dialog = inspect._override_dialog
+    assert dialog is not None and dialog.request.rma_number == number
+    dialog.reject()
 
 
 def test_admin_creates_a_user_in_settings(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]

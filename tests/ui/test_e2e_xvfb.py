@@ -64,8 +64,8 @@ def _demo_db(url: str) -> None:
     assert made.returncode == 0, made.stderr
 
 
-def _focus_window(display: str) -> None:
-    focus_window(display)
+def _focus_window(display: str, app: subprocess.Popen[str]) -> None:
+    focus_window(display, app)
 
 
 def _sign_in_as_ines(display: str) -> None:
@@ -111,7 +111,7 @@ def test_scanner_keystrokes_in_a_real_window_record_receipts(display: str,
                            cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True)
     try:
-        _focus_window(display)
+        _focus_window(display, app)
         _sign_in_as_ines(display)
         # The carrier label, as a wedge scanner types it: 5 ms per key, Enter suffix.
         scan(display, t1)
@@ -165,7 +165,7 @@ def test_kill_minus_9_mid_inspection_keeps_the_draft_and_its_photo(display: str,
         app = subprocess.Popen([sys.executable, "main.py", "--db", url, "--camera",
                                 str(camera)], cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.PIPE, text=True)
-        _focus_window(display)
+        _focus_window(display, app)
         _sign_in_as_ines(display)
         return app
 
@@ -260,7 +260,7 @@ def test_exception_asked_at_the_bench_approved_by_a_manager_reaches_the_export(
             return conn.execute(sql).fetchone()  # type: ignore[no-any-return]
 
     try:
-        _focus_window(display)
+        _focus_window(display, app)
         _sign_in_as_ines(display)
         scan(display, number)
         _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1,  # type: ignore[index]
@@ -331,7 +331,7 @@ def test_a_scan_on_inspect_is_a_scan_not_hotkeys(display: str, tmp_path: Path) -
             return conn.execute(sql).fetchone()  # type: ignore[no-any-return]
 
     try:
-        _focus_window(display)
+        _focus_window(display, app)
         _sign_in_as_ines(display)
         scan(display, first)
         _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1, 10, "the first receipt")
@@ -376,7 +376,7 @@ def test_a_dress_into_its_tote_and_onto_its_shelf(display: str, tmp_path: Path) 
             return conn.execute(sql).fetchone()  # type: ignore[no-any-return]
 
     try:
-        _focus_window(display)
+        _focus_window(display, app)
         _sign_in_as_ines(display)
         go(display, "F8", "Put-away")
         key(display, "ctrl+p")

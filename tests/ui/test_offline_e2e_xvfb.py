@@ -87,7 +87,7 @@ def test_offline_in_the_window_kill_restart_and_sync(
                                 "--station", STATION, "--printer",
                                 f"file:{tmp_path / 'labels'}"], cwd=ROOT, env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-        _focus_window(display)
+        _focus_window(display, app)
         return app
 
     def sign_in_ines() -> None:

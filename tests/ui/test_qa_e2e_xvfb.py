@@ -75,7 +75,7 @@ def test_a_sampled_dress_regraded_blind_at_the_qa_rack(display: str, tmp_path: P
 
     app = _start_bench(display, tmp_path, url)
     try:
-        _focus_window(display)
+        _focus_window(display, app)
         _sign_in_as_ines(display)
         scan(number)
         _wait(lambda: one("SELECT count(*) FROM receipts")[0] == 1, 10, "the receipt")
@@ -106,7 +106,7 @@ def test_a_sampled_dress_regraded_blind_at_the_qa_rack(display: str, tmp_path: P
 
     app = _start_bench(display, tmp_path, url)
     try:
-        _focus_window(display)
+        _focus_window(display, app)
         sign_in("s333333")
         go(display, "F9", "QA")
         scan(plate)

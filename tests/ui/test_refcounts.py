@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.bootstrap import Services
 from tests.ui.test_shell import _window
+from ui.window import SHELL_IMPORTED
 
 KEYS = 2000
 
@@ -43,6 +44,7 @@ def test_a_base_keypress_from_python_keeps_its_references(qapp) -> None:  # type
 def test_the_sign_in_and_inspect_pages_keep_their_references(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
     window = _window(qtbot, services)
     pin = window.sign_in.pin
+    assert SHELL_IMPORTED.wait(30)  # the shell's modules, imported on their own thread
     before = _counts()
     for n in range(KEYS):
         _press(pin, Qt.Key.Key_1, "1")  # digits: the PIN field's own keyPressEvent
