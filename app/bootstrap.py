@@ -19,13 +19,13 @@ from app.database import open_database
 from app.notify import Handler, Listener, supports_notify
 from app.offline import BenchAuth, OfflineBench
 from app.services.auth import AuthService
-from app.services.common import load_rma
 from app.services.demo_data import database_is_empty, is_demo_database
 from app.services.printing import SendLater
 from app.services.unsaved import UnsavedWork
 from app.services.uow import UnitOfWork
+from app.warmup import warm_up
 from app.wiring import StationServices, wire
-from models import ReturnAuthorization, Station
+from models import Station
 from models.db import check_connection, describe, make_session_factory, upgrade
 
 if TYPE_CHECKING:  # the demo history (and its photos' OpenCV) loads when asked for
@@ -119,24 +119,10 @@ class Services(StationServices):
                          self.offline_bench)
 
     def warm_up(self) -> None:
-        """Compile the bench's first statements before anyone waits for them: SQLAlchemy
-        compiles each statement once per engine, and a return's eager loads took 300-450
-        ms, the first parcel's pause on the window's thread (a scan, opening Inspect, the
-        override). Read-only: the oldest return, loaded as a scan and an accept load it
-        (its lock held for no time, rolled back), its drafts, requests and lookup. The
-        window runs it off its thread at start; the UI tests' services run it first."""
-        if self.started_offline:
-            return
-        with UnitOfWork(self.session_factory) as uow:
-            number = uow.session.scalar(select(ReturnAuthorization.number)
-                                        .order_by(ReturnAuthorization.id).limit(1))
-            if number is None:
-                return
-            load_rma(uow.session, number, for_update=True)
-            load_rma(uow.session, number)
-        self.inspection.drafts(number)
-        self.approvals.pending_for_rma(number)
-        self.lookup.lookup(number)
+        """The bench's first statements compiled (app/warmup.py): the window runs it off
+        its thread at start, the UI tests' services first."""
+        if not self.started_offline:
+            warm_up(self.session_factory, self.lookup, self.inspection, self.approvals)
 
     def dispose(self) -> None:
         inflight.drain()  # work off the main thread finishes on an open engine

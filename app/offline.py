@@ -47,6 +47,7 @@ from app.services.printing import PrintService, SendLater
 from app.services.receiving import ReceivingService, ScanOutcome
 from app.services.uow import UnitOfWork
 from app.views import PhotoView
+from app.warmup import warm_up
 from app.wiring import StationServices, wire
 from models import Photo
 
@@ -201,6 +202,7 @@ class OfflineBench:
         self.copy = LocalCopy(server_sf, clock, station, folder / "copy.db")
         self._local: BenchServices | None = None
         self._local_sf: sessionmaker[Session] | None = None
+        self._local_lookup: LookupService | None = None
         self._pinned = PinnedClock(clock)
         # The replay's services: the server's, on the pinned clock.
         self._replay = wire(server_sf, self._pinned, station, photo_root, printer,
@@ -260,6 +262,7 @@ class OfflineBench:
                 printing=printing, unsaved=None, holds=None, clock=self._clock,
                 putaway=None, lots=None, qa=None)
             self._local_sf = sf
+            self._local_lookup = lookup
         return self._local
 
     def drop_local(self) -> None:
@@ -296,7 +299,18 @@ class OfflineBench:
             if self.offline or self.journal.status()[0]:
                 return None
             self.drop_local()
-            return self.copy.refresh()
+            report = self.copy.refresh()
+            # The copy's first statements compiled now, off the window's thread, not at
+            # the first scan after the server went away.
+            try:
+                local = self._open_local()
+                if self._local_sf is not None and self._local_lookup is not None \
+                        and local.inspection is not None:
+                    warm_up(self._local_sf, self._local_lookup, local.inspection,
+                            local.approvals)
+            except ReturnBenchError:
+                pass  # no copy after all: the first offline action says so
+            return report
 
     def reconcile(self) -> ReplayReport:
         """Replay the journal through the server's services, in order, each action at the

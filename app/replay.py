@@ -4,7 +4,9 @@ same one the window drives, one JSON line out per step.
 The script is JSON lines (blank lines and lines starting with # are skipped), one input
 each; `unit` defaults to the first item still to decide, `expect` to "ok or warn":
     {"sign_in": "ines"}                      PIN from RETURNBENCH_PIN_INES or standard input
-    {"scan": "RMA-2026-000123-4"}
+    {"scan": "RMA-2026-000123-4"}            a label; one box with several returns receives them all
+    {"add_to_box": "RMA-2026-000124-1"}      another return found in the same box (Ctrl+A)
+    {"next_in_box": true}                    the box's next return (Ctrl+N)
     {"mark": 2, "status": "missing"}         received | missing | wrong_item
     {"grade": "A"}                           A-D, X; also {"grade": "B", "unit": 2}
     {"set": {"worn": true, "damage_severity": "minor", "damage_cause": "shipping"}}
@@ -113,6 +115,10 @@ class Replay:
             return Screen("ok", "Signed out.")
         if "scan" in data:
             return s.scan(str(data["scan"]))
+        if "add_to_box" in data:
+            return s.add_to_box(str(data["add_to_box"]))
+        if "next_in_box" in data:
+            return s.next_in_box()
         if "mark" in data:
             return s.mark(int(data["mark"]), ReceptionStatus(data.get("status", "received")))
         if "inspect" in data:

@@ -46,6 +46,11 @@ class ScanField(QLineEdit):
                 and e.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.scanned.emit(self.text())
             return True
+        if e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent) \
+                and e.key() == Qt.Key.Key_A \
+                and e.modifiers() == Qt.KeyboardModifier.ControlModifier:
+            e.ignore()  # Ctrl+A is the page's (another return in this box), not select-all
+            return True
         return super().event(e)
 
 
@@ -83,8 +88,12 @@ class ReceivePage(QWidget):
         self.banner = Banner()
         self.card = ReturnCard()
         self.marks = QWidget()
-        marks = QHBoxLayout(self.marks)
-        marks.setContentsMargins(0, 0, 0, 0)
+        rows = QVBoxLayout(self.marks)  # the item's marks; below them, the parcel's own
+        rows.setContentsMargins(0, 0, 0, 0)
+        marks = QHBoxLayout()
+        parcel = QHBoxLayout()
+        rows.addLayout(marks)
+        rows.addLayout(parcel)
         marks.addWidget(QLabel("Item ↑↓:"))
         self.mark_buttons: dict[ReceptionStatus, QPushButton] = {}
         for status, label in ((ReceptionStatus.RECEIVED, "Received  Ctrl+R"),
@@ -95,11 +104,30 @@ class ReceivePage(QWidget):
             b.clicked.connect(lambda _c=False, st=status: self.mark_selected(st))
             marks.addWidget(b)
             self.mark_buttons[status] = b
-        self.extra_button = QPushButton("Extra…  Ctrl+E")
+        self.extra_button = QPushButton("Extra item…  Ctrl+E")
         self.extra_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.extra_button.clicked.connect(self.open_extra)
-        marks.addWidget(self.extra_button)
         marks.addStretch(1)
+        parcel.addWidget(QLabel("Parcel:"))
+        parcel.addWidget(self.extra_button)
+        # One box, several returns: another return found in it is added (Ctrl+A), and
+        # Ctrl+N goes through the box's returns.
+        self.box_button = QPushButton("Another return in this box…  Ctrl+A")
+        self.box_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.box_button.clicked.connect(self.open_box)
+        parcel.addWidget(self.box_button)
+        self.next_button = QPushButton("Next return in box  Ctrl+N")
+        self.next_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.next_button.clicked.connect(self.next_in_box)
+        parcel.addWidget(self.next_button)
+        parcel.addStretch(1)
+        self.box_field = QLineEdit()
+        self.box_field.setObjectName("boxField")
+        self.box_field.setPlaceholderText(
+            "Another return in this box: scan or type its RMA, order or tracking number, "
+            "then Enter (Esc cancels)")
+        self.box_field.returnPressed.connect(lambda: self.add_to_box())
+        self.box_field.hide()
         self.extra = QLineEdit()
         self.extra.setObjectName("extraItem")
         self.extra.setPlaceholderText("Extra item: style, colour, size, then Enter (Esc cancels)")
@@ -156,6 +184,7 @@ class ReceivePage(QWidget):
         layout.addWidget(self.card, 1)
         layout.addWidget(self.marks)
         layout.addWidget(self.extra)
+        layout.addWidget(self.box_field)
         layout.addWidget(self.no_match, 1)
         self.scan.scanned.connect(self.submit)
         self._flash_timer = QTimer(self)
@@ -166,6 +195,7 @@ class ReceivePage(QWidget):
                            ("Ctrl+M", lambda: self.mark_selected(ReceptionStatus.MISSING)),
                            ("Ctrl+W", lambda: self.mark_selected(ReceptionStatus.WRONG_ITEM)),
                            ("Ctrl+E", self.open_extra), ("Ctrl+F", self._focus_search),
+                           ("Ctrl+A", self.open_box), ("Ctrl+N", self.next_in_box),
                            ("Ctrl+H", self.hold_parcel), ("Escape", self._escape),
                            ("F7", self.toggle_camera), ("Ctrl+O", self.override_requested.emit),
                            *((f"Ctrl+{n}", lambda n=n: self.resume(n)) for n in range(1, 10))):
@@ -248,9 +278,10 @@ class ReceivePage(QWidget):
         super().keyPressEvent(event)
 
     def _escape(self) -> None:
-        if self.extra.isVisible():
-            self.extra.clear()
-            self.extra.hide()
+        for field in (self.extra, self.box_field):
+            if field.isVisible():
+                field.clear()
+                field.hide()
         self.banner.clear()
         self.focus_scan()
 
@@ -341,6 +372,39 @@ class ReceivePage(QWidget):
         self.banner.show_message(Level.WARN, "Extra item recorded; it is held for review.")
         self.found.emit(fresh)
         self.focus_scan()
+
+    # --- one box, several returns -------------------------------------------------
+    def open_box(self) -> None:
+        if self.card.view is None or not self.card.view.rma_number:
+            self.banner.show_message(Level.WARN, "Scan the box's label first; then Ctrl+A "
+                                     "adds another return found in it.")
+            return
+        self.box_field.show()
+        self.box_field.setFocus()
+
+    def adding_to_box(self) -> bool:
+        """Is the "another return in this box" field open (a scan goes there)?"""
+        return self.box_field.isVisible()
+
+    def add_to_box(self, code: str | None = None) -> None:
+        code = self.box_field.text() if code is None else code
+        screen = self.session.add_to_box(code)
+        self.box_field.clear()
+        if screen.view is None or screen.level == "error":
+            self.banner.show_message(LEVELS[screen.level], screen.message)
+            self._flash("bad")
+            self._sounds.bad()
+            self.box_field.setFocus()
+            return
+        self.box_field.hide()
+        self.show_scan(screen.view.rma_number or code, screen)
+
+    def next_in_box(self) -> None:
+        screen = self.session.next_in_box()
+        if screen.view is None:
+            self.banner.show_message(LEVELS[screen.level], screen.message)
+            return
+        self.show_scan(screen.view.rma_number or "", screen)
 
     # --- no match: search or hold ------------------------------------------------
     def _focus_search(self) -> None:

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QEvent, QObject, Qt, QThread, QTimer
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import (
     QApplication,
     QLabel,
@@ -50,6 +51,7 @@ _NONE = OfflineStatus(False, 0, None, 0, None)
 
 
 log = logging.getLogger(__name__)
+DB_LABEL_PX = 330  # the status bar's database, at most (1366 px: everything else fits)
 # What the shell imports, leaves first (each 1-10 ms): imported before it is needed.
 SHELL_MODULES = ("ui.photo_viewer", "ui.inspect_holds", "ui.inspect_photos", "ui.inspect_keys",
                  "ui.decision_panel", "ui.return_card", "ui.inspect_page", "ui.receive_page",
@@ -117,7 +119,8 @@ class MainWindow(QMainWindow):
         bar = self.statusBar()
         self.station_label = QLabel(f"Station: {services.settings.station}")
         self.user_label = QLabel("User: (signed out)")
-        self.db_label = QLabel(f"Database: {services.database_label}")
+        self.db_label = QLabel()
+        self._show_database(f"Database: {services.database_label}")
         self.offline_label = QLabel("")  # the offline journal and the local copy's age
         self.printer_label = QLabel("Printer: …")
         self.camera_label = QLabel("Camera: none" if not services.settings.camera
@@ -211,6 +214,13 @@ class MainWindow(QMainWindow):
                 "the team in Settings, Users.")
         self.stack.setCurrentWidget(self.sign_in)  # the first-start page stays behind, done
         self.sign_in.pin.setFocus()
+
+    def _show_database(self, text: str) -> None:
+        """The database in the status bar, its long path shortened in the middle (the
+        whole of it on the tooltip): at 1366x768 it was cut at the screen's edge."""
+        self.db_label.setToolTip(text)
+        self.db_label.setText(QFontMetrics(self.db_label.font()).elidedText(
+            text, Qt.TextElideMode.ElideMiddle, DB_LABEL_PX))
 
     def _show_title(self) -> None:
         """The title says where the window is and who works in it ("ReturnBench - Inspect
@@ -332,7 +342,7 @@ class MainWindow(QMainWindow):
             away = dt.datetime.now().astimezone() - self.database_down_since
             self.database_down_since = None
             self.db_timer.setInterval(DB_CHECK_MS)
-            self.db_label.setText(label)
+            self._show_database(label)
             self.db_label.setProperty("level", "")
             self.statusBar().showMessage(
                 f"✔ Database back (away {int(away.total_seconds())} s)",

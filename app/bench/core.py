@@ -47,6 +47,10 @@ class SessionCore:
         self.offline_port = offline
         self.user: SignedInUser | None = None
         self.parcel: ReturnView | None = None
+        # The box the open parcel came in: the code scanned on it and the returns it held
+        # (several when one box brought several returns; Ctrl+N goes through them).
+        self.box_code: str | None = None
+        self.box: tuple[str, ...] = ()
         # The forms being filled, by unit, for the open parcel (saved as drafts as they go).
         self.forms: dict[int, InspectionInput] = {}
         # An Enter the database could not take: (request key, forms), done when it is back.
@@ -113,6 +117,7 @@ class SessionCore:
 
     def sign_out(self) -> None:
         self.user, self.parcel, self.forms = None, None, {}
+        self.box_code, self.box = None, ()
         self.tote_due, self.last_tote = [], None
 
     def _say(self, exc: BaseException) -> str:

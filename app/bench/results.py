@@ -21,10 +21,15 @@ class ParcelScanned(Result):
 
     found: bool
     received: bool | None = None
+    box: tuple[str, ...] = ()  # every return in the box, when it held several
 
     def as_data(self) -> dict[str, Any]:
-        return {"found": self.found} if self.received is None else \
-            {"found": self.found, "received": self.received}
+        data: dict[str, Any] = {"found": self.found}
+        if self.received is not None:
+            data["received"] = self.received
+        if self.box:
+            data["box"] = list(self.box)
+        return data
 
 
 @dataclass(frozen=True)

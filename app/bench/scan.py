@@ -47,6 +47,9 @@ class Scanning(Inspecting):
                           place="receive", result=ParcelScanned(found=False))
         self.parcel = outcome.view
         self.forms = {}
+        if outcome.view.rma_number:
+            self.box_code = code.strip()
+            self.box = (outcome.view.rma_number, *outcome.also)
         level = OK if outcome.newly_received else WARN
         if not outcome.newly_received and outcome.view.items:
             states = "; ".join(
@@ -58,7 +61,56 @@ class Scanning(Inspecting):
         # The scan's own result first; the reminders (a draft kept, totes due) after it.
         return Screen(level, offline + _first(outcome.message, kept), "good", place="receive",
                       view=outcome.view,
-                      result=ParcelScanned(found=True, received=outcome.newly_received))
+                      result=ParcelScanned(found=True, received=outcome.newly_received,
+                                           box=self.box if len(self.box) > 1 else ()))
+
+    # --- one box, several returns ----------------------------------------------------
+    def add_to_box(self, code: str) -> Screen:
+        """Ctrl+A: another return found in the open parcel's box, by its RMA, order or
+        tracking number: received as part of this box, and shown."""
+        if self.parcel is None or not self.parcel.rma_number or self.box_code is None:
+            return Screen(WARN, "Scan the box's label first; then Ctrl+A adds the other "
+                          "returns found in it.", "bad")
+        try:
+            box_code, who = self.box_code, self._who()
+            outcome = self._try(lambda s: s.receiving.add_to_box(box_code, code.strip(), who)
+                                if s.receiving is not None else None)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, self._say(exc), "bad")
+        if outcome is None:
+            return Screen(ERROR, "This screen cannot receive parcels.", "bad")
+        view = outcome.view
+        if view is None or not view.rma_number:
+            return Screen(ERROR, outcome.message, "bad")
+        if view.rma_number not in self.box:
+            self.box = (*self.box, view.rma_number)
+        self.parcel, self.forms = view, {}
+        return Screen(OK if outcome.newly_received else WARN,
+                      f"{outcome.message} This box: {', '.join(self.box)}.", "good",
+                      place="receive", view=view,
+                      result=ParcelScanned(found=True, received=outcome.newly_received,
+                                           box=self.box))
+
+    def next_in_box(self) -> Screen:
+        """Ctrl+N: the next return of the open parcel's box (a half-done form stays a
+        draft, as with a scan)."""
+        if len(self.box) < 2 or self.parcel is None:
+            return Screen(WARN, "This box holds one return: Ctrl+A adds another found in "
+                          "it.")
+        here = self.box.index(self.parcel.rma_number) \
+            if self.parcel.rma_number in self.box else -1
+        number = self.box[(here + 1) % len(self.box)]
+        try:
+            view = self.current_view(number)
+        except ReturnBenchError as exc:
+            return Screen(ERROR, self._say(exc), "bad")
+        if view is None:
+            return Screen(ERROR, f"{number} is not on file.", "bad")
+        self.parcel, self.forms = view, {}
+        n = self.box.index(number) + 1
+        return Screen(OK, f"{number}: return {n} of {len(self.box)} in this box. Inspect "
+                      "with F2.", place="receive", view=view,
+                      result=ParcelScanned(found=True, received=False, box=self.box))
 
     def tag_scan(self, code: str, unit: int | None = None) -> Screen | None:
         """The dress's SKU tag scanned while its parcel is open: the tag answers "matches

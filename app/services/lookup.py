@@ -207,6 +207,24 @@ class LookupService:
         first receipt when the caller just recorded it, so it is not read back)."""
         return self._view(session, rma.order, rma, matched_by, receipt)
 
+    def box_mates(self, session: Session, rma: ReturnAuthorization, matched_by: str
+                  ) -> list[ReturnAuthorization]:
+        """The other returns not yet received that came in the same box as `rma`, locked
+        for the caller's transaction: those on the same tracking number (a carrier
+        label scanned), or the order's other returns (the order number scanned). An RMA
+        number or an item label names one return: nothing else is assumed."""
+        if matched_by in CARRIER_KINDS and rma.tracking_number:
+            where = ReturnAuthorization.tracking_number == rma.tracking_number
+        elif matched_by == "order":
+            where = ReturnAuthorization.order_id == rma.order_id
+        else:
+            return []
+        return list(session.scalars(
+            select(ReturnAuthorization)
+            .where(where, ReturnAuthorization.id != rma.id,
+                   ReturnAuthorization.status.in_(NOT_YET_RECEIVED))
+            .order_by(ReturnAuthorization.id).with_for_update(of=ReturnAuthorization)))
+
     # --- finding --------------------------------------------------------------------
     def _find_rows(self, session: Session, c: Candidate, lock: bool = False
                    ) -> tuple[Order, ReturnAuthorization | None] | None:

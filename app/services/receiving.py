@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -46,6 +46,9 @@ class ScanOutcome:
     message: str
     problem: str | None = None
     no_return: bool = False  # an order without a return authorization
+    # The other returns received with this scan: they came in the same box (the same
+    # tracking number, or the order's other returns when the order number was scanned).
+    also: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -83,8 +86,45 @@ class ReceivingService:
                                    "authorization: hold the parcel (Ctrl+H) or ask customer "
                                    "service.", no_return=True)
             outcome = self._receive(s, rma, code, user, now, view)
+            mates = self._lookup.box_mates(s, rma, view.matched_by) \
+                if outcome.newly_received else []
+            for mate in mates:  # one box, several returns: each is received by this scan
+                self._receive(s, mate, code, user, now, None)
             uow.commit()
+            if not mates:
+                return outcome
+            numbers = tuple(m.number for m in mates)
+            return replace(outcome, also=numbers, message=(
+                f"{outcome.message} One box, {len(mates) + 1} returns: "
+                f"{', '.join(numbers)} received too (Ctrl+N shows the next)."))
+
+    @retrying
+    def add_to_box(self, box_code: str, code: str, user: SignedInUser) -> ScanOutcome:
+        """Another return found in the open parcel's box (Ctrl+A): found by its RMA,
+        order or tracking number and received as part of that box (its receipt carries
+        the box's scanned code, its audit entry both)."""
+        require(user.role, Action.RECEIVE)
+        now = self._clock.now()
+        with UnitOfWork(self._sf) as uow:
+            s = uow.session
+            require_current(s, user, Action.RECEIVE)
+            _scan, rma, view, problem = self._lookup.find_in(s, code, lock=True)
+            if view is None:
+                return ScanOutcome(None, False, problem or "Not found.", problem=problem)
+            if rma is None:
+                return ScanOutcome(view, False, f"Order {view.order_number} has no return "
+                                   "authorization: nothing to add to this box.",
+                                   no_return=True)
+            outcome = self._receive(s, rma, box_code, user, now, view)
+            if outcome.newly_received:
+                audit.append(s, at=now, action="parcel.box_added", actor=user.username,
+                             station=self._station, entity="rma", entity_id=rma.number,
+                             payload={"box": box_code, "found_by": code})
+            uow.commit()
+        if not outcome.newly_received:
             return outcome
+        return replace(outcome, message=f"{rma.number} added to this box and received. "
+                       + outcome.message.split(": ", 1)[-1])
 
     @retrying
     def receive_parcel(self, rma_number: str, scanned_code: str,

@@ -417,3 +417,45 @@ def test_a_dress_into_its_tote_and_onto_its_shelf(display: str, tmp_path: Path) 
     finally:
         err = _stop(app)
     assert "Traceback" not in err
+
+
+def test_one_box_with_several_returns(display: str, tmp_path: Path) -> None:
+    """Issue 29 item 11 with real X key events: a carrier label two returns share, scanned
+    as a wedge scanner types it, receives both; Ctrl+A, then the label of a third return
+    found in the box, adds it to this box (its receipt carries the box's label)."""
+    from models.db import make_engine, make_session_factory
+    from tests.integration.test_one_box import same_label, split_order
+
+    db = tmp_path / "bench.db"
+    url = f"sqlite:///{db}"
+    _demo_db(url)
+    engine = make_engine(url)
+    try:
+        first, second, tracking = same_label(make_session_factory(engine))
+        third, _fourth, _order = split_order(make_session_factory(engine))
+    finally:
+        engine.dispose()
+    app = _start_bench(display, tmp_path, url)
+
+    def receipts() -> dict[str, str]:
+        with sqlite3.connect(db) as conn:
+            return dict(conn.execute(
+                "SELECT r.number, rc.scanned_code FROM receipts rc JOIN "
+                "return_authorizations r ON r.id = rc.rma_id"))
+
+    try:
+        _focus_window(display, app)
+        _sign_in_as_ines(display)
+        scan(display, tracking)
+        assert _wait(lambda: len(receipts()) == 2 and receipts(), 10, "the box's returns") \
+            == {first: tracking, second: tracking}
+        key(display, "ctrl+n")  # the box's other return shown
+        key(display, "ctrl+a")  # another return found in this box
+        scan(display, third)
+        assert _wait(lambda: len(receipts()) == 3 and receipts(), 10, "the third return") \
+            == {first: tracking, second: tracking, third: tracking}
+        subprocess.run(["import", "-window", "root", str(tmp_path / "one-box.png")],
+                       env={**os.environ, "DISPLAY": display}, check=False, timeout=30)
+    finally:
+        err = _stop(app)
+    assert "Traceback" not in err

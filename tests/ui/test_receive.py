@@ -142,3 +142,45 @@ def test_unknown_parcel_search_then_hold(qtbot, services: Services) -> None:  # 
         held = uow.session.scalars(select(Receipt).where(Receipt.rma_id.is_(None))).one()
         assert held.scanned_code == "1Z999AA10123456784" and surname in (held.note or "")
     assert number  # the customer's own return stays untouched
+
+
+def test_one_box_two_returns_ctrl_n_and_ctrl_a(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    """Issue 29 item 11 in the window: a label two returns share receives both and the
+    banner names the other; Ctrl+N shows it; Ctrl+A then a scanner's burst adds a third
+    return found in the box (the burst goes to the box, not to a new parcel)."""
+    from tests.integration.test_one_box import same_label, split_order
+
+    sf = services.session_factory
+    first, second, tracking = same_label(sf)
+    third, fourth, _order = split_order(sf)
+    bench = _receive(qtbot, services)
+    page = bench.page
+    qtbot.keyClicks(page.scan, tracking, delay=0)
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return)
+    assert page.card.view is not None
+    shown = page.card.view.rma_number
+    other = next(n for n in (first, second) if n != shown)
+    assert f"One box, 2 returns: {other} received too (Ctrl+N shows the next)" in \
+        page.banner.text()
+    qtbot.keyClick(page.scan, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert page.card.view.rma_number == other
+    assert f"{other}: return 2 of 2 in this box" in page.banner.text()
+    # The third return's own label, then its order-mate found in the same box.
+    qtbot.keyClicks(page.scan, third, delay=0)
+    qtbot.keyClick(page.scan, Qt.Key.Key_Return)
+    assert page.card.view.rma_number == third
+    qtbot.keyClick(page.scan, Qt.Key.Key_A, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(page.box_field.hasFocus, timeout=2000)
+    qtbot.keyClicks(page.box_field, fourth, delay=0)  # a scanner's burst
+    qtbot.keyClick(page.box_field, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: page.card.view is not None
+                    and page.card.view.rma_number == fourth, timeout=2000)
+    assert not page.box_field.isVisible()
+    assert page.banner.text().startswith(f"{fourth} added to this box and received.")
+    assert f"This box: {third}, {fourth}." in page.banner.text()
+    with UnitOfWork(sf) as uow:
+        codes = uow.session.scalars(select(Receipt.scanned_code).join(
+            ReturnAuthorization, ReturnAuthorization.id == Receipt.rma_id)
+            .where(ReturnAuthorization.number == fourth)).all()
+    assert codes == [third]  # received as part of the third's box
+    assert bench.sounds.played == ["good"] * 4
