@@ -3,8 +3,8 @@ code, the longest stall, and where it was (tests fail on a stall over 100 ms; th
 it when RETURNBENCH_UI_WATCHDOG names a folder for its report).
 
 How a stall is measured, honestly under load: a timer on the UI thread beats every 20 ms;
-while a beat is late, a watchdog thread samples the UI thread's stack every 5 ms (through
-faulthandler: no frame objects) and its scheduler statistics (/proc/.../schedstat: the
+while a beat is late, a watchdog thread samples the UI thread's stack every 5 ms (its frames
+dropped on the UI thread, see _Sampler) and its scheduler statistics (/proc/.../schedstat: the
 time it waited for a CPU). A sampled interval counts when the stack is in the app's code (a
 frame of ui/ below the event loop), less the time the UI thread spent runnable but not
 running (and the time the sampler itself waited for a CPU, when it saw nothing): a
@@ -15,11 +15,9 @@ app's."""
 
 from __future__ import annotations
 
-import faulthandler
 import json
 import os
-import re
-import tempfile
+import sys
 import threading
 import time
 from collections import Counter
@@ -83,35 +81,25 @@ Frame = tuple[str, int, str]  # file, line, function
 
 
 class _Sampler:
-    """The UI thread's stack as text, through faulthandler: it reads the interpreter's
-    frames without making frame objects. (sys._current_frames would hand this thread
-    the UI thread's frames; a function returning meanwhile then keeps its locals alive
-    here, and a QPainter or any Qt object among them would be destroyed on this thread.)"""
+    """The UI thread's stack, from sys._current_frames(), read and let go of while this
+    thread holds the GIL (well under the 5 ms switch interval): no thread runs Python
+    meanwhile, so no function returns and hands its locals to the frame objects made
+    here (a Qt object among them would then be destroyed on this thread). faulthandler's
+    dump of every thread, used before, read the other threads' states without a lock:
+    it crashed the process (once in CI) while a worker thread's state was being deleted
+    as a background op ended."""
 
     def __init__(self, ident: int) -> None:
-        self._header = f"Thread 0x{ident:016x}"
-        # In memory where the kernel allows: a busy disk must not slow the sampling.
-        self._file = os.fdopen(os.memfd_create("ui-watchdog"), "w+b") \
-            if hasattr(os, "memfd_create") else tempfile.TemporaryFile()
+        self._ident = ident
 
     def stack(self) -> tuple[Frame, ...]:
-        f = self._file
-        f.seek(0)
-        f.truncate()
-        faulthandler.dump_traceback(f, all_threads=True)
-        f.seek(0)
-        text = f.read().decode(errors="replace")
-        for block in text.split("\n\n"):
-            if self._header in block.split("\n", 1)[0]:
-                frames = [m.groups() for m in _LINE.finditer(block)]
-                return tuple((file, int(line), name) for file, line, name in reversed(frames))
-        return ()
-
-    def close(self) -> None:
-        self._file.close()
-
-
-_LINE = re.compile(r'^\s+File "(.*)", line (\d+) in (.*)$', re.MULTILINE)
+        out: list[Frame] = []
+        frame = sys._current_frames().get(self._ident)
+        while frame is not None:
+            code = frame.f_code
+            out.append((code.co_filename, frame.f_lineno or 0, code.co_name))
+            frame = frame.f_back
+        return tuple(reversed(out))
 
 
 def _in_app(stack: tuple[Frame, ...]) -> bool:
@@ -190,6 +178,7 @@ class UiWatchdog:
         self._timer.timeout.connect(self._beat)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="ui-watchdog", daemon=True)
+        self._sampler = _Sampler(self._ident)
         self.longest: Stall | None = None
         self.over: list[Stall] = []  # every stall counted over the limit
 
@@ -211,7 +200,7 @@ class UiWatchdog:
         open_beat, stall = -1, Stall()
         last_t = last_wait = last_mine = 0
         mine = threading.get_native_id()  # this sampler's own thread
-        sampler = _Sampler(self._ident)
+        sampler = self._sampler
         while not self._stop.wait(SAMPLE_S):
             now = time.monotonic_ns()
             beat_t, beat_wait, beat_n = self._beat_at
@@ -240,7 +229,6 @@ class UiWatchdog:
             last_t, last_wait, last_mine = now, waited, my_wait
         if open_beat >= 0:
             self._close(stall)
-        sampler.close()
 
     def _close(self, stall: Stall) -> None:
         if stall.counted_ms and (self.longest is None

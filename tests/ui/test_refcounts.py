@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QApplication, QLineEdit
 
 from app.bootstrap import Services
 from tests.ui.test_shell import _window
+from ui.ops import BackgroundOp
 from ui.window import SHELL_IMPORTED
 
 KEYS = 2000
@@ -45,6 +46,7 @@ def test_the_sign_in_and_inspect_pages_keep_their_references(qtbot, services: Se
     window = _window(qtbot, services)
     pin = window.sign_in.pin
     assert SHELL_IMPORTED.wait(30)  # the shell's modules, imported on their own thread
+    qtbot.waitUntil(BackgroundOp.idle, timeout=30_000)  # the window's warm-up, done
     before = _counts()
     for n in range(KEYS):
         _press(pin, Qt.Key.Key_1, "1")  # digits: the PIN field's own keyPressEvent
