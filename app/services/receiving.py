@@ -78,13 +78,10 @@ class ReceivingService:
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             require_current(s, user, Action.RECEIVE)
-            _scan, rma, view, problem = self._lookup.find_in(s, code, lock=True)
-            if view is None:
-                return ScanOutcome(None, False, problem or "Not found.", problem=problem)
-            if rma is None:
-                return ScanOutcome(view, False, f"Order {view.order_number} has no return "
-                                   "authorization: hold the parcel (Ctrl+H) or ask customer "
-                                   "service.", no_return=True)
+            found = self._find(s, code, "hold the parcel (Ctrl+H) or ask customer service.")
+            if isinstance(found, ScanOutcome):
+                return found
+            rma, view = found
             outcome = self._receive(s, rma, code, user, now, view)
             mates = self._lookup.box_mates(s, rma, view.matched_by) \
                 if outcome.newly_received else []
@@ -108,13 +105,10 @@ class ReceivingService:
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             require_current(s, user, Action.RECEIVE)
-            _scan, rma, view, problem = self._lookup.find_in(s, code, lock=True)
-            if view is None:
-                return ScanOutcome(None, False, problem or "Not found.", problem=problem)
-            if rma is None:
-                return ScanOutcome(view, False, f"Order {view.order_number} has no return "
-                                   "authorization: nothing to add to this box.",
-                                   no_return=True)
+            found = self._find(s, code, "nothing to add to this box.")
+            if isinstance(found, ScanOutcome):
+                return found
+            rma, view = found
             outcome = self._receive(s, rma, box_code, user, now, view)
             if outcome.newly_received:
                 audit.append(s, at=now, action="parcel.box_added", actor=user.username,
@@ -140,6 +134,18 @@ class ReceivingService:
             uow.commit()
         assert outcome.view is not None
         return ReceiveOutcome(outcome.view, outcome.newly_received, outcome.message)
+
+    def _find(self, s: Session, code: str, no_return: str
+              ) -> tuple[ReturnAuthorization, ReturnView] | ScanOutcome:
+        """The return a code names, locked for the caller's transaction; or what to show
+        when it names none (`no_return`: what to do with an order that has no return)."""
+        _scan, rma, view, problem = self._lookup.find_in(s, code, lock=True)
+        if view is None:
+            return ScanOutcome(None, False, problem or "Not found.", problem=problem)
+        if rma is None:
+            return ScanOutcome(view, False, f"Order {view.order_number} has no return "
+                               f"authorization: {no_return}", no_return=True)
+        return rma, view
 
     def _receive(self, s: Session, rma: ReturnAuthorization, scanned_code: str,
                  user: SignedInUser, now: dt.datetime, view: ReturnView | None

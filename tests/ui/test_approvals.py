@@ -115,17 +115,23 @@ def _big_refund_rma(services: Services) -> str:
     return number
 
 
-def test_ctrl_o_before_enter_asks_and_a_manager_answers_here(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
-    """Issue 29: Ctrl+O worked only after Enter, and Enter left Inspect. With the manager
-    at the bench, Ctrl+O before Enter makes Enter's request and opens its answer; the
-    bench moves on once it is answered. A wrong PIN's line makes the dialog grow."""
+def _graded_big_refund(qtbot, services: Services):  # type: ignore[no-untyped-def]
+    """Ines on Inspect with a $330 refund graded A (over the $250 a manager approves):
+    (window, shell, Inspect page, RMA)."""
     number = _big_refund_rma(services)
     window = _window(qtbot, services)
     _to_inspect(qtbot, window, number)
     shell = window.shell
     assert shell is not None
-    inspect = shell.inspect
-    qtbot.keyClick(inspect, Qt.Key.Key_1)  # grade A: a $330 refund
+    qtbot.keyClick(shell.inspect, Qt.Key.Key_1)
+    return window, shell, shell.inspect, number
+
+
+def test_ctrl_o_before_enter_asks_and_a_manager_answers_here(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
+    """Issue 29: Ctrl+O worked only after Enter, and Enter left Inspect. With the manager
+    at the bench, Ctrl+O before Enter makes Enter's request and opens its answer; the
+    bench moves on once it is answered. A wrong PIN's line makes the dialog grow."""
+    _win, shell, inspect, _number = _graded_big_refund(qtbot, services)
     assert inspect.panel.view is not None and inspect.panel.view.approval is not None
     qtbot.keyClick(inspect, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     dialog = inspect._override_dialog
@@ -152,13 +158,7 @@ def test_ctrl_o_before_enter_asks_and_a_manager_answers_here(qtbot, services: Se
 def test_ctrl_o_on_receive_after_enter_answers_the_parcel(qtbot, services: Services) -> None:  # type: ignore[no-untyped-def]
     """Enter took the bench back to Receive with the request waiting: Ctrl+O there opens
     the answer on Inspect."""
-    number = _big_refund_rma(services)
-    window = _window(qtbot, services)
-    _to_inspect(qtbot, window, number)
-    shell = window.shell
-    assert shell is not None
-    inspect = shell.inspect
-    qtbot.keyClick(inspect, Qt.Key.Key_1)
+    _win, shell, inspect, number = _graded_big_refund(qtbot, services)
     with qtbot.waitSignal(inspect.finished, timeout=3000):
         qtbot.keyClick(inspect, Qt.Key.Key_Return)
     qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
