@@ -210,9 +210,6 @@ class Shell(QWidget):
             self.pages.fill(row, built)
         return built
 
-    def _here(self) -> str:
-        return PLACES[max(self.pages.currentIndex(), 0)][0]
-
     @property
     def claims(self) -> ClaimsPage:
         return cast(ClaimsPage, self.page("Claims"))
@@ -354,7 +351,7 @@ class Shell(QWidget):
     def handle_scan(self, code: str) -> None:
         """A scan from any page: the parcel opens on Receive (a half-done form stays a
         draft, and the banner says so)."""
-        here = self._here()
+        here = self.place_name()
         if here == "Put-away":
             self.putaway.handle_scan(code)
             return
@@ -421,9 +418,9 @@ class Shell(QWidget):
         if parcel is not None and self.current is not None \
                 and parcel.rma_number == self.current.rma_number:
             self.current = parcel
-        if self._here() == "Put-away":
+        if self.place_name() == "Put-away":
             self.putaway.focus_scan()
-        elif self._here() == "QA":
+        elif self.place_name() == "QA":
             self.qa.focus_scan()
         elif row == 0:
             if self.landed:  # Receive shown again: drafts may have begun or ended meanwhile
@@ -445,4 +442,5 @@ class Shell(QWidget):
         self.place_changed.emit()
 
     def place_name(self) -> str:
-        return PLACES[max(self.nav.currentRow(), 0)][0]
+        """The place shown now ("Receive", "Put-away", ...)."""
+        return PLACES[max(self.pages.currentIndex(), 0)][0]

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.bench import BenchSession, Screen
+from app.bench import ERROR, BenchSession, Screen
 from app.bench.results import ParcelScanned
 from app.bench.types import SignedInUser
 from app.domain.enums import ReceptionStatus
@@ -390,7 +390,7 @@ class ReceivePage(QWidget):
         code = self.box_field.text() if code is None else code
         screen = self.session.add_to_box(code)
         self.box_field.clear()
-        if screen.view is None or screen.level == "error":
+        if screen.view is None or screen.level == ERROR:
             self.banner.show_message(LEVELS[screen.level], screen.message)
             self._flash("bad")
             self._sounds.bad()

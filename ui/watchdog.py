@@ -25,6 +25,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import FrameType
 
 from PySide6.QtCore import QTimer
 
@@ -95,7 +96,9 @@ class _Sampler:
     def stack(self) -> tuple[Frame, ...]:
         out: list[Frame] = []
         frame = sys._current_frames().get(self._ident)
-        while frame is not None:
+        # Anything but a frame ends the walk (a frame being torn down as it is read gave
+        # a weak reference for its caller once: that sample keeps what it had read).
+        while isinstance(frame, FrameType):
             code = frame.f_code
             out.append((code.co_filename, frame.f_lineno or 0, code.co_name))
             frame = frame.f_back

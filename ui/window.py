@@ -52,21 +52,12 @@ _NONE = OfflineStatus(False, 0, None, 0, None)
 
 log = logging.getLogger(__name__)
 DB_LABEL_PX = 330  # the status bar's database, at most (1366 px: everything else fits)
-# What the shell imports, leaves first (each 1-10 ms): imported before it is needed.
-SHELL_MODULES = ("ui.photo_viewer", "ui.inspect_holds", "ui.inspect_photos", "ui.inspect_keys",
-                 "ui.decision_panel", "ui.return_card", "ui.inspect_page", "ui.receive_page",
-                 "ui.claims_page", "ui.approvals_page", "ui.charts", "ui.reports_page",
-                 "ui.users_view", "ui.printer_view", "ui.settings_page", "ui.putaway_page",
-                 "ui.qa_page", "ui.offline_page", "ui.main_window")
-
-
 SHELL_IMPORTED = threading.Event()  # set once the thread below is done
 
 
 def _import_shell() -> None:
     try:
-        for name in SHELL_MODULES:
-            importlib.import_module(name)
+        importlib.import_module("ui.main_window")  # and through it, every page's module
     except Exception:  # imported again at sign-in, where it fails for real
         log.exception("importing the shell ahead of sign-in failed")
     finally:

@@ -117,8 +117,9 @@ class ReceivingService:
             uow.commit()
         if not outcome.newly_received:
             return outcome
+        assert outcome.view is not None
         return replace(outcome, message=f"{rma.number} added to this box and received. "
-                       + outcome.message.split(": ", 1)[-1])
+                       + _expected(outcome.view))
 
     @retrying
     def receive_parcel(self, rma_number: str, scanned_code: str,
@@ -174,9 +175,7 @@ class ReceivingService:
             # The view is built from the rows this transaction holds, not looked up again.
             view = self._lookup.view_of(s, rma, view.matched_by, ReceiptView(
                 now, user.display_name, self._station))
-            expected = sum(1 for it in view.items if it.line is not None)
-            return ScanOutcome(view, True, f"Received {rma.number}: {expected} item"
-                               f"{'s' if expected != 1 else ''} expected. Inspect with F2.")
+            return ScanOutcome(view, True, f"Received {rma.number}: {_expected(view)}")
         when = first.received_at.astimezone().strftime("%b %d %H:%M")
         return ScanOutcome(view, False, f"{rma.number} was already received on {when} "
                            f"by {first.user} at {first.station}.")
@@ -283,3 +282,9 @@ class ReceivingService:
     def current_view(self, rma_number: str) -> ReturnView:
         """The parcel as it stands now (after an answer given at this bench), read only."""
         return self._lookup.find_return(rma_number)
+
+
+def _expected(view: ReturnView) -> str:
+    """What the bench says a received parcel holds: "2 items expected. Inspect with F2." """
+    expected = sum(1 for it in view.items if it.line is not None)
+    return f"{expected} item{'s' if expected != 1 else ''} expected. Inspect with F2."

@@ -60,6 +60,21 @@ def test_a_tote_put_away_with_scans_on_a_handheld_window(qtbot, services: Servic
         assert uow.session.scalars(select(Lot.status)).one() == "open"
 
 
+def _a_dress_and_its_tote(qtbot, services: Services):  # type: ignore[no-untyped-def]
+    """Maria (every page) signed in; a dress decided at this bench, waiting for its tote;
+    one empty tote plate: (window, shell, the dress's RMA, the tote's code)."""
+    sf = services.session_factory
+    window = _window(qtbot, services)
+    _sign_in(qtbot, window, 3, "444444")
+    shell = window.shell
+    assert shell is not None
+    maria = user_named(sf, "maria")
+    number = decide_one(sf, services, services.clock, maria, 0,  # type: ignore[arg-type]
+                        session=shell.session)
+    (tote,) = services.putaway.make_totes(1, maria)
+    return window, shell, number, tote
+
+
 @pytest.mark.parametrize("page", ["Receive", "Inspect", "Claims", "Approvals", "Reports",
                                   "Settings"])
 def test_a_tote_scanned_on_any_page_takes_the_waiting_dress(qtbot, services: Services,  # type: ignore[no-untyped-def]
@@ -71,16 +86,9 @@ def test_a_tote_scanned_on_any_page_takes_the_waiting_dress(qtbot, services: Ser
 
     keys = {**PAGES, "Reports": Qt.Key.Key_F5}
     sf = services.session_factory
-    window = _window(qtbot, services)
-    _sign_in(qtbot, window, 3, "444444")  # Maria: every page
-    shell = window.shell
-    assert shell is not None
-    maria = user_named(sf, "maria")
-    number = decide_one(sf, services, services.clock, maria, 0,  # type: ignore[arg-type]
-                        session=shell.session)
-    (tote,) = services.putaway.make_totes(1, maria)
+    _window_kept, shell, number, tote = _a_dress_and_its_tote(qtbot, services)
     qtbot.keyClick(_focus(), keys[page])
-    qtbot.wait(50)
+    qtbot.waitUntil(lambda: shell.place_name() == page, timeout=2000)
     _burst(qtbot, tote, 5)
     qtbot.waitUntil(lambda: not shell.session.tote_due, timeout=3000)
     with UnitOfWork(sf) as uow:
@@ -100,15 +108,7 @@ def test_a_tote_plate_typed_on_receive_is_green_like_a_scan(qtbot, services: Ser
     from ui.banner import Level
     from ui.sounds import SilentSounds
 
-    sf = services.session_factory
-    window = _window(qtbot, services)
-    _sign_in(qtbot, window, 3, "444444")  # Maria
-    shell = window.shell
-    assert shell is not None
-    maria = user_named(sf, "maria")
-    number = decide_one(sf, services, services.clock, maria, 0,  # type: ignore[arg-type]
-                        session=shell.session)
-    (tote,) = services.putaway.make_totes(1, maria)
+    window, shell, number, tote = _a_dress_and_its_tote(qtbot, services)
     qtbot.keyClick(_focus(), Qt.Key.Key_F1)
     qtbot.waitUntil(shell.receive.scan.hasFocus, timeout=2000)
     sounds = window.sounds
