@@ -28,12 +28,13 @@ class Action(StrEnum):
     REGRADE = "re-grade QA samples blind"
     MANAGE_CALIBRATION = "keep the calibration set of reference dresses"
     SETTLE_OFFLINE = "settle what an offline bench did that the server refused"
+    SETTLE_UNEXPECTED = "link a parcel that came with no return to an order, or send it back"
 
 
 _BENCH = {Action.RECEIVE, Action.DECIDE, Action.REQUEST_EXCEPTION, Action.PRINT_LABELS}
 _SUPERVISE = {Action.VIEW_APPROVALS, Action.APPROVE_SUPERVISOR, Action.PRINT_AUTHORIZATION_LOG,
               Action.VERIFY_AUDIT, Action.CHANGE_SETTINGS, Action.REGRADE,
-              Action.SETTLE_OFFLINE}
+              Action.SETTLE_OFFLINE, Action.SETTLE_UNEXPECTED}
 
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.INSPECTOR: frozenset(_BENCH),

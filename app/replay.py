@@ -15,6 +15,11 @@ each; `unit` defaults to the first item still to decide, `expect` to "ok or warn
     {"exception": "refund", "reason": "Customer was promised a refund on the phone"}
     {"answer": "last", "as": "maria", "approve": true, "note": "ok"}
     {"answer": 12, "as": "maria", "approve": false, "note": "no", "instead": "store_credit"}
+    {"unexpected": "1Z...", "what": "ST-1042-NVY-8", "grade": "B", "order": "KP-01234",
+     "notes": "no slip in the box"}      a parcel with no return (what: a SKU or words;
+                                             order: the one its customer was found by)
+    {"link_unexpected": "last", "order": "KP-01234 2", "note": "..."}   a supervisor
+    {"send_back_unexpected": "last", "note": "..."}                    a supervisor
     {"sign_out": true}
     any step may add "expect": "error" (or "ok", "warn") to say what it should give.
 A user deactivated, or given another role, while the script runs is refused at the next
@@ -74,6 +79,7 @@ class Replay:
         self._stdin = pin_source
         self._photo = photo
         self.last_approval: int | None = None
+        self.last_unexpected: int | None = None
 
     def pin(self, username: str) -> str:
         pin = os.environ.get(f"RETURNBENCH_PIN_{username.upper()}")
@@ -113,6 +119,21 @@ class Replay:
         if "sign_out" in data:
             s.sign_out()
             return Screen("ok", "Signed out.")
+        # before "grade": an unexpected return's step carries its grade
+        if "unexpected" in data:
+            screen = s.receive_unexpected(str(data["unexpected"]), data.get("order"),
+                                          str(data.get("what", "")),
+                                          Grade(str(data.get("grade", "")).upper()),
+                                          str(data.get("notes", "")))
+            if "unexpected_id" in screen.data:
+                self.last_unexpected = int(screen.data["unexpected_id"])
+            return screen
+        if "link_unexpected" in data:
+            return s.link_unexpected(self._unexpected(data["link_unexpected"]),
+                                     str(data.get("order", "")), str(data.get("note", "")))
+        if "send_back_unexpected" in data:
+            return s.send_back_unexpected(self._unexpected(data["send_back_unexpected"]),
+                                          str(data.get("note", "")))
         if "scan" in data:
             return s.scan(str(data["scan"]))
         if "add_to_box" in data:
@@ -172,6 +193,12 @@ class Replay:
             return s.answer(approval, who, self.pin(who), bool(data.get("approve", True)),
                             str(data.get("note", "")), data.get("instead"))
         raise BadInput(f"Unknown input {sorted(data)}: see `main.py replay --help`.")
+
+    def _unexpected(self, target: Any) -> int:
+        found = self.last_unexpected if target == "last" else int(target)
+        if found is None:
+            raise BadInput('No unexpected return received yet ("last").')
+        return found
 
     def run(self, script: str, out: TextIO | None = None) -> int:
         """Run every step; exit 0 when each gave what it expected, else 1."""

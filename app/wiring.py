@@ -31,6 +31,7 @@ from app.services.putaway import PutAwayService
 from app.services.qa import QaService
 from app.services.receiving import ReceivingService
 from app.services.reports import ReportService
+from app.services.unexpected import UnexpectedService
 from app.services.unsaved import UnsavedWork
 from app.services.users import UserService
 
@@ -55,6 +56,7 @@ class StationServices:
     lots: LotService
     qa: QaService
     calibration: CalibrationService
+    unexpected: UnexpectedService
 
     def as_fields(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self)}
@@ -67,7 +69,7 @@ class StationServices:
         return BenchSession(BenchServices(self.auth, self.receiving, self.decisions,
                                           self.approvals, self.inspection, self.printing,
                                           unsaved, self.holds, clock, self.putaway,
-                                          self.lots, self.qa), offline)
+                                          self.lots, self.qa, self.unexpected), offline)
 
     def qa_desk(self, user: SignedInUser) -> QaDesk:
         """The QA screen's workflow for `user` (re-grades, calibration rounds)."""
@@ -103,4 +105,5 @@ def wire(session_factory: sessionmaker[Session], clock: Clock, station: str,
         lots=LotService(session_factory, clock, station),
         qa=qa,
         calibration=CalibrationService(session_factory, clock, station, inspection),
+        unexpected=UnexpectedService(session_factory, clock, station, policy_loader),
     )

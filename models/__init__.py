@@ -28,6 +28,7 @@ from models.returns import (
     Receipt,
     ReturnAuthorization,
     ReturnItem,
+    UnexpectedReturn,
 )
 
 __all__ = [
@@ -65,5 +66,6 @@ __all__ = [
     "Station",
     "Style",
     "Tote",
+    "UnexpectedReturn",
     "User",
 ]

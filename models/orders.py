@@ -60,7 +60,7 @@ class OrderLine(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     line_no: Mapped[int] = mapped_column(Integer)
     product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
-    sku: Mapped[str40]
+    sku: Mapped[str40] = mapped_column(index=True)  # a dress's tag finds its buyers
     description: Mapped[str120]
     quantity: Mapped[int] = mapped_column(Integer, default=1)
     unit_price_paid: Mapped[money_col]

@@ -6,7 +6,19 @@ import datetime as dt
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, String, Text, false, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.domain.enums import (
@@ -25,6 +37,7 @@ from app.domain.enums import (
     Resolution,
     ReturnReason,
     RmaStatus,
+    UnexpectedStatus,
 )
 from models.base import Base
 from models.checks import not_negative
@@ -269,3 +282,43 @@ class Approval(Base):
     answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     note: Mapped[str | None] = mapped_column(Text)
     requested_outcome: Mapped[str120 | None]
+
+
+class UnexpectedReturn(Base):
+    """A parcel that came with no return, received anyway: what is in it (a product of
+    ours, or words), the bench's grading, the customer and order the bench found (a
+    hint), held until a supervisor links it to an order (it becomes a return, the
+    bench's grading its draft) or sends it back to the customer. The database refuses a
+    row whose status and answer disagree."""
+
+    __tablename__ = "unexpected_returns"
+    __table_args__ = (
+        CheckConstraint(
+            "(status = 'held' AND answered_at IS NULL AND answered_by_id IS NULL "
+            "AND rma_id IS NULL) OR (status = 'linked' AND answered_at IS NOT NULL "
+            "AND answered_by_id IS NOT NULL AND rma_id IS NOT NULL) OR "
+            "(status = 'sent_back' AND answered_at IS NOT NULL "
+            "AND answered_by_id IS NOT NULL AND rma_id IS NULL)", name="answer"),
+        CheckConstraint("length(description) >= 3", name="description"),
+        Index("ix_unexpected_returns_status_received_at", "status", "received_at"),
+    )
+
+    id: Mapped[intpk]
+    receipt_id: Mapped[int] = mapped_column(ForeignKey("receipts.id"), unique=True)
+    received_at: Mapped[utc_ts]
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"))
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    description: Mapped[str] = mapped_column(Text)
+    grade: Mapped[Grade] = mapped_column(enum_column(Grade))
+    form: Mapped[dict[str, Any]] = mapped_column(JSON)  # the bench's inspection form
+    status: Mapped[UnexpectedStatus] = mapped_column(enum_column(UnexpectedStatus))
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    note: Mapped[str | None] = mapped_column(Text)
+    rma_id: Mapped[int | None] = mapped_column(ForeignKey("return_authorizations.id"),
+                                               unique=True)
+
+    receipt: Mapped[Receipt] = relationship()
+    order: Mapped[Order | None] = relationship()
+    rma: Mapped[ReturnAuthorization | None] = relationship()

@@ -166,7 +166,7 @@ class Shell(QWidget):
                                             allowed(user.role, Action.CLOSE_LOTS)),
             "QA": self._make_qa,
             "Needs a look": lambda: NeedsLookPage(
-                ConflictsDesk(services.offline_bench.sync, user), user),
+                ConflictsDesk(services.offline_bench.sync, user, services.unexpected), user),
         }
         self._built: dict[str, QWidget] = {"Receive": self.receive, "Inspect": self.inspect}
         for name, _key in PLACES:

@@ -22,6 +22,7 @@ from app.services.offline_sync import ConflictView, OfflineSyncService
 from app.services.printing import JobView, PrintOutcome, PrintService
 from app.services.qa import QaService
 from app.services.reports import ReportService
+from app.services.unexpected import UnexpectedService, UnexpectedView
 from app.services.users import UserRow, UserService
 from app.views import AfterBench, ApprovalView, ClaimView, Kpis, QaReview, StyleRate
 
@@ -137,14 +138,31 @@ class ClaimsDesk:
 
 
 class ConflictsDesk:
-    """Needs a look: what the offline benches' sync could not apply, settled by a
-    supervisor."""
+    """Needs a look: parcels that came with no return (linked to an order or sent back)
+    and what the offline benches' sync could not apply, settled by a supervisor."""
 
-    def __init__(self, sync: OfflineSyncService, user: SignedInUser) -> None:
-        self._sync, self.user = sync, user
+    def __init__(self, sync: OfflineSyncService, user: SignedInUser,
+                 unexpected: UnexpectedService | None = None) -> None:
+        self._sync, self.user, self._unexpected = sync, user, unexpected
 
     def conflicts(self) -> list[ConflictView]:
         return self._sync.conflicts()
+
+    def unexpected(self) -> list[UnexpectedView]:
+        """Unexpected returns on the hold shelf, oldest first."""
+        return self._unexpected.held(self.user) if self._unexpected is not None else []
+
+    def link(self, unexpected_id: int, order_text: str, note: str = "") -> UnexpectedView:
+        """Link a held unexpected return to an order ("KP-01234", or "KP-01234 2")."""
+        return self._service().link(unexpected_id, order_text, self.user, note)
+
+    def send_back(self, unexpected_id: int, note: str = "") -> UnexpectedView:
+        return self._service().send_back(unexpected_id, self.user, note)
+
+    def _service(self) -> UnexpectedService:
+        if self._unexpected is None:
+            raise RuntimeError("ConflictsDesk without unexpected returns")  # a bug
+        return self._unexpected
 
     def settle(self, conflict_id: int, settlement: str, note: str = "") -> ConflictView:
         return self._sync.settle(conflict_id, self.user, settlement, note)

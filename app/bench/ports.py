@@ -18,6 +18,7 @@ from app.services.printing import PrintService
 from app.services.putaway import PutAwayService
 from app.services.qa import QaService
 from app.services.receiving import ReceivingService
+from app.services.unexpected import UnexpectedService
 from app.services.unsaved import UnsavedWork
 
 
@@ -37,6 +38,7 @@ class BenchServices:
     putaway: PutAwayService | None = None
     lots: LotService | None = None
     qa: QaService | None = None
+    unexpected: UnexpectedService | None = None
 
     def clock_now(self) -> dt.datetime:
         return self.clock.now() if self.clock is not None else dt.datetime.now(dt.UTC)

@@ -33,6 +33,32 @@ class ParcelScanned(Result):
 
 
 @dataclass(frozen=True)
+class UnexpectedReceived(Result):
+    """A parcel with no return received as an unexpected return, held for a supervisor."""
+
+    number: str  # "U-000042": written on the parcel on the hold shelf
+    id: int
+    order: str | None  # the order its customer was found by, if any
+
+    def as_data(self) -> dict[str, Any]:
+        return {"unexpected": self.number, "unexpected_id": self.id,
+                "found_order": self.order}
+
+
+@dataclass(frozen=True)
+class UnexpectedAnswered(Result):
+    """A supervisor linked an unexpected return to an order (`rma`: the return it became)
+    or sent it back."""
+
+    number: str
+    status: str  # linked or sent_back
+    rma: str | None
+
+    def as_data(self) -> dict[str, Any]:
+        return {"unexpected": self.number, "status": self.status, "rma": self.rma}
+
+
+@dataclass(frozen=True)
 class Opened(Result):
     """A parcel opened on Inspect: how many forms came back from drafts."""
 

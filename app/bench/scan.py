@@ -3,16 +3,24 @@ finds the return and records its receipt; and the receiving marks."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from app.bench.inspection import Inspecting
-from app.bench.results import ParcelScanned, TagScanned
-from app.bench.screen import ERROR, OK, WARN, Screen
-from app.domain.enums import ReceptionStatus
+from app.bench.results import (
+    ParcelScanned,
+    TagScanned,
+    UnexpectedAnswered,
+    UnexpectedReceived,
+)
+from app.bench.screen import ERROR, OK, WARN, Screen, refusal
+from app.domain.enums import Grade, ReceptionStatus
 from app.errors import ReturnBenchError
+from app.services.auth import SignedInUser
 from app.services.decisions import InspectionInput
 from app.services.lookup import ReturnView, SearchHit
 from app.services.receiving import ReceivingService
+from app.services.unexpected import UnexpectedService, UnexpectedView, unexpected_answer
 
 
 class Scanning(Inspecting):
@@ -192,6 +200,49 @@ class Scanning(Inspecting):
     def find_return(self, code: str) -> ReturnView:
         """The return (or order) a code names, as on file now."""
         return self._receiving().find_return(code)
+
+    def receive_unexpected(self, code: str, found_order: str | None, what: str,
+                           grade: Grade, notes: str = "") -> Screen:
+        """A parcel with no return, received anyway: what is in it (a SKU tag or words),
+        the bench's grade, and the order its customer was found by (name, email, order
+        number or the dress's SKU), if any. Held for a supervisor (Needs a look)."""
+        service = self._online.unexpected
+        if service is None:
+            return Screen(ERROR, "This screen cannot receive unexpected returns.", "bad")
+        try:
+            view = service.receive(code, found_order, what, grade, notes, self._who())
+        except ReturnBenchError as exc:
+            level, message = refusal(exc)
+            return Screen(level, message, "bad")
+        customer = f" from {view.customer.split(' <')[0]}" if view.customer else ""
+        return Screen(OK, f"{view.number}: {view.description}{customer}, graded "
+                      f"{view.grade.value}, received as an unexpected return. Write "
+                      f"{view.number} on it and put it on the hold shelf: a supervisor "
+                      "links it to an order or sends it back.", "good",
+                      result=UnexpectedReceived(view.number, view.id, view.order_number))
+
+    def link_unexpected(self, unexpected_id: int, order_text: str, note: str = "") -> Screen:
+        """A supervisor links a held unexpected return to an order ("KP-01234", or
+        "KP-01234 2" for its second line): it becomes a return, graded as its draft."""
+        return self._settle_unexpected(lambda u, who: u.link(unexpected_id, order_text,
+                                                             who, note))
+
+    def send_back_unexpected(self, unexpected_id: int, note: str = "") -> Screen:
+        """A supervisor sends a held unexpected return back to the customer."""
+        return self._settle_unexpected(lambda u, who: u.send_back(unexpected_id, who, note))
+
+    def _settle_unexpected(self, call: Callable[[UnexpectedService, SignedInUser],
+                                                UnexpectedView]) -> Screen:
+        service = self._online.unexpected
+        if service is None:
+            return Screen(ERROR, "This screen cannot settle unexpected returns.", "bad")
+        try:
+            view = call(service, self._who())
+        except ReturnBenchError as exc:
+            level, message = refusal(exc)
+            return Screen(level, message, "bad")
+        result = UnexpectedAnswered(view.number, view.status.value, view.rma_number)
+        return Screen(OK, unexpected_answer(view), "good", result=result)
 
     def hold_parcel(self, code: str, note: str) -> int:
         """A parcel no return matches, held for investigation: its receipt's number."""

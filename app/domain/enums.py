@@ -134,6 +134,15 @@ class ApprovalKind(StrEnum):
     QA_REGRADE = "qa_regrade"  # a blind re-grade that would pay more
 
 
+class UnexpectedStatus(StrEnum):
+    """A parcel that came with no return: held for a supervisor, who links it to an
+    order (it becomes a return) or sends it back to the customer."""
+
+    HELD = "held"
+    LINKED = "linked"
+    SENT_BACK = "sent_back"
+
+
 class Role(StrEnum):
     INSPECTOR = "inspector"
     CLAIMS = "claims"

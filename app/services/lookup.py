@@ -149,7 +149,8 @@ class LookupService:
         return result.view
 
     def search(self, text: str, limit: int = 20) -> list[SearchHit]:
-        """Orders and their latest return by customer name, email, or order number."""
+        """Orders and their latest return by customer name, email, order number, or a
+        product's SKU (the orders that bought it)."""
         needle = text.strip()
         if len(needle) < 3:
             raise BadInput("Type at least 3 letters of a name, email or order number.")
@@ -162,7 +163,10 @@ class LookupService:
                 .join(Customer, Order.customer_id == Customer.id)
                 .outerjoin(ReturnAuthorization, ReturnAuthorization.order_id == Order.id)
                 .where(or_(Customer.name.ilike(pattern), Customer.email.ilike(pattern),
-                           Order.number.ilike(pattern), Order.number.in_(shop)))
+                           Order.number.ilike(pattern), Order.number.in_(shop),
+                           # a dress's SKU tag: the orders that bought it
+                           Order.id.in_(select(OrderLine.order_id).where(
+                               OrderLine.sku == needle.upper()[:40]))))
                 .order_by(ReturnAuthorization.number.is_(None), Order.placed_at.desc())
                 .limit(limit)).all()
             return [SearchHit(o.number, rma, c.name, c.email, o.placed_at.date())

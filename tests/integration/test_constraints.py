@@ -37,6 +37,7 @@ from app.domain.enums import (
     DamageSeverity,
     DecisionStatus,
     Disposition,
+    Grade,
     LabelKind,
     PriceTier,
     PrintJobStatus,
@@ -46,6 +47,7 @@ from app.domain.enums import (
     ReturnReason,
     RmaStatus,
     Role,
+    UnexpectedStatus,
 )
 from models import (
     Approval,
@@ -67,12 +69,14 @@ from models import (
     PrintJob,
     Product,
     QaSample,
+    Receipt,
     ReturnAuthorization,
     ReturnItem,
     Settlement,
     Station,
     Style,
     Tote,
+    UnexpectedReturn,
     User,
 )
 from models.db import make_engine, make_session_factory, upgrade
@@ -206,11 +210,17 @@ def _build(s: Session) -> dict[str, int]:
     settlement = Settlement(batch_id=batch.id, decision_id=decisions[0].id,
                             kind="settlement", unit_key=f"line{line.id}-unit1", revision=1,
                             idempotency_key=f"returnbench-line{line.id}-unit1-r1")
-    s.add_all([answer, settlement])
+    receipt = Receipt(rma_id=None, scanned_code="1Z-CK", received_at=NOW, user_id=user.id,
+                      station_id=station.id)
+    s.add_all([answer, settlement, receipt])
+    s.flush()
+    unexpected = UnexpectedReturn(receipt_id=receipt.id, received_at=NOW, description="Gown",
+                                  grade=Grade.B, form={}, status=UnexpectedStatus.HELD)
+    s.add(unexpected)
     s.flush()
     rows: list[Any] = [style, product, order, line, items[0], decisions[0], approval,
                        claim, lot, location, tote, sample, reference, answer, conflict, job,
-                       settlement]
+                       settlement, receipt, unexpected, rma]
     ids = {type(r).__tablename__: r.id for r in rows}
     ids |= {"other_item": items[1].id, "other_decision": decisions[1].id,
             "user": user.id}
@@ -279,6 +289,33 @@ def test_a_decision_waits_for_an_approval_that_exists(world: World) -> None:
     world.refused("fk_decisions_approval_id_approvals", "decisions", superseded=True,
                   approval_id=10**9)
     world.accepted("decisions", superseded=True, approval_id=world.ids["approvals"])
+
+
+def test_an_unexpected_returns_status_and_answer_agree(world: World) -> None:
+    """Held: nobody answered and it is no return; linked: who, when, and the return it
+    became (once); sent back: who and when, and no return."""
+    user, rma = world.ids["user"], world.ids["return_authorizations"]
+    answered = {"answered_at": NOW, "answered_by_id": user}
+
+    def parcel() -> dict[str, Any]:  # a receipt of its own: one row per parcel
+        return {"receipt_id": world.like("receipts")}
+
+    world.refused("uq_unexpected_returns_receipt_id", "unexpected_returns")
+    world.refused("ck_unexpected_returns_answer", "unexpected_returns", **parcel(),
+                  status="linked", **answered)
+    world.refused("ck_unexpected_returns_answer", "unexpected_returns", **parcel(),
+                  status="linked", rma_id=rma)
+    world.refused("ck_unexpected_returns_answer", "unexpected_returns", **parcel(),
+                  status="sent_back", **answered, rma_id=rma)
+    world.refused("ck_unexpected_returns_answer", "unexpected_returns", **parcel(),
+                  status="held", **answered)
+    world.refused("ck_unexpected_returns_description", "unexpected_returns", **parcel(),
+                  description="x")
+    world.accepted("unexpected_returns", **parcel(), status="sent_back", **answered)
+    world.accepted("unexpected_returns", **parcel(), status="linked", **answered,
+                   rma_id=rma)
+    world.refused("uq_unexpected_returns_rma_id", "unexpected_returns", **parcel(),
+                  status="linked", **answered, rma_id=rma)
 
 
 def _unique(world: World, table: str) -> dict[str, Any]:
