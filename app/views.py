@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import statistics
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
@@ -132,6 +132,9 @@ class Kpis:
     requests: dict[str, int]  # kind -> count
     exceptions: dict[str, int]  # status -> count (policy exceptions)
     turnaround_minutes: tuple[float, ...]  # answered requests, in request order
+    # Parcels that came with no return, received in the range: by where each stands now
+    # (held, linked, sent_back).
+    unexpected: dict[str, int] = field(default_factory=dict)
 
     @property
     def damage_rate(self) -> float:

@@ -342,6 +342,10 @@ class ReportsPage(QWidget):
             ("Exceptions", f"{sum(k.exceptions.values())} ({k.exceptions['approved']} "
                            f"approved, {k.exceptions['denied']} denied)"),
             ("Answer time median / p90", answer),
+            ("Unexpected returns", f"{sum(k.unexpected.values())} "
+                                   f"({k.unexpected.get('held', 0)} held, "
+                                   f"{k.unexpected.get('linked', 0)} linked, "
+                                   f"{k.unexpected.get('sent_back', 0)} sent back)"),
         ]
         self.tiles.setText("&nbsp;&nbsp;·&nbsp;&nbsp;".join(
             f"{name}: <b>{value}</b>" for name, value in tiles))

@@ -38,6 +38,19 @@ class AuthLogEntry:
     changes: tuple[str, ...] | None = None
 
 
+@dataclass(frozen=True)
+class ParcelAnswer:
+    """A supervisor's answer to a parcel that came with no return (linked to an order,
+    or sent back), in words, with the audit entry of the answer."""
+
+    number: str      # U-000042
+    received: str    # "Dec 07 10:12 by Ines Moreno at BENCH-1, label 1Z…"
+    in_box: str      # "Aurora gown, navy, size 8 (KP-1042-NVY-8), graded B: notes"
+    answer: str      # "Linked to KP-01234 as RMA-2026-000321-5 by Sam Lee, Dec 07 11:02"
+    audit_seq: int | None
+    audit_hash: str | None
+
+
 KINDS = {"policy_exception": "Policy exception", "hold": "Hold (is it ours?)",
          "qa_regrade": "QA re-grade"}
 
@@ -50,7 +63,8 @@ class ChainHead:
 
 def render_authorization_log(entries: list[AuthLogEntry], start: dt.date, end: dt.date,
                              chain: ChainHead, printed_at: dt.datetime,
-                             printed_by: str) -> bytes:
+                             printed_by: str, parcels: tuple[ParcelAnswer, ...] = ()
+                             ) -> bytes:
     styles = getSampleStyleSheet()
     small = ParagraphStyle("small", parent=styles["BodyText"], fontSize=8, leading=10)
     body = ParagraphStyle("body", parent=styles["BodyText"], fontSize=9.5, leading=12)
@@ -66,17 +80,25 @@ def render_authorization_log(entries: list[AuthLogEntry], start: dt.date, end: d
         Paragraph(f"Every request whose answer can change money or a unit's fate (policy "
                   f"exceptions, refunds over the approval threshold, holds, QA re-grades) "
                   f"made {start:%b %d, %Y} to {end:%b %d, %Y}: {len(entries)} "
-                  f"entr{'y' if len(entries) == 1 else 'ies'}.", body),
+                  f"entr{'y' if len(entries) == 1 else 'ies'}; and every parcel with no "
+                  f"return a supervisor linked to an order or sent back: {len(parcels)}.",
+                  body),
         Paragraph(f"Printed {printed_at:%Y-%m-%d %H:%M %Z} by {escape(printed_by)}. Audit "
                   f"chain at printing: entry {chain.seq}, hash <font face='Courier'>"
                   f"{chain.hash}</font>", small),
         Spacer(1, 10),
     ]
-    if not entries:
+    if not entries and not parcels:
         story.append(Paragraph("Nothing to report in this range.", body))
     for entry in entries:
         story.append(KeepTogether(_entry(entry, body, small)))
         story.append(Spacer(1, 10))
+    if parcels:
+        story.append(Paragraph(f"Parcels with no return, answered by a supervisor: "
+                               f"{len(parcels)}", styles["Heading3"]))
+        for parcel in parcels:
+            story.append(KeepTogether(_parcel(parcel, body, small)))
+            story.append(Spacer(1, 8))
 
     def footer(canvas, document) -> None:  # type: ignore[no-untyped-def]
         canvas.saveState()
@@ -89,6 +111,28 @@ def render_authorization_log(entries: list[AuthLogEntry], start: dt.date, end: d
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue()
+
+
+def _parcel(p: ParcelAnswer, body: ParagraphStyle, small: ParagraphStyle) -> list[object]:
+    rows = [
+        ["Parcel", Paragraph(f"<b>{escape(p.number)}</b>, received {escape(p.received)}",
+                             body)],
+        ["In the box", Paragraph(escape(p.in_box), body)],
+        ["Answer", Paragraph(f"<b>{escape(p.answer)}</b>", body)],
+        ["Audit", Paragraph(
+            f"entry {p.audit_seq}, <font face='Courier'>{p.audit_hash}</font>"
+            if p.audit_hash else "not in the audit log", small)],
+    ]
+    table = Table(rows, colWidths=[0.9 * inch, 6.3 * inch])
+    table.setStyle(TableStyle([
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
+        ("FONTSIZE", (0, 0), (0, -1), 8.5),
+        ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return [table]
 
 
 def _thumbnails(paths: tuple[Path, ...]) -> Table:

@@ -119,6 +119,8 @@ def render_kpi_report(k: Kpis, printed_at: dt.datetime) -> bytes:
     rows = [["Requests by kind", "Count"]] + [[kind.replace("_", " "), str(n)]
                                               for kind, n in k.requests.items()]
     rows += [["Policy exceptions " + status, str(n)] for status, n in k.exceptions.items()]
+    rows += [["Unexpected returns " + status.replace("_", " "), str(n)]
+             for status, n in k.unexpected.items()]
     approvals = Table(rows, colWidths=[3 * inch, 1 * inch])
     approvals.setStyle(TableStyle([("FONT", (0, 0), (-1, -1), "Helvetica", 9),
                                    ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 9),

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -14,15 +14,20 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import audit
 from app.camera.photostore import PhotoStore
 from app.clock import Clock
+from app.domain.enums import UnexpectedStatus
 from app.domain.money import format_money
 from app.errors import BadInput
 from app.permissions import Action, require
 from app.policy.rules import Policy, load_policy
 from app.services.approvals import ApprovalService
 from app.services.auth import SignedInUser, require_current
+from app.services.unexpected import UnexpectedService
 from app.services.uow import UnitOfWork
 from app.views import ApprovalView
-from models import Inspection, Photo, ReturnAuthorization, ReturnItem
+from models import Inspection, Photo, ReturnAuthorization, ReturnItem, UnexpectedReturn
+
+if TYPE_CHECKING:  # ReportLab loads when a log is printed
+    from app.printing.authlog import ParcelAnswer
 
 
 class AuthorizationLogService:
@@ -65,9 +70,35 @@ class AuthorizationLogService:
                                             last.hash if last else None,
                                             self._thumbnails(uow.session, v),
                                             changes(last.payload if last else None)))
+            parcels = tuple(self._parcels(uow.session, lo, hi))
             seq, digest = audit.head(uow.session)
         return render_authorization_log(entries, start, end, ChainHead(seq, digest),
-                                        self._clock.now(), printed_by)
+                                        self._clock.now(), printed_by, parcels)
+
+    @staticmethod
+    def _parcels(s: Session, lo: dt.datetime, hi: dt.datetime) -> Iterator[ParcelAnswer]:
+        """Unexpected returns answered in [lo, hi): linked to an order, or sent back."""
+        from app.printing.authlog import ParcelAnswer
+
+        rows = s.scalars(select(UnexpectedReturn).where(
+            UnexpectedReturn.answered_at >= lo, UnexpectedReturn.answered_at < hi)
+            .order_by(UnexpectedReturn.answered_at, UnexpectedReturn.id))
+        for row in rows:
+            v = UnexpectedService.view_of(s, row)
+            events = audit.entries_for(s, "unexpected_return", row.id)
+            last = events[-1] if events else None
+            when = v.answered_at.astimezone() if v.answered_at else None
+            answer = (f"Linked to {v.order_number} as {v.rma_number}"
+                      if v.status is UnexpectedStatus.LINKED else "Sent back to the customer")
+            yield ParcelAnswer(
+                v.number,
+                f"{v.received_at.astimezone():%b %d %H:%M} by {v.received_by} at "
+                f"{v.station}, label {v.scanned_code or '(none)'}",
+                f"{v.description}" + (f" ({v.sku})" if v.sku else "")
+                + f", graded {v.grade.value}" + (f": {v.notes}" if v.notes else ""),
+                f"{answer} by {v.answered_by}" + (f", {when:%b %d %H:%M}" if when else "")
+                + (f": {v.note}" if v.note else ""),
+                last.seq if last else None, last.hash if last else None)
 
     def _thumbnails(self, s: Session, v: ApprovalView) -> tuple[Path, ...]:
         """The request's photos (its unit's, or the whole return's), as thumbnails."""

@@ -14,6 +14,8 @@ Definitions (each figure says what it counts):
 - throughput: units decided per inspector in the range, per active hour (each day from
   the inspector's first to last decision, at least half an hour).
 - approvals: requests made in the range by kind and outcome, and the time to answer.
+- unexpected returns: parcels with no return received in the range, by where each
+  stands now (held for a supervisor, linked to an order, sent back).
 
 After the bench (`after_bench`, as of now, over dresses in a tote or at a location):
 - dwell per location: days since each dress there last moved; median and longest.
@@ -48,6 +50,7 @@ from app.domain.enums import (
     ReceptionStatus,
     Resolution,
     ReturnReason,
+    UnexpectedStatus,
 )
 from app.domain.money import ZERO
 from app.errors import BadInput
@@ -85,6 +88,7 @@ from models import (
     ReturnItem,
     Style,
     Tote,
+    UnexpectedReturn,
     User,
 )
 
@@ -220,7 +224,8 @@ class ReportService:
                         backlog=self._backlog(s, today),
                         **self._refunds(s, today),
                         throughput=self._throughput(s, lo, hi),
-                        **self._approvals(s, lo, hi))
+                        **self._approvals(s, lo, hi),
+                        unexpected=self._unexpected(s, lo, hi))
 
     def styles(self, start: dt.date, end: dt.date, user: SignedInUser | None = None
                ) -> tuple[StyleRate, ...]:
@@ -373,6 +378,14 @@ class ReportService:
                         for first, last in spans)
             out.append(Throughput(name, units, hours))
         return tuple(sorted(out, key=lambda t: (-t.per_hour, t.inspector)))
+
+    @staticmethod
+    def _unexpected(s: Session, lo: dt.datetime, hi: dt.datetime) -> dict[str, int]:
+        found = dict(s.execute(select(UnexpectedReturn.status, func.count())
+                               .where(UnexpectedReturn.received_at >= lo,
+                                      UnexpectedReturn.received_at < hi)
+                               .group_by(UnexpectedReturn.status)).all())
+        return {st.value: int(found.get(st, 0)) for st in UnexpectedStatus}
 
     @staticmethod
     def _approvals(s: Session, lo: dt.datetime, hi: dt.datetime) -> dict[str, Any]:

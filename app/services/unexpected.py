@@ -187,7 +187,7 @@ class UnexpectedService:
                          payload={"scanned": code, "order": order.number if order else None,
                                   "what": description, "grade": grade.value,
                                   "sku": product.sku if product else None})
-            view = self._view(s, row)
+            view = self.view_of(s, row)
             uow.commit()
             return view
 
@@ -201,7 +201,7 @@ class UnexpectedService:
                              .where(UnexpectedReturn.status == UnexpectedStatus.HELD)
                              .order_by(UnexpectedReturn.received_at, UnexpectedReturn.id)
                              .limit(limit)).all()
-            return [self._view(s, row) for row in rows]
+            return [self.view_of(s, row) for row in rows]
 
     @retrying
     def link(self, unexpected_id: int, order_text: str, user: SignedInUser,
@@ -279,7 +279,7 @@ class UnexpectedService:
                          entity_id=row.id,
                          payload={"order": order.number, "line": line.id, "sku": line.sku,
                                   "rma": rma.number, "note": note.strip()[:500]})
-            view = self._view(s, row)
+            view = self.view_of(s, row)
             uow.commit()
             return view
 
@@ -297,7 +297,7 @@ class UnexpectedService:
             audit.append(s, at=now, action="unexpected.sent_back", actor=user.username,
                          station=self._station, entity="unexpected_return",
                          entity_id=row.id, payload={"note": note.strip()[:500]})
-            view = self._view(s, row)
+            view = self.view_of(s, row)
             uow.commit()
             return view
 
@@ -369,7 +369,7 @@ class UnexpectedService:
         s.flush()
 
     @staticmethod
-    def _view(s: Session, row: UnexpectedReturn) -> UnexpectedView:
+    def view_of(s: Session, row: UnexpectedReturn) -> UnexpectedView:
         receipt = s.get(Receipt, row.receipt_id)
         assert receipt is not None
         station = s.get(Station, receipt.station_id)

@@ -20,8 +20,12 @@ from app.clock import FixedClock
 from app.config import load_settings
 from app.domain.enums import DecisionStatus, Grade, ReceptionStatus, UnexpectedStatus
 from app.errors import BadInput, Conflict, PermissionDenied
+from app.services.approvals import ApprovalService
+from app.services.auth import AuthService
+from app.services.authlog import AuthorizationLogService
 from app.services.demo_data import DemoSummary
 from app.services.lookup import LookupService
+from app.services.reports import ReportService
 from app.services.unexpected import UnexpectedService
 from models import (
     AuditEvent,
@@ -33,6 +37,7 @@ from models import (
     ReturnItem,
     UnexpectedReturn,
 )
+from tests.helpers.readback import pdf_words
 from tests.integration.conftest import user_named
 from tests.integration.test_bench_session import _session
 from tests.integration.test_replay import _replay
@@ -94,12 +99,13 @@ def test_received_held_and_linked_by_its_sku_becomes_a_return_graded_as_its_draf
             AuditEvent.entity == "unexpected_return", AuditEvent.entity_id == str(view.id))
             .order_by(AuditEvent.seq)))
         assert actions == ["parcel.unexpected", "unexpected.linked"]
-    with pytest.raises(Conflict, match="linked to RMA-.* already"):
+    with pytest.raises(Conflict, match=r"linked to RMA-.* already"):
         unexpected.send_back(view.id, sam)
 
 
 def test_an_order_of_several_lines_asks_which_and_a_unit_comes_back_once(
-        unexpected: UnexpectedService, session_factory: sessionmaker[Session]) -> None:
+        unexpected: UnexpectedService, session_factory: sessionmaker[Session],
+        clock: FixedClock, tmp_path: Path) -> None:
     sf = session_factory
     order, _sku = order_without_return(sf, lines=2)
     ines, sam = user_named(sf, "ines"), user_named(sf, "sam")
@@ -129,6 +135,18 @@ def test_an_order_of_several_lines_asks_which_and_a_unit_comes_back_once(
                                dt.datetime(2100, 1, 1, tzinfo=dt.UTC))
     assert (counts.received, counts.held, counts.linked, counts.sent_back) == (
         bought + 1, 0, bought, 1)
+    today = clock.now().date()
+    kpis = ReportService(session_factory, clock).kpis(today - dt.timedelta(days=1),
+                                                      today + dt.timedelta(days=2))
+    assert kpis.unexpected == {"held": 0, "linked": bought, "sent_back": 1}
+    # The authorization log carries each answer: who, when, before (the parcel) and after
+    auth = AuthService(session_factory, clock, "TEST-BENCH")
+    words = " ".join(pdf_words(AuthorizationLogService(
+        session_factory, clock, ApprovalService(session_factory, clock, "TEST-BENCH", auth)
+    ).render_for(sam, today, today), tmp_path).split())
+    assert f"Parcels with no return, answered by a supervisor: {bought + 1}" in words
+    assert f"{extra.number}, received" in words and "Sent back to the customer by" in words
+    assert f"Linked to {order} as {linked.rma_number} by {sam.display_name}" in words
 
 
 def test_bad_input_is_refused_and_nothing_is_kept(
