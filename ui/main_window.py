@@ -362,6 +362,9 @@ class Shell(QWidget):
         if here == "Receive" and self.receive.adding_to_box():  # Ctrl+A's field is open
             self.receive.add_to_box(code)
             return
+        if here == "Receive" and self.receive.filling_unexpected():  # Ctrl+U's form
+            self.receive.unexpected_scan(code)
+            return
         on_inspect = self.pages.currentWidget() is self.inspect
         screen = self.session.scan(code, self.inspect.current_unit() if on_inspect else None)
         if isinstance(screen.result, ToteScanned):  # the waiting dress went in, or why not

@@ -24,19 +24,43 @@ from PySide6.QtWidgets import (
 from app.bench import ERROR, BenchSession, Screen
 from app.bench.results import ParcelScanned
 from app.bench.types import SignedInUser
-from app.domain.enums import ReceptionStatus
+from app.domain.enums import Grade, ReceptionStatus
 from app.errors import ReturnBenchError
 from ui.banner import LEVELS, Banner, Level
 from ui.camera_scanner import CameraPreview, CameraWorker
 from ui.keys import shortcut
 from ui.return_card import ReturnCard
 from ui.sounds import Sounds
+from ui.unexpected_form import UnexpectedForm
 
 if TYPE_CHECKING:  # OpenCV loads on the camera's thread, when a camera starts
     from app.camera.sources import FrameSource
 
 
-class ScanField(QLineEdit):
+HIT_ROLE = Qt.ItemDataRole.UserRole + 1  # a search result's (order, customer name)
+
+
+# The page's Ctrl+letter keys. A line edit takes some of them for itself first (on X11,
+# Ctrl+A selects all, Ctrl+U deletes the line, Ctrl+F moves the cursor): in this page's
+# fields they are the page's. Ctrl+C, V, X and Z stay the field's.
+PAGE_KEYS = frozenset({Qt.Key.Key_A, Qt.Key.Key_E, Qt.Key.Key_F, Qt.Key.Key_H, Qt.Key.Key_M,
+                       Qt.Key.Key_N, Qt.Key.Key_O, Qt.Key.Key_R, Qt.Key.Key_U, Qt.Key.Key_W,
+                       *(Qt.Key(Qt.Key.Key_0.value + n) for n in range(1, 10))})
+
+
+class PageField(QLineEdit):
+    """A field of the Receive page: the page's Ctrl+letter keys are the page's."""
+
+    def event(self, e: QEvent) -> bool:
+        if e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent) \
+                and e.modifiers() == Qt.KeyboardModifier.ControlModifier \
+                and e.key() in PAGE_KEYS:
+            e.ignore()  # not the field's: the page's shortcut takes it
+            return True
+        return super().event(e)
+
+
+class ScanField(PageField):
     """The scan field: a scanner's Enter or Tab suffix both end a scan."""
 
     scanned = Signal(str)
@@ -45,11 +69,6 @@ class ScanField(QLineEdit):
         if e.type() == QEvent.Type.KeyPress and isinstance(e, QKeyEvent) \
                 and e.key() in (Qt.Key.Key_Tab, Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.scanned.emit(self.text())
-            return True
-        if e.type() == QEvent.Type.ShortcutOverride and isinstance(e, QKeyEvent) \
-                and e.key() == Qt.Key.Key_A \
-                and e.modifiers() == Qt.KeyboardModifier.ControlModifier:
-            e.ignore()  # Ctrl+A is the page's (another return in this box), not select-all
             return True
         return super().event(e)
 
@@ -138,19 +157,24 @@ class ReceivePage(QWidget):
         self.no_match = QWidget()
         nm = QVBoxLayout(self.no_match)
         nm.setContentsMargins(0, 0, 0, 0)
-        explain = QLabel("No match. Search by customer name, email or order number "
-                         "(Ctrl+F), or hold the parcel for investigation (Ctrl+H).")
+        explain = QLabel("No match. Search by customer name, email, order number or the "
+                         "dress's SKU (Ctrl+F); receive it as an unexpected return "
+                         "(Ctrl+U); or hold the parcel for investigation (Ctrl+H).")
         explain.setWordWrap(True)
         nm.addWidget(explain)
         row = QHBoxLayout()
-        self.search = QLineEdit()
+        self.search = PageField()
         self.search.setObjectName("search")
-        self.search.setPlaceholderText("Name, email or order, then Enter")
+        self.search.setPlaceholderText("Name, email, order or SKU, then Enter")
         self.search.returnPressed.connect(self._search)
         self.hold_button = QPushButton("Hold parcel  Ctrl+H")
         self.hold_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         self.hold_button.clicked.connect(self.hold_parcel)
+        self.unexpected_button = QPushButton("Unexpected return…  Ctrl+U")
+        self.unexpected_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self.unexpected_button.clicked.connect(self.open_unexpected)
         row.addWidget(self.search, 1)
+        row.addWidget(self.unexpected_button)
         row.addWidget(self.hold_button)
         nm.addLayout(row)
         self.results = QListWidget()
@@ -185,6 +209,11 @@ class ReceivePage(QWidget):
         layout.addWidget(self.marks)
         layout.addWidget(self.extra)
         layout.addWidget(self.box_field)
+        # A parcel with no return, received anyway (Ctrl+U): held for a supervisor.
+        self.unexpected = UnexpectedForm()
+        self.unexpected.submitted.connect(self.receive_unexpected)
+        self.unexpected.cancelled.connect(self._escape)
+        layout.addWidget(self.unexpected)
         layout.addWidget(self.no_match, 1)
         self.scan.scanned.connect(self.submit)
         self._flash_timer = QTimer(self)
@@ -196,7 +225,8 @@ class ReceivePage(QWidget):
                            ("Ctrl+W", lambda: self.mark_selected(ReceptionStatus.WRONG_ITEM)),
                            ("Ctrl+E", self.open_extra), ("Ctrl+F", self._focus_search),
                            ("Ctrl+A", self.open_box), ("Ctrl+N", self.next_in_box),
-                           ("Ctrl+H", self.hold_parcel), ("Escape", self._escape),
+                           ("Ctrl+H", self.hold_parcel), ("Ctrl+U", self.open_unexpected),
+                           ("Escape", self._escape),
                            ("F7", self.toggle_camera), ("Ctrl+O", self.override_requested.emit),
                            *((f"Ctrl+{n}", lambda n=n: self.resume(n)) for n in range(1, 10))):
             shortcut(self, keys, slot, ctx)
@@ -282,6 +312,7 @@ class ReceivePage(QWidget):
             if field.isVisible():
                 field.clear()
                 field.hide()
+        self.unexpected.close_form()
         self.banner.clear()
         self.focus_scan()
 
@@ -426,19 +457,82 @@ class ReceivePage(QWidget):
             item = QListWidgetItem(f"{hit.customer_name}  ·  {hit.customer_email}  ·  "
                                    f"order {hit.order_number}  ·  {rma}")
             item.setData(Qt.ItemDataRole.UserRole, hit.rma_number or hit.order_number)
+            item.setData(HIT_ROLE, (hit.order_number, hit.customer_name))
             self.results.addItem(item)
         if hits:
             self.results.setCurrentRow(0)
             self.results.setFocus()
-            self.banner.show_message(Level.OK, f"{len(hits)} found: ↑ ↓ then Enter to open.")
+            self.banner.show_message(Level.OK, f"{len(hits)} found: ↑ ↓ then Enter to open; "
+                                     "Ctrl+U receives it as an unexpected return from the "
+                                     "one chosen.")
         else:
-            self.banner.show_message(Level.WARN, "Nothing found: try another spelling, or hold "
+            self.banner.show_message(Level.WARN, "Nothing found: try another spelling, "
+                                     "receive it as an unexpected return (Ctrl+U), or hold "
                                      "the parcel (Ctrl+H).")
 
     def _open_result(self, item: QListWidgetItem) -> None:
         code = item.data(Qt.ItemDataRole.UserRole)
         self.scan.setText(code)
         self.submit(code)
+
+    # --- a parcel with no return: an unexpected return -----------------------------
+    def open_unexpected(self) -> None:
+        """Ctrl+U: the customer is the search result chosen, or the order the scan found
+        with no return on it, or nobody yet."""
+        order = customer = None
+        item = self.results.currentItem() if self.no_match.isVisible() else None
+        if item is not None:
+            order, customer = item.data(HIT_ROLE)
+        elif self.card.isVisible() and self.card.view is not None:
+            if self.card.view.rma_number:
+                self.banner.show_message(Level.WARN, f"{self.card.view.rma_number} is this "
+                                         "parcel's return: Ctrl+E records an item it did "
+                                         "not list.")
+                return
+            order = self.card.view.order_number
+        self.unexpected.open(order, customer)
+
+    def filling_unexpected(self) -> bool:
+        """Is the unexpected-return form open (a scanned SKU tag goes there)?"""
+        return self.unexpected.isVisible()
+
+    def unexpected_scan(self, code: str) -> None:
+        """A tag scanned while the form is open: what is in the box; then the grade."""
+        self.unexpected.what.setText(code.strip())
+        self.unexpected.grade.setFocus()
+
+    def receive_unexpected(self) -> None:
+        form = self.unexpected
+        letter = form.grade_letter()
+        if not form.what.text().strip():
+            self.banner.show_message(Level.WARN, "Say what is in the box first: scan the "
+                                     "dress's SKU tag or type its style, colour and size.")
+            form.what.setFocus()
+            return
+        if letter is None:
+            self.banner.show_message(Level.WARN, "Grade it: A, B, C, D or X in the grade "
+                                     "box, then Enter.")
+            form.grade.setFocus()
+            return
+        screen = self.session.receive_unexpected(self._last_code, form.order,
+                                                 form.what.text(), Grade(letter),
+                                                 form.notes.text())
+        self.banner.show_message(LEVELS[screen.level], screen.message)
+        if screen.level == ERROR:
+            self._flash("bad")
+            self._sounds.bad()
+            form.what.setFocus()
+            return
+        self._flash("good")
+        self._sounds.good()
+        form.close_form()
+        self.no_match.hide()
+        self.card.hide()
+        self.marks.hide()
+        self.empty.show()
+        self.search.clear()
+        self.results.clear()
+        self.focus_scan()
 
     def hold_parcel(self) -> None:
         note = self.search.text().strip()

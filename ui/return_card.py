@@ -44,6 +44,7 @@ class ReturnCard(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         self.headline = QLabel()
         self.headline.setObjectName("headline")
+        self.headline.setWordWrap(True)  # a long name wraps; it never widens the window
         self.details = QLabel()
         self.details.setObjectName("details")
         self.details.setWordWrap(True)
@@ -66,7 +67,7 @@ class ReturnCard(QWidget):
 
     def show_return(self, view: ReturnView) -> None:
         self.view = view
-        title = view.rma_number or f"Order {view.order_number} (no return authorized)"
+        title = view.rma_number or f"Order {view.order_number}, no return"
         self.headline.setText(f"{title}  ·  {view.customer_name}")
         delivered = (
             f"delivered {view.delivered_on:%b %d} ({view.days_since_delivery} days ago)"

@@ -17,6 +17,7 @@ from app.services.outcomes import EXCEPTION_OUTCOMES
 from app.services.printing import JobView, PrintOutcome
 from app.services.putaway import Whereabouts
 from app.services.qa import BlindItem, RegradeNews
+from app.services.unexpected import UnexpectedView, unexpected_answer
 from app.services.users import UserRow
 
 __all__ = [
@@ -40,10 +41,12 @@ __all__ = [
     "ReturnView",
     "RoundScore",
     "SignedInUser",
+    "UnexpectedView",
     "UserChoice",
     "UserRow",
     "Whereabouts",
     "approve_meaning",
     "badge_user_id",
     "denial_choices",
+    "unexpected_answer",
 ]

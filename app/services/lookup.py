@@ -203,7 +203,9 @@ class LookupService:
                 return scan, rma, self._view(session, order, rma, candidate.kind), None
         kinds = " / ".join(dict.fromkeys(KIND_WORDS[c.kind] for c in scan.valid))
         return scan, None, None, (f"No return found for {kinds} {scan.text}: search by "
-                                  "customer name, email or order, or hold the parcel.")
+                                  "customer name, email, order or SKU (Ctrl+F), then "
+                                  "receive it as an unexpected return (Ctrl+U), or hold "
+                                  "the parcel (Ctrl+H).")
 
     def view_of(self, session: Session, rma: ReturnAuthorization,
                 matched_by: str = "rma", receipt: ReceiptView | None = None) -> ReturnView:

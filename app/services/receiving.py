@@ -78,7 +78,8 @@ class ReceivingService:
         with UnitOfWork(self._sf) as uow:
             s = uow.session
             require_current(s, user, Action.RECEIVE)
-            found = self._find(s, code, "hold the parcel (Ctrl+H) or ask customer service.")
+            found = self._find(s, code, "receive it as an unexpected return (Ctrl+U) or "
+                               "hold the parcel (Ctrl+H).")
             if isinstance(found, ScanOutcome):
                 return found
             rma, view = found

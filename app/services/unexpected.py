@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload, sessionmaker
@@ -88,17 +88,19 @@ class UnexpectedView:
 
     def lines(self) -> list[str]:
         """What the supervisor reads before answering."""
-        out = [f"{self.number}: a parcel with no return, received "
-               f"{self.received_at.astimezone():%b %d %H:%M} by {self.received_by} at "
-               f"{self.station}",
-               f"Label scanned: {self.scanned_code or '(none)'}",
-               f"In the box: {self.description}" + (f" ({self.sku})" if self.sku else ""),
-               f"Graded {self.grade.value} at the bench" + (f": {self.notes}" if self.notes
-                                                            else ""),
+        out = [f"{self.number}, received {self.received_at.astimezone():%b %d %H:%M} by "
+               f"{self.received_by} at {self.station} (label "
+               f"{self.scanned_code or 'none'})",
+               f"In the box: {self.description}" + (f" ({self.sku})" if self.sku else "")
+               + f", graded {self.grade.value}" + (f": {self.notes}" if self.notes else ""),
                f"Customer: {self.customer or 'not found at the bench'}"]
         if self.order_number:
-            out.append(f"Order found at the bench: {self.order_number}")
-            out += [f"  line {line}" for line in self.order_lines]
+            out.append(f"Order found at the bench: {self.order_number}, "
+                       + "; ".join(f"line {line}" for line in self.order_lines))
+            if self.sku and self.order_lines and not any(
+                    f": {self.sku} " in line for line in self.order_lines):
+                out.append(f"The dress ({self.sku}) is not on {self.order_number}: search "
+                           "its SKU at Receive (Ctrl+F) for the order that bought it.")
         if self.status is UnexpectedStatus.LINKED:
             out.append(f"Linked by {self.answered_by}: {self.rma_number}")
         elif self.status is UnexpectedStatus.SENT_BACK:
@@ -260,6 +262,9 @@ class UnexpectedService:
                 policy.holidays)
             receipt.rma_id = rma.id  # the parcel's receipt is the return's: who, when
             form = form_from(row.form)
+            product = s.get(Product, row.product_id) if row.product_id else None
+            if product is not None and product.sku == line.sku:
+                form = replace(form, matches_order=True)  # its tag, read at the bench
             s.add(Inspection(  # the bench's grading, as the unit's draft at that bench
                 item=item, grade=form.grade,
                 checklist={"form": form_json(form), "marks": sorted(form.marks)},
@@ -380,7 +385,7 @@ class UnexpectedService:
         product = s.get(Product, row.product_id) if row.product_id else None
         lines: tuple[str, ...] = ()
         if order is not None:
-            lines = tuple(f"{ln.line_no}: {ln.sku}, {ln.description} (bought {ln.quantity})"
+            lines = tuple(f"{ln.line_no}: {ln.sku} (bought {ln.quantity})"
                           for ln in sorted(order.lines, key=lambda ln: ln.line_no))
         return UnexpectedView(
             row.id, unexpected_number(row.id), row.received_at,

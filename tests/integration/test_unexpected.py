@@ -95,6 +95,7 @@ def test_received_held_and_linked_by_its_sku_becomes_a_return_graded_as_its_draf
                                                    Inspection.is_draft.is_(True))).one()
         assert draft.grade is Grade.B and draft.inspector_id == ines.id
         assert draft.checklist["form"]["notes"] == "no slip in the box"
+        assert draft.checklist["form"]["matches_order"] is True  # its tag is the line's
         actions = list(s.scalars(select(AuditEvent.action).where(
             AuditEvent.entity == "unexpected_return", AuditEvent.entity_id == str(view.id))
             .order_by(AuditEvent.seq)))
@@ -240,3 +241,15 @@ def test_replay_receives_links_and_sends_back(db: str, tmp_path: Path,
     rma = out[1]["rma"]
     assert out[1]["status"] == "linked" and out[4]["rma"] == rma
     assert out[5]["level"] in ("ok", "warn")
+
+
+def test_the_supervisor_is_told_when_the_dress_is_not_on_the_order_found(
+        unexpected: UnexpectedService, session_factory: sessionmaker[Session]) -> None:
+    """The inspector picked the wrong customer's order: the dress's SKU says so."""
+    order, _sku = order_without_return(session_factory, lines=1)
+    _other, sku = order_without_return(session_factory, lines=2)
+    view = unexpected.receive("", order, sku, Grade.B, "", user_named(session_factory, "ines"))
+    assert f"The dress ({sku}) is not on {order}" in "\n".join(view.lines())
+    right = unexpected.receive("", _other, sku, Grade.B, "",
+                               user_named(session_factory, "ines"))
+    assert "is not on" not in "\n".join(right.lines())
