@@ -240,7 +240,7 @@ def test_replay_receives_links_and_sends_back(db: str, tmp_path: Path,
     assert code == 0, [(o["input"], o["message"]) for o in out if not o["as_expected"]]
     rma = out[1]["rma"]
     assert out[1]["status"] == "linked" and out[4]["rma"] == rma
-    assert out[5]["level"] in ("ok", "warn")
+    assert out[5]["level"] == "ok" and out[5]["decisions"] == [1], out[5]
 
 
 def test_the_supervisor_is_told_when_the_dress_is_not_on_the_order_found(

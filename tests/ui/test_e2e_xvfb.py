@@ -459,3 +459,72 @@ def test_one_box_with_several_returns(display: str, tmp_path: Path) -> None:
     finally:
         err = _stop(app)
     assert "Traceback" not in err
+
+
+def test_an_unexpected_return_received_linked_and_decided(display: str,
+                                                          tmp_path: Path) -> None:
+    """Issue 29 item 11 with real X key events: a parcel no return matches; Ines finds
+    the customer (Ctrl+F), receives it as an unexpected return (Ctrl+U, the dress's SKU
+    tag scanned, grade B, Enter); Sam links it on Needs a look (F10, L, Enter); Ines
+    scans the same label and one Enter decides the return it became."""
+    from models.db import make_engine, make_session_factory
+    from tests.integration.test_unexpected import order_without_return
+
+    db = tmp_path / "bench.db"
+    url = f"sqlite:///{db}"
+    _demo_db(url)
+    engine = make_engine(url)
+    try:
+        order, sku = order_without_return(make_session_factory(engine))
+    finally:
+        engine.dispose()
+    label = "1Z999AA10123456784"
+    app = _start_bench(display, tmp_path, url)
+
+    def parcel() -> tuple[str, str | None, str | None] | None:
+        with sqlite3.connect(db) as conn:
+            return conn.execute(
+                "SELECT u.status, u.grade, r.number FROM unexpected_returns u "
+                "LEFT JOIN return_authorizations r ON r.id = u.rma_id").fetchone()
+
+    def decided(number: str) -> str | None:
+        with sqlite3.connect(db) as conn:
+            row = conn.execute(
+                "SELECT i.decision_status FROM return_items i JOIN return_authorizations r "
+                "ON r.id = i.rma_id WHERE r.number = ?", (number,)).fetchone()
+        return row[0] if row and row[0] != "pending" else None
+
+    try:
+        _focus_window(display, app)
+        _sign_in_as_ines(display)
+        scan(display, label)  # no return carries it: the no-match panel
+        key(display, "ctrl+f")
+        type_text(display, order)
+        key(display, "Return")
+        key(display, "ctrl+u")  # from the customer found
+        scan(display, sku)  # the dress's tag: what is in the box; then the grade
+        type_text(display, "b")
+        key(display, "Return")
+        assert _wait(parcel, 10, "the unexpected return") == ("held", "B", None)
+        subprocess.run(["import", "-window", "root", str(tmp_path / "unexpected.png")],
+                       env={**os.environ, "DISPLAY": display}, check=False, timeout=30)
+        sign_out(display)
+        sign_in(display, "s333333", "Sam")
+        go(display, "F10", "Needs a look")
+        key(display, "l")  # the order the bench found is typed in for him
+        key(display, "Return")
+        linked = _wait(lambda: (p := parcel()) is not None and p[0] == "linked" and p, 10,
+                       "the link")
+        rma = linked[2]
+        assert rma is not None
+        subprocess.run(["import", "-window", "root", str(tmp_path / "linked.png")],
+                       env={**os.environ, "DISPLAY": display}, check=False, timeout=30)
+        sign_out(display)
+        _sign_in_as_ines(display)
+        scan(display, label)  # the parcel's own label finds the return it became
+        go(display, "F2", "Inspect")
+        key(display, "Return")  # graded B at the bench, its tag read: one Enter decides
+        assert _wait(lambda: decided(rma), 15, "the decision") == "decided"
+    finally:
+        err = _stop(app)
+    assert "Traceback" not in err
