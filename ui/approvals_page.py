@@ -4,6 +4,7 @@ reason, the policy's trace; approve (A) or deny (D) with a note and Enter."""
 from __future__ import annotations
 
 import datetime as dt
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -140,7 +141,7 @@ class ApprovalsPage(QueuePage[ApprovalView]):
         fill(self.table, [
             (f"#{v.id}", ("⚠ " if v.overdue else "")
              + f"{v.age_minutes // 60}h {v.age_minutes % 60:02d}m", v.level.value,
-             format_money(v.amount), f"{v.rma_number} {v.customer_name}", v.requested_by,
+             format_money(v.amount), v.rma_number, v.requested_by,
              v.station, v.reason) for v in self.views],
             red=lambda r, c: c == 1 and self.views[r].overdue)
         restretch(self.table, len(COLUMNS) - 1)
@@ -170,6 +171,7 @@ class ApprovalsPage(QueuePage[ApprovalView]):
             + (f", asks for {v.requested_outcome.replace('_', ' ')}"
                if v.requested_outcome else "")
             + f"; {v.rma_number}" + (f" item {v.unit_no}" if v.unit_no else "")
+            + (f", {escape(v.customer_name)}" if v.customer_name else "")
             + (f"<br/>“{v.reason}” — {v.requested_by}, {v.station}<br/>"
                if v.kind in (ApprovalKind.POLICY_EXCEPTION, ApprovalKind.QA_REGRADE) else
                f"<br/>Policy: {v.reason} (accepted by {v.requested_by}, {v.station})<br/>")

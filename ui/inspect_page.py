@@ -88,6 +88,7 @@ class InspectPage(InspectHolds):
         self.units.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.units.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.units.currentRowChanged.connect(self._unit_changed)
+        self.units.setFixedHeight(64)  # one row until a parcel's items size it
         left.addWidget(QLabel("Items (Tab: next)"))
         left.addWidget(self.units)
         grade_box = QGridLayout()
@@ -112,6 +113,7 @@ class InspectPage(InspectHolds):
         self.severity_button = QPushButton()
         self.cause_button = QPushButton()
         for b in (self.severity_button, self.cause_button):
+            b.setObjectName("toggle")  # the size of the answers above them
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             damage.addWidget(b)
         self.severity_button.clicked.connect(self.cycle_severity)
@@ -170,8 +172,7 @@ class InspectPage(InspectHolds):
             self._done_text[holder.unit_no] = f"Held at {holder.station} by {holder.user}"
         self.photo_views = self.session.photos
         self.banner.clear()
-        self.header.setText(f"{view.rma_number}  ·  {view.customer_name}  ·  order "
-                            f"{view.order_number}")
+        self.header.setText(f"{view.rma_number}  ·  {view.customer_name}")
         self.units.clear()
         for it in view.items:
             self.units.addItem(self._unit_text(it))
@@ -187,6 +188,17 @@ class InspectPage(InspectHolds):
         if opened.message:
             self._show(opened)
         self.setFocus()
+
+    def unload(self, headline: str) -> None:
+        """Nothing to inspect now (the last scan found an order with no return): nothing
+        of the parcel shown before stays on screen, and its holds are let go."""
+        self.release_holds()
+        self.view = None
+        self._done_text, self._held = {}, {}
+        self.header.setText(headline)
+        self.units.clear()
+        self.panel.clear()
+        self._sync_form()
 
     # --- the items (holds and photos: ui/inspect_holds.py, ui/inspect_photos.py) ----
     def _unit_text(self, it: ReturnItemView) -> str:

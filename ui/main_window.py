@@ -265,11 +265,13 @@ class Shell(QWidget):
         self.receive.show_unfinished(self.session.unfinished())
         news = self.session.qa_news()  # blind re-grades that changed this one's decisions
         if news:
+            # Two lines at most: a taller notice pushes the page under it off the screen.
             self.notice.show_message(
-                Level.WARN, f"{len(news)} of your decisions "
-                f"{'was' if len(news) == 1 else 'were'} changed by a blind QA re-grade: "
-                + " ".join(n.sentence for n in news[:3])
-                + (f" (and {len(news) - 3} more)" if len(news) > 3 else ""))
+                Level.WARN, "Changed by a blind QA re-grade: " + news[0].sentence
+                + (" Also re-graded: " + ", ".join(f"{n.rma} item {n.unit_no}"
+                                                    for n in news[1:4])
+                   + (f" and {len(news) - 4} more." if len(news) > 4 else ".")
+                   if len(news) > 1 else ""))
         elif self.session.tote_due:  # decided here, never scanned into a tote
             first = self.session.tote_due[0]
             n = len(self.session.tote_due)
@@ -438,9 +440,10 @@ class Shell(QWidget):
             if view is not None and view.rma_number and view is not self.inspect.view:
                 self.inspect.load(view, self.user)
             elif view is not None and not view.rma_number:
+                self.inspect.unload(f"Order {view.order_number}: no return")
                 self.inspect.banner.show_message(
-                    Level.WARN, f"Order {view.order_number} has no return authorization: "
-                    "nothing to inspect. Hold the parcel or search again.")
+                    Level.WARN, f"Order {view.order_number} has no return: nothing to "
+                    "inspect. Receive (F1), Ctrl+U: an unexpected return.")
             self.inspect.setFocus()
         self.place_changed.emit()
 

@@ -80,7 +80,10 @@ class ReportsPage(QWidget):
         title = QLabel("Reports and back office")
         title.setObjectName("headline")
         self.banner = Banner()
-        layout.addWidget(title)
+        heading = QHBoxLayout()  # the title, and the documents it prints beside it
+        heading.addWidget(title)
+        heading.addStretch(1)
+        layout.addLayout(heading)
         layout.addWidget(self.banner)
 
         bar = QHBoxLayout()
@@ -92,7 +95,8 @@ class ReportsPage(QWidget):
             edit.setDisplayFormat("yyyy-MM-dd")
         self.refresh_button = QPushButton("Refresh  Ctrl+Enter")
         self.pdf_button = QPushButton("PDF  Ctrl+P")
-        self.qa_pdf_button = QPushButton("Grading review PDF\nCtrl+Shift+P")
+        # Beside the title (below the charts it was off a 1366x768 screen).
+        self.qa_pdf_button = QPushButton("Grading PDF  Ctrl+Shift+P")
         self.import_button = QPushButton("Import Shopify orders…  Ctrl+I")
         self.import_rmas_button = QPushButton("Import RMAs…  Ctrl+Shift+I")
         self.export_button = QPushButton("Export settlements  Ctrl+E")
@@ -101,9 +105,9 @@ class ReportsPage(QWidget):
         bar.addWidget(QLabel("to (including)"))
         bar.addWidget(self.end)
         office = QHBoxLayout()  # the back office's actions on a row of their own
-        for row, b in ((bar, self.refresh_button), (bar, self.pdf_button),
-                       (office, self.import_button), (office, self.import_rmas_button),
-                       (office, self.export_button)):
+        for row, b in ((bar, self.refresh_button), (heading, self.pdf_button),
+                       (heading, self.qa_pdf_button), (office, self.import_button),
+                       (office, self.import_rmas_button), (office, self.export_button)):
             b.setFocusPolicy(Qt.FocusPolicy.NoFocus)
             row.addWidget(b)
         bar.addStretch(1)
@@ -130,6 +134,17 @@ class ReportsPage(QWidget):
         self.tiles.setTextFormat(Qt.TextFormat.RichText)
         self.tiles.setWordWrap(True)
         layout.addWidget(self.tiles)
+        # The figures in words first; the charts below them (the page scrolls to them).
+        self.after_line = QLabel("")
+        self.after_line.setObjectName("tiles")
+        self.after_line.setTextFormat(Qt.TextFormat.RichText)
+        self.after_line.setWordWrap(True)
+        layout.addWidget(self.after_line)
+        self.qa_line = QLabel("")
+        self.qa_line.setObjectName("tiles")
+        self.qa_line.setTextFormat(Qt.TextFormat.RichText)
+        self.qa_line.setWordWrap(True)
+        layout.addWidget(self.qa_line)
         grid = QGridLayout()
         self.reason_chart = BarChart("Returns by reason")
         self.grade_chart = BarChart("Grades")
@@ -156,20 +171,6 @@ class ReportsPage(QWidget):
         for chart in (self.style_chart, self.throughput_chart):
             chart.setMinimumHeight(250)  # room for its eight rows; the page scrolls
         layout.addLayout(grid, 1)
-        self.after_line = QLabel("")
-        self.after_line.setObjectName("tiles")
-        self.after_line.setTextFormat(Qt.TextFormat.RichText)
-        self.after_line.setWordWrap(True)
-        layout.addWidget(self.after_line)
-        self.qa_line = QLabel("")
-        self.qa_line.setObjectName("tiles")
-        self.qa_line.setTextFormat(Qt.TextFormat.RichText)
-        self.qa_line.setWordWrap(True)
-        qa_row = QHBoxLayout()  # the grading line and its weekly review PDF
-        qa_row.addWidget(self.qa_line, 1)
-        self.qa_pdf_button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
-        qa_row.addWidget(self.qa_pdf_button)
-        layout.addLayout(qa_row)
 
         self.can_view = allowed(user.role, Action.VIEW_REPORTS)
         self.import_button.setVisible(allowed(user.role, Action.IMPORT_DATA))

@@ -45,8 +45,7 @@ class UnexpectedForm(QFrame):
         row = QHBoxLayout()
         self.what = _Field()
         self.what.setObjectName("unexpectedWhat")
-        self.what.setPlaceholderText("What is in it: scan the dress's SKU tag, or type "
-                                     "style, colour, size")
+        self.what.setPlaceholderText("Scan its SKU tag, or type style, colour, size")
         self.grade = _Field()
         self.grade.setObjectName("unexpectedGrade")
         self.grade.setPlaceholderText("Grade: A-D, X")

@@ -51,7 +51,7 @@ _NONE = OfflineStatus(False, 0, None, 0, None)
 
 
 log = logging.getLogger(__name__)
-DB_LABEL_PX = 330  # the status bar's database, at most (1366 px: everything else fits)
+DB_LABEL_PX = 270  # the status bar's database, at most (1366 px: everything else fits)
 SHELL_IMPORTED = threading.Event()  # set once the thread below is done
 
 
@@ -120,6 +120,8 @@ class MainWindow(QMainWindow):
                       self.camera_label, self.offline_label, self.db_label):
             label.setObjectName("statusItem")
             bar.addPermanentWidget(label)
+        # A station without a camera has nothing to say about one (and 1366 px to share).
+        self.camera_label.setVisible(bool(services.settings.camera))
         # Is the database there? Checked off the UI thread; faster while it is away.
         self.database_down_since: dt.datetime | None = None
         self._db_check: BackgroundOp[None] | None = None

@@ -483,9 +483,10 @@ def test_an_unexpected_return_received_linked_and_decided(display: str,
 
     def parcel() -> tuple[str, str | None, str | None] | None:
         with sqlite3.connect(db) as conn:
-            return conn.execute(
+            row = conn.execute(
                 "SELECT u.status, u.grade, r.number FROM unexpected_returns u "
                 "LEFT JOIN return_authorizations r ON r.id = u.rma_id").fetchone()
+        return (str(row[0]), row[1], row[2]) if row else None
 
     def decided(number: str) -> str | None:
         with sqlite3.connect(db) as conn:
