@@ -60,6 +60,10 @@ KNOWN_WHERE = {
     "inspection.py:save_draft": "a grade key saves the draft on the UI thread (a commit: "
                                 "on a busy disk its fsync took up to 0.8 s; the key's save "
                                 "and Enter's accept would have to be ordered off it)",
+    "inspect_page.py:_refresh_decision": "a grade key previews the decision on the UI "
+                                         "thread (the policy over the return's units and "
+                                         "what the RMA already decided: 40-125 ms for two "
+                                         "units; to be moved off it with the draft's save)",
     "window.py:_open_shell": "the shell at sign-in: Receive and Inspect built, the session's "
                              "three reads (38 ms offscreen; 100-110 ms on X with both cores "
                              "busy; the other seven pages are built on first visit)",
