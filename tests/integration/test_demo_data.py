@@ -140,14 +140,14 @@ def _sqlite_dump(path: Path) -> tuple[list[str], list[str]]:
 def test_same_seed_gives_identical_sqlite_databases(tmp_path: Path) -> None:
     a, b = tmp_path / "a.db", tmp_path / "b.db"
     for path in (a, b):
-        result = _cli("demo-data", "--orders", "300", "--seed", "7", "--today", "2026-11-22",
+        result = _cli("demo-data", "--orders", "150", "--seed", "7", "--today", "2026-11-22",
                       env_db=f"sqlite:///{path}")
         assert result.returncode == 0, result.stderr
     dump_a, dump_b = _sqlite_dump(a), _sqlite_dump(b)
-    assert len(dump_a[1]) > 3000
+    assert len(dump_a[1]) > 1500
     assert dump_a == dump_b
     c = tmp_path / "c.db"
-    _cli("demo-data", "--orders", "300", "--seed", "8", "--today", "2026-11-22",
+    _cli("demo-data", "--orders", "150", "--seed", "8", "--today", "2026-11-22",
          env_db=f"sqlite:///{c}")
     assert _sqlite_dump(c) != dump_a
 
@@ -157,7 +157,7 @@ def test_same_seed_gives_identical_postgres_databases(pg_server: PostgresServer)
     dumps = []
     for name in ("demo_a", "demo_b"):
         url = pg_server.create_database(name)
-        result = _cli("demo-data", "--orders", "300", "--seed", "7", "--today", "2026-11-22",
+        result = _cli("demo-data", "--orders", "150", "--seed", "7", "--today", "2026-11-22",
                       env_db=url)
         assert result.returncode == 0, result.stderr
         tables = pg_server.psql(
@@ -165,4 +165,4 @@ def test_same_seed_gives_identical_postgres_databases(pg_server: PostgresServer)
         ).split()
         dumps.append({t: pg_server.psql(f"SELECT * FROM {t} ORDER BY 1", name) for t in tables})
     assert dumps[0] == dumps[1]
-    assert len(dumps[0]["orders"].splitlines()) == 300
+    assert len(dumps[0]["orders"].splitlines()) == 150
