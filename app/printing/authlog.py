@@ -119,10 +119,18 @@ def _parcel(p: ParcelAnswer, body: ParagraphStyle, small: ParagraphStyle) -> lis
                              body)],
         ["In the box", Paragraph(escape(p.in_box), body)],
         ["Answer", Paragraph(f"<b>{escape(p.answer)}</b>", body)],
-        ["Audit", Paragraph(
-            f"entry {p.audit_seq}, <font face='Courier'>{p.audit_hash}</font>"
-            if p.audit_hash else "not in the audit log", small)],
+        ["Audit", _audit(p.audit_seq, p.audit_hash, small)],
     ]
+    return [_boxed(rows)]
+
+
+def _audit(seq: int | None, digest: str | None, small: ParagraphStyle) -> Paragraph:
+    return Paragraph(f"entry {seq}, <font face='Courier'>{digest}</font>" if digest
+                     else "not in the audit log", small)
+
+
+def _boxed(rows: list[list[object]], heading: bool = False) -> Table:
+    """An entry's rows in a box, names on the left (its first row shaded: `heading`)."""
     table = Table(rows, colWidths=[0.9 * inch, 6.3 * inch])
     table.setStyle(TableStyle([
         ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -131,8 +139,10 @@ def _parcel(p: ParcelAnswer, body: ParagraphStyle, small: ParagraphStyle) -> lis
         ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        *([("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
+           ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee"))] if heading else []),
     ]))
-    return [table]
+    return table
 
 
 def _thumbnails(paths: tuple[Path, ...]) -> Table:
@@ -171,19 +181,6 @@ def _entry(entry: AuthLogEntry, body: ParagraphStyle, small: ParagraphStyle) -> 
             f"• {escape(reason)}" for _rule, reason in a.trace), small)],
         ["Photos", _thumbnails(entry.thumbnails) if entry.thumbnails else
          Paragraph(f"{a.photos} on file" if a.photos else "none on file", small)],
-        ["Audit", Paragraph(
-            f"entry {entry.audit_seq}, <font face='Courier'>{entry.audit_hash}</font>"
-            if entry.audit_hash else "not in the audit log", small)],
+        ["Audit", _audit(entry.audit_seq, entry.audit_hash, small)],
     ]
-    table = Table(rows, colWidths=[0.9 * inch, 6.3 * inch])
-    table.setStyle(TableStyle([
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("FONTNAME", (0, 0), (0, -1), "Helvetica-Bold"),
-        ("FONTSIZE", (0, 0), (0, -1), 8.5),
-        ("BOX", (0, 0), (-1, -1), 0.8, colors.black),
-        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.grey),
-        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eeeeee")),
-        ("TOPPADDING", (0, 0), (-1, -1), 3),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-    ]))
-    return [table]
+    return [_boxed(rows, heading=True)]
