@@ -64,6 +64,7 @@ class InspectHolds(InspectPhotos):
             self.banner.show_problem(exc)
             return None
         if not pending:
+            self.settle_preview()
             needs = self.panel.view.approval if self.panel.view is not None else None
             if needs is not None and self.session.graded():
                 # Ctrl+O before Enter, with a manager at the bench: Enter's request is

@@ -23,6 +23,7 @@ from app.bench import BenchSession, Screen
 from app.bench.results import Accepted, ExceptionAsked, PhotoKept, Synced, TagScanned
 from app.bench.types import (
     HOLD_SECONDS,
+    DecisionView,
     Holder,
     InspectionInput,
     ReturnItemView,
@@ -36,6 +37,7 @@ from ui.banner import LEVELS, Banner, Level
 from ui.decision_panel import DecisionPanel
 from ui.inspect_holds import InspectHolds
 from ui.inspect_keys import CAUSES, GRADES, MARKS, SEVERITIES, TOGGLES, checkable_grid
+from ui.ops import BackgroundOp
 
 RECEPTION_WORDS = {ReceptionStatus.MISSING: "MISSING", ReceptionStatus.WRONG_ITEM: "WRONG ITEM",
                    ReceptionStatus.EXTRA: "EXTRA", ReceptionStatus.AWAITING: "NOT RECEIVED"}
@@ -67,6 +69,9 @@ class InspectPage(InspectHolds):
         self.view: ReturnView | None = None
         self._done_text: dict[int, str] = {}
         self._held: dict[int, Holder] = {}  # units another bench holds
+        # The newest decision preview asked for (older ones arriving are dropped), and
+        # the newest shown: while they differ, one is on its way.
+        self._preview_seq = self._preview_shown = 0
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         outer = QVBoxLayout(self)
         self.header = QLabel("Scan a parcel on Receive (F1) first.")
@@ -247,6 +252,7 @@ class InspectPage(InspectHolds):
         elif key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.accept()
         elif key == Qt.Key.Key_E:
+            self.settle_preview()
             if self.panel.view is None:
                 self.banner.show_message(Level.WARN, "An exception is asked against the "
                                          "policy's decision: " + (self.panel.outcome.text()
@@ -414,6 +420,8 @@ class InspectPage(InspectHolds):
         return {u: f for u, f in self.forms.items() if f.grade is not None}
 
     def _refresh_decision(self) -> None:
+        self._preview_seq += 1  # what is on its way is for an older form: dropped
+        self._preview_shown = self._preview_seq
         unit = self.current_unit()
         graded = self._graded()
         if self.view is None or unit is None:
@@ -433,18 +441,50 @@ class InspectPage(InspectHolds):
             self.panel.clear("Still to answer: " + "; ".join(still) + ".")
             return
         # Another item still missing an answer does not hold this one's preview back.
-        ready = self.session.ready()
+        # The policy reads the return and what its RMA decided before: off the window's
+        # thread (40-125 ms a key on the UI thread); the newest key's answer is shown,
+        # an older one arriving late is dropped. Enter does not wait for it: the
+        # decision is made again when it is stored.
+        self._preview_seq += 1
+        seq, rma = self._preview_seq, self.view.rma_number  # on its way (shown != seq)
+        BackgroundOp(self.session.preview_work(self.session.ready()),
+                     lambda view: self._previewed(seq, rma, unit, view),
+                     lambda exc: self._preview_failed(seq, exc), parent=self,
+                     lane="preview").start()
+
+    def _previewed(self, seq: int, rma: str | None, unit: int, view: DecisionView) -> None:
+        if seq != self._preview_seq or self.view is None or self.view.rma_number != rma \
+                or self.current_unit() != unit:
+            return  # a later key, another unit or another parcel: its own preview comes
+        self._preview_shown = seq
+        self.panel.show_decision(view, unit)
+
+    def settle_preview(self) -> None:
+        """A key that acts on the decision shown (E, Ctrl+O) never acts on an older one:
+        a preview still on its way is made here, at once."""
+        unit = self.current_unit()
+        if self._preview_shown == self._preview_seq or unit is None or self.view is None:
+            return
+        self._preview_seq += 1
+        self._preview_shown = seq = self._preview_seq
         try:
-            view = self.session.decision_preview(ready)
-        except DatabaseUnavailable:
+            self._previewed(seq, self.view.rma_number, unit,
+                            self.session.decision_preview(self.session.ready()))
+        except ReturnBenchError as exc:
+            self._preview_failed(seq, exc)
+
+    def _preview_failed(self, seq: int, exc: BaseException) -> None:
+        if seq != self._preview_seq:
+            return
+        self._preview_shown = seq
+        if isinstance(exc, DatabaseUnavailable):
             # The banner already says what happened to the work; keep it in view.
             self.panel.clear("Waiting for the database")
-            return
-        except ReturnBenchError as exc:
+        elif isinstance(exc, ReturnBenchError):
             self.panel.clear("Cannot decide yet")
             self.banner.show_problem(exc)
-            return
-        self.panel.show_decision(view, unit)
+        else:
+            raise exc  # a bug: the app's hook logs it and says so
 
 
     def _close_exception(self) -> None:

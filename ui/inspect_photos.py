@@ -65,6 +65,9 @@ class InspectParts(QWidget):
     def _refresh_decision(self) -> None:
         raise NotImplementedError
 
+    def settle_preview(self) -> None:
+        raise NotImplementedError
+
     def _unit_text(self, it: ReturnItemView) -> str:
         raise NotImplementedError
 

@@ -5,6 +5,7 @@ stores it and prints what the lifecycle says."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
@@ -177,6 +178,16 @@ class Inspecting(TotesAndPutAway):
         assert self.parcel is not None and self.parcel.rma_number
         rma = self.parcel.rma_number
         return self._try(lambda s: s.decisions.preview(rma, graded))
+
+    def preview_work(self, graded: dict[int, InspectionInput]
+                     ) -> Callable[[], DecisionView]:
+        """The same preview as a call to run off the window's thread: the return, the
+        forms and the services (the server's, or the bench's copy while offline) are
+        taken now; the call reads only what it was given. DatabaseUnavailable from it
+        says the database went away meanwhile (the next save takes the bench offline)."""
+        assert self.parcel is not None and self.parcel.rma_number
+        rma, forms, services = self.parcel.rma_number, dict(graded), self._s
+        return lambda: services.decisions.preview(rma, forms)
 
     def preview(self) -> Screen:
         """The decision the policy would make now for the graded units (not stored)."""

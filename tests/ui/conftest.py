@@ -60,10 +60,13 @@ KNOWN_WHERE = {
     "inspection.py:save_draft": "a grade key saves the draft on the UI thread (a commit: "
                                 "on a busy disk its fsync took up to 0.8 s; the key's save "
                                 "and Enter's accept would have to be ordered off it)",
-    "inspect_page.py:_refresh_decision": "a grade key previews the decision on the UI "
-                                         "thread (the policy over the return's units and "
-                                         "what the RMA already decided: 40-125 ms for two "
-                                         "units; to be moved off it with the draft's save)",
+    "inspect_page.py:settle_preview": "E or Ctrl+O pressed while a grade key's decision "
+                                      "preview was still on its way: made at once, on the "
+                                      "UI thread (40-125 ms for two units), so that the "
+                                      "key never acts on an older decision",
+    "inspect_page.py:load": "a parcel opened on Inspect takes its holds and reads its "
+                            "drafts on the UI thread (one transaction; 30-60 ms alone, up to "
+                            "200 ms while a background preview holds the GIL)",
     "window.py:_open_shell": "the shell at sign-in: Receive and Inspect built, the session's "
                              "three reads (38 ms offscreen; 100-110 ms on X with both cores "
                              "busy; the other seven pages are built on first visit)",

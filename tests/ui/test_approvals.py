@@ -13,6 +13,7 @@ from app.bootstrap import Services
 from app.domain.enums import ApprovalStatus
 from app.services.uow import UnitOfWork
 from models import Approval, OrderLine, ReturnAuthorization, ReturnItem
+from tests.helpers.panel import previewed
 from tests.helpers.rmas import ask_exception
 from tests.ui.test_inspect import _simple_refund_rma, _to_inspect
 from tests.ui.test_shell import _sign_in, _window
@@ -98,6 +99,7 @@ def test_override_at_the_bench(qtbot, services: Services) -> None:  # type: igno
     assert window.user_label.text() == "User: Ines Moreno (inspector)"  # still signed in
     # The row says what the item is now, not "awaiting approval".
     assert "[decided]" in inspect.units.item(0).text(), inspect.units.item(0).text()
+    previewed(qtbot, inspect)
     assert inspect.panel.outcome.text().startswith("#") and "approved by Sam Whitfield" in \
         inspect.panel.outcome.text() and inspect.panel.outcome.text().endswith("now decided.")
 
@@ -132,6 +134,7 @@ def test_ctrl_o_before_enter_asks_and_a_manager_answers_here(qtbot, services: Se
     at the bench, Ctrl+O before Enter makes Enter's request and opens its answer; the
     bench moves on once it is answered. A wrong PIN's line makes the dialog grow."""
     _win, shell, inspect, _number = _graded_big_refund(qtbot, services)
+    previewed(qtbot, inspect)
     assert inspect.panel.view is not None and inspect.panel.view.approval is not None
     qtbot.keyClick(inspect, Qt.Key.Key_O, Qt.KeyboardModifier.ControlModifier)
     dialog = inspect._override_dialog

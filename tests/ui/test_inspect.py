@@ -21,6 +21,7 @@ from app.domain.enums import (
 )
 from app.services.uow import UnitOfWork
 from models import Approval, Decision, Order, OrderLine, ReturnAuthorization
+from tests.helpers.panel import previewed
 from tests.ui.test_shell import _sign_in, _window
 from ui.window import MainWindow
 
@@ -62,9 +63,11 @@ def test_grade_a_return_in_three_keys_after_the_scan(qtbot, services: Services) 
     _to_inspect(qtbot, window, number)  # scan + Enter, then F2
     inspect = window.shell.inspect  # type: ignore[union-attr]
     qtbot.keyClick(inspect, Qt.Key.Key_1)
+    previewed(qtbot, inspect)
     assert inspect.panel.outcome.text().startswith("REFUND  $")
     assert inspect.panel.destination.text() == \
         "Dress goes to: restock at full price — bin R\u2011A\u201103"  # never split
+    previewed(qtbot, inspect)
     assert "days after delivery (limit 14)" in inspect.panel.trace.text()
     with qtbot.waitSignal(inspect.finished, timeout=3000) as done:
         qtbot.keyClick(inspect, Qt.Key.Key_Return)
@@ -100,18 +103,23 @@ def test_toggles_change_the_decision_live(qtbot, services: Services) -> None:  #
     assert not inspect.toggle_buttons["tags_attached"].isChecked()
     assert inspect.toggle_buttons["matches_order"].text().endswith(": ?")
     qtbot.keyClick(inspect, Qt.Key.Key_2)
+    previewed(qtbot, inspect)
     assert inspect.panel.outcome.text() == \
         "Still to answer: whether it matches the order (M, or scan its tag)."
+    previewed(qtbot, inspect)
     assert not inspect.panel.accept_button.isEnabled()
     qtbot.keyClick(inspect, Qt.Key.Key_M)  # yes
+    previewed(qtbot, inspect)
     assert inspect.panel.outcome.text().startswith("REFUND")
     assert inspect.panel.accept_button.text().startswith("Enter: refund $")
     assert inspect.grade_buttons[next(iter(inspect.grade_buttons))].isChecked() is False
     qtbot.keyClick(inspect, Qt.Key.Key_W)
+    previewed(qtbot, inspect)
     assert inspect.panel.outcome.text() == "BACK TO CUSTOMER"
     assert inspect.toggle_buttons["worn"].isChecked()
     qtbot.keyClick(inspect, Qt.Key.Key_W)
     qtbot.keyClick(inspect, Qt.Key.Key_5)
+    previewed(qtbot, inspect)
     assert inspect.panel.outcome.text() == "HOLD"
     assert "supervisor" in inspect.panel.approval.text()
 
@@ -123,6 +131,7 @@ def test_exception_with_a_written_reason_goes_to_approval(qtbot, services: Servi
     inspect = window.shell.inspect  # type: ignore[union-attr]
     qtbot.keyClick(inspect, Qt.Key.Key_4)
     qtbot.keyClick(inspect, Qt.Key.Key_M)  # matches the order: yes
+    previewed(qtbot, inspect)
     assert inspect.panel.outcome.text() == "BACK TO CUSTOMER"
     qtbot.keyClick(inspect, Qt.Key.Key_E)
     assert inspect.panel.exception_open()
@@ -181,6 +190,7 @@ def test_a_draft_and_its_photos_come_back_after_a_restart(qtbot, services: Servi
     assert "Photos: 1" in inspect.photos.text() and "Claim photos" in inspect.photos.text()
     assert inspect.thumb_labels[0].pixmap() is not None
     assert not inspect.thumb_labels[0].pixmap().isNull()
+    previewed(qtbot, inspect)
     assert inspect.panel.outcome.text() == "PHOTOS NEEDED"  # 1 of 2 required photos
 
 
@@ -304,6 +314,7 @@ def test_a_missing_item_takes_no_grade_and_does_not_block_the_parcel(  # type: i
     assert inspect.current_unit() == 1
     qtbot.keyClick(inspect, Qt.Key.Key_Tab)
     assert inspect.current_unit() == 2
+    previewed(qtbot, inspect)
     assert "marked missing" in inspect.panel.outcome.text()
     for key in (Qt.Key.Key_1, Qt.Key.Key_W, Qt.Key.Key_N):  # a grade, a toggle, a mark
         qtbot.keyClick(inspect, key)
@@ -314,12 +325,14 @@ def test_a_missing_item_takes_no_grade_and_does_not_block_the_parcel(  # type: i
     assert not any(b.isChecked() for b in inspect.grade_buttons.values())
     assert not inspect.toggle_buttons["worn"].isChecked()
     assert not inspect.mark_buttons["stains"].isChecked()
+    previewed(qtbot, inspect)
     assert 2 not in inspect.forms and not inspect.panel.accept_button.isEnabled()
     assert not inspect.panel.accept_button.text().startswith("Enter: send")
     assert 2 not in services.inspection.drafts(number)
     qtbot.keyClick(inspect, Qt.Key.Key_Tab)  # back to item 1: grade A, Enter decides it
     assert inspect.current_unit() == 1
     qtbot.keyClick(inspect, Qt.Key.Key_1)
+    previewed(qtbot, inspect)
     assert inspect.panel.accept_button.text().startswith("Enter: refund $")
     with qtbot.waitSignal(inspect.finished, timeout=3000) as done:
         qtbot.keyClick(inspect, Qt.Key.Key_Return)

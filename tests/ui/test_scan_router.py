@@ -18,6 +18,7 @@ from app.domain.enums import Grade
 from app.scanning.codes import rma_number
 from app.services.uow import UnitOfWork
 from models import Decision, Inspection, Receipt, ReturnAuthorization
+from tests.helpers.panel import previewed
 from tests.ui.test_inspect import _simple_refund_rma
 from tests.ui.test_shell import _sign_in, _window
 from ui.scan_router import ScanRouter
@@ -163,12 +164,14 @@ def test_the_dress_tag_scanned_on_inspect_answers_matches_the_order(  # type: ig
     qtbot.keyClick(shell.inspect, Qt.Key.Key_2)  # grade B: M is still to answer
     qtbot.wait(120)
     assert shell.inspect.forms[1].matches_order is None
+    previewed(qtbot, shell.inspect)
     assert not shell.inspect.panel.accept_button.isEnabled()
     _burst(qtbot, sku, 5)  # the SKU tag on the dress, read by the scanner
     qtbot.waitUntil(lambda: shell.inspect.forms[1].matches_order is True, timeout=3000)
     assert shell.pages.currentWidget() is shell.inspect  # it stays on the dress
     assert shell.inspect.toggle_buttons["matches_order"].text().endswith(": yes")
     assert "matches the order" in shell.inspect.banner.text()
+    previewed(qtbot, shell.inspect)
     assert shell.inspect.panel.accept_button.text().startswith("Enter: refund $")
 
 
