@@ -43,6 +43,7 @@ def benchmarks(sizes: str) -> list[tuple[str, list[str]]]:
         ("demo-data", ["benchmarks/bench_demo_data.py"]),
         ("scan", ["benchmarks/bench_scan_window.py", "--sizes", sizes]),
         ("pages", ["benchmarks/bench_pages.py", "--sizes", sizes]),
+        ("grade-key", ["benchmarks/bench_grade_key.py"]),
         ("queues", ["benchmarks/bench_queues.py", "--db", one_m]),
         ("decide", ["benchmarks/bench_decide.py"]),
         ("labels", ["benchmarks/bench_labels.py"]),
