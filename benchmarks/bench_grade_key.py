@@ -10,6 +10,7 @@ Baseline, same run, interleaved: the same preview made synchronously (what each 
 the UI thread for before it moved off it).
 
 Usage: python benchmarks/bench_grade_key.py [--orders 300] [--rounds 60]
+           [--database sqlite|postgresql]   (postgresql: a throwaway server, fsync on)
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--orders", type=int, default=300)
     parser.add_argument("--rounds", type=int, default=60)
+    parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     args = parser.parse_args(argv)
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["RETURNBENCH_OFFLINE_COPY_MINUTES"] = "0"
@@ -54,7 +56,14 @@ def main(argv: list[str]) -> int:
     from ui.window import MainWindow
 
     app = QApplication.instance() or QApplication(["bench-grade-key"])
-    services = bootstrap(load_settings(f"sqlite:///{data / 'bench.db'}", "BENCH-G"))
+    server = None
+    url = f"sqlite:///{data / 'bench.db'}"
+    if args.database == "postgresql":
+        from tests.helpers.postgres import start_server
+
+        server = start_server(durable=True)
+        url = server.create_database("rb_grade_key")
+    services = bootstrap(load_settings(url, "BENCH-G"))
     load_demo_data(services.session_factory, orders=args.orders, seed=4,
                    today=services.clock.now().date())
     services.start_station()
@@ -106,20 +115,22 @@ def main(argv: list[str]) -> int:
         baseline.append((time.perf_counter() - started) * 1000)
     speed = machine_speed()
     window.close()
-    out = {"rounds": args.rounds, "machine_speed_ms": speed,
+    out = {"database": args.database, "rounds": args.rounds, "machine_speed_ms": speed,
            "key_handler_on_ui_thread_ms": {"p50": pct(handler, 50), "p95": pct(handler, 95)},
            "key_to_panel_ms": {"p50": pct(to_panel, 50), "p95": pct(to_panel, 95)},
            "baseline_sync_preview_ms": {"p50": pct(baseline, 50), "p95": pct(baseline, 95)}}
     print(json.dumps(out, indent=1))
     with services.session_factory() as s:
         returns = s.scalar(select(func.count()).select_from(ReturnAuthorization))
-    record("grade key: UI thread held (draft saved there)", "sqlite", returns,
+    record("grade key: UI thread held (draft saved there)", args.database, returns,
            pct(handler, 50), pct(handler, 95), 100.0, pct(baseline, 95),
            "bare: the same preview, synchronous")
-    record("grade key to its decision on the panel", "sqlite", returns,
+    record("grade key to its decision on the panel", args.database, returns,
            pct(to_panel, 50), pct(to_panel, 95), 100.0, pct(baseline, 95),
            "preview off the UI thread")
     services.dispose()
+    if server is not None:
+        server.stop("fast")
     return 0
 
 

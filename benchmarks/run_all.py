@@ -44,6 +44,7 @@ def benchmarks(sizes: str) -> list[tuple[str, list[str]]]:
         ("scan", ["benchmarks/bench_scan_window.py", "--sizes", sizes]),
         ("pages", ["benchmarks/bench_pages.py", "--sizes", sizes]),
         ("grade-key", ["benchmarks/bench_grade_key.py"]),
+        ("grade-key-pg", ["benchmarks/bench_grade_key.py", "--database", "postgresql"]),
         ("queues", ["benchmarks/bench_queues.py", "--db", one_m]),
         ("decide", ["benchmarks/bench_decide.py"]),
         ("labels", ["benchmarks/bench_labels.py"]),
