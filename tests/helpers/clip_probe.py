@@ -240,7 +240,16 @@ class Probe:
         for row, (place, _key) in enumerate(PLACES):
             shell.nav.setCurrentRow(row)
             self._wait_place(place)
+            if place == "Reports":
+                self._wait_figures(shell.pages.currentWidget())
             self.look(who, place)
+
+    @staticmethod
+    def _wait_figures(page: Any) -> None:
+        """Reports reads its figures off the UI thread: looked at once they are shown."""
+        if getattr(page, "can_view", False):
+            _wait("the report's figures", lambda: page.kpis is not None and not page._reading,
+                  60)
 
     def _wait_place(self, place: str) -> None:
         title = f" - {place} - "
