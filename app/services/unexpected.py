@@ -13,7 +13,8 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, sessionmaker
 
 from app import audit
@@ -29,7 +30,7 @@ from app.domain.enums import (
     RmaStatus,
     UnexpectedStatus,
 )
-from app.errors import BadInput, Conflict, NotFound
+from app.errors import BadInput, Conflict, Contention, NotFound
 from app.lifecycle import Op
 from app.permissions import Action, require
 from app.policy.calendar import add_business_days, local_date
@@ -242,6 +243,11 @@ class UnexpectedService:
                 tracking_number=_tracking(receipt.scanned_code), created_at=now,
                 status=RmaStatus.RECEIVED)
             s.add(rma)
+            try:
+                s.flush()  # the year's next number: another link may take it first
+            except IntegrityError as exc:
+                raise Contention("Another return took that RMA number at the same "
+                                 "moment; try again.") from exc
             item = ReturnItem(
                 rma=rma, unit_no=1, order_line=line, reason=ReturnReason.OTHER,
                 customer_comment=f"Unexpected return {unexpected_number(row.id)}: "
@@ -368,10 +374,21 @@ class UnexpectedService:
     def _answer(s: Session, row: UnexpectedReturn, user: SignedInUser, now: dt.datetime,
                 status: UnexpectedStatus, note: str,
                 rma: ReturnAuthorization | None) -> None:
-        row.status, row.answered_by_id, row.answered_at = status, user.id, now
-        row.note = note.strip()[:500] or None
-        row.rma = rma
-        s.flush()
+        """The answer, written only while the row is still held: on SQLite the row is
+        not locked when it is read (FOR UPDATE is PostgreSQL's), so another supervisor
+        may have answered it in between; then nothing of this answer is kept."""
+        done = s.execute(
+            update(UnexpectedReturn)
+            .where(UnexpectedReturn.id == row.id,
+                   UnexpectedReturn.status == UnexpectedStatus.HELD)
+            .values(status=status, answered_by_id=user.id, answered_at=now,
+                    note=note.strip()[:500] or None,
+                    rma_id=rma.id if rma is not None else None)
+            .execution_options(synchronize_session=False))
+        if getattr(done, "rowcount", 0) != 1:
+            raise Conflict(f"{unexpected_number(row.id)} was answered by another "
+                           "supervisor at the same moment: nothing of this answer is kept.")
+        s.refresh(row)
 
     @staticmethod
     def view_of(s: Session, row: UnexpectedReturn) -> UnexpectedView:

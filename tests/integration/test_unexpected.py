@@ -253,3 +253,49 @@ def test_the_supervisor_is_told_when_the_dress_is_not_on_the_order_found(
     right = unexpected.receive("", _other, sku, Grade.B, "",
                                user_named(session_factory, "ines"))
     assert "is not on" not in "\n".join(right.lines())
+
+
+def test_two_supervisors_answering_at_the_same_moment_keep_one_answer(
+        unexpected: UnexpectedService, session_factory: sessionmaker[Session],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """On SQLite the held row is read unlocked: another supervisor's answer may land
+    between the read and the write. The write is conditional: the later answer keeps
+    nothing (no second return for the parcel)."""
+    sf = session_factory
+    order, _sku = order_without_return(sf)
+    ines, sam, maria = (user_named(sf, n) for n in ("ines", "sam", "maria"))
+    parcel = unexpected.receive("", order, "Red gown, size 10", Grade.B, "", ines)
+    unexpected.send_back(parcel.id, maria, "not ours")  # Maria's answer lands first
+    monkeypatch.setattr(UnexpectedService, "_held",  # Sam's read came before it
+                        staticmethod(lambda s, i: s.get(UnexpectedReturn, i)))
+    with sf() as s:
+        before = s.scalar(select(func.count()).select_from(ReturnAuthorization))
+    with pytest.raises(Conflict, match="answered by another supervisor at the same moment"):
+        unexpected.link(parcel.id, order, sam)
+    with sf() as s:
+        assert s.scalar(select(func.count()).select_from(ReturnAuthorization)) == before
+        row = s.get(UnexpectedReturn, parcel.id)
+        assert row is not None and row.status is UnexpectedStatus.SENT_BACK
+        assert row.rma_id is None and row.note == "not ours"
+
+
+def test_an_rma_number_taken_at_the_same_moment_is_tried_again(
+        unexpected: UnexpectedService, session_factory: sessionmaker[Session],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    sf = session_factory
+    order, _sku = order_without_return(sf)
+    with sf() as s:
+        taken = s.scalars(select(ReturnAuthorization.number)).first()
+    assert taken is not None
+    parcel = unexpected.receive("", order, "Red gown, size 10", Grade.B, "",
+                                user_named(sf, "ines"))
+    real = UnexpectedService._next_rma_number
+    calls: list[str] = []
+
+    def racing(s: Session, now: dt.datetime) -> str:  # another link took it first
+        calls.append("x")
+        return taken if len(calls) == 1 else real(s, now)
+
+    monkeypatch.setattr(UnexpectedService, "_next_rma_number", staticmethod(racing))
+    linked = unexpected.link(parcel.id, order, user_named(sf, "sam"))
+    assert len(calls) == 2 and linked.rma_number not in (None, taken)
