@@ -95,13 +95,24 @@ class _Sampler:
 
     def stack(self) -> tuple[Frame, ...]:
         out: list[Frame] = []
-        frame = sys._current_frames().get(self._ident)
-        # Anything but a frame ends the walk (a frame being torn down as it is read gave
-        # a weak reference for its caller once: that sample keeps what it had read).
-        while isinstance(frame, FrameType):
-            code = frame.f_code
-            out.append((code.co_filename, frame.f_lineno or 0, code.co_name))
-            frame = frame.f_back
+        # The walk must not let go of the GIL half way (the UI thread would return from a
+        # frame being read: a CI worker crashed there, in f_lineno). This thread has just
+        # taken the GIL (it waited for the sample's time): the switch interval is made
+        # long for the walk's few microseconds, so that no waiting thread asks for it
+        # meanwhile; then put back.
+        interval = sys.getswitchinterval()
+        sys.setswitchinterval(1.0)
+        try:
+            frame = sys._current_frames().get(self._ident)
+            # Anything but a frame ends the walk (a frame being torn down as it is read
+            # gave a weak reference for its caller once: that sample keeps what it read).
+            while isinstance(frame, FrameType):
+                code = frame.f_code
+                out.append((code.co_filename, frame.f_lineno or 0, code.co_name))
+                frame = frame.f_back
+            del frame
+        finally:
+            sys.setswitchinterval(interval)
         return tuple(reversed(out))
 
 
