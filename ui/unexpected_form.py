@@ -5,28 +5,12 @@ rest; this form only collects and forwards."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ui.approvals_page import NoteEdit
 
 GRADES = "ABCDX"
-
-
-class _Field(QLineEdit):
-    """Enter submits the form, Esc cancels it, from any of its fields."""
-
-    submit = Signal()
-    cancel = Signal()
-
-    def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
-            event.accept()
-            self.submit.emit()
-        elif event.key() == Qt.Key.Key_Escape:
-            event.accept()
-            self.cancel.emit()
-        else:
-            super().keyPressEvent(event)
 
 
 class UnexpectedForm(QFrame):
@@ -43,20 +27,20 @@ class UnexpectedForm(QFrame):
         self.title.setObjectName("prompt")
         self.title.setWordWrap(True)
         row = QHBoxLayout()
-        self.what = _Field()
+        self.what = NoteEdit()
         self.what.setObjectName("unexpectedWhat")
         self.what.setPlaceholderText("Scan its SKU tag, or type style, colour, size")
-        self.grade = _Field()
+        self.grade = NoteEdit()
         self.grade.setObjectName("unexpectedGrade")
         self.grade.setPlaceholderText("Grade: A-D, X")
         self.grade.setMaxLength(1)
         self.grade.textEdited.connect(lambda t: self.grade.setText(t.upper()))
-        self.notes = _Field()
+        self.notes = NoteEdit()
         self.notes.setObjectName("unexpectedNotes")
         self.notes.setPlaceholderText("Note (optional)")
         for field in (self.what, self.grade, self.notes):
-            field.submit.connect(self.submitted.emit)
-            field.cancel.connect(self.cancelled.emit)
+            field.submitted.connect(self.submitted.emit)  # Enter from any field
+            field.cancelled.connect(self.cancelled.emit)  # Esc from any field
         row.addWidget(self.what, 5)
         row.addWidget(self.grade, 2)
         row.addWidget(self.notes, 3)
