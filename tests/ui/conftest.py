@@ -67,6 +67,10 @@ KNOWN_WHERE = {
     "inspect_page.py:load": "a parcel opened on Inspect takes its holds and reads its "
                             "drafts on the UI thread (one transaction; 30-60 ms alone, up to "
                             "200 ms while a background preview holds the GIL)",
+    "inspect_page.py:_do_accept": "Enter's accept stores the decisions on the UI thread "
+                                  "(one transaction: the return's units, their labels "
+                                  "queued; 60-135 ms under load; to go onto one ordered "
+                                  "lane with the draft saves)",
     "window.py:_open_shell": "the shell at sign-in: Receive and Inspect built, the session's "
                              "three reads (38 ms offscreen; 100-110 ms on X with both cores "
                              "busy; the other seven pages are built on first visit)",
