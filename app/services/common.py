@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from app.errors import BadInput, NotFound
-from models import Order, ReturnAuthorization, ReturnItem, Station
+from models import Order, Product, ReturnAuthorization, ReturnItem, Station
 
 
 def station_row(session: Session, name: str) -> Station:
@@ -78,3 +78,8 @@ def by_code(session: Session, model: Any, code: str, check: Callable[[str], bool
     if row is None:
         raise NotFound(missing.format(code=text))
     return row
+
+
+def describe_product(product: Product) -> str:
+    """How the bench names a product of ours: "Style, colour, size 8"."""
+    return f"{product.style.name}, {product.colour}, size {product.size}"

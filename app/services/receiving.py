@@ -25,7 +25,7 @@ from app.permissions import Action, require
 from app.policy.calendar import add_business_days, local_date
 from app.policy.rules import Policy, load_policy
 from app.services.auth import SignedInUser, require_current
-from app.services.common import StationId, load_rma, rma_unit
+from app.services.common import StationId, describe_product, load_rma, rma_unit
 from app.services.lookup import LookupService, ReceiptView, ReturnView, SearchHit
 from app.services.unit_moves import move
 from app.services.uow import UnitOfWork, retrying
@@ -269,7 +269,7 @@ class ReceivingService:
             product = uow.session.scalars(select(Product).where(Product.sku == code)).first()
             if product is None:
                 return None
-            return f"{product.style.name}, {product.colour}, size {product.size}"
+            return describe_product(product)
 
     def search(self, text: str) -> list[SearchHit]:
         """A parcel no code found: orders and their latest return by customer name,

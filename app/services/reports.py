@@ -50,7 +50,6 @@ from app.domain.enums import (
     ReceptionStatus,
     Resolution,
     ReturnReason,
-    UnexpectedStatus,
 )
 from app.domain.money import ZERO
 from app.errors import BadInput
@@ -64,6 +63,7 @@ from app.services.report_sql import (
     milliseconds_between,
     rare,
 )
+from app.services.unexpected import counts_by_status
 from app.services.uow import UnitOfWork
 from app.views import (
     AfterBench,
@@ -88,7 +88,6 @@ from models import (
     ReturnItem,
     Style,
     Tote,
-    UnexpectedReturn,
     User,
 )
 
@@ -225,7 +224,7 @@ class ReportService:
                         **self._refunds(s, today),
                         throughput=self._throughput(s, lo, hi),
                         **self._approvals(s, lo, hi),
-                        unexpected=self._unexpected(s, lo, hi))
+                        unexpected=counts_by_status(s, lo, hi))
 
     def styles(self, start: dt.date, end: dt.date, user: SignedInUser | None = None
                ) -> tuple[StyleRate, ...]:
@@ -378,14 +377,6 @@ class ReportService:
                         for first, last in spans)
             out.append(Throughput(name, units, hours))
         return tuple(sorted(out, key=lambda t: (-t.per_hour, t.inspector)))
-
-    @staticmethod
-    def _unexpected(s: Session, lo: dt.datetime, hi: dt.datetime) -> dict[str, int]:
-        found = dict(s.execute(select(UnexpectedReturn.status, func.count())
-                               .where(UnexpectedReturn.received_at >= lo,
-                                      UnexpectedReturn.received_at < hi)
-                               .group_by(UnexpectedReturn.status)).all())
-        return {st.value: int(found.get(st, 0)) for st in UnexpectedStatus}
 
     @staticmethod
     def _approvals(s: Session, lo: dt.datetime, hi: dt.datetime) -> dict[str, Any]:

@@ -38,7 +38,7 @@ from app.policy.rules import Policy, load_policy
 from app.scanning.classify import classify
 from app.scanning.codes import rma_number
 from app.services.auth import SignedInUser, require_current
-from app.services.common import StationId
+from app.services.common import StationId, describe_product
 from app.services.decision_forms import InspectionInput, with_grade
 from app.services.inspection import form_from, form_json
 from app.services.outcomes import live_units_elsewhere
@@ -132,6 +132,16 @@ class UnexpectedCounts:
     sent_back: int
 
 
+def counts_by_status(s: Session, since: dt.datetime, until: dt.datetime) -> dict[str, int]:
+    """Unexpected returns received in [since, until), by where each stands now: every
+    status named, 0 included (the service's counts and the Reports KPIs)."""
+    found = dict(s.execute(select(UnexpectedReturn.status, func.count())
+                           .where(UnexpectedReturn.received_at >= since,
+                                  UnexpectedReturn.received_at < until)
+                           .group_by(UnexpectedReturn.status)).all())
+    return {st.value: int(found.get(st, 0)) for st in UnexpectedStatus}
+
+
 class UnexpectedService:
     def __init__(self, session_factory: sessionmaker[Session], clock: Clock, station: str,
                  policy_loader: Callable[[str], Policy] = load_policy) -> None:
@@ -157,8 +167,7 @@ class UnexpectedService:
             require_current(s, user, Action.RECEIVE)
             product = s.scalars(select(Product).where(Product.sku == words.upper()[:40])
                                 ).first() if words else None
-            description = (f"{product.style.name}, {product.colour}, size {product.size}"
-                           if product is not None else words)
+            description = describe_product(product) if product is not None else words
             if len(description) < 3:
                 raise BadInput("Say what is in the box: scan the dress's SKU tag or type "
                                "its style, colour and size.")
@@ -315,15 +324,10 @@ class UnexpectedService:
     def counts(self, since: dt.datetime, until: dt.datetime) -> UnexpectedCounts:
         """Received in [since, until), by where each stands now (Reports)."""
         with UnitOfWork(self._sf) as uow:
-            rows: dict[UnexpectedStatus, int] = {
-                status: int(n) for status, n in uow.session.execute(
-                    select(UnexpectedReturn.status, func.count())
-                    .where(UnexpectedReturn.received_at >= since,
-                           UnexpectedReturn.received_at < until)
-                    .group_by(UnexpectedReturn.status))}
-        return UnexpectedCounts(sum(rows.values()), rows.get(UnexpectedStatus.HELD, 0),
-                                rows.get(UnexpectedStatus.LINKED, 0),
-                                rows.get(UnexpectedStatus.SENT_BACK, 0))
+            rows = counts_by_status(uow.session, since, until)
+        return UnexpectedCounts(sum(rows.values()), rows[UnexpectedStatus.HELD.value],
+                                rows[UnexpectedStatus.LINKED.value],
+                                rows[UnexpectedStatus.SENT_BACK.value])
 
     # --- helpers ---------------------------------------------------------------------
     @staticmethod
